@@ -1,0 +1,152 @@
+//! Log-in and log-out.
+
+use askama::Template;
+use axum::{
+    Form,
+    extract::Query,
+    http::StatusCode,
+    response::{IntoResponse, Response},
+};
+use serde::Deserialize;
+
+use super::{SESSION_PERSON, db, email::EmailAddress, password, throttle};
+use crate::{
+    error::{AppError, AppResult},
+    web::{self, ClientIp, Ctx, FormErrors, Layout},
+};
+
+#[derive(Template)]
+#[template(path = "accounts/login.html")]
+struct LoginPage {
+    layout: Layout,
+    email: String,
+    next: String,
+    errors: FormErrors,
+    /// A message about the whole form (wrong credentials, throttled).
+    problem: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct NextQuery {
+    next: Option<String>,
+}
+
+pub async fn login_form(ctx: Ctx, Query(q): Query<NextQuery>) -> AppResult<Response> {
+    let next = web::safe_next(q.next.as_deref());
+    if ctx.person.is_some() {
+        return Ok(web::see_other(&next));
+    }
+    let page = LoginPage {
+        layout: ctx.layout().await,
+        email: String::new(),
+        next,
+        errors: FormErrors::default(),
+        problem: None,
+    };
+    Ok(web::render(&page))
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    next: String,
+}
+
+const WRONG: &str = "The email or password is not right. Check both and try again.";
+
+pub async fn login(
+    ctx: Ctx,
+    ClientIp(ip): ClientIp,
+    Form(form): Form<LoginForm>,
+) -> AppResult<Response> {
+    let next = web::safe_next(Some(&form.next));
+    let state = &ctx.state;
+    let fail = |status: StatusCode, errors: FormErrors, problem: Option<String>, layout: Layout| {
+        // Never echo a huge field back into the page.
+        let email: String = form.email.chars().take(254).collect();
+        let mut r = web::render(&LoginPage {
+            layout,
+            email,
+            next: next.clone(),
+            errors,
+            problem,
+        });
+        *r.status_mut() = status;
+        r
+    };
+
+    let mut errors = FormErrors::default();
+    if form.email.trim().is_empty() {
+        errors.add("email", "Enter your email address.");
+    }
+    if form.password.is_empty() {
+        errors.add("password", "Enter your password.");
+    }
+    if !errors.is_empty() {
+        return Ok(fail(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            errors,
+            None,
+            ctx.layout().await,
+        ));
+    }
+
+    let email_norm = EmailAddress::parse(&form.email)
+        .map(|e| e.normalized)
+        .unwrap_or_else(|_| form.email.trim().to_lowercase());
+    let email_norm: String = email_norm.chars().take(254).collect();
+    let now = state.clock.now();
+    if let Err(wait) = throttle::check(&state.pool, &email_norm, &ip, now).await? {
+        let problem = format!(
+            "Too many failed log-ins. For your security, try again in {}.",
+            throttle::wait_in_words(wait)
+        );
+        return Ok(fail(
+            StatusCode::TOO_MANY_REQUESTS,
+            FormErrors::default(),
+            Some(problem),
+            ctx.layout().await,
+        ));
+    }
+
+    let found = db::find_for_login(&state.pool, &email_norm).await?;
+    let password_text: String = form.password.chars().take(password::MAX_LENGTH).collect();
+    let (person, hash) = match found {
+        Some((person, hash)) => (Some(person), Some(hash)),
+        None => (None, None),
+    };
+    let verified = password::verify(state, &password_text, hash).await?;
+    let person = match person {
+        Some(p) if verified && p.active == 1 => p,
+        _ => {
+            throttle::record_failure(&state.pool, &email_norm, &ip, now).await?;
+            return Ok(fail(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                FormErrors::default(),
+                Some(WRONG.to_owned()),
+                ctx.layout().await,
+            ));
+        }
+    };
+
+    throttle::clear_account(&state.pool, &email_norm).await?;
+    // A new session id at log-in, so that an id planted before cannot be used after.
+    ctx.session.cycle_id().await.map_err(AppError::internal)?;
+    ctx.session
+        .insert(SESSION_PERSON, person.id)
+        .await
+        .map_err(AppError::internal)?;
+    tracing::info!(person_id = person.id, "logged in");
+    Ok(web::see_other(&next))
+}
+
+pub async fn logout(ctx: Ctx) -> AppResult<Response> {
+    // Ends the session on the server: the old cookie is worth nothing after this.
+    ctx.session.flush().await.map_err(AppError::internal)?;
+    ctx.flash("You have logged out.").await?;
+    Ok(web::see_other("/").into_response())
+}

@@ -1,0 +1,61 @@
+//! Accounts: people who log in, log-in and log-out, the first staff account, sessions.
+
+pub mod db;
+pub mod email;
+mod handlers;
+pub mod password;
+pub mod sessions;
+pub mod setup;
+pub mod throttle;
+pub mod tokens;
+
+use axum::{Router, routing::get};
+
+use crate::state::AppState;
+
+/// The session key holding the logged-in person's id.
+pub const SESSION_PERSON: &str = "person_id";
+
+/// A person as pages see them (never the password hash).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Person {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    pub title: String,
+    pub role: String,
+    pub active: i64,
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/login", get(handlers::login_form).post(handlers::login))
+        .route("/logout", axum::routing::post(handlers::logout))
+        .route("/setup/{token}", get(setup::form).post(setup::create))
+}
+
+/// Checks the fields of a new staff account; the same rules for the setup page and the shell.
+pub fn check_new_person(
+    name: &str,
+    email: &str,
+    password: &str,
+) -> Result<email::EmailAddress, crate::web::FormErrors> {
+    let mut errors = crate::web::FormErrors::default();
+    let name = name.trim();
+    if name.is_empty() {
+        errors.add("name", "Enter your name.");
+    } else if name.chars().count() > 200 {
+        errors.add("name", "A name has at most 200 characters.");
+    }
+    let parsed = email::EmailAddress::parse(email);
+    if let Err(m) = &parsed {
+        errors.add("email", *m);
+    }
+    if let Err(m) = password::check_new(password, email, name) {
+        errors.add("password", m);
+    }
+    match parsed {
+        Ok(e) if errors.is_empty() => Ok(e),
+        _ => Err(errors),
+    }
+}

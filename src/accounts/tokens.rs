@@ -1,0 +1,15 @@
+//! Random tokens for links (setup, invitations, resets): only their SHA-256 is stored.
+
+use sha2::{Digest, Sha256};
+
+/// A new random token, 256 bits as 64 hex digits.
+pub fn generate() -> String {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).expect("the operating system's random source failed");
+    hex::encode(bytes)
+}
+
+/// What is stored for a token.
+pub fn digest(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}

@@ -1,0 +1,148 @@
+//! Command line and environment configuration: every flag is also an environment variable.
+
+use std::{net::SocketAddr, path::PathBuf};
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// The member portal of a learning network for mayors.
+#[derive(Debug, Clone, Parser)]
+#[command(name = "portal", version, about)]
+pub struct Cli {
+    #[command(flatten)]
+    pub config: Config,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum Command {
+    /// Serve the portal (the default).
+    Serve,
+    /// Apply the database migrations and exit.
+    Migrate,
+    /// Create a staff account; the password is read from the terminal, or from standard input.
+    CreateStaff {
+        /// Email address of the new staff member.
+        #[arg(long)]
+        email: String,
+        /// Full name of the new staff member.
+        #[arg(long)]
+        name: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct Config {
+    /// Address and port to listen on.
+    #[arg(
+        long,
+        env = "PORTAL_BIND",
+        default_value = "127.0.0.1:3000",
+        global = true
+    )]
+    pub bind: SocketAddr,
+
+    /// Public base URL, used for links in emails; https makes cookies Secure.
+    #[arg(
+        long,
+        env = "PORTAL_BASE_URL",
+        default_value = "http://127.0.0.1:3000",
+        global = true
+    )]
+    pub base_url: String,
+
+    /// Database URL: sqlite://path or postgres://user@host/db. Default: <data-dir>/portal.db.
+    #[arg(long, env = "DATABASE_URL", global = true)]
+    pub database_url: Option<String>,
+
+    /// Folder for the SQLite database and other files the portal writes.
+    #[arg(long, env = "PORTAL_DATA_DIR", default_value = "./data", global = true)]
+    pub data_dir: PathBuf,
+
+    /// Name of the organization, shown on every page.
+    #[arg(
+        long,
+        env = "PORTAL_ORG_NAME",
+        default_value = "Mayors Innovation Project",
+        global = true
+    )]
+    pub org_name: String,
+
+    /// Tagline shown under the organization's name.
+    #[arg(
+        long,
+        env = "PORTAL_ORG_TAGLINE",
+        default_value = "A learning network for mayors.",
+        global = true
+    )]
+    pub org_tagline: String,
+
+    /// Log format.
+    #[arg(
+        long,
+        env = "PORTAL_LOG_FORMAT",
+        value_enum,
+        default_value = "text",
+        global = true
+    )]
+    pub log_format: LogFormat,
+
+    /// Days of inactivity after which a session ends.
+    #[arg(
+        long,
+        env = "PORTAL_SESSION_IDLE_DAYS",
+        default_value_t = 14,
+        global = true
+    )]
+    pub session_idle_days: i64,
+
+    /// Trust the X-Forwarded-For header for the client address (only behind your own proxy).
+    #[arg(
+        long,
+        env = "PORTAL_TRUST_PROXY",
+        default_value_t = false,
+        global = true
+    )]
+    pub trust_proxy: bool,
+
+    /// Largest request body accepted, in bytes.
+    #[arg(long, env = "PORTAL_MAX_BODY_BYTES", default_value_t = 1024 * 1024, global = true)]
+    pub max_body_bytes: usize,
+}
+
+impl Config {
+    /// The database URL, defaulting to an SQLite file in the data folder.
+    pub fn database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) => url.clone(),
+            None => format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("portal.db").display()
+            ),
+        }
+    }
+
+    /// Cookies get the Secure flag when the portal is served over https.
+    pub fn secure_cookies(&self) -> bool {
+        self.base_url.starts_with("https://")
+    }
+
+    /// The base URL without a trailing slash, for building absolute links.
+    pub fn base(&self) -> &str {
+        self.base_url.trim_end_matches('/')
+    }
+
+    /// A configuration for tests and tools: defaults with the given database.
+    pub fn for_database(database_url: &str, data_dir: PathBuf) -> Self {
+        let mut config = Cli::parse_from(["portal"]).config;
+        config.database_url = Some(database_url.to_owned());
+        config.data_dir = data_dir;
+        config
+    }
+}

@@ -1,0 +1,106 @@
+//! Opening the pool on SQLite or PostgreSQL, migrations, and the few queries that differ by backend.
+
+use std::{str::FromStr, time::Duration};
+
+use sqlx::{
+    AnyPool,
+    any::AnyPoolOptions,
+    migrate::Migrator,
+    postgres::PgConnectOptions,
+    sqlite::{SqliteConnectOptions, SqliteJournalMode},
+};
+
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
+
+/// Which database engine the pool talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Why the database could not be opened, in words for one log line.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error("DATABASE_URL must start with sqlite:// or postgres://, got {0:?}")]
+    Scheme(String),
+    #[error("DATABASE_URL is malformed: {0}")]
+    Malformed(String),
+    #[error("cannot create the folder {0}: {1}")]
+    Folder(String, std::io::Error),
+    #[error("cannot connect to the database: {0}")]
+    Connect(sqlx::Error),
+    #[error("cannot migrate the database: {0}")]
+    Migrate(sqlx::migrate::MigrateError),
+}
+
+impl Backend {
+    pub fn of_url(url: &str) -> Result<Self, OpenError> {
+        if url.starts_with("sqlite:") {
+            Ok(Backend::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Backend::Postgres)
+        } else {
+            let scheme = url.split(':').next().unwrap_or_default();
+            Err(OpenError::Scheme(format!("{scheme}:")))
+        }
+    }
+}
+
+/// Opens a pool on the URL, creating the SQLite file and its folder when needed.
+pub async fn open(url: &str) -> Result<(AnyPool, Backend), OpenError> {
+    sqlx::any::install_default_drivers();
+    let backend = Backend::of_url(url)?;
+    let mut options = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(5));
+    match backend {
+        Backend::Sqlite => {
+            let parsed = SqliteConnectOptions::from_str(url)
+                .map_err(|e| OpenError::Malformed(e.to_string()))?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .busy_timeout(Duration::from_secs(10))
+                .foreign_keys(true);
+            if let Some(parent) = parsed.get_filename().parent()
+                && !parent.as_os_str().is_empty()
+            {
+                std::fs::create_dir_all(parent)
+                    .map_err(|e| OpenError::Folder(parent.display().to_string(), e))?;
+            }
+            // The file is created (and put in WAL mode) by a typed connection; the Any pool
+            // then opens it with the URL's own options.
+            use sqlx::ConnectOptions;
+            let conn = parsed.connect().await.map_err(OpenError::Connect)?;
+            drop(conn);
+            options = options.max_connections(8).after_connect(|conn, _| {
+                Box::pin(async move {
+                    sqlx::query("PRAGMA foreign_keys = ON")
+                        .execute(&mut *conn)
+                        .await?;
+                    sqlx::query("PRAGMA busy_timeout = 10000")
+                        .execute(&mut *conn)
+                        .await?;
+                    sqlx::query("PRAGMA synchronous = NORMAL")
+                        .execute(&mut *conn)
+                        .await?;
+                    Ok(())
+                })
+            });
+        }
+        Backend::Postgres => {
+            PgConnectOptions::from_str(url).map_err(|e| OpenError::Malformed(e.to_string()))?;
+            options = options.max_connections(16);
+        }
+    }
+    let pool = options.connect(url).await.map_err(OpenError::Connect)?;
+    Ok((pool, backend))
+}
+
+/// Applies the migrations of the pool's backend.
+pub async fn migrate(pool: &AnyPool, backend: Backend) -> Result<(), OpenError> {
+    let migrator = match backend {
+        Backend::Sqlite => &SQLITE_MIGRATIONS,
+        Backend::Postgres => &POSTGRES_MIGRATIONS,
+    };
+    migrator.run(pool).await.map_err(OpenError::Migrate)
+}

@@ -1,0 +1,68 @@
+//! The state every handler shares: pool, backend, configuration, clock.
+
+use std::sync::{
+    Arc,
+    atomic::{AtomicI64, Ordering},
+};
+
+use sqlx::AnyPool;
+use tokio::sync::Semaphore;
+
+use crate::{config::Config, db::Backend};
+
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+pub struct Inner {
+    /// The database, SQLite or PostgreSQL behind sqlx `Any`.
+    pub pool: AnyPool,
+    /// Which engine `pool` talks to, for the few queries that differ.
+    pub backend: Backend,
+    /// Everything the command line and environment configured.
+    pub config: Config,
+    /// The time as the portal sees it; tests move it forward instead of sleeping.
+    pub clock: Clock,
+    /// Bounds the password hashes computed at once, so a burst of log-ins neither
+    /// exhausts memory nor starves the threads that serve pages.
+    pub hashing: Semaphore,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+impl AppState {
+    pub fn new(pool: AnyPool, backend: Backend, config: Config) -> Self {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        AppState(Arc::new(Inner {
+            pool,
+            backend,
+            config,
+            clock: Clock::default(),
+            hashing: Semaphore::new(cores),
+        }))
+    }
+}
+
+/// Unix time in seconds, plus an offset that only tests change.
+#[derive(Debug, Default, Clone)]
+pub struct Clock {
+    offset: Arc<AtomicI64>,
+}
+
+impl Clock {
+    pub fn now(&self) -> i64 {
+        let system = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64);
+        system + self.offset.load(Ordering::Relaxed)
+    }
+
+    /// Moves the clock forward; for tests of expiry and scheduling.
+    pub fn advance(&self, seconds: i64) {
+        self.offset.fetch_add(seconds, Ordering::Relaxed);
+    }
+}

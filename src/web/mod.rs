@@ -1,0 +1,234 @@
+//! What every page shares: the layout, the request context, forms, the client address.
+
+pub mod assets;
+pub mod headers;
+
+use std::net::SocketAddr;
+
+use axum::{
+    extract::{ConnectInfo, FromRequestParts},
+    http::{StatusCode, header, request::Parts},
+    response::{Html, IntoResponse, Response},
+};
+use tower_sessions::Session;
+
+use crate::{
+    accounts::{self, Person},
+    error::{AppError, AppResult},
+    policy,
+    state::AppState,
+};
+
+const FLASH_KEY: &str = "flash";
+
+/// Renders a template into an HTML response; a template error is logged and becomes a 500.
+pub fn render<T: askama::Template>(page: &T) -> Response {
+    match page.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template failed to render");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+/// What the base template shows around every page.
+#[derive(Debug, Clone)]
+pub struct Layout {
+    pub org_name: String,
+    pub tagline: String,
+    /// The person logged in, if any.
+    pub person: Option<Person>,
+    /// A one-time message from the previous request (after a redirect).
+    pub flash: Option<String>,
+    pub css: String,
+    pub favicon: String,
+    /// The path of this page, for marking the current navigation entry.
+    pub path: String,
+}
+
+impl Layout {
+    /// The layout without a person, for error pages.
+    pub fn plain(state: &AppState) -> Self {
+        Layout {
+            org_name: state.config.org_name.clone(),
+            tagline: state.config.org_tagline.clone(),
+            person: None,
+            flash: None,
+            css: assets::url("portal.css"),
+            favicon: assets::url("favicon.svg"),
+            path: String::new(),
+        }
+    }
+
+    pub fn is_staff(&self) -> bool {
+        self.person.as_ref().is_some_and(policy::can_use_staff_area)
+    }
+
+    /// `aria-current="page"` for the navigation entry of this page.
+    pub fn current(&self, href: &str) -> &'static str {
+        let here = if href == "/" {
+            self.path == "/"
+        } else {
+            self.path.starts_with(href)
+        };
+        if here { "page" } else { "false" }
+    }
+}
+
+/// The request as a handler sees it: state, session, and who is logged in.
+pub struct Ctx {
+    pub state: AppState,
+    pub session: Session,
+    pub person: Option<Person>,
+    pub path: String,
+    pub query: Option<String>,
+}
+
+impl FromRequestParts<AppState> for Ctx {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let session = Session::from_request_parts(parts, state)
+            .await
+            .map_err(|(_, m)| AppError::internal(m))?;
+        let person = match session.get::<i64>(accounts::SESSION_PERSON).await {
+            Ok(Some(id)) => accounts::db::find_active(&state.pool, id).await?,
+            Ok(None) => None,
+            // An unreadable session is treated as no session.
+            Err(_) => None,
+        };
+        Ok(Ctx {
+            state: state.clone(),
+            session,
+            person,
+            path: parts.uri.path().to_owned(),
+            query: parts.uri.query().map(str::to_owned),
+        })
+    }
+}
+
+impl Ctx {
+    /// The layout for this page, taking the flash message out of the session.
+    pub async fn layout(&self) -> Layout {
+        let flash = self
+            .session
+            .remove::<String>(FLASH_KEY)
+            .await
+            .ok()
+            .flatten();
+        Layout {
+            person: self.person.clone(),
+            flash,
+            path: self.path.clone(),
+            ..Layout::plain(&self.state)
+        }
+    }
+
+    /// The logged-in person, or a redirect to the log-in page that comes back here.
+    pub fn require_person(&self) -> AppResult<&Person> {
+        self.person.as_ref().ok_or_else(|| {
+            let next = match &self.query {
+                Some(q) => format!("{}?{q}", self.path),
+                None => self.path.clone(),
+            };
+            AppError::LoginRequired { next }
+        })
+    }
+
+    /// Leaves a message for the next page this person sees.
+    pub async fn flash(&self, message: impl Into<String>) -> AppResult<()> {
+        self.session
+            .insert(FLASH_KEY, message.into())
+            .await
+            .map_err(AppError::internal)
+    }
+}
+
+/// The client's address: the socket's peer, or the first X-Forwarded-For entry when the
+/// portal is configured to trust its proxy.
+pub struct ClientIp(pub String);
+
+impl FromRequestParts<AppState> for ClientIp {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        if state.config.trust_proxy
+            && let Some(forwarded) = parts
+                .headers
+                .get("x-forwarded-for")
+                .and_then(|v| v.to_str().ok())
+            && let Some(first) = forwarded.split(',').next()
+        {
+            return Ok(ClientIp(first.trim().to_owned()));
+        }
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(addr)| addr.ip().to_string())
+            .unwrap_or_else(|| "unknown".to_owned());
+        Ok(ClientIp(peer))
+    }
+}
+
+/// Messages for a form, each tied to the field it is about.
+#[derive(Debug, Default, Clone)]
+pub struct FormErrors(Vec<(&'static str, String)>);
+
+impl FormErrors {
+    pub fn add(&mut self, field: &'static str, message: impl Into<String>) {
+        self.0.push((field, message.into()));
+    }
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map(|(_, m)| m.as_str())
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    pub fn all(&self) -> &[(&'static str, String)] {
+        &self.0
+    }
+}
+
+/// Percent-encodes a string for a query parameter.
+pub fn url_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// A local path to return to after logging in; anything else (another site, `//host`) is refused.
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n.contains('\\')
+                && n.len() < 2000 =>
+        {
+            n.to_owned()
+        }
+        _ => "/".to_owned(),
+    }
+}
+
+/// A 303 redirect, the answer to a successful form POST.
+pub fn see_other(to: &str) -> Response {
+    (StatusCode::SEE_OTHER, [(header::LOCATION, to.to_owned())]).into_response()
+}
