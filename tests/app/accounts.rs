@@ -1,0 +1,437 @@
+//! Setup link, log-in, log-out, throttling, sessions.
+
+use crate::support::{Page, STAFF_PASSWORD, new_client, spawn_app};
+
+#[tokio::test]
+async fn the_setup_link_creates_the_first_staff_account_and_logs_them_in() {
+    let app = spawn_app().await;
+    let token = portal::accounts::setup::ensure_token(&app.state)
+        .await
+        .unwrap()
+        .expect("a token while there is no staff");
+
+    let form = Page::of(app.get(&format!("/setup/{token}")).await).await;
+    assert_eq!(form.status, 200);
+    assert_eq!(form.h1(), "Create the first staff account");
+    assert!(
+        form.has("label[for=name]")
+            && form.has("label[for=email]")
+            && form.has("label[for=password]")
+    );
+
+    let page = Page::of(
+        app.post_form(
+            &format!("/setup/{token}"),
+            &[
+                ("name", "Grace Director"),
+                ("email", "grace@mayorsinnovation.org"),
+                ("password", STAFF_PASSWORD),
+            ],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(page.status, 200);
+    assert_eq!(page.path(), "/staff");
+    assert_eq!(page.text("header .who strong"), "Grace Director");
+    assert_eq!(
+        page.text(".flash"),
+        "Welcome, Grace Director. Your staff account is ready."
+    );
+    assert!(
+        page.texts("tbody td")
+            .contains(&"grace@mayorsinnovation.org".to_owned())
+    );
+}
+
+#[tokio::test]
+async fn the_setup_link_works_once_and_then_the_page_is_gone() {
+    let app = spawn_app().await;
+    let token = portal::accounts::setup::ensure_token(&app.state)
+        .await
+        .unwrap()
+        .unwrap();
+    let spare = portal::accounts::setup::ensure_token(&app.state)
+        .await
+        .unwrap()
+        .unwrap();
+    let fields = [
+        ("name", "Grace Director"),
+        ("email", "grace@mayorsinnovation.org"),
+        ("password", STAFF_PASSWORD),
+    ];
+    assert_eq!(
+        Page::of(app.post_form(&format!("/setup/{token}"), &fields).await)
+            .await
+            .path(),
+        "/staff"
+    );
+
+    let stranger = new_client();
+    for t in [&token, &spare] {
+        let again = Page::of(
+            stranger
+                .get(app.url(&format!("/setup/{t}")))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(again.status, 404);
+        assert_eq!(again.h1(), "Page not found");
+        let post = stranger
+            .post(app.url(&format!("/setup/{t}")))
+            .form(&[
+                ("name", "Mallory"),
+                ("email", "mallory@example.com"),
+                ("password", STAFF_PASSWORD),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(post.status(), 404);
+    }
+    assert!(
+        portal::accounts::setup::ensure_token(&app.state)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let page = Page::of(app.log_in("mallory@example.com", STAFF_PASSWORD).await).await;
+    assert_eq!(
+        page.status, 422,
+        "no account was created for the second attempt"
+    );
+}
+
+#[tokio::test]
+async fn an_expired_setup_link_says_what_to_do_instead() {
+    let app = spawn_app().await;
+    let token = portal::accounts::setup::ensure_token(&app.state)
+        .await
+        .unwrap()
+        .unwrap();
+    app.state.clock.advance(24 * 3600 + 1);
+    let page = Page::of(app.get(&format!("/setup/{token}")).await).await;
+    assert_eq!(page.status, 410);
+    assert!(page.text("main p").contains("portal create-staff"));
+    let unknown = Page::of(app.get("/setup/not-a-token").await).await;
+    assert_eq!(unknown.status, 404);
+}
+
+#[tokio::test]
+async fn setup_with_bad_fields_shows_each_message_by_its_field_and_keeps_the_values() {
+    let app = spawn_app().await;
+    let token = portal::accounts::setup::ensure_token(&app.state)
+        .await
+        .unwrap()
+        .unwrap();
+    let page = Page::of(
+        app.post_form(
+            &format!("/setup/{token}"),
+            &[
+                ("name", "Grace"),
+                ("email", "grace-at-city"),
+                ("password", "short"),
+            ],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(page.status, 422);
+    assert_eq!(page.text(".error-summary h2"), "There is a problem");
+    assert_eq!(page.texts(".error-summary li").len(), 2);
+    assert_eq!(page.attr("#name", "value").as_deref(), Some("Grace"));
+    assert_eq!(
+        page.attr("#email", "value").as_deref(),
+        Some("grace-at-city")
+    );
+    assert_eq!(
+        page.attr("#email", "aria-describedby").as_deref(),
+        Some("email-error")
+    );
+    assert!(page.text("#email-error").contains("name@city.gov"));
+    assert!(
+        page.text("#password-error")
+            .contains("at least 12 characters")
+    );
+    assert_eq!(
+        page.attr("#password", "value").as_deref(),
+        Some(""),
+        "a password is never echoed back"
+    );
+
+    let common = Page::of(
+        app.post_form(
+            &format!("/setup/{token}"),
+            &[
+                ("name", "Grace"),
+                ("email", "grace@city.gov"),
+                ("password", "password1234"),
+            ],
+        )
+        .await,
+    )
+    .await;
+    assert!(common.text("#password-error").contains("too common"));
+
+    // Nothing was written: the link still works and no one can log in.
+    assert_eq!(
+        Page::of(app.get(&format!("/setup/{token}")).await)
+            .await
+            .status,
+        200
+    );
+}
+
+#[tokio::test]
+async fn a_staff_member_logs_in_and_out_and_the_old_cookie_is_worthless_afterwards() {
+    let app = spawn_app().await;
+    app.create_staff("ada@mayorsinnovation.org", "Ada Staff")
+        .await;
+
+    let login = Page::of(app.get("/login").await).await;
+    assert_eq!(login.text("label[for=email]"), "Email");
+    assert_eq!(login.text("label[for=password]"), "Password");
+    assert_eq!(login.text("main button[type=submit]"), "Log in");
+
+    let home = Page::of(app.log_in("ADA@mayorsinnovation.org", STAFF_PASSWORD).await).await;
+    assert_eq!(home.path(), "/");
+    assert_eq!(home.text("header .who strong"), "Ada Staff");
+    let cookie = session_cookie(&app).await;
+
+    let staff = Page::of(app.get("/staff").await).await;
+    assert_eq!(staff.status, 200);
+    assert_eq!(staff.h1(), "Staff");
+
+    let out = Page::of(app.post_form("/logout", &[]).await).await;
+    assert_eq!(out.path(), "/");
+    assert_eq!(out.text(".flash"), "You have logged out.");
+    assert!(!out.has("header .who"));
+
+    // Replaying the cookie from before the log-out finds no session on the server.
+    let replay = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let response = replay
+        .get(app.url("/staff"))
+        .header("cookie", format!("portal_session={cookie}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 303);
+    assert_eq!(response.headers()["location"], "/login?next=/staff");
+}
+
+/// The current value of the session cookie, read by asking the server to set it again.
+async fn session_cookie(app: &crate::support::TestApp) -> String {
+    let response = app.get("/").await;
+    let set = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("portal_session="));
+    set.expect("a logged-in page refreshes the session cookie")
+        .trim_start_matches("portal_session=")
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn the_session_id_changes_at_log_in() {
+    let app = spawn_app().await;
+    app.create_staff("ada@mayorsinnovation.org", "Ada Staff")
+        .await;
+    app.create_staff("bob@mayorsinnovation.org", "Bob Staff")
+        .await;
+    app.log_in("ada@mayorsinnovation.org", STAFF_PASSWORD).await;
+    let before = session_cookie(&app).await;
+    let page = Page::of(app.log_in("bob@mayorsinnovation.org", STAFF_PASSWORD).await).await;
+    assert_eq!(page.text("header .who strong"), "Bob Staff");
+    let after = session_cookie(&app).await;
+    assert_ne!(before, after);
+
+    let replay = reqwest::Client::new();
+    let old = Page::of(
+        replay
+            .get(app.url("/"))
+            .header("cookie", format!("portal_session={before}"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(
+        !old.has("header .who"),
+        "the id from before the log-in no longer works"
+    );
+}
+
+#[tokio::test]
+async fn wrong_password_and_unknown_email_get_the_same_message() {
+    let app = spawn_app().await;
+    app.create_staff("ada@mayorsinnovation.org", "Ada Staff")
+        .await;
+    let wrong = Page::of(
+        app.log_in("ada@mayorsinnovation.org", "not the password at all")
+            .await,
+    )
+    .await;
+    let unknown = Page::of(
+        app.log_in("nobody@mayorsinnovation.org", "not the password at all")
+            .await,
+    )
+    .await;
+    for page in [&wrong, &unknown] {
+        assert_eq!(page.status, 422);
+        assert_eq!(
+            page.text(".error-summary p"),
+            "The email or password is not right. Check both and try again."
+        );
+        assert!(!page.has("header .who"));
+    }
+    assert_eq!(
+        wrong.attr("#email", "value").as_deref(),
+        Some("ada@mayorsinnovation.org")
+    );
+}
+
+#[tokio::test]
+async fn empty_and_enormous_fields_get_clear_messages_not_errors() {
+    let app = spawn_app().await;
+    let empty = Page::of(app.log_in("", "").await).await;
+    assert_eq!(empty.status, 422);
+    assert_eq!(
+        empty.text("#email-error"),
+        "Error: Enter your email address."
+    );
+    assert_eq!(empty.text("#password-error"), "Error: Enter your password.");
+
+    let huge = "x".repeat(10_000);
+    let page = Page::of(app.log_in(&huge, &huge).await).await;
+    assert_eq!(page.status, 422);
+    assert!(page.text(".error-summary p").contains("not right"));
+    assert!(page.attr("#email", "value").unwrap().len() <= 254);
+
+    let token = portal::accounts::setup::ensure_token(&app.state)
+        .await
+        .unwrap()
+        .unwrap();
+    let setup = Page::of(
+        app.post_form(
+            &format!("/setup/{token}"),
+            &[("name", &huge), ("email", &huge), ("password", &huge)],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(setup.status, 422);
+    assert!(setup.text("#name-error").contains("at most 200"));
+    assert!(setup.text("#email-error").contains("at most 254"));
+    assert!(setup.text("#password-error").contains("at most 1000"));
+}
+
+#[tokio::test]
+async fn five_failures_lock_the_account_for_fifteen_minutes_even_with_the_right_password() {
+    let app = spawn_app().await;
+    app.create_staff("ada@mayorsinnovation.org", "Ada Staff")
+        .await;
+    for _ in 0..5 {
+        assert_eq!(
+            app.log_in("ada@mayorsinnovation.org", "a wrong guess, again")
+                .await
+                .status(),
+            422
+        );
+    }
+    let locked = Page::of(app.log_in("ada@mayorsinnovation.org", STAFF_PASSWORD).await).await;
+    assert_eq!(locked.status, 429);
+    assert_eq!(
+        locked.text(".error-summary p"),
+        "Too many failed log-ins. For your security, try again in 15 minutes."
+    );
+    assert!(!locked.has("header .who"));
+
+    // Another instance would see the same: the count is in the database. Time heals it.
+    app.state.clock.advance(14 * 60);
+    let still = Page::of(app.log_in("ada@mayorsinnovation.org", STAFF_PASSWORD).await).await;
+    assert_eq!(
+        still.text(".error-summary p"),
+        "Too many failed log-ins. For your security, try again in 1 minute."
+    );
+    app.state.clock.advance(60);
+    let page = Page::of(app.log_in("ada@mayorsinnovation.org", STAFF_PASSWORD).await).await;
+    assert_eq!(page.text("header .who strong"), "Ada Staff");
+}
+
+#[tokio::test]
+async fn one_address_guessing_at_many_accounts_is_slowed_too() {
+    let app = spawn_app().await;
+    for i in 0..20 {
+        app.log_in(&format!("guess{i}@example.com"), "a wrong guess, again")
+            .await;
+    }
+    let page = Page::of(
+        app.log_in("another@example.com", "a wrong guess, again")
+            .await,
+    )
+    .await;
+    assert_eq!(page.status, 429);
+    assert!(
+        page.text(".error-summary p")
+            .starts_with("Too many failed log-ins")
+    );
+}
+
+#[tokio::test]
+async fn a_private_page_sends_a_visitor_to_log_in_and_back() {
+    let app = spawn_app().await;
+    app.create_staff("ada@mayorsinnovation.org", "Ada Staff")
+        .await;
+    let login = Page::of(app.get("/staff").await).await;
+    assert_eq!(login.path(), "/login?next=/staff");
+    assert_eq!(
+        login.attr("input[name=next]", "value").as_deref(),
+        Some("/staff")
+    );
+    let response = app
+        .post_form(
+            "/login",
+            &[
+                ("email", "ada@mayorsinnovation.org"),
+                ("password", STAFF_PASSWORD),
+                ("next", "/staff"),
+            ],
+        )
+        .await;
+    assert_eq!(Page::of(response).await.path(), "/staff");
+}
+
+#[tokio::test]
+async fn log_in_never_redirects_to_another_site() {
+    let app = spawn_app().await;
+    app.create_staff("ada@mayorsinnovation.org", "Ada Staff")
+        .await;
+    for next in [
+        "//evil.example/x",
+        "https://evil.example/",
+        "/\\evil.example",
+    ] {
+        app.post_form("/logout", &[]).await;
+        let response = app
+            .post_form(
+                "/login",
+                &[
+                    ("email", "ada@mayorsinnovation.org"),
+                    ("password", STAFF_PASSWORD),
+                    ("next", next),
+                ],
+            )
+            .await;
+        assert_eq!(Page::of(response).await.url, app.url("/"), "next={next}");
+    }
+}

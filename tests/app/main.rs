@@ -1,0 +1,7 @@
+//! The integration suite: the app over HTTP as a browser uses it, on SQLite, and again on
+//! PostgreSQL when TEST_POSTGRES_URL is set.
+
+mod accounts;
+mod cli;
+mod security;
+mod support;

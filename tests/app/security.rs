@@ -1,0 +1,208 @@
+//! Cross-site requests, headers, limits, static files, error pages, health.
+
+use crate::support::{Page, spawn_app, spawn_app_with};
+
+#[tokio::test]
+async fn a_cross_site_post_is_refused_with_a_page_that_says_why() {
+    let app = spawn_app().await;
+    app.create_staff("ada@mayorsinnovation.org", "Ada Staff")
+        .await;
+    let by_fetch_metadata = app
+        .client
+        .post(app.url("/login"))
+        .header("sec-fetch-site", "cross-site")
+        .form(&[
+            ("email", "ada@mayorsinnovation.org"),
+            ("password", crate::support::STAFF_PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let page = Page::of(by_fetch_metadata).await;
+    assert_eq!(page.status, 403);
+    assert_eq!(page.h1(), "Not allowed");
+    assert!(
+        !page.has("header .who"),
+        "the refused log-in did not happen"
+    );
+
+    let by_origin = app
+        .client
+        .post(app.url("/logout"))
+        .header("origin", "https://evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(by_origin.status(), 403);
+}
+
+#[tokio::test]
+async fn a_same_origin_post_goes_through() {
+    let app = spawn_app().await;
+    let response = app
+        .client
+        .post(app.url("/login"))
+        .header("sec-fetch-site", "same-origin")
+        .header("origin", &app.address)
+        .form(&[("email", ""), ("password", "")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.status(),
+        422,
+        "reached the form handler, which asks for the fields"
+    );
+}
+
+#[tokio::test]
+async fn every_response_carries_the_security_headers() {
+    let app = spawn_app().await;
+    for path in ["/", "/login", "/no-such-page", "/static/portal.css"] {
+        let response = app.get(path).await;
+        let h = response.headers();
+        let csp = h["content-security-policy"].to_str().unwrap();
+        assert!(csp.contains("frame-ancestors 'none'"), "{path}");
+        assert!(!csp.contains("unsafe-inline"), "{path}");
+        assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(
+            h["referrer-policy"], "strict-origin-when-cross-origin",
+            "{path}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_session_cookie_is_http_only_lax_and_secure_under_https() {
+    let app = spawn_app_with(|c| c.base_url = "https://portal.example.org".to_owned()).await;
+    app.create_staff("ada@mayorsinnovation.org", "Ada Staff")
+        .await;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let response = client
+        .post(app.url("/login"))
+        .form(&[
+            ("email", "ada@mayorsinnovation.org"),
+            ("password", crate::support::STAFF_PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 303);
+    let cookie = response.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(cookie.starts_with("portal_session="));
+    for flag in ["HttpOnly", "SameSite=Lax", "Secure", "Max-Age=1209600"] {
+        assert!(cookie.contains(flag), "{flag} missing from {cookie}");
+    }
+
+    let plain = spawn_app().await;
+    plain
+        .create_staff("ada@mayorsinnovation.org", "Ada Staff")
+        .await;
+    let response = client
+        .post(plain.url("/login"))
+        .form(&[
+            ("email", "ada@mayorsinnovation.org"),
+            ("password", crate::support::STAFF_PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        !response.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .contains("Secure")
+    );
+}
+
+#[tokio::test]
+async fn an_oversized_body_is_refused_with_413() {
+    let app = spawn_app().await;
+    let big = "a".repeat(2 * 1024 * 1024);
+    let response = app
+        .post_form("/login", &[("email", &big), ("password", "x")])
+        .await;
+    let page = Page::of(response).await;
+    assert_eq!(page.status, 413);
+    assert_eq!(page.h1(), "Too large");
+}
+
+#[tokio::test]
+async fn unknown_pages_get_the_404_page_in_the_layout() {
+    let app = spawn_app().await;
+    let page = Page::of(app.get("/nothing/here").await).await;
+    assert_eq!(page.status, 404);
+    assert_eq!(page.h1(), "Page not found");
+    assert_eq!(page.text("header .brand-name"), "Mayors Innovation Project");
+    assert_eq!(page.text(".skip-link"), "Skip to main content");
+    assert!(page.has("footer"));
+}
+
+#[tokio::test]
+async fn static_files_are_cached_by_fingerprint_and_revalidated_by_etag() {
+    let app = spawn_app().await;
+    let home = Page::of(app.get("/").await).await;
+    let css = home.attr("link[rel=stylesheet]", "href").unwrap();
+    assert!(css.starts_with("/static/portal.css?v="));
+    let response = app.get(&css).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.headers()["content-type"],
+        "text/css; charset=utf-8"
+    );
+    assert_eq!(
+        response.headers()["cache-control"],
+        "public, max-age=31536000, immutable"
+    );
+    let etag = response.headers()["etag"].clone();
+
+    let again = app
+        .client
+        .get(app.url("/static/portal.css"))
+        .header("if-none-match", etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 304);
+    assert_eq!(again.headers()["cache-control"], "public, no-cache");
+    assert_eq!(app.get("/static/missing.css").await.status(), 404);
+}
+
+#[tokio::test]
+async fn pages_are_compressed_for_clients_that_accept_gzip() {
+    let app = spawn_app().await;
+    let raw = reqwest::Client::new();
+    let response = raw
+        .get(app.url("/static/portal.css"))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["content-encoding"], "gzip");
+}
+
+#[tokio::test]
+async fn healthz_answers_200_with_the_database_and_503_without_it() {
+    let app = spawn_app().await;
+    let ok = app.get("/healthz").await;
+    assert_eq!(ok.status(), 200);
+    app.state.pool.close().await;
+    assert_eq!(app.get("/healthz").await.status(), 503);
+}
+
+#[tokio::test]
+async fn the_staff_area_is_hidden_from_visitors_and_in_the_navigation() {
+    let app = spawn_app().await;
+    let home = Page::of(app.get("/").await).await;
+    assert!(!home.texts("nav a").contains(&"Staff".to_owned()));
+    assert_eq!(home.text(".account a"), "Log in");
+    app.log_in_as_new_staff().await;
+    let home = Page::of(app.get("/").await).await;
+    assert!(home.texts("nav a").contains(&"Staff".to_owned()));
+}

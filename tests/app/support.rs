@@ -1,0 +1,244 @@
+//! The test harness: a fresh database and a real server on a random port for each test,
+//! on SQLite, or on PostgreSQL when TEST_POSTGRES_URL is set.
+
+use std::{net::SocketAddr, path::PathBuf};
+
+use portal::{config::Config, db, state::AppState};
+use scraper::{Html, Selector};
+use sqlx::{Connection, Executor, postgres::PgConnection};
+
+/// A new random name part.
+fn random_suffix() -> String {
+    portal::accounts::tokens::generate()[..12].to_owned()
+}
+
+pub struct TestDb {
+    pub url: String,
+    dir: PathBuf,
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// The PostgreSQL server to test against, if any.
+pub fn postgres_url() -> Option<String> {
+    std::env::var("TEST_POSTGRES_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+}
+
+/// A database of this test's own: an SQLite file, or a new PostgreSQL database.
+pub async fn test_db() -> TestDb {
+    let dir = std::env::temp_dir().join(format!("portal-test-{}", random_suffix()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let url = match postgres_url() {
+        Some(base) => create_pg_database(&base).await,
+        None => format!("sqlite://{}?mode=rwc", dir.join("portal.db").display()),
+    };
+    TestDb { url, dir }
+}
+
+/// Creates `portal_test_<unix time>_<random>`, after dropping those left by runs over an hour old.
+pub async fn create_pg_database(base: &str) -> String {
+    let mut admin = PgConnection::connect(base)
+        .await
+        .expect("TEST_POSTGRES_URL does not accept connections");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let old: Vec<String> =
+        sqlx::query_scalar("SELECT datname FROM pg_database WHERE datname LIKE 'portal_test_%'")
+            .fetch_all(&mut admin)
+            .await
+            .unwrap();
+    for name in old {
+        let created = name
+            .split('_')
+            .nth(2)
+            .and_then(|t| t.parse::<i64>().ok())
+            .unwrap_or(0);
+        if now - created > 3600 {
+            let _ = admin
+                .execute(sqlx::AssertSqlSafe(format!(
+                    "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+                )))
+                .await;
+        }
+    }
+    let name = format!("portal_test_{now}_{}", random_suffix());
+    admin
+        .execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
+        .await
+        .unwrap();
+    let (prefix, _) = base.split('?').next().unwrap().rsplit_once('/').unwrap();
+    format!("{prefix}/{name}")
+}
+
+pub struct TestApp {
+    /// `http://127.0.0.1:PORT`
+    pub address: String,
+    pub state: AppState,
+    /// A browser-like client: keeps cookies, follows redirects.
+    pub client: reqwest::Client,
+    pub db: TestDb,
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Starts the app with a configuration changed by `adjust`.
+pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
+    let db = test_db().await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let address = format!("http://{addr}");
+    let mut config = Config::for_database(&db.url, db.dir.clone());
+    config.base_url = address.clone();
+    adjust(&mut config);
+    let (pool, backend) = db::open(&db.url).await.unwrap();
+    db::migrate(&pool, backend).await.unwrap();
+    let state = AppState::new(pool, backend, config);
+    let app = portal::app(state.clone());
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+        .unwrap();
+    });
+    TestApp {
+        address,
+        state,
+        client: new_client(),
+        db,
+    }
+}
+
+pub fn new_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap()
+}
+
+pub const STAFF_PASSWORD: &str = "lantern river council otter";
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.unwrap()
+    }
+
+    pub async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .form(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// A staff account made the way `portal create-staff` makes it.
+    pub async fn create_staff(&self, email: &str, name: &str) -> i64 {
+        portal::accounts::setup::create_staff(&self.state, email, name, STAFF_PASSWORD)
+            .await
+            .unwrap()
+    }
+
+    pub async fn log_in(&self, email: &str, password: &str) -> reqwest::Response {
+        self.post_form("/login", &[("email", email), ("password", password)])
+            .await
+    }
+
+    /// Creates a staff account and logs this client in as that person.
+    pub async fn log_in_as_new_staff(&self) -> i64 {
+        let id = self
+            .create_staff("ada@mayorsinnovation.org", "Ada Staff")
+            .await;
+        let page = Page::of(
+            self.log_in("ada@mayorsinnovation.org", STAFF_PASSWORD)
+                .await,
+        )
+        .await;
+        assert_eq!(page.text("header .who strong"), "Ada Staff");
+        id
+    }
+}
+
+/// A page as a person sees it: status, final address, and the parsed document.
+pub struct Page {
+    pub status: u16,
+    pub url: String,
+    pub html: Html,
+}
+
+impl Page {
+    pub async fn of(response: reqwest::Response) -> Page {
+        let status = response.status().as_u16();
+        let url = response.url().to_string();
+        let body = response.text().await.unwrap();
+        Page {
+            status,
+            url,
+            html: Html::parse_document(&body),
+        }
+    }
+
+    pub fn path(&self) -> String {
+        let u = reqwest::Url::parse(&self.url).unwrap();
+        match u.query() {
+            Some(q) => format!("{}?{q}", u.path()),
+            None => u.path().to_owned(),
+        }
+    }
+
+    /// The text of every element matching the selector, whitespace folded.
+    pub fn texts(&self, selector: &str) -> Vec<String> {
+        let sel = Selector::parse(selector).unwrap();
+        self.html
+            .select(&sel)
+            .map(|e| {
+                e.text()
+                    .collect::<Vec<_>>()
+                    .join(" ")
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect()
+    }
+
+    /// The text of the first element matching the selector; panics when there is none.
+    pub fn text(&self, selector: &str) -> String {
+        self.texts(selector)
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| panic!("no element matches {selector:?}"))
+    }
+
+    pub fn has(&self, selector: &str) -> bool {
+        !self.texts(selector).is_empty()
+    }
+
+    pub fn attr(&self, selector: &str, attr: &str) -> Option<String> {
+        let sel = Selector::parse(selector).unwrap();
+        self.html
+            .select(&sel)
+            .next()
+            .and_then(|e| e.value().attr(attr))
+            .map(str::to_owned)
+    }
+
+    pub fn h1(&self) -> String {
+        self.text("main h1")
+    }
+}
