@@ -2,6 +2,9 @@
 //! PostgreSQL when TEST_POSTGRES_URL is set.
 
 mod accounts;
+mod browser;
 mod cli;
+mod schema;
 mod security;
 mod support;
+mod webdriver;
