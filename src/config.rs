@@ -111,6 +111,32 @@ pub struct Config {
     )]
     pub trust_proxy: bool,
 
+    /// SMTP server for outgoing mail: smtp://user:pass@host:587 (STARTTLS when offered; add
+    /// ?tls=required to insist) or smtps://host:465. Unset: mail is written as .eml files
+    /// under <data-dir>/mail.
+    #[arg(long, env = "SMTP_URL", global = true)]
+    pub smtp_url: Option<String>,
+
+    /// SMTP user name, when not given in SMTP_URL.
+    #[arg(long, env = "SMTP_USERNAME", global = true)]
+    pub smtp_username: Option<String>,
+
+    /// SMTP password, when not given in SMTP_URL.
+    #[arg(long, env = "SMTP_PASSWORD", global = true, hide_env_values = true)]
+    pub smtp_password: Option<String>,
+
+    /// The From address of every email. Default: the organization's name and portal@<base-url host>.
+    #[arg(long, env = "PORTAL_MAIL_FROM", global = true)]
+    pub mail_from: Option<String>,
+
+    /// Attempts to send an email before it is marked failed.
+    #[arg(long, env = "PORTAL_MAIL_MAX_ATTEMPTS", default_value_t = 8, global = true)]
+    pub mail_max_attempts: i64,
+
+    /// Seconds between looks at the outbox.
+    #[arg(long, env = "PORTAL_MAIL_POLL_SECONDS", default_value_t = 5, global = true)]
+    pub mail_poll_seconds: u64,
+
     /// Largest request body accepted, in bytes.
     #[arg(long, env = "PORTAL_MAX_BODY_BYTES", default_value_t = 1024 * 1024, global = true)]
     pub max_body_bytes: usize,
@@ -131,6 +157,22 @@ impl Config {
     /// Cookies get the Secure flag when the portal is served over https.
     pub fn secure_cookies(&self) -> bool {
         self.base_url.starts_with("https://")
+    }
+
+    /// The From header: configured, or "<org name> <portal@host of the base URL>".
+    pub fn mail_from(&self) -> String {
+        if let Some(from) = &self.mail_from {
+            return from.clone();
+        }
+        let host = self.base().split("://").nth(1).unwrap_or("localhost");
+        let host = host.split(['/', ':']).next().unwrap_or("localhost");
+        let host = if host.parse::<std::net::IpAddr>().is_ok() || !host.contains('.') { "localhost" } else { host };
+        format!("{} <portal@{host}>", self.org_name.replace(['<', '>', '"'], ""))
+    }
+
+    /// The folder where mail is written when no SMTP server is configured.
+    pub fn mail_dir(&self) -> PathBuf {
+        self.data_dir.join("mail")
     }
 
     /// The base URL without a trailing slash, for building absolute links.

@@ -2,10 +2,12 @@
 //! by the binary and by the tests.
 
 pub mod accounts;
+pub mod audit;
 pub mod config;
 pub mod db;
 pub mod error;
 pub mod home;
+pub mod notify;
 pub mod policy;
 pub mod staff;
 pub mod state;
@@ -44,6 +46,8 @@ pub fn app(state: AppState) -> Router {
         .merge(home::router())
         .merge(accounts::router())
         .merge(staff::router())
+        .merge(notify::router())
+        .merge(audit::router())
         .route("/healthz", get(healthz))
         .route("/static/{*path}", get(web::assets::serve))
         .fallback(|| async { AppError::NotFound })

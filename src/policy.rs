@@ -1,5 +1,6 @@
 //! Every access question, answered in one place. Pages, files, search, feeds and emails all
-//! ask here; nothing is visible unless a rule below says so.
+//! ask here; nothing is visible unless a rule below says so. Roles' rights live here and
+//! nowhere else.
 
 use crate::accounts::Person;
 
@@ -8,13 +9,15 @@ use crate::accounts::Person;
 pub enum Role {
     /// The organization's own people, who may do everything.
     Staff,
-    /// A member city's lead member.
+    /// A member city's lead member; one per city at a time.
     Mayor,
     /// A trusted advisor of a member city.
     Advisor,
 }
 
 impl Role {
+    pub const ALL: [Role; 3] = [Role::Mayor, Role::Advisor, Role::Staff];
+
     pub fn parse(s: &str) -> Option<Role> {
         match s {
             "staff" => Some(Role::Staff),
@@ -30,18 +33,112 @@ impl Role {
             Role::Advisor => "advisor",
         }
     }
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Staff => "Staff",
+            Role::Mayor => "Mayor",
+            Role::Advisor => "Advisor",
+        }
+    }
+    /// "the mayor", "an advisor", "a staff member": for sentences.
+    pub fn phrase(self) -> &'static str {
+        match self {
+            Role::Staff => "a staff member",
+            Role::Mayor => "the mayor",
+            Role::Advisor => "an advisor",
+        }
+    }
+    /// Whether a person in this role belongs to a member city.
+    pub fn needs_city(self) -> bool {
+        !matches!(self, Role::Staff)
+    }
 }
 
-fn is_active_staff(person: &Person) -> bool {
-    person.active == 1 && Role::parse(&person.role) == Some(Role::Staff)
+fn role(person: &Person) -> Option<Role> {
+    if person.active == 1 { Role::parse(&person.role) } else { None }
+}
+
+fn is_staff(person: &Person) -> bool {
+    role(person) == Some(Role::Staff)
+}
+
+/// The mayor of this city (an active mayor whose city it is).
+fn is_mayor_of(person: &Person, city_id: Option<i64>) -> bool {
+    role(person) == Some(Role::Mayor) && city_id.is_some() && person.city_id == city_id
 }
 
 /// The staff area (dashboard and everything under `/staff`).
 pub fn can_use_staff_area(person: &Person) -> bool {
-    is_active_staff(person)
+    is_staff(person)
 }
 
-/// Who may create another staff account from within the portal.
 pub fn can_create_staff(person: &Person) -> bool {
-    is_active_staff(person)
+    is_staff(person)
+}
+
+pub fn can_see_outbox(person: &Person) -> bool {
+    is_staff(person)
+}
+
+pub fn can_see_audit_log(person: &Person) -> bool {
+    is_staff(person)
+}
+
+/// Create and edit member cities, change their status.
+pub fn can_manage_cities(person: &Person) -> bool {
+    is_staff(person)
+}
+
+/// Send an invitation for `role` in `city_id`: staff invite anyone anywhere; a mayor invites
+/// advisors to his or her own city; nobody else invites.
+pub fn can_invite(person: &Person, invited_role: Role, city_id: Option<i64>) -> bool {
+    is_staff(person) || (invited_role == Role::Advisor && is_mayor_of(person, city_id))
+}
+
+/// Whether a person may send any invitation at all (for showing the page and links).
+pub fn can_invite_anyone(person: &Person) -> bool {
+    is_staff(person) || is_mayor_of(person, person.city_id)
+}
+
+/// See, resend or revoke an invitation: whoever could send that same invitation.
+pub fn can_manage_invitation(person: &Person, invited_role: Role, city_id: Option<i64>) -> bool {
+    can_invite(person, invited_role, city_id)
+}
+
+/// The people list: staff see everyone, a mayor the city's people.
+pub fn can_list_people(person: &Person) -> bool {
+    is_staff(person) || is_mayor_of(person, person.city_id)
+}
+
+/// See another person's page.
+pub fn can_see_person(viewer: &Person, target: &Person) -> bool {
+    is_staff(viewer) || viewer.id == target.id || is_mayor_of(viewer, target.city_id)
+}
+
+/// Deactivate or reactivate: staff anyone but themselves; a mayor the city's advisors.
+pub fn can_set_active(actor: &Person, target: &Person) -> bool {
+    if actor.id == target.id {
+        return false;
+    }
+    is_staff(actor) || (is_mayor_of(actor, target.city_id) && target.role == Role::Advisor.as_str())
+}
+
+/// Change a person's role or move them to another city.
+pub fn can_change_role_or_city(actor: &Person, target: &Person) -> bool {
+    is_staff(actor) && actor.id != target.id
+}
+
+/// The member areas (cohorts, meetings, assistance, publications): staff, and the people of
+/// an active member city.
+pub fn can_use_member_areas(person: &Person) -> bool {
+    match role(person) {
+        Some(Role::Staff) => true,
+        Some(_) => person.city_status.as_deref() == Some("active"),
+        None => false,
+    }
+}
+
+/// A member whose city's membership has lapsed: the pages say so, and whom to contact.
+pub fn membership_lapsed(person: &Person) -> bool {
+    role(person).is_some_and(Role::needs_city) && person.city_status.as_deref() == Some("lapsed")
 }

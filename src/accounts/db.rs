@@ -6,7 +6,7 @@ use super::Person;
 
 pub async fn find_active(pool: &AnyPool, id: i64) -> sqlx::Result<Option<Person>> {
     sqlx::query_as::<_, Person>(
-        "SELECT id, email, name, title, role, active FROM people WHERE id = $1 AND active = 1",
+        crate::select_people!("WHERE p.id = $1 AND p.active = 1"),
     )
     .bind(id)
     .fetch_optional(pool)
@@ -19,7 +19,7 @@ pub async fn find_for_login(
     email_norm: &str,
 ) -> sqlx::Result<Option<(Person, String)>> {
     let person = sqlx::query_as::<_, Person>(
-        "SELECT id, email, name, title, role, active FROM people WHERE email_norm = $1",
+        crate::select_people!("WHERE p.email_norm = $1"),
     )
     .bind(email_norm)
     .fetch_optional(pool)
@@ -44,13 +44,14 @@ pub async fn staff_exists(conn: &mut AnyConnection) -> sqlx::Result<bool> {
 
 pub async fn list_staff(pool: &AnyPool) -> sqlx::Result<Vec<Person>> {
     sqlx::query_as::<_, Person>(
-        "SELECT id, email, name, title, role, active FROM people WHERE role = 'staff' ORDER BY name, id",
+        crate::select_people!("WHERE p.role = 'staff' ORDER BY p.name, p.id"),
     )
     .fetch_all(pool)
     .await
 }
 
 pub struct NewPerson<'a> {
+    pub city_id: Option<i64>,
     pub email: &'a str,
     pub email_norm: &'a str,
     pub name: &'a str,
@@ -63,8 +64,8 @@ pub struct NewPerson<'a> {
 /// Inserts a person; a duplicate email comes back as a unique violation.
 pub async fn insert(conn: &mut AnyConnection, p: NewPerson<'_>) -> sqlx::Result<i64> {
     sqlx::query_scalar(
-        "INSERT INTO people (email, email_norm, name, title, role, password_hash, active, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, 1, $7) RETURNING id",
+        "INSERT INTO people (email, email_norm, name, title, role, password_hash, active, created_at, city_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $8) RETURNING id",
     )
     .bind(p.email)
     .bind(p.email_norm)
@@ -73,6 +74,11 @@ pub async fn insert(conn: &mut AnyConnection, p: NewPerson<'_>) -> sqlx::Result<
     .bind(p.role)
     .bind(p.password_hash)
     .bind(p.now)
+    .bind(p.city_id)
     .fetch_one(conn)
     .await
+}
+
+pub async fn find(pool: &AnyPool, id: i64) -> sqlx::Result<Option<Person>> {
+    sqlx::query_as::<_, Person>(crate::select_people!("WHERE p.id = $1")).bind(id).fetch_optional(pool).await
 }

@@ -25,6 +25,41 @@ pub struct Person {
     pub title: String,
     pub role: String,
     pub active: i64,
+    pub city_id: Option<i64>,
+    pub city_name: Option<String>,
+    pub city_state: Option<String>,
+    pub city_status: Option<String>,
+}
+
+impl Person {
+    /// "Lafayette, CO", or empty for a person without a city.
+    pub fn city_label(&self) -> String {
+        match (&self.city_name, &self.city_state) {
+            (Some(n), Some(s)) => format!("{n}, {s}"),
+            _ => String::new(),
+        }
+    }
+
+    /// "Staff", "Mayor", "Advisor".
+    pub fn role_label(&self) -> &'static str {
+        match crate::policy::Role::parse(&self.role) {
+            Some(r) => r.label(),
+            None => "",
+        }
+    }
+}
+
+/// A SELECT of people with their city, for `sqlx::query_as::<_, Person>`; the argument is the
+/// rest of the query (WHERE, ORDER BY …). People are `p`, cities `c`.
+#[macro_export]
+macro_rules! select_people {
+    ($rest:literal) => {
+        concat!(
+            "SELECT p.id, p.email, p.name, p.title, p.role, p.active, p.city_id, c.name AS city_name, \
+             c.state AS city_state, c.status AS city_status FROM people p LEFT JOIN cities c ON c.id = p.city_id ",
+            $rest
+        )
+    };
 }
 
 pub fn router() -> Router<AppState> {

@@ -119,7 +119,7 @@ impl SessionStore for DbStore {
 
 /// Ends every session of a person (deactivation, password reset), except perhaps the current one.
 pub async fn end_all_for_person(
-    pool: &AnyPool,
+    conn: &mut sqlx::AnyConnection,
     person_id: i64,
     except: Option<&Id>,
 ) -> sqlx::Result<u64> {
@@ -127,7 +127,7 @@ pub async fn end_all_for_person(
     let done = sqlx::query("DELETE FROM sessions WHERE person_id = $1 AND id <> $2")
         .bind(person_id)
         .bind(keep)
-        .execute(pool)
+        .execute(conn)
         .await?;
     Ok(done.rows_affected())
 }

@@ -145,6 +145,7 @@ pub async fn create(
         return Err(AppError::NotFound);
     }
     let new = db::NewPerson {
+        city_id: None,
         email: &email.entered,
         email_norm: &email.normalized,
         name: form.name.trim(),
@@ -201,6 +202,7 @@ pub async fn create_staff(
         .map_err(|e| e.to_string())?;
     let mut conn = state.pool.acquire().await.map_err(|e| e.to_string())?;
     let new = db::NewPerson {
+        city_id: None,
         email: &email.entered,
         email_norm: &email.normalized,
         name: name.trim(),

@@ -232,3 +232,15 @@ pub fn safe_next(next: Option<&str>) -> String {
 pub fn see_other(to: &str) -> Response {
     (StatusCode::SEE_OTHER, [(header::LOCATION, to.to_owned())]).into_response()
 }
+
+/// A Unix time as people read it: "26 Nov 2026, 14:49 UTC".
+pub fn fmt_time(t: i64) -> String {
+    let format = time::macros::format_description!("[day padding:none] [month repr:short] [year], [hour]:[minute] UTC");
+    time::OffsetDateTime::from_unix_timestamp(t).ok().and_then(|d| d.format(&format).ok()).unwrap_or_default()
+}
+
+/// A Unix time as a date: "26 Nov 2026".
+pub fn fmt_date(t: i64) -> String {
+    let format = time::macros::format_description!("[day padding:none] [month repr:short] [year]");
+    time::OffsetDateTime::from_unix_timestamp(t).ok().and_then(|d| d.format(&format).ok()).unwrap_or_default()
+}

@@ -242,3 +242,50 @@ impl Page {
         self.text("main h1")
     }
 }
+
+/// An email as the outbox holds it.
+#[derive(Debug, Clone)]
+pub struct Mail {
+    pub id: i64,
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+    pub status: String,
+}
+
+impl Mail {
+    /// The first link in the text part that starts with `base + path_prefix`.
+    pub fn link(&self, base: &str, path_prefix: &str) -> String {
+        let start = format!("{base}{path_prefix}");
+        self.text
+            .split_whitespace()
+            .find(|w| w.starts_with(&start))
+            .unwrap_or_else(|| panic!("no link to {start} in:\n{}", self.text))
+            .to_owned()
+    }
+}
+
+impl TestApp {
+    /// Every email in the outbox, oldest first.
+    pub async fn outbox(&self) -> Vec<Mail> {
+        let rows: Vec<(i64, String, String, String, String, String)> =
+            sqlx::query_as("SELECT id, to_addr, subject, text_body, html_body, status FROM outbox ORDER BY id")
+                .fetch_all(&self.state.pool)
+                .await
+                .unwrap();
+        rows.into_iter()
+            .map(|(id, to, subject, text, html, status)| Mail { id, to, subject, text, html, status })
+            .collect()
+    }
+
+    /// The newest email to this address; panics when there is none.
+    pub async fn last_mail_to(&self, to: &str) -> Mail {
+        self.outbox().await.into_iter().rev().find(|m| m.to == to).unwrap_or_else(|| panic!("no email to {to}"))
+    }
+
+    /// The path of a link (drops the base), for `get` and `post_form`.
+    pub fn path_of(&self, link: &str) -> String {
+        link.strip_prefix(&self.address).unwrap_or(link).to_owned()
+    }
+}

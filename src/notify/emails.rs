@@ -1,0 +1,84 @@
+//! The emails the portal sends. Each has text and HTML templates under templates/email/.
+
+use super::Email;
+use crate::email_templates;
+
+/// An invitation to join the network.
+pub struct Invitation {
+    pub org_name: String,
+    pub inviter_name: String,
+    pub invitee_name: String,
+    /// "mayor", "advisor" or "staff member", with its article: "an advisor".
+    pub role_phrase: String,
+    /// "Lafayette, CO", or empty for staff.
+    pub city: String,
+    pub link: String,
+    pub expires: String,
+}
+email_templates!(Invitation, "email/invitation.txt", "email/invitation.html");
+
+impl Email for Invitation {
+    const KIND: &'static str = "invitation";
+    fn subject(&self) -> String {
+        format!("{} invited you to the {} portal", self.inviter_name, self.org_name)
+    }
+    fn render(&self) -> askama::Result<(String, String)> {
+        self.render_parts()
+    }
+}
+
+/// A link to choose a new password.
+pub struct PasswordReset {
+    pub org_name: String,
+    pub name: String,
+    pub link: String,
+}
+email_templates!(PasswordReset, "email/password_reset.txt", "email/password_reset.html");
+
+impl Email for PasswordReset {
+    const KIND: &'static str = "password-reset";
+    fn subject(&self) -> String {
+        format!("Choose a new password for the {} portal", self.org_name)
+    }
+    fn render(&self) -> askama::Result<(String, String)> {
+        self.render_parts()
+    }
+}
+
+/// Sent to a new address to confirm it.
+pub struct EmailChangeConfirm {
+    pub org_name: String,
+    pub name: String,
+    pub new_email: String,
+    pub link: String,
+}
+email_templates!(EmailChangeConfirm, "email/email_change_confirm.txt", "email/email_change_confirm.html");
+
+impl Email for EmailChangeConfirm {
+    const KIND: &'static str = "email-change-confirm";
+    fn subject(&self) -> String {
+        format!("Confirm your new email address for the {} portal", self.org_name)
+    }
+    fn render(&self) -> askama::Result<(String, String)> {
+        self.render_parts()
+    }
+}
+
+/// Sent to the old address when someone asks to change it.
+pub struct EmailChangeNotice {
+    pub org_name: String,
+    pub name: String,
+    pub new_email: String,
+    pub base_url: String,
+}
+email_templates!(EmailChangeNotice, "email/email_change_notice.txt", "email/email_change_notice.html");
+
+impl Email for EmailChangeNotice {
+    const KIND: &'static str = "email-change-notice";
+    fn subject(&self) -> String {
+        format!("A change of email address was requested on the {} portal", self.org_name)
+    }
+    fn render(&self) -> askama::Result<(String, String)> {
+        self.render_parts()
+    }
+}

@@ -1,0 +1,61 @@
+//! Email: the one outbox every email goes through, the worker that sends it, the templates.
+//!
+//! An email is a row written in the same transaction as the change that causes it, so a
+//! change and its email happen together or not at all; the worker sends rows later, retries
+//! with backoff, and leaves failures visible at /staff/outbox.
+
+pub mod emails;
+pub mod outbox;
+mod pages;
+pub mod worker;
+
+use axum::Router;
+use sqlx::AnyConnection;
+
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    pages::router()
+}
+
+/// An email the portal sends: a subject and text and HTML parts from askama templates.
+pub trait Email {
+    /// A short name for the outbox list ("invitation", "password-reset", …).
+    const KIND: &'static str;
+    fn subject(&self) -> String;
+    /// The text and HTML parts.
+    fn render(&self) -> askama::Result<(String, String)>;
+}
+
+/// Declares the text and HTML templates of an email: `templates/email/<name>.{txt,html}`,
+/// both reading the email's fields through `e`.
+#[macro_export]
+macro_rules! email_templates {
+    ($email:ident, $text:literal, $html:literal) => {
+        const _: () = {
+            #[derive(askama::Template)]
+            #[template(path = $text)]
+            struct Text<'a> {
+                e: &'a $email,
+            }
+            #[derive(askama::Template)]
+            #[template(path = $html)]
+            struct Html<'a> {
+                e: &'a $email,
+            }
+            impl $email {
+                pub(crate) fn render_parts(&self) -> askama::Result<(String, String)> {
+                    use askama::Template;
+                    Ok((Text { e: self }.render()?, Html { e: self }.render()?))
+                }
+            }
+        };
+    };
+}
+
+/// Writes an email to the outbox on `conn`, which should be the transaction of the change
+/// that causes it.
+pub async fn enqueue<E: Email>(conn: &mut AnyConnection, state: &AppState, to: &str, email: &E) -> crate::error::AppResult<i64> {
+    let (text, html) = email.render().map_err(crate::error::AppError::internal)?;
+    outbox::insert(conn, state, E::KIND, to, &email.subject(), &text, &html).await.map_err(Into::into)
+}
