@@ -130,11 +130,21 @@ pub struct Config {
     pub mail_from: Option<String>,
 
     /// Attempts to send an email before it is marked failed.
-    #[arg(long, env = "PORTAL_MAIL_MAX_ATTEMPTS", default_value_t = 8, global = true)]
+    #[arg(
+        long,
+        env = "PORTAL_MAIL_MAX_ATTEMPTS",
+        default_value_t = 8,
+        global = true
+    )]
     pub mail_max_attempts: i64,
 
     /// Seconds between looks at the outbox.
-    #[arg(long, env = "PORTAL_MAIL_POLL_SECONDS", default_value_t = 5, global = true)]
+    #[arg(
+        long,
+        env = "PORTAL_MAIL_POLL_SECONDS",
+        default_value_t = 5,
+        global = true
+    )]
     pub mail_poll_seconds: u64,
 
     /// Largest request body accepted, in bytes.
@@ -166,8 +176,15 @@ impl Config {
         }
         let host = self.base().split("://").nth(1).unwrap_or("localhost");
         let host = host.split(['/', ':']).next().unwrap_or("localhost");
-        let host = if host.parse::<std::net::IpAddr>().is_ok() || !host.contains('.') { "localhost" } else { host };
-        format!("{} <portal@{host}>", self.org_name.replace(['<', '>', '"'], ""))
+        let host = if host.parse::<std::net::IpAddr>().is_ok() || !host.contains('.') {
+            "localhost"
+        } else {
+            host
+        };
+        format!(
+            "{} <portal@{host}>",
+            self.org_name.replace(['<', '>', '"'], "")
+        )
     }
 
     /// The folder where mail is written when no SMTP server is configured.

@@ -7,6 +7,7 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod home;
+pub mod members;
 pub mod notify;
 pub mod policy;
 pub mod staff;
@@ -46,6 +47,7 @@ pub fn app(state: AppState) -> Router {
         .merge(home::router())
         .merge(accounts::router())
         .merge(staff::router())
+        .merge(members::router())
         .merge(notify::router())
         .merge(audit::router())
         .route("/healthz", get(healthz))

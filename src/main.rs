@@ -98,6 +98,17 @@ async fn serve(config: Config) -> Result<(), String> {
             token
         );
     }
+    let mailer = portal::notify::worker::Mailer::from_config(&config)?;
+    match &mailer {
+        portal::notify::worker::Mailer::Files(_, dir) => {
+            tracing::info!(
+                "no SMTP_URL: emails are written as .eml files to {}",
+                dir.display()
+            )
+        }
+        portal::notify::worker::Mailer::Smtp(_) => tracing::info!("emails are sent over SMTP"),
+    }
+    tokio::spawn(portal::notify::worker::run(state.clone(), mailer));
     tokio::spawn(portal::housekeeping(state.clone()));
     let listener = tokio::net::TcpListener::bind(config.bind)
         .await

@@ -55,7 +55,11 @@ impl Role {
 }
 
 fn role(person: &Person) -> Option<Role> {
-    if person.active == 1 { Role::parse(&person.role) } else { None }
+    if person.active == 1 {
+        Role::parse(&person.role)
+    } else {
+        None
+    }
 }
 
 fn is_staff(person: &Person) -> bool {

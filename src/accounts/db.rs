@@ -5,12 +5,10 @@ use sqlx::{AnyConnection, AnyPool};
 use super::Person;
 
 pub async fn find_active(pool: &AnyPool, id: i64) -> sqlx::Result<Option<Person>> {
-    sqlx::query_as::<_, Person>(
-        crate::select_people!("WHERE p.id = $1 AND p.active = 1"),
-    )
-    .bind(id)
-    .fetch_optional(pool)
-    .await
+    sqlx::query_as::<_, Person>(crate::select_people!("WHERE p.id = $1 AND p.active = 1"))
+        .bind(id)
+        .fetch_optional(pool)
+        .await
 }
 
 /// The person with this (normalized) email and the password hash, for logging in.
@@ -18,12 +16,10 @@ pub async fn find_for_login(
     pool: &AnyPool,
     email_norm: &str,
 ) -> sqlx::Result<Option<(Person, String)>> {
-    let person = sqlx::query_as::<_, Person>(
-        crate::select_people!("WHERE p.email_norm = $1"),
-    )
-    .bind(email_norm)
-    .fetch_optional(pool)
-    .await?;
+    let person = sqlx::query_as::<_, Person>(crate::select_people!("WHERE p.email_norm = $1"))
+        .bind(email_norm)
+        .fetch_optional(pool)
+        .await?;
     let Some(person) = person else {
         return Ok(None);
     };
@@ -43,9 +39,9 @@ pub async fn staff_exists(conn: &mut AnyConnection) -> sqlx::Result<bool> {
 }
 
 pub async fn list_staff(pool: &AnyPool) -> sqlx::Result<Vec<Person>> {
-    sqlx::query_as::<_, Person>(
-        crate::select_people!("WHERE p.role = 'staff' ORDER BY p.name, p.id"),
-    )
+    sqlx::query_as::<_, Person>(crate::select_people!(
+        "WHERE p.role = 'staff' ORDER BY p.name, p.id"
+    ))
     .fetch_all(pool)
     .await
 }
@@ -80,5 +76,81 @@ pub async fn insert(conn: &mut AnyConnection, p: NewPerson<'_>) -> sqlx::Result<
 }
 
 pub async fn find(pool: &AnyPool, id: i64) -> sqlx::Result<Option<Person>> {
-    sqlx::query_as::<_, Person>(crate::select_people!("WHERE p.id = $1")).bind(id).fetch_optional(pool).await
+    sqlx::query_as::<_, Person>(crate::select_people!("WHERE p.id = $1"))
+        .bind(id)
+        .fetch_optional(pool)
+        .await
+}
+
+/// The active person with this (normalized) email, for a password reset.
+pub async fn find_active_by_email(
+    pool: &AnyPool,
+    email_norm: &str,
+) -> sqlx::Result<Option<Person>> {
+    sqlx::query_as::<_, Person>(crate::select_people!(
+        "WHERE p.email_norm = $1 AND p.active = 1"
+    ))
+    .bind(email_norm)
+    .fetch_optional(pool)
+    .await
+}
+
+pub async fn password_hash(pool: &AnyPool, id: i64) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar("SELECT password_hash FROM people WHERE id = $1")
+        .bind(id)
+        .fetch_optional(pool)
+        .await
+}
+
+/// Sets an active person's password hash; false when there is no such active person.
+pub async fn set_password_hash(
+    conn: &mut AnyConnection,
+    id: i64,
+    hash: &str,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query("UPDATE people SET password_hash = $1 WHERE id = $2 AND active = 1")
+        .bind(hash)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn update_profile(pool: &AnyPool, id: i64, name: &str, title: &str) -> sqlx::Result<()> {
+    sqlx::query("UPDATE people SET name = $1, title = $2 WHERE id = $3")
+        .bind(name)
+        .bind(title)
+        .bind(id)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// Whether a person other than `except_id` has this (normalized) email, active or not.
+pub async fn email_taken(pool: &AnyPool, email_norm: &str, except_id: i64) -> sqlx::Result<bool> {
+    let n: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM people WHERE email_norm = $1 AND id <> $2")
+            .bind(email_norm)
+            .bind(except_id)
+            .fetch_one(pool)
+            .await?;
+    Ok(n > 0)
+}
+
+/// Sets an active person's email; a duplicate comes back as a unique violation, and false
+/// when there is no such active person.
+pub async fn set_email(
+    conn: &mut AnyConnection,
+    id: i64,
+    email: &str,
+    email_norm: &str,
+) -> sqlx::Result<bool> {
+    let done =
+        sqlx::query("UPDATE people SET email = $1, email_norm = $2 WHERE id = $3 AND active = 1")
+            .bind(email)
+            .bind(email_norm)
+            .bind(id)
+            .execute(conn)
+            .await?;
+    Ok(done.rows_affected() == 1)
 }

@@ -1,15 +1,21 @@
-//! Accounts: people who log in, log-in and log-out, the first staff account, sessions.
+//! Accounts: people who log in, log-in and log-out, the first staff account, sessions,
+//! forgotten passwords, and each person's own account page.
 
+mod account;
 pub mod db;
 pub mod email;
 mod handlers;
 pub mod password;
+mod reset;
 pub mod sessions;
 pub mod setup;
 pub mod throttle;
 pub mod tokens;
 
-use axum::{Router, routing::get};
+use axum::{
+    Router,
+    routing::{get, post},
+};
 
 use crate::state::AppState;
 
@@ -65,8 +71,25 @@ macro_rules! select_people {
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/login", get(handlers::login_form).post(handlers::login))
-        .route("/logout", axum::routing::post(handlers::logout))
+        .route("/logout", post(handlers::logout))
         .route("/setup/{token}", get(setup::form).post(setup::create))
+        .route(
+            "/password/forgot",
+            get(reset::forgot_form).post(reset::forgot),
+        )
+        .route("/password/forgot/sent", get(reset::forgot_sent))
+        .route(
+            "/password/reset/{token}",
+            get(reset::reset_form).post(reset::reset),
+        )
+        .route("/account", get(account::show))
+        .route("/account/profile", post(account::profile))
+        .route("/account/password", post(account::change_password))
+        .route("/account/email", post(account::change_email))
+        .route(
+            "/account/email/confirm/{token}",
+            get(account::confirm_email_form).post(account::confirm_email),
+        )
 }
 
 /// Checks the fields of a new staff account; the same rules for the setup page and the shell.

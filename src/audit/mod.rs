@@ -25,7 +25,13 @@ pub struct Subject<'a> {
     pub detail: &'a str,
 }
 
-pub async fn record(conn: &mut AnyConnection, now: i64, actor_id: i64, action: &str, subject: Subject<'_>) -> sqlx::Result<()> {
+pub async fn record(
+    conn: &mut AnyConnection,
+    now: i64,
+    actor_id: i64,
+    action: &str,
+    subject: Subject<'_>,
+) -> sqlx::Result<()> {
     sqlx::query("INSERT INTO audit_log (at, actor_id, action, person_id, city_id, detail) VALUES ($1, $2, $3, $4, $5, $6)")
         .bind(now)
         .bind(actor_id)
@@ -86,6 +92,14 @@ async fn list(ctx: Ctx, Query(q): Query<Before>) -> AppResult<Response> {
     .bind(PAGE)
     .fetch_all(&ctx.state.pool)
     .await?;
-    let older = if entries.len() as i64 == PAGE { entries.last().map(|e| e.id) } else { None };
-    Ok(web::render(&AuditPage { layout: ctx.layout().await, entries, older }))
+    let older = if entries.len() as i64 == PAGE {
+        entries.last().map(|e| e.id)
+    } else {
+        None
+    };
+    Ok(web::render(&AuditPage {
+        layout: ctx.layout().await,
+        entries,
+        older,
+    }))
 }

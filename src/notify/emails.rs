@@ -20,7 +20,10 @@ email_templates!(Invitation, "email/invitation.txt", "email/invitation.html");
 impl Email for Invitation {
     const KIND: &'static str = "invitation";
     fn subject(&self) -> String {
-        format!("{} invited you to the {} portal", self.inviter_name, self.org_name)
+        format!(
+            "{} invited you to the {} portal",
+            self.inviter_name, self.org_name
+        )
     }
     fn render(&self) -> askama::Result<(String, String)> {
         self.render_parts()
@@ -33,7 +36,11 @@ pub struct PasswordReset {
     pub name: String,
     pub link: String,
 }
-email_templates!(PasswordReset, "email/password_reset.txt", "email/password_reset.html");
+email_templates!(
+    PasswordReset,
+    "email/password_reset.txt",
+    "email/password_reset.html"
+);
 
 impl Email for PasswordReset {
     const KIND: &'static str = "password-reset";
@@ -52,12 +59,19 @@ pub struct EmailChangeConfirm {
     pub new_email: String,
     pub link: String,
 }
-email_templates!(EmailChangeConfirm, "email/email_change_confirm.txt", "email/email_change_confirm.html");
+email_templates!(
+    EmailChangeConfirm,
+    "email/email_change_confirm.txt",
+    "email/email_change_confirm.html"
+);
 
 impl Email for EmailChangeConfirm {
     const KIND: &'static str = "email-change-confirm";
     fn subject(&self) -> String {
-        format!("Confirm your new email address for the {} portal", self.org_name)
+        format!(
+            "Confirm your new email address for the {} portal",
+            self.org_name
+        )
     }
     fn render(&self) -> askama::Result<(String, String)> {
         self.render_parts()
@@ -71,12 +85,19 @@ pub struct EmailChangeNotice {
     pub new_email: String,
     pub base_url: String,
 }
-email_templates!(EmailChangeNotice, "email/email_change_notice.txt", "email/email_change_notice.html");
+email_templates!(
+    EmailChangeNotice,
+    "email/email_change_notice.txt",
+    "email/email_change_notice.html"
+);
 
 impl Email for EmailChangeNotice {
     const KIND: &'static str = "email-change-notice";
     fn subject(&self) -> String {
-        format!("A change of email address was requested on the {} portal", self.org_name)
+        format!(
+            "A change of email address was requested on the {} portal",
+            self.org_name
+        )
     }
     fn render(&self) -> askama::Result<(String, String)> {
         self.render_parts()

@@ -55,7 +55,14 @@ macro_rules! email_templates {
 
 /// Writes an email to the outbox on `conn`, which should be the transaction of the change
 /// that causes it.
-pub async fn enqueue<E: Email>(conn: &mut AnyConnection, state: &AppState, to: &str, email: &E) -> crate::error::AppResult<i64> {
+pub async fn enqueue<E: Email>(
+    conn: &mut AnyConnection,
+    state: &AppState,
+    to: &str,
+    email: &E,
+) -> crate::error::AppResult<i64> {
     let (text, html) = email.render().map_err(crate::error::AppError::internal)?;
-    outbox::insert(conn, state, E::KIND, to, &email.subject(), &text, &html).await.map_err(Into::into)
+    outbox::insert(conn, state, E::KIND, to, &email.subject(), &text, &html)
+        .await
+        .map_err(Into::into)
 }

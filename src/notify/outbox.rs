@@ -18,8 +18,17 @@ pub async fn insert(
 ) -> sqlx::Result<i64> {
     let now = state.clock.now();
     let host = state.config.mail_from();
-    let host = host.rsplit('@').next().unwrap_or("localhost").trim_end_matches('>');
-    let message_id = format!("<{}.{}@{}>", now, &crate::accounts::tokens::generate()[..24], host);
+    let host = host
+        .rsplit('@')
+        .next()
+        .unwrap_or("localhost")
+        .trim_end_matches('>');
+    let message_id = format!(
+        "<{}.{}@{}>",
+        now,
+        &crate::accounts::tokens::generate()[..24],
+        host
+    );
     sqlx::query_scalar(
         "INSERT INTO outbox (kind, to_addr, subject, text_body, html_body, message_id, created_at, status, attempts, next_attempt_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', 0, $7) RETURNING id",
@@ -50,7 +59,13 @@ pub struct Claimed {
 
 /// Claims up to `limit` due rows for this worker. On PostgreSQL, `FOR UPDATE SKIP LOCKED`
 /// keeps two workers from claiming the same row; SQLite serializes writers anyway.
-pub async fn claim(pool: &AnyPool, backend: Backend, worker: &str, now: i64, limit: i64) -> sqlx::Result<Vec<Claimed>> {
+pub async fn claim(
+    pool: &AnyPool,
+    backend: Backend,
+    worker: &str,
+    now: i64,
+    limit: i64,
+) -> sqlx::Result<Vec<Claimed>> {
     let sql = match backend {
         Backend::Postgres => {
             "UPDATE outbox SET status = 'sending', claimed_at = $1, claimed_by = $2 WHERE id IN ( \
@@ -102,7 +117,11 @@ pub async fn mark_attempt_failed(
     error: &str,
 ) -> sqlx::Result<()> {
     let attempts = row.attempts + 1;
-    let (status, next) = if attempts >= max_attempts { ("failed", now) } else { ("pending", now + backoff(attempts)) };
+    let (status, next) = if attempts >= max_attempts {
+        ("failed", now)
+    } else {
+        ("pending", now + backoff(attempts))
+    };
     sqlx::query(
         "UPDATE outbox SET status = $1, attempts = $2, next_attempt_at = $3, last_error = $4, claimed_at = NULL, claimed_by = NULL \
          WHERE id = $5 AND claimed_by = $6",
@@ -145,7 +164,9 @@ pub async fn list(pool: &AnyPool, status: &str, limit: i64) -> sqlx::Result<Vec<
 }
 
 pub async fn counts(pool: &AnyPool) -> sqlx::Result<Vec<(String, i64)>> {
-    sqlx::query_as("SELECT status, COUNT(*) FROM outbox GROUP BY status").fetch_all(pool).await
+    sqlx::query_as("SELECT status, COUNT(*) FROM outbox GROUP BY status")
+        .fetch_all(pool)
+        .await
 }
 
 /// Puts a failed email back in the queue, to be sent at once with a fresh count of attempts.

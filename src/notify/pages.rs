@@ -18,7 +18,9 @@ use crate::{
 };
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/staff/outbox", get(list)).route("/staff/outbox/{id}/retry", post(retry))
+    Router::new()
+        .route("/staff/outbox", get(list))
+        .route("/staff/outbox/{id}/retry", post(retry))
 }
 
 #[derive(Template)]
@@ -52,7 +54,11 @@ async fn list(ctx: Ctx, Query(q): Query<StatusQuery>) -> AppResult<Response> {
     let status = match q.status.as_deref() {
         None | Some("") => "pending".to_owned(),
         Some(s @ ("pending" | "sending" | "sent" | "failed")) => s.to_owned(),
-        Some(_) => return Err(AppError::BadRequest("There is no such list of emails.".to_owned())),
+        Some(_) => {
+            return Err(AppError::BadRequest(
+                "There is no such list of emails.".to_owned(),
+            ));
+        }
     };
     let counts = outbox::counts(&ctx.state.pool).await?;
     let count = |s: &str| counts.iter().find(|(k, _)| k == s).map_or(0, |(_, n)| *n);
@@ -65,7 +71,12 @@ async fn list(ctx: Ctx, Query(q): Query<StatusQuery>) -> AppResult<Response> {
     if status == "pending" {
         entries.extend(outbox::list(&ctx.state.pool, "sending", 200).await?);
     }
-    Ok(web::render(&OutboxPage { layout: ctx.layout().await, status, tabs, entries }))
+    Ok(web::render(&OutboxPage {
+        layout: ctx.layout().await,
+        status,
+        tabs,
+        entries,
+    }))
 }
 
 async fn retry(ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
@@ -74,9 +85,11 @@ async fn retry(ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
         return Err(AppError::NotFound);
     }
     if outbox::retry(&ctx.state.pool, id, ctx.state.clock.now()).await? {
-        ctx.flash("The email is queued again and will be sent in a moment.").await?;
+        ctx.flash("The email is queued again and will be sent in a moment.")
+            .await?;
     } else {
-        ctx.flash("That email is not failed (any more), so there was nothing to retry.").await?;
+        ctx.flash("That email is not failed (any more), so there was nothing to retry.")
+            .await?;
     }
     Ok(web::see_other("/staff/outbox?status=failed"))
 }

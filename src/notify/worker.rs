@@ -26,22 +26,30 @@ impl Mailer {
             Some(url) => {
                 // smtp:// means STARTTLS when the server offers it, unless the URL says otherwise.
                 let url = if url.starts_with("smtp://") && !url.contains("tls=") {
-                    format!("{url}{}tls=opportunistic", if url.contains('?') { '&' } else { '?' })
+                    format!(
+                        "{url}{}tls=opportunistic",
+                        if url.contains('?') { '&' } else { '?' }
+                    )
                 } else {
                     url.clone()
                 };
                 let mut builder = AsyncSmtpTransport::<Tokio1Executor>::from_url(&url)
                     .map_err(|e| format!("SMTP_URL is not usable: {e}"))?
                     .timeout(Some(Duration::from_secs(30)));
-                if let (Some(user), Some(password)) = (&config.smtp_username, &config.smtp_password) {
+                if let (Some(user), Some(password)) = (&config.smtp_username, &config.smtp_password)
+                {
                     builder = builder.credentials(Credentials::new(user.clone(), password.clone()));
                 }
                 Ok(Mailer::Smtp(builder.build()))
             }
             None => {
                 let dir = config.mail_dir();
-                std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create the mail folder {}: {e}", dir.display()))?;
-                Ok(Mailer::Files(AsyncFileTransport::<Tokio1Executor>::new(&dir), dir))
+                std::fs::create_dir_all(&dir)
+                    .map_err(|e| format!("cannot create the mail folder {}: {e}", dir.display()))?;
+                Ok(Mailer::Files(
+                    AsyncFileTransport::<Tokio1Executor>::new(&dir),
+                    dir,
+                ))
             }
         }
     }
@@ -55,16 +63,29 @@ impl Mailer {
 }
 
 fn build(state: &AppState, row: &Claimed) -> Result<Message, String> {
-    let from: Mailbox = state.config.mail_from().parse().map_err(|e| format!("PORTAL_MAIL_FROM is not an address: {e}"))?;
-    let to: Mailbox = row.to_addr.parse().map_err(|e| format!("the recipient is not an address: {e}"))?;
+    let from: Mailbox = state
+        .config
+        .mail_from()
+        .parse()
+        .map_err(|e| format!("PORTAL_MAIL_FROM is not an address: {e}"))?;
+    let to: Mailbox = row
+        .to_addr
+        .parse()
+        .map_err(|e| format!("the recipient is not an address: {e}"))?;
     Message::builder()
         .from(from)
         .to(to)
         .subject(row.subject.clone())
         .message_id(Some(row.message_id.clone()))
         .date(UNIX_EPOCH + Duration::from_secs(row.created_at.max(0) as u64))
-        .raw_header(header::HeaderValue::new(header::HeaderName::new_from_ascii_str("Auto-Submitted"), "auto-generated".to_owned()))
-        .multipart(MultiPart::alternative_plain_html(row.text_body.clone(), row.html_body.clone()))
+        .raw_header(header::HeaderValue::new(
+            header::HeaderName::new_from_ascii_str("Auto-Submitted"),
+            "auto-generated".to_owned(),
+        ))
+        .multipart(MultiPart::alternative_plain_html(
+            row.text_body.clone(),
+            row.html_body.clone(),
+        ))
         .map_err(|e| e.to_string())
 }
 
@@ -91,7 +112,15 @@ pub async fn deliver_due(state: &AppState, mailer: &Mailer, worker: &str) -> sql
                 }
                 Err(e) => {
                     tracing::warn!(outbox_id = row.id, attempt = row.attempts + 1, error = %e, "email not sent");
-                    outbox::mark_attempt_failed(&state.pool, &row, worker, now, state.config.mail_max_attempts, &e).await?;
+                    outbox::mark_attempt_failed(
+                        &state.pool,
+                        &row,
+                        worker,
+                        now,
+                        state.config.mail_max_attempts,
+                        &e,
+                    )
+                    .await?;
                 }
             }
         }
@@ -100,8 +129,13 @@ pub async fn deliver_due(state: &AppState, mailer: &Mailer, worker: &str) -> sql
 
 /// Runs for the life of the server, looking at the outbox every few seconds.
 pub async fn run(state: AppState, mailer: Mailer) {
-    let worker = format!("{}-{}", std::process::id(), &crate::accounts::tokens::generate()[..8]);
-    let mut tick = tokio::time::interval(Duration::from_secs(state.config.mail_poll_seconds.max(1)));
+    let worker = format!(
+        "{}-{}",
+        std::process::id(),
+        &crate::accounts::tokens::generate()[..8]
+    );
+    let mut tick =
+        tokio::time::interval(Duration::from_secs(state.config.mail_poll_seconds.max(1)));
     loop {
         tick.tick().await;
         if let Err(e) = deliver_due(&state, &mailer, &worker).await {

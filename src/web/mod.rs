@@ -47,6 +47,12 @@ pub struct Layout {
     pub path: String,
 }
 
+/// One entry of the main navigation.
+pub struct NavItem {
+    pub href: &'static str,
+    pub label: &'static str,
+}
+
 impl Layout {
     /// The layout without a person, for error pages.
     pub fn plain(state: &AppState) -> Self {
@@ -63,6 +69,48 @@ impl Layout {
 
     pub fn is_staff(&self) -> bool {
         self.person.as_ref().is_some_and(policy::can_use_staff_area)
+    }
+
+    /// The main navigation for whoever is looking, as the policy allows.
+    pub fn nav(&self) -> Vec<NavItem> {
+        let mut items = vec![NavItem {
+            href: "/",
+            label: "Home",
+        }];
+        if let Some(p) = &self.person {
+            if policy::can_list_people(p) {
+                items.push(NavItem {
+                    href: "/people",
+                    label: "People",
+                });
+            }
+            if policy::can_invite_anyone(p) {
+                items.push(NavItem {
+                    href: "/invitations",
+                    label: "Invitations",
+                });
+            }
+            if policy::can_use_staff_area(p) {
+                items.push(NavItem {
+                    href: "/staff",
+                    label: "Staff",
+                });
+            }
+        }
+        items
+    }
+
+    /// For a member whose city's membership has lapsed: what that means and whom to ask.
+    pub fn lapsed_notice(&self) -> Option<String> {
+        let p = self
+            .person
+            .as_ref()
+            .filter(|p| policy::membership_lapsed(p))?;
+        Some(format!(
+            "The membership of {} has lapsed. The member areas are closed until it is renewed; to renew, contact the staff of {}.",
+            p.city_label(),
+            self.org_name
+        ))
     }
 
     /// `aria-current="page"` for the navigation entry of this page.
@@ -235,12 +283,20 @@ pub fn see_other(to: &str) -> Response {
 
 /// A Unix time as people read it: "26 Nov 2026, 14:49 UTC".
 pub fn fmt_time(t: i64) -> String {
-    let format = time::macros::format_description!("[day padding:none] [month repr:short] [year], [hour]:[minute] UTC");
-    time::OffsetDateTime::from_unix_timestamp(t).ok().and_then(|d| d.format(&format).ok()).unwrap_or_default()
+    let format = time::macros::format_description!(
+        "[day padding:none] [month repr:short] [year], [hour]:[minute] UTC"
+    );
+    time::OffsetDateTime::from_unix_timestamp(t)
+        .ok()
+        .and_then(|d| d.format(&format).ok())
+        .unwrap_or_default()
 }
 
 /// A Unix time as a date: "26 Nov 2026".
 pub fn fmt_date(t: i64) -> String {
     let format = time::macros::format_description!("[day padding:none] [month repr:short] [year]");
-    time::OffsetDateTime::from_unix_timestamp(t).ok().and_then(|d| d.format(&format).ok()).unwrap_or_default()
+    time::OffsetDateTime::from_unix_timestamp(t)
+        .ok()
+        .and_then(|d| d.format(&format).ok())
+        .unwrap_or_default()
 }

@@ -1,10 +1,13 @@
 //! The integration suite: the app over HTTP as a browser uses it, on SQLite, and again on
 //! PostgreSQL when TEST_POSTGRES_URL is set.
 
+mod account;
 mod accounts;
 mod browser;
 mod cli;
+mod members;
 mod schema;
 mod security;
+mod smtp;
 mod support;
 mod webdriver;

@@ -45,7 +45,10 @@ async fn sqlite_schema(url: &str) -> Schema {
             .iter()
             .map(|r| {
                 let not_null = r.get::<i64, _>(2) == 1 || r.get::<i64, _>(3) > 0;
-                (r.get::<String, _>(0), (family(&r.get::<String, _>(1)), not_null))
+                (
+                    r.get::<String, _>(0),
+                    (family(&r.get::<String, _>(1)), not_null),
+                )
             })
             .collect();
         schema.insert(table, columns);
@@ -65,10 +68,13 @@ async fn postgres_schema(url: &str) -> Schema {
     .unwrap();
     let mut schema = Schema::new();
     for r in rows {
-        schema
-            .entry(r.get::<String, _>(0))
-            .or_default()
-            .insert(r.get::<String, _>(1), (family(&r.get::<String, _>(2)), r.get::<String, _>(3) == "NO"));
+        schema.entry(r.get::<String, _>(0)).or_default().insert(
+            r.get::<String, _>(1),
+            (
+                family(&r.get::<String, _>(2)),
+                r.get::<String, _>(3) == "NO",
+            ),
+        );
     }
     schema
 }
@@ -76,19 +82,26 @@ async fn postgres_schema(url: &str) -> Schema {
 #[tokio::test]
 #[ignore = "needs TEST_POSTGRES_URL; .ci/run runs it"]
 async fn sqlite_and_postgres_migrations_give_the_same_tables_and_columns() {
-    let base = postgres_url().expect("TEST_POSTGRES_URL must name a PostgreSQL server for this test");
+    let base =
+        postgres_url().expect("TEST_POSTGRES_URL must name a PostgreSQL server for this test");
     let dir = std::env::temp_dir().join(format!("portal-schema-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let sqlite = sqlite_schema(&format!("sqlite://{}?mode=rwc", dir.join("s.db").display())).await;
     let postgres = postgres_schema(&create_pg_database(&base).await).await;
     let _ = std::fs::remove_dir_all(&dir);
-    assert!(sqlite.contains_key("people") && sqlite.contains_key("sessions"), "{sqlite:?}");
+    assert!(
+        sqlite.contains_key("people") && sqlite.contains_key("sessions"),
+        "{sqlite:?}"
+    );
     assert_eq!(
         sqlite.keys().collect::<Vec<_>>(),
         postgres.keys().collect::<Vec<_>>(),
         "the two backends have different tables"
     );
     for (table, columns) in &sqlite {
-        assert_eq!(columns, &postgres[table], "table {table} differs between SQLite (left) and PostgreSQL (right)");
+        assert_eq!(
+            columns, &postgres[table],
+            "table {table} differs between SQLite (left) and PostgreSQL (right)"
+        );
     }
 }

@@ -208,8 +208,7 @@ impl Page {
             .select(&sel)
             .map(|e| {
                 e.text()
-                    .collect::<Vec<_>>()
-                    .join(" ")
+                    .collect::<String>()
                     .split_whitespace()
                     .collect::<Vec<_>>()
                     .join(" ")
@@ -269,23 +268,152 @@ impl Mail {
 impl TestApp {
     /// Every email in the outbox, oldest first.
     pub async fn outbox(&self) -> Vec<Mail> {
-        let rows: Vec<(i64, String, String, String, String, String)> =
-            sqlx::query_as("SELECT id, to_addr, subject, text_body, html_body, status FROM outbox ORDER BY id")
-                .fetch_all(&self.state.pool)
-                .await
-                .unwrap();
+        let rows: Vec<(i64, String, String, String, String, String)> = sqlx::query_as(
+            "SELECT id, to_addr, subject, text_body, html_body, status FROM outbox ORDER BY id",
+        )
+        .fetch_all(&self.state.pool)
+        .await
+        .unwrap();
         rows.into_iter()
-            .map(|(id, to, subject, text, html, status)| Mail { id, to, subject, text, html, status })
+            .map(|(id, to, subject, text, html, status)| Mail {
+                id,
+                to,
+                subject,
+                text,
+                html,
+                status,
+            })
             .collect()
     }
 
     /// The newest email to this address; panics when there is none.
     pub async fn last_mail_to(&self, to: &str) -> Mail {
-        self.outbox().await.into_iter().rev().find(|m| m.to == to).unwrap_or_else(|| panic!("no email to {to}"))
+        self.outbox()
+            .await
+            .into_iter()
+            .rev()
+            .find(|m| m.to == to)
+            .unwrap_or_else(|| panic!("no email to {to}"))
     }
 
     /// The path of a link (drops the base), for `get` and `post_form`.
     pub fn path_of(&self, link: &str) -> String {
         link.strip_prefix(&self.address).unwrap_or(link).to_owned()
+    }
+}
+
+/// Another person's browser on the same app: its own cookies.
+pub struct Visitor {
+    pub client: reqwest::Client,
+    pub address: String,
+}
+
+impl Visitor {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.unwrap()
+    }
+    pub async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .form(form)
+            .send()
+            .await
+            .unwrap()
+    }
+    pub async fn log_in(&self, email: &str, password: &str) -> Page {
+        Page::of(
+            self.post_form("/login", &[("email", email), ("password", password)])
+                .await,
+        )
+        .await
+    }
+}
+
+pub const MEMBER_PASSWORD: &str = "prairie school budget lantern";
+
+impl TestApp {
+    pub fn visitor(&self) -> Visitor {
+        Visitor {
+            client: new_client(),
+            address: self.address.clone(),
+        }
+    }
+
+    /// A member city written straight to the database, for tests about something else.
+    pub async fn insert_city(&self, name: &str, state: &str, status: &str) -> i64 {
+        sqlx::query_scalar(
+            "INSERT INTO cities (name, state, population, website, status, member_since, created_at) \
+             VALUES ($1, $2, 30000, '', $3, '2024-01-01', 0) RETURNING id",
+        )
+        .bind(name)
+        .bind(state)
+        .bind(status)
+        .fetch_one(&self.state.pool)
+        .await
+        .unwrap()
+    }
+
+    /// Sends every due email with the mailer the app's configuration names.
+    pub async fn deliver_mail(&self) -> usize {
+        let mailer = portal::notify::worker::Mailer::from_config(&self.state.config).unwrap();
+        portal::notify::worker::deliver_due(&self.state, &mailer, "test-worker")
+            .await
+            .unwrap()
+    }
+
+    /// Invites `email` through the form as the person logged in on `inviter`, then accepts
+    /// with `name` on a new visitor, who is returned logged in.
+    pub async fn invite_and_accept(
+        &self,
+        inviter: &Visitor,
+        email: &str,
+        name: &str,
+        role: &str,
+        city_id: i64,
+    ) -> Visitor {
+        let city = city_id.to_string();
+        let sent = Page::of(
+            inviter
+                .post_form(
+                    "/invitations",
+                    &[("email", email), ("role", role), ("city_id", &city)],
+                )
+                .await,
+        )
+        .await;
+        assert_eq!(
+            sent.path(),
+            "/invitations",
+            "the invitation was not sent: {:?}",
+            sent.texts(".error-summary li")
+        );
+        let link = self
+            .last_mail_to(email)
+            .await
+            .link(&self.address, "/invite/");
+        let invitee = self.visitor();
+        let page = Page::of(
+            invitee
+                .post_form(
+                    &self.path_of(&link),
+                    &[("name", name), ("title", ""), ("password", MEMBER_PASSWORD)],
+                )
+                .await,
+        )
+        .await;
+        assert_eq!(page.text("header .who strong"), name);
+        invitee
+    }
+
+    /// The staff member logged in on a visitor of their own.
+    pub async fn staff_visitor(&self) -> Visitor {
+        self.create_staff("grace@mayorsinnovation.org", "Grace Staff")
+            .await;
+        let v = self.visitor();
+        v.log_in("grace@mayorsinnovation.org", STAFF_PASSWORD).await;
+        v
     }
 }

@@ -28,16 +28,22 @@ pub struct Element(String);
 const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 impl Browser {
     /// Starts chromedriver and a headless Chromium session `width` pixels wide.
     pub async fn start(width: u32) -> Browser {
-        let chromedriver = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".to_owned());
+        let chromedriver =
+            std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".to_owned());
         let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".to_owned());
         assert!(
-            std::path::Path::new(&chromedriver).exists() && std::path::Path::new(&chromium).exists(),
+            std::path::Path::new(&chromedriver).exists()
+                && std::path::Path::new(&chromium).exists(),
             "the browser tests need Debian's chromium and chromium-driver: apt-get install chromium chromium-driver"
         );
         let port = free_port();
@@ -57,7 +63,8 @@ impl Browser {
         }
         let profile = std::env::temp_dir().join(format!("portal-chromium-{port}"));
         // Chromium's windows are at least 500 pixels wide: narrower viewports are emulated.
-        let emulation = json!({"deviceMetrics": {"width": width, "height": 800, "pixelRatio": 1.0}});
+        let emulation =
+            json!({"deviceMetrics": {"width": width, "height": 800, "pixelRatio": 1.0}});
         let caps = json!({"capabilities": {"alwaysMatch": {
             "browserName": "chrome",
             "goog:chromeOptions": {
@@ -72,9 +79,17 @@ impl Browser {
                 ]
             }
         }}});
-        let mut browser = Browser { http, base, driver, profile };
+        let mut browser = Browser {
+            http,
+            base,
+            driver,
+            profile,
+        };
         let created = browser.call("POST", "/session", caps).await;
-        let id = created["sessionId"].as_str().expect("a WebDriver session").to_owned();
+        let id = created["sessionId"]
+            .as_str()
+            .expect("a WebDriver session")
+            .to_owned();
         browser.base = format!("{}/session/{id}", browser.base);
         browser
     }
@@ -88,9 +103,15 @@ impl Browser {
         };
         let response: Value = request.send().await.unwrap().json().await.unwrap();
         if let Some(error) = response["value"].get("error") {
-            panic!("WebDriver {method} {path}: {error} {}", response["value"]["message"]);
+            panic!(
+                "WebDriver {method} {path}: {error} {}",
+                response["value"]["message"]
+            );
         }
-        response.get("sessionId").map(|_| response["value"].clone()).unwrap_or(response["value"].clone())
+        response
+            .get("sessionId")
+            .map(|_| response["value"].clone())
+            .unwrap_or(response["value"].clone())
     }
 
     pub async fn goto(&self, url: &str) {
@@ -98,7 +119,11 @@ impl Browser {
     }
 
     pub async fn current_url(&self) -> String {
-        self.call("GET", "/url", Value::Null).await.as_str().unwrap().to_owned()
+        self.call("GET", "/url", Value::Null)
+            .await
+            .as_str()
+            .unwrap()
+            .to_owned()
     }
 
     /// The first element matching `css`, waiting up to five seconds for it (a page may still load).
@@ -119,37 +144,71 @@ impl Browser {
         let body = json!({"using": "css selector", "value": css});
         for _ in 0..50 {
             let url = format!("{}/elements", self.base);
-            let found: Value = self.http.post(&url).json(&body).send().await.unwrap().json().await.unwrap();
+            let found: Value = self
+                .http
+                .post(&url)
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
             if found["value"].as_array().is_some_and(|a| !a.is_empty()) {
                 break;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         let v = self.call("POST", "/element", body).await;
-        Element(v[ELEMENT_KEY].as_str().unwrap_or_else(|| panic!("no element {css}: {v}")).to_owned())
+        Element(
+            v[ELEMENT_KEY]
+                .as_str()
+                .unwrap_or_else(|| panic!("no element {css}: {v}"))
+                .to_owned(),
+        )
     }
 
     pub async fn type_into(&self, css: &str, text: &str) {
         let e = self.find(css).await;
-        self.call("POST", &format!("/element/{}/value", e.0), json!({ "text": text })).await;
+        self.call(
+            "POST",
+            &format!("/element/{}/value", e.0),
+            json!({ "text": text }),
+        )
+        .await;
     }
 
     pub async fn click(&self, css: &str) {
         let e = self.find(css).await;
-        self.call("POST", &format!("/element/{}/click", e.0), json!({})).await;
+        self.call("POST", &format!("/element/{}/click", e.0), json!({}))
+            .await;
     }
 
     pub async fn text(&self, css: &str) -> String {
         let e = self.find(css).await;
-        self.call("GET", &format!("/element/{}/text", e.0), Value::Null).await.as_str().unwrap().to_owned()
+        self.call("GET", &format!("/element/{}/text", e.0), Value::Null)
+            .await
+            .as_str()
+            .unwrap()
+            .to_owned()
     }
 
     pub async fn execute(&self, script: &str, args: Value) -> Value {
-        self.call("POST", "/execute/sync", json!({ "script": script, "args": args })).await
+        self.call(
+            "POST",
+            "/execute/sync",
+            json!({ "script": script, "args": args }),
+        )
+        .await
     }
 
     pub async fn execute_async(&self, script: &str, args: Value) -> Value {
-        self.call("POST", "/execute/async", json!({ "script": script, "args": args })).await
+        self.call(
+            "POST",
+            "/execute/async",
+            json!({ "script": script, "args": args }),
+        )
+        .await
     }
 
     /// Sends Tab and returns the focused element's text, for keyboard checks.
@@ -158,12 +217,21 @@ impl Browser {
             {"type": "keyDown", "value": "\u{E004}"}, {"type": "keyUp", "value": "\u{E004}"}
         ]}]});
         self.call("POST", "/actions", actions).await;
-        self.execute("return document.activeElement.textContent.trim();", json!([])).await.as_str().unwrap_or("").to_owned()
+        self.execute(
+            "return document.activeElement.textContent.trim();",
+            json!([]),
+        )
+        .await
+        .as_str()
+        .unwrap_or("")
+        .to_owned()
     }
 
     /// Saves a PNG of the viewport when BROWSER_SCREENSHOTS names a folder.
     pub async fn screenshot(&self, name: &str) {
-        let Ok(dir) = std::env::var("BROWSER_SCREENSHOTS") else { return };
+        let Ok(dir) = std::env::var("BROWSER_SCREENSHOTS") else {
+            return;
+        };
         let data = self.call("GET", "/screenshot", Value::Null).await;
         let bytes = base64_decode(data.as_str().unwrap());
         std::fs::create_dir_all(&dir).unwrap();

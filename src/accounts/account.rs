@@ -1,0 +1,394 @@
+//! A person's own account: name and title, password, and email address (confirmed by a link
+//! sent to the new address).
+
+use askama::Template;
+use axum::{Form, extract::Path, http::StatusCode, response::Response};
+use serde::Deserialize;
+
+use super::{Person, db, email::EmailAddress, password, reset, sessions, throttle, tokens};
+use crate::{
+    error::{AppError, AppResult, is_unique_violation},
+    notify::{self, emails},
+    state::AppState,
+    web::{self, ClientIp, Ctx, FormErrors, Layout},
+};
+
+/// How long a link confirming a new email address works, in seconds.
+pub const EMAIL_VALID_FOR: i64 = 24 * 60 * 60;
+/// The longest name or title.
+const MAX_TEXT: usize = 200;
+/// The most of a field sent back into the page with its message: enough to correct it, never
+/// a huge field.
+const ECHO: usize = 300;
+
+const GONE: &str = "This link to confirm a new email address has expired or was already used. \
+                    Your email address has not changed; you can ask again on your account page.";
+
+fn echo(s: &str) -> String {
+    s.chars().take(ECHO).collect()
+}
+
+#[derive(Template)]
+#[template(path = "accounts/account.html")]
+struct AccountPage {
+    layout: Layout,
+    person: Person,
+    /// The values of the fields, as stored or as sent back with messages.
+    name: String,
+    title: String,
+    new_email: String,
+    /// One set for the three forms: their fields have different names.
+    errors: FormErrors,
+}
+
+impl AccountPage {
+    async fn new(ctx: &Ctx, person: &Person) -> Self {
+        AccountPage {
+            layout: ctx.layout().await,
+            person: person.clone(),
+            name: person.name.clone(),
+            title: person.title.clone(),
+            new_email: String::new(),
+            errors: FormErrors::default(),
+        }
+    }
+
+    fn with_status(self, status: StatusCode) -> Response {
+        let mut r = web::render(&self);
+        *r.status_mut() = status;
+        r
+    }
+}
+
+pub async fn show(ctx: Ctx) -> AppResult<Response> {
+    let person = ctx.require_person()?;
+    Ok(web::render(&AccountPage::new(&ctx, person).await))
+}
+
+#[derive(Deserialize)]
+pub struct ProfileForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    title: String,
+}
+
+pub async fn profile(ctx: Ctx, Form(form): Form<ProfileForm>) -> AppResult<Response> {
+    let person = ctx.require_person()?;
+    let name = form.name.trim();
+    let title = form.title.trim();
+    let mut errors = FormErrors::default();
+    if name.is_empty() {
+        errors.add("name", "Enter your name.");
+    } else if name.chars().count() > MAX_TEXT {
+        errors.add("name", format!("A name has at most {MAX_TEXT} characters."));
+    }
+    if title.chars().count() > MAX_TEXT {
+        errors.add(
+            "title",
+            format!("A title has at most {MAX_TEXT} characters."),
+        );
+    }
+    if !errors.is_empty() {
+        let page = AccountPage {
+            name: echo(&form.name),
+            title: echo(&form.title),
+            errors,
+            ..AccountPage::new(&ctx, person).await
+        };
+        return Ok(page.with_status(StatusCode::UNPROCESSABLE_ENTITY));
+    }
+    db::update_profile(&ctx.state.pool, person.id, name, title).await?;
+    ctx.flash("Your name and title are saved.").await?;
+    Ok(web::see_other("/account"))
+}
+
+/// Checks the person's current password, counted like a log-in so that a session left open
+/// cannot be used to guess it. On failure, the message and the status of the page.
+async fn check_current_password(
+    state: &AppState,
+    ip: &str,
+    person: &Person,
+    given: &str,
+) -> AppResult<Result<(), (StatusCode, String)>> {
+    if given.is_empty() {
+        return Ok(Err((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Enter your current password.".to_owned(),
+        )));
+    }
+    // The stored email is the entered one trimmed, so lower-casing it gives the normalized form.
+    let email_norm = person.email.to_lowercase();
+    let now = state.clock.now();
+    if let Err(wait) = throttle::check(&state.pool, &email_norm, ip, now).await? {
+        return Ok(Err((
+            StatusCode::TOO_MANY_REQUESTS,
+            format!(
+                "Too many wrong passwords. For your security, try again in {}.",
+                throttle::wait_in_words(wait)
+            ),
+        )));
+    }
+    let hash = db::password_hash(&state.pool, person.id).await?;
+    let given: String = given.chars().take(password::MAX_LENGTH).collect();
+    if password::verify(state, &given, hash).await? {
+        return Ok(Ok(()));
+    }
+    throttle::record_failure(&state.pool, &email_norm, ip, now).await?;
+    Ok(Err((
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "Your current password is not right.".to_owned(),
+    )))
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    #[serde(default)]
+    current_password: String,
+    #[serde(default)]
+    new_password: String,
+}
+
+pub async fn change_password(
+    ctx: Ctx,
+    ClientIp(ip): ClientIp,
+    Form(form): Form<PasswordForm>,
+) -> AppResult<Response> {
+    let person = ctx.require_person()?;
+    let state = &ctx.state;
+    let mut errors = FormErrors::default();
+    let mut status = StatusCode::UNPROCESSABLE_ENTITY;
+    if let Err((s, m)) = check_current_password(state, &ip, person, &form.current_password).await? {
+        errors.add("current_password", m);
+        status = s;
+    }
+    if let Err(m) = password::check_new(&form.new_password, &person.email, &person.name) {
+        errors.add("new_password", m);
+    }
+    if !errors.is_empty() {
+        let page = AccountPage {
+            errors,
+            ..AccountPage::new(&ctx, person).await
+        };
+        return Ok(page.with_status(status));
+    }
+    let hash = password::hash(state, &form.new_password).await?;
+    let now = state.clock.now();
+
+    // The new password, and the end of every other session, together.
+    let mut tx = state.pool.begin().await?;
+    if !db::set_password_hash(&mut tx, person.id, &hash).await? {
+        return Err(AppError::NotFound);
+    }
+    // Whoever knew the old password is logged out; this browser, which knew it, stays.
+    sessions::end_all_for_person(&mut tx, person.id, ctx.session.id().as_ref()).await?;
+    // A reset link sent earlier must not undo the change.
+    reset::cancel_links(&mut tx, person.id, now).await?;
+    tx.commit().await?;
+    tracing::info!(
+        person_id = person.id,
+        "password changed on the account page"
+    );
+    ctx.flash("Your new password is set. You are logged out on every other device.")
+        .await?;
+    Ok(web::see_other("/account"))
+}
+
+#[derive(Deserialize)]
+pub struct EmailForm {
+    #[serde(default)]
+    new_email: String,
+    #[serde(default)]
+    email_password: String,
+}
+
+pub async fn change_email(
+    ctx: Ctx,
+    ClientIp(ip): ClientIp,
+    Form(form): Form<EmailForm>,
+) -> AppResult<Response> {
+    let person = ctx.require_person()?;
+    let state = &ctx.state;
+    let mut errors = FormErrors::default();
+    let mut status = StatusCode::UNPROCESSABLE_ENTITY;
+    let parsed = EmailAddress::parse(&form.new_email);
+    match &parsed {
+        Err(m) => errors.add("new_email", *m),
+        Ok(e) if e.normalized == person.email.to_lowercase() => {
+            errors.add("new_email", "This is already your email address.")
+        }
+        Ok(_) => {}
+    }
+    if let Err((s, m)) = check_current_password(state, &ip, person, &form.email_password).await? {
+        errors.add("email_password", m);
+        status = s;
+    }
+    // Whether an address is taken is said only to whoever knows the password.
+    if let Ok(e) = &parsed
+        && errors.is_empty()
+        && db::email_taken(&state.pool, &e.normalized, person.id).await?
+    {
+        errors.add("new_email", "An account with this email already exists.");
+    }
+    let new = match parsed {
+        Ok(e) if errors.is_empty() => e,
+        _ => {
+            let page = AccountPage {
+                new_email: echo(&form.new_email),
+                errors,
+                ..AccountPage::new(&ctx, person).await
+            };
+            return Ok(page.with_status(status));
+        }
+    };
+
+    let token = tokens::generate();
+    let now = state.clock.now();
+    // The request and both emails are written together, or none of them.
+    let mut tx = state.pool.begin().await?;
+    // Only the newest request can be confirmed.
+    sqlx::query("UPDATE email_changes SET used_at = $1 WHERE person_id = $2 AND used_at IS NULL")
+        .bind(now)
+        .bind(person.id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(
+        "INSERT INTO email_changes (token_hash, person_id, new_email, new_email_norm, created_at, expires_at) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(tokens::digest(&token))
+    .bind(person.id)
+    .bind(&new.entered)
+    .bind(&new.normalized)
+    .bind(now)
+    .bind(now + EMAIL_VALID_FOR)
+    .execute(&mut *tx)
+    .await?;
+    let confirm = emails::EmailChangeConfirm {
+        org_name: state.config.org_name.clone(),
+        name: person.name.clone(),
+        new_email: new.entered.clone(),
+        link: format!("{}/account/email/confirm/{token}", state.config.base()),
+    };
+    notify::enqueue(&mut tx, state, &new.entered, &confirm).await?;
+    // The old address hears of it, in case the request is not the owner's.
+    let notice = emails::EmailChangeNotice {
+        org_name: state.config.org_name.clone(),
+        name: person.name.clone(),
+        new_email: new.entered.clone(),
+        base_url: state.config.base().to_owned(),
+    };
+    notify::enqueue(&mut tx, state, &person.email, &notice).await?;
+    tx.commit().await?;
+    tracing::info!(person_id = person.id, "email change requested");
+    ctx.flash(format!(
+        "We sent a link to {}. Your address changes when you open it.",
+        new.entered
+    ))
+    .await?;
+    Ok(web::see_other("/account"))
+}
+
+/// A requested change of address, while its link works.
+struct Change {
+    person_id: i64,
+    new_email: String,
+    new_email_norm: String,
+}
+
+/// The change this link confirms; looking does not use it up, since mail scanners open links too.
+async fn change_of_link(state: &AppState, token: &str) -> AppResult<Change> {
+    let row: Option<(i64, String, String, i64, Option<i64>)> = sqlx::query_as(
+        "SELECT person_id, new_email, new_email_norm, expires_at, used_at FROM email_changes WHERE token_hash = $1",
+    )
+    .bind(tokens::digest(token))
+    .fetch_optional(&state.pool)
+    .await?;
+    let change = match row {
+        Some((person_id, new_email, new_email_norm, expires_at, None))
+            if expires_at > state.clock.now() =>
+        {
+            Change {
+                person_id,
+                new_email,
+                new_email_norm,
+            }
+        }
+        _ => return Err(AppError::Gone(GONE.to_owned())),
+    };
+    if db::find_active(&state.pool, change.person_id)
+        .await?
+        .is_none()
+    {
+        return Err(AppError::Gone(GONE.to_owned()));
+    }
+    Ok(change)
+}
+
+#[derive(Template)]
+#[template(path = "accounts/confirm_email.html")]
+struct ConfirmEmailPage {
+    layout: Layout,
+    new_email: String,
+}
+
+/// Works without logging in: the link may be opened on another device.
+pub async fn confirm_email_form(ctx: Ctx, Path(token): Path<String>) -> AppResult<Response> {
+    let change = change_of_link(&ctx.state, &token).await?;
+    let page = ConfirmEmailPage {
+        layout: ctx.layout().await,
+        new_email: change.new_email,
+    };
+    Ok(web::render(&page))
+}
+
+pub async fn confirm_email(ctx: Ctx, Path(token): Path<String>) -> AppResult<Response> {
+    let state = &ctx.state;
+    let change = change_of_link(state, &token).await?;
+    let now = state.clock.now();
+
+    // The link is spent and the address changed together, or neither.
+    let mut tx = state.pool.begin().await?;
+    let spent = sqlx::query(
+        "UPDATE email_changes SET used_at = $2 WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2",
+    )
+    .bind(tokens::digest(&token))
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    if spent.rows_affected() != 1 {
+        return Err(AppError::Gone(GONE.to_owned()));
+    }
+    match db::set_email(
+        &mut tx,
+        change.person_id,
+        &change.new_email,
+        &change.new_email_norm,
+    )
+    .await
+    {
+        Ok(true) => {}
+        Ok(false) => return Err(AppError::Gone(GONE.to_owned())),
+        // Someone took the address since the request; dropping the transaction undoes it all.
+        Err(e) if is_unique_violation(&e) => {
+            return Err(AppError::Gone(format!(
+                "Another account now uses {}, so it cannot become your address. \
+                 Your email address has not changed.",
+                change.new_email
+            )));
+        }
+        Err(e) => return Err(e.into()),
+    }
+    // Reset links went to the old address, which no longer speaks for this account.
+    reset::cancel_links(&mut tx, change.person_id, now).await?;
+    tx.commit().await?;
+    tracing::info!(person_id = change.person_id, "email address changed");
+
+    ctx.flash(format!("Your email address is now {}.", change.new_email))
+        .await?;
+    let own = ctx
+        .person
+        .as_ref()
+        .is_some_and(|p| p.id == change.person_id);
+    Ok(web::see_other(if own { "/account" } else { "/" }))
+}

@@ -1,0 +1,495 @@
+//! Member cities: staff create and edit them and change their membership status.
+
+use askama::Template;
+use axum::{Form, Router, extract::Path, http::StatusCode, response::Response, routing::get};
+use serde::Deserialize;
+use sqlx::AnyPool;
+
+use super::STATES;
+use crate::{
+    accounts::Person,
+    audit,
+    error::{AppError, AppResult, is_unique_violation},
+    policy,
+    state::AppState,
+    web::{self, Ctx, FormErrors, Layout},
+};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/staff/cities", get(list).post(create))
+        .route("/staff/cities/new", get(new_form))
+        .route("/staff/cities/{id}", get(show).post(update))
+        .route("/staff/cities/{id}/edit", get(edit_form))
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct City {
+    pub id: i64,
+    pub name: String,
+    pub state: String,
+    pub population: i64,
+    pub website: String,
+    pub status: String,
+    pub member_since: String,
+    pub renewal_date: Option<String>,
+}
+
+impl City {
+    pub fn label(&self) -> String {
+        format!("{}, {}", self.name, self.state)
+    }
+    pub fn population_text(&self) -> String {
+        group_thousands(self.population)
+    }
+    pub fn status_label(&self) -> &'static str {
+        if self.status == "active" {
+            "Active"
+        } else {
+            "Lapsed"
+        }
+    }
+}
+
+/// 12345 -> "12,345"
+pub fn group_thousands(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if n < 0 { format!("-{out}") } else { out }
+}
+
+pub async fn find(pool: &AnyPool, id: i64) -> sqlx::Result<Option<City>> {
+    sqlx::query_as::<_, City>(
+        "SELECT id, name, state, population, website, status, member_since, renewal_date FROM cities WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(pool)
+    .await
+}
+
+pub async fn all(pool: &AnyPool) -> sqlx::Result<Vec<City>> {
+    sqlx::query_as::<_, City>(
+        "SELECT id, name, state, population, website, status, member_since, renewal_date FROM cities ORDER BY name, state",
+    )
+    .fetch_all(pool)
+    .await
+}
+
+/// The active mayor of a city, if any.
+pub async fn mayor_of(
+    conn: &mut sqlx::AnyConnection,
+    city_id: i64,
+) -> sqlx::Result<Option<Person>> {
+    sqlx::query_as::<_, Person>(crate::select_people!(
+        "WHERE p.city_id = $1 AND p.role = 'mayor' AND p.active = 1"
+    ))
+    .bind(city_id)
+    .fetch_optional(conn)
+    .await
+}
+
+fn require_manager(ctx: &Ctx) -> AppResult<&Person> {
+    let person = ctx.require_person()?;
+    if !policy::can_manage_cities(person) {
+        return Err(AppError::NotFound);
+    }
+    Ok(person)
+}
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: i64,
+    name: String,
+    state: String,
+    population: i64,
+    status: String,
+    member_since: String,
+    renewal_date: Option<String>,
+    mayor: Option<String>,
+    people: i64,
+}
+
+impl Row {
+    fn population_text(&self) -> String {
+        group_thousands(self.population)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "members/cities.html")]
+struct ListPage {
+    layout: Layout,
+    cities: Vec<Row>,
+}
+
+async fn list(ctx: Ctx) -> AppResult<Response> {
+    require_manager(&ctx)?;
+    let cities = sqlx::query_as::<_, Row>(
+        "SELECT c.id, c.name, c.state, c.population, c.status, c.member_since, c.renewal_date, \
+           (SELECT m.name FROM people m WHERE m.city_id = c.id AND m.role = 'mayor' AND m.active = 1) AS mayor, \
+           (SELECT COUNT(*) FROM people q WHERE q.city_id = c.id AND q.active = 1) AS people \
+         FROM cities c ORDER BY c.name, c.state",
+    )
+    .fetch_all(&ctx.state.pool)
+    .await?;
+    Ok(web::render(&ListPage {
+        layout: ctx.layout().await,
+        cities,
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "members/city.html")]
+struct ShowPage {
+    layout: Layout,
+    city: City,
+    people: Vec<Person>,
+}
+
+async fn show(ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
+    require_manager(&ctx)?;
+    let city = find(&ctx.state.pool, id).await?.ok_or(AppError::NotFound)?;
+    let people = sqlx::query_as::<_, Person>(crate::select_people!(
+        "WHERE p.city_id = $1 ORDER BY CASE p.role WHEN 'mayor' THEN 0 ELSE 1 END, p.active DESC, p.name"
+    ))
+    .bind(id)
+    .fetch_all(&ctx.state.pool)
+    .await?;
+    Ok(web::render(&ShowPage {
+        layout: ctx.layout().await,
+        city,
+        people,
+    }))
+}
+
+/// The city form as entered, kept to show again with messages.
+#[derive(Debug, Default, Clone, Deserialize)]
+pub struct CityForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    state: String,
+    #[serde(default)]
+    population: String,
+    #[serde(default)]
+    website: String,
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    member_since: String,
+    #[serde(default)]
+    renewal_date: String,
+}
+
+struct CityInput {
+    name: String,
+    state: String,
+    population: i64,
+    website: String,
+    status: &'static str,
+    member_since: String,
+    renewal_date: Option<String>,
+}
+
+fn parse_date(s: &str) -> Option<String> {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    time::Date::parse(s.trim(), &format)
+        .ok()
+        .map(|d| d.format(&format).unwrap_or_default())
+}
+
+impl CityForm {
+    fn from_city(c: &City) -> Self {
+        CityForm {
+            name: c.name.clone(),
+            state: c.state.clone(),
+            population: c.population.to_string(),
+            website: c.website.clone(),
+            status: c.status.clone(),
+            member_since: c.member_since.clone(),
+            renewal_date: c.renewal_date.clone().unwrap_or_default(),
+        }
+    }
+
+    fn check(&self) -> Result<CityInput, FormErrors> {
+        let mut errors = FormErrors::default();
+        let name = self.name.trim();
+        if name.is_empty() {
+            errors.add("name", "Enter the city's name.");
+        } else if name.chars().count() > 120 {
+            errors.add("name", "A city's name has at most 120 characters.");
+        }
+        if !STATES.iter().any(|(code, _)| *code == self.state) {
+            errors.add("state", "Choose the state.");
+        }
+        let digits: String = self
+            .population
+            .chars()
+            .filter(|c| !matches!(c, ',' | ' ' | '_'))
+            .collect();
+        let population = match digits.parse::<i64>() {
+            Ok(n) if (1..=50_000_000).contains(&n) => n,
+            _ if digits.is_empty() => {
+                errors.add("population", "Enter the population.");
+                0
+            }
+            _ => {
+                errors.add(
+                    "population",
+                    "Enter the population as a whole number, like 30,000.",
+                );
+                0
+            }
+        };
+        let mut website = self.website.trim().to_owned();
+        if !website.is_empty()
+            && !website.starts_with("http://")
+            && !website.starts_with("https://")
+        {
+            website = format!("https://{website}");
+        }
+        if website.len() > 300
+            || website.chars().any(char::is_whitespace)
+            || (!website.is_empty()
+                && !website.split("://").nth(1).is_some_and(|h| h.contains('.')))
+        {
+            errors.add(
+                "website",
+                "Enter the website's address, like https://www.city.gov.",
+            );
+        }
+        let status = match self.status.as_str() {
+            "active" => "active",
+            "lapsed" => "lapsed",
+            _ => {
+                errors.add("status", "Choose the membership status.");
+                "active"
+            }
+        };
+        let member_since = parse_date(&self.member_since);
+        if member_since.is_none() {
+            errors.add(
+                "member_since",
+                "Enter the date the city joined, like 2024-01-31.",
+            );
+        }
+        let renewal_date = if self.renewal_date.trim().is_empty() {
+            None
+        } else {
+            parse_date(&self.renewal_date)
+        };
+        if !self.renewal_date.trim().is_empty() && renewal_date.is_none() {
+            errors.add(
+                "renewal_date",
+                "Enter the renewal date like 2027-01-31, or leave it empty.",
+            );
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok(CityInput {
+            name: name.to_owned(),
+            state: self.state.clone(),
+            population,
+            website,
+            status,
+            member_since: member_since.unwrap_or_default(),
+            renewal_date,
+        })
+    }
+}
+
+#[derive(Template)]
+#[template(path = "members/city_form.html")]
+struct FormPage {
+    layout: Layout,
+    /// None for a new city.
+    city_id: Option<i64>,
+    form: CityForm,
+    errors: FormErrors,
+    states: &'static [(&'static str, &'static str)],
+}
+
+fn today(now: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(now)
+        .map(|d| d.date().to_string())
+        .unwrap_or_default()
+}
+
+async fn new_form(ctx: Ctx) -> AppResult<Response> {
+    require_manager(&ctx)?;
+    let form = CityForm {
+        status: "active".to_owned(),
+        member_since: today(ctx.state.clock.now()),
+        ..CityForm::default()
+    };
+    Ok(web::render(&FormPage {
+        layout: ctx.layout().await,
+        city_id: None,
+        form,
+        errors: FormErrors::default(),
+        states: STATES,
+    }))
+}
+
+async fn edit_form(ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
+    require_manager(&ctx)?;
+    let city = find(&ctx.state.pool, id).await?.ok_or(AppError::NotFound)?;
+    let form = CityForm::from_city(&city);
+    Ok(web::render(&FormPage {
+        layout: ctx.layout().await,
+        city_id: Some(id),
+        form,
+        errors: FormErrors::default(),
+        states: STATES,
+    }))
+}
+
+async fn form_again(
+    ctx: &Ctx,
+    city_id: Option<i64>,
+    form: CityForm,
+    errors: FormErrors,
+) -> Response {
+    let mut r = web::render(&FormPage {
+        layout: ctx.layout().await,
+        city_id,
+        form,
+        errors,
+        states: STATES,
+    });
+    *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    r
+}
+
+fn duplicate(input: &CityInput) -> FormErrors {
+    let mut errors = FormErrors::default();
+    errors.add(
+        "name",
+        format!(
+            "{}, {} is already in the list of cities.",
+            input.name, input.state
+        ),
+    );
+    errors
+}
+
+async fn create(ctx: Ctx, Form(form): Form<CityForm>) -> AppResult<Response> {
+    let actor = require_manager(&ctx)?.clone();
+    let input = match form.check() {
+        Ok(i) => i,
+        Err(errors) => return Ok(form_again(&ctx, None, form, errors).await),
+    };
+    let now = ctx.state.clock.now();
+    let mut tx = ctx.state.pool.begin().await?;
+    let inserted = sqlx::query_scalar::<_, i64>(
+        "INSERT INTO cities (name, state, population, website, status, member_since, renewal_date, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+    )
+    .bind(&input.name)
+    .bind(&input.state)
+    .bind(input.population)
+    .bind(&input.website)
+    .bind(input.status)
+    .bind(&input.member_since)
+    .bind(&input.renewal_date)
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await;
+    let id = match inserted {
+        Ok(id) => id,
+        Err(e) if is_unique_violation(&e) => {
+            return Ok(form_again(&ctx, None, form, duplicate(&input)).await);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let detail = format!("{}, {} ({})", input.name, input.state, input.status);
+    audit::record(
+        &mut tx,
+        now,
+        actor.id,
+        "created city",
+        audit::Subject {
+            city_id: Some(id),
+            detail: &detail,
+            ..Default::default()
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    ctx.flash(format!(
+        "{}, {} is now a member city.",
+        input.name, input.state
+    ))
+    .await?;
+    Ok(web::see_other(&format!("/staff/cities/{id}")))
+}
+
+async fn update(ctx: Ctx, Path(id): Path<i64>, Form(form): Form<CityForm>) -> AppResult<Response> {
+    let actor = require_manager(&ctx)?.clone();
+    let before = find(&ctx.state.pool, id).await?.ok_or(AppError::NotFound)?;
+    let input = match form.check() {
+        Ok(i) => i,
+        Err(errors) => return Ok(form_again(&ctx, Some(id), form, errors).await),
+    };
+    let now = ctx.state.clock.now();
+    let mut tx = ctx.state.pool.begin().await?;
+    let updated = sqlx::query(
+        "UPDATE cities SET name = $1, state = $2, population = $3, website = $4, status = $5, member_since = $6, \
+         renewal_date = $7 WHERE id = $8",
+    )
+    .bind(&input.name)
+    .bind(&input.state)
+    .bind(input.population)
+    .bind(&input.website)
+    .bind(input.status)
+    .bind(&input.member_since)
+    .bind(&input.renewal_date)
+    .bind(id)
+    .execute(&mut *tx)
+    .await;
+    match updated {
+        Ok(_) => {}
+        Err(e) if is_unique_violation(&e) => {
+            return Ok(form_again(&ctx, Some(id), form, duplicate(&input)).await);
+        }
+        Err(e) => return Err(e.into()),
+    }
+    if before.status != input.status {
+        let detail = format!("{} → {}", before.status, input.status);
+        audit::record(
+            &mut tx,
+            now,
+            actor.id,
+            "changed city status",
+            audit::Subject {
+                city_id: Some(id),
+                detail: &detail,
+                ..Default::default()
+            },
+        )
+        .await?;
+    }
+    audit::record(
+        &mut tx,
+        now,
+        actor.id,
+        "updated city",
+        audit::Subject {
+            city_id: Some(id),
+            detail: "",
+            ..Default::default()
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    ctx.flash(format!("{}, {} is saved.", input.name, input.state))
+        .await?;
+    Ok(web::see_other(&format!("/staff/cities/{id}")))
+}

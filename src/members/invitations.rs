@@ -1,0 +1,632 @@
+//! Invitations: the only way in. Staff invite anyone to any city in any role; a mayor invites
+//! advisors to the city. The link in the email opens a page; only its form's POST uses it.
+
+use askama::Template;
+use axum::{
+    Form, Router,
+    extract::{Path, Query},
+    http::StatusCode,
+    response::Response,
+    routing::{get, post},
+};
+use serde::Deserialize;
+use sqlx::AnyConnection;
+
+use super::cities::{self, City};
+use crate::{
+    accounts::{
+        self, Person, SESSION_PERSON, db as people_db, email::EmailAddress, password, tokens,
+    },
+    audit,
+    error::{AppError, AppResult, is_unique_violation},
+    notify::{self, emails},
+    policy::{self, Role},
+    state::AppState,
+    web::{self, Ctx, FormErrors, Layout, fmt_date},
+};
+
+/// How long an invitation link works, in seconds.
+pub const VALID_FOR: i64 = 7 * 24 * 3600;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/invitations", get(list).post(create))
+        .route("/invitations/{id}/resend", post(resend))
+        .route("/invitations/{id}/revoke", post(revoke))
+        .route("/invite/{token}", get(accept_form).post(accept))
+}
+
+/// An invitation with what the pages show about it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Invitation {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    pub role: String,
+    pub city_id: Option<i64>,
+    pub city_name: Option<String>,
+    pub city_state: Option<String>,
+    pub inviter_name: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub accepted_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+}
+
+macro_rules! select_invitations {
+    ($rest:literal) => {
+        concat!(
+            "SELECT i.id, i.email, i.name, i.role, i.city_id, c.name AS city_name, c.state AS city_state, \
+             inviter.name AS inviter_name, i.created_at, i.expires_at, i.accepted_at, i.revoked_at \
+             FROM invitations i JOIN people inviter ON inviter.id = i.invited_by LEFT JOIN cities c ON c.id = i.city_id ",
+            $rest
+        )
+    };
+}
+
+impl Invitation {
+    pub fn role(&self) -> Role {
+        Role::parse(&self.role).unwrap_or(Role::Advisor)
+    }
+    pub fn city_label(&self) -> String {
+        match (&self.city_name, &self.city_state) {
+            (Some(n), Some(s)) => format!("{n}, {s}"),
+            _ => String::new(),
+        }
+    }
+    pub fn expires_text(&self) -> String {
+        fmt_date(self.expires_at)
+    }
+    fn is_expired(&self, now: i64) -> bool {
+        self.expires_at <= now
+    }
+}
+
+/// The invitation email for this invitation and token.
+fn email_for(
+    state: &AppState,
+    inv_role: Role,
+    name: &str,
+    city: &str,
+    inviter: &str,
+    token: &str,
+    expires_at: i64,
+) -> emails::Invitation {
+    emails::Invitation {
+        org_name: state.config.org_name.clone(),
+        inviter_name: inviter.to_owned(),
+        invitee_name: name.to_owned(),
+        role_phrase: inv_role.phrase().to_owned(),
+        city: city.to_owned(),
+        link: format!("{}/invite/{token}", state.config.base()),
+        expires: web::fmt_time(expires_at),
+    }
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+pub struct InviteForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    city_id: String,
+}
+
+#[derive(Template)]
+#[template(path = "members/invitations.html")]
+struct ListPage {
+    layout: Layout,
+    form: InviteForm,
+    errors: FormErrors,
+    is_staff: bool,
+    /// For staff: every city to choose from. For a mayor: the own city only.
+    cities: Vec<City>,
+    pending: Vec<Invitation>,
+    now: i64,
+}
+
+#[derive(Deserialize)]
+struct ListQuery {
+    city: Option<i64>,
+}
+
+async fn page(
+    ctx: &Ctx,
+    viewer: &Person,
+    form: InviteForm,
+    errors: FormErrors,
+) -> AppResult<ListPage> {
+    let is_staff = policy::can_use_staff_area(viewer);
+    let pool = &ctx.state.pool;
+    let (cities, pending) = if is_staff {
+        let pending = sqlx::query_as::<_, Invitation>(select_invitations!(
+            "WHERE i.accepted_at IS NULL AND i.revoked_at IS NULL ORDER BY i.id DESC LIMIT 500"
+        ))
+        .fetch_all(pool)
+        .await?;
+        (cities::all(pool).await?, pending)
+    } else {
+        let city_id = viewer.city_id.unwrap_or(-1);
+        let pending = sqlx::query_as::<_, Invitation>(select_invitations!(
+            "WHERE i.accepted_at IS NULL AND i.revoked_at IS NULL AND i.city_id = $1 AND i.role = 'advisor' ORDER BY i.id DESC"
+        ))
+        .bind(city_id)
+        .fetch_all(pool)
+        .await?;
+        (
+            cities::find(pool, city_id).await?.into_iter().collect(),
+            pending,
+        )
+    };
+    Ok(ListPage {
+        layout: ctx.layout().await,
+        form,
+        errors,
+        is_staff,
+        cities,
+        pending,
+        now: ctx.state.clock.now(),
+    })
+}
+
+fn require_inviter(ctx: &Ctx) -> AppResult<Person> {
+    let viewer = ctx.require_person()?.clone();
+    if !policy::can_invite_anyone(&viewer) {
+        return Err(AppError::NotFound);
+    }
+    Ok(viewer)
+}
+
+async fn list(ctx: Ctx, Query(q): Query<ListQuery>) -> AppResult<Response> {
+    let viewer = require_inviter(&ctx)?;
+    let form = InviteForm {
+        role: if policy::can_use_staff_area(&viewer) {
+            String::new()
+        } else {
+            "advisor".to_owned()
+        },
+        city_id: q
+            .city
+            .or(viewer.city_id)
+            .map(|c| c.to_string())
+            .unwrap_or_default(),
+        ..InviteForm::default()
+    };
+    Ok(web::render(
+        &page(&ctx, &viewer, form, FormErrors::default()).await?,
+    ))
+}
+
+async fn create(ctx: Ctx, Form(form): Form<InviteForm>) -> AppResult<Response> {
+    let inviter = require_inviter(&ctx)?;
+    let state = &ctx.state;
+    let mut errors = FormErrors::default();
+    let email = EmailAddress::parse(&form.email)
+        .map_err(|m| errors.add("email", m))
+        .ok();
+    let name = form.name.trim().to_owned();
+    if name.chars().count() > 200 {
+        errors.add("name", "A name has at most 200 characters.");
+    }
+    let role = Role::parse(&form.role);
+    if role.is_none() {
+        errors.add("role", "Choose the role of the person you invite.");
+    }
+    let mut city = None;
+    if role.is_some_and(Role::needs_city) {
+        match form.city_id.parse::<i64>().ok() {
+            Some(id) => city = cities::find(&state.pool, id).await?,
+            None => errors.add("city_id", "Choose the city."),
+        }
+        if city.is_none() && errors.get("city_id").is_none() {
+            errors.add("city_id", "Choose the city.");
+        }
+    }
+    let city_id = city.as_ref().map(|c| c.id);
+    // A crafted POST (a mayor inviting staff, or into another city) is refused outright.
+    if let Some(role) = role
+        && errors.is_empty()
+        && !policy::can_invite(&inviter, role, city_id)
+    {
+        return Err(AppError::Forbidden);
+    }
+    let mut tx = state.pool.begin().await?;
+    if let Some(e) = &email {
+        if let Some((existing, _)) = people_db::find_for_login(&state.pool, &e.normalized).await? {
+            let place = if existing.city_label().is_empty() {
+                String::new()
+            } else {
+                format!(", {}", existing.city_label())
+            };
+            errors.add(
+                "email",
+                format!(
+                    "{} already has an account ({}{place}).",
+                    e.entered, existing.name
+                ),
+            );
+        } else if pending_for(&mut tx, &e.normalized, state.clock.now()).await? {
+            errors.add(
+                "email",
+                format!(
+                    "An invitation to {} is already waiting; resend it from the list below.",
+                    e.entered
+                ),
+            );
+        }
+    }
+    if role == Some(Role::Mayor)
+        && let Some(c) = &city
+        && let Some(mayor) = cities::mayor_of(&mut tx, c.id).await?
+    {
+        errors.add("role", format!("{} already has a mayor, {}. To hand the role over, change roles on the person's page.", c.label(), mayor.name));
+    }
+    let (Some(email), Some(role), true) = (email, role, errors.is_empty()) else {
+        drop(tx);
+        let mut r = web::render(&page(&ctx, &inviter, form, errors).await?);
+        *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+        return Ok(r);
+    };
+
+    let now = state.clock.now();
+    let token = tokens::generate();
+    let expires_at = now + VALID_FOR;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO invitations (token_hash, email, email_norm, name, role, city_id, invited_by, created_at, expires_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+    )
+    .bind(tokens::digest(&token))
+    .bind(&email.entered)
+    .bind(&email.normalized)
+    .bind(&name)
+    .bind(role.as_str())
+    .bind(city_id)
+    .bind(inviter.id)
+    .bind(now)
+    .bind(expires_at)
+    .fetch_one(&mut *tx)
+    .await?;
+    let city_label = city.as_ref().map(City::label).unwrap_or_default();
+    let message = email_for(
+        state,
+        role,
+        &name,
+        &city_label,
+        &inviter.name,
+        &token,
+        expires_at,
+    );
+    notify::enqueue(&mut tx, state, &email.entered, &message).await?;
+    let detail = format!(
+        "{} as {}{}",
+        email.entered,
+        role.as_str(),
+        if city_label.is_empty() {
+            String::new()
+        } else {
+            format!(" of {city_label}")
+        }
+    );
+    audit::record(
+        &mut tx,
+        now,
+        inviter.id,
+        "invited",
+        audit::Subject {
+            person_id: None,
+            city_id,
+            detail: &detail,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    tracing::info!(invitation_id = id, "invitation sent");
+    ctx.flash(format!(
+        "The invitation to {} is on its way. The link works for 7 days.",
+        email.entered
+    ))
+    .await?;
+    Ok(web::see_other("/invitations"))
+}
+
+async fn pending_for(conn: &mut AnyConnection, email_norm: &str, now: i64) -> sqlx::Result<bool> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM invitations WHERE email_norm = $1 AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > $2",
+    )
+    .bind(email_norm)
+    .bind(now)
+    .fetch_one(conn)
+    .await?;
+    Ok(n > 0)
+}
+
+/// An open invitation the actor may manage; anything else is a 404.
+async fn manageable(ctx: &Ctx, id: i64) -> AppResult<(Person, Invitation)> {
+    let actor = require_inviter(ctx)?;
+    let inv = sqlx::query_as::<_, Invitation>(select_invitations!("WHERE i.id = $1"))
+        .bind(id)
+        .fetch_optional(&ctx.state.pool)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !policy::can_manage_invitation(&actor, inv.role(), inv.city_id) {
+        return Err(AppError::NotFound);
+    }
+    Ok((actor, inv))
+}
+
+async fn resend(ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
+    let (actor, inv) = manageable(&ctx, id).await?;
+    let state = &ctx.state;
+    if inv.accepted_at.is_some() || inv.revoked_at.is_some() {
+        ctx.flash(format!(
+            "The invitation to {} is closed; send a new one instead.",
+            inv.email
+        ))
+        .await?;
+        return Ok(web::see_other("/invitations"));
+    }
+    let now = state.clock.now();
+    let token = tokens::generate();
+    let expires_at = now + VALID_FOR;
+    let mut tx = state.pool.begin().await?;
+    // A new token replaces the old one: the link in the earlier email stops working.
+    let done = sqlx::query(
+        "UPDATE invitations SET token_hash = $1, expires_at = $2 WHERE id = $3 AND accepted_at IS NULL AND revoked_at IS NULL",
+    )
+    .bind(tokens::digest(&token))
+    .bind(expires_at)
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    if done.rows_affected() != 1 {
+        return Err(AppError::NotFound);
+    }
+    let message = email_for(
+        state,
+        inv.role(),
+        &inv.name,
+        &inv.city_label(),
+        &actor.name,
+        &token,
+        expires_at,
+    );
+    notify::enqueue(&mut tx, state, &inv.email, &message).await?;
+    audit::record(
+        &mut tx,
+        now,
+        actor.id,
+        "resent invitation",
+        audit::Subject {
+            person_id: None,
+            city_id: inv.city_id,
+            detail: &inv.email,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    ctx.flash(format!(
+        "A new invitation is on its way to {}; the earlier link no longer works.",
+        inv.email
+    ))
+    .await?;
+    Ok(web::see_other("/invitations"))
+}
+
+async fn revoke(ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
+    let (actor, inv) = manageable(&ctx, id).await?;
+    let now = ctx.state.clock.now();
+    let mut tx = ctx.state.pool.begin().await?;
+    let done = sqlx::query("UPDATE invitations SET revoked_at = $1 WHERE id = $2 AND accepted_at IS NULL AND revoked_at IS NULL")
+        .bind(now)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    if done.rows_affected() == 1 {
+        audit::record(
+            &mut tx,
+            now,
+            actor.id,
+            "revoked invitation",
+            audit::Subject {
+                person_id: None,
+                city_id: inv.city_id,
+                detail: &inv.email,
+            },
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    ctx.flash(format!(
+        "The invitation to {} is withdrawn; its link no longer works.",
+        inv.email
+    ))
+    .await?;
+    Ok(web::see_other("/invitations"))
+}
+
+/// The open invitation behind a link, or a page that says why it is not usable.
+async fn open_invitation(ctx: &Ctx, token: &str) -> AppResult<Invitation> {
+    let inv = sqlx::query_as::<_, Invitation>(select_invitations!("WHERE i.token_hash = $1"))
+        .bind(tokens::digest(token))
+        .fetch_optional(&ctx.state.pool)
+        .await?;
+    let Some(inv) = inv else {
+        return Err(AppError::Gone(
+            "This invitation link is not valid. It may have been replaced by a newer invitation: look for the latest email, or ask whoever invited you to send it again.".to_owned(),
+        ));
+    };
+    if inv.accepted_at.is_some() {
+        return Err(AppError::Gone(
+            "This invitation was already accepted. Log in with your email and password instead."
+                .to_owned(),
+        ));
+    }
+    if inv.revoked_at.is_some() {
+        return Err(AppError::Gone(format!(
+            "This invitation was withdrawn. Ask {} for a new one if you still need it.",
+            inv.inviter_name
+        )));
+    }
+    if inv.is_expired(ctx.state.clock.now()) {
+        return Err(AppError::Gone(format!(
+            "This invitation has expired. Ask {} to send it again.",
+            inv.inviter_name
+        )));
+    }
+    Ok(inv)
+}
+
+#[derive(Template)]
+#[template(path = "members/accept.html")]
+struct AcceptPage {
+    layout: Layout,
+    invitation: Invitation,
+    name: String,
+    title: String,
+    errors: FormErrors,
+}
+
+async fn accept_form(ctx: Ctx, Path(token): Path<String>) -> AppResult<Response> {
+    let invitation = open_invitation(&ctx, &token).await?;
+    let name = invitation.name.clone();
+    Ok(web::render(&AcceptPage {
+        layout: ctx.layout().await,
+        invitation,
+        name,
+        title: String::new(),
+        errors: FormErrors::default(),
+    }))
+}
+
+#[derive(Deserialize)]
+struct AcceptForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    password: String,
+}
+
+async fn accept(
+    ctx: Ctx,
+    Path(token): Path<String>,
+    Form(form): Form<AcceptForm>,
+) -> AppResult<Response> {
+    let invitation = open_invitation(&ctx, &token).await?;
+    let state = &ctx.state;
+    let again = async |errors: FormErrors, invitation: Invitation| {
+        let page = AcceptPage {
+            layout: ctx.layout().await,
+            invitation,
+            name: form.name.clone(),
+            title: form.title.clone(),
+            errors,
+        };
+        let mut r = web::render(&page);
+        *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+        r
+    };
+    let mut errors = match accounts::check_new_person(&form.name, &invitation.email, &form.password)
+    {
+        Ok(_) => FormErrors::default(),
+        Err(errors) => errors,
+    };
+    if form.title.trim().chars().count() > 200 {
+        errors.add("title", "A title has at most 200 characters.");
+    }
+    if !errors.is_empty() {
+        return Ok(again(errors, invitation).await);
+    }
+    let email = EmailAddress::parse(&invitation.email)
+        .map_err(|_| AppError::internal("stored invitation email does not parse"))?;
+    let hash = password::hash(state, &form.password).await?;
+    let now = state.clock.now();
+    let mut tx = state.pool.begin().await?;
+    let taken = sqlx::query("UPDATE invitations SET accepted_at = $1 WHERE token_hash = $2 AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > $1")
+        .bind(now)
+        .bind(tokens::digest(&token))
+        .execute(&mut *tx)
+        .await?;
+    if taken.rows_affected() != 1 {
+        return Err(AppError::Gone(
+            "This invitation was used or withdrawn a moment ago.".to_owned(),
+        ));
+    }
+    let role = invitation.role();
+    let new = people_db::NewPerson {
+        city_id: invitation.city_id,
+        email: &email.entered,
+        email_norm: &email.normalized,
+        name: form.name.trim(),
+        title: form.title.trim(),
+        role: role.as_str(),
+        password_hash: &hash,
+        now,
+    };
+    let id = match people_db::insert(&mut tx, new).await {
+        Ok(id) => id,
+        Err(e) if is_unique_violation(&e) => {
+            drop(tx);
+            let mut errors = FormErrors::default();
+            let message = if role == Role::Mayor
+                && people_db::find_for_login(&state.pool, &email.normalized)
+                    .await?
+                    .is_none()
+            {
+                format!(
+                    "{} has a mayor already. Ask {} about it.",
+                    invitation.city_label(),
+                    invitation.inviter_name
+                )
+            } else {
+                format!(
+                    "An account with {} exists already. Log in instead.",
+                    email.entered
+                )
+            };
+            errors.add("name", message);
+            return Ok(again(errors, invitation).await);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    sqlx::query("UPDATE invitations SET person_id = $1 WHERE id = $2")
+        .bind(id)
+        .bind(invitation.id)
+        .execute(&mut *tx)
+        .await?;
+    audit::record(
+        &mut tx,
+        now,
+        id,
+        "accepted invitation",
+        audit::Subject {
+            person_id: Some(id),
+            city_id: invitation.city_id,
+            detail: role.as_str(),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+
+    ctx.session.cycle_id().await.map_err(AppError::internal)?;
+    ctx.session
+        .insert(SESSION_PERSON, id)
+        .await
+        .map_err(AppError::internal)?;
+    let place = if invitation.city_label().is_empty() {
+        String::new()
+    } else {
+        format!(" of {}", invitation.city_label())
+    };
+    ctx.flash(format!(
+        "Welcome, {}. You are now {}{place}.",
+        form.name.trim(),
+        role.phrase()
+    ))
+    .await?;
+    Ok(web::see_other("/"))
+}

@@ -1,0 +1,356 @@
+//! People: staff list and search everyone and change roles and cities; a mayor sees the
+//! city's people; staff and mayors deactivate and reactivate as the policy allows.
+
+use askama::Template;
+use axum::{
+    Form, Router,
+    extract::{Path, Query},
+    response::Response,
+    routing::{get, post},
+};
+use serde::Deserialize;
+
+use super::cities::{self, City};
+use crate::{
+    accounts::{Person, db as people_db, sessions},
+    audit,
+    error::{AppError, AppResult},
+    policy::{self, Role},
+    state::AppState,
+    web::{self, Ctx, Layout},
+};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/people", get(list))
+        .route("/people/{id}", get(show))
+        .route("/people/{id}/deactivate", post(deactivate))
+        .route("/people/{id}/reactivate", post(reactivate))
+        .route("/people/{id}/role", post(change_role))
+}
+
+#[derive(Deserialize, Default)]
+struct Filters {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    city: String,
+}
+
+#[derive(Template)]
+#[template(path = "members/people.html")]
+struct ListPage {
+    layout: Layout,
+    people: Vec<Person>,
+    q: String,
+    role: String,
+    city: i64,
+    /// Staff filter by city; a mayor sees only the one city.
+    cities: Vec<City>,
+    is_staff: bool,
+    heading: String,
+    truncated: bool,
+}
+
+const LIMIT: i64 = 200;
+
+/// `%` and `_` typed by a person are literal characters, not wildcards.
+fn like_pattern(q: &str) -> String {
+    let escaped = q
+        .trim()
+        .to_lowercase()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+async fn list(ctx: Ctx, Query(f): Query<Filters>) -> AppResult<Response> {
+    let viewer = ctx.require_person()?.clone();
+    if !policy::can_list_people(&viewer) {
+        return Err(AppError::NotFound);
+    }
+    let is_staff = policy::can_use_staff_area(&viewer);
+    let q: String = f.q.chars().take(200).collect();
+    let role = Role::parse(&f.role)
+        .map(|r| r.as_str().to_owned())
+        .unwrap_or_default();
+    // A mayor's list is the city's, whatever the query says.
+    let city = if is_staff {
+        f.city.parse::<i64>().unwrap_or(0)
+    } else {
+        viewer.city_id.unwrap_or(-1)
+    };
+    let mut people = sqlx::query_as::<_, Person>(crate::select_people!(
+        "WHERE ($1 = '' OR lower(p.name) LIKE $2 ESCAPE '\\' OR lower(p.email) LIKE $2 ESCAPE '\\') \
+         AND ($3 = '' OR p.role = $3) AND ($4 = 0 OR p.city_id = $4) \
+         ORDER BY p.active DESC, p.name, p.id LIMIT $5"
+    ))
+    .bind(q.trim())
+    .bind(like_pattern(&q))
+    .bind(&role)
+    .bind(city)
+    .bind(LIMIT + 1)
+    .fetch_all(&ctx.state.pool)
+    .await?;
+    let truncated = people.len() as i64 > LIMIT;
+    people.truncate(LIMIT as usize);
+    let cities = if is_staff {
+        cities::all(&ctx.state.pool).await?
+    } else {
+        Vec::new()
+    };
+    let heading = if is_staff {
+        "People".to_owned()
+    } else {
+        format!("People of {}", viewer.city_label())
+    };
+    Ok(web::render(&ListPage {
+        layout: ctx.layout().await,
+        people,
+        q,
+        role,
+        city,
+        cities,
+        is_staff,
+        heading,
+        truncated,
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "members/person.html")]
+struct ShowPage {
+    layout: Layout,
+    person: Person,
+    can_set_active: bool,
+    can_change_role: bool,
+    cities: Vec<City>,
+    roles: [Role; 3],
+}
+
+/// The person, if the viewer may see them; otherwise the same 404 as for nobody.
+async fn visible(ctx: &Ctx, id: i64) -> AppResult<(Person, Person)> {
+    let viewer = ctx.require_person()?.clone();
+    let person = people_db::find(&ctx.state.pool, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !policy::can_see_person(&viewer, &person) {
+        return Err(AppError::NotFound);
+    }
+    Ok((viewer, person))
+}
+
+async fn show(ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
+    let (viewer, person) = visible(&ctx, id).await?;
+    let can_change_role = policy::can_change_role_or_city(&viewer, &person);
+    let cities = if can_change_role {
+        cities::all(&ctx.state.pool).await?
+    } else {
+        Vec::new()
+    };
+    let page = ShowPage {
+        layout: ctx.layout().await,
+        can_set_active: policy::can_set_active(&viewer, &person),
+        can_change_role,
+        person,
+        cities,
+        roles: Role::ALL,
+    };
+    Ok(web::render(&page))
+}
+
+async fn set_active(ctx: Ctx, id: i64, active: bool) -> AppResult<Response> {
+    let (actor, person) = visible(&ctx, id).await?;
+    if !policy::can_set_active(&actor, &person) {
+        return Err(AppError::Forbidden);
+    }
+    let now = ctx.state.clock.now();
+    let mut tx = ctx.state.pool.begin().await?;
+    if active
+        && person.role == Role::Mayor.as_str()
+        && let Some(city_id) = person.city_id
+        && let Some(other) = cities::mayor_of(&mut tx, city_id).await?
+        && other.id != person.id
+    {
+        ctx.flash(format!(
+            "{} cannot be reactivated as mayor while {} is the mayor. Change one of their roles first.",
+            person.name, other.name
+        ))
+        .await?;
+        return Ok(web::see_other(&format!("/people/{id}")));
+    }
+    sqlx::query("UPDATE people SET active = $1 WHERE id = $2")
+        .bind(i64::from(active))
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    if !active {
+        // Every session of the person ends at once, on every instance.
+        sessions::end_all_for_person(&mut tx, id, None).await?;
+    }
+    let action = if active { "reactivated" } else { "deactivated" };
+    audit::record(
+        &mut tx,
+        now,
+        actor.id,
+        action,
+        audit::Subject {
+            person_id: Some(id),
+            city_id: person.city_id,
+            detail: "",
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    let message = if active {
+        format!("{} can log in again.", person.name)
+    } else {
+        format!("{} is deactivated and logged out everywhere.", person.name)
+    };
+    ctx.flash(message).await?;
+    Ok(web::see_other(&format!("/people/{id}")))
+}
+
+async fn deactivate(ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
+    set_active(ctx, id, false).await
+}
+
+async fn reactivate(ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
+    set_active(ctx, id, true).await
+}
+
+#[derive(Deserialize)]
+struct RoleForm {
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    city_id: String,
+}
+
+/// Changes role and city together. Making someone mayor hands the role over: the city's
+/// current mayor becomes an advisor.
+async fn change_role(
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(form): Form<RoleForm>,
+) -> AppResult<Response> {
+    let (actor, person) = visible(&ctx, id).await?;
+    if !policy::can_change_role_or_city(&actor, &person) {
+        return Err(AppError::Forbidden);
+    }
+    let back = format!("/people/{id}");
+    let Some(role) = Role::parse(&form.role) else {
+        ctx.flash("Choose a role.").await?;
+        return Ok(web::see_other(&back));
+    };
+    let city = if role.needs_city() {
+        match form.city_id.parse::<i64>().ok() {
+            Some(city_id) => match cities::find(&ctx.state.pool, city_id).await? {
+                Some(c) => Some(c),
+                None => return Err(AppError::BadRequest("There is no such city.".to_owned())),
+            },
+            None => {
+                ctx.flash(format!(
+                    "Choose the city of {} {}.",
+                    role.label().to_lowercase(),
+                    person.name
+                ))
+                .await?;
+                return Ok(web::see_other(&back));
+            }
+        }
+    } else {
+        None
+    };
+    let city_id = city.as_ref().map(|c| c.id);
+    let now = ctx.state.clock.now();
+    let mut tx = ctx.state.pool.begin().await?;
+    let mut message = format!(
+        "{} is now {}{}.",
+        person.name,
+        role.phrase(),
+        city.as_ref()
+            .map(|c| format!(" of {}", c.label()))
+            .unwrap_or_default()
+    );
+    if role == Role::Mayor
+        && let Some(c) = &city
+        && let Some(previous) = cities::mayor_of(&mut tx, c.id).await?
+        && previous.id != person.id
+    {
+        sqlx::query("UPDATE people SET role = 'advisor' WHERE id = $1")
+            .bind(previous.id)
+            .execute(&mut *tx)
+            .await?;
+        let detail = format!("mayor role of {} handed to {}", c.label(), person.name);
+        audit::record(
+            &mut tx,
+            now,
+            actor.id,
+            "changed role",
+            audit::Subject {
+                person_id: Some(previous.id),
+                city_id: Some(c.id),
+                detail: &detail,
+            },
+        )
+        .await?;
+        message.push_str(&format!(" {} is now an advisor.", previous.name));
+    }
+    sqlx::query("UPDATE people SET role = $1, city_id = $2 WHERE id = $3")
+        .bind(role.as_str())
+        .bind(city_id)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    if person.role != role.as_str() {
+        let detail = format!("{} → {}", person.role, role.as_str());
+        audit::record(
+            &mut tx,
+            now,
+            actor.id,
+            "changed role",
+            audit::Subject {
+                person_id: Some(id),
+                city_id,
+                detail: &detail,
+            },
+        )
+        .await?;
+    }
+    if person.city_id != city_id {
+        let detail = format!(
+            "from {} to {}",
+            or_none(&person.city_label()),
+            city.as_ref()
+                .map(City::label)
+                .unwrap_or_else(|| "no city".to_owned())
+        );
+        audit::record(
+            &mut tx,
+            now,
+            actor.id,
+            "moved to city",
+            audit::Subject {
+                person_id: Some(id),
+                city_id,
+                detail: &detail,
+            },
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    ctx.flash(message).await?;
+    Ok(web::see_other(&back))
+}
+
+fn or_none(s: &str) -> String {
+    if s.is_empty() {
+        "no city".to_owned()
+    } else {
+        s.to_owned()
+    }
+}

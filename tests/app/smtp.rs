@@ -1,0 +1,172 @@
+//! A real SMTP server inside the test process: it speaks enough of RFC 5321 for lettre,
+//! keeps what it receives, and can refuse mail or be stopped to test retries.
+
+use std::sync::{
+    Arc, Mutex,
+    atomic::{AtomicBool, Ordering},
+};
+
+use tokio::{
+    io::{AsyncBufReadExt, AsyncWriteExt, BufReader},
+    net::TcpListener,
+};
+
+/// A message as received: envelope recipients and the raw data.
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub rcpt: Vec<String>,
+    pub data: String,
+}
+
+impl Received {
+    /// A header's value, unfolded.
+    pub fn header(&self, name: &str) -> Option<String> {
+        let head = self.data.split("\r\n\r\n").next()?;
+        let unfolded = head.replace("\r\n ", " ").replace("\r\n\t", " ");
+        unfolded.lines().find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            k.eq_ignore_ascii_case(name).then(|| v.trim().to_owned())
+        })
+    }
+
+    /// The text/plain part, decoded from quoted-printable when it is so encoded.
+    pub fn text(&self) -> String {
+        let start = self
+            .data
+            .find("Content-Type: text/plain")
+            .expect("a text part");
+        let part = &self.data[start..];
+        let body_start = part.find("\r\n\r\n").unwrap() + 4;
+        let header = &part[..body_start];
+        let body = &part[body_start..];
+        let body = &body[..body.find("\r\n--").unwrap_or(body.len())];
+        if header.contains("quoted-printable") {
+            decode_qp(body)
+        } else if header.contains("base64") {
+            panic!("base64 text part not expected")
+        } else {
+            body.to_owned()
+        }
+    }
+}
+
+fn decode_qp(s: &str) -> String {
+    let joined = s.replace("=\r\n", "");
+    let bytes = joined.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'=' && i + 2 < bytes.len() {
+            if let Ok(b) = u8::from_str_radix(&joined[i + 1..i + 3], 16) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).replace("\r\n", "\n")
+}
+
+#[derive(Clone)]
+pub struct SmtpServer {
+    pub port: u16,
+    pub received: Arc<Mutex<Vec<Received>>>,
+    /// When set, every message is refused with a temporary error (451).
+    pub refuse: Arc<AtomicBool>,
+}
+
+impl SmtpServer {
+    /// Starts on a random port (or the given one).
+    pub async fn start(port: u16) -> SmtpServer {
+        let listener = TcpListener::bind(("127.0.0.1", port)).await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let server = SmtpServer {
+            port,
+            received: Arc::default(),
+            refuse: Arc::default(),
+        };
+        let s = server.clone();
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                let s = s.clone();
+                tokio::spawn(async move { s.session(stream).await });
+            }
+        });
+        server
+    }
+
+    pub fn url(&self) -> String {
+        format!("smtp://127.0.0.1:{}", self.port)
+    }
+
+    pub fn messages(&self) -> Vec<Received> {
+        self.received.lock().unwrap().clone()
+    }
+
+    async fn session(&self, stream: tokio::net::TcpStream) {
+        let (read, mut write) = stream.into_split();
+        let mut lines = BufReader::new(read);
+        let _ = write.write_all(b"220 test.local ESMTP ready\r\n").await;
+        let mut rcpt = Vec::new();
+        let mut line = String::new();
+        loop {
+            line.clear();
+            if lines.read_line(&mut line).await.unwrap_or(0) == 0 {
+                return;
+            }
+            let upper = line.to_uppercase();
+            let reply: &[u8] = if upper.starts_with("EHLO") {
+                b"250-test.local\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n"
+            } else if upper.starts_with("HELO") {
+                b"250 test.local\r\n"
+            } else if upper.starts_with("MAIL FROM") {
+                rcpt.clear();
+                b"250 OK\r\n"
+            } else if upper.starts_with("RCPT TO") {
+                let addr = line.split(['<', '>']).nth(1).unwrap_or_default().to_owned();
+                rcpt.push(addr);
+                b"250 OK\r\n"
+            } else if upper.starts_with("DATA") {
+                let _ = write
+                    .write_all(b"354 End data with <CR><LF>.<CR><LF>\r\n")
+                    .await;
+                let mut data = String::new();
+                loop {
+                    line.clear();
+                    if lines.read_line(&mut line).await.unwrap_or(0) == 0 {
+                        return;
+                    }
+                    if line == ".\r\n" {
+                        break;
+                    }
+                    data.push_str(
+                        line.strip_prefix('.')
+                            .filter(|_| line.starts_with(".."))
+                            .unwrap_or(&line),
+                    );
+                }
+                if self.refuse.load(Ordering::SeqCst) {
+                    b"451 4.3.0 Try again later\r\n"
+                } else {
+                    self.received.lock().unwrap().push(Received {
+                        rcpt: std::mem::take(&mut rcpt),
+                        data,
+                    });
+                    b"250 OK queued\r\n"
+                }
+            } else if upper.starts_with("RSET") || upper.starts_with("NOOP") {
+                b"250 OK\r\n"
+            } else if upper.starts_with("QUIT") {
+                let _ = write.write_all(b"221 Bye\r\n").await;
+                return;
+            } else {
+                b"502 Command not implemented\r\n"
+            };
+            if write.write_all(reply).await.is_err() {
+                return;
+            }
+        }
+    }
+}
