@@ -5,6 +5,7 @@ mod account;
 mod accounts;
 mod browser;
 mod cli;
+mod mail;
 mod members;
 mod schema;
 mod security;

@@ -245,12 +245,10 @@ impl Page {
 /// An email as the outbox holds it.
 #[derive(Debug, Clone)]
 pub struct Mail {
-    pub id: i64,
     pub to: String,
     pub subject: String,
     pub text: String,
     pub html: String,
-    pub status: String,
 }
 
 impl Mail {
@@ -268,20 +266,17 @@ impl Mail {
 impl TestApp {
     /// Every email in the outbox, oldest first.
     pub async fn outbox(&self) -> Vec<Mail> {
-        let rows: Vec<(i64, String, String, String, String, String)> = sqlx::query_as(
-            "SELECT id, to_addr, subject, text_body, html_body, status FROM outbox ORDER BY id",
-        )
-        .fetch_all(&self.state.pool)
-        .await
-        .unwrap();
+        let rows: Vec<(String, String, String, String)> =
+            sqlx::query_as("SELECT to_addr, subject, text_body, html_body FROM outbox ORDER BY id")
+                .fetch_all(&self.state.pool)
+                .await
+                .unwrap();
         rows.into_iter()
-            .map(|(id, to, subject, text, html, status)| Mail {
-                id,
+            .map(|(to, subject, text, html)| Mail {
                 to,
                 subject,
                 text,
                 html,
-                status,
             })
             .collect()
     }
