@@ -2,9 +2,10 @@
 
 use sha2::{Digest, Sha256};
 
-/// A new random token, 256 bits as 64 hex digits.
+/// A new random token, 128 bits as 32 hex digits: unguessable, and short enough that a link
+/// holding it stays on one line of a quoted-printable email body (under 76 characters).
 pub fn generate() -> String {
-    let mut bytes = [0u8; 32];
+    let mut bytes = [0u8; 16];
     getrandom::fill(&mut bytes).expect("the operating system's random source failed");
     hex::encode(bytes)
 }

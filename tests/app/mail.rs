@@ -195,6 +195,9 @@ async fn without_smtp_each_email_is_written_as_an_eml_file_in_the_data_folder() 
     assert!(eml.contains("To: advisor0@lafayetteco.gov"));
     assert!(eml.contains(&format!("{}/invite/", app.address)));
     let queued = app.last_mail_to("advisor0@lafayetteco.gov").await;
+    // A person reading the file finds the whole link on one line, as in the outbox.
+    let link = queued.link(&app.address, "/invite/");
+    assert!(eml.lines().any(|l| l.trim() == link), "{eml}");
     assert!(
         queued.html.contains("<a href=\"http://"),
         "the HTML part links the invitation"
