@@ -7,9 +7,12 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod home;
+pub mod join;
 pub mod members;
+pub mod news;
 pub mod notify;
 pub mod policy;
+pub mod site;
 pub mod staff;
 pub mod state;
 pub mod web;
@@ -48,11 +51,17 @@ pub fn app(state: AppState) -> Router {
         .merge(accounts::router())
         .merge(staff::router())
         .merge(members::router())
+        .merge(news::router(news::images::MAX_BYTES + 256 * 1024))
+        .merge(site::router())
+        .merge(join::router())
         .merge(notify::router())
         .merge(audit::router())
         .route("/healthz", get(healthz))
         .route("/static/{*path}", get(web::assets::serve))
         .fallback(|| async { AppError::NotFound })
+        .layer(axum::extract::DefaultBodyLimit::max(
+            state.config.max_body_bytes,
+        ))
         .layer(
             ServiceBuilder::new()
                 .layer(TraceLayer::new_for_http())
@@ -63,7 +72,14 @@ pub fn app(state: AppState) -> Router {
                     error::render_error_pages,
                 ))
                 .layer(CsrfLayer::new())
-                .layer(RequestBodyLimitLayer::new(state.config.max_body_bytes))
+                // The hard ceiling is the largest upload; every form but the news editor's is
+                // held to the configured limit by DefaultBodyLimit below.
+                .layer(RequestBodyLimitLayer::new(
+                    state
+                        .config
+                        .max_body_bytes
+                        .max(news::images::MAX_BYTES + 256 * 1024),
+                ))
                 .layer(sessions),
         )
         .with_state(state)

@@ -146,3 +146,19 @@ pub fn can_use_member_areas(person: &Person) -> bool {
 pub fn membership_lapsed(person: &Person) -> bool {
     role(person).is_some_and(Role::needs_city) && person.city_status.as_deref() == Some("lapsed")
 }
+
+/// Read the body of a members-only post (pages, feed, search, sitemap): the same people
+/// as the member areas.
+pub fn can_read_members_news(person: &Person) -> bool {
+    can_use_member_areas(person)
+}
+
+/// Write, publish and delete news; manage topics, testimonials, the home page's statement.
+pub fn can_publish(person: &Person) -> bool {
+    is_staff(person)
+}
+
+/// Review applications to become a member city.
+pub fn can_review_applications(person: &Person) -> bool {
+    is_staff(person)
+}

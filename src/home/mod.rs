@@ -1,10 +1,13 @@
-//! The home page.
+//! The home page: the organization's statement, the latest news as cards, a testimonial,
+//! the call to become a member city, and room for the next annual meeting.
 
 use askama::Template;
 use axum::{Router, response::Response, routing::get};
 
 use crate::{
     error::AppResult,
+    news::{self, Card},
+    site::{self, Testimonial},
     state::AppState,
     web::{self, Ctx, Layout},
 };
@@ -17,10 +20,35 @@ pub fn router() -> Router<AppState> {
 #[template(path = "home/show.html")]
 struct HomePage {
     layout: Layout,
+    heading: String,
+    body: String,
+    lead: Option<Card>,
+    cards: Vec<Card>,
+    testimonial: Option<Testimonial>,
 }
 
 async fn show(ctx: Ctx) -> AppResult<Response> {
+    let state = &ctx.state;
+    let (heading, body) = site::statement(state).await?;
+    let mut cards = news::latest(&state.pool, state.clock.now(), 7).await?;
+    let lead = if cards.is_empty() {
+        None
+    } else {
+        Some(cards.remove(0))
+    };
+    let testimonial = site::featured_testimonial(&state.pool).await?;
+    let mut layout = ctx.layout().await;
+    layout.meta.description = body.clone();
+    layout.meta.image = lead
+        .as_ref()
+        .and_then(|c| c.cover.as_ref())
+        .map(|c| format!("{}{}", state.config.base(), c.src(1600)));
     Ok(web::render(&HomePage {
-        layout: ctx.layout().await,
+        layout,
+        heading,
+        body,
+        lead,
+        cards,
+        testimonial,
     }))
 }

@@ -271,57 +271,7 @@ async fn create(ctx: Ctx, Form(form): Form<InviteForm>) -> AppResult<Response> {
         return Ok(r);
     };
 
-    let now = state.clock.now();
-    let token = tokens::generate();
-    let expires_at = now + VALID_FOR;
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO invitations (token_hash, email, email_norm, name, role, city_id, invited_by, created_at, expires_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
-    )
-    .bind(tokens::digest(&token))
-    .bind(&email.entered)
-    .bind(&email.normalized)
-    .bind(&name)
-    .bind(role.as_str())
-    .bind(city_id)
-    .bind(inviter.id)
-    .bind(now)
-    .bind(expires_at)
-    .fetch_one(&mut *tx)
-    .await?;
-    let city_label = city.as_ref().map(City::label).unwrap_or_default();
-    let message = email_for(
-        state,
-        role,
-        &name,
-        &city_label,
-        &inviter.name,
-        &token,
-        expires_at,
-    );
-    notify::enqueue(&mut tx, state, &email.entered, &message).await?;
-    let detail = format!(
-        "{} as {}{}",
-        email.entered,
-        role.as_str(),
-        if city_label.is_empty() {
-            String::new()
-        } else {
-            format!(" of {city_label}")
-        }
-    );
-    audit::record(
-        &mut tx,
-        now,
-        inviter.id,
-        "invited",
-        audit::Subject {
-            person_id: None,
-            city_id,
-            detail: &detail,
-        },
-    )
-    .await?;
+    let id = send(&mut tx, state, &inviter, &email, &name, role, city.as_ref()).await?;
     tx.commit().await?;
     tracing::info!(invitation_id = id, "invitation sent");
     ctx.flash(format!(
@@ -332,7 +282,74 @@ async fn create(ctx: Ctx, Form(form): Form<InviteForm>) -> AppResult<Response> {
     Ok(web::see_other("/invitations"))
 }
 
-async fn pending_for(conn: &mut AnyConnection, email_norm: &str, now: i64) -> sqlx::Result<bool> {
+/// Writes an invitation, its email and its audit entry on `conn` (the caller's transaction).
+/// The caller has checked that the inviter may send it and that the address is free.
+pub async fn send(
+    conn: &mut AnyConnection,
+    state: &AppState,
+    inviter: &Person,
+    email: &EmailAddress,
+    name: &str,
+    role: Role,
+    city: Option<&City>,
+) -> AppResult<i64> {
+    let now = state.clock.now();
+    let token = tokens::generate();
+    let expires_at = now + VALID_FOR;
+    let city_id = city.map(|c| c.id);
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO invitations (token_hash, email, email_norm, name, role, city_id, invited_by, created_at, expires_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+    )
+    .bind(tokens::digest(&token))
+    .bind(&email.entered)
+    .bind(&email.normalized)
+    .bind(name)
+    .bind(role.as_str())
+    .bind(city_id)
+    .bind(inviter.id)
+    .bind(now)
+    .bind(expires_at)
+    .fetch_one(&mut *conn)
+    .await?;
+    let city_label = city.map(City::label).unwrap_or_default();
+    let message = email_for(
+        state,
+        role,
+        name,
+        &city_label,
+        &inviter.name,
+        &token,
+        expires_at,
+    );
+    notify::enqueue(&mut *conn, state, &email.entered, &message).await?;
+    let place = if city_label.is_empty() {
+        String::new()
+    } else {
+        format!(" of {city_label}")
+    };
+    let detail = format!("{} as {}{place}", email.entered, role.as_str());
+    audit::record(
+        &mut *conn,
+        now,
+        inviter.id,
+        "invited",
+        audit::Subject {
+            person_id: None,
+            city_id,
+            detail: &detail,
+        },
+    )
+    .await?;
+    Ok(id)
+}
+
+/// Whether an open invitation to this address is waiting.
+pub async fn pending_for(
+    conn: &mut AnyConnection,
+    email_norm: &str,
+    now: i64,
+) -> sqlx::Result<bool> {
     let n: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM invitations WHERE email_norm = $1 AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > $2",
     )

@@ -2,6 +2,7 @@
 //! invitations and their acceptance.
 
 pub mod cities;
+pub mod directory;
 pub mod invitations;
 pub mod people;
 

@@ -103,3 +103,71 @@ impl Email for EmailChangeNotice {
         self.render_parts()
     }
 }
+
+/// To the contact who applied for a city.
+pub struct ApplicationReceived {
+    pub org_name: String,
+    pub contact_name: String,
+    pub city: String,
+}
+email_templates!(
+    ApplicationReceived,
+    "email/application_received.txt",
+    "email/application_received.html"
+);
+
+impl Email for ApplicationReceived {
+    const KIND: &'static str = "application-received";
+    fn subject(&self) -> String {
+        format!("We received the application of {}", self.city)
+    }
+    fn render(&self) -> askama::Result<(String, String)> {
+        self.render_parts()
+    }
+}
+
+/// To every staff member, when a city applies.
+pub struct ApplicationToStaff {
+    pub org_name: String,
+    pub city: String,
+    pub contact: String,
+    pub link: String,
+}
+email_templates!(
+    ApplicationToStaff,
+    "email/application_to_staff.txt",
+    "email/application_to_staff.html"
+);
+
+impl Email for ApplicationToStaff {
+    const KIND: &'static str = "application-to-staff";
+    fn subject(&self) -> String {
+        format!("New application: {}", self.city)
+    }
+    fn render(&self) -> askama::Result<(String, String)> {
+        self.render_parts()
+    }
+}
+
+/// To the contact, when staff decline an application.
+pub struct ApplicationDeclined {
+    pub org_name: String,
+    pub contact_name: String,
+    pub city: String,
+    pub message: String,
+}
+email_templates!(
+    ApplicationDeclined,
+    "email/application_declined.txt",
+    "email/application_declined.html"
+);
+
+impl Email for ApplicationDeclined {
+    const KIND: &'static str = "application-declined";
+    fn subject(&self) -> String {
+        format!("About the application of {}", self.city)
+    }
+    fn render(&self) -> askama::Result<(String, String)> {
+        self.render_parts()
+    }
+}

@@ -45,6 +45,20 @@ pub struct Layout {
     pub favicon: String,
     /// The path of this page, for marking the current navigation entry.
     pub path: String,
+    /// Description, canonical address and Open Graph data for the page's head.
+    pub meta: Meta,
+}
+
+/// What a page tells search engines and link previews about itself.
+#[derive(Debug, Clone)]
+pub struct Meta {
+    /// The page's title for link previews; empty means the organization's name.
+    pub title: String,
+    pub description: String,
+    pub canonical: String,
+    pub og_type: &'static str,
+    /// An absolute image URL for link previews.
+    pub image: Option<String>,
 }
 
 /// One entry of the main navigation.
@@ -64,6 +78,13 @@ impl Layout {
             css: assets::url("portal.css"),
             favicon: assets::url("favicon.svg"),
             path: String::new(),
+            meta: Meta {
+                title: String::new(),
+                description: state.config.org_tagline.clone(),
+                canonical: state.config.base().to_owned(),
+                og_type: "website",
+                image: None,
+            },
         }
     }
 

@@ -5,7 +5,7 @@
 use serde_json::{Value, json};
 
 use crate::{
-    support::{STAFF_PASSWORD, TestApp, spawn_app},
+    support::{MEMBER_PASSWORD, Page, STAFF_PASSWORD, TestApp, spawn_app},
     webdriver::Browser,
 };
 
@@ -55,10 +55,119 @@ async fn axe_violations(browser: &Browser, axe: &str) -> Vec<String> {
         .collect()
 }
 
-async fn log_in(browser: &Browser, app: &TestApp, email: &str) {
+/// Runs axe on pages, saves their screenshots, and keeps the serious and critical violations.
+struct Scanner {
+    axe: String,
+    base: String,
+    failures: Vec<String>,
+}
+
+/// One person's two browsers: a phone's width and a desktop's.
+struct Widths(Vec<(u32, Browser)>);
+
+impl Widths {
+    async fn start() -> Widths {
+        Widths(vec![
+            (375, Browser::start(375).await),
+            (1280, Browser::start(1280).await),
+        ])
+    }
+
+    async fn log_in(&self, app: &TestApp, email: &str, password: &str) {
+        for (_, browser) in &self.0 {
+            log_in(browser, app, email, password).await;
+        }
+    }
+}
+
+impl Scanner {
+    fn new(app: &TestApp) -> Scanner {
+        Scanner {
+            axe: axe_source(),
+            base: app.address.clone(),
+            failures: Vec::new(),
+        }
+    }
+
+    /// Scans the page the browser shows now, and saves its screenshot.
+    async fn check(&mut self, browser: &Browser, label: &str, width: u32) {
+        for v in axe_violations(browser, &self.axe).await {
+            self.failures.push(format!("{label} at {width}px: {v}"));
+        }
+        browser
+            .screenshot(&format!("{}-{width}", label.replace(['/', ' '], "_")))
+            .await;
+    }
+
+    /// Waits for the page meant: its heading (unless `h1` is empty), and `shows` in its main
+    /// text.
+    async fn expect(browser: &Browser, label: &str, width: u32, h1: &str, shows: &str) {
+        if !h1.is_empty() {
+            assert_eq!(
+                browser.wait_for_text("main h1", h1).await,
+                h1,
+                "{label} at {width}px"
+            );
+        }
+        let main = browser.wait_for_text_containing("main", shows).await;
+        assert!(
+            main.contains(shows),
+            "{label} at {width}px does not show {shows:?}:\n{main}"
+        );
+    }
+
+    /// Opens `path` (or a whole link) at both widths, checks it is the page meant, and scans it.
+    async fn page(&mut self, who: &Widths, path: &str, label: &str, h1: &str, shows: &str) {
+        let url = if path.starts_with("http") {
+            path.to_owned()
+        } else {
+            format!("{}{path}", self.base)
+        };
+        for (width, browser) in &who.0 {
+            browser.goto(&url).await;
+            Self::expect(browser, label, *width, h1, shows).await;
+            self.check(browser, label, *width).await;
+        }
+    }
+
+    /// Opens `path` at both widths, sends the form of the `button` as it is, and scans the
+    /// answer, which must show `shows`.
+    async fn sent(
+        &mut self,
+        who: &Widths,
+        path: &str,
+        button: &str,
+        label: &str,
+        h1: &str,
+        shows: &str,
+    ) {
+        let url = if path.starts_with("http") {
+            path.to_owned()
+        } else {
+            format!("{}{path}", self.base)
+        };
+        for (width, browser) in &who.0 {
+            browser.goto(&url).await;
+            browser.click(button).await;
+            Self::expect(browser, label, *width, h1, shows).await;
+            self.check(browser, label, *width).await;
+        }
+    }
+
+    fn assert_none(&self) {
+        assert!(
+            self.failures.is_empty(),
+            "serious or critical accessibility violations:\n{}",
+            self.failures.join("\n")
+        );
+    }
+}
+
+/// Logs in through the form and waits for the header to name the person.
+async fn log_in(browser: &Browser, app: &TestApp, email: &str, password: &str) {
     browser.goto(&app.url("/login")).await;
     browser.type_into("#email", email).await;
-    browser.type_into("#password", STAFF_PASSWORD).await;
+    browser.type_into("#password", password).await;
     browser.click("main button[type=submit]").await;
     browser.find("header .who").await;
 }
@@ -136,12 +245,234 @@ async fn browser_the_skip_link_is_the_first_thing_the_keyboard_reaches() {
     assert_eq!(browser.press_tab().await, "Skip to main content");
 }
 
-/// Every page that exists, in each state a person can see it, at 375 and 1280 pixels.
+/// Types a date into an `<input type=date>` as a person does, in the browser's month/day/year
+/// order, and checks the field holds `iso` (YYYY-MM-DD).
+async fn type_date(browser: &Browser, css: &str, iso: &str) {
+    let (year, rest) = iso.split_once('-').unwrap();
+    let (month, day) = rest.split_once('-').unwrap();
+    browser.type_into(css, &format!("{month}{day}{year}")).await;
+    assert_eq!(browser.value(css).await, iso, "the date in {css}");
+}
+
+#[tokio::test]
+#[ignore = "needs chromium; .ci/run runs the browser suite"]
+async fn browser_a_city_its_mayor_and_an_advisor_join_by_invitation() {
+    let app = spawn_app().await;
+    app.create_staff("ada@mayorsinnovation.org", "Ada Staff")
+        .await;
+    let org = app.state.config.org_name.clone();
+
+    // Staff add the city.
+    let staff = Browser::start(1280).await;
+    log_in(&staff, &app, "ada@mayorsinnovation.org", STAFF_PASSWORD).await;
+    staff.goto(&app.url("/staff/cities/new")).await;
+    assert_eq!(staff.text("main h1").await, "Add a member city");
+    staff.type_into("#name", "Lafayette").await;
+    staff.select_option("#state", "Colorado").await;
+    staff.type_into("#population", "30,411").await;
+    staff.type_into("#website", "lafayetteco.gov").await;
+    staff.click("#status-active").await;
+    assert!(staff.is_selected("#status-active").await);
+    type_date(&staff, "#member_since", "2019-03-01").await;
+    type_date(&staff, "#renewal_date", "2027-03-01").await;
+    staff.click("main button[type=submit]").await;
+    assert_eq!(
+        staff
+            .wait_for_text(".flash", "Lafayette, CO is now a member city.")
+            .await,
+        "Lafayette, CO is now a member city."
+    );
+    assert_eq!(staff.text("main h1").await, "Lafayette, CO");
+    assert_eq!(
+        staff.texts(".facts dd").await,
+        [
+            "Active",
+            "30,411",
+            "https://lafayetteco.gov",
+            "2019-03-01",
+            "2027-03-01"
+        ]
+    );
+    assert_eq!(
+        staff.text("main h2 + p").await,
+        "No one yet. Invite the mayor first."
+    );
+
+    // Staff invite the mayor.
+    staff.goto(&app.url("/invitations")).await;
+    assert_eq!(staff.text("main h1").await, "Invitations");
+    assert_eq!(
+        staff.text("main .narrow p").await,
+        "Staff invite anyone: the mayor or an advisor of a member city, or a staff member."
+    );
+    staff.type_into("#email", "Jamie@LafayetteCO.gov").await;
+    staff.type_into("#name", "Jamie Harkins").await;
+    staff.click("#role-mayor").await;
+    staff.select_option("#city_id", "Lafayette, CO").await;
+    staff
+        .click("main form[action='/invitations'] button[type=submit]")
+        .await;
+    assert_eq!(
+        staff
+            .wait_for_text(
+                ".flash",
+                "The invitation to Jamie@LafayetteCO.gov is on its way. The link works for 7 days."
+            )
+            .await,
+        "The invitation to Jamie@LafayetteCO.gov is on its way. The link works for 7 days."
+    );
+    let row = staff.texts("tbody tr td").await;
+    assert_eq!(
+        row[..4],
+        [
+            "Jamie@LafayetteCO.gov\nJamie Harkins",
+            "Mayor",
+            "Lafayette, CO",
+            "Ada Staff"
+        ]
+    );
+
+    // The mayor, on a computer of her own, opens the link in the email and accepts.
+    let link = app
+        .last_mail_to("Jamie@LafayetteCO.gov")
+        .await
+        .link(&app.address, "/invite/");
+    let mayor = Browser::start(1280).await;
+    mayor.goto(&link).await;
+    assert_eq!(mayor.text("main h1").await, format!("Join {org}"));
+    assert_eq!(
+        mayor.text("main .lead").await,
+        "Ada Staff invited Jamie@LafayetteCO.gov to join as the mayor of Lafayette, CO."
+    );
+    assert_eq!(mayor.value("#name").await, "Jamie Harkins");
+    assert!(
+        mayor.texts("header .who").await.is_empty(),
+        "not logged in yet"
+    );
+    mayor.type_into("#title", "Mayor").await;
+    mayor.type_into("#password", MEMBER_PASSWORD).await;
+    mayor.click("main button[type=submit]").await;
+    assert_eq!(
+        mayor
+            .wait_for_text(
+                ".flash",
+                "Welcome, Jamie Harkins. You are now the mayor of Lafayette, CO."
+            )
+            .await,
+        "Welcome, Jamie Harkins. You are now the mayor of Lafayette, CO."
+    );
+    assert!(mayor.current_url().await.ends_with('/'));
+    assert_eq!(
+        mayor.text("header .who").await,
+        "Logged in as Jamie Harkins"
+    );
+    let nav = mayor.texts("header nav a").await;
+    assert!(
+        nav.contains(&"People".to_owned()) && nav.contains(&"Invitations".to_owned()),
+        "{nav:?}"
+    );
+
+    // The mayor invites an advisor: the form offers only that, for her own city.
+    mayor.click("header nav a[href='/invitations']").await;
+    assert_eq!(
+        mayor
+            .wait_for_text(
+                "main .narrow p",
+                "Invite a trusted advisor to Lafayette, CO. They get an email with a link that works for 7 days."
+            )
+            .await,
+        "Invite a trusted advisor to Lafayette, CO. They get an email with a link that works for 7 days."
+    );
+    assert!(mayor.texts("#role-mayor, #city_id").await.is_empty());
+    mayor.type_into("#email", "sam@lafayetteco.gov").await;
+    mayor
+        .click("main form[action='/invitations'] button[type=submit]")
+        .await;
+    assert_eq!(
+        mayor
+            .wait_for_text(
+                ".flash",
+                "The invitation to sam@lafayetteco.gov is on its way. The link works for 7 days."
+            )
+            .await,
+        "The invitation to sam@lafayetteco.gov is on its way. The link works for 7 days."
+    );
+    assert_eq!(
+        mayor.texts("tbody tr td").await[..4],
+        [
+            "sam@lafayetteco.gov",
+            "Advisor",
+            "Lafayette, CO",
+            "Jamie Harkins"
+        ]
+    );
+
+    // The advisor, on a third computer, accepts.
+    let link = app
+        .last_mail_to("sam@lafayetteco.gov")
+        .await
+        .link(&app.address, "/invite/");
+    let advisor = Browser::start(375).await;
+    advisor.goto(&link).await;
+    assert_eq!(
+        advisor.text("main .lead").await,
+        "Jamie Harkins invited sam@lafayetteco.gov to join as an advisor of Lafayette, CO."
+    );
+    assert_eq!(advisor.value("#name").await, "");
+    advisor.type_into("#name", "Sam Advisor").await;
+    advisor.type_into("#title", "Chief of Staff").await;
+    advisor.type_into("#password", MEMBER_PASSWORD).await;
+    advisor.click("main button[type=submit]").await;
+    assert_eq!(
+        advisor
+            .wait_for_text(
+                ".flash",
+                "Welcome, Sam Advisor. You are now an advisor of Lafayette, CO."
+            )
+            .await,
+        "Welcome, Sam Advisor. You are now an advisor of Lafayette, CO."
+    );
+    assert_eq!(
+        advisor.text("header .who").await,
+        "Logged in as Sam Advisor"
+    );
+    let nav = advisor.texts("header nav a").await;
+    assert!(
+        !nav.contains(&"People".to_owned()) && !nav.contains(&"Invitations".to_owned()),
+        "an advisor invites no one: {nav:?}"
+    );
+
+    // The link is spent, and both now appear where the mayor and the staff look.
+    advisor.goto(&link).await;
+    assert_eq!(advisor.text("main h1").await, "Link no longer valid");
+    mayor.goto(&app.url("/people")).await;
+    assert_eq!(mayor.text("main h1").await, "People of Lafayette, CO");
+    assert_eq!(
+        mayor.texts("tbody td a").await,
+        ["Jamie Harkins", "Sam Advisor"]
+    );
+    mayor.goto(&app.url("/invitations")).await;
+    assert!(
+        mayor
+            .texts("main > .wrap > p")
+            .await
+            .contains(&"No invitations are waiting.".to_owned())
+    );
+    staff.goto(&app.url("/staff/cities")).await;
+    assert_eq!(
+        staff.texts("tbody tr td").await[..4],
+        ["Lafayette, CO", "30,411", "Jamie Harkins", "2"]
+    );
+}
+
+/// The public pages and the first account's, in each state a person can see them, at 375 and
+/// 1280 pixels (the member and staff pages are in the next test).
 #[tokio::test]
 #[ignore = "needs chromium; .ci/run runs the browser suite"]
 async fn browser_every_page_passes_the_axe_scan_at_phone_and_desktop_widths() {
-    let axe = axe_source();
     let app = spawn_app().await;
+    let mut scanner = Scanner::new(&app);
+    let axe = scanner.axe.clone();
     let token = portal::accounts::setup::ensure_token(&app.state)
         .await
         .unwrap()
@@ -157,14 +488,8 @@ async fn browser_every_page_passes_the_axe_scan_at_phone_and_desktop_widths() {
     );
     drop(probe);
 
-    let mut failures = Vec::new();
     let mut scan = async |browser: &Browser, label: &str, width: u32| {
-        for v in axe_violations(browser, &axe).await {
-            failures.push(format!("{label} at {width}px: {v}"));
-        }
-        browser
-            .screenshot(&format!("{}-{width}", label.replace(['/', ' '], "_")))
-            .await;
+        scanner.check(browser, label, width).await;
     };
     // Before there is any account: the public pages and the setup link.
     for width in [375, 1280] {
@@ -187,16 +512,537 @@ async fn browser_every_page_passes_the_axe_scan_at_phone_and_desktop_widths() {
         .await;
     for width in [375, 1280] {
         let browser = Browser::start(width).await;
-        log_in(&browser, &app, "ada@mayorsinnovation.org").await;
+        log_in(&browser, &app, "ada@mayorsinnovation.org", STAFF_PASSWORD).await;
         scan(&browser, "home logged in", width).await;
         browser.goto(&app.url("/staff")).await;
         scan(&browser, "staff", width).await;
         browser.goto(&app.url(&format!("/setup/{token}"))).await;
         scan(&browser, "setup link used", width).await;
     }
-    assert!(
-        failures.is_empty(),
-        "serious or critical accessibility violations:\n{}",
-        failures.join("\n")
+    scanner.assert_none();
+}
+
+async fn person_id(app: &TestApp, email: &str) -> i64 {
+    sqlx::query_scalar("SELECT id FROM people WHERE email_norm = $1")
+        .bind(email)
+        .fetch_one(&app.state.pool)
+        .await
+        .unwrap()
+}
+
+/// Every member and staff page, and every page a link in an email opens, in each state a
+/// person can see it, at 375 and 1280 pixels.
+#[tokio::test]
+#[ignore = "needs chromium; .ci/run runs the browser suite"]
+async fn browser_every_member_and_staff_page_passes_the_axe_scan_at_phone_and_desktop_widths() {
+    let app = spawn_app().await;
+    let mut scan = Scanner::new(&app);
+    let org = app.state.config.org_name.clone();
+    app.create_staff("ada@mayorsinnovation.org", "Ada Staff")
+        .await;
+    let staff = Widths::start().await;
+    staff
+        .log_in(&app, "ada@mayorsinnovation.org", STAFF_PASSWORD)
+        .await;
+    let send_invitation = "main form[action='/invitations'] button[type=submit]";
+
+    // Before there are cities, members, invitations or emails.
+    scan.page(&staff, "/staff", "staff", "Staff", "Staff accounts")
+        .await;
+    scan.page(
+        &staff,
+        "/staff/cities",
+        "cities empty",
+        "Member cities",
+        "There are no member cities yet.",
+    )
+    .await;
+    scan.page(
+        &staff,
+        "/staff/cities/new",
+        "city form",
+        "Add a member city",
+        "Membership",
+    )
+    .await;
+    scan.sent(
+        &staff,
+        "/staff/cities/new",
+        "main button[type=submit]",
+        "city form with errors",
+        "Add a member city",
+        "There is a problem",
+    )
+    .await;
+    scan.page(
+        &staff,
+        "/invitations",
+        "invitations staff empty",
+        "Invitations",
+        "No invitations are waiting.",
+    )
+    .await;
+    scan.sent(
+        &staff,
+        "/invitations",
+        send_invitation,
+        "invitations staff with errors",
+        "Invitations",
+        "There is a problem",
+    )
+    .await;
+    scan.page(
+        &staff,
+        "/staff/outbox",
+        "outbox empty",
+        "Outbox",
+        "No emails here.",
+    )
+    .await;
+    scan.page(
+        &staff,
+        "/staff/audit",
+        "audit empty",
+        "Audit log",
+        "Nothing has been recorded yet.",
+    )
+    .await;
+
+    // A city with its mayor and advisors (one deactivated), a lapsed city with its mayor,
+    // their emails sent, then invitations waiting (one expired) and an email that failed.
+    let grace = app.staff_visitor().await;
+    let created = Page::of(
+        grace
+            .post_form(
+                "/staff/cities",
+                &[
+                    ("name", "Lafayette"),
+                    ("state", "CO"),
+                    ("population", "30411"),
+                    ("website", "https://lafayetteco.gov"),
+                    ("status", "active"),
+                    ("member_since", "2019-03-01"),
+                    ("renewal_date", "2027-03-01"),
+                ],
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(created.h1(), "Lafayette, CO");
+    let city: i64 = created.path().rsplit('/').next().unwrap().parse().unwrap();
+    let mayor = app
+        .invite_and_accept(
+            &grace,
+            "jamie@lafayetteco.gov",
+            "Jamie Harkins",
+            "mayor",
+            city,
+        )
+        .await;
+    app.invite_and_accept(
+        &mayor,
+        "sam@lafayetteco.gov",
+        "Sam Advisor",
+        "advisor",
+        city,
+    )
+    .await;
+    app.invite_and_accept(&mayor, "lee@lafayetteco.gov", "Lee Former", "advisor", city)
+        .await;
+    let (jamie, sam, lee) = (
+        person_id(&app, "jamie@lafayetteco.gov").await,
+        person_id(&app, "sam@lafayetteco.gov").await,
+        person_id(&app, "lee@lafayetteco.gov").await,
     );
+    let done = Page::of(
+        mayor
+            .post_form(&format!("/people/{lee}/deactivate"), &[])
+            .await,
+    )
+    .await;
+    assert_eq!(
+        done.text(".flash"),
+        "Lee Former is deactivated and logged out everywhere."
+    );
+    let madison = app.insert_city("Madison", "WI", "lapsed").await;
+    app.invite_and_accept(
+        &grace,
+        "satya@cityofmadison.com",
+        "Satya Rhodes",
+        "mayor",
+        madison,
+    )
+    .await;
+    assert!(app.deliver_mail().await >= 4);
+
+    let (city, madison) = (city.to_string(), madison.to_string());
+    for (who, form) in [
+        (
+            &mayor,
+            [
+                ("email", "pat@lafayetteco.gov"),
+                ("name", "Pat Planner"),
+                ("role", "advisor"),
+                ("city_id", city.as_str()),
+            ],
+        ),
+        (
+            &grace,
+            [
+                ("email", "lin@mayorsinnovation.org"),
+                ("name", "Lin Staff"),
+                ("role", "staff"),
+                ("city_id", ""),
+            ],
+        ),
+        (
+            &grace,
+            [
+                ("email", "kim@cityofmadison.com"),
+                ("name", ""),
+                ("role", "advisor"),
+                ("city_id", madison.as_str()),
+            ],
+        ),
+    ] {
+        let sent = Page::of(who.post_form("/invitations", &form).await).await;
+        assert_eq!(sent.path(), "/invitations", "{form:?}");
+    }
+    sqlx::query("UPDATE invitations SET expires_at = 0 WHERE email_norm = 'kim@cityofmadison.com'")
+        .execute(&app.state.pool)
+        .await
+        .unwrap();
+    let failed: i64 =
+        sqlx::query_scalar("SELECT MAX(id) FROM outbox WHERE to_addr = 'lin@mayorsinnovation.org'")
+            .fetch_one(&app.state.pool)
+            .await
+            .unwrap();
+    sqlx::query(
+        "UPDATE outbox SET status = 'failed', last_error = '550 refused', attempts = 8 WHERE id = $1",
+    )
+    .bind(failed)
+    .execute(&app.state.pool)
+    .await
+    .unwrap();
+
+    // What the staff see.
+    scan.page(
+        &staff,
+        "/staff",
+        "staff with two staff accounts",
+        "Staff",
+        "Grace Staff",
+    )
+    .await;
+    scan.page(
+        &staff,
+        "/staff/cities",
+        "cities",
+        "Member cities",
+        "Jamie Harkins",
+    )
+    .await;
+    scan.page(
+        &staff,
+        &format!("/staff/cities/{city}"),
+        "city",
+        "Lafayette, CO",
+        "Sam Advisor",
+    )
+    .await;
+    scan.page(
+        &staff,
+        &format!("/staff/cities/{city}/edit"),
+        "city edit form",
+        "Edit Lafayette",
+        "Save city",
+    )
+    .await;
+    scan.page(
+        &staff,
+        &format!("/staff/cities/{madison}"),
+        "city lapsed",
+        "Madison, WI",
+        "Lapsed",
+    )
+    .await;
+    scan.page(&staff, "/people", "people staff", "People", "Satya Rhodes")
+        .await;
+    scan.page(
+        &staff,
+        &format!("/people/{jamie}"),
+        "person staff",
+        "Jamie Harkins",
+        "Role and city",
+    )
+    .await;
+    scan.page(
+        &staff,
+        &format!("/people/{lee}"),
+        "person deactivated staff",
+        "Lee Former",
+        "Reactivate Lee Former",
+    )
+    .await;
+    scan.page(
+        &staff,
+        "/invitations",
+        "invitations staff",
+        "Invitations",
+        "Expired",
+    )
+    .await;
+    scan.sent(
+        &staff,
+        "/invitations",
+        send_invitation,
+        "invitations staff with errors and waiting",
+        "Invitations",
+        "There is a problem",
+    )
+    .await;
+    scan.page(
+        &staff,
+        "/staff/outbox?status=pending",
+        "outbox waiting",
+        "Outbox",
+        "pat@lafayetteco.gov",
+    )
+    .await;
+    scan.page(
+        &staff,
+        "/staff/outbox?status=sent",
+        "outbox sent",
+        "Outbox",
+        "satya@cityofmadison.com",
+    )
+    .await;
+    scan.page(
+        &staff,
+        "/staff/outbox?status=failed",
+        "outbox failed",
+        "Outbox",
+        "550 refused",
+    )
+    .await;
+    scan.page(
+        &staff,
+        "/staff/audit",
+        "audit",
+        "Audit log",
+        "accepted invitation",
+    )
+    .await;
+    scan.page(&staff, "/account", "account staff", "Your account", "Staff")
+        .await;
+    scan.sent(
+        &staff,
+        "/account",
+        "form[action='/account/password'] button[type=submit]",
+        "account with errors",
+        "Your account",
+        "There is a problem",
+    )
+    .await;
+    drop(staff);
+
+    // What the mayor sees.
+    let mayors = Widths::start().await;
+    mayors
+        .log_in(&app, "jamie@lafayetteco.gov", MEMBER_PASSWORD)
+        .await;
+    scan.page(&mayors, "/", "home mayor", "", "").await;
+    scan.page(
+        &mayors,
+        "/people",
+        "people mayor",
+        "People of Lafayette, CO",
+        "Sam Advisor",
+    )
+    .await;
+    scan.page(
+        &mayors,
+        &format!("/people/{sam}"),
+        "person mayor",
+        "Sam Advisor",
+        "Deactivate Sam Advisor",
+    )
+    .await;
+    scan.page(
+        &mayors,
+        &format!("/people/{lee}"),
+        "person deactivated mayor",
+        "Lee Former",
+        "Reactivate Lee Former",
+    )
+    .await;
+    scan.page(
+        &mayors,
+        "/invitations",
+        "invitations mayor",
+        "Invitations",
+        "pat@lafayetteco.gov",
+    )
+    .await;
+    scan.sent(
+        &mayors,
+        "/invitations",
+        send_invitation,
+        "invitations mayor with errors",
+        "Invitations",
+        "There is a problem",
+    )
+    .await;
+    scan.page(
+        &mayors,
+        "/account",
+        "account mayor",
+        "Your account",
+        "Lafayette, CO",
+    )
+    .await;
+    drop(mayors);
+
+    // The mayor of a city whose membership lapsed.
+    let lapsed = Widths::start().await;
+    lapsed
+        .log_in(&app, "satya@cityofmadison.com", MEMBER_PASSWORD)
+        .await;
+    scan.page(
+        &lapsed,
+        "/",
+        "home lapsed",
+        "",
+        "The membership of Madison, WI has lapsed.",
+    )
+    .await;
+    drop(lapsed);
+
+    // The pages the links in emails open, for someone not logged in.
+    let stranger = Widths::start().await;
+    let invitation = app
+        .last_mail_to("pat@lafayetteco.gov")
+        .await
+        .link(&app.address, "/invite/");
+    let join = format!("Join {org}");
+    scan.page(
+        &stranger,
+        &invitation,
+        "invitation",
+        &join,
+        "Jamie Harkins invited pat@lafayetteco.gov",
+    )
+    .await;
+    scan.sent(
+        &stranger,
+        &invitation,
+        "main button[type=submit]",
+        "invitation with errors",
+        &join,
+        "There is a problem",
+    )
+    .await;
+    scan.page(
+        &stranger,
+        "/invite/not-a-real-invitation",
+        "invitation not valid",
+        "Link no longer valid",
+        "This invitation link is not valid.",
+    )
+    .await;
+    scan.page(
+        &stranger,
+        "/password/forgot",
+        "forgot",
+        "Forgot your password?",
+        "Send me a link",
+    )
+    .await;
+    scan.sent(
+        &stranger,
+        "/password/forgot",
+        "main button[type=submit]",
+        "forgot with errors",
+        "Forgot your password?",
+        "There is a problem",
+    )
+    .await;
+    for (width, browser) in &stranger.0 {
+        browser.goto(&app.url("/password/forgot")).await;
+        browser
+            .type_into("#email", "ada@mayorsinnovation.org")
+            .await;
+        browser.click("main button[type=submit]").await;
+        Scanner::expect(
+            browser,
+            "forgot sent",
+            *width,
+            "Check your email",
+            "The link works for one hour.",
+        )
+        .await;
+        assert!(
+            browser
+                .current_url()
+                .await
+                .ends_with("/password/forgot/sent")
+        );
+        scan.check(browser, "forgot sent", *width).await;
+    }
+    let reset = app
+        .last_mail_to("ada@mayorsinnovation.org")
+        .await
+        .link(&app.address, "/password/reset/");
+    scan.page(
+        &stranger,
+        &reset,
+        "reset",
+        "Choose a new password",
+        "ada@mayorsinnovation.org",
+    )
+    .await;
+    scan.sent(
+        &stranger,
+        &reset,
+        "main button[type=submit]",
+        "reset with errors",
+        "Choose a new password",
+        "There is a problem",
+    )
+    .await;
+    scan.page(
+        &stranger,
+        "/password/reset/not-a-real-link",
+        "reset not valid",
+        "Link no longer valid",
+        "/password/forgot",
+    )
+    .await;
+    let changed = Page::of(
+        grace
+            .post_form(
+                "/account/email",
+                &[
+                    ("new_email", "grace@cityofmadison.com"),
+                    ("email_password", STAFF_PASSWORD),
+                ],
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(changed.path(), "/account");
+    let confirm = app
+        .last_mail_to("grace@cityofmadison.com")
+        .await
+        .link(&app.address, "/account/email/confirm/");
+    scan.page(
+        &stranger,
+        &confirm,
+        "confirm email",
+        "Confirm your new email address",
+        "grace@cityofmadison.com",
+    )
+    .await;
+
+    scan.assert_none();
 }

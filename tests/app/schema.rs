@@ -93,12 +93,23 @@ async fn sqlite_and_postgres_migrations_give_the_same_tables_and_columns() {
         sqlite.contains_key("people") && sqlite.contains_key("sessions"),
         "{sqlite:?}"
     );
+    // Full-text search is the one structure that differs by design (FTS5 and its shadow
+    // tables, or a tsvector table); both backends have a table of that name.
+    let common = |s: &Schema| {
+        s.keys()
+            .filter(|t| !t.starts_with("post_search_"))
+            .cloned()
+            .collect::<Vec<_>>()
+    };
     assert_eq!(
-        sqlite.keys().collect::<Vec<_>>(),
-        postgres.keys().collect::<Vec<_>>(),
+        common(&sqlite),
+        common(&postgres),
         "the two backends have different tables"
     );
     for (table, columns) in &sqlite {
+        if table.starts_with("post_search") {
+            continue;
+        }
         assert_eq!(
             columns, &postgres[table],
             "table {table} differs between SQLite (left) and PostgreSQL (right)"

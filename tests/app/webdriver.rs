@@ -49,6 +49,9 @@ impl Browser {
         let port = free_port();
         let driver = Command::new(&chromedriver)
             .arg(format!("--port={port}"))
+            // American English, whatever the machine's: dates are typed month/day/year.
+            .env("LANG", "en_US.UTF-8")
+            .env("LANGUAGE", "en_US")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -73,7 +76,7 @@ impl Browser {
                 "args": [
                     "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
                     "--no-first-run", "--disable-background-networking", "--disable-component-update",
-                    "--disable-sync", "--hide-scrollbars",
+                    "--disable-sync", "--hide-scrollbars", "--lang=en-US",
                     format!("--user-data-dir={}", profile.display()),
                     format!("--window-size={width},900"),
                 ]
@@ -95,6 +98,13 @@ impl Browser {
     }
 
     async fn call(&self, method: &str, path: &str, body: Value) -> Value {
+        self.try_call(method, path, body)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// A WebDriver command; its error (say, an element gone with the page that held it) as text.
+    async fn try_call(&self, method: &str, path: &str, body: Value) -> Result<Value, String> {
         let url = format!("{}{path}", self.base);
         let request = match method {
             "GET" => self.http.get(&url),
@@ -103,15 +113,12 @@ impl Browser {
         };
         let response: Value = request.send().await.unwrap().json().await.unwrap();
         if let Some(error) = response["value"].get("error") {
-            panic!(
+            return Err(format!(
                 "WebDriver {method} {path}: {error} {}",
                 response["value"]["message"]
-            );
+            ));
         }
-        response
-            .get("sessionId")
-            .map(|_| response["value"].clone())
-            .unwrap_or(response["value"].clone())
+        Ok(response["value"].clone())
     }
 
     pub async fn goto(&self, url: &str) {
@@ -126,7 +133,6 @@ impl Browser {
             .to_owned()
     }
 
-    /// The first element matching `css`, waiting up to five seconds for it (a page may still load).
     /// Waits up to five seconds for the address to end with `suffix`; returns the address.
     pub async fn wait_for_url(&self, suffix: &str) -> String {
         let mut url = self.current_url().await;
@@ -140,6 +146,39 @@ impl Browser {
         url
     }
 
+    /// Waits up to five seconds for the text of the first element matching `css` to be
+    /// `expected` (the next page may still be loading); returns the text last seen.
+    pub async fn wait_for_text(&self, css: &str, expected: &str) -> String {
+        self.wait_for_text_where(css, |t| t == expected).await
+    }
+
+    /// Waits up to five seconds for the text of the first element matching `css` to contain
+    /// `part`; returns the text last seen.
+    pub async fn wait_for_text_containing(&self, css: &str, part: &str) -> String {
+        self.wait_for_text_where(css, |t| t.contains(part)).await
+    }
+
+    async fn wait_for_text_where(&self, css: &str, done: impl Fn(&str) -> bool) -> String {
+        let body = json!({"using": "css selector", "value": css});
+        let mut seen = format!("<no element {css}>");
+        for _ in 0..50 {
+            if let Ok(found) = self.try_call("POST", "/element", body.clone()).await
+                && let Some(id) = found[ELEMENT_KEY].as_str()
+                && let Ok(text) = self
+                    .try_call("GET", &format!("/element/{id}/text"), Value::Null)
+                    .await
+            {
+                seen = text.as_str().unwrap_or("").to_owned();
+                if done(&seen) {
+                    break;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        seen
+    }
+
+    /// The first element matching `css`, waiting up to five seconds for it (a page may still load).
     pub async fn find(&self, css: &str) -> Element {
         let body = json!({"using": "css selector", "value": css});
         for _ in 0..50 {
@@ -182,6 +221,87 @@ impl Browser {
         let e = self.find(css).await;
         self.call("POST", &format!("/element/{}/click", e.0), json!({}))
             .await;
+    }
+
+    /// Chooses the option labelled `label` in the `<select>` matching `select_css`, by clicking
+    /// it as a person would.
+    pub async fn select_option(&self, select_css: &str, label: &str) {
+        self.find(select_css).await;
+        let options = self
+            .call(
+                "POST",
+                "/elements",
+                json!({"using": "css selector", "value": format!("{select_css} option")}),
+            )
+            .await;
+        let mut seen = Vec::new();
+        for option in options.as_array().into_iter().flatten() {
+            let id = option[ELEMENT_KEY].as_str().unwrap();
+            let text = self
+                .call("GET", &format!("/element/{id}/text"), Value::Null)
+                .await;
+            let text = text.as_str().unwrap_or("").trim().to_owned();
+            if text == label {
+                self.call("POST", &format!("/element/{id}/click"), json!({}))
+                    .await;
+                assert_eq!(
+                    self.execute(
+                        "const s = document.querySelector(arguments[0]); return s.options[s.selectedIndex].text;",
+                        json!([select_css]),
+                    )
+                    .await
+                    .as_str(),
+                    Some(label),
+                    "clicking the option did not choose it"
+                );
+                return;
+            }
+            seen.push(text);
+        }
+        panic!("no option {label:?} in {select_css}: {seen:?}");
+    }
+
+    /// The current value of a form field (what a person typed or chose).
+    pub async fn value(&self, css: &str) -> String {
+        let e = self.find(css).await;
+        self.call(
+            "GET",
+            &format!("/element/{}/property/value", e.0),
+            Value::Null,
+        )
+        .await
+        .as_str()
+        .unwrap_or("")
+        .to_owned()
+    }
+
+    /// Whether a checkbox or radio button is checked, or an option selected.
+    pub async fn is_selected(&self, css: &str) -> bool {
+        let e = self.find(css).await;
+        self.call("GET", &format!("/element/{}/selected", e.0), Value::Null)
+            .await
+            .as_bool()
+            .unwrap_or(false)
+    }
+
+    /// The text of every element matching `css` now (no waiting).
+    pub async fn texts(&self, css: &str) -> Vec<String> {
+        let found = self
+            .call(
+                "POST",
+                "/elements",
+                json!({"using": "css selector", "value": css}),
+            )
+            .await;
+        let mut out = Vec::new();
+        for e in found.as_array().into_iter().flatten() {
+            let id = e[ELEMENT_KEY].as_str().unwrap();
+            let text = self
+                .call("GET", &format!("/element/{id}/text"), Value::Null)
+                .await;
+            out.push(text.as_str().unwrap_or("").to_owned());
+        }
+        out
     }
 
     pub async fn text(&self, css: &str) -> String {
@@ -227,13 +347,33 @@ impl Browser {
         .to_owned()
     }
 
-    /// Saves a PNG of the viewport when BROWSER_SCREENSHOTS names a folder.
+    /// A Chrome DevTools Protocol command, through chromedriver.
+    async fn cdp(&self, cmd: &str, params: Value) -> Value {
+        self.call(
+            "POST",
+            "/goog/cdp/execute",
+            json!({ "cmd": cmd, "params": params }),
+        )
+        .await
+    }
+
+    /// Saves a PNG of the whole page when BROWSER_SCREENSHOTS names a folder.
     pub async fn screenshot(&self, name: &str) {
         let Ok(dir) = std::env::var("BROWSER_SCREENSHOTS") else {
             return;
         };
-        let data = self.call("GET", "/screenshot", Value::Null).await;
-        let bytes = base64_decode(data.as_str().unwrap());
+        // The whole page, not just the viewport: Chromium's own command, through chromedriver.
+        let metrics = self.cdp("Page.getLayoutMetrics", json!({})).await;
+        let size = &metrics["cssContentSize"];
+        let data = self
+            .cdp(
+                "Page.captureScreenshot",
+                json!({"format": "png", "captureBeyondViewport": true, "clip": {
+                    "x": 0, "y": 0, "width": size["width"], "height": size["height"], "scale": 1
+                }}),
+            )
+            .await;
+        let bytes = base64_decode(data["data"].as_str().unwrap());
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(format!("{dir}/{name}.png"), bytes).unwrap();
     }

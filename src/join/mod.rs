@@ -1,0 +1,721 @@
+//! "Become a Member City": the public application form, its spam guard, and the staff's
+//! review (approve: the city is created and its mayor invited; decline: a message to the
+//! contact).
+
+use askama::Template;
+use axum::{
+    Form, Router,
+    extract::{Path, Query},
+    http::StatusCode,
+    response::Response,
+    routing::{get, post},
+};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+use crate::{
+    accounts::{Person, db as people_db, email::EmailAddress},
+    audit,
+    error::{AppError, AppResult},
+    members::{STATES, cities, invitations},
+    notify::{self, emails},
+    policy::{self, Role},
+    state::AppState,
+    web::{self, ClientIp, Ctx, FormErrors, Layout, fmt_time},
+};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/join", get(form).post(submit))
+        .route("/join/thanks", get(thanks))
+        .route("/staff/applications", get(list))
+        .route("/staff/applications/{id}", get(show))
+        .route("/staff/applications/{id}/approve", post(approve))
+        .route("/staff/applications/{id}/decline", post(decline))
+}
+
+/// A form sent sooner than this after it was shown is taken for a robot's.
+pub const MIN_SECONDS: i64 = 3;
+/// Applications accepted from one address per hour.
+pub const PER_ADDRESS_PER_HOUR: i64 = 3;
+
+#[derive(Debug, Default, Clone, Deserialize)]
+pub struct JoinForm {
+    #[serde(default)]
+    city_name: String,
+    #[serde(default)]
+    state: String,
+    #[serde(default)]
+    population: String,
+    #[serde(default)]
+    mayor_name: String,
+    #[serde(default)]
+    mayor_email: String,
+    #[serde(default)]
+    contact_name: String,
+    #[serde(default)]
+    contact_title: String,
+    #[serde(default)]
+    contact_email: String,
+    #[serde(default)]
+    contact_phone: String,
+    #[serde(default)]
+    reason: String,
+    /// The honeypot: hidden from people, filled by robots.
+    #[serde(default)]
+    website: String,
+    /// When the form was shown, and a keyed hash of it.
+    #[serde(default)]
+    started: String,
+}
+
+#[derive(Template)]
+#[template(path = "join/form.html")]
+struct FormPage {
+    layout: Layout,
+    form: JoinForm,
+    errors: FormErrors,
+    states: &'static [(&'static str, &'static str)],
+    started: String,
+    problem: Option<String>,
+}
+
+/// A per-installation secret for the form's timestamp, made once and kept in the database.
+async fn secret(state: &AppState) -> AppResult<String> {
+    if let Some(s) = crate::site::setting(&state.pool, "join.secret").await? {
+        return Ok(s);
+    }
+    let fresh = crate::accounts::tokens::generate();
+    sqlx::query(
+        "INSERT INTO settings (key, value) VALUES ('join.secret', $1) ON CONFLICT (key) DO NOTHING",
+    )
+    .bind(&fresh)
+    .execute(&state.pool)
+    .await?;
+    Ok(crate::site::setting(&state.pool, "join.secret")
+        .await?
+        .unwrap_or(fresh))
+}
+
+fn stamp(secret: &str, t: i64) -> String {
+    format!(
+        "{t}.{}",
+        &hex::encode(Sha256::digest(format!("{secret}:{t}").as_bytes()))[..20]
+    )
+}
+
+fn stamped_at(secret: &str, s: &str) -> Option<i64> {
+    let (t, _) = s.split_once('.')?;
+    let t: i64 = t.parse().ok()?;
+    (stamp(secret, t) == s).then_some(t)
+}
+
+async fn render_form(
+    ctx: &Ctx,
+    form: JoinForm,
+    errors: FormErrors,
+    problem: Option<String>,
+    status: StatusCode,
+) -> AppResult<Response> {
+    let started = stamp(&secret(&ctx.state).await?, ctx.state.clock.now());
+    let mut layout = ctx.layout().await;
+    layout.meta.title = "Become a Member City".to_owned();
+    layout.meta.description = format!(
+        "Apply for your city to join {}, a learning network for mayors.",
+        layout.org_name
+    );
+    let mut r = web::render(&FormPage {
+        layout,
+        form,
+        errors,
+        states: STATES,
+        started,
+        problem,
+    });
+    *r.status_mut() = status;
+    Ok(r)
+}
+
+async fn form(ctx: Ctx) -> AppResult<Response> {
+    render_form(
+        &ctx,
+        JoinForm::default(),
+        FormErrors::default(),
+        None,
+        StatusCode::OK,
+    )
+    .await
+}
+
+struct Application {
+    city_name: String,
+    population: i64,
+    mayor_email: EmailAddress,
+    contact_email: EmailAddress,
+}
+
+fn check(form: &JoinForm) -> Result<Application, FormErrors> {
+    let mut errors = FormErrors::default();
+    let mut text = |field: &'static str, value: &str, label: &str, max: usize, required: bool| {
+        let v = value.trim();
+        if required && v.is_empty() {
+            errors.add(field, format!("Enter {label}."));
+        } else if v.chars().count() > max {
+            errors.add(field, format!("Use at most {max} characters for {label}."));
+        }
+    };
+    text("city_name", &form.city_name, "the city's name", 120, true);
+    text(
+        "mayor_name",
+        &form.mayor_name,
+        "the mayor's name",
+        200,
+        true,
+    );
+    text("contact_name", &form.contact_name, "your name", 200, true);
+    text(
+        "contact_title",
+        &form.contact_title,
+        "your title",
+        200,
+        true,
+    );
+    text(
+        "contact_phone",
+        &form.contact_phone,
+        "a phone number",
+        40,
+        true,
+    );
+    text(
+        "reason",
+        &form.reason,
+        "why your city wants to join",
+        4000,
+        true,
+    );
+    if !STATES.iter().any(|(c, _)| *c == form.state) {
+        errors.add("state", "Choose the state.");
+    }
+    let digits: String = form
+        .population
+        .chars()
+        .filter(|c| !matches!(c, ',' | ' ' | '.' | '_'))
+        .collect();
+    let population = match digits.parse::<i64>() {
+        Ok(n) if (1..=50_000_000).contains(&n) => n,
+        _ => {
+            errors.add(
+                "population",
+                "Enter the population as a whole number, like 30,000.",
+            );
+            0
+        }
+    };
+    let phone_ok = form
+        .contact_phone
+        .chars()
+        .filter(char::is_ascii_digit)
+        .count()
+        >= 7;
+    if !form.contact_phone.trim().is_empty() && errors.get("contact_phone").is_none() && !phone_ok {
+        errors.add(
+            "contact_phone",
+            "Enter a phone number with its area code, like 608-555-0100.",
+        );
+    }
+    let mayor_email = EmailAddress::parse(&form.mayor_email)
+        .map_err(|m| errors.add("mayor_email", m))
+        .ok();
+    let contact_email = EmailAddress::parse(&form.contact_email)
+        .map_err(|m| errors.add("contact_email", m))
+        .ok();
+    match (mayor_email, contact_email, errors.is_empty()) {
+        (Some(mayor_email), Some(contact_email), true) => Ok(Application {
+            city_name: form.city_name.trim().to_owned(),
+            population,
+            mayor_email,
+            contact_email,
+        }),
+        _ => Err(errors),
+    }
+}
+
+/// Keeps what was entered, but never a huge field, for showing the form again.
+fn trimmed(form: &JoinForm) -> JoinForm {
+    let cut = |s: &String, n: usize| s.chars().take(n).collect::<String>();
+    JoinForm {
+        city_name: cut(&form.city_name, 200),
+        state: cut(&form.state, 2),
+        population: cut(&form.population, 20),
+        mayor_name: cut(&form.mayor_name, 200),
+        mayor_email: cut(&form.mayor_email, 254),
+        contact_name: cut(&form.contact_name, 200),
+        contact_title: cut(&form.contact_title, 200),
+        contact_email: cut(&form.contact_email, 254),
+        contact_phone: cut(&form.contact_phone, 40),
+        reason: cut(&form.reason, 4000),
+        website: String::new(),
+        started: String::new(),
+    }
+}
+
+async fn submit(
+    ctx: Ctx,
+    ClientIp(ip): ClientIp,
+    Form(form): Form<JoinForm>,
+) -> AppResult<Response> {
+    let state = &ctx.state;
+    let now = state.clock.now();
+    // A filled honeypot gets the same thanks as a person, and nothing is kept.
+    if !form.website.is_empty() {
+        tracing::info!(client_ip = %ip, "application dropped: honeypot filled");
+        return Ok(web::see_other("/join/thanks"));
+    }
+    let started = stamped_at(&secret(state).await?, &form.started);
+    let problem = match started {
+        None => Some("The form was out of date. Check what you entered and send it again.".to_owned()),
+        Some(t) if now - t < MIN_SECONDS => Some("That was quicker than a person can fill the form. Check what you entered and send it again.".to_owned()),
+        _ => None,
+    };
+    let application = match check(&form) {
+        Ok(a) if problem.is_none() => a,
+        Ok(_) => {
+            return render_form(
+                &ctx,
+                trimmed(&form),
+                FormErrors::default(),
+                problem,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        }
+        Err(errors) => {
+            return render_form(
+                &ctx,
+                trimmed(&form),
+                errors,
+                problem,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        }
+    };
+    let recent: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM applications WHERE client_ip = $1 AND created_at > $2",
+    )
+    .bind(&ip)
+    .bind(now - 3600)
+    .fetch_one(&state.pool)
+    .await?;
+    if recent >= PER_ADDRESS_PER_HOUR {
+        let problem = "Several applications came from your address in the last hour. Please try again in an hour, or write to us.".to_owned();
+        return render_form(
+            &ctx,
+            trimmed(&form),
+            FormErrors::default(),
+            Some(problem),
+            StatusCode::TOO_MANY_REQUESTS,
+        )
+        .await;
+    }
+
+    let mut tx = state.pool.begin().await?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO applications (city_name, state, population, mayor_name, mayor_email, contact_name, contact_title, \
+           contact_email, contact_phone, reason, status, client_ip, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending', $11, $12) RETURNING id",
+    )
+    .bind(&application.city_name)
+    .bind(&form.state)
+    .bind(application.population)
+    .bind(form.mayor_name.trim())
+    .bind(&application.mayor_email.entered)
+    .bind(form.contact_name.trim())
+    .bind(form.contact_title.trim())
+    .bind(&application.contact_email.entered)
+    .bind(form.contact_phone.trim())
+    .bind(form.reason.trim())
+    .bind(&ip)
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await?;
+    let city = format!("{}, {}", application.city_name, form.state);
+    let org = state.config.org_name.clone();
+    let confirmation = emails::ApplicationReceived {
+        org_name: org.clone(),
+        contact_name: form.contact_name.trim().to_owned(),
+        city: city.clone(),
+    };
+    notify::enqueue(
+        &mut tx,
+        state,
+        &application.contact_email.entered,
+        &confirmation,
+    )
+    .await?;
+    let staff: Vec<String> = sqlx::query_scalar(
+        "SELECT email FROM people WHERE role = 'staff' AND active = 1 ORDER BY id",
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    let notice = emails::ApplicationToStaff {
+        org_name: org,
+        city: city.clone(),
+        contact: format!(
+            "{}, {}",
+            form.contact_name.trim(),
+            form.contact_title.trim()
+        ),
+        link: format!("{}/staff/applications/{id}", state.config.base()),
+    };
+    for to in staff {
+        notify::enqueue(&mut tx, state, &to, &notice).await?;
+    }
+    tx.commit().await?;
+    Ok(web::see_other("/join/thanks"))
+}
+
+#[derive(Template)]
+#[template(path = "join/thanks.html")]
+struct ThanksPage {
+    layout: Layout,
+}
+
+async fn thanks(ctx: Ctx) -> AppResult<Response> {
+    Ok(web::render(&ThanksPage {
+        layout: ctx.layout().await,
+    }))
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Row {
+    pub id: i64,
+    pub city_name: String,
+    pub state: String,
+    pub population: i64,
+    pub mayor_name: String,
+    pub mayor_email: String,
+    pub contact_name: String,
+    pub contact_title: String,
+    pub contact_email: String,
+    pub contact_phone: String,
+    pub reason: String,
+    pub status: String,
+    pub created_at: i64,
+    pub decision_note: String,
+    pub city_id: Option<i64>,
+}
+
+impl Row {
+    pub fn city(&self) -> String {
+        format!("{}, {}", self.city_name, self.state)
+    }
+    pub fn received(&self) -> String {
+        fmt_time(self.created_at)
+    }
+    pub fn population_text(&self) -> String {
+        cities::group_thousands(self.population)
+    }
+}
+
+macro_rules! select_applications {
+    ($rest:literal) => {
+        concat!(
+            "SELECT id, city_name, state, population, mayor_name, mayor_email, contact_name, contact_title, contact_email, \
+               contact_phone, reason, status, created_at, decision_note, city_id FROM applications ",
+            $rest
+        )
+    };
+}
+
+fn require_reviewer(ctx: &Ctx) -> AppResult<Person> {
+    let person = ctx.require_person()?;
+    if !policy::can_review_applications(person) {
+        return Err(AppError::NotFound);
+    }
+    Ok(person.clone())
+}
+
+#[derive(Deserialize)]
+struct ListQuery {
+    status: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "join/list.html")]
+struct ListPage {
+    layout: Layout,
+    status: String,
+    rows: Vec<Row>,
+}
+
+async fn list(ctx: Ctx, Query(q): Query<ListQuery>) -> AppResult<Response> {
+    require_reviewer(&ctx)?;
+    let status = match q.status.as_deref() {
+        Some(s @ ("approved" | "declined")) => s.to_owned(),
+        _ => "pending".to_owned(),
+    };
+    let rows = sqlx::query_as::<_, Row>(select_applications!(
+        "WHERE status = $1 ORDER BY created_at DESC, id DESC LIMIT 500"
+    ))
+    .bind(&status)
+    .fetch_all(&ctx.state.pool)
+    .await?;
+    Ok(web::render(&ListPage {
+        layout: ctx.layout().await,
+        status,
+        rows,
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "join/show.html")]
+struct ShowPage {
+    layout: Layout,
+    app: Row,
+    /// Other applications for the same city, and the city if it is already a member.
+    others: Vec<Row>,
+    existing_city: Option<cities::City>,
+    errors: FormErrors,
+    message: String,
+}
+
+async fn load(ctx: &Ctx, id: i64) -> AppResult<Row> {
+    sqlx::query_as::<_, Row>(select_applications!("WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(&ctx.state.pool)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+async fn existing_city(
+    pool: &sqlx::AnyPool,
+    name: &str,
+    state: &str,
+) -> sqlx::Result<Option<cities::City>> {
+    sqlx::query_as::<_, cities::City>(
+        "SELECT id, name, state, population, website, status, member_since, renewal_date FROM cities WHERE lower(name) = lower($1) AND state = $2",
+    )
+    .bind(name)
+    .bind(state)
+    .fetch_optional(pool)
+    .await
+}
+
+async fn show_page(
+    ctx: &Ctx,
+    app: Row,
+    errors: FormErrors,
+    message: String,
+) -> AppResult<Response> {
+    let pool = &ctx.state.pool;
+    let others = sqlx::query_as::<_, Row>(select_applications!(
+        "WHERE lower(city_name) = lower($1) AND state = $2 AND id <> $3 ORDER BY created_at DESC"
+    ))
+    .bind(&app.city_name)
+    .bind(&app.state)
+    .bind(app.id)
+    .fetch_all(pool)
+    .await?;
+    let existing_city = existing_city(pool, &app.city_name, &app.state).await?;
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let mut r = web::render(&ShowPage {
+        layout: ctx.layout().await,
+        app,
+        others,
+        existing_city,
+        errors,
+        message,
+    });
+    *r.status_mut() = status;
+    Ok(r)
+}
+
+async fn show(ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
+    require_reviewer(&ctx)?;
+    let app = load(&ctx, id).await?;
+    show_page(&ctx, app, FormErrors::default(), String::new()).await
+}
+
+/// Approve: the city becomes an active member (or the existing city is used) and its
+/// mayor is invited through the invitation flow, all in one transaction.
+async fn approve(ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
+    let staff = require_reviewer(&ctx)?;
+    let app = load(&ctx, id).await?;
+    let state = &ctx.state;
+    if app.status != "pending" {
+        ctx.flash("This application was already decided.").await?;
+        return Ok(web::see_other(&format!("/staff/applications/{id}")));
+    }
+    let mayor_email = EmailAddress::parse(&app.mayor_email)
+        .map_err(|_| AppError::BadRequest("The mayor's email address is not valid.".to_owned()))?;
+    let now = state.clock.now();
+    let existing = existing_city(&state.pool, &app.city_name, &app.state).await?;
+    let mut tx = state.pool.begin().await?;
+    let city = match existing {
+        Some(mut c) => {
+            if c.status != "active" {
+                sqlx::query("UPDATE cities SET status = 'active' WHERE id = $1")
+                    .bind(c.id)
+                    .execute(&mut *tx)
+                    .await?;
+                let detail = format!("{} → active (application approved)", c.status);
+                audit::record(
+                    &mut tx,
+                    now,
+                    staff.id,
+                    "changed city status",
+                    audit::Subject {
+                        city_id: Some(c.id),
+                        detail: &detail,
+                        ..Default::default()
+                    },
+                )
+                .await?;
+                c.status = "active".to_owned();
+            }
+            c
+        }
+        None => {
+            let today = time::OffsetDateTime::from_unix_timestamp(now)
+                .map(|d| d.date().to_string())
+                .unwrap_or_default();
+            let city_id: i64 = sqlx::query_scalar(
+                "INSERT INTO cities (name, state, population, website, status, member_since, created_at) VALUES ($1, $2, $3, '', 'active', $4, $5) RETURNING id",
+            )
+            .bind(&app.city_name)
+            .bind(&app.state)
+            .bind(app.population)
+            .bind(&today)
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await?;
+            let detail = format!("{} (application approved)", app.city());
+            audit::record(
+                &mut tx,
+                now,
+                staff.id,
+                "created city",
+                audit::Subject {
+                    city_id: Some(city_id),
+                    detail: &detail,
+                    ..Default::default()
+                },
+            )
+            .await?;
+            cities::City {
+                id: city_id,
+                name: app.city_name.clone(),
+                state: app.state.clone(),
+                population: app.population,
+                website: String::new(),
+                status: "active".to_owned(),
+                member_since: today,
+                renewal_date: None,
+            }
+        }
+    };
+    let has_mayor = cities::mayor_of(&mut tx, city.id).await?;
+    let has_account = people_db::find_for_login(&state.pool, &mayor_email.normalized)
+        .await?
+        .is_some();
+    let invited = invitations::pending_for(&mut tx, &mayor_email.normalized, now).await?;
+    let note = if let Some(m) = has_mayor {
+        format!(
+            "{} already has a mayor ({}); no invitation was sent.",
+            city.label(),
+            m.name
+        )
+    } else if has_account {
+        format!(
+            "{} already has an account; no invitation was sent.",
+            mayor_email.entered
+        )
+    } else if invited {
+        format!(
+            "An invitation to {} was already waiting.",
+            mayor_email.entered
+        )
+    } else {
+        invitations::send(
+            &mut tx,
+            state,
+            &staff,
+            &mayor_email,
+            &app.mayor_name,
+            Role::Mayor,
+            Some(&city),
+        )
+        .await?;
+        format!("The mayor, {}, is invited.", app.mayor_name)
+    };
+    sqlx::query("UPDATE applications SET status = 'approved', decided_at = $1, decided_by = $2, city_id = $3 WHERE id = $4 AND status = 'pending'")
+        .bind(now)
+        .bind(staff.id)
+        .bind(city.id)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    ctx.flash(format!(
+        "{} is approved and is an active member city. {note}",
+        city.label()
+    ))
+    .await?;
+    Ok(web::see_other(&format!("/staff/applications/{id}")))
+}
+
+#[derive(Deserialize)]
+struct DeclineForm {
+    #[serde(default)]
+    message: String,
+}
+
+async fn decline(
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(form): Form<DeclineForm>,
+) -> AppResult<Response> {
+    let staff = require_reviewer(&ctx)?;
+    let app = load(&ctx, id).await?;
+    let state = &ctx.state;
+    if app.status != "pending" {
+        ctx.flash("This application was already decided.").await?;
+        return Ok(web::see_other(&format!("/staff/applications/{id}")));
+    }
+    let message = form.message.trim();
+    if message.is_empty() || message.chars().count() > 4000 {
+        let mut errors = FormErrors::default();
+        errors.add("message", "Write a message to the contact, at most 4,000 characters: it is sent with the decision.");
+        return show_page(&ctx, app, errors, form.message.chars().take(4000).collect()).await;
+    }
+    let now = state.clock.now();
+    let mut tx = state.pool.begin().await?;
+    sqlx::query("UPDATE applications SET status = 'declined', decided_at = $1, decided_by = $2, decision_note = $3 WHERE id = $4 AND status = 'pending'")
+        .bind(now)
+        .bind(staff.id)
+        .bind(message)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    let email = emails::ApplicationDeclined {
+        org_name: state.config.org_name.clone(),
+        contact_name: app.contact_name.clone(),
+        city: app.city(),
+        message: message.to_owned(),
+    };
+    notify::enqueue(&mut tx, state, &app.contact_email, &email).await?;
+    tx.commit().await?;
+    ctx.flash(format!(
+        "The application of {} is declined; {} gets your message by email.",
+        app.city(),
+        app.contact_name
+    ))
+    .await?;
+    Ok(web::see_other(&format!("/staff/applications/{id}")))
+}

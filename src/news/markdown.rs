@@ -1,0 +1,61 @@
+//! Markdown bodies: rendered with pulldown-cmark, then sanitized with ammonia, so that a
+//! script, an event attribute or a `javascript:` link in a post comes out inert.
+
+use pulldown_cmark::{Event, Options, Parser, html};
+
+/// The sanitized HTML and the plain text (for search and excerpts) of a Markdown body.
+pub fn render(markdown: &str) -> (String, String) {
+    let options =
+        Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_FOOTNOTES;
+    let mut unsafe_html = String::new();
+    html::push_html(&mut unsafe_html, Parser::new_ext(markdown, options));
+    let clean = ammonia::Builder::default()
+        .link_rel(Some("noopener noreferrer"))
+        .url_schemes(["http", "https", "mailto"].into_iter().collect())
+        .clean(&unsafe_html)
+        .to_string();
+    let mut text = String::new();
+    for event in Parser::new_ext(markdown, options) {
+        match event {
+            Event::Text(t) | Event::Code(t) => text.push_str(&t),
+            Event::SoftBreak | Event::HardBreak | Event::End(_) => text.push(' '),
+            _ => {}
+        }
+    }
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    (clean, text)
+}
+
+/// The first `max` characters of a text, cut at a word, with an ellipsis when cut.
+pub fn shorten(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    let cut: String = text.chars().take(max).collect();
+    let cut = cut.rsplit_once(' ').map_or(cut.as_str(), |(head, _)| head);
+    format!("{}…", cut.trim_end_matches([',', ';', ':', '.']))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::render;
+
+    #[test]
+    fn scripts_event_attributes_and_javascript_links_come_out_inert() {
+        let (html, _) = render(
+            "Hello <script>alert(1)</script> <img src=x onerror=alert(2)> [click](javascript:alert(3)) <a href=\"javascript:alert(4)\">x</a>",
+        );
+        assert!(!html.contains("<script"), "{html}");
+        assert!(!html.contains("onerror"), "{html}");
+        assert!(!html.contains("javascript:"), "{html}");
+    }
+
+    #[test]
+    fn markdown_becomes_html_and_plain_text() {
+        let (html, text) =
+            render("# Water\n\nCities **lead** on [affordability](https://example.org).");
+        assert!(html.contains("<strong>lead</strong>"));
+        assert!(html.contains("rel=\"noopener noreferrer\""));
+        assert_eq!(text, "Water Cities lead on affordability .");
+    }
+}

@@ -1,0 +1,226 @@
+//! News: posts with cover images and topics, their public pages, feed, sitemap and search,
+//! and the staff's publishing.
+
+pub mod images;
+pub mod markdown;
+mod public;
+pub mod search;
+pub mod slug;
+mod staff;
+
+use axum::{Router, extract::DefaultBodyLimit, routing::get};
+use sqlx::AnyPool;
+
+use crate::{state::AppState, web::fmt_date};
+
+pub use images::Cover;
+
+pub fn router(upload_limit: usize) -> Router<AppState> {
+    Router::new()
+        .merge(public::router())
+        .merge(staff::router().layer(DefaultBodyLimit::max(upload_limit)))
+        .route("/images/{name}", get(images::serve))
+}
+
+/// Posts on one page of a list.
+pub const PAGE_SIZE: i64 = 12;
+
+/// A post as a card in a list: title, excerpt, date, topic, cover.
+#[derive(Debug, Clone)]
+pub struct Card {
+    pub id: i64,
+    pub slug: String,
+    pub title: String,
+    pub excerpt: String,
+    pub publish_at: i64,
+    pub members_only: bool,
+    pub topic: Option<(String, String)>,
+    pub cover: Option<Cover>,
+}
+
+impl Card {
+    pub fn date(&self) -> String {
+        fmt_date(self.publish_at)
+    }
+    pub fn iso_date(&self) -> String {
+        iso_date(self.publish_at)
+    }
+    /// The cursor that continues a list after this card.
+    pub fn cursor(&self) -> String {
+        format!("{}-{}", self.publish_at, self.id)
+    }
+}
+
+pub fn iso_date(t: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(t)
+        .map(|d| d.date().to_string())
+        .unwrap_or_default()
+}
+
+pub fn rfc3339(t: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(t)
+        .ok()
+        .and_then(|d| {
+            d.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_default()
+}
+
+#[derive(sqlx::FromRow)]
+struct CardRow {
+    id: i64,
+    slug: String,
+    title: String,
+    excerpt: String,
+    publish_at: Option<i64>,
+    members_only: i64,
+    topic: Option<String>,
+    cover_hash: Option<String>,
+    cover_widths: Option<String>,
+    cover_width: Option<i64>,
+    cover_height: Option<i64>,
+    cover_alt: String,
+}
+
+impl From<CardRow> for Card {
+    fn from(r: CardRow) -> Card {
+        Card {
+            cover: Cover::from_row(
+                r.cover_hash,
+                r.cover_widths,
+                r.cover_width,
+                r.cover_height,
+                &r.cover_alt,
+            ),
+            id: r.id,
+            slug: r.slug,
+            title: r.title,
+            excerpt: r.excerpt,
+            publish_at: r.publish_at.unwrap_or(0),
+            members_only: r.members_only == 1,
+            topic: r
+                .topic
+                .and_then(|t| t.split_once('|').map(|(s, n)| (s.to_owned(), n.to_owned()))),
+        }
+    }
+}
+
+/// The columns of a card; the first topic by name comes in the same query (no query per card).
+macro_rules! card_select {
+    ($from:literal, $rest:literal) => {
+        concat!(
+            "SELECT p.id, p.slug, p.title, p.excerpt, p.publish_at, p.members_only, \
+               (SELECT t.slug || '|' || t.name FROM post_topics tt JOIN topics t ON t.id = tt.topic_id \
+                WHERE tt.post_id = p.id ORDER BY t.name LIMIT 1) AS topic, \
+               i.hash AS cover_hash, i.widths AS cover_widths, i.width AS cover_width, i.height AS cover_height, p.cover_alt ",
+            $from,
+            " LEFT JOIN images i ON i.id = p.cover_image_id ",
+            $rest
+        )
+    };
+}
+pub(crate) use card_select;
+
+/// Where a list continues: after (publish_at, id), newest first.
+#[derive(Debug, Clone, Copy)]
+pub struct Cursor {
+    pub publish_at: i64,
+    pub id: i64,
+}
+
+impl Cursor {
+    pub const START: Cursor = Cursor {
+        publish_at: i64::MAX,
+        id: i64::MAX,
+    };
+
+    pub fn parse(s: &str) -> Option<Cursor> {
+        let (t, id) = s.split_once('-')?;
+        Some(Cursor {
+            publish_at: t.parse().ok()?,
+            id: id.parse().ok()?,
+        })
+    }
+}
+
+/// Which way a page goes from its cursor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// Posts older than the cursor (the next page).
+    Older,
+    /// Posts newer than the cursor (the previous page).
+    Newer,
+}
+
+/// Published posts, newest first, on the given side of the cursor, optionally in one topic:
+/// read from an index in order, never by scanning what a page skips. Returns up to `limit`.
+pub async fn published(
+    pool: &AnyPool,
+    now: i64,
+    topic_id: Option<i64>,
+    cursor: Cursor,
+    direction: Direction,
+    limit: i64,
+) -> sqlx::Result<Vec<Card>> {
+    let sql = match (topic_id.is_some(), direction) {
+        (false, Direction::Older) => card_select!(
+            "FROM posts p",
+            "WHERE p.status = 'published' AND p.publish_at <= $1 AND (p.publish_at, p.id) < ($2, $3) AND $5 = 0 \
+             ORDER BY p.publish_at DESC, p.id DESC LIMIT $4"
+        ),
+        (false, Direction::Newer) => card_select!(
+            "FROM posts p",
+            "WHERE p.status = 'published' AND p.publish_at <= $1 AND (p.publish_at, p.id) > ($2, $3) AND $5 = 0 \
+             ORDER BY p.publish_at ASC, p.id ASC LIMIT $4"
+        ),
+        (true, Direction::Older) => card_select!(
+            "FROM post_topics x JOIN posts p ON p.id = x.post_id",
+            "WHERE x.topic_id = $5 AND x.status = 'published' AND x.publish_at <= $1 AND (x.publish_at, x.post_id) < ($2, $3) \
+             ORDER BY x.publish_at DESC, x.post_id DESC LIMIT $4"
+        ),
+        (true, Direction::Newer) => card_select!(
+            "FROM post_topics x JOIN posts p ON p.id = x.post_id",
+            "WHERE x.topic_id = $5 AND x.status = 'published' AND x.publish_at <= $1 AND (x.publish_at, x.post_id) > ($2, $3) \
+             ORDER BY x.publish_at ASC, x.post_id ASC LIMIT $4"
+        ),
+    };
+    let rows = sqlx::query_as::<_, CardRow>(sql)
+        .bind(now)
+        .bind(cursor.publish_at)
+        .bind(cursor.id)
+        .bind(limit)
+        .bind(topic_id.unwrap_or(0))
+        .fetch_all(pool)
+        .await?;
+    let mut cards: Vec<Card> = rows.into_iter().map(Card::from).collect();
+    if direction == Direction::Newer {
+        cards.reverse();
+    }
+    Ok(cards)
+}
+
+/// The newest published posts: the home page's cards.
+pub async fn latest(pool: &AnyPool, now: i64, limit: i64) -> sqlx::Result<Vec<Card>> {
+    published(pool, now, None, Cursor::START, Direction::Older, limit).await
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Topic {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+}
+
+pub async fn topics(pool: &AnyPool) -> sqlx::Result<Vec<Topic>> {
+    sqlx::query_as::<_, Topic>("SELECT id, slug, name FROM topics ORDER BY name")
+        .fetch_all(pool)
+        .await
+}
+
+pub async fn topic_by_slug(pool: &AnyPool, slug: &str) -> sqlx::Result<Option<Topic>> {
+    sqlx::query_as::<_, Topic>("SELECT id, slug, name FROM topics WHERE slug = $1")
+        .bind(slug)
+        .fetch_optional(pool)
+        .await
+}

@@ -1,0 +1,486 @@
+//! The public pages of news: the list ("More News") with topics, articles, the Atom feed,
+//! the sitemap, robots.txt and search.
+
+use askama::Template;
+use axum::{
+    Router,
+    extract::{Path, Query},
+    http::{StatusCode, header},
+    response::{IntoResponse, Redirect, Response},
+    routing::get,
+};
+use serde::Deserialize;
+
+use super::{Card, Cover, Cursor, Direction, PAGE_SIZE, Topic, rfc3339, search};
+use crate::{
+    error::{AppError, AppResult},
+    policy,
+    state::AppState,
+    web::{self, Ctx, Layout, fmt_date},
+};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/news", get(list))
+        .route("/news/feed.xml", get(feed))
+        .route("/news/{slug}", get(show))
+        .route("/search", get(search_page))
+        .route("/sitemap.xml", get(sitemap))
+        .route("/robots.txt", get(robots))
+}
+
+#[derive(Deserialize, Default)]
+pub struct ListQuery {
+    topic: Option<String>,
+    after: Option<String>,
+    before: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "news/list.html")]
+struct ListPage {
+    layout: Layout,
+    cards: Vec<Card>,
+    topics: Vec<Topic>,
+    topic: Option<Topic>,
+    older: Option<String>,
+    newer: Option<String>,
+}
+
+impl ListPage {
+    fn topic_query(&self) -> String {
+        self.topic
+            .as_ref()
+            .map(|t| format!("topic={}&", t.slug))
+            .unwrap_or_default()
+    }
+}
+
+async fn list(ctx: Ctx, Query(q): Query<ListQuery>) -> AppResult<Response> {
+    let pool = &ctx.state.pool;
+    let topic = match q.topic.as_deref().filter(|t| !t.is_empty()) {
+        Some(slug) => Some(
+            super::topic_by_slug(pool, slug)
+                .await?
+                .ok_or(AppError::NotFound)?,
+        ),
+        None => None,
+    };
+    let (cursor, direction) = match (q.after.as_deref(), q.before.as_deref()) {
+        (Some(a), _) => (
+            Cursor::parse(a).ok_or(AppError::NotFound)?,
+            Direction::Older,
+        ),
+        (None, Some(b)) => (
+            Cursor::parse(b).ok_or(AppError::NotFound)?,
+            Direction::Newer,
+        ),
+        (None, None) => (Cursor::START, Direction::Older),
+    };
+    let now = ctx.state.clock.now();
+    let mut cards = super::published(
+        pool,
+        now,
+        topic.as_ref().map(|t| t.id),
+        cursor,
+        direction,
+        PAGE_SIZE + 1,
+    )
+    .await?;
+    let more = cards.len() as i64 > PAGE_SIZE;
+    if more {
+        match direction {
+            Direction::Older => {
+                cards.pop();
+            }
+            Direction::Newer => {
+                cards.remove(0);
+            }
+        }
+    }
+    let at_start = q.after.is_none() && q.before.is_none();
+    let (older, newer) = match direction {
+        Direction::Older => (
+            more.then(|| cards.last().map(Card::cursor)).flatten(),
+            (!at_start)
+                .then(|| cards.first().map(Card::cursor))
+                .flatten(),
+        ),
+        Direction::Newer => (
+            cards.last().map(Card::cursor),
+            more.then(|| cards.first().map(Card::cursor)).flatten(),
+        ),
+    };
+    if cards.is_empty() && !at_start {
+        return Err(AppError::NotFound);
+    }
+    let topics = super::topics(pool).await?;
+    let mut layout = ctx.layout().await;
+    layout.meta.title = match &topic {
+        Some(t) => format!("{} — More News", t.name),
+        None => "More News".to_owned(),
+    };
+    layout.meta.description = format!(
+        "News from {}: what member cities are doing and learning.",
+        layout.org_name
+    );
+    layout.meta.canonical = match (&topic, at_start) {
+        (Some(t), true) => format!("{}/news?topic={}", ctx.state.config.base(), t.slug),
+        (None, true) => format!("{}/news", ctx.state.config.base()),
+        _ => layout.meta.canonical.clone(),
+    };
+    Ok(web::render(&ListPage {
+        layout,
+        cards,
+        topics,
+        topic,
+        older,
+        newer,
+    }))
+}
+
+/// A post as its own page shows it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ArticleRow {
+    pub id: i64,
+    pub slug: String,
+    pub title: String,
+    pub excerpt: String,
+    pub body_html: String,
+    pub status: String,
+    pub publish_at: Option<i64>,
+    pub members_only: i64,
+    pub author_name: Option<String>,
+    pub guest_byline: String,
+    pub cover_hash: Option<String>,
+    pub cover_widths: Option<String>,
+    pub cover_width: Option<i64>,
+    pub cover_height: Option<i64>,
+    pub cover_alt: String,
+}
+
+macro_rules! article_select {
+    ($rest:literal) => {
+        concat!(
+            "SELECT p.id, p.slug, p.title, p.excerpt, p.body_html, p.status, p.publish_at, p.members_only, \
+               a.name AS author_name, p.guest_byline, i.hash AS cover_hash, i.widths AS cover_widths, \
+               i.width AS cover_width, i.height AS cover_height, p.cover_alt \
+             FROM posts p LEFT JOIN people a ON a.id = p.author_id LEFT JOIN images i ON i.id = p.cover_image_id ",
+            $rest
+        )
+    };
+}
+pub(super) use article_select;
+
+impl ArticleRow {
+    pub fn byline(&self) -> String {
+        if !self.guest_byline.trim().is_empty() {
+            self.guest_byline.clone()
+        } else {
+            self.author_name
+                .as_ref()
+                .map(|a| format!("By {a}"))
+                .unwrap_or_default()
+        }
+    }
+    pub fn date(&self) -> String {
+        self.publish_at.map(fmt_date).unwrap_or_default()
+    }
+    pub fn iso_date(&self) -> String {
+        self.publish_at.map(super::iso_date).unwrap_or_default()
+    }
+    pub fn cover(&self) -> Option<Cover> {
+        Cover::from_row(
+            self.cover_hash.clone(),
+            self.cover_widths.clone(),
+            self.cover_width,
+            self.cover_height,
+            &self.cover_alt,
+        )
+    }
+}
+
+#[derive(Template)]
+#[template(path = "news/show.html")]
+pub struct ArticlePage {
+    pub layout: Layout,
+    pub post: ArticleRow,
+    pub cover: Option<Cover>,
+    pub topics: Vec<Topic>,
+    pub related: Vec<Card>,
+    /// Whether the reader may see the body (public post, or a member).
+    pub readable: bool,
+    /// A staff preview of a post that is not published.
+    pub preview: bool,
+}
+
+/// Topics of a post, by name.
+pub async fn topics_of(pool: &sqlx::AnyPool, post_id: i64) -> sqlx::Result<Vec<Topic>> {
+    sqlx::query_as::<_, Topic>(
+        "SELECT t.id, t.slug, t.name FROM post_topics pt JOIN topics t ON t.id = pt.topic_id WHERE pt.post_id = $1 ORDER BY t.name",
+    )
+    .bind(post_id)
+    .fetch_all(pool)
+    .await
+}
+
+/// Up to three other published posts sharing a topic, newest first.
+async fn related(pool: &sqlx::AnyPool, now: i64, post_id: i64) -> sqlx::Result<Vec<Card>> {
+    let rows = sqlx::query_as::<_, super::CardRow>(super::card_select!(
+        "FROM posts p",
+        "WHERE p.id IN (SELECT x.post_id FROM post_topics mine JOIN post_topics x ON x.topic_id = mine.topic_id \
+           WHERE mine.post_id = $1 AND x.post_id <> $1 AND x.status = 'published' AND x.publish_at <= $2 \
+           ORDER BY x.publish_at DESC LIMIT 12) \
+         ORDER BY p.publish_at DESC, p.id DESC LIMIT 3"
+    ))
+    .bind(post_id)
+    .bind(now)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().map(Card::from).collect())
+}
+
+pub async fn article_page(ctx: &Ctx, post: ArticleRow, preview: bool) -> AppResult<ArticlePage> {
+    let pool = &ctx.state.pool;
+    let now = ctx.state.clock.now();
+    let readable = post.members_only == 0
+        || ctx
+            .person
+            .as_ref()
+            .is_some_and(policy::can_read_members_news);
+    let topics = topics_of(pool, post.id).await?;
+    let related = related(pool, now, post.id).await?;
+    let mut layout = ctx.layout().await;
+    let base = ctx.state.config.base();
+    layout.meta.title = post.title.clone();
+    layout.meta.description = post.excerpt.clone();
+    layout.meta.canonical = format!("{base}/news/{}", post.slug);
+    layout.meta.og_type = "article";
+    let cover = post.cover();
+    layout.meta.image = cover.as_ref().map(|c| format!("{base}{}", c.src(1600)));
+    Ok(ArticlePage {
+        layout,
+        cover,
+        post,
+        topics,
+        related,
+        readable,
+        preview,
+    })
+}
+
+async fn show(ctx: Ctx, Path(slug): Path<String>) -> AppResult<Response> {
+    let pool = &ctx.state.pool;
+    let now = ctx.state.clock.now();
+    let post = sqlx::query_as::<_, ArticleRow>(article_select!(
+        "WHERE p.slug = $1 AND p.status = 'published' AND p.publish_at <= $2"
+    ))
+    .bind(&slug)
+    .bind(now)
+    .fetch_optional(pool)
+    .await?;
+    let Some(post) = post else {
+        // An old address of a post answers with its new one.
+        let moved: Option<String> = sqlx::query_scalar(
+            "SELECT p.slug FROM post_redirects r JOIN posts p ON p.id = r.post_id \
+             WHERE r.old_slug = $1 AND p.status = 'published' AND p.publish_at <= $2",
+        )
+        .bind(&slug)
+        .bind(now)
+        .fetch_optional(pool)
+        .await?;
+        return match moved {
+            Some(new) => Ok(Redirect::permanent(&format!("/news/{new}")).into_response()),
+            None => Err(AppError::NotFound),
+        };
+    };
+    Ok(web::render(&article_page(&ctx, post, false).await?))
+}
+
+#[derive(Deserialize)]
+struct SearchQuery {
+    q: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "news/search.html")]
+struct SearchPage {
+    layout: Layout,
+    q: String,
+    hits: Vec<search::Hit>,
+    searched: bool,
+}
+
+impl SearchPage {
+    fn date(&self, t: &Option<i64>) -> String {
+        t.map(fmt_date).unwrap_or_default()
+    }
+}
+
+async fn search_page(ctx: Ctx, Query(q): Query<SearchQuery>) -> AppResult<Response> {
+    let q: String = q.q.unwrap_or_default().chars().take(2000).collect();
+    let members = ctx
+        .person
+        .as_ref()
+        .is_some_and(policy::can_read_members_news);
+    let searched = !q.trim().is_empty();
+    let hits = if searched {
+        search::search(&ctx.state, &q, members, 30).await?
+    } else {
+        Vec::new()
+    };
+    let mut layout = ctx.layout().await;
+    layout.meta.title = if searched {
+        format!("Search: {}", q.chars().take(60).collect::<String>())
+    } else {
+        "Search".to_owned()
+    };
+    Ok(web::render(&SearchPage {
+        layout,
+        q,
+        hits,
+        searched,
+    }))
+}
+
+fn xml_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&apos;")
+}
+
+#[derive(sqlx::FromRow)]
+struct FeedRow {
+    slug: String,
+    title: String,
+    excerpt: String,
+    body_html: String,
+    publish_at: i64,
+    updated_at: i64,
+    members_only: i64,
+    author_name: Option<String>,
+    guest_byline: String,
+}
+
+/// Atom 1.0. Members-only posts appear with their title and summary, never their body.
+async fn feed(ctx: Ctx) -> AppResult<Response> {
+    let state = &ctx.state;
+    let base = state.config.base();
+    let rows = sqlx::query_as::<_, FeedRow>(
+        "SELECT p.slug, p.title, p.excerpt, p.body_html, p.publish_at, p.updated_at, p.members_only, a.name AS author_name, p.guest_byline \
+         FROM posts p LEFT JOIN people a ON a.id = p.author_id \
+         WHERE p.status = 'published' AND p.publish_at <= $1 ORDER BY p.publish_at DESC, p.id DESC LIMIT 20",
+    )
+    .bind(state.clock.now())
+    .fetch_all(&state.pool)
+    .await?;
+    let org = xml_escape(&state.config.org_name);
+    let updated = rows
+        .iter()
+        .map(|r| r.updated_at.max(r.publish_at))
+        .max()
+        .unwrap_or(0);
+    let mut xml = String::with_capacity(4096);
+    xml.push_str("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n");
+    xml.push_str(&format!(
+        "  <title>{org} — News</title>\n  <subtitle>{}</subtitle>\n",
+        xml_escape(&state.config.org_tagline)
+    ));
+    xml.push_str(&format!("  <id>{base}/news</id>\n  <link rel=\"self\" type=\"application/atom+xml\" href=\"{base}/news/feed.xml\"/>\n"));
+    xml.push_str(&format!("  <link rel=\"alternate\" type=\"text/html\" href=\"{base}/news\"/>\n  <updated>{}</updated>\n", rfc3339(updated)));
+    xml.push_str(&format!("  <author><name>{org}</name></author>\n"));
+    for r in &rows {
+        let url = format!("{base}/news/{}", r.slug);
+        let author = if !r.guest_byline.is_empty() {
+            r.guest_byline.clone()
+        } else {
+            r.author_name
+                .clone()
+                .unwrap_or_else(|| state.config.org_name.clone())
+        };
+        xml.push_str("  <entry>\n");
+        xml.push_str(&format!("    <title>{}</title>\n    <id>{url}</id>\n    <link rel=\"alternate\" type=\"text/html\" href=\"{url}\"/>\n", xml_escape(&r.title)));
+        xml.push_str(&format!(
+            "    <published>{}</published>\n    <updated>{}</updated>\n",
+            rfc3339(r.publish_at),
+            rfc3339(r.updated_at.max(r.publish_at))
+        ));
+        xml.push_str(&format!(
+            "    <author><name>{}</name></author>\n",
+            xml_escape(&author)
+        ));
+        xml.push_str(&format!(
+            "    <summary>{}</summary>\n",
+            xml_escape(&r.excerpt)
+        ));
+        if r.members_only == 0 {
+            xml.push_str(&format!(
+                "    <content type=\"html\">{}</content>\n",
+                xml_escape(&r.body_html)
+            ));
+        }
+        xml.push_str("  </entry>\n");
+    }
+    xml.push_str("</feed>\n");
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/atom+xml; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=300"),
+        ],
+        xml,
+    )
+        .into_response())
+}
+
+/// Public pages and public published posts (members-only posts are left out).
+async fn sitemap(ctx: Ctx) -> AppResult<Response> {
+    let state = &ctx.state;
+    let base = state.config.base();
+    let posts: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT slug, updated_at FROM posts WHERE status = 'published' AND publish_at <= $1 AND members_only = 0 \
+         ORDER BY publish_at DESC, id DESC LIMIT 45000",
+    )
+    .bind(state.clock.now())
+    .fetch_all(&state.pool)
+    .await?;
+    let topics = super::topics(&state.pool).await?;
+    let mut xml = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
+    );
+    for path in ["/", "/news", "/members", "/join"] {
+        xml.push_str(&format!("  <url><loc>{base}{path}</loc></url>\n"));
+    }
+    for t in &topics {
+        xml.push_str(&format!(
+            "  <url><loc>{base}/news?topic={}</loc></url>\n",
+            xml_escape(&t.slug)
+        ));
+    }
+    for (slug, updated) in &posts {
+        xml.push_str(&format!(
+            "  <url><loc>{base}/news/{slug}</loc><lastmod>{}</lastmod></url>\n",
+            super::iso_date(*updated)
+        ));
+    }
+    xml.push_str("</urlset>\n");
+    Ok((
+        [(header::CONTENT_TYPE, "application/xml; charset=utf-8")],
+        xml,
+    )
+        .into_response())
+}
+
+async fn robots(ctx: Ctx) -> Response {
+    let base = ctx.state.config.base();
+    let body = format!(
+        "User-agent: *\nDisallow: /staff\nDisallow: /account\nDisallow: /invite/\nDisallow: /password/\nDisallow: /setup/\nDisallow: /people\nDisallow: /invitations\n\nSitemap: {base}/sitemap.xml\n"
+    );
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        body,
+    )
+        .into_response()
+}
