@@ -20,6 +20,12 @@ pub enum Command {
     Serve,
     /// Apply the database migrations and exit.
     Migrate,
+    /// Fill an empty database with a demo network: cities, people, news, a testimonial.
+    Demo {
+        /// Also add this many short generated posts (for trying pagination and speed).
+        #[arg(long, default_value_t = 0)]
+        extra_posts: usize,
+    },
     /// Create a staff account; the password is read from the terminal, or from standard input.
     CreateStaff {
         /// Email address of the new staff member.

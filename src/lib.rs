@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod audit;
 pub mod config;
 pub mod db;
+pub mod demo;
 pub mod error;
 pub mod home;
 pub mod join;

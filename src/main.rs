@@ -64,6 +64,12 @@ async fn run(cli: Cli) -> Result<(), String> {
             );
             Ok(())
         }
+        Command::Demo { extra_posts } => {
+            let state = open(&config).await?;
+            let report = portal::demo::run(&state, extra_posts).await?;
+            println!("{}", report.text(config.base()));
+            Ok(())
+        }
         Command::Serve => serve(config).await,
     }
 }

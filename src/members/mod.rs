@@ -13,6 +13,7 @@ use crate::state::AppState;
 pub fn router() -> Router<AppState> {
     Router::new()
         .merge(cities::router())
+        .merge(directory::router())
         .merge(people::router())
         .merge(invitations::router())
 }

@@ -94,10 +94,16 @@ impl Layout {
 
     /// The main navigation for whoever is looking, as the policy allows.
     pub fn nav(&self) -> Vec<NavItem> {
-        let mut items = vec![NavItem {
-            href: "/",
-            label: "Home",
-        }];
+        let item = |href, label| NavItem { href, label };
+        let mut items = vec![
+            item("/", "Home"),
+            item("/news", "News"),
+            item("/members", "Member Cities"),
+            item("/search", "Search"),
+        ];
+        if self.person.is_none() {
+            items.push(item("/join", "Join"));
+        }
         if let Some(p) = &self.person {
             if policy::can_list_people(p) {
                 items.push(NavItem {

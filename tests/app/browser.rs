@@ -305,6 +305,38 @@ async fn browser_a_city_its_mayor_and_an_advisor_join_by_invitation() {
         staff.text("main .narrow p").await,
         "Staff invite anyone: the mayor or an advisor of a member city, or a staff member."
     );
+    // Sent empty, the form says what is missing; each message leads to its field.
+    staff
+        .click("main form[action='/invitations'] button[type=submit]")
+        .await;
+    assert_eq!(
+        staff
+            .wait_for_text(".error-summary h2", "There is a problem")
+            .await,
+        "There is a problem"
+    );
+    assert_eq!(
+        staff.texts(".error-summary li").await,
+        [
+            "Enter an email address.",
+            "Choose the role of the person you invite."
+        ]
+    );
+    for (message, field) in [
+        ("Enter an email address.", "email"),
+        ("Choose the role of the person you invite.", "role"),
+    ] {
+        staff
+            .click(&format!(".error-summary a[href='#{field}']"))
+            .await;
+        assert_eq!(
+            staff
+                .execute("return document.activeElement.id;", json!([]))
+                .await,
+            field,
+            "the link {message:?} leads to its field"
+        );
+    }
     staff.type_into("#email", "Jamie@LafayetteCO.gov").await;
     staff.type_into("#name", "Jamie Harkins").await;
     staff.click("#role-mayor").await;

@@ -133,10 +133,10 @@ impl Browser {
             .to_owned()
     }
 
-    /// Waits up to five seconds for the address to end with `suffix`; returns the address.
+    /// Waits up to ten seconds for the address to end with `suffix`; returns the address.
     pub async fn wait_for_url(&self, suffix: &str) -> String {
         let mut url = self.current_url().await;
-        for _ in 0..50 {
+        for _ in 0..100 {
             if url.ends_with(suffix) {
                 break;
             }
@@ -146,13 +146,13 @@ impl Browser {
         url
     }
 
-    /// Waits up to five seconds for the text of the first element matching `css` to be
+    /// Waits up to ten seconds for the text of the first element matching `css` to be
     /// `expected` (the next page may still be loading); returns the text last seen.
     pub async fn wait_for_text(&self, css: &str, expected: &str) -> String {
         self.wait_for_text_where(css, |t| t == expected).await
     }
 
-    /// Waits up to five seconds for the text of the first element matching `css` to contain
+    /// Waits up to ten seconds for the text of the first element matching `css` to contain
     /// `part`; returns the text last seen.
     pub async fn wait_for_text_containing(&self, css: &str, part: &str) -> String {
         self.wait_for_text_where(css, |t| t.contains(part)).await
@@ -161,7 +161,7 @@ impl Browser {
     async fn wait_for_text_where(&self, css: &str, done: impl Fn(&str) -> bool) -> String {
         let body = json!({"using": "css selector", "value": css});
         let mut seen = format!("<no element {css}>");
-        for _ in 0..50 {
+        for _ in 0..100 {
             if let Ok(found) = self.try_call("POST", "/element", body.clone()).await
                 && let Some(id) = found[ELEMENT_KEY].as_str()
                 && let Ok(text) = self
@@ -178,10 +178,10 @@ impl Browser {
         seen
     }
 
-    /// The first element matching `css`, waiting up to five seconds for it (a page may still load).
+    /// The first element matching `css`, waiting up to ten seconds for it (a page may still load).
     pub async fn find(&self, css: &str) -> Element {
         let body = json!({"using": "css selector", "value": css});
-        for _ in 0..50 {
+        for _ in 0..100 {
             let url = format!("{}/elements", self.base);
             let found: Value = self
                 .http
