@@ -6,7 +6,7 @@ use axum::{
     Router,
     extract::{Path, Query},
     http::{StatusCode, header},
-    response::{IntoResponse, Redirect, Response},
+    response::{IntoResponse, Response},
     routing::get,
 };
 use serde::Deserialize;
@@ -290,7 +290,11 @@ async fn show(ctx: Ctx, Path(slug): Path<String>) -> AppResult<Response> {
         .fetch_optional(pool)
         .await?;
         return match moved {
-            Some(new) => Ok(Redirect::permanent(&format!("/news/{new}")).into_response()),
+            Some(new) => Ok((
+                StatusCode::MOVED_PERMANENTLY,
+                [(header::LOCATION, format!("/news/{new}"))],
+            )
+                .into_response()),
             None => Err(AppError::NotFound),
         };
     };
