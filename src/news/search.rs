@@ -111,18 +111,53 @@ pub async fn search(
             if query.is_empty() {
                 return Ok(Vec::new());
             }
-            sqlx::query_as::<_, Hit>(
-                "SELECT p.slug, p.title, p.publish_at, snippet(post_search, 1, char(1), char(2), '…', 24) AS snippet \
-                 FROM post_search JOIN posts p ON p.id = post_search.rowid \
-                 WHERE post_search MATCH $1 AND p.status = 'published' AND p.publish_at <= $2 AND (p.members_only = 0 OR $3 = 1) \
-                 ORDER BY bm25(post_search, 5.0, 1.0), p.publish_at DESC LIMIT $4",
+            // Ranked from the full-text index first (CROSS JOIN fixes that order; a planner that
+            // starts from posts would run the match once per post), then snippets are made
+            // for the page of results only.
+            let ranked: Vec<(i64, String, String, Option<i64>)> = sqlx::query_as(
+                "WITH hits AS MATERIALIZED (SELECT rowid AS id, bm25(post_search, 5.0, 1.0) AS score FROM post_search WHERE post_search MATCH $1) \
+                 SELECT p.id, p.slug, p.title, p.publish_at FROM hits CROSS JOIN posts p ON p.id = hits.id \
+                 WHERE p.status = 'published' AND p.publish_at <= $2 AND (p.members_only = 0 OR $3 = 1) \
+                 ORDER BY hits.score, p.publish_at DESC LIMIT $4",
             )
-            .bind(query)
+            .bind(&query)
             .bind(now)
             .bind(i64::from(members))
             .bind(limit)
             .fetch_all(&state.pool)
-            .await
+            .await?;
+            if ranked.is_empty() {
+                return Ok(Vec::new());
+            }
+            let ids = format!(
+                "[{}]",
+                ranked
+                    .iter()
+                    .map(|r| r.0.to_string())
+                    .collect::<Vec<_>>()
+                    .join(",")
+            );
+            let snippets: Vec<(i64, String)> = sqlx::query_as(
+                "SELECT rowid, snippet(post_search, 1, char(1), char(2), '…', 24) FROM post_search \
+                 WHERE post_search MATCH $1 AND rowid IN (SELECT value FROM json_each($2))",
+            )
+            .bind(&query)
+            .bind(ids)
+            .fetch_all(&state.pool)
+            .await?;
+            Ok(ranked
+                .into_iter()
+                .map(|(id, slug, title, publish_at)| Hit {
+                    slug,
+                    title,
+                    publish_at,
+                    snippet: snippets
+                        .iter()
+                        .find(|s| s.0 == id)
+                        .map(|s| s.1.clone())
+                        .unwrap_or_default(),
+                })
+                .collect())
         }
         Backend::Postgres => {
             // websearch_to_tsquery accepts anything a person types (quotes, OR, -word) without error.

@@ -89,10 +89,37 @@ impl Scanner {
         }
     }
 
-    /// Scans the page the browser shows now, and saves its screenshot.
+    /// Scans the page the browser shows now, checks it fits the screen's width (nothing
+    /// scrolls sideways but what is inside a scroller of its own, like a wide table), and
+    /// saves its screenshot.
     async fn check(&mut self, browser: &Browser, label: &str, width: u32) {
         for v in axe_violations(browser, &self.axe).await {
             self.failures.push(format!("{label} at {width}px: {v}"));
+        }
+        let overflow = browser
+            .execute(
+                "const w = document.documentElement.clientWidth;
+                 const extra = document.documentElement.scrollWidth - w;
+                 if (extra <= 0) return null;
+                 const scrolls = e => {
+                     for (let a = e.parentElement; a; a = a.parentElement) {
+                         if (!['visible', 'clip'].includes(getComputedStyle(a).overflowX)) return true;
+                     }
+                     return false;
+                 };
+                 const wide = [...document.body.querySelectorAll('*')].filter(e =>
+                     !scrolls(e) && e.getBoundingClientRect().right > w + 0.5
+                     && (!e.parentElement || e.parentElement.getBoundingClientRect().right <= w + 0.5));
+                 return extra + 'px wider than the screen, because of: '
+                     + wide.slice(0, 3).map(e => e.tagName.toLowerCase()
+                         + (e.className ? '.' + [...e.classList].join('.') : '')
+                         + ' ' + JSON.stringify(e.textContent.trim().slice(0, 40))).join(', ');",
+                json!([]),
+            )
+            .await;
+        if let Some(overflow) = overflow.as_str() {
+            self.failures
+                .push(format!("{label} at {width}px: the page is {overflow}"));
         }
         browser
             .screenshot(&format!("{}-{width}", label.replace(['/', ' '], "_")))
@@ -157,7 +184,7 @@ impl Scanner {
     fn assert_none(&self) {
         assert!(
             self.failures.is_empty(),
-            "serious or critical accessibility violations:\n{}",
+            "serious or critical accessibility violations, or pages wider than the screen:\n{}",
             self.failures.join("\n")
         );
     }

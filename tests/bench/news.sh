@@ -30,11 +30,11 @@ run() {
     path=$next; page=$((page + 1))
   done
   local deep=$path
-  for target in "/" "$deep" "/news/city-data-and-pandemic-response" "/search?q=water+affordability"; do
+  for target in "/" "/news" "$deep" "/news/city-data-and-pandemic-response" "/search?q=water+affordability"; do
     local rps
     rps=$(wrk -t2 -c16 -d"$DURATION" "http://127.0.0.1:$port$target" | awk '/Requests\/sec/ {print $2}')
     local label=$target
-    [ "$target" = "$deep" ] && label="/news page $page"
+    [ "$target" = "$deep" ] && label="/news page $page ($(curl -fs "http://127.0.0.1:$port$deep" | grep -c 'class="card"') cards)"
     printf '%-8s %-44s %10s req/s\n' "$posts" "$label" "$rps"
     echo "$posts|$target|$rps" >> "$WORK/results"
   done
