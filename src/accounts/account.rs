@@ -349,14 +349,7 @@ pub async fn confirm_email(ctx: Ctx, Path(token): Path<String>) -> AppResult<Res
 
     // The link is spent and the address changed together, or neither.
     let mut tx = state.pool.begin().await?;
-    let spent = sqlx::query(
-        "UPDATE email_changes SET used_at = $2 WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2",
-    )
-    .bind(tokens::digest(&token))
-    .bind(now)
-    .execute(&mut *tx)
-    .await?;
-    if spent.rows_affected() != 1 {
+    if !tokens::spend(&mut tx, tokens::OneTime::EmailChange, &token, now).await? {
         return Err(AppError::Gone(GONE.to_owned()));
     }
     match db::set_email(

@@ -206,14 +206,7 @@ pub async fn reset(
 
     // The link is spent, the password set and every session ended together, or none of it.
     let mut tx = state.pool.begin().await?;
-    let spent = sqlx::query(
-        "UPDATE password_resets SET used_at = $2 WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2",
-    )
-    .bind(tokens::digest(&token))
-    .bind(now)
-    .execute(&mut *tx)
-    .await?;
-    if spent.rows_affected() != 1 {
+    if !tokens::spend(&mut tx, tokens::OneTime::PasswordReset, &token, now).await? {
         return Err(AppError::Gone(GONE.to_owned()));
     }
     // Other links sent before this one must not reset the password a second time.

@@ -134,14 +134,7 @@ pub async fn create(
     if db::staff_exists(&mut tx).await? {
         return Err(AppError::NotFound);
     }
-    let spent = sqlx::query(
-        "UPDATE setup_tokens SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1",
-    )
-    .bind(now)
-    .bind(tokens::digest(&token))
-    .execute(&mut *tx)
-    .await?;
-    if spent.rows_affected() != 1 {
+    if !tokens::spend(&mut tx, tokens::OneTime::Setup, &token, now).await? {
         return Err(AppError::NotFound);
     }
     let new = db::NewPerson {
