@@ -420,6 +420,7 @@ async fn log_in_never_redirects_to_another_site() {
         "//evil.example/x",
         "https://evil.example/",
         "/\\evil.example",
+        "/\r\nSet-Cookie: x=1",
     ] {
         app.post_form("/logout", &[]).await;
         let response = app
