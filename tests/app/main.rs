@@ -4,6 +4,7 @@
 mod account;
 mod accounts;
 mod browser;
+mod browser_public;
 mod cli;
 mod join;
 mod mail;
