@@ -155,44 +155,42 @@ struct Application {
 }
 
 fn check(form: &JoinForm) -> Result<Application, FormErrors> {
+    // Messages are added in the order of the form's fields, as the summary lists them.
     let mut errors = FormErrors::default();
-    let mut text = |field: &'static str, value: &str, label: &str, max: usize, required: bool| {
-        let v = value.trim();
-        if required && v.is_empty() {
-            errors.add(field, format!("Enter {label}."));
-        } else if v.chars().count() > max {
-            errors.add(field, format!("Use at most {max} characters for {label}."));
+    let text =
+        |errors: &mut FormErrors, field: &'static str, value: &str, label: &str, max: usize| {
+            let v = value.trim();
+            if v.is_empty() {
+                errors.add(field, format!("Enter {label}."));
+            } else if v.chars().count() > max {
+                errors.add(field, format!("Use at most {max} characters for {label}."));
+            }
+        };
+    let email = |errors: &mut FormErrors, field: &'static str, value: &str, whose: &str| {
+        match EmailAddress::parse(value) {
+            Ok(e) => Some(e),
+            Err(_) if value.trim().is_empty() => {
+                errors.add(field, format!("Enter {whose} email address."));
+                None
+            }
+            Err(m) => {
+                errors.add(
+                    field,
+                    format!(
+                        "{whose_cap} email address: {m}",
+                        whose_cap = capitalize(whose)
+                    ),
+                );
+                None
+            }
         }
     };
-    text("city_name", &form.city_name, "the city's name", 120, true);
     text(
-        "mayor_name",
-        &form.mayor_name,
-        "the mayor's name",
-        200,
-        true,
-    );
-    text("contact_name", &form.contact_name, "your name", 200, true);
-    text(
-        "contact_title",
-        &form.contact_title,
-        "your title",
-        200,
-        true,
-    );
-    text(
-        "contact_phone",
-        &form.contact_phone,
-        "a phone number",
-        40,
-        true,
-    );
-    text(
-        "reason",
-        &form.reason,
-        "why your city wants to join",
-        4000,
-        true,
+        &mut errors,
+        "city_name",
+        &form.city_name,
+        "the city's name",
+        120,
     );
     if !STATES.iter().any(|(c, _)| *c == form.state) {
         errors.add("state", "Choose the state.");
@@ -212,6 +210,36 @@ fn check(form: &JoinForm) -> Result<Application, FormErrors> {
             0
         }
     };
+    text(
+        &mut errors,
+        "mayor_name",
+        &form.mayor_name,
+        "the mayor's name",
+        200,
+    );
+    let mayor_email = email(&mut errors, "mayor_email", &form.mayor_email, "the mayor's");
+    text(
+        &mut errors,
+        "contact_name",
+        &form.contact_name,
+        "your name",
+        200,
+    );
+    text(
+        &mut errors,
+        "contact_title",
+        &form.contact_title,
+        "your title",
+        200,
+    );
+    let contact_email = email(&mut errors, "contact_email", &form.contact_email, "your");
+    text(
+        &mut errors,
+        "contact_phone",
+        &form.contact_phone,
+        "a phone number",
+        40,
+    );
     let phone_ok = form
         .contact_phone
         .chars()
@@ -224,12 +252,13 @@ fn check(form: &JoinForm) -> Result<Application, FormErrors> {
             "Enter a phone number with its area code, like 608-555-0100.",
         );
     }
-    let mayor_email = EmailAddress::parse(&form.mayor_email)
-        .map_err(|m| errors.add("mayor_email", m))
-        .ok();
-    let contact_email = EmailAddress::parse(&form.contact_email)
-        .map_err(|m| errors.add("contact_email", m))
-        .ok();
+    text(
+        &mut errors,
+        "reason",
+        &form.reason,
+        "why your city wants to join",
+        4000,
+    );
     match (mayor_email, contact_email, errors.is_empty()) {
         (Some(mayor_email), Some(contact_email), true) => Ok(Application {
             city_name: form.city_name.trim().to_owned(),
@@ -239,6 +268,13 @@ fn check(form: &JoinForm) -> Result<Application, FormErrors> {
         }),
         _ => Err(errors),
     }
+}
+
+fn capitalize(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+        .unwrap_or_default()
 }
 
 /// Keeps what was entered, but never a huge field, for showing the form again.

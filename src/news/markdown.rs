@@ -1,7 +1,7 @@
 //! Markdown bodies: rendered with pulldown-cmark, then sanitized with ammonia, so that a
 //! script, an event attribute or a `javascript:` link in a post comes out inert.
 
-use pulldown_cmark::{Event, Options, Parser, html};
+use pulldown_cmark::{Event, Options, Parser, TagEnd, html};
 
 /// The sanitized HTML and the plain text (for search and excerpts) of a Markdown body.
 pub fn render(markdown: &str) -> (String, String) {
@@ -18,6 +18,15 @@ pub fn render(markdown: &str) -> (String, String) {
     for event in Parser::new_ext(markdown, options) {
         match event {
             Event::Text(t) | Event::Code(t) => text.push_str(&t),
+            // A heading or list item ends like a sentence, so that excerpts and snippets
+            // do not run it into the next one.
+            Event::End(TagEnd::Heading(_) | TagEnd::Item | TagEnd::TableCell) => {
+                if !text.trim_end().ends_with(['.', '!', '?', ':', ';']) {
+                    text.truncate(text.trim_end().len());
+                    text.push('.');
+                }
+                text.push(' ');
+            }
             Event::SoftBreak | Event::HardBreak | Event::End(_) => text.push(' '),
             _ => {}
         }
@@ -56,6 +65,6 @@ mod tests {
             render("# Water\n\nCities **lead** on [affordability](https://example.org).");
         assert!(html.contains("<strong>lead</strong>"));
         assert!(html.contains("rel=\"noopener noreferrer\""));
-        assert_eq!(text, "Water Cities lead on affordability .");
+        assert_eq!(text, "Water. Cities lead on affordability .");
     }
 }
