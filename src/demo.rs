@@ -496,7 +496,11 @@ async fn insert_post(
 ) -> Result<i64, String> {
     let db = |e: sqlx::Error| e.to_string();
     let (html, text) = markdown::render(body);
-    let excerpt = markdown::shorten(&text, 200);
+    let excerpt = if members_only {
+        "Notes from the cohort, for member cities.".to_owned()
+    } else {
+        markdown::shorten(&text, 200)
+    };
     let mut slug_text = slug::slugify(title);
     if slug_text.is_empty() {
         slug_text = tokens::generate()[..8].to_owned();

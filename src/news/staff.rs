@@ -441,7 +441,9 @@ async fn save(
     }
 
     let (body_html, body_text) = markdown::render(&form.body);
-    let excerpt = if form.excerpt.trim().is_empty() {
+    // The excerpt is public even for a members-only post, so only a public post's body
+    // may supply one; a members-only post shows none unless staff write it.
+    let excerpt = if form.excerpt.trim().is_empty() && !form.members_only {
         markdown::shorten(&body_text, 220)
     } else {
         form.excerpt.trim().to_owned()
