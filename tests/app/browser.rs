@@ -9,7 +9,7 @@ use crate::{
     webdriver::Browser,
 };
 
-fn axe_source() -> String {
+pub(crate) fn axe_source() -> String {
     let path = std::env::var("AXE_CORE_JS").unwrap_or_else(|_| {
         format!(
             "{}/tests/browser/node_modules/axe-core/axe.min.js",
@@ -22,7 +22,7 @@ fn axe_source() -> String {
 }
 
 /// Runs axe on the page in the browser; returns the serious and critical violations, described.
-async fn axe_violations(browser: &Browser, axe: &str) -> Vec<String> {
+pub(crate) async fn axe_violations(browser: &Browser, axe: &str) -> Vec<String> {
     browser.execute(axe, json!([])).await;
     let result = browser
         .execute_async(
@@ -191,7 +191,7 @@ impl Scanner {
 }
 
 /// Logs in through the form and waits for the header to name the person.
-async fn log_in(browser: &Browser, app: &TestApp, email: &str, password: &str) {
+pub(crate) async fn log_in(browser: &Browser, app: &TestApp, email: &str, password: &str) {
     browser.goto(&app.url("/login")).await;
     browser.type_into("#email", email).await;
     browser.type_into("#password", password).await;

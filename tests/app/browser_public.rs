@@ -3,67 +3,13 @@
 //! and an axe-core scan (WCAG 2.2 AA rules) of every page of the feature at phone and desktop
 //! widths. Run by .ci/run with the rest of the browser suite.
 
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::{
+    browser::{axe_source, axe_violations, log_in},
     support::{Page, STAFF_PASSWORD, TestApp, Visitor, spawn_app},
     webdriver::Browser,
 };
-
-fn axe_source() -> String {
-    let path = std::env::var("AXE_CORE_JS").unwrap_or_else(|_| {
-        format!(
-            "{}/tests/browser/node_modules/axe-core/axe.min.js",
-            env!("CARGO_MANIFEST_DIR")
-        )
-    });
-    std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!("axe-core is needed at {path} ({e}): run npm ci --prefix tests/browser")
-    })
-}
-
-/// Runs axe on the page in the browser; returns the serious and critical violations, described.
-async fn axe_violations(browser: &Browser, axe: &str) -> Vec<String> {
-    browser.execute(axe, json!([])).await;
-    let result = browser
-        .execute_async(
-            "const done = arguments[arguments.length - 1];
-             axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] } })
-               .then(r => done(JSON.stringify(r.violations.map(v => ({ id: v.id, impact: v.impact, help: v.help,
-                   nodes: v.nodes.slice(0, 3).map(n => n.target.join(' ')) })))))
-               .catch(e => done('ERROR ' + e));",
-            json!([]),
-        )
-        .await;
-    let text = result.as_str().unwrap();
-    assert!(!text.starts_with("ERROR"), "axe failed: {text}");
-    let violations: Vec<Value> = serde_json::from_str(text).unwrap();
-    violations
-        .iter()
-        .inspect(|v| {
-            eprintln!(
-                "axe: {} ({}) {} at {}",
-                v["id"], v["impact"], v["help"], v["nodes"]
-            )
-        })
-        .filter(|v| matches!(v["impact"].as_str(), Some("serious" | "critical")))
-        .map(|v| {
-            format!(
-                "{} ({}): {} at {}",
-                v["id"], v["impact"], v["help"], v["nodes"]
-            )
-        })
-        .collect()
-}
-
-/// Logs in through the form and waits for the header to name the person.
-async fn log_in(browser: &Browser, app: &TestApp, email: &str, password: &str) {
-    browser.goto(&app.url("/login")).await;
-    browser.type_into("#email", email).await;
-    browser.type_into("#password", password).await;
-    browser.click("main button[type=submit]").await;
-    browser.find("header .who").await;
-}
 
 /// Waits up to ten seconds for every picture in `main` to be loaded (scrolling down the page,
 /// as lazy pictures load only near the screen); returns each picture's alt text and whether it
