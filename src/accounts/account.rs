@@ -54,8 +54,7 @@ impl AccountPage {
     }
 
     fn with_status(self, status: StatusCode) -> Response {
-        let mut r = web::render(&self);
-        *r.status_mut() = status;
+        let r = web::render_status(status, &self);
         r
     }
 }

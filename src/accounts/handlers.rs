@@ -68,14 +68,16 @@ pub async fn login(
     let fail = |status: StatusCode, errors: FormErrors, problem: Option<String>, layout: Layout| {
         // Never echo a huge field back into the page.
         let email: String = form.email.chars().take(254).collect();
-        let mut r = web::render(&LoginPage {
-            layout,
-            email,
-            next: next.clone(),
-            errors,
-            problem,
-        });
-        *r.status_mut() = status;
+        let r = web::render_status(
+            status,
+            &LoginPage {
+                layout,
+                email,
+                next: next.clone(),
+                errors,
+                problem,
+            },
+        );
         r
     };
 

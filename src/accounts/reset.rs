@@ -66,14 +66,16 @@ pub async fn forgot(ctx: Ctx, Form(form): Form<ForgotForm>) -> AppResult<Respons
         Err(m) => {
             let mut errors = FormErrors::default();
             errors.add("email", m);
-            let mut r = web::render(&ForgotPage {
-                layout: ctx.layout().await,
-                sent: false,
-                // Never echo a huge field back into the page.
-                email: form.email.chars().take(254).collect(),
-                errors,
-            });
-            *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            let r = web::render_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &ForgotPage {
+                    layout: ctx.layout().await,
+                    sent: false,
+                    // Never echo a huge field back into the page.
+                    email: form.email.chars().take(254).collect(),
+                    errors,
+                },
+            );
             return Ok(r);
         }
     };
@@ -192,12 +194,14 @@ pub async fn reset(
     if let Err(m) = password::check_new(&form.password, &person.email, &person.name) {
         let mut errors = FormErrors::default();
         errors.add("password", m);
-        let mut r = web::render(&ResetPage {
-            layout: ctx.layout().await,
-            email: person.email,
-            errors,
-        });
-        *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+        let r = web::render_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &ResetPage {
+                layout: ctx.layout().await,
+                email: person.email,
+                errors,
+            },
+        );
         return Ok(r);
     }
     // Hashing takes a while; it happens before the transaction so that no lock waits on it.

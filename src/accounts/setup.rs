@@ -117,8 +117,7 @@ pub async fn create(
             email: form.email.clone(),
             errors,
         };
-        let mut r = web::render(&page);
-        *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+        let r = web::render_status(axum::http::StatusCode::UNPROCESSABLE_ENTITY, &page);
         r
     };
     let email = match super::check_new_person(&form.name, &form.email, &form.password) {

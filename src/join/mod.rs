@@ -124,15 +124,17 @@ async fn render_form(
         "Apply for your city to join {}, a learning network for mayors.",
         layout.org_name
     );
-    let mut r = web::render(&FormPage {
-        layout,
-        form,
-        errors,
-        states: STATES,
-        started,
-        problem,
-    });
-    *r.status_mut() = status;
+    let r = web::render_status(
+        status,
+        &FormPage {
+            layout,
+            form,
+            errors,
+            states: STATES,
+            started,
+            problem,
+        },
+    );
     Ok(r)
 }
 
@@ -530,9 +532,9 @@ async fn existing_city(
     name: &str,
     state: &str,
 ) -> sqlx::Result<Option<cities::City>> {
-    sqlx::query_as::<_, cities::City>(
-        "SELECT id, name, state, population, website, status, member_since, renewal_date FROM cities WHERE lower(name) = lower($1) AND state = $2",
-    )
+    sqlx::query_as::<_, cities::City>(crate::select_cities!(
+        "WHERE lower(name) = lower($1) AND state = $2"
+    ))
     .bind(name)
     .bind(state)
     .fetch_optional(pool)
@@ -560,15 +562,17 @@ async fn show_page(
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
-    let mut r = web::render(&ShowPage {
-        layout: ctx.layout().await,
-        app,
-        others,
-        existing_city,
-        errors,
-        message,
-    });
-    *r.status_mut() = status;
+    let r = web::render_status(
+        status,
+        &ShowPage {
+            layout: ctx.layout().await,
+            app,
+            others,
+            existing_city,
+            errors,
+            message,
+        },
+    );
     Ok(r)
 }
 

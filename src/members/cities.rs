@@ -64,21 +64,25 @@ pub fn group_thousands(n: i64) -> String {
     if n < 0 { format!("-{out}") } else { out }
 }
 
+/// A SELECT of cities as `City`; the argument is the rest of the query (WHERE, ORDER BY …).
+#[macro_export]
+macro_rules! select_cities {
+    ($rest:literal) => {
+        concat!("SELECT id, name, state, population, website, status, member_since, renewal_date FROM cities ", $rest)
+    };
+}
+
 pub async fn find(pool: &AnyPool, id: i64) -> sqlx::Result<Option<City>> {
-    sqlx::query_as::<_, City>(
-        "SELECT id, name, state, population, website, status, member_since, renewal_date FROM cities WHERE id = $1",
-    )
-    .bind(id)
-    .fetch_optional(pool)
-    .await
+    sqlx::query_as::<_, City>(crate::select_cities!("WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(pool)
+        .await
 }
 
 pub async fn all(pool: &AnyPool) -> sqlx::Result<Vec<City>> {
-    sqlx::query_as::<_, City>(
-        "SELECT id, name, state, population, website, status, member_since, renewal_date FROM cities ORDER BY name, state",
-    )
-    .fetch_all(pool)
-    .await
+    sqlx::query_as::<_, City>(crate::select_cities!("ORDER BY name, state"))
+        .fetch_all(pool)
+        .await
 }
 
 /// The active mayor of a city, if any.
@@ -357,14 +361,16 @@ async fn form_again(
     form: CityForm,
     errors: FormErrors,
 ) -> Response {
-    let mut r = web::render(&FormPage {
-        layout: ctx.layout().await,
-        city_id,
-        form,
-        errors,
-        states: STATES,
-    });
-    *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    let r = web::render_status(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &FormPage {
+            layout: ctx.layout().await,
+            city_id,
+            form,
+            errors,
+            states: STATES,
+        },
+    );
     r
 }
 

@@ -28,9 +28,9 @@ struct DirectoryPage {
 }
 
 async fn show(ctx: Ctx) -> AppResult<Response> {
-    let cities = sqlx::query_as::<_, City>(
-        "SELECT id, name, state, population, website, status, member_since, renewal_date FROM cities WHERE status = 'active' ORDER BY name",
-    )
+    let cities = sqlx::query_as::<_, City>(crate::select_cities!(
+        "WHERE status = 'active' ORDER BY name"
+    ))
     .fetch_all(&ctx.state.pool)
     .await?;
     let total = cities.len();

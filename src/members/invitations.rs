@@ -266,8 +266,10 @@ async fn create(ctx: Ctx, Form(form): Form<InviteForm>) -> AppResult<Response> {
     }
     let (Some(email), Some(role), true) = (email, role, errors.is_empty()) else {
         drop(tx);
-        let mut r = web::render(&page(&ctx, &inviter, form, errors).await?);
-        *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+        let r = web::render_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &page(&ctx, &inviter, form, errors).await?,
+        );
         return Ok(r);
     };
 
@@ -543,8 +545,7 @@ async fn accept(
             title: form.title.clone(),
             errors,
         };
-        let mut r = web::render(&page);
-        *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+        let r = web::render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
         r
     };
     let mut errors = match accounts::check_new_person(&form.name, &invitation.email, &form.password)

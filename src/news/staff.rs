@@ -572,8 +572,7 @@ async fn form_again(
         errors,
         now: ctx.state.clock.now(),
     };
-    let mut r = web::render(&page);
-    *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    let r = web::render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
     Ok(r)
 }
 
@@ -686,13 +685,15 @@ async fn topics_page(ctx: &Ctx, name: String, errors: FormErrors) -> AppResult<R
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
-    let mut r = web::render(&TopicsPage {
-        layout: ctx.layout().await,
-        topics,
-        name,
-        errors,
-    });
-    *r.status_mut() = status;
+    let r = web::render_status(
+        status,
+        &TopicsPage {
+            layout: ctx.layout().await,
+            topics,
+            name,
+            errors,
+        },
+    );
     Ok(r)
 }
 

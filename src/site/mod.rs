@@ -131,8 +131,7 @@ async fn page(
         new,
         errors,
     };
-    let mut r = web::render(&page);
-    *r.status_mut() = status;
+    let r = web::render_status(status, &page);
     Ok(r)
 }
 

@@ -21,6 +21,16 @@ use crate::{
 
 const FLASH_KEY: &str = "flash";
 
+/// Renders a page with another status than 200 (a form back with errors: 422, a throttled
+/// log-in: 429); a template error stays a 500.
+pub fn render_status<T: askama::Template>(status: StatusCode, page: &T) -> Response {
+    let mut response = render(page);
+    if response.status().is_success() {
+        *response.status_mut() = status;
+    }
+    response
+}
+
 /// Renders a template into an HTML response; a template error is logged and becomes a 500.
 pub fn render<T: askama::Template>(page: &T) -> Response {
     match page.render() {
