@@ -108,6 +108,15 @@ pub struct Config {
     )]
     pub session_idle_days: i64,
 
+    /// Days after log-in at which a session ends however active it is; the person logs in again.
+    #[arg(
+        long,
+        env = "PORTAL_SESSION_MAX_DAYS",
+        default_value_t = 30,
+        global = true
+    )]
+    pub session_max_days: i64,
+
     /// Trust the X-Forwarded-For header for the client address (only behind your own proxy).
     #[arg(
         long,

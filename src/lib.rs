@@ -44,8 +44,9 @@ pub fn app(state: AppState) -> Router {
         .with_expiry(Expiry::OnInactivity(time::Duration::days(
             state.config.session_idle_days,
         )))
-        // Sliding expiry: every request of a logged-in person pushes the end further.
-        .with_always_save(true);
+        // Saved only when changed: `sessions::keep_alive` pushes a logged-in person's expiry
+        // back every few minutes, and a session ended elsewhere is never written back.
+        .with_always_save(false);
 
     Router::new()
         .merge(home::router())
@@ -60,6 +61,11 @@ pub fn app(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/static/{*path}", get(web::assets::serve))
         .fallback(|| async { AppError::NotFound })
+        // Inside the session layer, so that it sees the loaded session.
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            accounts::sessions::keep_alive,
+        ))
         .layer(axum::extract::DefaultBodyLimit::max(
             state.config.max_body_bytes,
         ))

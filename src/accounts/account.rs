@@ -119,21 +119,25 @@ async fn check_current_password(
     // The stored email is the entered one trimmed, so lower-casing it gives the normalized form.
     let email_norm = person.email.to_lowercase();
     let now = state.clock.now();
-    if let Err(wait) = throttle::check(&state.pool, &email_norm, ip, now).await? {
-        return Ok(Err((
-            StatusCode::TOO_MANY_REQUESTS,
-            format!(
-                "Too many wrong passwords. For your security, try again in {}.",
-                throttle::wait_in_words(wait)
-            ),
-        )));
-    }
+    let attempt = match throttle::reserve(&state.pool, state.backend, &email_norm, ip, now).await? {
+        Ok(attempt) => attempt,
+        Err(wait) => {
+            return Ok(Err((
+                StatusCode::TOO_MANY_REQUESTS,
+                format!(
+                    "Too many wrong passwords. For your security, try again in {}.",
+                    throttle::wait_in_words(wait)
+                ),
+            )));
+        }
+    };
     let hash = db::password_hash(&state.pool, person.id).await?;
     let given: String = given.chars().take(password::MAX_LENGTH).collect();
     if password::verify(state, &given, hash).await? {
+        attempt.forgive(&state.pool).await?;
         return Ok(Ok(()));
     }
-    throttle::record_failure(&state.pool, &email_norm, ip, now).await?;
+    attempt.fail();
     Ok(Err((
         StatusCode::UNPROCESSABLE_ENTITY,
         "Your current password is not right.".to_owned(),
@@ -175,7 +179,7 @@ pub async fn change_password(
     let now = state.clock.now();
 
     // The new password, and the end of every other session, together.
-    let mut tx = state.pool.begin().await?;
+    let mut tx = crate::db::begin_write(&state.pool, state.backend).await?;
     if !db::set_password_hash(&mut tx, person.id, &hash).await? {
         return Err(AppError::NotFound);
     }
@@ -244,7 +248,7 @@ pub async fn change_email(
     let token = tokens::generate();
     let now = state.clock.now();
     // The request and both emails are written together, or none of them.
-    let mut tx = state.pool.begin().await?;
+    let mut tx = crate::db::begin_write(&state.pool, state.backend).await?;
     // Only the newest request can be confirmed.
     sqlx::query("UPDATE email_changes SET used_at = $1 WHERE person_id = $2 AND used_at IS NULL")
         .bind(now)
@@ -347,7 +351,7 @@ pub async fn confirm_email(ctx: Ctx, Path(token): Path<String>) -> AppResult<Res
     let now = state.clock.now();
 
     // The link is spent and the address changed together, or neither.
-    let mut tx = state.pool.begin().await?;
+    let mut tx = crate::db::begin_write(&state.pool, state.backend).await?;
     if !tokens::spend(&mut tx, tokens::OneTime::EmailChange, &token, now).await? {
         return Err(AppError::Gone(GONE.to_owned()));
     }

@@ -9,7 +9,7 @@ use axum::{
 };
 use serde::Deserialize;
 
-use super::{SESSION_PERSON, db, email::EmailAddress, password, throttle};
+use super::{db, email::EmailAddress, password, sessions, throttle};
 use crate::{
     error::{AppError, AppResult},
     web::{self, ClientIp, Ctx, FormErrors, Layout},
@@ -102,18 +102,24 @@ pub async fn login(
         .unwrap_or_else(|_| form.email.trim().to_lowercase());
     let email_norm: String = email_norm.chars().take(254).collect();
     let now = state.clock.now();
-    if let Err(wait) = throttle::check(&state.pool, &email_norm, &ip, now).await? {
-        let problem = format!(
-            "Too many failed log-ins. For your security, try again in {}.",
-            throttle::wait_in_words(wait)
-        );
-        return Ok(fail(
-            StatusCode::TOO_MANY_REQUESTS,
-            FormErrors::default(),
-            Some(problem),
-            ctx.layout().await,
-        ));
-    }
+    // The attempt is counted before the password is verified, so that guesses sent at once
+    // verify no more passwords than the limit allows.
+    let attempt = match throttle::reserve(&state.pool, state.backend, &email_norm, &ip, now).await?
+    {
+        Ok(attempt) => attempt,
+        Err(wait) => {
+            let problem = format!(
+                "Too many failed log-ins. For your security, try again in {}.",
+                throttle::wait_in_words(wait)
+            );
+            return Ok(fail(
+                StatusCode::TOO_MANY_REQUESTS,
+                FormErrors::default(),
+                Some(problem),
+                ctx.layout().await,
+            ));
+        }
+    };
 
     let found = db::find_for_login(&state.pool, &email_norm).await?;
     let password_text: String = form.password.chars().take(password::MAX_LENGTH).collect();
@@ -125,7 +131,7 @@ pub async fn login(
     let person = match person {
         Some(p) if verified && p.active == 1 => p,
         _ => {
-            throttle::record_failure(&state.pool, &email_norm, &ip, now).await?;
+            attempt.fail();
             return Ok(fail(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 FormErrors::default(),
@@ -135,13 +141,8 @@ pub async fn login(
         }
     };
 
-    throttle::clear_account(&state.pool, &email_norm).await?;
-    // A new session id at log-in, so that an id planted before cannot be used after.
-    ctx.session.cycle_id().await.map_err(AppError::internal)?;
-    ctx.session
-        .insert(SESSION_PERSON, person.id)
-        .await
-        .map_err(AppError::internal)?;
+    attempt.forgive(&state.pool).await?;
+    sessions::log_in(&ctx.session, person.id, now).await?;
     tracing::info!(person_id = person.id, "logged in");
     Ok(web::see_other(&next))
 }

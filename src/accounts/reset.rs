@@ -5,9 +5,7 @@ use axum::{Form, extract::Path, http::StatusCode, response::Response};
 use serde::Deserialize;
 use sqlx::AnyConnection;
 
-use super::{
-    Person, SESSION_PERSON, db, email::EmailAddress, password, sessions, throttle, tokens,
-};
+use super::{Person, db, email::EmailAddress, password, sessions, throttle, tokens};
 use crate::{
     error::{AppError, AppResult},
     notify::{self, emails},
@@ -90,23 +88,32 @@ pub async fn forgot(ctx: Ctx, Form(form): Form<ForgotForm>) -> AppResult<Respons
 
 async fn send_link(state: &AppState, person: &Person) -> AppResult<()> {
     let now = state.clock.now();
+    let token = tokens::generate();
+    // The limit is counted and the link written in one write transaction, holding the
+    // person's row, so that requests sent at once cannot all pass the count.
+    let mut tx = crate::db::begin_write(&state.pool, state.backend).await?;
+    if state.backend == crate::db::Backend::Postgres {
+        sqlx::query("SELECT id FROM people WHERE id = $1 FOR UPDATE")
+            .bind(person.id)
+            .execute(&mut *tx)
+            .await?;
+    }
     let recent: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM password_resets WHERE person_id = $1 AND created_at > $2",
     )
     .bind(person.id)
     .bind(now - VALID_FOR)
-    .fetch_one(&state.pool)
+    .fetch_one(&mut *tx)
     .await?;
     if recent >= MAX_LINKS {
+        tx.rollback().await?;
         tracing::info!(
             person_id = person.id,
             "password reset link not sent: too many recent ones"
         );
         return Ok(());
     }
-    let token = tokens::generate();
     // The link and its email are written together, or neither.
-    let mut tx = state.pool.begin().await?;
     sqlx::query(
         "INSERT INTO password_resets (token_hash, person_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
     )
@@ -209,7 +216,7 @@ pub async fn reset(
     let now = state.clock.now();
 
     // The link is spent, the password set and every session ended together, or none of it.
-    let mut tx = state.pool.begin().await?;
+    let mut tx = crate::db::begin_write(&state.pool, state.backend).await?;
     if !tokens::spend(&mut tx, tokens::OneTime::PasswordReset, &token, now).await? {
         return Err(AppError::Gone(GONE.to_owned()));
     }
@@ -228,11 +235,7 @@ pub async fn reset(
 
     // The stored email is the entered one trimmed, so lower-casing it gives the normalized form.
     throttle::clear_account(&state.pool, &person.email.to_lowercase()).await?;
-    ctx.session.cycle_id().await.map_err(AppError::internal)?;
-    ctx.session
-        .insert(SESSION_PERSON, person.id)
-        .await
-        .map_err(AppError::internal)?;
+    sessions::log_in(&ctx.session, person.id, now).await?;
     ctx.flash("Your new password is set.").await?;
     Ok(web::see_other("/"))
 }

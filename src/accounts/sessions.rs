@@ -11,7 +11,79 @@ use tower_sessions::{
     session_store::{Error, Result},
 };
 
+use axum::{
+    extract::{Request, State},
+    middleware::Next,
+    response::Response,
+};
+use tower_sessions::Session;
+
 use super::SESSION_PERSON;
+use crate::{error::AppError, state::AppState};
+
+/// The session key holding when the person logged in (Unix seconds), for the absolute lifetime.
+pub const SESSION_AUTH_AT: &str = "auth_at";
+/// The session key holding when the session's idle expiry was last pushed back.
+const SESSION_SEEN_AT: &str = "seen_at";
+/// The idle expiry is pushed back at most this often: one write per person every few
+/// minutes, not one per page.
+pub const TOUCH_EVERY: i64 = 5 * 60;
+
+/// Logs a person in on this browser: a new session id (an id planted before is worth nothing
+/// after), the person, and the time, from which the absolute lifetime counts.
+pub async fn log_in(
+    session: &Session,
+    person_id: i64,
+    now: i64,
+) -> std::result::Result<(), AppError> {
+    session.cycle_id().await.map_err(AppError::internal)?;
+    session
+        .insert(SESSION_PERSON, person_id)
+        .await
+        .map_err(AppError::internal)?;
+    session
+        .insert(SESSION_AUTH_AT, now)
+        .await
+        .map_err(AppError::internal)?;
+    session
+        .insert(SESSION_SEEN_AT, now)
+        .await
+        .map_err(AppError::internal)?;
+    Ok(())
+}
+
+/// Middleware inside the session layer: ends a logged-in session past its absolute lifetime,
+/// and pushes its idle expiry back (which saves it and renews the cookie) at most every
+/// [`TOUCH_EVERY`] seconds.
+pub async fn keep_alive(
+    State(state): State<AppState>,
+    session: Session,
+    request: Request,
+    next: Next,
+) -> Response {
+    if let Ok(Some(_)) = session.get::<i64>(SESSION_PERSON).await {
+        let now = state.clock.now();
+        let max_age = state.config.session_max_days * 24 * 60 * 60;
+        match session.get::<i64>(SESSION_AUTH_AT).await {
+            Ok(Some(at)) if now - at >= max_age => {
+                if let Err(e) = session.flush().await {
+                    tracing::warn!(error = %e, "could not end a session past its lifetime");
+                }
+                return next.run(request).await;
+            }
+            // A session from before lifetimes were kept: its lifetime starts now.
+            Ok(None) => {
+                let _ = session.insert(SESSION_AUTH_AT, now).await;
+            }
+            _ => {}
+        }
+        let seen = session.get::<i64>(SESSION_SEEN_AT).await.ok().flatten();
+        if seen.is_none_or(|at| now - at >= TOUCH_EVERY || at > now) {
+            let _ = session.insert(SESSION_SEEN_AT, now).await;
+        }
+    }
+    next.run(request).await
+}
 
 #[derive(Debug, Clone)]
 pub struct DbStore {
@@ -46,8 +118,12 @@ fn person_of(record: &Record) -> Option<i64> {
 impl SessionStore for DbStore {
     async fn create(&self, record: &mut Record) -> Result<()> {
         let data = serde_json::to_string(&record.data).map_err(|e| Error::Encode(e.to_string()))?;
-        // A new id on the (astronomically unlikely) collision, never an overwrite.
+        // Always a new id: after `flush` the record still carries the ended session's id, and
+        // creating under it again would let a request in flight for the ended session write
+        // itself back into the row. A new id on the (astronomically unlikely) collision too,
+        // never an overwrite.
         for _ in 0..4 {
+            record.id = Id::default();
             let done = sqlx::query(
                 "INSERT INTO sessions (id, data, expires_at, person_id) VALUES ($1, $2, $3, $4) \
                  ON CONFLICT (id) DO NOTHING",
@@ -62,27 +138,24 @@ impl SessionStore for DbStore {
             if done.rows_affected() == 1 {
                 return Ok(());
             }
-            record.id = Id::default();
         }
         Err(Error::Backend(
             "could not find a free session id".to_owned(),
         ))
     }
 
+    /// Update only: a session that log-out, a password change or deactivation ended stays
+    /// ended, even when a request that loaded it before is still in flight and saves it after.
     async fn save(&self, record: &Record) -> Result<()> {
         let data = serde_json::to_string(&record.data).map_err(|e| Error::Encode(e.to_string()))?;
-        sqlx::query(
-            "INSERT INTO sessions (id, data, expires_at, person_id) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (id) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at, \
-             person_id = excluded.person_id",
-        )
-        .bind(record.id.to_string())
-        .bind(&data)
-        .bind(record.expiry_date.unix_timestamp())
-        .bind(person_of(record))
-        .execute(&self.pool)
-        .await
-        .map_err(backend)?;
+        sqlx::query("UPDATE sessions SET data = $2, expires_at = $3, person_id = $4 WHERE id = $1")
+            .bind(record.id.to_string())
+            .bind(&data)
+            .bind(record.expiry_date.unix_timestamp())
+            .bind(person_of(record))
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
         Ok(())
     }
 

@@ -8,7 +8,7 @@ use axum::{
 };
 use serde::Deserialize;
 
-use super::{SESSION_PERSON, db, password, tokens};
+use super::{db, password, sessions, tokens};
 use crate::{
     error::{AppError, AppResult, is_unique_violation},
     state::AppState,
@@ -129,7 +129,7 @@ pub async fn create(
     let now = state.clock.now();
 
     // The token is spent and the account created together, or neither.
-    let mut tx = state.pool.begin().await?;
+    let mut tx = crate::db::begin_write(&state.pool, state.backend).await?;
     if db::staff_exists(&mut tx).await? {
         return Err(AppError::NotFound);
     }
@@ -161,11 +161,7 @@ pub async fn create(
         "first staff account created through the setup link"
     );
 
-    ctx.session.cycle_id().await.map_err(AppError::internal)?;
-    ctx.session
-        .insert(SESSION_PERSON, id)
-        .await
-        .map_err(AppError::internal)?;
+    sessions::log_in(&ctx.session, id, ctx.state.clock.now()).await?;
     ctx.flash(format!(
         "Welcome, {}. Your staff account is ready.",
         form.name.trim()

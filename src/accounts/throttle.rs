@@ -1,60 +1,156 @@
 //! Log-in throttling, counted in the database so that every instance agrees.
+//!
+//! An attempt is *reserved* before the password is verified: the limits are counted and the
+//! attempt recorded in one write transaction, serialized per account and per address, so that
+//! a hundred guesses sent at once verify no more passwords than the limit allows. A verified
+//! attempt is then forgiven; a failed one stays as the failure it was.
+//!
+//! Three limits, each with its own window:
+//! - per account *and* address: a few failures, so that one person mistyping is soon told to
+//!   wait, while nobody elsewhere can lock the account out;
+//! - per account across all addresses: a higher ceiling, against guessing spread over many
+//!   addresses;
+//! - per address across all accounts: against one machine trying many accounts (a city hall
+//!   behind one address still has room).
 
 use sqlx::AnyPool;
 
-/// Failures are counted over this many seconds.
-pub const WINDOW: i64 = 15 * 60;
-/// Failed log-ins allowed per account within the window.
-pub const PER_ACCOUNT: i64 = 5;
-/// Failed log-ins allowed per client address within the window (a city hall may share one).
-pub const PER_ADDRESS: i64 = 20;
+use crate::db::{self, Backend};
 
-/// `Ok` when a log-in may be tried, or the seconds to wait.
-pub async fn check(
+/// One limit: at most `max` failed attempts within `window` seconds.
+#[derive(Debug, Clone, Copy)]
+pub struct Limit {
+    pub max: i64,
+    pub window: i64,
+}
+
+/// Failed log-ins allowed per account from one address.
+pub const PER_ACCOUNT_AND_ADDRESS: Limit = Limit {
+    max: 5,
+    window: 15 * 60,
+};
+/// Failed log-ins allowed per account from all addresses together.
+pub const PER_ACCOUNT: Limit = Limit {
+    max: 50,
+    window: 60 * 60,
+};
+/// Failed log-ins allowed per client address, whatever the account.
+pub const PER_ADDRESS: Limit = Limit {
+    max: 20,
+    window: 15 * 60,
+};
+/// Rows older than this are of no use to any limit.
+const LONGEST_WINDOW: i64 = 60 * 60;
+
+/// An attempt that may go ahead; forgive it when the password was right.
+#[derive(Debug)]
+#[must_use = "a reserved attempt counts as a failure unless it is forgiven"]
+pub struct Attempt {
+    id: i64,
+}
+
+/// Reserves one log-in attempt, or answers how many seconds to wait.
+pub async fn reserve(
     pool: &AnyPool,
+    backend: Backend,
     email_norm: &str,
     ip: &str,
     now: i64,
-) -> sqlx::Result<Result<(), i64>> {
-    // The LIMIT-th most recent failure in the window: once it leaves the window, so does the lock.
-    let by_account: Option<i64> = sqlx::query_scalar(
-        "SELECT at FROM login_failures WHERE email_norm = $1 AND at > $2 ORDER BY at DESC LIMIT 1 OFFSET $3",
+) -> sqlx::Result<Result<Attempt, i64>> {
+    let mut tx = db::begin_write(pool, backend).await?;
+    if backend == Backend::Postgres {
+        // SQLite serializes write transactions already; PostgreSQL needs a lock per key, always
+        // the account's before the address's so that two attempts never wait on each other.
+        for key in [
+            format!("login-account:{email_norm}"),
+            format!("login-address:{ip}"),
+        ] {
+            sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+                .bind(key)
+                .execute(&mut *tx)
+                .await?;
+        }
+    }
+    // For each limit, the max-th most recent failure in its window: once it leaves the
+    // window, so does the lock.
+    let by_account_and_address: Option<i64> = sqlx::query_scalar(
+        "SELECT at FROM login_failures WHERE email_norm = $1 AND client_ip = $2 AND at > $3 \
+         ORDER BY at DESC LIMIT 1 OFFSET $4",
     )
     .bind(email_norm)
-    .bind(now - WINDOW)
-    .bind(PER_ACCOUNT - 1)
-    .fetch_optional(pool)
+    .bind(ip)
+    .bind(now - PER_ACCOUNT_AND_ADDRESS.window)
+    .bind(PER_ACCOUNT_AND_ADDRESS.max - 1)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let by_account: Option<i64> = sqlx::query_scalar(
+        "SELECT at FROM login_failures WHERE email_norm = $1 AND at > $2 \
+         ORDER BY at DESC LIMIT 1 OFFSET $3",
+    )
+    .bind(email_norm)
+    .bind(now - PER_ACCOUNT.window)
+    .bind(PER_ACCOUNT.max - 1)
+    .fetch_optional(&mut *tx)
     .await?;
     let by_address: Option<i64> = sqlx::query_scalar(
-        "SELECT at FROM login_failures WHERE client_ip = $1 AND at > $2 ORDER BY at DESC LIMIT 1 OFFSET $3",
+        "SELECT at FROM login_failures WHERE client_ip = $1 AND at > $2 \
+         ORDER BY at DESC LIMIT 1 OFFSET $3",
     )
     .bind(ip)
-    .bind(now - WINDOW)
-    .bind(PER_ADDRESS - 1)
-    .fetch_optional(pool)
+    .bind(now - PER_ADDRESS.window)
+    .bind(PER_ADDRESS.max - 1)
+    .fetch_optional(&mut *tx)
     .await?;
-    Ok(match by_account.into_iter().chain(by_address).max() {
-        Some(at) => Err((at + WINDOW - now).max(1)),
-        None => Ok(()),
-    })
+    let wait = [
+        by_account_and_address.map(|at| at + PER_ACCOUNT_AND_ADDRESS.window - now),
+        by_account.map(|at| at + PER_ACCOUNT.window - now),
+        by_address.map(|at| at + PER_ADDRESS.window - now),
+    ]
+    .into_iter()
+    .flatten()
+    .max()
+    .map(|s| s.max(1));
+    if let Some(seconds) = wait {
+        tx.rollback().await?;
+        return Ok(Err(seconds));
+    }
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO login_failures (email_norm, client_ip, at) VALUES ($1, $2, $3) RETURNING id",
+    )
+    .bind(email_norm)
+    .bind(ip)
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(Ok(Attempt { id }))
 }
 
-pub async fn record_failure(
-    pool: &AnyPool,
-    email_norm: &str,
-    ip: &str,
-    now: i64,
-) -> sqlx::Result<()> {
-    sqlx::query("INSERT INTO login_failures (email_norm, client_ip, at) VALUES ($1, $2, $3)")
-        .bind(email_norm)
-        .bind(ip)
-        .bind(now)
-        .execute(pool)
-        .await?;
-    Ok(())
+impl Attempt {
+    /// The password was right: this attempt is not a failure, and neither are the earlier
+    /// ones of this account from this address.
+    pub async fn forgive(self, pool: &AnyPool) -> sqlx::Result<()> {
+        let row: Option<(String, String)> =
+            sqlx::query_as("SELECT email_norm, client_ip FROM login_failures WHERE id = $1")
+                .bind(self.id)
+                .fetch_optional(pool)
+                .await?;
+        if let Some((email_norm, ip)) = row {
+            sqlx::query("DELETE FROM login_failures WHERE email_norm = $1 AND client_ip = $2")
+                .bind(email_norm)
+                .bind(ip)
+                .execute(pool)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// The password was wrong: the reserved attempt stays counted.
+    pub fn fail(self) {}
 }
 
-/// A successful log-in forgives the account's failures.
+/// A password reset forgives the account's failures from every address: whoever reset it
+/// owns the mailbox.
 pub async fn clear_account(pool: &AnyPool, email_norm: &str) -> sqlx::Result<()> {
     sqlx::query("DELETE FROM login_failures WHERE email_norm = $1")
         .bind(email_norm)
@@ -63,10 +159,10 @@ pub async fn clear_account(pool: &AnyPool, email_norm: &str) -> sqlx::Result<()>
     Ok(())
 }
 
-/// Drops failures older than the window.
+/// Drops failures older than the longest window.
 pub async fn delete_old(pool: &AnyPool, now: i64) -> sqlx::Result<()> {
     sqlx::query("DELETE FROM login_failures WHERE at < $1")
-        .bind(now - WINDOW)
+        .bind(now - LONGEST_WINDOW)
         .execute(pool)
         .await?;
     Ok(())

@@ -104,3 +104,16 @@ pub async fn migrate(pool: &AnyPool, backend: Backend) -> Result<(), OpenError> 
     };
     migrator.run(pool).await.map_err(OpenError::Migrate)
 }
+
+/// Begins a transaction that will write. On SQLite it takes the write lock at once
+/// (`BEGIN IMMEDIATE`), so that it waits on the busy timeout instead of failing when a read
+/// inside it would later need to become a write; on PostgreSQL it is a plain transaction.
+pub async fn begin_write(
+    pool: &AnyPool,
+    backend: Backend,
+) -> sqlx::Result<sqlx::Transaction<'static, sqlx::Any>> {
+    match backend {
+        Backend::Sqlite => pool.begin_with("BEGIN IMMEDIATE").await,
+        Backend::Postgres => pool.begin().await,
+    }
+}

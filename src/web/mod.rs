@@ -199,12 +199,17 @@ impl FromRequestParts<AppState> for Ctx {
 impl Ctx {
     /// The layout for this page, taking the flash message out of the session.
     pub async fn layout(&self) -> Layout {
-        let flash = self
-            .session
-            .remove::<String>(FLASH_KEY)
-            .await
-            .ok()
-            .flatten();
+        // Removing marks the session changed, and a changed session is written: look first, so
+        // that a page without a message costs no write.
+        let flash = match self.session.get::<String>(FLASH_KEY).await {
+            Ok(Some(_)) => self
+                .session
+                .remove::<String>(FLASH_KEY)
+                .await
+                .ok()
+                .flatten(),
+            _ => None,
+        };
         Layout {
             person: self.person.clone(),
             flash,

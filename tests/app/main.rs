@@ -10,6 +10,7 @@ mod join;
 mod mail;
 mod members;
 mod news;
+mod races;
 mod schema;
 mod security;
 mod smtp;
