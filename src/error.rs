@@ -145,8 +145,13 @@ pub async fn render_error_pages(
             "The portal could not understand this request. Go back, check what you entered, and try again.",
         ),
     };
+    let mut layout = Layout::plain(&state);
+    layout.person = response
+        .extensions()
+        .get::<crate::web::ErrorViewer>()
+        .map(|v| v.0.clone());
     let page = ErrorPage {
-        layout: Layout::plain(&state),
+        layout,
         status: status.as_u16(),
         heading,
         message: custom.unwrap_or_else(|| default.to_owned()),

@@ -61,7 +61,11 @@ pub fn app(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/static/{*path}", get(web::assets::serve))
         .fallback(|| async { AppError::NotFound })
-        // Inside the session layer, so that it sees the loaded session.
+        // Inside the session layer, so that they see the loaded session.
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            web::viewer_on_errors,
+        ))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             accounts::sessions::keep_alive,

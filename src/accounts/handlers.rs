@@ -32,9 +32,19 @@ pub struct NextQuery {
 }
 
 pub async fn login_form(ctx: Ctx, Query(q): Query<NextQuery>) -> AppResult<Response> {
-    let next = web::safe_next(q.next.as_deref());
-    if ctx.person.is_some() {
-        return Ok(web::see_other(&next));
+    // Without a page to return to, the form sends each person to their own landing page.
+    let next = q
+        .next
+        .as_deref()
+        .map(|n| web::safe_next(Some(n)))
+        .unwrap_or_default();
+    if let Some(person) = &ctx.person {
+        let target = if next.is_empty() {
+            crate::home::member::landing(person)
+        } else {
+            &next
+        };
+        return Ok(web::see_other(target));
     }
     let page = LoginPage {
         layout: ctx.layout().await,
@@ -63,6 +73,7 @@ pub async fn login(
     ClientIp(ip): ClientIp,
     Form(form): Form<LoginForm>,
 ) -> AppResult<Response> {
+    let asked_for = !form.next.trim().is_empty();
     let next = web::safe_next(Some(&form.next));
     let state = &ctx.state;
     let fail = |status: StatusCode, errors: FormErrors, problem: Option<String>, layout: Layout| {
@@ -144,7 +155,11 @@ pub async fn login(
     attempt.forgive(&state.pool).await?;
     sessions::log_in(&ctx.session, person.id, now).await?;
     tracing::info!(person_id = person.id, "logged in");
-    Ok(web::see_other(&next))
+    if asked_for {
+        Ok(web::see_other(&next))
+    } else {
+        Ok(web::see_other(crate::home::member::landing(&person)))
+    }
 }
 
 pub async fn logout(ctx: Ctx) -> AppResult<Response> {

@@ -1,5 +1,7 @@
-//! The home page: the organization's statement, the latest news as cards, a testimonial,
-//! the call to become a member city, and room for the next annual meeting.
+//! The home pages: the public one (the organization's statement, the latest news as cards, a
+//! testimonial, the call to become a member city) and the member home (`member`).
+
+pub mod member;
 
 use askama::Template;
 use axum::{Router, response::Response, routing::get};
@@ -13,7 +15,9 @@ use crate::{
 };
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/", get(show))
+    Router::new()
+        .route("/", get(show))
+        .route("/home", get(member::show))
 }
 
 #[derive(Template)]

@@ -115,6 +115,15 @@ impl Layout {
             items.push(item("/join", "Join"));
         }
         if let Some(p) = &self.person {
+            if !policy::can_use_staff_area(p) {
+                items.insert(
+                    1,
+                    NavItem {
+                        href: "/home",
+                        label: "Member home",
+                    },
+                );
+            }
             if policy::can_list_people(p) {
                 items.push(NavItem {
                     href: "/people",
@@ -159,6 +168,31 @@ impl Layout {
         };
         if here { "page" } else { "false" }
     }
+}
+
+/// Who was logged in, carried on an error response to the error page renderer, which runs
+/// outside the session layer, so that an error page keeps the person's header.
+#[derive(Clone)]
+pub struct ErrorViewer(pub Person);
+
+/// Middleware inside the session layer: puts the logged-in person on error responses that
+/// are not pages yet. Costs a query only when something went wrong.
+pub async fn viewer_on_errors(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    session: Session,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let mut response = next.run(request).await;
+    let status = response.status();
+    if (status.is_client_error() || status.is_server_error())
+        && !response.headers().contains_key(header::CONTENT_TYPE)
+        && let Ok(Some(id)) = session.get::<i64>(accounts::SESSION_PERSON).await
+        && let Ok(Some(person)) = accounts::db::find_active(&state.pool, id).await
+    {
+        response.extensions_mut().insert(ErrorViewer(person));
+    }
+    response
 }
 
 /// The request as a handler sees it: state, session, and who is logged in.

@@ -195,8 +195,9 @@ async fn a_staff_member_logs_in_and_out_and_the_old_cookie_is_worthless_afterwar
     assert_eq!(login.text("label[for=password]"), "Password");
     assert_eq!(login.text("main button[type=submit]"), "Log in");
 
+    // Staff land on their desk.
     let home = Page::of(app.log_in("ADA@mayorsinnovation.org", STAFF_PASSWORD).await).await;
-    assert_eq!(home.path(), "/");
+    assert_eq!(home.path(), "/staff");
     assert_eq!(home.text("header .who strong"), "Ada Staff");
     let cookie = session_cookie(&app, "ada@mayorsinnovation.org").await;
 

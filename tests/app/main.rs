@@ -8,6 +8,7 @@ mod browser_public;
 mod cli;
 mod join;
 mod mail;
+mod member_home;
 mod members;
 mod news;
 mod races;
