@@ -99,6 +99,17 @@ pub struct Config {
     )]
     pub log_format: LogFormat,
 
+    /// The organization's IANA time zone: times are shown in it to visitors, and to people
+    /// whose city has no zone and who chose none.
+    #[arg(
+        long,
+        env = "PORTAL_TIME_ZONE",
+        default_value = crate::time::DEFAULT_ZONE,
+        value_parser = parse_zone,
+        global = true
+    )]
+    pub time_zone: String,
+
     /// Days of inactivity after which a session ends.
     #[arg(
         long,
@@ -219,4 +230,9 @@ impl Config {
         config.data_dir = data_dir;
         config
     }
+}
+
+/// Accepts a time zone the bundled database knows, by its IANA name.
+fn parse_zone(s: &str) -> Result<String, String> {
+    crate::time::Zone::parse(s).map(|z| z.name().to_owned())
 }

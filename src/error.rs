@@ -146,10 +146,10 @@ pub async fn render_error_pages(
         ),
     };
     let mut layout = Layout::plain(&state);
-    layout.person = response
-        .extensions()
-        .get::<crate::web::ErrorViewer>()
-        .map(|v| v.0.clone());
+    if let Some(viewer) = response.extensions().get::<crate::web::ErrorViewer>() {
+        layout.zone = viewer.0.zone(&layout.zone);
+        layout.person = Some(viewer.0.clone());
+    }
     let page = ErrorPage {
         layout,
         status: status.as_u16(),

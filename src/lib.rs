@@ -16,6 +16,7 @@ pub mod policy;
 pub mod site;
 pub mod staff;
 pub mod state;
+pub mod time;
 pub mod web;
 
 use std::time::Duration;
@@ -41,7 +42,7 @@ pub fn app(state: AppState) -> Router {
         .with_secure(state.config.secure_cookies())
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
-        .with_expiry(Expiry::OnInactivity(time::Duration::days(
+        .with_expiry(Expiry::OnInactivity(::time::Duration::days(
             state.config.session_idle_days,
         )))
         // Saved only when changed: `sessions::keep_alive` pushes a logged-in person's expiry

@@ -37,7 +37,11 @@ struct AccountPage {
     name: String,
     title: String,
     new_email: String,
-    /// One set for the three forms: their fields have different names.
+    /// The zone chosen, as stored or as sent back; empty: the city's or the organization's.
+    time_zone: String,
+    /// The zone that applies when the person chooses none, for the choice's label.
+    default_zone: String,
+    /// One set for the forms: their fields have different names.
     errors: FormErrors,
 }
 
@@ -49,8 +53,29 @@ impl AccountPage {
             name: person.name.clone(),
             title: person.title.clone(),
             new_email: String::new(),
+            time_zone: person.time_zone.clone(),
+            default_zone: match person.city_time_zone.as_deref().filter(|z| !z.is_empty()) {
+                Some(z) => format!("{z}, your city's"),
+                None => format!("{}, the organization's", ctx.state.config.time_zone),
+            },
             errors: FormErrors::default(),
         }
+    }
+
+    /// The common zones first, then every zone, for the choice.
+    fn common_zones(&self) -> &'static [(&'static str, &'static str)] {
+        &crate::time::COMMON_ZONES
+    }
+
+    fn is_chosen(&self, name: &str) -> bool {
+        self.time_zone == name
+    }
+
+    /// Every other zone, after the common ones.
+    fn all_zones(&self) -> Vec<String> {
+        let mut all = crate::time::all_zone_names();
+        all.retain(|n| !crate::time::COMMON_ZONES.iter().any(|(c, _)| c == n));
+        all
     }
 
     fn with_status(self, status: StatusCode) -> Response {
@@ -99,6 +124,46 @@ pub async fn profile(ctx: Ctx, Form(form): Form<ProfileForm>) -> AppResult<Respo
     }
     db::update_profile(&ctx.state.pool, person.id, name, title).await?;
     ctx.flash("Your name and title are saved.").await?;
+    Ok(web::see_other("/account"))
+}
+
+#[derive(Deserialize)]
+pub struct TimeZoneForm {
+    #[serde(default)]
+    time_zone: String,
+}
+
+/// The zone in which the person reads and enters times; empty returns to the default.
+pub async fn time_zone(ctx: Ctx, Form(form): Form<TimeZoneForm>) -> AppResult<Response> {
+    let person = ctx.require_person()?;
+    let chosen = form.time_zone.trim();
+    let name = if chosen.is_empty() {
+        String::new()
+    } else {
+        match crate::time::Zone::parse(chosen) {
+            Ok(zone) => zone.name().to_owned(),
+            Err(message) => {
+                let mut errors = FormErrors::default();
+                errors.add("time_zone", message);
+                let page = AccountPage {
+                    errors,
+                    ..AccountPage::new(&ctx, person).await
+                };
+                return Ok(page.with_status(StatusCode::UNPROCESSABLE_ENTITY));
+            }
+        }
+    };
+    sqlx::query("UPDATE people SET time_zone = $1 WHERE id = $2")
+        .bind(&name)
+        .bind(person.id)
+        .execute(&ctx.state.pool)
+        .await?;
+    let shown = if name.is_empty() {
+        "Times are shown in the default time zone again.".to_owned()
+    } else {
+        format!("Times are now shown in {name}.")
+    };
+    ctx.flash(shown).await?;
     Ok(web::see_other("/account"))
 }
 

@@ -35,6 +35,10 @@ pub struct Person {
     pub city_name: Option<String>,
     pub city_state: Option<String>,
     pub city_status: Option<String>,
+    /// The person's own IANA time zone; empty when they never chose one.
+    pub time_zone: String,
+    /// The city's time zone, the default for its people; empty when not set.
+    pub city_time_zone: Option<String>,
 }
 
 impl Person {
@@ -43,6 +47,22 @@ impl Person {
         match (&self.city_name, &self.city_state) {
             (Some(n), Some(s)) => format!("{n}, {s}"),
             _ => String::new(),
+        }
+    }
+
+    /// The zone this person reads and enters times in: their own choice, else their city's,
+    /// else the organization's.
+    pub fn zone(&self, default: &crate::time::Zone) -> crate::time::Zone {
+        let chosen = [
+            Some(self.time_zone.as_str()),
+            self.city_time_zone.as_deref(),
+        ]
+        .into_iter()
+        .flatten()
+        .find(|z| !z.is_empty());
+        match chosen {
+            Some(name) => crate::time::Zone::parse(name).unwrap_or_else(|_| default.clone()),
+            None => default.clone(),
         }
     }
 
@@ -62,7 +82,8 @@ macro_rules! select_people {
     ($rest:literal) => {
         concat!(
             "SELECT p.id, p.email, p.name, p.title, p.role, p.active, p.city_id, c.name AS city_name, \
-             c.state AS city_state, c.status AS city_status FROM people p LEFT JOIN cities c ON c.id = p.city_id ",
+             c.state AS city_state, c.status AS city_status, p.time_zone, c.time_zone AS city_time_zone \
+             FROM people p LEFT JOIN cities c ON c.id = p.city_id ",
             $rest
         )
     };
@@ -85,6 +106,7 @@ pub fn router() -> Router<AppState> {
         .route("/account", get(account::show))
         .route("/account/profile", post(account::profile))
         .route("/account/password", post(account::change_password))
+        .route("/account/time-zone", post(account::time_zone))
         .route("/account/email", post(account::change_email))
         .route(
             "/account/email/confirm/{token}",

@@ -57,6 +57,8 @@ pub struct Layout {
     pub path: String,
     /// Description, canonical address and Open Graph data for the page's head.
     pub meta: Meta,
+    /// The reader's time zone: times on the page are shown in it.
+    pub zone: crate::time::Zone,
 }
 
 /// What a page tells search engines and link previews about itself.
@@ -88,6 +90,7 @@ impl Layout {
             css: assets::url("portal.css"),
             favicon: assets::url("favicon.svg"),
             path: String::new(),
+            zone: crate::time::Zone::of_stored(Some(&state.config.time_zone)),
             meta: Meta {
                 title: String::new(),
                 description: state.config.org_tagline.clone(),
@@ -96,6 +99,16 @@ impl Layout {
                 image: None,
             },
         }
+    }
+
+    /// An instant as this reader reads it: "27 Nov 2026, 8:14 AM CST".
+    pub fn time(&self, t: &i64) -> String {
+        self.zone.time(*t)
+    }
+
+    /// An instant's date as this reader reads it: "27 Nov 2026".
+    pub fn date(&self, t: &i64) -> String {
+        self.zone.date(*t)
     }
 
     pub fn is_staff(&self) -> bool {
@@ -244,11 +257,16 @@ impl Ctx {
                 .flatten(),
             _ => None,
         };
+        let plain = Layout::plain(&self.state);
         Layout {
+            zone: match &self.person {
+                Some(p) => p.zone(&plain.zone),
+                None => plain.zone.clone(),
+            },
             person: self.person.clone(),
             flash,
             path: self.path.clone(),
-            ..Layout::plain(&self.state)
+            ..plain
         }
     }
 

@@ -687,3 +687,64 @@ async fn empty_and_enormous_fields_on_every_form_get_messages_not_errors() {
         "nothing was saved"
     );
 }
+
+#[tokio::test]
+async fn a_person_chooses_the_time_zone_their_times_are_shown_in() {
+    let app = spawn_app().await;
+    app.log_in_as_new_staff().await;
+    let page = Page::of(app.get("/account").await).await;
+    assert_eq!(
+        page.text("#time_zone option[selected]"),
+        "Default (America/Chicago, the organization's)"
+    );
+
+    let saved = Page::of(
+        app.post_form("/account/time-zone", &[("time_zone", "America/New_York")])
+            .await,
+    )
+    .await;
+    assert_eq!(
+        saved.text(".flash"),
+        "Times are now shown in America/New_York."
+    );
+    assert_eq!(
+        saved
+            .attr("#time_zone option[selected]", "value")
+            .as_deref(),
+        Some("America/New_York")
+    );
+    assert_eq!(
+        saved
+            .html
+            .select(&scraper::Selector::parse("#time_zone option[selected]").unwrap())
+            .count(),
+        1
+    );
+
+    let refused = Page::of(
+        app.post_form("/account/time-zone", &[("time_zone", "Mars/Olympus_Mons")])
+            .await,
+    )
+    .await;
+    assert_eq!(refused.status, 422);
+    assert_eq!(
+        refused.text("#time_zone-error"),
+        "Error: “Mars/Olympus_Mons” is not a time zone we know."
+    );
+    let stored: String = sqlx::query_scalar("SELECT time_zone FROM people WHERE email = $1")
+        .bind(ADA)
+        .fetch_one(&app.state.pool)
+        .await
+        .unwrap();
+    assert_eq!(stored, "America/New_York");
+
+    let back = Page::of(
+        app.post_form("/account/time-zone", &[("time_zone", "")])
+            .await,
+    )
+    .await;
+    assert_eq!(
+        back.text(".flash"),
+        "Times are shown in the default time zone again."
+    );
+}

@@ -1,0 +1,236 @@
+//! Time at the edges: instants are stored as Unix seconds in UTC; people read them in their
+//! own IANA time zone, with its abbreviation, and enter them in their own zone. Built on
+//! `jiff` with its bundled time-zone database, so every instance answers the same.
+
+use jiff::{
+    Timestamp,
+    civil::DateTime,
+    tz::{AmbiguousOffset, TimeZone},
+};
+
+/// The zone used when neither a person nor their city chose one: the organization's home.
+pub const DEFAULT_ZONE: &str = "America/Chicago";
+
+/// Zones offered first in choices, in the order people in member cities look for them.
+pub const COMMON_ZONES: [(&str, &str); 8] = [
+    ("America/New_York", "Eastern (New York)"),
+    ("America/Chicago", "Central (Chicago)"),
+    ("America/Denver", "Mountain (Denver)"),
+    ("America/Phoenix", "Mountain, no daylight saving (Phoenix)"),
+    ("America/Los_Angeles", "Pacific (Los Angeles)"),
+    ("America/Anchorage", "Alaska (Anchorage)"),
+    ("Pacific/Honolulu", "Hawaii (Honolulu)"),
+    ("America/Puerto_Rico", "Atlantic (Puerto Rico)"),
+];
+
+/// A time zone known by its IANA name.
+#[derive(Debug, Clone)]
+pub struct Zone {
+    name: String,
+    tz: TimeZone,
+}
+
+impl Zone {
+    /// The zone of an IANA name ("America/Chicago"); a name the database does not know is
+    /// refused, never replaced.
+    pub fn parse(name: &str) -> Result<Zone, String> {
+        let name = name.trim();
+        if name.is_empty() || name.len() > 64 {
+            return Err("Choose a time zone.".to_owned());
+        }
+        match TimeZone::get(name) {
+            Ok(tz) => Ok(Zone {
+                name: tz.iana_name().unwrap_or(name).to_owned(),
+                tz,
+            }),
+            Err(_) => Err(format!("“{name}” is not a time zone we know.")),
+        }
+    }
+
+    /// The zone of a stored name, falling back to the default zone when the stored name is
+    /// empty (a person who never chose). An unknown stored name falls back too, and is logged.
+    pub fn of_stored(name: Option<&str>) -> Zone {
+        match name.filter(|n| !n.trim().is_empty()) {
+            Some(n) => Zone::parse(n).unwrap_or_else(|_| {
+                tracing::warn!(zone = n, "stored time zone is unknown; using the default");
+                Zone::default()
+            }),
+            None => Zone::default(),
+        }
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// "27 Nov 2026, 8:14 AM CST"
+    pub fn time(&self, t: i64) -> String {
+        self.format(t, "%-d %b %Y, %-I:%M %p %Z")
+    }
+
+    /// "27 Nov 2026"
+    pub fn date(&self, t: i64) -> String {
+        self.format(t, "%-d %b %Y")
+    }
+
+    /// "8:14 AM CST"
+    pub fn clock(&self, t: i64) -> String {
+        self.format(t, "%-I:%M %p %Z")
+    }
+
+    /// The abbreviation in force at an instant: "CST", "CDT".
+    pub fn abbreviation(&self, t: i64) -> String {
+        self.format(t, "%Z")
+    }
+
+    /// The value of a `datetime-local` field for an instant: "2026-11-27T08:14".
+    pub fn field_value(&self, t: i64) -> String {
+        self.format(t, "%Y-%m-%dT%H:%M")
+    }
+
+    fn format(&self, t: i64, pattern: &str) -> String {
+        match Timestamp::from_second(t) {
+            Ok(ts) => ts
+                .to_zoned_datetime(self.tz.clone())
+                .strftime(pattern)
+                .to_string(),
+            Err(_) => String::new(),
+        }
+    }
+
+    /// The instant of a wall-clock time entered in this zone ("2026-03-08T02:30" from a
+    /// `datetime-local` field). A time that does not exist here (skipped by daylight saving)
+    /// is refused with a message; a time that happens twice is the first one.
+    pub fn parse_local(&self, input: &str) -> Result<i64, String> {
+        let input = input.trim();
+        let dt: DateTime = input
+            .parse()
+            .map_err(|_| "Enter a date and time, for example 2026-03-14 at 09:30.".to_owned())?;
+        if !(MIN_YEAR..=MAX_YEAR).contains(&dt.year()) {
+            return Err(format!("Enter a year between {MIN_YEAR} and {MAX_YEAR}."));
+        }
+        let ambiguous = self.tz.to_ambiguous_zoned_datetime(dt);
+        match ambiguous.offset() {
+            AmbiguousOffset::Gap { .. } => Err(format!(
+                "{} does not exist in {}: the clocks skip that hour for daylight saving. Choose another time.",
+                dt.strftime("%-I:%M %p on %-d %b %Y"),
+                self.name
+            )),
+            _ => ambiguous
+                .compatible()
+                .map(|z| z.timestamp().as_second())
+                .map_err(|_| "Enter a date and time, for example 2026-03-14 at 09:30.".to_owned()),
+        }
+    }
+}
+
+impl Default for Zone {
+    fn default() -> Self {
+        Zone::parse(DEFAULT_ZONE).expect("the bundled database knows the default zone")
+    }
+}
+
+impl PartialEq for Zone {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+    }
+}
+
+/// Years accepted in any entered date: wide enough for history and planning, narrow enough
+/// that no arithmetic on them can overflow.
+pub const MIN_YEAR: i16 = 1900;
+pub const MAX_YEAR: i16 = 2200;
+
+/// Every zone name the bundled database knows, sorted, for a choice after the common ones.
+pub fn all_zone_names() -> Vec<String> {
+    let mut names: Vec<String> = jiff::tz::db()
+        .available()
+        .map(|n| n.as_str().to_owned())
+        .filter(|n| n.contains('/') && !n.starts_with("Etc/") && !n.starts_with("SystemV/"))
+        .collect();
+    names.push("UTC".to_owned());
+    names.sort();
+    names.dedup();
+    names
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn zone(name: &str) -> Zone {
+        Zone::parse(name).unwrap()
+    }
+
+    #[test]
+    fn instants_read_in_the_readers_zone_with_its_abbreviation() {
+        // 2026-11-27 14:14:00 UTC
+        let t = 1_795_788_840;
+        assert_eq!(zone("America/Chicago").time(t), "27 Nov 2026, 8:14 AM CST");
+        assert_eq!(zone("America/New_York").time(t), "27 Nov 2026, 9:14 AM EST");
+        assert_eq!(zone("UTC").time(t), "27 Nov 2026, 2:14 PM UTC");
+        assert_eq!(zone("Pacific/Honolulu").date(t), "27 Nov 2026");
+    }
+
+    #[test]
+    fn daylight_saving_changes_the_offset_and_the_abbreviation() {
+        let chicago = zone("America/Chicago");
+        // 2026-07-01 17:00 UTC is noon in Chicago in summer.
+        let summer = chicago.parse_local("2026-07-01T12:00").unwrap();
+        assert_eq!(summer, 1_782_925_200);
+        assert_eq!(chicago.clock(summer), "12:00 PM CDT");
+        let winter = chicago.parse_local("2026-12-01T12:00").unwrap();
+        assert_eq!(chicago.clock(winter), "12:00 PM CST");
+        assert_eq!(winter - summer, (153 * 24 + 1) * 3600);
+    }
+
+    #[test]
+    fn a_time_skipped_by_the_spring_change_is_refused_and_a_repeated_one_is_the_first() {
+        let chicago = zone("America/Chicago");
+        // 8 March 2026: 2:00 AM becomes 3:00 AM.
+        let gap = chicago.parse_local("2026-03-08T02:30").unwrap_err();
+        assert!(gap.contains("does not exist in America/Chicago"), "{gap}");
+        // 1 November 2026: 1:30 AM happens twice; the first is CDT (UTC-5).
+        let fold = chicago.parse_local("2026-11-01T01:30").unwrap();
+        assert_eq!(chicago.clock(fold), "1:30 AM CDT");
+        assert_eq!(chicago.clock(fold + 3600), "1:30 AM CST");
+        // Phoenix keeps no daylight saving: the same wall time exists.
+        assert!(
+            zone("America/Phoenix")
+                .parse_local("2026-03-08T02:30")
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn entered_times_round_trip_through_the_field_value() {
+        let denver = zone("America/Denver");
+        let t = denver.parse_local("2027-01-15T09:05").unwrap();
+        assert_eq!(denver.field_value(t), "2027-01-15T09:05");
+    }
+
+    #[test]
+    fn unknown_zones_and_dates_out_of_range_are_refused() {
+        assert!(Zone::parse("Mars/Olympus_Mons").is_err());
+        assert!(Zone::parse("").is_err());
+        assert!(Zone::of_stored(Some("Mars/Olympus_Mons")) == Zone::default());
+        assert!(Zone::of_stored(None) == Zone::default());
+        let z = zone("UTC");
+        assert!(
+            z.parse_local("0000-01-01T00:00")
+                .unwrap_err()
+                .contains("between 1900 and 2200")
+        );
+        assert!(z.parse_local("-009999-01-01T00:00").is_err());
+        assert!(z.parse_local("not a date").is_err());
+    }
+
+    #[test]
+    fn the_zone_list_holds_the_common_zones() {
+        let all = all_zone_names();
+        for (name, _) in COMMON_ZONES {
+            assert!(all.iter().any(|n| n == name), "{name}");
+        }
+        assert!(all.len() > 300);
+    }
+}
