@@ -531,3 +531,41 @@ async fn covers_left_in_the_images_folder_by_earlier_versions_move_into_the_stor
     assert_eq!(got.status(), StatusCode::OK);
     assert!(got.bytes().await.unwrap().as_ref() == jpeg.as_slice());
 }
+
+#[tokio::test]
+async fn the_same_picture_sent_with_twenty_posts_at_once_is_stored_once() {
+    let app = spawn_app().await;
+    let staff = app.staff_visitor().await;
+    let picture = png(10);
+    let saves = (0..20).map(|i| {
+        let staff = &staff;
+        let picture = picture.clone();
+        async move {
+            let title = format!("Same Picture {i}");
+            let page = editor(
+                staff,
+                "/staff/news",
+                &[
+                    ("title", &title),
+                    ("body", "b"),
+                    ("cover_alt", "A skyline"),
+                    ("action", "publish"),
+                ],
+                Some(("same.png", picture)),
+            )
+            .await;
+            assert_eq!(page.status, 200, "{:?}", page.texts(".error-summary li"));
+        }
+    });
+    futures_util::future::join_all(saves).await;
+    assert_eq!(count(&app, "posts").await, 20);
+    assert_eq!(count(&app, "images").await, 1);
+    // The upload as sent and three widths, once; the other copies went at once.
+    assert_eq!(count(&app, "image_files").await, 4);
+    assert_eq!(count(&app, "files").await, 4);
+    let covers: i64 = sqlx::query_scalar("SELECT COUNT(DISTINCT cover_image_id) FROM posts")
+        .fetch_one(&app.state.pool)
+        .await
+        .unwrap();
+    assert_eq!(covers, 1);
+}
