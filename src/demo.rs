@@ -409,7 +409,7 @@ pub async fn run(state: &AppState, extra_posts: usize) -> Result<Report, String>
     }
     for (i, p) in POSTS.iter().enumerate() {
         let png = cover_png(p.colors.0, p.colors.1, i as u32 + 1);
-        let image = images::save(state, png)
+        let image = images::save(state, &format!("{}.png", slug::slugify(p.title)), &png)
             .await
             .map_err(|e| e.to_string())?
             .map_err(|e| e.to_string())?;

@@ -7,6 +7,7 @@ pub mod config;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod files;
 pub mod home;
 pub mod join;
 pub mod members;
@@ -26,7 +27,10 @@ use axum::{
 };
 use tower::ServiceBuilder;
 use tower_http::{
-    compression::CompressionLayer, csrf::CsrfLayer, limit::RequestBodyLimitLayer, trace::TraceLayer,
+    compression::{CompressionLayer, DefaultPredicate, Predicate},
+    csrf::CsrfLayer,
+    limit::RequestBodyLimitLayer,
+    trace::TraceLayer,
 };
 use tower_sessions::{Expiry, SessionManagerLayer, cookie::SameSite};
 
@@ -78,7 +82,18 @@ pub fn app(state: AppState) -> Router {
             ServiceBuilder::new()
                 .layer(TraceLayer::new_for_http())
                 .layer(middleware::from_fn(web::headers::security_headers))
-                .layer(CompressionLayer::new())
+                // Stored files keep their length and byte ranges (downloads resume): the
+                // store's responses, which offer ranges, are sent as they are.
+                .layer(
+                    CompressionLayer::new().compress_when(DefaultPredicate::new().and(
+                        |_: StatusCode,
+                         _: axum::http::Version,
+                         headers: &axum::http::HeaderMap,
+                         _: &axum::http::Extensions| {
+                            !headers.contains_key(axum::http::header::ACCEPT_RANGES)
+                        },
+                    )),
+                )
                 .layer(middleware::from_fn_with_state(
                     state.clone(),
                     error::render_error_pages,
@@ -106,17 +121,32 @@ async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
     }
 }
 
-/// Periodic clean-up of expired sessions and old log-in failures.
+/// Periodic clean-up: every ten minutes, [`housekeep`].
 pub async fn housekeeping(state: AppState) {
-    let store = DbStore::new(state.pool.clone());
     let mut tick = tokio::time::interval(Duration::from_secs(600));
     loop {
         tick.tick().await;
-        if let Err(e) = store.delete_expired().await {
-            tracing::warn!(error = %e, "could not delete expired sessions");
-        }
-        if let Err(e) = accounts::throttle::delete_old(&state.pool, state.clock.now()).await {
-            tracing::warn!(error = %e, "could not delete old log-in failures");
-        }
+        housekeep(&state).await;
+    }
+}
+
+/// One round of clean-up: expired sessions, old log-in failures, cover pictures no post
+/// uses, and stored files nothing claimed (a form that failed or was abandoned).
+pub async fn housekeep(state: &AppState) {
+    let now = state.clock.now();
+    if let Err(e) = DbStore::new(state.pool.clone()).delete_expired().await {
+        tracing::warn!(error = %e, "could not delete expired sessions");
+    }
+    if let Err(e) = accounts::throttle::delete_old(&state.pool, now).await {
+        tracing::warn!(error = %e, "could not delete old log-in failures");
+    }
+    // Images first: the files of an image they release are swept just below.
+    if let Err(e) = news::images::sweep(&state.pool, now).await {
+        tracing::warn!(error = %e, "could not sweep unused cover pictures");
+    }
+    match files::sweep(&state.pool, now).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(files = n, "swept unclaimed uploads"),
+        Err(e) => tracing::warn!(error = %e, "could not sweep unclaimed uploads"),
     }
 }

@@ -104,6 +104,17 @@ async fn serve(config: Config) -> Result<(), String> {
             token
         );
     }
+    match portal::news::images::import_legacy(&state).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(
+            images = n,
+            "cover pictures moved from {} into the database; that folder is no longer used",
+            config.data_dir.join("images").display()
+        ),
+        Err(e) => {
+            tracing::warn!(error = %e, "could not move the old cover pictures into the database")
+        }
+    }
     let mailer = portal::notify::worker::Mailer::from_config(&config)?;
     match &mailer {
         portal::notify::worker::Mailer::Files(_, dir) => {

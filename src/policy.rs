@@ -153,6 +153,14 @@ pub fn can_read_members_news(person: &Person) -> bool {
     can_use_member_areas(person)
 }
 
+/// See a news post's cover picture (on pages and at its address): publishers always (drafts
+/// and scheduled posts, in the editor and previews); anyone else only once the post is out
+/// (`out`: published and its time come), and for a members-only post only its readers.
+pub fn can_see_post_picture(viewer: Option<&Person>, out: bool, members_only: bool) -> bool {
+    viewer.is_some_and(can_publish)
+        || (out && (!members_only || viewer.is_some_and(can_read_members_news)))
+}
+
 /// Write, publish and delete news; manage topics, testimonials, the home page's statement.
 pub fn can_publish(person: &Person) -> bool {
     is_staff(person)

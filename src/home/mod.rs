@@ -34,7 +34,7 @@ struct HomePage {
 async fn show(ctx: Ctx) -> AppResult<Response> {
     let state = &ctx.state;
     let (heading, body) = site::statement(state).await?;
-    let mut cards = news::latest(&state.pool, state.clock.now(), 7).await?;
+    let mut cards = news::latest(&state.pool, state.clock.now(), ctx.person.as_ref(), 7).await?;
     let lead = if cards.is_empty() {
         None
     } else {

@@ -1,18 +1,22 @@
 //! Cover images: the type is read from the bytes, not the name; the size is bounded before
-//! decoding; each image is stored resized to the widths the pages use, as JPEG, and served
-//! with a year of caching (the file name holds the content hash).
+//! decoding; each image is kept in the file store as uploaded and resized to the widths the
+//! pages use, as JPEG, and served only to readers who may see a post it covers.
 
-use std::{io::Cursor, path::PathBuf};
+use std::io::Cursor;
 
-use axum::{
-    extract::{Path, State},
-    http::{HeaderMap, StatusCode, header},
-    response::{IntoResponse, Response},
-};
+use axum::{extract::Path, http::HeaderMap, response::Response};
+use futures_util::Stream;
 use image::{DynamicImage, ImageFormat, ImageReader, Limits, codecs::jpeg::JpegEncoder};
 use sha2::{Digest, Sha256};
+use sqlx::AnyPool;
 
-use crate::{error::AppResult, state::AppState};
+use crate::{
+    error::{AppError, AppResult},
+    files::{self, FileError, StoredFile},
+    policy,
+    state::AppState,
+    web::Ctx,
+};
 
 /// The widths the pages ask for (cards, articles, large screens).
 pub const WIDTHS: [u32; 3] = [480, 960, 1600];
@@ -33,23 +37,49 @@ pub enum ImageError {
     TooManyPixels(u32, u32),
     #[error("The image could not be read; it may be damaged.")]
     Damaged,
+    #[error("The upload was interrupted. Try again.")]
+    Interrupted,
+    #[error("The picture uploaded earlier is no longer kept. Attach it again.")]
+    Gone,
 }
 
-/// The stored image: its content hash and the widths written.
+/// What the store accepts as a cover upload: the types are checked again by decoding.
+pub const UPLOAD: files::Rules = files::Rules {
+    max_bytes: MAX_BYTES as u64,
+    types: &["image/jpeg", "image/png", "image/webp"],
+};
+
+/// The resized copies, as JPEG: plain JPEG files, so that their type is sure.
+const RESIZED: files::Rules = files::Rules {
+    max_bytes: 64 * 1024 * 1024,
+    types: &["image/jpeg"],
+};
+
+impl ImageError {
+    fn from_file(e: FileError) -> AppResult<ImageError> {
+        match e {
+            FileError::Empty => Ok(ImageError::Empty),
+            FileError::TooLarge(_) => Ok(ImageError::TooLarge),
+            FileError::TypeNotAllowed(_) => Ok(ImageError::NotAnImage),
+            FileError::Interrupted(_) => Ok(ImageError::Interrupted),
+            FileError::Database(e) => Err(e.into()),
+        }
+    }
+}
+
+/// A checked image: its content hash, size, and the JPEG of each width.
 #[derive(Debug, Clone)]
 pub struct Stored {
     pub hash: String,
     pub width: u32,
     pub height: u32,
     pub widths: Vec<u32>,
+    /// The JPEG bytes of each of `widths`, in the same order.
+    pub jpegs: Vec<Vec<u8>>,
 }
 
-pub fn dir(state: &AppState) -> PathBuf {
-    state.config.data_dir.join("images")
-}
-
-/// Checks, decodes, resizes and writes an upload. CPU-heavy: call from `spawn_blocking`.
-pub fn process(bytes: &[u8], dir: &std::path::Path) -> Result<Stored, ImageError> {
+/// Checks, decodes and resizes an upload. CPU-heavy: call from `spawn_blocking`.
+pub fn process(bytes: &[u8]) -> Result<Stored, ImageError> {
     if bytes.is_empty() {
         return Err(ImageError::Empty);
     }
@@ -78,8 +108,8 @@ pub fn process(bytes: &[u8], dir: &std::path::Path) -> Result<Stored, ImageError
     }
     let decoded = reader().decode().map_err(|_| ImageError::Damaged)?;
     let hash = hex::encode(Sha256::digest(bytes))[..16].to_owned();
-    std::fs::create_dir_all(dir).map_err(|_| ImageError::Damaged)?;
     let mut widths = Vec::new();
+    let mut jpegs = Vec::new();
     for target in WIDTHS {
         // Never enlarge: the largest stored width is the original's when it is smaller.
         let width = target.min(w);
@@ -96,8 +126,7 @@ pub fn process(bytes: &[u8], dir: &std::path::Path) -> Result<Stored, ImageError
         JpegEncoder::new_with_quality(&mut out, 82)
             .encode_image(&rgb)
             .map_err(|_| ImageError::Damaged)?;
-        std::fs::write(dir.join(format!("{hash}-{width}.jpg")), out)
-            .map_err(|_| ImageError::Damaged)?;
+        jpegs.push(out);
         widths.push(width);
     }
     Ok(Stored {
@@ -105,42 +134,188 @@ pub fn process(bytes: &[u8], dir: &std::path::Path) -> Result<Stored, ImageError
         width: w,
         height: h,
         widths,
+        jpegs,
     })
 }
 
-/// Saves an upload and returns the image's id (the same bytes give the same image).
-pub async fn save(state: &AppState, bytes: Vec<u8>) -> AppResult<Result<i64, ImageError>> {
-    let dir = dir(state);
-    let _permit = state
-        .hashing
-        .acquire()
+/// Reads a cover upload into the file store as it arrives (never whole in memory). The file
+/// is unclaimed until [`create`] makes an image of it.
+pub async fn upload<S, E>(
+    state: &AppState,
+    name: &str,
+    stream: &mut S,
+) -> AppResult<Result<StoredFile, ImageError>>
+where
+    S: Stream<Item = Result<axum::body::Bytes, E>> + Unpin,
+    E: std::fmt::Display,
+{
+    match files::store_stream(&state.pool, state.clock.now(), &UPLOAD, name, stream).await {
+        Ok(file) => Ok(Ok(file)),
+        Err(e) => ImageError::from_file(e).map(Err),
+    }
+}
+
+/// Makes a cover image of an uploaded file: checks and resizes it, stores the sizes, and
+/// returns the image's id (the same bytes give the same image). The image is used by no
+/// post yet: one that stays so for an hour is swept with its files.
+pub async fn create(state: &AppState, original: StoredFile) -> AppResult<Result<i64, ImageError>> {
+    let result = create_inner(state, &original).await;
+    if !matches!(result, Ok(Ok(_))) {
+        let mut conn = state.pool.acquire().await?;
+        files::delete(&mut conn, original.id).await?;
+    }
+    result
+}
+
+async fn create_inner(
+    state: &AppState,
+    original: &StoredFile,
+) -> AppResult<Result<i64, ImageError>> {
+    let now = state.clock.now();
+    let hash = original.sha256.get(..16).unwrap_or_default().to_owned();
+    // The same picture again: the image there is, kept from the sweep for another hour
+    // (one statement, so that the sweep either sees the new time or has deleted it).
+    let known: Option<i64> = sqlx::query_scalar(
+        "UPDATE images SET created_at = $1 WHERE hash = $2 \
+         AND EXISTS (SELECT 1 FROM image_files x WHERE x.image_id = images.id) RETURNING id",
+    )
+    .bind(now)
+    .bind(&hash)
+    .fetch_optional(&state.pool)
+    .await?;
+    if let Some(id) = known {
+        let mut conn = state.pool.acquire().await?;
+        files::delete(&mut conn, original.id).await?;
+        return Ok(Ok(id));
+    }
+    let bytes = files::read_all(&state.pool, original.id).await?;
+    let _permit = state.hashing.acquire().await.map_err(AppError::internal)?;
+    let stored = tokio::task::spawn_blocking(move || process(&bytes))
         .await
-        .map_err(crate::error::AppError::internal)?;
-    let stored = tokio::task::spawn_blocking(move || process(&bytes, &dir))
-        .await
-        .map_err(crate::error::AppError::internal)?;
+        .map_err(AppError::internal)?;
+    drop(_permit);
     let stored = match stored {
         Ok(s) => s,
         Err(e) => return Ok(Err(e)),
     };
+    let stem = original
+        .name
+        .rsplit_once('.')
+        .map_or(original.name.as_str(), |(stem, _)| stem);
+    let mut sizes = Vec::new();
+    for (width, jpeg) in stored.widths.iter().zip(&stored.jpegs) {
+        let name = format!("{stem}-{width}.jpg");
+        match files::store_bytes(&state.pool, now, &RESIZED, &name, jpeg).await {
+            Ok(file) => sizes.push((i64::from(*width), file.id)),
+            Err(e) => {
+                let mut conn = state.pool.acquire().await?;
+                for (_, id) in &sizes {
+                    files::delete(&mut conn, *id).await?;
+                }
+                return ImageError::from_file(e).map(Err);
+            }
+        }
+    }
     let widths = stored
         .widths
         .iter()
         .map(u32::to_string)
         .collect::<Vec<_>>()
         .join(",");
+    let mut tx = state.pool.begin().await?;
+    // An image row left from before the store (its files were on disk) gets its files now.
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO images (hash, width, height, widths, created_at) VALUES ($1, $2, $3, $4, $5) \
-         ON CONFLICT (hash) DO UPDATE SET widths = excluded.widths RETURNING id",
+         ON CONFLICT (hash) DO UPDATE SET widths = excluded.widths, created_at = excluded.created_at RETURNING id",
     )
     .bind(&stored.hash)
     .bind(i64::from(stored.width))
     .bind(i64::from(stored.height))
     .bind(widths)
-    .bind(state.clock.now())
-    .fetch_one(&state.pool)
+    .bind(now)
+    .fetch_one(&mut *tx)
     .await?;
+    sizes.push((0, original.id));
+    for (width, file_id) in sizes {
+        let added = sqlx::query(
+            "INSERT INTO image_files (image_id, width, file_id) VALUES ($1, $2, $3) ON CONFLICT (image_id, width) DO NOTHING",
+        )
+        .bind(id)
+        .bind(width)
+        .bind(file_id)
+        .execute(&mut *tx)
+        .await?;
+        if added.rows_affected() == 1 {
+            if !files::attach(&mut tx, file_id).await? {
+                return Ok(Err(ImageError::Interrupted));
+            }
+        } else {
+            // The same picture, uploaded at the same moment by someone else: theirs stays.
+            files::delete(&mut tx, file_id).await?;
+        }
+    }
+    tx.commit().await?;
     Ok(Ok(id))
+}
+
+/// Stores a picture held in memory (the demo's drawn covers) as a cover image.
+pub async fn save(
+    state: &AppState,
+    name: &str,
+    bytes: &[u8],
+) -> AppResult<Result<i64, ImageError>> {
+    match files::store_bytes(&state.pool, state.clock.now(), &UPLOAD, name, bytes).await {
+        Ok(file) => create(state, file).await,
+        Err(e) => ImageError::from_file(e).map(Err),
+    }
+}
+
+/// Whether an image is still kept (a form may carry the id of one uploaded an hour ago).
+pub async fn exists(pool: &AnyPool, id: i64) -> sqlx::Result<bool> {
+    let found: Option<i64> = sqlx::query_scalar("SELECT id FROM images WHERE id = $1")
+        .bind(id)
+        .fetch_optional(pool)
+        .await?;
+    Ok(found.is_some())
+}
+
+/// Deletes the images no post uses an hour after they were uploaded (a form that failed or
+/// was abandoned, a cover replaced or removed, a post deleted), giving their files back to
+/// the store's sweep. Returns how many went.
+pub async fn sweep(pool: &AnyPool, now: i64) -> sqlx::Result<usize> {
+    let ids: Vec<i64> = sqlx::query_scalar(
+        "SELECT i.id FROM images i WHERE i.created_at < $1 \
+         AND NOT EXISTS (SELECT 1 FROM posts p WHERE p.cover_image_id = i.id)",
+    )
+    .bind(now - files::ORPHAN_AFTER_SECONDS)
+    .fetch_all(pool)
+    .await?;
+    let mut swept = 0;
+    for id in ids {
+        let file_ids: Vec<i64> =
+            sqlx::query_scalar("SELECT file_id FROM image_files WHERE image_id = $1")
+                .bind(id)
+                .fetch_all(pool)
+                .await?;
+        let mut tx = pool.begin().await?;
+        // Guarded: an image a post took up, or uploaded again, since the list was read stays.
+        let gone = sqlx::query(
+            "DELETE FROM images WHERE id = $1 AND created_at < $2 \
+             AND NOT EXISTS (SELECT 1 FROM posts p WHERE p.cover_image_id = $1)",
+        )
+        .bind(id)
+        .bind(now - files::ORPHAN_AFTER_SECONDS)
+        .execute(&mut *tx)
+        .await?;
+        if gone.rows_affected() == 1 {
+            for file_id in &file_ids {
+                files::release(&mut tx, *file_id).await?;
+            }
+            swept += 1;
+        }
+        tx.commit().await?;
+    }
+    Ok(swept)
 }
 
 /// What a template needs to show an image.
@@ -151,6 +326,8 @@ pub struct Cover {
     pub width: i64,
     pub height: i64,
     pub alt: String,
+    /// Whether the upload as sent is kept (pictures from before the file store are not).
+    pub has_original: bool,
 }
 
 impl Cover {
@@ -169,6 +346,7 @@ impl Cover {
             width: width.unwrap_or(0),
             height: height.unwrap_or(0),
             alt: alt.to_owned(),
+            has_original: false,
         })
     }
     /// The URL of the stored width closest to `want` from above.
@@ -180,12 +358,12 @@ impl Cover {
             .find(|w| *w >= want)
             .or_else(|| self.widths.last().copied())
             .unwrap_or(0);
-        format!("/images/{}-{w}.jpg", self.hash)
+        format!("/news/covers/{}-{w}.jpg", self.hash)
     }
     pub fn srcset(&self) -> String {
         self.widths
             .iter()
-            .map(|w| format!("/images/{}-{w}.jpg {w}w", self.hash))
+            .map(|w| format!("/news/covers/{}-{w}.jpg {w}w", self.hash))
             .collect::<Vec<_>>()
             .join(", ")
     }
@@ -197,46 +375,131 @@ impl Cover {
             self.height * i64::from(w) / self.width
         }
     }
+    /// The picture as it was uploaded (for the editor: publishers only).
+    pub fn original_src(&self) -> String {
+        format!("/news/covers/{}-original", self.hash)
+    }
 }
 
-pub async fn serve(
-    State(state): State<AppState>,
-    Path(name): Path<String>,
-    headers: HeaderMap,
-) -> Response {
-    let valid = name.len() < 40
-        && name.ends_with(".jpg")
-        && name[..name.len() - 4]
-            .split_once('-')
-            .is_some_and(|(h, w)| {
-                h.len() == 16
-                    && h.bytes().all(|b| b.is_ascii_hexdigit())
-                    && w.parse::<u32>().is_ok()
-            });
-    if !valid {
-        return StatusCode::NOT_FOUND.into_response();
+/// A cover picture, at `/news/covers/<hash>-<width>.jpg` (a resized copy) or
+/// `/news/covers/<hash>-original` (the upload as sent, which may carry the camera's
+/// metadata: publishers only). A resized copy goes to whoever may see the picture of a post
+/// it covers, and to nobody before that: drafts, scheduled and members-only posts keep their
+/// pictures as they keep their bodies. Everyone else gets the 404 of a missing file.
+pub async fn serve(ctx: Ctx, Path(name): Path<String>, headers: HeaderMap) -> AppResult<Response> {
+    let (hash, width) = match name.strip_suffix(".jpg") {
+        Some(rest) => {
+            let (hash, width) = rest.split_once('-').ok_or(AppError::NotFound)?;
+            let width: i64 = width.parse().map_err(|_| AppError::NotFound)?;
+            if width <= 0 {
+                return Err(AppError::NotFound);
+            }
+            (hash, width)
+        }
+        None => (name.strip_suffix("-original").ok_or(AppError::NotFound)?, 0),
+    };
+    if hash.len() != 16 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(AppError::NotFound);
     }
-    let etag = format!("\"{name}\"");
-    if headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        == Some(etag.as_str())
-    {
-        return (StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response();
+    let pool = &ctx.state.pool;
+    let image_id: i64 = sqlx::query_scalar("SELECT id FROM images WHERE hash = $1")
+        .bind(hash)
+        .fetch_optional(pool)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let now = ctx.state.clock.now();
+    let posts: Vec<(String, Option<i64>, i64)> = sqlx::query_as(
+        "SELECT status, publish_at, members_only FROM posts WHERE cover_image_id = $1",
+    )
+    .bind(image_id)
+    .fetch_all(pool)
+    .await?;
+    let viewer = ctx.person.as_ref();
+    let can_see = |viewer| {
+        posts.iter().any(|(status, publish_at, members_only)| {
+            let out = status == "published" && publish_at.is_some_and(|t| t <= now);
+            policy::can_see_post_picture(viewer, out, *members_only == 1)
+        })
+    };
+    let publisher = viewer.is_some_and(policy::can_publish);
+    let allowed = if width == 0 {
+        publisher
+    } else {
+        publisher || can_see(viewer)
+    };
+    if !allowed {
+        return Err(AppError::NotFound);
     }
-    match tokio::fs::read(dir(&state).join(&name)).await {
-        Ok(bytes) => (
-            [
-                (header::CONTENT_TYPE, "image/jpeg".to_owned()),
-                (
-                    header::CACHE_CONTROL,
-                    "public, max-age=31536000, immutable".to_owned(),
-                ),
-                (header::ETAG, etag),
-            ],
-            bytes,
-        )
-            .into_response(),
-        Err(_) => StatusCode::NOT_FOUND.into_response(),
+    let audience = if width != 0 && can_see(None) {
+        files::Audience::Anyone
+    } else {
+        files::Audience::Restricted
+    };
+    let file_id: i64 =
+        sqlx::query_scalar("SELECT file_id FROM image_files WHERE image_id = $1 AND width = $2")
+            .bind(image_id)
+            .bind(width)
+            .fetch_optional(pool)
+            .await?
+            .ok_or(AppError::NotFound)?;
+    let file = files::find(pool, file_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(files::serve(pool, &file, &headers, audience))
+}
+
+/// Moves cover pictures written by earlier versions under `<data-dir>/images` into the file
+/// store, once, at start-up: images without files in the store get the files found there.
+/// Returns how many images were moved; the folder can be deleted afterwards.
+pub async fn import_legacy(state: &AppState) -> AppResult<usize> {
+    let dir = state.config.data_dir.join("images");
+    if !dir.is_dir() {
+        return Ok(0);
     }
+    let rows: Vec<(i64, String, String)> = sqlx::query_as(
+        "SELECT i.id, i.hash, i.widths FROM images i \
+         WHERE NOT EXISTS (SELECT 1 FROM image_files x WHERE x.image_id = i.id)",
+    )
+    .fetch_all(&state.pool)
+    .await?;
+    let mut moved = 0;
+    for (image_id, hash, widths) in rows {
+        let mut stored = Vec::new();
+        for width in widths.split(',').filter_map(|w| w.parse::<i64>().ok()) {
+            let name = format!("{hash}-{width}.jpg");
+            let Ok(bytes) = tokio::fs::read(dir.join(&name)).await else {
+                tracing::warn!(file = %dir.join(&name).display(), "a cover picture's file is missing");
+                continue;
+            };
+            match files::store_bytes(&state.pool, state.clock.now(), &RESIZED, &name, &bytes).await
+            {
+                Ok(file) => stored.push((width, file.id)),
+                Err(FileError::Database(e)) => return Err(e.into()),
+                Err(e) => {
+                    tracing::warn!(file = %name, error = %e, "a cover picture's file was not moved")
+                }
+            }
+        }
+        if stored.is_empty() {
+            continue;
+        }
+        let mut tx = state.pool.begin().await?;
+        for (width, file_id) in stored {
+            let added = sqlx::query(
+                "INSERT INTO image_files (image_id, width, file_id) VALUES ($1, $2, $3) ON CONFLICT (image_id, width) DO NOTHING",
+            )
+            .bind(image_id)
+            .bind(width)
+            .bind(file_id)
+            .execute(&mut *tx)
+            .await?;
+            // Another instance starting at the same moment moved it first: theirs stays.
+            if added.rows_affected() == 0 || !files::attach(&mut tx, file_id).await? {
+                files::delete(&mut tx, file_id).await?;
+            }
+        }
+        tx.commit().await?;
+        moved += 1;
+    }
+    Ok(moved)
 }

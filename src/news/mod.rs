@@ -11,7 +11,7 @@ mod staff;
 use axum::{Router, extract::DefaultBodyLimit, routing::get};
 use sqlx::AnyPool;
 
-use crate::{state::AppState, web::fmt_date};
+use crate::{accounts::Person, policy, state::AppState, web::fmt_date};
 
 pub use images::Cover;
 
@@ -19,7 +19,7 @@ pub fn router(upload_limit: usize) -> Router<AppState> {
     Router::new()
         .merge(public::router())
         .merge(staff::router().layer(DefaultBodyLimit::max(upload_limit)))
-        .route("/images/{name}", get(images::serve))
+        .route("/news/covers/{name}", get(images::serve))
 }
 
 /// Posts on one page of a list.
@@ -39,6 +39,14 @@ pub struct Card {
 }
 
 impl Card {
+    /// Leaves out the picture of a post whose picture this reader may not see (a
+    /// members-only post, to the public): cards show only what the picture's address serves.
+    pub fn for_reader(mut self, viewer: Option<&Person>) -> Card {
+        if !policy::can_see_post_picture(viewer, true, self.members_only) {
+            self.cover = None;
+        }
+        self
+    }
     pub fn date(&self) -> String {
         fmt_date(self.publish_at)
     }
@@ -154,10 +162,12 @@ pub enum Direction {
 }
 
 /// Published posts, newest first, on the given side of the cursor, optionally in one topic:
-/// read from an index in order, never by scanning what a page skips. Returns up to `limit`.
+/// read from an index in order, never by scanning what a page skips. Returns up to `limit`,
+/// as `viewer` may see them.
 pub async fn published(
     pool: &AnyPool,
     now: i64,
+    viewer: Option<&Person>,
     topic_id: Option<i64>,
     cursor: Cursor,
     direction: Direction,
@@ -193,7 +203,10 @@ pub async fn published(
         .bind(topic_id.unwrap_or(0))
         .fetch_all(pool)
         .await?;
-    let mut cards: Vec<Card> = rows.into_iter().map(Card::from).collect();
+    let mut cards: Vec<Card> = rows
+        .into_iter()
+        .map(|r| Card::from(r).for_reader(viewer))
+        .collect();
     if direction == Direction::Newer {
         cards.reverse();
     }
@@ -201,8 +214,22 @@ pub async fn published(
 }
 
 /// The newest published posts: the home page's cards.
-pub async fn latest(pool: &AnyPool, now: i64, limit: i64) -> sqlx::Result<Vec<Card>> {
-    published(pool, now, None, Cursor::START, Direction::Older, limit).await
+pub async fn latest(
+    pool: &AnyPool,
+    now: i64,
+    viewer: Option<&Person>,
+    limit: i64,
+) -> sqlx::Result<Vec<Card>> {
+    published(
+        pool,
+        now,
+        viewer,
+        None,
+        Cursor::START,
+        Direction::Older,
+        limit,
+    )
+    .await
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]

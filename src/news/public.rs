@@ -81,6 +81,7 @@ async fn list(ctx: Ctx, Query(q): Query<ListQuery>) -> AppResult<Response> {
     let mut cards = super::published(
         pool,
         now,
+        ctx.person.as_ref(),
         topic.as_ref().map(|t| t.id),
         cursor,
         direction,
@@ -225,7 +226,12 @@ pub async fn topics_of(pool: &sqlx::AnyPool, post_id: i64) -> sqlx::Result<Vec<T
 }
 
 /// Up to three other published posts sharing a topic, newest first.
-async fn related(pool: &sqlx::AnyPool, now: i64, post_id: i64) -> sqlx::Result<Vec<Card>> {
+async fn related(
+    pool: &sqlx::AnyPool,
+    now: i64,
+    viewer: Option<&crate::accounts::Person>,
+    post_id: i64,
+) -> sqlx::Result<Vec<Card>> {
     let rows = sqlx::query_as::<_, super::CardRow>(super::card_select!(
         "FROM posts p",
         "WHERE p.id IN (SELECT x.post_id FROM post_topics mine JOIN post_topics x ON x.topic_id = mine.topic_id \
@@ -237,7 +243,10 @@ async fn related(pool: &sqlx::AnyPool, now: i64, post_id: i64) -> sqlx::Result<V
     .bind(now)
     .fetch_all(pool)
     .await?;
-    Ok(rows.into_iter().map(Card::from).collect())
+    Ok(rows
+        .into_iter()
+        .map(|r| Card::from(r).for_reader(viewer))
+        .collect())
 }
 
 pub async fn article_page(ctx: &Ctx, post: ArticleRow, preview: bool) -> AppResult<ArticlePage> {
@@ -249,14 +258,18 @@ pub async fn article_page(ctx: &Ctx, post: ArticleRow, preview: bool) -> AppResu
             .as_ref()
             .is_some_and(policy::can_read_members_news);
     let topics = topics_of(pool, post.id).await?;
-    let related = related(pool, now, post.id).await?;
+    let related = related(pool, now, ctx.person.as_ref(), post.id).await?;
     let mut layout = ctx.layout().await;
     let base = ctx.state.config.base();
     layout.meta.title = post.title.clone();
     layout.meta.description = post.excerpt.clone();
     layout.meta.canonical = format!("{base}/news/{}", post.slug);
     layout.meta.og_type = "article";
-    let cover = post.cover();
+    // The picture only where its address would serve it to this reader.
+    let out = post.status == "published" && post.publish_at.is_some_and(|t| t <= now);
+    let cover = post
+        .cover()
+        .filter(|_| policy::can_see_post_picture(ctx.person.as_ref(), out, post.members_only == 1));
     layout.meta.image = cover.as_ref().map(|c| format!("{base}{}", c.src(1600)));
     Ok(ArticlePage {
         layout,

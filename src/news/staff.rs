@@ -214,9 +214,18 @@ async fn cover_of(ctx: &Ctx, image_id: Option<i64>, alt: &str) -> AppResult<Opti
             .bind(id)
             .fetch_optional(&ctx.state.pool)
             .await?;
-    Ok(row.and_then(|(h, w, width, height)| {
+    let Some(mut cover) = row.and_then(|(h, w, width, height)| {
         images::Cover::from_row(Some(h), Some(w), Some(width), Some(height), alt)
-    }))
+    }) else {
+        return Ok(None);
+    };
+    let original: Option<i64> =
+        sqlx::query_scalar("SELECT file_id FROM image_files WHERE image_id = $1 AND width = 0")
+            .bind(id)
+            .fetch_optional(&ctx.state.pool)
+            .await?;
+    cover.has_original = original.is_some();
+    Ok(Some(cover))
 }
 
 async fn edit_form(ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
@@ -274,23 +283,51 @@ fn parse_datetime_local(s: &str) -> Option<i64> {
     Some(dt.assume_utc().unix_timestamp())
 }
 
-/// Reads the editor's multipart form; the cover file's bytes come separately.
-async fn read_form(mut multipart: Multipart) -> AppResult<(PostForm, Option<Vec<u8>>)> {
+/// A cover sent with the form: stored as it arrived, or why not.
+type Upload = Option<Result<crate::files::StoredFile, images::ImageError>>;
+
+/// Reads the editor's multipart form; the cover file goes to the file store as it arrives.
+async fn read_form(state: &AppState, mut multipart: Multipart) -> AppResult<(PostForm, Upload)> {
     let mut form = PostForm::default();
-    let mut cover = None;
+    let mut cover: Upload = None;
     let bad = |_| {
         AppError::BadRequest(
             "The form could not be read. Try again, with a smaller picture if you attached one."
                 .to_owned(),
         )
     };
-    while let Some(field) = multipart.next_field().await.map_err(bad)? {
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break,
+            // A picture over its limit was refused already: say that, with what was read.
+            Err(_) if matches!(cover, Some(Err(_))) => break,
+            Err(e) => return Err(bad(e)),
+        };
         let name = field.name().unwrap_or_default().to_owned();
         if name == "cover" {
-            let bytes = field.bytes().await.map_err(bad)?;
-            if !bytes.is_empty() {
-                cover = Some(bytes.to_vec());
+            let file_name = field.file_name().unwrap_or_default().to_owned();
+            let mut field = std::pin::pin!(field);
+            // A file input left empty sends a part without a name or bytes.
+            if file_name.is_empty() {
+                while futures_util::StreamExt::next(&mut field).await.is_some() {}
+                continue;
             }
+            if let Some(Ok(earlier)) = cover.take() {
+                let mut conn = state.pool.acquire().await?;
+                crate::files::delete(&mut conn, earlier.id).await?;
+            }
+            let stored = images::upload(state, &file_name, &mut field).await?;
+            if stored.is_err() {
+                // The rest of the refused file is read and dropped, so that the fields
+                // after it still come through.
+                while let Some(piece) = futures_util::StreamExt::next(&mut field).await {
+                    if piece.is_err() {
+                        break;
+                    }
+                }
+            }
+            cover = Some(stored);
             continue;
         }
         let value = field.text().await.map_err(bad)?;
@@ -315,14 +352,14 @@ async fn read_form(mut multipart: Multipart) -> AppResult<(PostForm, Option<Vec<
 
 async fn create(ctx: Ctx, multipart: Multipart) -> AppResult<Response> {
     let author = require_publisher(&ctx)?;
-    let (form, cover) = read_form(multipart).await?;
+    let (form, cover) = read_form(&ctx.state, multipart).await?;
     save(ctx, author, None, form, cover).await
 }
 
 async fn update(ctx: Ctx, Path(id): Path<i64>, multipart: Multipart) -> AppResult<Response> {
     let author = require_publisher(&ctx)?;
     stored(&ctx, id).await?;
-    let (form, cover) = read_form(multipart).await?;
+    let (form, cover) = read_form(&ctx.state, multipart).await?;
     save(ctx, author, Some(id), form, cover).await
 }
 
@@ -333,7 +370,7 @@ async fn save(
     author: Person,
     id: Option<i64>,
     mut form: PostForm,
-    cover: Option<Vec<u8>>,
+    cover: Upload,
 ) -> AppResult<Response> {
     let state = &ctx.state;
     let now = state.clock.now();
@@ -343,14 +380,25 @@ async fn save(
     };
     let mut errors = FormErrors::default();
 
-    if let Some(bytes) = cover {
-        match images::save(state, bytes).await? {
+    // An image uploaded with an earlier try of this form, if it is still kept.
+    if let Some(earlier) = form.cover_image_id
+        && !images::exists(&state.pool, earlier).await?
+    {
+        form.cover_image_id = None;
+        if cover.is_none() {
+            errors.add("cover", images::ImageError::Gone.to_string());
+        }
+    }
+    match cover {
+        Some(Ok(file)) => match images::create(state, file).await? {
             Ok(image_id) => {
                 form.cover_image_id = Some(image_id);
                 form.remove_cover = false;
             }
             Err(e) => errors.add("cover", e.to_string()),
-        }
+        },
+        Some(Err(e)) => errors.add("cover", e.to_string()),
+        None => {}
     }
     let title = form.title.trim().to_owned();
     if title.is_empty() {

@@ -94,6 +94,17 @@ pub async fn spawn_app() -> TestApp {
 /// Starts the app with a configuration changed by `adjust`.
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     let db = test_db().await;
+    let (address, state) = serve_on(&db, adjust).await;
+    TestApp {
+        address,
+        state,
+        client: new_client(),
+        db,
+    }
+}
+
+/// A server of its own (pool, state, port) on the database `db`, migrated.
+async fn serve_on(db: &TestDb, adjust: impl FnOnce(&mut Config)) -> (String, AppState) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let address = format!("http://{addr}");
@@ -112,11 +123,47 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
         .await
         .unwrap();
     });
-    TestApp {
-        address,
-        state,
-        client: new_client(),
-        db,
+    (address, state)
+}
+
+/// Another instance of the portal on the same database, as several servers share one
+/// PostgreSQL database: its own pool, memory and port, and a data folder of its own, so
+/// that it shares nothing with the first but the database.
+pub struct Instance {
+    pub address: String,
+    pub state: AppState,
+    _dir: TestDbDir,
+}
+
+struct TestDbDir(PathBuf);
+
+impl Drop for TestDbDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+impl Instance {
+    pub fn visitor(&self) -> Visitor {
+        Visitor {
+            client: new_client(),
+            address: self.address.clone(),
+        }
+    }
+}
+
+impl TestApp {
+    /// Starts a second instance on this app's database.
+    pub async fn second_instance(&self) -> Instance {
+        let dir = std::env::temp_dir().join(format!("portal-test-{}", random_suffix()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let data_dir = dir.clone();
+        let (address, state) = serve_on(&self.db, move |c| c.data_dir = data_dir).await;
+        Instance {
+            address,
+            state,
+            _dir: TestDbDir(dir),
+        }
     }
 }
 

@@ -1,0 +1,389 @@
+//! The file store: every stored file (cover pictures now; resources, attachments and
+//! publications next) is kept in the database in chunks, so that every instance serves every
+//! file: SQLite needs nothing beside its own file, and PostgreSQL instances share no folder.
+//!
+//! Private by default: nothing here decides who may read a file. A feature's route asks
+//! `policy` whether the reader may see what the file belongs to, answers the same 404 as for
+//! a missing file when not, and only then calls [`serve`]. Uploads are read as streams and
+//! written chunk by chunk as they arrive; downloads are streamed chunk by chunk. Files are
+//! write-once: a key always names the same bytes.
+
+mod serve;
+
+use std::fmt::Display;
+
+use axum::body::Bytes;
+use futures_util::{Stream, StreamExt};
+use sha2::{Digest, Sha256};
+use sqlx::{AnyConnection, AnyPool};
+
+pub use serve::{Audience, serve};
+
+/// Bytes per stored chunk: what a download holds in memory at once, per request.
+pub const CHUNK_SIZE: usize = 256 * 1024;
+
+/// An upload that nothing has claimed after this long is swept.
+pub const ORPHAN_AFTER_SECONDS: i64 = 3600;
+
+/// What one use of the store accepts.
+#[derive(Debug, Clone, Copy)]
+pub struct Rules {
+    /// Largest file, in bytes.
+    pub max_bytes: u64,
+    /// Types accepted, as found from the bytes (`image/png`, `application/pdf`, …); files
+    /// whose type the bytes do not tell are `application/octet-stream`.
+    pub types: &'static [&'static str],
+}
+
+/// Why an upload was not stored. Nothing of it is left in the store.
+#[derive(Debug, thiserror::Error)]
+pub enum FileError {
+    #[error("The file is empty.")]
+    Empty,
+    #[error("The file is larger than {}.", human_size(*.0))]
+    TooLarge(u64),
+    /// The type found from the bytes is not among the use's types.
+    #[error("Files of this type ({0}) are not accepted here.")]
+    TypeNotAllowed(String),
+    /// The client's stream failed (a dropped connection, a body over the request limit).
+    #[error("The upload was interrupted. Try again.")]
+    Interrupted(String),
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+}
+
+/// A stored file, as its row says.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct StoredFile {
+    pub id: i64,
+    pub key: String,
+    /// The name it was uploaded with, cleaned.
+    pub name: String,
+    pub content_type: String,
+    pub size: i64,
+    /// Hex SHA-256 of the content.
+    pub sha256: String,
+    pub chunk_size: i64,
+    pub created_at: i64,
+}
+
+/// "10 MB", "512 KB": for messages.
+pub fn human_size(bytes: u64) -> String {
+    if bytes >= 1024 * 1024 && bytes.is_multiple_of(1024 * 1024) {
+        format!("{} MB", bytes / (1024 * 1024))
+    } else if bytes >= 1024 * 1024 {
+        format!("{:.1} MB", bytes as f64 / (1024.0 * 1024.0))
+    } else if bytes >= 1024 {
+        format!("{} KB", bytes.div_ceil(1024))
+    } else {
+        format!("{bytes} bytes")
+    }
+}
+
+/// The name as uploaded, without any folder a browser sent along, control characters or
+/// surrounding spaces, and at most 200 characters; "file" when nothing is left.
+pub fn clean_name(name: &str) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or_default();
+    let cleaned: String = base
+        .chars()
+        .filter(|c| !c.is_control())
+        .collect::<String>()
+        .trim()
+        .chars()
+        .take(200)
+        .collect();
+    if cleaned.is_empty() || cleaned == "." || cleaned == ".." {
+        "file".to_owned()
+    } else {
+        cleaned
+    }
+}
+
+/// The type of a file from its first bytes; `application/octet-stream` when they do not say.
+pub fn detect_type(first_bytes: &[u8]) -> &'static str {
+    infer::get(first_bytes).map_or("application/octet-stream", |t| t.mime_type())
+}
+
+fn new_key() -> String {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).expect("the operating system's random source failed");
+    hex::encode(bytes)
+}
+
+/// An upload being written.
+struct Upload<'a> {
+    pool: &'a AnyPool,
+    now: i64,
+    rules: &'a Rules,
+    name: String,
+    /// The row, once the first chunk is known good: (id, key, content type).
+    row: Option<(i64, String, &'static str)>,
+    seq: i64,
+    size: u64,
+    hasher: Sha256,
+    buf: Vec<u8>,
+}
+
+impl Upload<'_> {
+    /// Writes the buffered chunk; the first one decides the type and creates the row.
+    async fn flush(&mut self) -> Result<(), FileError> {
+        if self.row.is_none() {
+            let content_type = detect_type(&self.buf);
+            if !self.rules.types.contains(&content_type) {
+                return Err(FileError::TypeNotAllowed(content_type.to_owned()));
+            }
+            let key = new_key();
+            // Each chunk is its own statement: a slow upload never holds a write
+            // transaction (which on SQLite would stop every other writer).
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO files (key, name, content_type, size, sha256, chunk_size, attached, created_at) \
+                 VALUES ($1, $2, $3, 0, '', $4, 0, $5) RETURNING id",
+            )
+            .bind(&key)
+            .bind(&self.name)
+            .bind(content_type)
+            .bind(CHUNK_SIZE as i64)
+            .bind(self.now)
+            .fetch_one(self.pool)
+            .await?;
+            self.row = Some((id, key, content_type));
+        }
+        let Some((id, ..)) = &self.row else {
+            unreachable!("the row was created above")
+        };
+        sqlx::query("INSERT INTO file_chunks (file_id, seq, data) VALUES ($1, $2, $3)")
+            .bind(*id)
+            .bind(self.seq)
+            .bind(std::mem::take(&mut self.buf))
+            .execute(self.pool)
+            .await?;
+        self.seq += 1;
+        self.buf = Vec::with_capacity(CHUNK_SIZE.min(self.rules.max_bytes as usize));
+        Ok(())
+    }
+
+    async fn take(&mut self, piece: &[u8]) -> Result<(), FileError> {
+        self.size += piece.len() as u64;
+        if self.size > self.rules.max_bytes {
+            return Err(FileError::TooLarge(self.rules.max_bytes));
+        }
+        self.hasher.update(piece);
+        let mut rest = piece;
+        while !rest.is_empty() {
+            let room = CHUNK_SIZE - self.buf.len();
+            let (now, later) = rest.split_at(room.min(rest.len()));
+            self.buf.extend_from_slice(now);
+            rest = later;
+            if self.buf.len() == CHUNK_SIZE {
+                self.flush().await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn finish(&mut self) -> Result<StoredFile, FileError> {
+        if self.size == 0 {
+            return Err(FileError::Empty);
+        }
+        if !self.buf.is_empty() {
+            self.flush().await?;
+        }
+        let Some((id, key, content_type)) = self.row.clone() else {
+            unreachable!("a file with bytes has a row")
+        };
+        let sha256 = hex::encode(std::mem::take(&mut self.hasher).finalize());
+        sqlx::query("UPDATE files SET size = $1, sha256 = $2 WHERE id = $3")
+            .bind(self.size as i64)
+            .bind(&sha256)
+            .bind(id)
+            .execute(self.pool)
+            .await?;
+        Ok(StoredFile {
+            id,
+            key,
+            name: self.name.clone(),
+            content_type: content_type.to_owned(),
+            size: self.size as i64,
+            sha256,
+            chunk_size: CHUNK_SIZE as i64,
+            created_at: self.now,
+        })
+    }
+}
+
+/// Stores what `stream` yields, chunk by chunk as it arrives, never holding more than one
+/// chunk: stops with [`FileError::TooLarge`] past the use's limit and with
+/// [`FileError::TypeNotAllowed`] when the first bytes are not of an accepted type. The file is
+/// unattached: claim it with [`attach`] within [`ORPHAN_AFTER_SECONDS`] or it is swept. On an
+/// error nothing is left stored, and the stream is left where it stopped (drain it to go on
+/// reading a multipart form).
+pub async fn store_stream<S, E>(
+    pool: &AnyPool,
+    now: i64,
+    rules: &Rules,
+    name: &str,
+    stream: &mut S,
+) -> Result<StoredFile, FileError>
+where
+    S: Stream<Item = Result<Bytes, E>> + Unpin,
+    E: Display,
+{
+    let mut upload = Upload {
+        pool,
+        now,
+        rules,
+        name: clean_name(name),
+        row: None,
+        seq: 0,
+        size: 0,
+        hasher: Sha256::new(),
+        buf: Vec::new(),
+    };
+    let result = async {
+        while let Some(piece) = stream.next().await {
+            let piece = piece.map_err(|e| FileError::Interrupted(e.to_string()))?;
+            upload.take(&piece).await?;
+        }
+        upload.finish().await
+    }
+    .await;
+    if result.is_err()
+        && let Some((id, ..)) = upload.row
+    {
+        // Best effort: what is left behind unattached is swept within the hour anyway.
+        if let Ok(mut conn) = pool.acquire().await {
+            let _ = delete(&mut conn, id).await;
+        }
+    }
+    result
+}
+
+/// Stores bytes already in memory (pictures the portal draws or resizes itself).
+pub async fn store_bytes(
+    pool: &AnyPool,
+    now: i64,
+    rules: &Rules,
+    name: &str,
+    bytes: &[u8],
+) -> Result<StoredFile, FileError> {
+    let mut stream = futures_util::stream::iter(
+        bytes
+            .chunks(CHUNK_SIZE)
+            .map(|c| Ok::<_, std::convert::Infallible>(Bytes::copy_from_slice(c))),
+    );
+    store_stream(pool, now, rules, name, &mut stream).await
+}
+
+/// A completely written file.
+pub async fn find(pool: &AnyPool, id: i64) -> sqlx::Result<Option<StoredFile>> {
+    sqlx::query_as::<_, StoredFile>(
+        "SELECT id, key, name, content_type, size, sha256, chunk_size, created_at \
+         FROM files WHERE id = $1 AND sha256 <> ''",
+    )
+    .bind(id)
+    .fetch_optional(pool)
+    .await
+}
+
+/// The whole content, for the few uses that must have it at once (decoding a picture).
+/// Bounded by the size the use allowed when the file was stored.
+pub async fn read_all(pool: &AnyPool, id: i64) -> sqlx::Result<Vec<u8>> {
+    let chunks: Vec<Vec<u8>> =
+        sqlx::query_scalar("SELECT data FROM file_chunks WHERE file_id = $1 ORDER BY seq")
+            .bind(id)
+            .fetch_all(pool)
+            .await?;
+    Ok(chunks.concat())
+}
+
+/// Marks a file as owned by a feature's row, in that row's transaction, so that it is no
+/// longer swept. False when the file is gone (swept, or never completely written).
+pub async fn attach(conn: &mut AnyConnection, id: i64) -> sqlx::Result<bool> {
+    let done = sqlx::query("UPDATE files SET attached = 1 WHERE id = $1 AND sha256 <> ''")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Gives a file back to the sweeper: its owner no longer needs it.
+pub async fn release(conn: &mut AnyConnection, id: i64) -> sqlx::Result<()> {
+    sqlx::query("UPDATE files SET attached = 0 WHERE id = $1")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Deletes a file and its chunks.
+pub async fn delete(conn: &mut AnyConnection, id: i64) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM file_chunks WHERE file_id = $1")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("DELETE FROM files WHERE id = $1")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Deletes the files nothing claimed within [`ORPHAN_AFTER_SECONDS`]: uploads of a form that
+/// failed or was abandoned, uploads cut off half-way. Returns how many went.
+pub async fn sweep(pool: &AnyPool, now: i64) -> sqlx::Result<usize> {
+    let ids: Vec<i64> =
+        sqlx::query_scalar("SELECT id FROM files WHERE attached = 0 AND created_at < $1")
+            .bind(now - ORPHAN_AFTER_SECONDS)
+            .fetch_all(pool)
+            .await?;
+    let mut swept = 0;
+    for id in ids {
+        match sweep_one(pool, id).await {
+            Ok(true) => swept += 1,
+            Ok(false) => {}
+            // One file that cannot go (still named by a row) does not keep the others.
+            Err(e) => tracing::warn!(error = %e, file = id, "could not sweep an unclaimed file"),
+        }
+    }
+    Ok(swept)
+}
+
+async fn sweep_one(pool: &AnyPool, id: i64) -> sqlx::Result<bool> {
+    let mut tx = pool.begin().await?;
+    // Guarded: a file claimed since the list was read stays.
+    let gone = sqlx::query("DELETE FROM files WHERE id = $1 AND attached = 0")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    if gone.rows_affected() == 1 {
+        sqlx::query("DELETE FROM file_chunks WHERE file_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(gone.rows_affected() == 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_lose_folders_and_control_characters() {
+        assert_eq!(clean_name("C:\\Users\\ada\\photo.jpg"), "photo.jpg");
+        assert_eq!(clean_name("../../etc/passwd"), "passwd");
+        assert_eq!(clean_name(" r\u{0}apport\n.pdf "), "rapport.pdf");
+        assert_eq!(clean_name(".."), "file");
+        assert_eq!(clean_name(""), "file");
+        assert_eq!(clean_name(&"é".repeat(300)).chars().count(), 200);
+    }
+
+    #[test]
+    fn sizes_read_as_people_write_them() {
+        assert_eq!(human_size(10 * 1024 * 1024), "10 MB");
+        assert_eq!(human_size(1536 * 1024), "1.5 MB");
+        assert_eq!(human_size(2048), "2 KB");
+        assert_eq!(human_size(12), "12 bytes");
+    }
+}
