@@ -47,7 +47,7 @@ pub async fn check(pool: &AnyPool, backend: Backend, url: &str) -> Result<(), Pr
         }
         let written = async {
             let mut tx = conn.begin().await?;
-            if backend == Backend::Postgres && matches!(pool_error, sqlx::Error::PoolTimedOut) {
+            if backend == Backend::Postgres {
                 sqlx::query(sqlx::AssertSqlSafe(format!(
                     "SET LOCAL lock_timeout = {wait_ms}"
                 )))
@@ -90,7 +90,7 @@ pub async fn check(pool: &AnyPool, backend: Backend, url: &str) -> Result<(), Pr
 
 /// The pool says only that it timed out; on PostgreSQL one direct connection tells why.
 async fn unreachable_cause(backend: Backend, url: &str, pool_error: sqlx::Error) -> String {
-    if backend == Backend::Postgres {
+    if backend == Backend::Postgres && matches!(pool_error, sqlx::Error::PoolTimedOut) {
         match tokio::time::timeout(WAIT, sqlx::AnyConnection::connect(url)).await {
             Ok(Err(e)) => return cause(&e),
             Ok(Ok(conn)) => {
