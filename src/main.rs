@@ -94,6 +94,8 @@ fn read_password() -> Result<String, String> {
 
 async fn serve(config: Config) -> Result<(), String> {
     let state = open(&config).await?;
+    // Before anything is logged or written: a mail folder that cannot be used stops the start.
+    let mailer = portal::notify::worker::Mailer::from_config(&config)?;
     if let Some(token) = portal::accounts::setup::ensure_token(&state)
         .await
         .map_err(|e| e.to_string())?
@@ -104,7 +106,6 @@ async fn serve(config: Config) -> Result<(), String> {
             token
         );
     }
-    let mailer = portal::notify::worker::Mailer::from_config(&config)?;
     match &mailer {
         portal::notify::worker::Mailer::Files(_, dir) => {
             tracing::info!(
