@@ -99,10 +99,14 @@ pub fn app(state: AppState) -> Router {
 /// 200 when the database answers and takes writes; 503 with the reason when it does not.
 async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
     match db::health::check(&state.pool, state.backend, &state.config.database_url()).await {
-        Ok(()) => (StatusCode::OK, "ok".to_owned()),
+        Ok(()) => (StatusCode::OK, "ok").into_response(),
         Err(problem) => {
             tracing::warn!(%problem, "health check failed");
-            (StatusCode::SERVICE_UNAVAILABLE, problem.to_string())
+            let mut response = StatusCode::SERVICE_UNAVAILABLE.into_response();
+            response
+                .extensions_mut()
+                .insert(error::ErrorMessage(problem.to_string()));
+            response
         }
     }
 }

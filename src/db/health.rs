@@ -9,12 +9,12 @@ use super::{Backend, SQLITE_BUSY_TIMEOUT, cause};
 /// How long each step of the check may wait: for a connection, or for another writer's lock.
 const WAIT: Duration = Duration::from_secs(2);
 
-/// What is wrong, in words for a person reading `/healthz`.
+/// What is wrong, in a sentence for a person reading `/healthz`.
 #[derive(Debug, thiserror::Error)]
 pub enum Problem {
-    #[error("database unreachable: {0}")]
+    #[error("The database cannot be reached: {0}")]
     Unreachable(String),
-    #[error("database refuses writes: {0}")]
+    #[error("The database refuses writes: {0}")]
     RefusesWrites(String),
 }
 
