@@ -31,8 +31,9 @@ pub enum OpenError {
     Malformed(String),
     #[error("cannot create the folder {0}: {1}")]
     Folder(String, std::io::Error),
-    /// Where (" at host:port", " file path"; never the password) and why, in the driver's own words when it has some:
-    /// "connection refused", "password authentication failed", "unable to open database file".
+    /// Where (" at host:port", " file path"; never the password) and why, in the driver's own
+    /// words: "connection refused", "password authentication failed", "unable to open
+    /// database file".
     #[error("cannot connect to the database{0}: {1}")]
     Connect(String, String),
     #[error("cannot migrate the database: {0}")]
@@ -125,6 +126,28 @@ pub async fn open(url: &str) -> Result<(AnyPool, Backend), OpenError> {
     Ok((pool, backend))
 }
 
+/// Applies the migrations of the pool's backend.
+pub async fn migrate(pool: &AnyPool, backend: Backend) -> Result<(), OpenError> {
+    let migrator = match backend {
+        Backend::Sqlite => &SQLITE_MIGRATIONS,
+        Backend::Postgres => &POSTGRES_MIGRATIONS,
+    };
+    migrator.run(pool).await.map_err(OpenError::Migrate)
+}
+
+/// Begins a transaction that will write. On SQLite it takes the write lock at once
+/// (`BEGIN IMMEDIATE`), so that it waits on the busy timeout instead of failing when a read
+/// inside it would later need to become a write; on PostgreSQL it is a plain transaction.
+pub async fn begin_write(
+    pool: &AnyPool,
+    backend: Backend,
+) -> sqlx::Result<sqlx::Transaction<'static, sqlx::Any>> {
+    match backend {
+        Backend::Sqlite => pool.begin_with("BEGIN IMMEDIATE").await,
+        Backend::Postgres => pool.begin().await,
+    }
+}
+
 /// How long an SQLite writer waits for another's lock (the `busy_timeout` above, for every
 /// connection of the pool).
 const SQLITE_BUSY_TIMEOUT: &str = "PRAGMA busy_timeout = 10000";
@@ -148,27 +171,5 @@ pub fn cause(e: &sqlx::Error) -> String {
             first.to_lowercase().chain(chars).collect()
         }
         _ => words,
-    }
-}
-
-/// Applies the migrations of the pool's backend.
-pub async fn migrate(pool: &AnyPool, backend: Backend) -> Result<(), OpenError> {
-    let migrator = match backend {
-        Backend::Sqlite => &SQLITE_MIGRATIONS,
-        Backend::Postgres => &POSTGRES_MIGRATIONS,
-    };
-    migrator.run(pool).await.map_err(OpenError::Migrate)
-}
-
-/// Begins a transaction that will write. On SQLite it takes the write lock at once
-/// (`BEGIN IMMEDIATE`), so that it waits on the busy timeout instead of failing when a read
-/// inside it would later need to become a write; on PostgreSQL it is a plain transaction.
-pub async fn begin_write(
-    pool: &AnyPool,
-    backend: Backend,
-) -> sqlx::Result<sqlx::Transaction<'static, sqlx::Any>> {
-    match backend {
-        Backend::Sqlite => pool.begin_with("BEGIN IMMEDIATE").await,
-        Backend::Postgres => pool.begin().await,
     }
 }
