@@ -112,12 +112,18 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// 200 when the database answers, 503 when it does not.
+/// 200 when the database answers and takes writes; 503 with the reason when it does not.
 async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
-    let probe = sqlx::query_scalar::<_, i64>("SELECT 1").fetch_one(&state.pool);
-    match tokio::time::timeout(Duration::from_secs(3), probe).await {
-        Ok(Ok(_)) => (StatusCode::OK, "ok"),
-        _ => (StatusCode::SERVICE_UNAVAILABLE, "database unreachable"),
+    match db::health::check(&state.pool, state.backend, &state.config.database_url()).await {
+        Ok(()) => (StatusCode::OK, "ok").into_response(),
+        Err(problem) => {
+            tracing::warn!(%problem, "health check failed");
+            let mut response = StatusCode::SERVICE_UNAVAILABLE.into_response();
+            response
+                .extensions_mut()
+                .insert(error::ErrorMessage(problem.to_string()));
+            response
+        }
     }
 }
 

@@ -94,6 +94,8 @@ fn read_password() -> Result<String, String> {
 
 async fn serve(config: Config) -> Result<(), String> {
     let state = open(&config).await?;
+    // Before anything is logged or written: a mail folder that cannot be used stops the start.
+    let mailer = portal::notify::worker::Mailer::from_config(&config)?;
     if let Some(token) = portal::accounts::setup::ensure_token(&state)
         .await
         .map_err(|e| e.to_string())?
@@ -115,7 +117,6 @@ async fn serve(config: Config) -> Result<(), String> {
             tracing::warn!(error = %e, "could not move the old cover pictures into the database")
         }
     }
-    let mailer = portal::notify::worker::Mailer::from_config(&config)?;
     match &mailer {
         portal::notify::worker::Mailer::Files(_, dir) => {
             tracing::info!(
@@ -125,7 +126,12 @@ async fn serve(config: Config) -> Result<(), String> {
         }
         portal::notify::worker::Mailer::Smtp(_) => tracing::info!("emails are sent over SMTP"),
     }
-    tokio::spawn(portal::notify::worker::run(state.clone(), mailer));
+    let (stop_worker, worker_stop) = tokio::sync::watch::channel(false);
+    let worker = tokio::spawn(portal::notify::worker::run(
+        state.clone(),
+        mailer,
+        worker_stop,
+    ));
     tokio::spawn(portal::housekeeping(state.clone()));
     let listener = tokio::net::TcpListener::bind(config.bind)
         .await
@@ -140,12 +146,29 @@ async fn serve(config: Config) -> Result<(), String> {
         listener,
         portal::app(state).into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown_signal())
+    .with_graceful_shutdown(async move {
+        shutdown_signal().await;
+        // The worker stops with the requests, not after them: it finishes the email in hand
+        // while the last requests are answered.
+        let _ = stop_worker.send(true);
+    })
     .await
     .map_err(|e| e.to_string())?;
+    // Bounded, so that a hung SMTP server cannot hold the exit; a claim left behind is
+    // taken again after `CLAIM_TIMEOUT`.
+    if tokio::time::timeout(WORKER_GRACE, worker).await.is_err() {
+        tracing::warn!(
+            "the mail worker did not finish within {} s; its emails will be sent after the next start",
+            WORKER_GRACE.as_secs()
+        );
+    }
     tracing::info!("stopped");
     Ok(())
 }
+
+/// How long the mail worker may take to finish the email in hand at shutdown: more than one
+/// SMTP exchange usually takes, less than the 90 s service managers wait before killing.
+const WORKER_GRACE: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// SIGINT or SIGTERM: stop accepting, finish the requests in flight, then exit.
 async fn shutdown_signal() {

@@ -10,6 +10,8 @@ use sqlx::{
     sqlite::{SqliteConnectOptions, SqliteJournalMode},
 };
 
+pub mod health;
+
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
 
@@ -29,8 +31,11 @@ pub enum OpenError {
     Malformed(String),
     #[error("cannot create the folder {0}: {1}")]
     Folder(String, std::io::Error),
-    #[error("cannot connect to the database: {0}")]
-    Connect(sqlx::Error),
+    /// Where (" at host:port", " file path"; never the password) and why, in the driver's own
+    /// words: "connection refused", "password authentication failed", "unable to open
+    /// database file".
+    #[error("cannot connect to the database{0}: {1}")]
+    Connect(String, String),
     #[error("cannot migrate the database: {0}")]
     Migrate(sqlx::migrate::MigrateError),
 }
@@ -70,16 +75,18 @@ pub async fn open(url: &str) -> Result<(AnyPool, Backend), OpenError> {
             // The file is created (and put in WAL mode) by a typed connection; the Any pool
             // then opens it with the URL's own options.
             use sqlx::ConnectOptions;
-            let conn = parsed.connect().await.map_err(OpenError::Connect)?;
+            let file = format!(" file {}", parsed.get_filename().display());
+            let conn = parsed
+                .connect()
+                .await
+                .map_err(|e| OpenError::Connect(file.clone(), cause(&e)))?;
             drop(conn);
             options = options.max_connections(8).after_connect(|conn, _| {
                 Box::pin(async move {
                     sqlx::query("PRAGMA foreign_keys = ON")
                         .execute(&mut *conn)
                         .await?;
-                    sqlx::query("PRAGMA busy_timeout = 10000")
-                        .execute(&mut *conn)
-                        .await?;
+                    sqlx::query(SQLITE_BUSY_TIMEOUT).execute(&mut *conn).await?;
                     sqlx::query("PRAGMA synchronous = NORMAL")
                         .execute(&mut *conn)
                         .await?;
@@ -88,11 +95,34 @@ pub async fn open(url: &str) -> Result<(AnyPool, Backend), OpenError> {
             });
         }
         Backend::Postgres => {
-            PgConnectOptions::from_str(url).map_err(|e| OpenError::Malformed(e.to_string()))?;
+            let parsed =
+                PgConnectOptions::from_str(url).map_err(|e| OpenError::Malformed(e.to_string()))?;
+            let server = match parsed.get_socket() {
+                Some(socket) => format!(" at {}", socket.display()),
+                None => format!(" at {}:{}", parsed.get_host(), parsed.get_port()),
+            };
+            // One direct connection first: the pool retries a refused connection until its
+            // acquire timeout and then says only "pool timed out", hiding the cause.
+            use sqlx::Connection;
+            match tokio::time::timeout(CONNECT_TIMEOUT, sqlx::AnyConnection::connect(url)).await {
+                Ok(Ok(conn)) => {
+                    let _ = conn.close().await;
+                }
+                Ok(Err(e)) => return Err(OpenError::Connect(server, cause(&e))),
+                Err(_) => {
+                    return Err(OpenError::Connect(
+                        server,
+                        format!("no answer within {} s", CONNECT_TIMEOUT.as_secs()),
+                    ));
+                }
+            }
             options = options.max_connections(16);
         }
     }
-    let pool = options.connect(url).await.map_err(OpenError::Connect)?;
+    let pool = options
+        .connect(url)
+        .await
+        .map_err(|e| OpenError::Connect(String::new(), cause(&e)))?;
     Ok((pool, backend))
 }
 
@@ -115,5 +145,31 @@ pub async fn begin_write(
     match backend {
         Backend::Sqlite => pool.begin_with("BEGIN IMMEDIATE").await,
         Backend::Postgres => pool.begin().await,
+    }
+}
+
+/// How long an SQLite writer waits for another's lock (the `busy_timeout` above, for every
+/// connection of the pool).
+const SQLITE_BUSY_TIMEOUT: &str = "PRAGMA busy_timeout = 10000";
+
+/// How long the first connection to PostgreSQL may take before the server is called silent.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The words of an error that say its cause, without sqlx's wrapping ("error communicating
+/// with database: …", "error returned from database: …").
+pub fn cause(e: &sqlx::Error) -> String {
+    let words = match e {
+        sqlx::Error::Io(io) => io.to_string(),
+        sqlx::Error::Database(db) => db.message().to_owned(),
+        sqlx::Error::Tls(tls) => format!("TLS: {tls}"),
+        other => other.to_string(),
+    };
+    // "Connection refused (os error 111)" reads as part of the sentence it ends.
+    let mut chars = words.chars();
+    match chars.next() {
+        Some(first) if chars.clone().next().is_some_and(char::is_lowercase) => {
+            first.to_lowercase().chain(chars).collect()
+        }
+        _ => words,
     }
 }

@@ -4,8 +4,13 @@ use sqlx::{AnyConnection, AnyPool};
 
 use crate::{db::Backend, state::AppState};
 
-/// A claim older than this is taken to be left by a crashed worker and is taken again.
-pub const CLAIM_TIMEOUT: i64 = 10 * 60;
+/// A claim older than this is taken to be left by a crashed worker and is taken again. A worker
+/// renews its claim (`heartbeat`) while an email takes long to send, so a live claim never
+/// gets this old.
+pub const CLAIM_TIMEOUT: i64 = 2 * 60;
+
+/// How many rows a worker claims at once: few, so that a crash strands few emails.
+pub const CLAIM_BATCH: i64 = 5;
 
 pub async fn insert(
     conn: &mut AnyConnection,
@@ -89,6 +94,29 @@ pub async fn claim(
         .await
 }
 
+/// Renews the claims this worker holds, while it is still working on them.
+pub async fn heartbeat(pool: &AnyPool, worker: &str, now: i64) -> sqlx::Result<()> {
+    sqlx::query("UPDATE outbox SET claimed_at = $1 WHERE claimed_by = $2 AND status = 'sending'")
+        .bind(now)
+        .bind(worker)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// Gives back every row this worker claimed and has not sent, to be sent by the next worker
+/// at once (their attempts and schedule unchanged); returns how many.
+pub async fn release(pool: &AnyPool, worker: &str) -> sqlx::Result<u64> {
+    let done = sqlx::query(
+        "UPDATE outbox SET status = 'pending', claimed_at = NULL, claimed_by = NULL \
+         WHERE claimed_by = $1 AND status = 'sending'",
+    )
+    .bind(worker)
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected())
+}
+
 pub async fn mark_sent(pool: &AnyPool, id: i64, worker: &str, now: i64) -> sqlx::Result<()> {
     sqlx::query(
         "UPDATE outbox SET status = 'sent', sent_at = $1, attempts = attempts + 1, last_error = NULL \
@@ -107,7 +135,8 @@ pub fn backoff(attempts: i64) -> i64 {
     (60i64 << (attempts - 1).clamp(0, 20)).min(6 * 3600)
 }
 
-/// Records a failed attempt: back to pending after a backoff, or failed for good.
+/// Records a failed attempt: back to pending after a backoff, or failed for good when the
+/// attempts are spent or the refusal is permanent (an SMTP 5xx: trying again cannot help).
 pub async fn mark_attempt_failed(
     pool: &AnyPool,
     row: &Claimed,
@@ -115,9 +144,10 @@ pub async fn mark_attempt_failed(
     now: i64,
     max_attempts: i64,
     error: &str,
+    permanent: bool,
 ) -> sqlx::Result<()> {
     let attempts = row.attempts + 1;
-    let (status, next) = if attempts >= max_attempts {
+    let (status, next) = if permanent || attempts >= max_attempts {
         ("failed", now)
     } else {
         ("pending", now + backoff(attempts))

@@ -8,6 +8,8 @@ use lettre::{
     transport::smtp::authentication::Credentials,
 };
 
+use tokio::sync::watch;
+
 use super::outbox::{self, Claimed};
 use crate::state::AppState;
 
@@ -46,6 +48,14 @@ impl Mailer {
                 let dir = config.mail_dir();
                 std::fs::create_dir_all(&dir)
                     .map_err(|e| format!("cannot create the mail folder {}: {e}", dir.display()))?;
+                // A folder that exists but takes no files would otherwise only show in each
+                // email's error, one by one; say so at start instead.
+                let probe = dir.join(format!(".write-check-{}", std::process::id()));
+                std::fs::write(&probe, b"")
+                    .and_then(|()| std::fs::remove_file(&probe))
+                    .map_err(|e| {
+                        format!("cannot write to the mail folder {}: {e}", dir.display())
+                    })?;
                 Ok(Mailer::Files(
                     AsyncFileTransport::<Tokio1Executor>::new(&dir),
                     dir,
@@ -54,24 +64,56 @@ impl Mailer {
         }
     }
 
-    async fn send(&self, message: Message) -> Result<(), String> {
+    async fn send(&self, message: Message) -> Result<(), SendError> {
         match self {
-            Mailer::Smtp(t) => t.send(message).await.map(|_| ()).map_err(|e| e.to_string()),
-            Mailer::Files(t, _) => t.send(message).await.map(|_| ()).map_err(|e| e.to_string()),
+            Mailer::Smtp(t) => t.send(message).await.map(|_| ()).map_err(|e| SendError {
+                permanent: e.is_permanent(),
+                reason: e.to_string(),
+            }),
+            Mailer::Files(t, dir) => t.send(message).await.map(|_| ()).map_err(|e| {
+                // lettre's own words ("response error: …") name neither the folder nor the cause.
+                let cause =
+                    std::error::Error::source(&e).map_or_else(|| e.to_string(), |s| s.to_string());
+                SendError {
+                    permanent: false,
+                    reason: format!("cannot write to the mail folder {}: {cause}", dir.display()),
+                }
+            }),
         }
     }
 }
 
-fn build(state: &AppState, row: &Claimed) -> Result<Message, String> {
-    let from: Mailbox = state
-        .config
-        .mail_from()
-        .parse()
-        .map_err(|e| format!("PORTAL_MAIL_FROM is not an address: {e}"))?;
-    let to: Mailbox = row
-        .to_addr
-        .parse()
-        .map_err(|e| format!("the recipient is not an address: {e}"))?;
+/// Why an email was not sent, and whether trying again could help.
+#[derive(Debug)]
+struct SendError {
+    reason: String,
+    /// The receiving server refused for good (SMTP 5xx), or the message cannot be made.
+    permanent: bool,
+}
+
+impl SendError {
+    fn transient(reason: String) -> Self {
+        SendError {
+            reason,
+            permanent: false,
+        }
+    }
+}
+
+/// Renew this worker's claim this often while an email is being sent, well within
+/// `CLAIM_TIMEOUT`, since an SMTP exchange may take minutes on a slow server.
+const HEARTBEAT: Duration = Duration::from_secs(30);
+
+fn build(state: &AppState, row: &Claimed) -> Result<Message, SendError> {
+    // A wrong PORTAL_MAIL_FROM is fixed by the operator, after which the email can go out.
+    let from: Mailbox =
+        state.config.mail_from().parse().map_err(|e| {
+            SendError::transient(format!("PORTAL_MAIL_FROM is not an address: {e}"))
+        })?;
+    let to: Mailbox = row.to_addr.parse().map_err(|e| SendError {
+        reason: format!("the recipient is not an address: {e}"),
+        permanent: true,
+    })?;
     Message::builder()
         .from(from)
         .to(to)
@@ -86,21 +128,60 @@ fn build(state: &AppState, row: &Claimed) -> Result<Message, String> {
             row.text_body.clone(),
             row.html_body.clone(),
         ))
-        .map_err(|e| e.to_string())
+        .map_err(|e| SendError::transient(e.to_string()))
 }
 
 /// Sends every email due now; returns how many were sent.
 pub async fn deliver_due(state: &AppState, mailer: &Mailer, worker: &str) -> sqlx::Result<usize> {
+    let (_never, stop) = watch::channel(false);
+    deliver_due_until(state, mailer, worker, &stop).await
+}
+
+/// Sends every email due now, or until `stop` turns true: then it finishes the email in hand
+/// and gives back the rest of its claim for the next worker to send at once.
+pub async fn deliver_due_until(
+    state: &AppState,
+    mailer: &Mailer,
+    worker: &str,
+    stop: &watch::Receiver<bool>,
+) -> sqlx::Result<usize> {
     let mut sent = 0;
+    let result = deliver_claims(state, mailer, worker, stop, &mut sent).await;
+    // Stopped, or the database failed mid-batch: whatever is still claimed goes back now
+    // rather than waiting for the claim to time out.
+    if result.is_err() || *stop.borrow() {
+        match outbox::release(&state.pool, worker).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(released = n, "emails given back to the outbox"),
+            Err(e) => tracing::warn!(error = %e, "claimed emails could not be given back"),
+        }
+    }
+    result.map(|()| sent)
+}
+
+async fn deliver_claims(
+    state: &AppState,
+    mailer: &Mailer,
+    worker: &str,
+    stop: &watch::Receiver<bool>,
+    sent: &mut usize,
+) -> sqlx::Result<()> {
     loop {
+        if *stop.borrow() {
+            return Ok(());
+        }
         let now = state.clock.now();
-        let batch = outbox::claim(&state.pool, state.backend, worker, now, 20).await?;
+        let batch =
+            outbox::claim(&state.pool, state.backend, worker, now, outbox::CLAIM_BATCH).await?;
         if batch.is_empty() {
-            return Ok(sent);
+            return Ok(());
         }
         for row in batch {
+            if *stop.borrow() {
+                return Ok(());
+            }
             let result = match build(state, &row) {
-                Ok(message) => mailer.send(message).await,
+                Ok(message) => send_renewing_claim(state, mailer, worker, message).await,
                 Err(e) => Err(e),
             };
             let now = state.clock.now();
@@ -108,17 +189,24 @@ pub async fn deliver_due(state: &AppState, mailer: &Mailer, worker: &str) -> sql
                 Ok(()) => {
                     outbox::mark_sent(&state.pool, row.id, worker, now).await?;
                     tracing::info!(outbox_id = row.id, "email sent");
-                    sent += 1;
+                    *sent += 1;
                 }
                 Err(e) => {
-                    tracing::warn!(outbox_id = row.id, attempt = row.attempts + 1, error = %e, "email not sent");
+                    tracing::warn!(
+                        outbox_id = row.id,
+                        attempt = row.attempts + 1,
+                        permanent = e.permanent,
+                        error = %e.reason,
+                        "email not sent"
+                    );
                     outbox::mark_attempt_failed(
                         &state.pool,
                         &row,
                         worker,
                         now,
                         state.config.mail_max_attempts,
-                        &e,
+                        &e.reason,
+                        e.permanent,
                     )
                     .await?;
                 }
@@ -127,8 +215,31 @@ pub async fn deliver_due(state: &AppState, mailer: &Mailer, worker: &str) -> sql
     }
 }
 
-/// Runs for the life of the server, looking at the outbox every few seconds.
-pub async fn run(state: AppState, mailer: Mailer) {
+/// Sends one message, renewing this worker's claim every `HEARTBEAT` until it is done.
+async fn send_renewing_claim(
+    state: &AppState,
+    mailer: &Mailer,
+    worker: &str,
+    message: Message,
+) -> Result<(), SendError> {
+    let send = mailer.send(message);
+    tokio::pin!(send);
+    let mut beat = tokio::time::interval_at(tokio::time::Instant::now() + HEARTBEAT, HEARTBEAT);
+    loop {
+        tokio::select! {
+            result = &mut send => return result,
+            _ = beat.tick() => {
+                if let Err(e) = outbox::heartbeat(&state.pool, worker, state.clock.now()).await {
+                    tracing::warn!(error = %e, "the claim on emails being sent could not be renewed");
+                }
+            }
+        }
+    }
+}
+
+/// Runs until `stop` turns true, looking at the outbox every few seconds; on stop it finishes
+/// the email in hand and gives back the rest of its claim.
+pub async fn run(state: AppState, mailer: Mailer, mut stop: watch::Receiver<bool>) {
     let worker = format!(
         "{}-{}",
         std::process::id(),
@@ -137,9 +248,20 @@ pub async fn run(state: AppState, mailer: Mailer) {
     let mut tick =
         tokio::time::interval(Duration::from_secs(state.config.mail_poll_seconds.max(1)));
     loop {
-        tick.tick().await;
-        if let Err(e) = deliver_due(&state, &mailer, &worker).await {
+        tokio::select! {
+            _ = tick.tick() => {}
+            changed = stop.changed() => {
+                if changed.is_err() {
+                    break;
+                }
+            }
+        }
+        if *stop.borrow() {
+            break;
+        }
+        if let Err(e) = deliver_due_until(&state, &mailer, &worker, &stop).await {
             tracing::warn!(error = %e, "the outbox could not be read");
         }
     }
+    tracing::info!("mail worker stopped");
 }

@@ -2,10 +2,16 @@
 
 use std::{
     io::Write,
-    process::{Command, Stdio},
+    os::unix::fs::PermissionsExt,
+    path::PathBuf,
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
 };
 
-use crate::support::{Page, STAFF_PASSWORD, spawn_app, test_db};
+use crate::{
+    smtp::SmtpServer,
+    support::{Page, STAFF_PASSWORD, spawn_app, test_db},
+};
 
 fn portal() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_portal"));
@@ -29,23 +35,123 @@ fn a_malformed_database_url_is_named_in_one_line_and_the_exit_is_non_zero() {
     assert!(!err.contains("panicked"));
 }
 
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A folder of this test's own under the system's temporary folder, removed on drop.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new() -> TempDir {
+        let dir = std::env::temp_dir().join(format!(
+            "portal-cli-{}",
+            &portal::accounts::tokens::generate()[..12]
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        TempDir(dir)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
 #[test]
-fn an_unreachable_database_is_named_in_one_line_and_the_exit_is_non_zero() {
+fn an_unreachable_postgresql_says_connection_refused_in_one_line_at_once() {
+    let url = format!("postgres://nobody@127.0.0.1:{}/none", free_port());
+    let started = Instant::now();
     let out = portal()
-        .args([
-            "migrate",
-            "--database-url",
-            "postgres://nobody@127.0.0.1:9/none",
-        ])
+        .args(["migrate", "--database-url", &url])
+        .output()
+        .unwrap();
+    let took = started.elapsed();
+    assert!(!out.status.success());
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with("portal: cannot connect to the database at 127.0.0.1:"),
+        "{err}"
+    );
+    assert!(err.to_lowercase().contains("connection refused"), "{err}");
+    assert!(took < Duration::from_secs(3), "took {took:?}: {err}");
+}
+
+#[test]
+fn a_data_folder_that_cannot_hold_the_database_is_named_in_one_line() {
+    let data = TempDir::new();
+    // Root may write anywhere, so a folder where the database file should be stands for a
+    // folder the portal may not write in: SQLite cannot open either.
+    let file = data.0.join("portal.db");
+    std::fs::create_dir(&file).unwrap();
+    let out = portal()
+        .args(["migrate", "--data-dir", data.0.to_str().unwrap()])
         .output()
         .unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8(out.stderr).unwrap();
     assert_eq!(err.trim().lines().count(), 1, "{err}");
     assert!(
-        err.starts_with("portal: cannot connect to the database"),
+        err.contains(&format!(
+            "file {}: unable to open database file",
+            file.display()
+        )),
         "{err}"
     );
+}
+
+#[tokio::test]
+async fn a_mail_folder_that_cannot_take_files_is_named_at_start() {
+    let db = test_db().await;
+    let data = TempDir::new();
+    let mail = data.0.join("mail");
+    std::fs::write(&mail, b"a file where the folder should be").unwrap();
+    let serve = |data: &std::path::Path| {
+        portal()
+            .args([
+                "serve",
+                "--bind",
+                &format!("127.0.0.1:{}", free_port()),
+                "--database-url",
+                &db.url,
+                "--data-dir",
+                data.to_str().unwrap(),
+            ])
+            .env_remove("SMTP_URL")
+            .output()
+            .unwrap()
+    };
+    let out = serve(&data.0);
+    assert!(!out.status.success());
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(
+        err.contains(&format!("cannot create the mail folder {}", mail.display())),
+        "{err}"
+    );
+
+    // A folder without write permission, where permissions apply (not to root).
+    std::fs::remove_file(&mail).unwrap();
+    std::fs::create_dir(&mail).unwrap();
+    std::fs::set_permissions(&mail, std::fs::Permissions::from_mode(0o555)).unwrap();
+    if std::fs::write(mail.join("probe"), b"").is_err() {
+        let out = serve(&data.0);
+        assert!(!out.status.success());
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert!(
+            err.contains(&format!(
+                "cannot write to the mail folder {}",
+                mail.display()
+            )),
+            "{err}"
+        );
+    }
 }
 
 #[test]
@@ -184,4 +290,120 @@ async fn serve_logs_the_setup_link_and_stops_cleanly_on_sigterm() {
         .expect("the setup link is in the log");
     assert!(link.contains(&format!("{base}/setup/")));
     assert!(status.1.contains("stopped"));
+}
+
+/// `portal serve` on this database, sending through this SMTP server, looking at the outbox
+/// every second.
+fn serve_with_smtp(db_url: &str, smtp_url: &str, data: &std::path::Path) -> Child {
+    let port = free_port();
+    portal()
+        .args([
+            "serve",
+            "--bind",
+            &format!("127.0.0.1:{port}"),
+            "--base-url",
+            &format!("http://127.0.0.1:{port}"),
+            "--database-url",
+            db_url,
+            "--data-dir",
+            data.to_str().unwrap(),
+            "--smtp-url",
+            smtp_url,
+            "--mail-poll-seconds",
+            "1",
+        ])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// SIGTERM, then the exit status and the log.
+async fn terminate(mut child: Child) -> (std::process::ExitStatus, String) {
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    tokio::task::spawn_blocking(move || {
+        let status = child.wait().unwrap();
+        let mut log = String::new();
+        std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut log).unwrap();
+        (status, log)
+    })
+    .await
+    .unwrap()
+}
+
+async fn count(app: &crate::support::TestApp, status: &str) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE status = $1")
+        .bind(status)
+        .fetch_one(&app.state.pool)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn sigterm_while_emails_are_sent_leaves_none_claimed_and_the_next_start_sends_the_rest() {
+    let smtp = SmtpServer::start(0).await;
+    smtp.delay_ms
+        .store(400, std::sync::atomic::Ordering::SeqCst);
+    let app = spawn_app().await;
+    let data = TempDir::new();
+    for i in 0..8 {
+        let mut conn = app.state.pool.acquire().await.unwrap();
+        portal::notify::outbox::insert(
+            &mut conn,
+            &app.state,
+            "password_reset",
+            &format!("mayor{i}@example.org"),
+            "Reset your password",
+            "Follow the link.",
+            "<p>Follow the link.</p>",
+        )
+        .await
+        .unwrap();
+    }
+
+    let server = serve_with_smtp(&app.db.url, &smtp.url(), &data.0);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while smtp.messages().is_empty() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(
+        !smtp.messages().is_empty(),
+        "the worker did not start sending"
+    );
+    let (status, log) = terminate(server).await;
+    assert!(status.success(), "{log}");
+    assert_eq!(
+        count(&app, "sending").await,
+        0,
+        "no email is left claimed: {log}"
+    );
+    let sent = count(&app, "sent").await;
+    assert_eq!(
+        sent as usize,
+        smtp.messages().len(),
+        "the email in hand was finished and recorded"
+    );
+    assert!(sent < 8, "SIGTERM came before the worker was done");
+    assert_eq!(count(&app, "pending").await, 8 - sent);
+
+    // The next start sends the rest at once, not ten minutes later.
+    smtp.delay_ms.store(0, std::sync::atomic::Ordering::SeqCst);
+    let server = serve_with_smtp(&app.db.url, &smtp.url(), &data.0);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while count(&app, "sent").await < 8 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let (_, log) = terminate(server).await;
+    assert_eq!(count(&app, "sent").await, 8, "{log}");
+    let mut ids: Vec<String> = smtp
+        .messages()
+        .iter()
+        .map(|m| m.header("Message-ID").unwrap())
+        .collect();
+    assert_eq!(ids.len(), 8);
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 8, "each email went out once");
 }

@@ -154,29 +154,179 @@ async fn two_workers_on_one_database_send_each_email_once() {
     assert_eq!(ids.len(), 30, "no email went out twice");
 }
 
-#[tokio::test]
-async fn a_claim_left_by_a_crashed_worker_is_taken_again_after_the_timeout() {
-    let smtp = SmtpServer::start(0).await;
-    let url = smtp.url();
-    let app = spawn_app_with(|c| c.smtp_url = Some(url)).await;
-    queue_invitations(&app, 1).await;
-    // A worker claims the row and dies before sending.
-    let claimed = portal::notify::outbox::claim(
+/// A worker claims the due rows and dies before sending them.
+async fn claim_and_crash(app: &TestApp, worker: &str) -> usize {
+    portal::notify::outbox::claim(
         &app.state.pool,
         app.state.backend,
-        "crashed",
+        worker,
         app.state.clock.now(),
         10,
     )
     .await
-    .unwrap();
-    assert_eq!(claimed.len(), 1);
+    .unwrap()
+    .len()
+}
+
+#[tokio::test]
+async fn a_claim_left_by_a_crashed_worker_is_taken_again_within_about_two_minutes() {
+    let smtp = SmtpServer::start(0).await;
+    let url = smtp.url();
+    let app = spawn_app_with(|c| c.smtp_url = Some(url)).await;
+    queue_invitations(&app, 1).await;
+    assert_eq!(claim_and_crash(&app, "crashed").await, 1);
     assert_eq!(app.deliver_mail().await, 0, "a fresh claim is left alone");
-    app.state
-        .clock
-        .advance(portal::notify::outbox::CLAIM_TIMEOUT + 1);
-    assert_eq!(app.deliver_mail().await, 1);
+    app.state.clock.advance(90);
+    assert_eq!(
+        app.deliver_mail().await,
+        0,
+        "a claim 90 s old is left alone"
+    );
+    app.state.clock.advance(31);
+    assert_eq!(
+        app.deliver_mail().await,
+        1,
+        "a claim 2 minutes old is taken"
+    );
     assert_eq!(smtp.messages().len(), 1);
+}
+
+#[tokio::test]
+async fn a_worker_still_sending_renews_its_claim_so_no_other_worker_takes_it() {
+    let smtp = SmtpServer::start(0).await;
+    let url = smtp.url();
+    let app = spawn_app_with(|c| c.smtp_url = Some(url)).await;
+    queue_invitations(&app, 1).await;
+    assert_eq!(claim_and_crash(&app, "slow").await, 1);
+    for _ in 0..4 {
+        app.state.clock.advance(100);
+        portal::notify::outbox::heartbeat(&app.state.pool, "slow", app.state.clock.now())
+            .await
+            .unwrap();
+        assert_eq!(app.deliver_mail().await, 0, "a renewed claim is left alone");
+    }
+    app.state.clock.advance(121);
+    assert_eq!(
+        app.deliver_mail().await,
+        1,
+        "once renewals stop, it is taken"
+    );
+}
+
+#[tokio::test]
+async fn a_stopped_worker_finishes_the_email_in_hand_and_gives_back_the_rest_of_its_claim() {
+    let smtp = SmtpServer::start(0).await;
+    smtp.delay_ms.store(700, Ordering::SeqCst);
+    let url = smtp.url();
+    let app = spawn_app_with(|c| c.smtp_url = Some(url)).await;
+    queue_invitations(&app, 8).await;
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let state = app.state.clone();
+    let worker = tokio::spawn(async move {
+        let mailer = Mailer::from_config(&state.config).unwrap();
+        portal::notify::worker::deliver_due_until(&state, &mailer, "stopping", &stopped).await
+    });
+    // The first email has reached the server, which has not yet answered.
+    for _ in 0..100 {
+        if !smtp.messages().is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(smtp.messages().len(), 1);
+    stop.send(true).unwrap();
+    assert_eq!(
+        worker.await.unwrap().unwrap(),
+        1,
+        "the email in hand is sent"
+    );
+
+    let rows = statuses(&app).await;
+    assert_eq!(rows[0], ("sent".to_owned(), 1));
+    assert!(
+        rows[1..].iter().all(|r| r == &("pending".to_owned(), 0)),
+        "the rest are back in the queue as they were: {rows:?}"
+    );
+    let claimed: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM outbox WHERE status <> 'sent' AND claimed_by IS NOT NULL",
+    )
+    .fetch_one(&app.state.pool)
+    .await
+    .unwrap();
+    assert_eq!(claimed, 0);
+
+    smtp.delay_ms.store(0, Ordering::SeqCst);
+    assert_eq!(
+        app.deliver_mail().await,
+        7,
+        "the next worker sends them at once"
+    );
+    let mut ids: Vec<String> = smtp
+        .messages()
+        .iter()
+        .map(|m| m.header("Message-ID").unwrap())
+        .collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 8, "each email went out once");
+}
+
+#[tokio::test]
+async fn a_permanent_smtp_refusal_marks_the_email_failed_at_once_with_its_reason() {
+    let smtp = SmtpServer::start(0).await;
+    smtp.reject("advisor0@lafayetteco.gov");
+    let url = smtp.url();
+    let app = spawn_app_with(|c| c.smtp_url = Some(url)).await;
+    queue_invitations(&app, 2).await;
+    assert_eq!(app.deliver_mail().await, 1);
+    assert_eq!(
+        statuses(&app).await,
+        vec![("failed".to_owned(), 1), ("sent".to_owned(), 1)],
+        "no retry for a refusal that will not change"
+    );
+    app.state.clock.advance(6 * 3600);
+    assert_eq!(app.deliver_mail().await, 0);
+    assert_eq!(smtp.messages().len(), 1);
+    assert_eq!(smtp.messages()[0].rcpt, vec!["advisor1@lafayetteco.gov"]);
+
+    let staff = app.visitor();
+    staff
+        .log_in("grace@mayorsinnovation.org", crate::support::STAFF_PASSWORD)
+        .await;
+    let page = Page::of(staff.get("/staff/outbox?status=failed").await).await;
+    assert_eq!(page.texts("tbody tr").len(), 1);
+    let error = page.text("tbody .error-text");
+    assert!(
+        error.contains("554") && error.contains("Recipient address rejected"),
+        "{error}"
+    );
+}
+
+#[tokio::test]
+async fn an_email_the_mail_folder_cannot_take_fails_naming_the_folder() {
+    let app = spawn_app().await;
+    queue_invitations(&app, 1).await;
+    let mailer = Mailer::from_config(&app.state.config).unwrap();
+    // The folder goes away under the running server, and a file takes its place.
+    let dir = app.state.config.mail_dir();
+    std::fs::remove_dir_all(&dir).unwrap();
+    std::fs::write(&dir, b"not a folder").unwrap();
+    assert_eq!(deliver_due(&app.state, &mailer, "w").await.unwrap(), 0);
+    let error: String = sqlx::query_scalar("SELECT last_error FROM outbox")
+        .fetch_one(&app.state.pool)
+        .await
+        .unwrap();
+    assert!(
+        error.contains(&format!(
+            "cannot write to the mail folder {}",
+            dir.display()
+        )),
+        "{error}"
+    );
+    assert_eq!(statuses(&app).await, vec![("pending".to_owned(), 1)]);
+
+    let refused = Mailer::from_config(&app.state.config).err().unwrap();
+    assert!(refused.contains(&dir.display().to_string()), "{refused}");
 }
 
 #[tokio::test]

@@ -7,6 +7,7 @@ mod browser;
 mod browser_public;
 mod cli;
 mod files;
+mod health;
 mod join;
 mod mail;
 mod member_home;

@@ -1,9 +1,13 @@
 //! A real SMTP server inside the test process: it speaks enough of RFC 5321 for lettre,
-//! keeps what it receives, and can refuse mail or be stopped to test retries.
+//! keeps what it receives, and can refuse mail, refuse a recipient for good, answer slowly,
+//! or be stopped, to test retries, permanent failures and shutdown.
 
-use std::sync::{
-    Arc, Mutex,
-    atomic::{AtomicBool, Ordering},
+use std::{
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicBool, AtomicU64, Ordering},
+    },
+    time::Duration,
 };
 
 use tokio::{
@@ -75,6 +79,10 @@ pub struct SmtpServer {
     pub received: Arc<Mutex<Vec<Received>>>,
     /// When set, every message is refused with a temporary error (451).
     pub refuse: Arc<AtomicBool>,
+    /// Recipients refused for good (554), as a server refuses a mailbox that does not exist.
+    pub rejected: Arc<Mutex<Vec<String>>>,
+    /// Milliseconds between receiving a message (it is kept at once) and answering 250.
+    pub delay_ms: Arc<AtomicU64>,
 }
 
 impl SmtpServer {
@@ -86,6 +94,8 @@ impl SmtpServer {
             port,
             received: Arc::default(),
             refuse: Arc::default(),
+            rejected: Arc::default(),
+            delay_ms: Arc::default(),
         };
         let s = server.clone();
         tokio::spawn(async move {
@@ -99,6 +109,11 @@ impl SmtpServer {
 
     pub fn url(&self) -> String {
         format!("smtp://127.0.0.1:{}", self.port)
+    }
+
+    /// Answers 554 to `RCPT TO` this address from now on.
+    pub fn reject(&self, address: &str) {
+        self.rejected.lock().unwrap().push(address.to_owned());
     }
 
     pub fn messages(&self) -> Vec<Received> {
@@ -126,8 +141,12 @@ impl SmtpServer {
                 b"250 OK\r\n"
             } else if upper.starts_with("RCPT TO") {
                 let addr = line.split(['<', '>']).nth(1).unwrap_or_default().to_owned();
-                rcpt.push(addr);
-                b"250 OK\r\n"
+                if self.rejected.lock().unwrap().contains(&addr) {
+                    b"554 5.7.1 Recipient address rejected: no such mailbox here\r\n"
+                } else {
+                    rcpt.push(addr);
+                    b"250 OK\r\n"
+                }
             } else if upper.starts_with("DATA") {
                 let _ = write
                     .write_all(b"354 End data with <CR><LF>.<CR><LF>\r\n")
@@ -154,6 +173,10 @@ impl SmtpServer {
                         rcpt: std::mem::take(&mut rcpt),
                         data,
                     });
+                    let delay = self.delay_ms.load(Ordering::SeqCst);
+                    if delay > 0 {
+                        tokio::time::sleep(Duration::from_millis(delay)).await;
+                    }
                     b"250 OK queued\r\n"
                 }
             } else if upper.starts_with("RSET") || upper.starts_with("NOOP") {
