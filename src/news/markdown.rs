@@ -27,6 +27,17 @@ pub fn render(markdown: &str) -> (String, String) {
                 }
                 text.push(' ');
             }
+            // Inline markup ends inside a word or before punctuation: `**un**likely` is one
+            // word and a link's text keeps its full stop.
+            Event::End(
+                TagEnd::Emphasis
+                | TagEnd::Strong
+                | TagEnd::Strikethrough
+                | TagEnd::Link
+                | TagEnd::Image
+                | TagEnd::Superscript
+                | TagEnd::Subscript,
+            ) => {}
             Event::SoftBreak | Event::HardBreak | Event::End(_) => text.push(' '),
             _ => {}
         }
@@ -65,6 +76,14 @@ mod tests {
             render("# Water\n\nCities **lead** on [affordability](https://example.org).");
         assert!(html.contains("<strong>lead</strong>"));
         assert!(html.contains("rel=\"noopener noreferrer\""));
-        assert_eq!(text, "Water. Cities lead on affordability .");
+        assert_eq!(text, "Water. Cities lead on affordability.");
+    }
+
+    #[test]
+    fn inline_markup_inside_a_word_or_before_punctuation_leaves_no_space() {
+        let (_, text) = render(
+            "An **un**likely *ally*, a ~~bad~~ [good](https://example.org) plan.\n\n- one\n- two",
+        );
+        assert_eq!(text, "An unlikely ally, a bad good plan. one. two.");
     }
 }

@@ -9,6 +9,85 @@ use crate::support::{create_pg_database, postgres_url};
 /// table -> column -> (type family, not null)
 type Schema = BTreeMap<String, BTreeMap<String, (String, bool)>>;
 
+/// Every index but primary keys, as "table(col, col) unique partial": names differ between
+/// the engines for constraint indexes, so they are compared by what they index. An
+/// expression (`lower(name)`) shows as `<expr>`.
+type Indexes = Vec<String>;
+
+fn describe(table: &str, columns: &str, unique: bool, partial: bool) -> String {
+    format!(
+        "{table}({columns}){}{}",
+        if unique { " unique" } else { "" },
+        if partial { " partial" } else { "" }
+    )
+}
+
+async fn sqlite_indexes(url: &str) -> Indexes {
+    let (pool, _) = portal::db::open(url).await.unwrap();
+    let rows = sqlx::query(
+        "SELECT m.name, il.name, il.\"unique\", il.partial FROM sqlite_master m \
+         JOIN pragma_index_list(m.name) il WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' \
+         AND m.name NOT LIKE 'post_search%' AND m.name <> '_sqlx_migrations' AND il.origin <> 'pk'",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    let mut out = Vec::new();
+    for r in rows {
+        let (table, index): (String, String) = (r.get(0), r.get(1));
+        let columns: Vec<Option<String>> =
+            sqlx::query_scalar("SELECT name FROM pragma_index_info($1) ORDER BY seqno")
+                .bind(&index)
+                .fetch_all(&pool)
+                .await
+                .unwrap();
+        let columns = columns
+            .into_iter()
+            .map(|c| c.unwrap_or_else(|| "<expr>".to_owned()))
+            .collect::<Vec<_>>()
+            .join(", ");
+        out.push(describe(
+            &table,
+            &columns,
+            r.get::<i64, _>(2) == 1,
+            r.get::<i64, _>(3) == 1,
+        ));
+    }
+    out.sort();
+    out
+}
+
+async fn postgres_indexes(url: &str) -> Indexes {
+    let (pool, _) = portal::db::open(url).await.unwrap();
+    let rows = sqlx::query(
+        "SELECT t.relname::text, (CASE WHEN ix.indisunique THEN 1 ELSE 0 END)::int8, (CASE WHEN ix.indpred IS NULL THEN 0 ELSE 1 END)::int8, \
+         array_to_string(ARRAY(SELECT COALESCE(a.attname::text, '<expr>') \
+           FROM unnest(ix.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord) \
+           LEFT JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum AND k.attnum <> 0 \
+           ORDER BY k.ord), ', ') \
+         FROM pg_index ix JOIN pg_class t ON t.oid = ix.indrelid \
+         JOIN pg_namespace n ON n.oid = t.relnamespace \
+         WHERE n.nspname = 'public' AND NOT ix.indisprimary AND t.relname::text NOT LIKE 'post_search%' \
+         AND t.relname::text <> '_sqlx_migrations'",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    let mut out: Vec<String> = rows
+        .iter()
+        .map(|r| {
+            describe(
+                &r.get::<String, _>(0),
+                &r.get::<String, _>(3),
+                r.get::<i64, _>(1) == 1,
+                r.get::<i64, _>(2) == 1,
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
 fn family(t: &str) -> String {
     let t = t.to_lowercase();
     if t.contains("int") {
@@ -86,9 +165,25 @@ async fn sqlite_and_postgres_migrations_give_the_same_tables_and_columns() {
         postgres_url().expect("TEST_POSTGRES_URL must name a PostgreSQL server for this test");
     let dir = std::env::temp_dir().join(format!("portal-schema-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let sqlite = sqlite_schema(&format!("sqlite://{}?mode=rwc", dir.join("s.db").display())).await;
-    let postgres = postgres_schema(&create_pg_database(&base).await).await;
+    let sqlite_url = format!("sqlite://{}?mode=rwc", dir.join("s.db").display());
+    let postgres_url = create_pg_database(&base).await;
+    let sqlite = sqlite_schema(&sqlite_url).await;
+    let postgres = postgres_schema(&postgres_url).await;
+    // Unique indexes carry rules the code relies on (`is_unique_violation` turns them into
+    // form messages), so they must be the same on both.
+    let sqlite_ix = sqlite_indexes(&sqlite_url).await;
+    let postgres_ix = postgres_indexes(&postgres_url).await;
     let _ = std::fs::remove_dir_all(&dir);
+    assert!(
+        sqlite_ix
+            .iter()
+            .any(|i| i.starts_with("people(email_norm) unique")),
+        "{sqlite_ix:?}"
+    );
+    assert_eq!(
+        sqlite_ix, postgres_ix,
+        "indexes differ between SQLite (left) and PostgreSQL (right)"
+    );
     assert!(
         sqlite.contains_key("people") && sqlite.contains_key("sessions"),
         "{sqlite:?}"

@@ -21,11 +21,22 @@ async fn a_cross_site_post_is_refused_with_a_page_that_says_why() {
     let page = Page::of(by_fetch_metadata).await;
     assert_eq!(page.status, 403);
     assert_eq!(page.h1(), "Not allowed");
-    assert!(
-        !page.has("header .who"),
-        "the refused log-in did not happen"
+    // The refused log-in did not happen: no session on the server, and the next page asks
+    // this browser to log in.
+    let sessions: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE person_id IS NOT NULL")
+            .fetch_one(&app.state.pool)
+            .await
+            .unwrap();
+    assert_eq!(sessions, 0);
+    assert_eq!(
+        Page::of(app.get("/account").await).await.path(),
+        "/login?next=/account"
     );
 
+    // A cross-site log-out is refused too: the person stays logged in.
+    app.log_in("ada@mayorsinnovation.org", crate::support::STAFF_PASSWORD)
+        .await;
     let by_origin = app
         .client
         .post(app.url("/logout"))
@@ -34,6 +45,9 @@ async fn a_cross_site_post_is_refused_with_a_page_that_says_why() {
         .await
         .unwrap();
     assert_eq!(by_origin.status(), 403);
+    let still = Page::of(app.get("/account").await).await;
+    assert_eq!(still.path(), "/account");
+    assert_eq!(still.text("header .who strong"), "Ada Staff");
 }
 
 #[tokio::test]
