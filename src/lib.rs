@@ -18,6 +18,7 @@ pub mod site;
 pub mod staff;
 pub mod state;
 pub mod time;
+pub mod viewer;
 pub mod web;
 
 use std::time::Duration;

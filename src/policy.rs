@@ -2,7 +2,7 @@
 //! ask here; nothing is visible unless a rule below says so. Roles' rights live here and
 //! nowhere else.
 
-use crate::accounts::Person;
+use crate::viewer::Person;
 
 /// The roles a person can have.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -4,12 +4,7 @@ use sqlx::{AnyConnection, AnyPool};
 
 use super::Person;
 
-pub async fn find_active(pool: &AnyPool, id: i64) -> sqlx::Result<Option<Person>> {
-    sqlx::query_as::<_, Person>(crate::select_people!("WHERE p.id = $1 AND p.active = 1"))
-        .bind(id)
-        .fetch_optional(pool)
-        .await
-}
+pub use crate::viewer::find_active;
 
 /// The person with this (normalized) email and the password hash, for logging in.
 pub async fn find_for_login(

@@ -13,7 +13,7 @@ use axum::{
 use tower_sessions::Session;
 
 use crate::{
-    accounts::{self, Person},
+    viewer::{self, Person},
     error::{AppError, AppResult},
     policy,
     state::AppState,
@@ -200,8 +200,8 @@ pub async fn viewer_on_errors(
     let status = response.status();
     if (status.is_client_error() || status.is_server_error())
         && !response.headers().contains_key(header::CONTENT_TYPE)
-        && let Ok(Some(id)) = session.get::<i64>(accounts::SESSION_PERSON).await
-        && let Ok(Some(person)) = accounts::db::find_active(&state.pool, id).await
+        && let Ok(Some(id)) = session.get::<i64>(viewer::SESSION_PERSON).await
+        && let Ok(Some(person)) = viewer::find_active(&state.pool, id).await
     {
         response.extensions_mut().insert(ErrorViewer(person));
     }
@@ -227,8 +227,8 @@ impl FromRequestParts<AppState> for Ctx {
         let session = Session::from_request_parts(parts, state)
             .await
             .map_err(|(_, m)| AppError::internal(m))?;
-        let person = match session.get::<i64>(accounts::SESSION_PERSON).await {
-            Ok(Some(id)) => accounts::db::find_active(&state.pool, id).await?,
+        let person = match session.get::<i64>(viewer::SESSION_PERSON).await {
+            Ok(Some(id)) => viewer::find_active(&state.pool, id).await?,
             Ok(None) => None,
             // An unreadable session is treated as no session.
             Err(_) => None,
