@@ -24,9 +24,7 @@ use axum::{
     Router, extract::State, http::StatusCode, middleware, response::IntoResponse, routing::get,
 };
 use tower::ServiceBuilder;
-use tower_http::{
-    compression::CompressionLayer, csrf::CsrfLayer, limit::RequestBodyLimitLayer, trace::TraceLayer,
-};
+use tower_http::{compression::CompressionLayer, limit::RequestBodyLimitLayer, trace::TraceLayer};
 use tower_sessions::{Expiry, SessionManagerLayer, cookie::SameSite};
 
 use crate::{accounts::sessions::DbStore, error::AppError, state::AppState};
@@ -66,13 +64,20 @@ pub fn app(state: AppState) -> Router {
         .layer(
             ServiceBuilder::new()
                 .layer(TraceLayer::new_for_http())
-                .layer(middleware::from_fn(web::headers::security_headers))
+                .layer(middleware::from_fn_with_state(
+                    state.clone(),
+                    web::headers::security_headers,
+                ))
                 .layer(CompressionLayer::new())
                 .layer(middleware::from_fn_with_state(
                     state.clone(),
                     error::render_error_pages,
                 ))
-                .layer(CsrfLayer::new())
+                .layer(middleware::from_fn(web::headers::refuse_long_uris))
+                .layer(middleware::from_fn_with_state(
+                    state.clone(),
+                    web::cross_site::refuse_cross_site,
+                ))
                 // The hard ceiling is the largest upload; every form but the news editor's is
                 // held to the configured limit by DefaultBodyLimit below.
                 .layer(RequestBodyLimitLayer::new(

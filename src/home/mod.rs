@@ -13,7 +13,11 @@ use crate::{
 };
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/", get(show))
+    Router::new()
+        .route("/", get(show))
+        .route_layer(axum::middleware::from_fn(
+            crate::web::headers::public_when_anonymous,
+        ))
 }
 
 #[derive(Template)]

@@ -27,6 +27,9 @@ pub fn router() -> Router<AppState> {
         .route("/search", get(search_page))
         .route("/sitemap.xml", get(sitemap))
         .route("/robots.txt", get(robots))
+        .route_layer(axum::middleware::from_fn(
+            web::headers::public_when_anonymous,
+        ))
 }
 
 #[derive(Deserialize, Default)]
