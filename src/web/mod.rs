@@ -2,6 +2,7 @@
 
 pub mod assets;
 pub mod cross_site;
+pub mod form;
 pub mod headers;
 
 use std::net::SocketAddr;
