@@ -16,7 +16,7 @@ form-action 'self'; frame-ancestors 'none'";
 
 /// Longest path and query accepted; longer ones get the 414 page. (The HTTP server itself
 /// answers a bare 414 beyond 64 KB, before the application sees the request.)
-pub const MAX_URI_BYTES: usize = 8 * 1024;
+pub const MAX_URI_BYTES: usize = 16 * 1024;
 
 /// How long an anonymous public page may be kept by browsers and shared caches.
 pub const PUBLIC_MAX_AGE: u32 = 60;

@@ -243,7 +243,7 @@ async fn an_origin_with_another_scheme_or_a_foreign_origin_beside_same_origin_fe
 #[tokio::test]
 async fn under_https_every_response_says_strict_transport_security_for_the_configured_time() {
     let app = spawn_app_with(|c| c.base_url = "https://portal.example.org".to_owned()).await;
-    let long = format!("/news?q={}", "a".repeat(10_000));
+    let long = format!("/news?q={}", "a".repeat(20_000));
     for path in ["/", "/no-such-page", "/static/portal.css", long.as_str()] {
         let response = app.get(path).await;
         assert_eq!(
