@@ -1079,3 +1079,31 @@ async fn a_cover_over_24_megapixels_is_refused_before_decoding() {
         "Error: The image is too large (5000 × 5000 pixels). Use one under 24 megapixels."
     );
 }
+
+#[tokio::test]
+async fn a_cover_waits_while_another_image_is_being_decoded() {
+    let app = spawn_app().await;
+    let staff = app.staff_visitor().await;
+    // Another upload holds the one decoding place.
+    let busy = app.state.decoding.acquire().await.unwrap();
+    let png = portal::demo::cover_png([10, 60, 120], [200, 220, 240], 1);
+    let upload = tokio::spawn(async move {
+        editor(
+            &staff,
+            "/staff/news",
+            &[
+                ("title", "Cover Test"),
+                ("body", "b"),
+                ("cover_alt", "A skyline"),
+                ("action", "publish"),
+            ],
+            Some(("sky.png", png)),
+        )
+        .await
+        .text(".flash")
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+    assert!(!upload.is_finished(), "the second decode waited");
+    drop(busy);
+    assert_eq!(upload.await.unwrap(), "“Cover Test” is published.");
+}
