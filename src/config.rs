@@ -137,6 +137,16 @@ pub struct Config {
     )]
     pub trust_proxy: bool,
 
+    /// Seconds browsers keep to https once they have seen the portal over it
+    /// (Strict-Transport-Security); sent only when the base URL is https. 0 tells them to forget.
+    #[arg(
+        long,
+        env = "PORTAL_HSTS_MAX_AGE",
+        default_value_t = 31_536_000,
+        global = true
+    )]
+    pub hsts_max_age: u64,
+
     /// SMTP server for outgoing mail: smtp://user:pass@host:587 (STARTTLS when offered; add
     /// ?tls=required to insist) or smtps://host:465. Unset: mail is written as .eml files
     /// under <data-dir>/mail.
@@ -193,6 +203,11 @@ impl Config {
     /// Cookies get the Secure flag when the portal is served over https.
     pub fn secure_cookies(&self) -> bool {
         self.base_url.starts_with("https://")
+    }
+
+    /// The Strict-Transport-Security max-age, when the portal is served over https.
+    pub fn hsts_max_age(&self) -> Option<u64> {
+        self.secure_cookies().then_some(self.hsts_max_age)
     }
 
     /// The From header: configured, or "<org name> <portal@host of the base URL>".

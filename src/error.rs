@@ -124,6 +124,10 @@ pub async fn render_error_pages(
             "Too large",
             "What you sent is larger than the portal accepts. Send something smaller.",
         ),
+        StatusCode::URI_TOO_LONG => (
+            "Address too long",
+            "The address of this request is longer than the portal accepts. Check the link, or start again from the home page.",
+        ),
         StatusCode::METHOD_NOT_ALLOWED => (
             "Not allowed",
             "This address does not accept that kind of request.",

@@ -29,7 +29,6 @@ use axum::{
 use tower::ServiceBuilder;
 use tower_http::{
     compression::{CompressionLayer, DefaultPredicate, Predicate},
-    csrf::CsrfLayer,
     limit::RequestBodyLimitLayer,
     trace::TraceLayer,
 };
@@ -82,7 +81,10 @@ pub fn app(state: AppState) -> Router {
         .layer(
             ServiceBuilder::new()
                 .layer(TraceLayer::new_for_http())
-                .layer(middleware::from_fn(web::headers::security_headers))
+                .layer(middleware::from_fn_with_state(
+                    state.clone(),
+                    web::headers::security_headers,
+                ))
                 // Stored files keep their length and byte ranges (downloads resume): the
                 // store's responses, which offer ranges, are sent as they are.
                 .layer(
@@ -99,7 +101,11 @@ pub fn app(state: AppState) -> Router {
                     state.clone(),
                     error::render_error_pages,
                 ))
-                .layer(CsrfLayer::new())
+                .layer(middleware::from_fn(web::headers::refuse_long_uris))
+                .layer(middleware::from_fn_with_state(
+                    state.clone(),
+                    web::cross_site::refuse_cross_site,
+                ))
                 // The hard ceiling is the largest upload; every form but the news editor's is
                 // held to the configured limit by DefaultBodyLimit below.
                 .layer(RequestBodyLimitLayer::new(

@@ -25,6 +25,9 @@ pub struct Inner {
     /// Bounds the password hashes computed at once, so a burst of log-ins neither
     /// exhausts memory nor starves the threads that serve pages.
     pub hashing: Semaphore,
+    /// One image decoded at a time in the whole process: a decode may take a few hundred
+    /// megabytes and seconds of CPU, and four at once took 636 MB.
+    pub decoding: Semaphore,
 }
 
 impl std::ops::Deref for AppState {
@@ -43,6 +46,7 @@ impl AppState {
             config,
             clock: Clock::default(),
             hashing: Semaphore::new(cores),
+            decoding: Semaphore::new(1),
         }))
     }
 }

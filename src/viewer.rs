@@ -73,7 +73,6 @@ macro_rules! select_people {
     };
 }
 
-
 /// The active person with this id, as the session names them.
 pub async fn find_active(pool: &AnyPool, id: i64) -> sqlx::Result<Option<Person>> {
     sqlx::query_as::<_, Person>(crate::select_people!("WHERE p.id = $1 AND p.active = 1"))

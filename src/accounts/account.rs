@@ -2,10 +2,11 @@
 //! sent to the new address).
 
 use askama::Template;
-use axum::{Form, extract::Path, http::StatusCode, response::Response};
+use axum::{extract::Path, http::StatusCode, response::Response};
 use serde::Deserialize;
 
 use super::{Person, db, email::EmailAddress, password, reset, sessions, throttle, tokens};
+use crate::web::form::Form;
 use crate::{
     error::{AppError, AppResult, is_unique_violation},
     notify::{self, emails},

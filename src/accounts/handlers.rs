@@ -2,7 +2,6 @@
 
 use askama::Template;
 use axum::{
-    Form,
     extract::Query,
     http::StatusCode,
     response::{IntoResponse, Response},
@@ -10,6 +9,7 @@ use axum::{
 use serde::Deserialize;
 
 use super::{db, email::EmailAddress, password, sessions, throttle};
+use crate::web::form::Form;
 use crate::{
     error::{AppError, AppResult},
     web::{self, ClientIp, Ctx, FormErrors, Layout},

@@ -1,11 +1,12 @@
 //! Forgotten passwords: a one-hour link by email, and the page that sets a new password.
 
 use askama::Template;
-use axum::{Form, extract::Path, http::StatusCode, response::Response};
+use axum::{extract::Path, http::StatusCode, response::Response};
 use serde::Deserialize;
 use sqlx::AnyConnection;
 
 use super::{Person, db, email::EmailAddress, password, sessions, throttle, tokens};
+use crate::web::form::Form;
 use crate::{
     error::{AppError, AppResult},
     notify::{self, emails},

@@ -2,13 +2,13 @@
 
 use askama::Template;
 use axum::{
-    Form,
     extract::Path,
     response::{IntoResponse, Response},
 };
 use serde::Deserialize;
 
 use super::{db, password, sessions, tokens};
+use crate::web::form::Form;
 use crate::{
     error::{AppError, AppResult, is_unique_violation},
     state::AppState,

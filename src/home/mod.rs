@@ -17,6 +17,10 @@ use crate::{
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(show))
+        .route_layer(axum::middleware::from_fn(
+            crate::web::headers::public_when_anonymous,
+        ))
+        // After the layer: the member home is never cached.
         .route("/home", get(member::show))
 }
 

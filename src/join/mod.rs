@@ -4,14 +4,13 @@
 
 use askama::Template;
 use axum::{
-    Form, Router,
+    Router,
     extract::{Path, Query},
     http::StatusCode,
     response::Response,
     routing::{get, post},
 };
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 
 use crate::{
     accounts::{Person, db as people_db, email::EmailAddress},
@@ -21,8 +20,13 @@ use crate::{
     notify::{self, emails},
     policy::{self, Role},
     state::AppState,
-    web::{self, ClientIp, Ctx, FormErrors, Layout, fmt_time},
+    web::{
+        self, ClientIp, Ctx, FormErrors, Layout, fmt_time,
+        form::{Checked, Form},
+    },
 };
+
+pub mod guard;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -33,11 +37,6 @@ pub fn router() -> Router<AppState> {
         .route("/staff/applications/{id}/approve", post(approve))
         .route("/staff/applications/{id}/decline", post(decline))
 }
-
-/// A form sent sooner than this after it was shown is taken for a robot's.
-pub const MIN_SECONDS: i64 = 3;
-/// Applications accepted from one address per hour.
-pub const PER_ADDRESS_PER_HOUR: i64 = 3;
 
 #[derive(Debug, Default, Clone, Deserialize)]
 pub struct JoinForm {
@@ -80,44 +79,15 @@ struct FormPage {
     problem: Option<String>,
 }
 
-/// A per-installation secret for the form's timestamp, made once and kept in the database.
-async fn secret(state: &AppState) -> AppResult<String> {
-    if let Some(s) = crate::site::setting(&state.pool, "join.secret").await? {
-        return Ok(s);
-    }
-    let fresh = crate::accounts::tokens::generate();
-    sqlx::query(
-        "INSERT INTO settings (key, value) VALUES ('join.secret', $1) ON CONFLICT (key) DO NOTHING",
-    )
-    .bind(&fresh)
-    .execute(&state.pool)
-    .await?;
-    Ok(crate::site::setting(&state.pool, "join.secret")
-        .await?
-        .unwrap_or(fresh))
-}
-
-fn stamp(secret: &str, t: i64) -> String {
-    format!(
-        "{t}.{}",
-        &hex::encode(Sha256::digest(format!("{secret}:{t}").as_bytes()))[..20]
-    )
-}
-
-fn stamped_at(secret: &str, s: &str) -> Option<i64> {
-    let (t, _) = s.split_once('.')?;
-    let t: i64 = t.parse().ok()?;
-    (stamp(secret, t) == s).then_some(t)
-}
-
+/// Shows the form; `started` is its spam-guard stamp (a new one, or the one it was sent with).
 async fn render_form(
     ctx: &Ctx,
     form: JoinForm,
     errors: FormErrors,
     problem: Option<String>,
     status: StatusCode,
+    started: String,
 ) -> AppResult<Response> {
-    let started = stamp(&secret(&ctx.state).await?, ctx.state.clock.now());
     let mut layout = ctx.layout().await;
     layout.meta.title = "Become a Member City".to_owned();
     layout.meta.description = format!(
@@ -139,12 +109,14 @@ async fn render_form(
 }
 
 async fn form(ctx: Ctx) -> AppResult<Response> {
+    let started = guard::stamp(&guard::key(&ctx.state).await?, ctx.state.clock.now());
     render_form(
         &ctx,
         JoinForm::default(),
         FormErrors::default(),
         None,
         StatusCode::OK,
+        started,
     )
     .await
 }
@@ -156,12 +128,30 @@ struct Application {
     contact_email: EmailAddress,
 }
 
-fn check(form: &JoinForm) -> Result<Application, FormErrors> {
+/// Checks the form; `removed` names the fields from which control characters were taken out
+/// (the form comes back so that the person sees what is left).
+fn check(form: &JoinForm, removed: &[String]) -> Result<Application, FormErrors> {
     // Messages are added in the order of the form's fields, as the summary lists them.
     let mut errors = FormErrors::default();
+    let refused = |errors: &mut FormErrors, field: &'static str, label: &str| {
+        let hit = removed.iter().any(|r| r == field);
+        if hit {
+            errors.add(
+                field,
+                format!(
+                    "{} held control characters, which were removed. Check it and send the form again.",
+                    capitalize(label)
+                ),
+            );
+        }
+        hit
+    };
     let text =
         |errors: &mut FormErrors, field: &'static str, value: &str, label: &str, max: usize| {
             let v = value.trim();
+            if refused(errors, field, label) {
+                return;
+            }
             if v.is_empty() {
                 errors.add(field, format!("Enter {label}."));
             } else if v.chars().count() > max {
@@ -169,6 +159,9 @@ fn check(form: &JoinForm) -> Result<Application, FormErrors> {
             }
         };
     let email = |errors: &mut FormErrors, field: &'static str, value: &str, whose: &str| {
+        if refused(errors, field, &format!("{whose} email address")) {
+            return None;
+        }
         match EmailAddress::parse(value) {
             Ok(e) => Some(e),
             Err(_) if value.trim().is_empty() => {
@@ -301,7 +294,10 @@ fn trimmed(form: &JoinForm) -> JoinForm {
 async fn submit(
     ctx: Ctx,
     ClientIp(ip): ClientIp,
-    Form(form): Form<JoinForm>,
+    Checked {
+        value: form,
+        removed,
+    }: Checked<JoinForm>,
 ) -> AppResult<Response> {
     let state = &ctx.state;
     let now = state.clock.now();
@@ -310,59 +306,36 @@ async fn submit(
         tracing::info!(client_ip = %ip, "application dropped: honeypot filled");
         return Ok(web::see_other("/join/thanks"));
     }
-    let started = stamped_at(&secret(state).await?, &form.started);
-    let problem = match started {
-        None => Some("The form was out of date. Check what you entered and send it again.".to_owned()),
-        Some(t) if now - t < MIN_SECONDS => Some("That was quicker than a person can fill the form. Check what you entered and send it again.".to_owned()),
-        _ => None,
-    };
-    let application = match check(&form) {
-        Ok(a) if problem.is_none() => a,
-        Ok(_) => {
+    let key = guard::key(state).await?;
+    let problem = guard::check(&key, &form.started, now)
+        .err()
+        .map(|p| p.message().to_owned());
+    let application = match (problem, check(&form, &removed)) {
+        (None, Ok(application)) => application,
+        (problem, checked) => {
             return render_form(
                 &ctx,
                 trimmed(&form),
-                FormErrors::default(),
+                checked.err().unwrap_or_default(),
                 problem,
                 StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await;
-        }
-        Err(errors) => {
-            return render_form(
-                &ctx,
-                trimmed(&form),
-                errors,
-                problem,
-                StatusCode::UNPROCESSABLE_ENTITY,
+                guard::stamp_for_retry(&key, &form.started, now),
             )
             .await;
         }
     };
-    let recent: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM applications WHERE client_ip = $1 AND created_at > $2",
-    )
-    .bind(&ip)
-    .bind(now - 3600)
-    .fetch_one(&state.pool)
-    .await?;
-    if recent >= PER_ADDRESS_PER_HOUR {
-        let problem = "Several applications came from your address in the last hour. Please try again in an hour, or write to us.".to_owned();
-        return render_form(
-            &ctx,
-            trimmed(&form),
-            FormErrors::default(),
-            Some(problem),
-            StatusCode::TOO_MANY_REQUESTS,
-        )
-        .await;
-    }
 
+    // The limit is reserved with the application: the count and the insert are one statement,
+    // serialized per address (see `guard::lock_address`), so parallel submissions cannot all
+    // slip under it. Only applications that passed the checks count.
     let mut tx = state.pool.begin().await?;
-    let id: i64 = sqlx::query_scalar(
+    guard::lock_address(&mut tx, state.backend, &ip).await?;
+    let id: Option<i64> = sqlx::query_scalar(
         "INSERT INTO applications (city_name, state, population, mayor_name, mayor_email, contact_name, contact_title, \
            contact_email, contact_phone, reason, status, client_ip, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending', $11, $12) RETURNING id",
+         SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending', $11, $12 \
+         WHERE (SELECT COUNT(*) FROM applications WHERE client_ip = $11 AND created_at > $13) < $14 \
+         RETURNING id",
     )
     .bind(&application.city_name)
     .bind(&form.state)
@@ -376,8 +349,23 @@ async fn submit(
     .bind(form.reason.trim())
     .bind(&ip)
     .bind(now)
-    .fetch_one(&mut *tx)
+    .bind(now - 3600)
+    .bind(guard::PER_ADDRESS_PER_HOUR)
+    .fetch_optional(&mut *tx)
     .await?;
+    let Some(id) = id else {
+        tx.rollback().await?;
+        let problem = "Several applications came from your address in the last hour. Please try again in an hour, or write to us.".to_owned();
+        return render_form(
+            &ctx,
+            trimmed(&form),
+            FormErrors::default(),
+            Some(problem),
+            StatusCode::TOO_MANY_REQUESTS,
+            guard::stamp_for_retry(&key, &form.started, now),
+        )
+        .await;
+    };
     let city = format!("{}, {}", application.city_name, form.state);
     let org = state.config.org_name.clone();
     let confirmation = emails::ApplicationReceived {

@@ -1,7 +1,7 @@
 //! Member cities: staff create and edit them and change their membership status.
 
 use askama::Template;
-use axum::{Form, Router, extract::Path, http::StatusCode, response::Response, routing::get};
+use axum::{Router, extract::Path, http::StatusCode, response::Response, routing::get};
 use serde::Deserialize;
 use sqlx::AnyPool;
 
@@ -12,7 +12,7 @@ use crate::{
     error::{AppError, AppResult, is_unique_violation},
     policy,
     state::AppState,
-    web::{self, Ctx, FormErrors, Layout},
+    web::{self, Ctx, FormErrors, Layout, form::Form},
 };
 
 pub fn router() -> Router<AppState> {

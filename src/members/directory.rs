@@ -11,7 +11,11 @@ use crate::{
 };
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/members", get(show))
+    Router::new()
+        .route("/members", get(show))
+        .route_layer(axum::middleware::from_fn(
+            crate::web::headers::public_when_anonymous,
+        ))
 }
 
 pub struct StateGroup {

@@ -3,7 +3,7 @@
 
 use askama::Template;
 use axum::{
-    Form, Router,
+    Router,
     extract::{Path, Query},
     response::Response,
     routing::{get, post},
@@ -17,7 +17,7 @@ use crate::{
     error::{AppError, AppResult},
     policy::{self, Role},
     state::AppState,
-    web::{self, Ctx, Layout},
+    web::{self, Ctx, Layout, form::Form},
 };
 
 pub fn router() -> Router<AppState> {

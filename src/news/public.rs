@@ -27,6 +27,9 @@ pub fn router() -> Router<AppState> {
         .route("/search", get(search_page))
         .route("/sitemap.xml", get(sitemap))
         .route("/robots.txt", get(robots))
+        .route_layer(axum::middleware::from_fn(
+            web::headers::public_when_anonymous,
+        ))
 }
 
 #[derive(Deserialize, Default)]
@@ -360,12 +363,23 @@ async fn search_page(ctx: Ctx, Query(q): Query<SearchQuery>) -> AppResult<Respon
     }))
 }
 
+/// Escapes text for XML, dropping the control characters XML 1.0 forbids (every form
+/// already removes them; this keeps the feed valid whatever an older row holds).
 fn xml_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&apos;")
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\t' | '\n' | '\r' => out.push(c),
+            c if c.is_control() && c < '\u{80}' => {}
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 #[derive(sqlx::FromRow)]

@@ -3,7 +3,7 @@
 
 use askama::Template;
 use axum::{
-    Form, Router,
+    Router,
     extract::{Multipart, Path},
     http::StatusCode,
     response::Response,
@@ -18,7 +18,7 @@ use crate::{
     error::{AppError, AppResult, is_unique_violation},
     policy,
     state::AppState,
-    web::{self, Ctx, FormErrors, Layout, fmt_time},
+    web::{self, Ctx, FormErrors, Layout, fmt_time, form::Form},
 };
 
 pub fn router() -> Router<AppState> {
@@ -330,13 +330,20 @@ async fn read_form(state: &AppState, mut multipart: Multipart) -> AppResult<(Pos
             cover = Some(stored);
             continue;
         }
-        let value = field.text().await.map_err(bad)?;
+        let value = web::form::clean(&name, &field.text().await.map_err(bad)?).value;
         match name.as_str() {
             "title" => form.title = value,
             "slug" => form.slug = value,
             "excerpt" => form.excerpt = value,
             "body" => form.body = value,
-            "topic" => form.topics.extend(value.parse::<i64>().ok()),
+            // A repeated choice counts once.
+            "topic" => {
+                if let Ok(topic) = value.parse::<i64>()
+                    && !form.topics.contains(&topic)
+                {
+                    form.topics.push(topic);
+                }
+            }
             "members_only" => form.members_only = value == "1",
             "guest_byline" => form.guest_byline = value,
             "cover_alt" => form.cover_alt = value,

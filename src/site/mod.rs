@@ -3,7 +3,7 @@
 
 use askama::Template;
 use axum::{
-    Form, Router,
+    Router,
     extract::Path,
     http::StatusCode,
     response::Response,
@@ -16,7 +16,7 @@ use crate::{
     error::{AppError, AppResult},
     policy,
     state::AppState,
-    web::{self, Ctx, FormErrors, Layout},
+    web::{self, Ctx, FormErrors, Layout, form::Form},
 };
 
 pub fn router() -> Router<AppState> {

@@ -1,6 +1,8 @@
 //! What every page shares: the layout, the request context, forms, the client address.
 
 pub mod assets;
+pub mod cross_site;
+pub mod form;
 pub mod headers;
 
 use std::net::SocketAddr;
@@ -13,10 +15,10 @@ use axum::{
 use tower_sessions::Session;
 
 use crate::{
-    viewer::{self, Person},
     error::{AppError, AppResult},
     policy,
     state::AppState,
+    viewer::{self, Person},
 };
 
 const FLASH_KEY: &str = "flash";
@@ -290,8 +292,9 @@ impl Ctx {
     }
 }
 
-/// The client's address: the socket's peer, or the first X-Forwarded-For entry when the
-/// portal is configured to trust its proxy.
+/// The client's address: the socket's peer, or, when the portal is configured to trust its
+/// proxy, the last X-Forwarded-For entry: the one that proxy added. Earlier entries are
+/// whatever the client sent, and a client that sends its own header would choose its address.
 pub struct ClientIp(pub String);
 
 impl FromRequestParts<AppState> for ClientIp {
@@ -304,11 +307,14 @@ impl FromRequestParts<AppState> for ClientIp {
         if state.config.trust_proxy
             && let Some(forwarded) = parts
                 .headers
-                .get("x-forwarded-for")
+                .get_all("x-forwarded-for")
+                .iter()
+                .next_back()
                 .and_then(|v| v.to_str().ok())
-            && let Some(first) = forwarded.split(',').next()
+            && let Some(last) = forwarded.rsplit(',').next()
+            && let Ok(ip) = last.trim().parse::<std::net::IpAddr>()
         {
-            return Ok(ClientIp(first.trim().to_owned()));
+            return Ok(ClientIp(ip.to_string()));
         }
         let peer = parts
             .extensions
@@ -362,7 +368,7 @@ pub fn safe_next(next: Option<&str>) -> String {
             if n.starts_with('/')
                 && !n.starts_with("//")
                 && !n.contains('\\')
-                && !n.chars().any(char::is_control)
+                && !n.chars().any(|c| c.is_control() || c.is_whitespace())
                 && n.len() < 2000 =>
         {
             n.to_owned()

@@ -1,6 +1,6 @@
 //! "Become a Member City": the application journey, its emails, the spam guard, review.
 
-use crate::support::{Page, TestApp, Visitor, spawn_app};
+use crate::support::{Page, TestApp, Visitor, spawn_app, spawn_app_with};
 
 /// The form's fields for a city, with the hidden timestamp the form was shown with.
 async fn fill(
@@ -336,4 +336,183 @@ async fn only_staff_review_applications() {
             .path(),
         "/login?next=/staff/applications"
     );
+}
+
+fn set(fields: &mut [(String, String)], name: &str, value: &str) {
+    fields.iter_mut().find(|(k, _)| k == name).unwrap().1 = value.to_owned();
+}
+
+#[tokio::test]
+async fn correcting_a_field_does_not_restart_the_forms_clock() {
+    let app = spawn_app().await;
+    let visitor = app.visitor();
+    let mut fields = fill(&app, &visitor, "Lafayette", "morgan@lafayetteco.gov").await;
+    let sent = fields
+        .iter()
+        .find(|(k, _)| k == "started")
+        .unwrap()
+        .1
+        .clone();
+    set(&mut fields, "population", "lots");
+    let page = send(&visitor, &fields).await;
+    assert_eq!(page.status, 422);
+    assert!(page.has("#population-error"));
+    assert_eq!(
+        page.attr("input[name=started]", "value").as_deref(),
+        Some(sent.as_str()),
+        "the error page keeps the time the form was first shown"
+    );
+    // Corrected at once: still more than three seconds after the form was first shown.
+    set(&mut fields, "population", "30,411");
+    assert_eq!(send(&visitor, &fields).await.path(), "/join/thanks");
+    assert_eq!(applications(&app).await, 1);
+}
+
+#[tokio::test]
+async fn a_form_shown_more_than_two_hours_ago_is_out_of_date_and_comes_back_with_a_new_stamp() {
+    let app = spawn_app().await;
+    let visitor = app.visitor();
+    let mut fields = fill(&app, &visitor, "Lafayette", "morgan@lafayetteco.gov").await;
+    let sent = fields
+        .iter()
+        .find(|(k, _)| k == "started")
+        .unwrap()
+        .1
+        .clone();
+    app.state.clock.advance(2 * 3600);
+    let page = send(&visitor, &fields).await;
+    assert_eq!(page.status, 422);
+    assert!(
+        page.text(".error-summary p")
+            .starts_with("The form was out of date")
+    );
+    let fresh = page.attr("input[name=started]", "value").unwrap();
+    assert_ne!(fresh, sent);
+    assert_eq!(applications(&app).await, 0);
+    app.state.clock.advance(30);
+    set(&mut fields, "started", &fresh);
+    assert_eq!(send(&visitor, &fields).await.path(), "/join/thanks");
+}
+
+#[tokio::test]
+async fn control_characters_in_a_field_get_a_message_by_it_and_line_breaks_never_reach_one_line_fields()
+ {
+    let app = spawn_app().await;
+    let visitor = app.visitor();
+    let mut fields = fill(&app, &visitor, "Lafayette", "morgan@lafayetteco.gov").await;
+    set(&mut fields, "contact_name", "Morgan\0 Ellis");
+    set(
+        &mut fields,
+        "city_name",
+        "Lafayette\r\nBcc: someone@example.com",
+    );
+    set(
+        &mut fields,
+        "reason",
+        "Water affordability.\r\n\r\nAnd\ttransit.",
+    );
+    let page = send(&visitor, &fields).await;
+    assert_eq!(page.status, 422);
+    assert!(
+        page.text("#contact_name-error")
+            .contains("control characters"),
+        "{}",
+        page.text("#contact_name-error")
+    );
+    assert_eq!(
+        page.attr("#contact_name", "value").as_deref(),
+        Some("Morgan Ellis")
+    );
+    assert!(!page.has("#city_name-error"), "a line break is not refused");
+    assert_eq!(applications(&app).await, 0);
+
+    set(&mut fields, "contact_name", "Morgan Ellis");
+    assert_eq!(send(&visitor, &fields).await.path(), "/join/thanks");
+    let (city, reason): (String, String) =
+        sqlx::query_as("SELECT city_name, reason FROM applications")
+            .fetch_one(&app.state.pool)
+            .await
+            .unwrap();
+    assert_eq!(city, "Lafayette Bcc: someone@example.com");
+    assert_eq!(reason, "Water affordability.\n\nAnd\ttransit.");
+}
+
+#[tokio::test]
+async fn twenty_applications_at_once_from_one_address_store_three_and_failed_ones_do_not_count() {
+    let app = spawn_app().await;
+    let visitor = app.visitor();
+    // A city hall whose first tries fail the checks can still apply.
+    let mut wrong = fill(&app, &visitor, "", "morgan@lafayetteco.gov").await;
+    for _ in 0..4 {
+        assert_eq!(send(&visitor, &wrong).await.status, 422);
+    }
+    set(&mut wrong, "city_name", "Lafayette");
+    let fields = wrong;
+    let sends = (0..20).map(|_| {
+        let client = crate::support::new_client();
+        let url = app.url("/join");
+        let fields = fields.clone();
+        async move {
+            client
+                .post(url)
+                .form(&fields)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    });
+    let statuses = futures_join_all(sends).await;
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 200).count(),
+        3,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 429).count(),
+        17,
+        "{statuses:?}"
+    );
+    assert_eq!(applications(&app).await, 3);
+}
+
+/// Runs the futures at once on the test's runtime and collects their results in order.
+async fn futures_join_all<
+    F: std::future::Future<Output = T> + Send + 'static,
+    T: Send + 'static,
+>(
+    futures: impl Iterator<Item = F>,
+) -> Vec<T> {
+    let handles: Vec<_> = futures.map(tokio::spawn).collect();
+    let mut out = Vec::new();
+    for h in handles {
+        out.push(h.await.unwrap());
+    }
+    out
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_the_address_is_the_one_the_proxy_added() {
+    let app = spawn_app_with(|c| c.trust_proxy = true).await;
+    let visitor = app.visitor();
+    for i in 0..4 {
+        let fields = fill(&app, &visitor, &format!("Town {i}"), "t@example.com").await;
+        let response = visitor
+            .client
+            .post(visitor.url("/join"))
+            // What the client sent first, then what the proxy added.
+            .header("x-forwarded-for", format!("203.0.113.{i}, 198.51.100.7"))
+            .form(&fields)
+            .send()
+            .await
+            .unwrap();
+        let expected = if i < 3 { 200 } else { 429 };
+        assert_eq!(response.status(), expected, "application {i}");
+    }
+    let addresses: Vec<String> = sqlx::query_scalar("SELECT DISTINCT client_ip FROM applications")
+        .fetch_all(&app.state.pool)
+        .await
+        .unwrap();
+    assert_eq!(addresses, vec!["198.51.100.7".to_owned()]);
 }

@@ -991,3 +991,122 @@ async fn the_demo_fills_an_empty_database_with_the_five_headlines_and_their_pict
         "a second run refuses a database that is not empty"
     );
 }
+
+#[tokio::test]
+async fn a_nul_in_a_post_title_is_removed_and_the_feed_stays_valid_xml() {
+    let app = spawn_app().await;
+    let staff = app.staff_visitor().await;
+    let page = editor(
+        &staff,
+        "/staff/news",
+        &[
+            ("title", "City\0 Data\r\n2020\u{1b}"),
+            ("body", "First line.\r\n\r\nSecond\0 paragraph."),
+            ("action", "publish"),
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(page.text(".flash"), "“City Data 2020” is published.");
+    let (title, body): (String, String) = sqlx::query_as("SELECT title, body_md FROM posts")
+        .fetch_one(&app.state.pool)
+        .await
+        .unwrap();
+    assert_eq!(title, "City Data 2020");
+    assert_eq!(body, "First line.\n\nSecond paragraph.");
+    let entries = atom_entries(&feed(&app).await);
+    assert_eq!(entries, vec![("City Data 2020".to_owned(), true)]);
+}
+
+#[tokio::test]
+async fn a_topic_chosen_twice_counts_once() {
+    let app = spawn_app().await;
+    let staff = app.staff_visitor().await;
+    let water = topic(&app, &staff, "Water").await;
+    let page = editor(
+        &staff,
+        "/staff/news",
+        &[
+            ("title", "Water Rates"),
+            ("body", "b"),
+            ("topic", &water),
+            ("topic", &water),
+            ("action", "publish"),
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(page.status, 200);
+    assert_eq!(page.text(".flash"), "“Water Rates” is published.");
+    let links: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM post_topics")
+        .fetch_one(&app.state.pool)
+        .await
+        .unwrap();
+    assert_eq!(links, 1);
+    let id = page.path().split('/').nth(3).unwrap().to_owned();
+    let again = editor(
+        &staff,
+        &format!("/staff/news/{id}"),
+        &[
+            ("title", "Water Rates"),
+            ("body", "b"),
+            ("topic", &water),
+            ("topic", &water),
+            ("action", "publish"),
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(again.status, 200, "{:?}", again.texts(".error-summary li"));
+}
+
+#[tokio::test]
+async fn a_cover_over_24_megapixels_is_refused_before_decoding() {
+    let app = spawn_app().await;
+    let staff = app.staff_visitor().await;
+    let page = editor(
+        &staff,
+        "/staff/news",
+        &[
+            ("title", "Cover Test"),
+            ("body", "b"),
+            ("cover_alt", "A skyline"),
+            ("action", "publish"),
+        ],
+        Some(("big.png", png_header(5_000, 5_000))),
+    )
+    .await;
+    assert_eq!(page.status, 422);
+    assert_eq!(
+        page.text("#cover-error"),
+        "Error: The image is too large (5000 × 5000 pixels). Use one under 24 megapixels."
+    );
+}
+
+#[tokio::test]
+async fn a_cover_waits_while_another_image_is_being_decoded() {
+    let app = spawn_app().await;
+    let staff = app.staff_visitor().await;
+    // Another upload holds the one decoding place.
+    let busy = app.state.decoding.acquire().await.unwrap();
+    let png = portal::demo::cover_png([10, 60, 120], [200, 220, 240], 1);
+    let upload = tokio::spawn(async move {
+        editor(
+            &staff,
+            "/staff/news",
+            &[
+                ("title", "Cover Test"),
+                ("body", "b"),
+                ("cover_alt", "A skyline"),
+                ("action", "publish"),
+            ],
+            Some(("sky.png", png)),
+        )
+        .await
+        .text(".flash")
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+    assert!(!upload.is_finished(), "the second decode waited");
+    drop(busy);
+    assert_eq!(upload.await.unwrap(), "“Cover Test” is published.");
+}

@@ -220,3 +220,147 @@ async fn the_staff_area_is_hidden_from_visitors_and_in_the_navigation() {
     let home = Page::of(app.get("/").await).await;
     assert!(home.texts("nav a").contains(&"Staff".to_owned()));
 }
+
+#[tokio::test]
+async fn an_origin_with_another_scheme_or_a_foreign_origin_beside_same_origin_fetch_metadata_is_refused()
+ {
+    let app = spawn_app().await;
+    let host = app.address.trim_start_matches("http://").to_owned();
+    let post = |origin: String, fetch_site: Option<&'static str>| {
+        let mut request = app
+            .client
+            .post(app.url("/login"))
+            .header("origin", origin)
+            .form(&[("email", ""), ("password", "")]);
+        if let Some(site) = fetch_site {
+            request = request.header("sec-fetch-site", site);
+        }
+        request.send()
+    };
+    // The portal is served over http: an https page of the same host is another origin.
+    let other_scheme = Page::of(post(format!("https://{host}"), None).await.unwrap()).await;
+    assert_eq!(other_scheme.status, 403);
+    assert_eq!(other_scheme.h1(), "Not allowed");
+    let foreign = post("https://evil.example".to_owned(), Some("same-origin"))
+        .await
+        .unwrap();
+    assert_eq!(foreign.status(), 403);
+    // The portal's own origin still goes through, with or without fetch metadata.
+    let own = post(app.address.clone(), Some("same-origin"))
+        .await
+        .unwrap();
+    assert_eq!(own.status(), 422, "reached the log-in form");
+    let own = post(app.address.clone(), None).await.unwrap();
+    assert_eq!(own.status(), 422, "reached the log-in form");
+}
+
+#[tokio::test]
+async fn under_https_every_response_says_strict_transport_security_for_the_configured_time() {
+    let app = spawn_app_with(|c| c.base_url = "https://portal.example.org".to_owned()).await;
+    let long = format!("/news?q={}", "a".repeat(20_000));
+    for path in ["/", "/no-such-page", "/static/portal.css", long.as_str()] {
+        let response = app.get(path).await;
+        assert_eq!(
+            response.headers()["strict-transport-security"],
+            "max-age=31536000",
+            "{}",
+            &path[..path.len().min(20)]
+        );
+    }
+    let refused = app
+        .client
+        .post(app.url("/login"))
+        .header("sec-fetch-site", "cross-site")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 403);
+    assert_eq!(
+        refused.headers()["strict-transport-security"],
+        "max-age=31536000"
+    );
+
+    let short = spawn_app_with(|c| {
+        c.base_url = "https://portal.example.org".to_owned();
+        c.hsts_max_age = 600;
+    })
+    .await;
+    assert_eq!(
+        short.get("/").await.headers()["strict-transport-security"],
+        "max-age=600"
+    );
+    let plain = spawn_app().await;
+    assert!(
+        !plain
+            .get("/")
+            .await
+            .headers()
+            .contains_key("strict-transport-security")
+    );
+}
+
+#[tokio::test]
+async fn an_over_long_address_gets_the_414_page_with_the_security_headers() {
+    let app = spawn_app().await;
+    let response = app.get(&format!("/news/{}", "a".repeat(20_000))).await;
+    let h = response.headers().clone();
+    let page = Page::of(response).await;
+    assert_eq!(page.status, 414);
+    assert_eq!(page.h1(), "Address too long");
+    assert!(
+        h["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("frame-ancestors 'none'")
+    );
+    assert_eq!(h["x-content-type-options"], "nosniff");
+    assert_eq!(h["x-frame-options"], "DENY");
+    assert_eq!(h["cache-control"], "no-store");
+}
+
+#[tokio::test]
+async fn public_pages_are_cacheable_for_anonymous_readers_and_never_for_a_logged_in_person() {
+    let app = spawn_app().await;
+    let anonymous = reqwest::Client::new();
+    for path in ["/", "/news", "/members"] {
+        let response = anonymous.get(app.url(path)).send().await.unwrap();
+        assert_eq!(response.status(), 200, "{path}");
+        assert_eq!(
+            response.headers()["cache-control"],
+            "public, max-age=60",
+            "{path}"
+        );
+        let vary: Vec<_> = response
+            .headers()
+            .get_all("vary")
+            .iter()
+            .map(|v| v.to_str().unwrap().to_lowercase())
+            .collect();
+        assert!(
+            vary.iter().any(|v| v.contains("cookie")),
+            "{path}: {vary:?}"
+        );
+    }
+    // The log-in page and the join form are not on the public list.
+    let login = anonymous.get(app.url("/login")).send().await.unwrap();
+    assert_eq!(login.headers()["cache-control"], "no-store");
+
+    app.log_in_as_new_staff().await;
+    for path in ["/", "/news", "/members", "/account"] {
+        let response = app.get(path).await;
+        assert_eq!(response.status(), 200, "{path}");
+        assert_eq!(response.headers()["cache-control"], "no-store", "{path}");
+        let vary: Vec<_> = response
+            .headers()
+            .get_all("vary")
+            .iter()
+            .map(|v| v.to_str().unwrap().to_lowercase())
+            .collect();
+        assert!(
+            vary.iter().any(|v| v.contains("cookie")),
+            "{path}: {vary:?}"
+        );
+    }
+    let account = anonymous.get(app.url("/account")).send().await.unwrap();
+    assert_eq!(account.headers()["cache-control"], "no-store");
+}
