@@ -96,6 +96,24 @@ pub async fn open(url: &str) -> Result<(AnyPool, Backend), OpenError> {
     Ok((pool, backend))
 }
 
+/// Begins a transaction that will write. On SQLite it starts as a write transaction
+/// (`BEGIN IMMEDIATE`): a deferred one reads first and then fails at once (SQLITE_BUSY,
+/// without waiting on the busy timeout) when it tries to write while another connection
+/// holds the write lock; an immediate one waits its turn on the busy timeout instead.
+/// On PostgreSQL a plain `BEGIN`: row locks and guarded updates serialize what must be.
+///
+/// Inside the transaction, every query goes through it (`&mut *tx`): asking the pool for a
+/// second connection while holding one deadlocks a busy pool.
+pub async fn begin_write(
+    pool: &AnyPool,
+    backend: Backend,
+) -> sqlx::Result<sqlx::Transaction<'static, sqlx::Any>> {
+    match backend {
+        Backend::Sqlite => pool.begin_with("BEGIN IMMEDIATE").await,
+        Backend::Postgres => pool.begin().await,
+    }
+}
+
 /// Applies the migrations of the pool's backend.
 pub async fn migrate(pool: &AnyPool, backend: Backend) -> Result<(), OpenError> {
     let migrator = match backend {
