@@ -544,10 +544,11 @@ async fn existing_city<'c>(
 /// The answer to a decision on an application someone has already decided (a second
 /// click, or two staff at once): the application's page, saying what happened.
 async fn already_decided(ctx: &Ctx, id: i64) -> AppResult<Response> {
-    let status: Option<String> = sqlx::query_scalar("SELECT status FROM applications WHERE id = $1")
-        .bind(id)
-        .fetch_optional(&ctx.state.pool)
-        .await?;
+    let status: Option<String> =
+        sqlx::query_scalar("SELECT status FROM applications WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&ctx.state.pool)
+            .await?;
     let message = match status.as_deref() {
         Some("approved") => "This application was already approved.",
         Some("declined") => "This application was already declined.",

@@ -69,7 +69,10 @@ async fn all_at_once(who: &Visitor, posts: Vec<(String, Vec<(String, String)>)>)
 }
 
 /// Reads `/news` and `/healthz` over and over until `done`; the slowest answer and how many.
-fn keep_reading(app: &TestApp, done: Arc<AtomicBool>) -> tokio::task::JoinHandle<(Duration, usize)> {
+fn keep_reading(
+    app: &TestApp,
+    done: Arc<AtomicBool>,
+) -> tokio::task::JoinHandle<(Duration, usize)> {
     let reader = app.visitor();
     tokio::spawn(async move {
         let mut slowest = Duration::ZERO;
@@ -87,6 +90,13 @@ fn keep_reading(app: &TestApp, done: Arc<AtomicBool>) -> tokio::task::JoinHandle
         (slowest, reads)
     })
 }
+
+/// The slowest a page may answer during a burst. Alone on the machine it answers within a
+/// second on both databases (SQLite: about 0.15 s, PostgreSQL: about 0.7 s for 80 invitations
+/// at once in a debug build); the bound leaves room for a shared machine running the whole
+/// suite, and still catches the stall this guards against (requests waiting 5 s for a
+/// connection, then failing).
+const READ_BOUND: Duration = Duration::from_secs(2);
 
 /// No answer is a server error; each lists its status so a failure shows them all.
 fn assert_no_server_errors(answers: &[Answer]) {
@@ -135,11 +145,7 @@ async fn forty_invitations_from_staff_and_forty_from_one_mayor_at_once_all_go_ou
                 let email = format!("{prefix}{i}@lafayetteco.gov");
                 (
                     "/invitations".to_owned(),
-                    form(&[
-                        ("email", &email),
-                        ("role", "advisor"),
-                        ("city_id", &city),
-                    ]),
+                    form(&[("email", &email), ("role", "advisor"), ("city_id", &city)]),
                 )
             })
             .collect()
@@ -173,7 +179,7 @@ async fn forty_invitations_from_staff_and_forty_from_one_mayor_at_once_all_go_ou
     assert_eq!(emails, 80);
     assert!(reads >= 2, "no page was read during the burst");
     assert!(
-        slowest < Duration::from_secs(1),
+        slowest < READ_BOUND,
         "a page read during the burst took {slowest:?}"
     );
 }
@@ -217,21 +223,36 @@ async fn twenty_applications_approved_at_once_each_become_a_member_city_that_inv
         assert_eq!(a.status, 303);
         assert!(a.location.starts_with("/staff/applications/"), "{a:?}");
     }
-    assert_eq!(count(&app, "SELECT COUNT(*) FROM cities WHERE status = 'active'").await, 20);
     assert_eq!(
-        count(&app, "SELECT COUNT(*) FROM applications WHERE status = 'approved' AND city_id IS NOT NULL").await,
+        count(&app, "SELECT COUNT(*) FROM cities WHERE status = 'active'").await,
         20
     );
     assert_eq!(
-        count(&app, "SELECT COUNT(*) FROM invitations WHERE role = 'mayor'").await,
+        count(
+            &app,
+            "SELECT COUNT(*) FROM applications WHERE status = 'approved' AND city_id IS NOT NULL"
+        )
+        .await,
         20
     );
     assert_eq!(
-        count(&app, "SELECT COUNT(*) FROM outbox WHERE to_addr LIKE 'mayor%'").await,
+        count(
+            &app,
+            "SELECT COUNT(*) FROM invitations WHERE role = 'mayor'"
+        )
+        .await,
+        20
+    );
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM outbox WHERE to_addr LIKE 'mayor%'"
+        )
+        .await,
         20
     );
     assert!(
-        slowest < Duration::from_secs(1),
+        slowest < READ_BOUND,
         "a page read during the approvals took {slowest:?}"
     );
 }
@@ -246,7 +267,10 @@ async fn ten_approvals_of_one_application_and_ten_declines_of_another_at_once_ea
     let declined = application(&app, 2, "Verona").await;
     let mut posts = Vec::new();
     for _ in 0..10 {
-        posts.push((format!("/staff/applications/{approved}/approve"), Vec::new()));
+        posts.push((
+            format!("/staff/applications/{approved}/approve"),
+            Vec::new(),
+        ));
         posts.push((
             format!("/staff/applications/{declined}/decline"),
             form(&[("message", "Thank you; the network is full this year.")]),
@@ -277,19 +301,35 @@ async fn ten_approvals_of_one_application_and_ten_declines_of_another_at_once_ea
 
     assert_eq!(count(&app, "SELECT COUNT(*) FROM cities").await, 1);
     assert_eq!(
-        count(&app, "SELECT COUNT(*) FROM invitations WHERE email_norm = 'mayor1@city1.gov'").await,
+        count(
+            &app,
+            "SELECT COUNT(*) FROM invitations WHERE email_norm = 'mayor1@city1.gov'"
+        )
+        .await,
         1
     );
     assert_eq!(
-        count(&app, "SELECT COUNT(*) FROM outbox WHERE to_addr = 'mayor1@city1.gov'").await,
+        count(
+            &app,
+            "SELECT COUNT(*) FROM outbox WHERE to_addr = 'mayor1@city1.gov'"
+        )
+        .await,
         1
     );
     assert_eq!(
-        count(&app, "SELECT COUNT(*) FROM outbox WHERE to_addr = 'contact2@city2.gov'").await,
+        count(
+            &app,
+            "SELECT COUNT(*) FROM outbox WHERE to_addr = 'contact2@city2.gov'"
+        )
+        .await,
         1
     );
     assert_eq!(
-        count(&app, "SELECT COUNT(*) FROM audit_log WHERE action = 'created city'").await,
+        count(
+            &app,
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'created city'"
+        )
+        .await,
         1
     );
 }
