@@ -8,7 +8,10 @@ use std::sync::{
 use sqlx::AnyPool;
 use tokio::sync::Semaphore;
 
-use crate::{config::Config, db::Backend};
+use crate::{
+    config::Config,
+    db::{self, Backend, WriteGate, WriteTx},
+};
 
 #[derive(Clone)]
 pub struct AppState(Arc<Inner>);
@@ -25,6 +28,8 @@ pub struct Inner {
     /// Bounds the password hashes computed at once, so a burst of log-ins neither
     /// exhausts memory nor starves the threads that serve pages.
     pub hashing: Semaphore,
+    /// Takes turns for write transactions; see [`crate::db::WriteGate`].
+    pub writes: WriteGate,
 }
 
 impl std::ops::Deref for AppState {
@@ -43,7 +48,14 @@ impl AppState {
             config,
             clock: Clock::default(),
             hashing: Semaphore::new(cores),
+            writes: WriteGate::for_backend(backend),
         }))
+    }
+
+    /// Begins a transaction that will write: its turn at the gate, then `BEGIN IMMEDIATE` on
+    /// SQLite or `BEGIN` on PostgreSQL ([`crate::db::begin_write`]).
+    pub async fn begin_write(&self) -> sqlx::Result<WriteTx> {
+        db::begin_write(&self.pool, self.backend, &self.writes).await
     }
 }
 

@@ -175,7 +175,7 @@ pub async fn change_password(
     let now = state.clock.now();
 
     // The new password, and the end of every other session, together.
-    let mut tx = crate::db::begin_write(&state.pool, state.backend).await?;
+    let mut tx = state.begin_write().await?;
     if !db::set_password_hash(&mut tx, person.id, &hash).await? {
         return Err(AppError::NotFound);
     }
@@ -244,7 +244,7 @@ pub async fn change_email(
     let token = tokens::generate();
     let now = state.clock.now();
     // The request and both emails are written together, or none of them.
-    let mut tx = crate::db::begin_write(&state.pool, state.backend).await?;
+    let mut tx = state.begin_write().await?;
     // Only the newest request can be confirmed.
     sqlx::query("UPDATE email_changes SET used_at = $1 WHERE person_id = $2 AND used_at IS NULL")
         .bind(now)
@@ -347,7 +347,7 @@ pub async fn confirm_email(ctx: Ctx, Path(token): Path<String>) -> AppResult<Res
     let now = state.clock.now();
 
     // The link is spent and the address changed together, or neither.
-    let mut tx = crate::db::begin_write(&state.pool, state.backend).await?;
+    let mut tx = state.begin_write().await?;
     if !tokens::spend(&mut tx, tokens::OneTime::EmailChange, &token, now).await? {
         return Err(AppError::Gone(GONE.to_owned()));
     }

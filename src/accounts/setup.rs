@@ -129,7 +129,7 @@ pub async fn create(
     let now = state.clock.now();
 
     // The token is spent and the account created together, or neither.
-    let mut tx = crate::db::begin_write(&state.pool, state.backend).await?;
+    let mut tx = state.begin_write().await?;
     if db::staff_exists(&mut tx).await? {
         return Err(AppError::NotFound);
     }

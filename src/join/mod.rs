@@ -358,7 +358,7 @@ async fn submit(
         .await;
     }
 
-    let mut tx = crate::db::begin_write(&state.pool, state.backend).await?;
+    let mut tx = state.begin_write().await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO applications (city_name, state, population, mayor_name, mayor_email, contact_name, contact_title, \
            contact_email, contact_phone, reason, status, client_ip, created_at) \
@@ -611,7 +611,7 @@ async fn approve(ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
     let mayor_email = EmailAddress::parse(&app.mayor_email)
         .map_err(|_| AppError::BadRequest("The mayor's email address is not valid.".to_owned()))?;
     let now = state.clock.now();
-    let mut tx = crate::db::begin_write(&state.pool, state.backend).await?;
+    let mut tx = state.begin_write().await?;
     // The decision first: of two approvals at once only one gets past this, and only it
     // creates the city and invites the mayor.
     let won = sqlx::query("UPDATE applications SET status = 'approved', decided_at = $1, decided_by = $2 WHERE id = $3 AND status = 'pending'")
@@ -777,7 +777,7 @@ async fn decline(
         return show_page(&ctx, app, errors, form.message.chars().take(4000).collect()).await;
     }
     let now = state.clock.now();
-    let mut tx = crate::db::begin_write(&state.pool, state.backend).await?;
+    let mut tx = state.begin_write().await?;
     let won = sqlx::query("UPDATE applications SET status = 'declined', decided_at = $1, decided_by = $2, decision_note = $3 WHERE id = $4 AND status = 'pending'")
         .bind(now)
         .bind(staff.id)

@@ -414,7 +414,7 @@ async fn create(ctx: Ctx, Form(form): Form<CityForm>) -> AppResult<Response> {
         Err(errors) => return Ok(form_again(&ctx, None, form, errors).await),
     };
     let now = ctx.state.clock.now();
-    let mut tx = crate::db::begin_write(&ctx.state.pool, ctx.state.backend).await?;
+    let mut tx = ctx.state.begin_write().await?;
     let inserted = sqlx::query_scalar::<_, i64>(
         "INSERT INTO cities (name, state, population, website, status, member_since, renewal_date, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
@@ -467,7 +467,7 @@ async fn update(ctx: Ctx, Path(id): Path<i64>, Form(form): Form<CityForm>) -> Ap
         Err(errors) => return Ok(form_again(&ctx, Some(id), form, errors).await),
     };
     let now = ctx.state.clock.now();
-    let mut tx = crate::db::begin_write(&ctx.state.pool, ctx.state.backend).await?;
+    let mut tx = ctx.state.begin_write().await?;
     let updated = sqlx::query(
         "UPDATE cities SET name = $1, state = $2, population = $3, website = $4, status = $5, member_since = $6, \
          renewal_date = $7 WHERE id = $8",

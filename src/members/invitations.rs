@@ -255,7 +255,7 @@ async fn create(ctx: Ctx, Form(form): Form<InviteForm>) -> AppResult<Response> {
     let is_staff = policy::can_use_staff_area(&inviter);
     // Checked and written in one write transaction, so two invitations to one address
     // sent at once do not both go out.
-    let mut tx = crate::db::begin_write(&state.pool, state.backend).await?;
+    let mut tx = state.begin_write().await?;
     if let Some(e) = &email {
         if let Some(existing) = people_db::find_by_email(&mut tx, &e.normalized).await? {
             // Staff see whose account it is; a mayor only about the own city's people,
@@ -445,7 +445,7 @@ async fn resend(ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
     let now = state.clock.now();
     let token = tokens::generate();
     let expires_at = now + VALID_FOR;
-    let mut tx = crate::db::begin_write(&state.pool, state.backend).await?;
+    let mut tx = state.begin_write().await?;
     // A new token replaces the old one: the link in the earlier email stops working.
     let done = sqlx::query(
         "UPDATE invitations SET token_hash = $1, expires_at = $2 WHERE id = $3 AND token_hash = $4 \
@@ -500,7 +500,7 @@ async fn resend(ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
 async fn revoke(ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
     let (actor, inv) = manageable(&ctx, id, policy::can_revoke_invitation).await?;
     let now = ctx.state.clock.now();
-    let mut tx = crate::db::begin_write(&ctx.state.pool, ctx.state.backend).await?;
+    let mut tx = ctx.state.begin_write().await?;
     let done = sqlx::query("UPDATE invitations SET revoked_at = $1 WHERE id = $2 AND accepted_at IS NULL AND revoked_at IS NULL")
         .bind(now)
         .bind(id)
@@ -640,7 +640,7 @@ async fn accept(
         .map_err(|_| AppError::internal("stored invitation email does not parse"))?;
     let hash = password::hash(state, &form.password).await?;
     let now = state.clock.now();
-    let mut tx = crate::db::begin_write(&state.pool, state.backend).await?;
+    let mut tx = state.begin_write().await?;
     let taken = sqlx::query("UPDATE invitations SET accepted_at = $1 WHERE token_hash = $2 AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > $1")
         .bind(now)
         .bind(tokens::digest(&token))

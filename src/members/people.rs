@@ -168,7 +168,7 @@ async fn set_active(ctx: Ctx, id: i64, active: bool) -> AppResult<Response> {
         return Err(AppError::Forbidden);
     }
     let now = ctx.state.clock.now();
-    let mut tx = crate::db::begin_write(&ctx.state.pool, ctx.state.backend).await?;
+    let mut tx = ctx.state.begin_write().await?;
     if active
         && person.role == Role::Mayor.as_str()
         && let Some(city_id) = person.city_id
@@ -294,7 +294,7 @@ async fn change_role(
     };
     let city_id = city.as_ref().map(|c| c.id);
     let now = ctx.state.clock.now();
-    let mut tx = crate::db::begin_write(&ctx.state.pool, ctx.state.backend).await?;
+    let mut tx = ctx.state.begin_write().await?;
     let mut message = format!(
         "{} is now {}{}.",
         person.name,

@@ -460,7 +460,7 @@ async fn save(
     } else {
         form.excerpt.trim().to_owned()
     };
-    let mut tx = crate::db::begin_write(&state.pool, state.backend).await?;
+    let mut tx = state.begin_write().await?;
     let saved = match id {
         None => {
             sqlx::query_scalar::<_, i64>(
@@ -618,7 +618,7 @@ async fn set_status_draft(conn: &mut AnyConnection, id: i64, now: i64) -> sqlx::
 async fn unpublish(ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
     require_publisher(&ctx)?;
     let post = stored(&ctx, id).await?;
-    let mut tx = crate::db::begin_write(&ctx.state.pool, ctx.state.backend).await?;
+    let mut tx = ctx.state.begin_write().await?;
     set_status_draft(&mut tx, id, ctx.state.clock.now()).await?;
     tx.commit().await?;
     ctx.flash(format!(
@@ -650,7 +650,7 @@ async fn delete_form(ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
 async fn delete(ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
     require_publisher(&ctx)?;
     let post = stored(&ctx, id).await?;
-    let mut tx = crate::db::begin_write(&ctx.state.pool, ctx.state.backend).await?;
+    let mut tx = ctx.state.begin_write().await?;
     search::remove(&mut tx, ctx.state.backend, id).await?;
     sqlx::query("DELETE FROM post_topics WHERE post_id = $1")
         .bind(id)
@@ -796,7 +796,7 @@ async fn rename_topic(
 
 async fn delete_topic(ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
     require_publisher(&ctx)?;
-    let mut tx = crate::db::begin_write(&ctx.state.pool, ctx.state.backend).await?;
+    let mut tx = ctx.state.begin_write().await?;
     sqlx::query("DELETE FROM post_topics WHERE topic_id = $1")
         .bind(id)
         .execute(&mut *tx)

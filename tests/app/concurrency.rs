@@ -92,10 +92,10 @@ fn keep_reading(
 }
 
 /// The slowest a page may answer during a burst. Alone on the machine it answers within a
-/// second on both databases (SQLite: about 0.15 s, PostgreSQL: about 0.7 s for 80 invitations
-/// at once in a debug build); the bound leaves room for a shared machine running the whole
-/// suite, and still catches the stall this guards against (requests waiting 5 s for a
-/// connection, then failing).
+/// second on both databases (about 0.3 s for 80 invitations at once, debug build, on SQLite
+/// and on PostgreSQL); the bound leaves room for a shared machine running the whole suite,
+/// and still catches the stall this guards against (requests waiting 5 s for a connection,
+/// then failing).
 const READ_BOUND: Duration = Duration::from_secs(2);
 
 /// No answer is a server error; each lists its status so a failure shows them all.
