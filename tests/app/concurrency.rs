@@ -333,3 +333,49 @@ async fn ten_approvals_of_one_application_and_ten_declines_of_another_at_once_ea
         1
     );
 }
+
+#[tokio::test]
+async fn on_sqlite_an_invitation_waits_for_a_write_lock_held_by_another_process_instead_of_failing()
+{
+    if crate::support::postgres_url().is_some() {
+        return; // SQLite's write lock; PostgreSQL locks rows.
+    }
+    use sqlx::{Connection, Executor};
+    let app = spawn_app().await;
+    app.staff_visitor().await;
+    let staff = logged_in(&app, "grace@mayorsinnovation.org", STAFF_PASSWORD).await;
+    let city = app
+        .insert_city("Lafayette", "CO", "active")
+        .await
+        .to_string();
+    // Another process (a command-line tool, a second instance) holds the write lock.
+    let mut other = sqlx::SqliteConnection::connect(&app.db.url).await.unwrap();
+    other.execute("BEGIN IMMEDIATE").await.unwrap();
+    let release = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        other.execute("COMMIT").await.unwrap();
+    });
+    let posts = (0..5)
+        .map(|i| {
+            let email = format!("waiting{i}@lafayetteco.gov");
+            (
+                "/invitations".to_owned(),
+                form(&[("email", &email), ("role", "advisor"), ("city_id", &city)]),
+            )
+        })
+        .collect();
+    let answers = all_at_once(&staff, posts).await;
+    release.await.unwrap();
+    assert_no_server_errors(&answers);
+    for a in &answers {
+        assert_eq!((a.status, a.location.as_str()), (303, "/invitations"));
+    }
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM invitations WHERE email_norm LIKE 'waiting%'"
+        )
+        .await,
+        5
+    );
+}
