@@ -149,6 +149,7 @@ pub async fn create(
     let id = match db::insert(&mut tx, new).await {
         Ok(id) => id,
         Err(e) if is_unique_violation(&e) => {
+            drop(tx);
             let mut errors = FormErrors::default();
             errors.add("email", "An account with this email already exists.");
             return Ok(again(errors, ctx.layout().await));
