@@ -425,7 +425,19 @@ async fn manageable(
     Ok((actor, inv))
 }
 
-async fn resend(ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
+#[derive(Deserialize)]
+struct ResendForm {
+    /// The invitation's expiry as the page showed it: a second click on the same page
+    /// (a double submit) finds it changed and sends nothing.
+    #[serde(default)]
+    shown: Option<i64>,
+}
+
+async fn resend(
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(form): Form<ResendForm>,
+) -> AppResult<Response> {
     let (actor, inv) = manageable(&ctx, id, policy::can_manage_invitation).await?;
     let state = &ctx.state;
     if inv.accepted_at.is_some() || inv.revoked_at.is_some() {
@@ -436,25 +448,23 @@ async fn resend(ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
         .await?;
         return Ok(web::see_other("/invitations"));
     }
-    // The token this page was shown with: of two resends at once (a double click), only
-    // the one that replaces it sends an email.
-    let seen: String = sqlx::query_scalar("SELECT token_hash FROM invitations WHERE id = $1")
-        .bind(id)
-        .fetch_one(&state.pool)
-        .await?;
+    // Guarded on the expiry the page showed (or, without it, the one just read): of two
+    // resends from one page only the first sends an email. Each resend moves the expiry
+    // on, by a second at least, so the next one sees a change.
+    let seen = form.shown.unwrap_or(inv.expires_at);
     let now = state.clock.now();
     let token = tokens::generate();
-    let expires_at = now + VALID_FOR;
+    let expires_at = (now + VALID_FOR).max(seen + 1);
     let mut tx = state.begin_write().await?;
     // A new token replaces the old one: the link in the earlier email stops working.
     let done = sqlx::query(
-        "UPDATE invitations SET token_hash = $1, expires_at = $2 WHERE id = $3 AND token_hash = $4 \
+        "UPDATE invitations SET token_hash = $1, expires_at = $2 WHERE id = $3 AND expires_at = $4 \
          AND accepted_at IS NULL AND revoked_at IS NULL",
     )
     .bind(tokens::digest(&token))
     .bind(expires_at)
     .bind(id)
-    .bind(&seen)
+    .bind(seen)
     .execute(&mut *tx)
     .await?;
     if done.rows_affected() != 1 {

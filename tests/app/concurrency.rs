@@ -379,3 +379,91 @@ async fn on_sqlite_an_invitation_waits_for_a_write_lock_held_by_another_process_
         5
     );
 }
+
+#[tokio::test]
+async fn ten_resends_at_once_send_one_new_email_and_ten_revokes_at_once_withdraw_once() {
+    let app = spawn_app().await;
+    let browser = app.staff_visitor().await;
+    let staff = logged_in(&app, "grace@mayorsinnovation.org", STAFF_PASSWORD).await;
+    let city = app
+        .insert_city("Lafayette", "CO", "active")
+        .await
+        .to_string();
+    for email in ["pat@lafayetteco.gov", "lee@lafayetteco.gov"] {
+        let sent = Page::of(
+            browser
+                .post_form(
+                    "/invitations",
+                    &[("email", email), ("role", "advisor"), ("city_id", &city)],
+                )
+                .await,
+        )
+        .await;
+        assert_eq!(sent.path(), "/invitations");
+    }
+    let id = |email: &'static str| {
+        let pool = app.state.pool.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>("SELECT id FROM invitations WHERE email_norm = $1")
+                .bind(email)
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        }
+    };
+    let resent = id("pat@lafayetteco.gov").await;
+    let revoked = id("lee@lafayetteco.gov").await;
+    // Every click comes from the same list page, as a double (or tenfold) submit does.
+    let list = Page::of(browser.get("/invitations").await).await;
+    let shown = list
+        .attr(
+            &format!("form[action='/invitations/{resent}/resend'] input[name=shown]"),
+            "value",
+        )
+        .unwrap();
+    let mut posts = Vec::new();
+    for _ in 0..10 {
+        posts.push((
+            format!("/invitations/{resent}/resend"),
+            form(&[("shown", &shown)]),
+        ));
+        posts.push((format!("/invitations/{revoked}/revoke"), Vec::new()));
+    }
+    let answers = all_at_once(&staff, posts).await;
+    assert_no_server_errors(&answers);
+    for a in &answers {
+        assert_eq!((a.status, a.location.as_str()), (303, "/invitations"));
+    }
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM outbox WHERE to_addr = 'pat@lafayetteco.gov'"
+        )
+        .await,
+        2,
+        "the first email and one resent"
+    );
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'resent invitation'"
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'revoked invitation'"
+        )
+        .await,
+        1
+    );
+    // The link in the newest email is the one that works.
+    let link = app
+        .last_mail_to("pat@lafayetteco.gov")
+        .await
+        .link(&app.address, "/invite/");
+    let page = Page::of(app.visitor().get(&app.path_of(&link)).await).await;
+    assert_eq!(page.status, 200);
+}
