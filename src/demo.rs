@@ -505,7 +505,7 @@ async fn insert_post(
     if slug_text.is_empty() {
         slug_text = tokens::generate()[..8].to_owned();
     }
-    let mut tx = state.pool.begin().await.map_err(db)?;
+    let mut tx = state.begin_write().await.map_err(db)?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO posts (slug, title, excerpt, body_md, body_html, body_text, status, publish_at, members_only, author_id, \
            guest_byline, cover_image_id, cover_alt, created_at, updated_at) \

@@ -94,19 +94,30 @@ pub fn can_manage_cities(person: &Person) -> bool {
 }
 
 /// Send an invitation for `role` in `city_id`: staff invite anyone anywhere; a mayor invites
-/// advisors to his or her own city; nobody else invites.
+/// advisors to his or her own city while its membership is active; nobody else invites.
 pub fn can_invite(person: &Person, invited_role: Role, city_id: Option<i64>) -> bool {
-    is_staff(person) || (invited_role == Role::Advisor && is_mayor_of(person, city_id))
+    is_staff(person)
+        || (invited_role == Role::Advisor
+            && is_mayor_of(person, city_id)
+            && person.city_status.as_deref() == Some("active"))
 }
 
-/// Whether a person may send any invitation at all (for showing the page and links).
+/// Whether a person sees the invitations page and its link: staff, and a mayor (whose page
+/// says why nothing can be sent while the city's membership has lapsed).
 pub fn can_invite_anyone(person: &Person) -> bool {
     is_staff(person) || is_mayor_of(person, person.city_id)
 }
 
-/// See, resend or revoke an invitation: whoever could send that same invitation.
+/// Resend an invitation: whoever could send that same invitation now.
 pub fn can_manage_invitation(person: &Person, invited_role: Role, city_id: Option<i64>) -> bool {
     can_invite(person, invited_role, city_id)
+}
+
+/// Withdraw an invitation: whoever manages it, and the city's mayor even while the
+/// membership has lapsed (taking back is always allowed).
+pub fn can_revoke_invitation(person: &Person, invited_role: Role, city_id: Option<i64>) -> bool {
+    can_manage_invitation(person, invited_role, city_id)
+        || (invited_role == Role::Advisor && is_mayor_of(person, city_id))
 }
 
 /// The people list: staff see everyone, a mayor the city's people.

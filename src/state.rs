@@ -8,7 +8,10 @@ use std::sync::{
 use sqlx::AnyPool;
 use tokio::sync::Semaphore;
 
-use crate::{config::Config, db::Backend};
+use crate::{
+    config::Config,
+    db::{self, Backend, WriteGate, WriteTx},
+};
 
 #[derive(Clone)]
 pub struct AppState(Arc<Inner>);
@@ -28,6 +31,8 @@ pub struct Inner {
     /// One image decoded at a time in the whole process: a decode may take a few hundred
     /// megabytes and seconds of CPU, and four at once took 636 MB.
     pub decoding: Semaphore,
+    /// Takes turns for write transactions; see [`crate::db::WriteGate`].
+    pub writes: WriteGate,
 }
 
 impl std::ops::Deref for AppState {
@@ -47,7 +52,14 @@ impl AppState {
             clock: Clock::default(),
             hashing: Semaphore::new(cores),
             decoding: Semaphore::new(1),
+            writes: WriteGate::for_backend(backend),
         }))
+    }
+
+    /// Begins a transaction that will write: its turn at the gate, then `BEGIN IMMEDIATE` on
+    /// SQLite or `BEGIN` on PostgreSQL ([`crate::db::begin_write`]).
+    pub async fn begin_write(&self) -> sqlx::Result<WriteTx> {
+        db::begin_write(&self.pool, self.backend, &self.writes).await
     }
 }
 

@@ -185,7 +185,7 @@ async fn check_current_password(
     // The stored email is the entered one trimmed, so lower-casing it gives the normalized form.
     let email_norm = person.email.to_lowercase();
     let now = state.clock.now();
-    let attempt = match throttle::reserve(&state.pool, state.backend, &email_norm, ip, now).await? {
+    let attempt = match throttle::reserve(state, &email_norm, ip, now).await? {
         Ok(attempt) => attempt,
         Err(wait) => {
             return Ok(Err((
@@ -245,7 +245,7 @@ pub async fn change_password(
     let now = state.clock.now();
 
     // The new password, and the end of every other session, together.
-    let mut tx = crate::db::begin_write(&state.pool, state.backend).await?;
+    let mut tx = state.begin_write().await?;
     if !db::set_password_hash(&mut tx, person.id, &hash).await? {
         return Err(AppError::NotFound);
     }
@@ -314,7 +314,7 @@ pub async fn change_email(
     let token = tokens::generate();
     let now = state.clock.now();
     // The request and both emails are written together, or none of them.
-    let mut tx = crate::db::begin_write(&state.pool, state.backend).await?;
+    let mut tx = state.begin_write().await?;
     // Only the newest request can be confirmed.
     sqlx::query("UPDATE email_changes SET used_at = $1 WHERE person_id = $2 AND used_at IS NULL")
         .bind(now)
@@ -417,7 +417,7 @@ pub async fn confirm_email(ctx: Ctx, Path(token): Path<String>) -> AppResult<Res
     let now = state.clock.now();
 
     // The link is spent and the address changed together, or neither.
-    let mut tx = crate::db::begin_write(&state.pool, state.backend).await?;
+    let mut tx = state.begin_write().await?;
     if !tokens::spend(&mut tx, tokens::OneTime::EmailChange, &token, now).await? {
         return Err(AppError::Gone(GONE.to_owned()));
     }

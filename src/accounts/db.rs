@@ -25,6 +25,27 @@ pub async fn find_for_login(
     Ok(Some((person, hash)))
 }
 
+/// The person with this (normalized) email, active or not, read on the caller's connection
+/// (inside its transaction).
+pub async fn find_by_email(
+    conn: &mut AnyConnection,
+    email_norm: &str,
+) -> sqlx::Result<Option<Person>> {
+    sqlx::query_as::<_, Person>(crate::select_people!("WHERE p.email_norm = $1"))
+        .bind(email_norm)
+        .fetch_optional(conn)
+        .await
+}
+
+/// The staff member people are told to write to: the longest-serving active one.
+pub async fn staff_contact(conn: &mut AnyConnection) -> sqlx::Result<Option<(String, String)>> {
+    sqlx::query_as(
+        "SELECT name, email FROM people WHERE role = 'staff' AND active = 1 ORDER BY id LIMIT 1",
+    )
+    .fetch_optional(conn)
+    .await
+}
+
 pub async fn staff_exists(conn: &mut AnyConnection) -> sqlx::Result<bool> {
     let n: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM people WHERE role = 'staff' AND active = 1")

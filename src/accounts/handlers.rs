@@ -115,8 +115,7 @@ pub async fn login(
     let now = state.clock.now();
     // The attempt is counted before the password is verified, so that guesses sent at once
     // verify no more passwords than the limit allows.
-    let attempt = match throttle::reserve(&state.pool, state.backend, &email_norm, &ip, now).await?
-    {
+    let attempt = match throttle::reserve(state, &email_norm, &ip, now).await? {
         Ok(attempt) => attempt,
         Err(wait) => {
             let problem = format!(

@@ -92,7 +92,7 @@ async fn send_link(state: &AppState, person: &Person) -> AppResult<()> {
     let token = tokens::generate();
     // The limit is counted and the link written in one write transaction, holding the
     // person's row, so that requests sent at once cannot all pass the count.
-    let mut tx = crate::db::begin_write(&state.pool, state.backend).await?;
+    let mut tx = state.begin_write().await?;
     if state.backend == crate::db::Backend::Postgres {
         sqlx::query("SELECT id FROM people WHERE id = $1 FOR UPDATE")
             .bind(person.id)
@@ -217,7 +217,7 @@ pub async fn reset(
     let now = state.clock.now();
 
     // The link is spent, the password set and every session ended together, or none of it.
-    let mut tx = crate::db::begin_write(&state.pool, state.backend).await?;
+    let mut tx = state.begin_write().await?;
     if !tokens::spend(&mut tx, tokens::OneTime::PasswordReset, &token, now).await? {
         return Err(AppError::Gone(GONE.to_owned()));
     }

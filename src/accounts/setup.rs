@@ -129,7 +129,7 @@ pub async fn create(
     let now = state.clock.now();
 
     // The token is spent and the account created together, or neither.
-    let mut tx = crate::db::begin_write(&state.pool, state.backend).await?;
+    let mut tx = state.begin_write().await?;
     if db::staff_exists(&mut tx).await? {
         return Err(AppError::NotFound);
     }
@@ -149,6 +149,7 @@ pub async fn create(
     let id = match db::insert(&mut tx, new).await {
         Ok(id) => id,
         Err(e) if is_unique_violation(&e) => {
+            drop(tx);
             let mut errors = FormErrors::default();
             errors.add("email", "An account with this email already exists.");
             return Ok(again(errors, ctx.layout().await));

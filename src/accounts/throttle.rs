@@ -15,7 +15,7 @@
 
 use sqlx::AnyPool;
 
-use crate::db::{self, Backend};
+use crate::{db::Backend, state::AppState};
 
 /// One limit: at most `max` failed attempts within `window` seconds.
 #[derive(Debug, Clone, Copy)]
@@ -51,14 +51,13 @@ pub struct Attempt {
 
 /// Reserves one log-in attempt, or answers how many seconds to wait.
 pub async fn reserve(
-    pool: &AnyPool,
-    backend: Backend,
+    state: &AppState,
     email_norm: &str,
     ip: &str,
     now: i64,
 ) -> sqlx::Result<Result<Attempt, i64>> {
-    let mut tx = db::begin_write(pool, backend).await?;
-    if backend == Backend::Postgres {
+    let mut tx = state.begin_write().await?;
+    if state.backend == Backend::Postgres {
         // SQLite serializes write transactions already; PostgreSQL needs a lock per key, always
         // the account's before the address's so that two attempts never wait on each other.
         for key in [

@@ -15,7 +15,7 @@ use serde::Deserialize;
 use crate::{
     accounts::{Person, db as people_db, email::EmailAddress},
     audit,
-    error::{AppError, AppResult},
+    error::{AppError, AppResult, is_unique_violation},
     members::{STATES, cities, invitations},
     notify::{self, emails},
     policy::{self, Role},
@@ -328,7 +328,7 @@ async fn submit(
     // The limit is reserved with the application: the count and the insert are one statement,
     // serialized per address (see `guard::lock_address`), so parallel submissions cannot all
     // slip under it. Only applications that passed the checks count.
-    let mut tx = state.pool.begin().await?;
+    let mut tx = state.begin_write().await?;
     guard::lock_address(&mut tx, state.backend, &ip).await?;
     let id: Option<i64> = sqlx::query_scalar(
         "INSERT INTO applications (city_name, state, population, mayor_name, mayor_email, contact_name, contact_title, \
@@ -515,8 +515,8 @@ async fn load(ctx: &Ctx, id: i64) -> AppResult<Row> {
         .ok_or(AppError::NotFound)
 }
 
-async fn existing_city(
-    pool: &sqlx::AnyPool,
+async fn existing_city<'c>(
+    db: impl sqlx::AnyExecutor<'c>,
     name: &str,
     state: &str,
 ) -> sqlx::Result<Option<cities::City>> {
@@ -525,8 +525,25 @@ async fn existing_city(
     ))
     .bind(name)
     .bind(state)
-    .fetch_optional(pool)
+    .fetch_optional(db)
     .await
+}
+
+/// The answer to a decision on an application someone has already decided (a second
+/// click, or two staff at once): the application's page, saying what happened.
+async fn already_decided(ctx: &Ctx, id: i64) -> AppResult<Response> {
+    let status: Option<String> =
+        sqlx::query_scalar("SELECT status FROM applications WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&ctx.state.pool)
+            .await?;
+    let message = match status.as_deref() {
+        Some("approved") => "This application was already approved.",
+        Some("declined") => "This application was already declined.",
+        _ => "This application was already decided.",
+    };
+    ctx.flash(message).await?;
+    Ok(web::see_other(&format!("/staff/applications/{id}")))
 }
 
 async fn show_page(
@@ -577,14 +594,25 @@ async fn approve(ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
     let app = load(&ctx, id).await?;
     let state = &ctx.state;
     if app.status != "pending" {
-        ctx.flash("This application was already decided.").await?;
-        return Ok(web::see_other(&format!("/staff/applications/{id}")));
+        return already_decided(&ctx, id).await;
     }
     let mayor_email = EmailAddress::parse(&app.mayor_email)
         .map_err(|_| AppError::BadRequest("The mayor's email address is not valid.".to_owned()))?;
     let now = state.clock.now();
-    let existing = existing_city(&state.pool, &app.city_name, &app.state).await?;
-    let mut tx = state.pool.begin().await?;
+    let mut tx = state.begin_write().await?;
+    // The decision first: of two approvals at once only one gets past this, and only it
+    // creates the city and invites the mayor.
+    let won = sqlx::query("UPDATE applications SET status = 'approved', decided_at = $1, decided_by = $2 WHERE id = $3 AND status = 'pending'")
+        .bind(now)
+        .bind(staff.id)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    if won.rows_affected() != 1 {
+        drop(tx);
+        return already_decided(&ctx, id).await;
+    }
+    let existing = existing_city(&mut *tx, &app.city_name, &app.state).await?;
     let city = match existing {
         Some(mut c) => {
             if c.status != "active" {
@@ -613,7 +641,7 @@ async fn approve(ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
             let today = time::OffsetDateTime::from_unix_timestamp(now)
                 .map(|d| d.date().to_string())
                 .unwrap_or_default();
-            let city_id: i64 = sqlx::query_scalar(
+            let inserted: Result<i64, _> = sqlx::query_scalar(
                 "INSERT INTO cities (name, state, population, website, status, member_since, created_at) VALUES ($1, $2, $3, '', 'active', $4, $5) RETURNING id",
             )
             .bind(&app.city_name)
@@ -622,7 +650,22 @@ async fn approve(ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
             .bind(&today)
             .bind(now)
             .fetch_one(&mut *tx)
-            .await?;
+            .await;
+            let city_id = match inserted {
+                Ok(id) => id,
+                // Another application for the same city was approved at the same moment
+                // (PostgreSQL; SQLite takes write transactions one at a time).
+                Err(e) if is_unique_violation(&e) => {
+                    drop(tx);
+                    ctx.flash(format!(
+                        "{} became a member city a moment ago through another application. Approve this one again to use that city.",
+                        app.city()
+                    ))
+                    .await?;
+                    return Ok(web::see_other(&format!("/staff/applications/{id}")));
+                }
+                Err(e) => return Err(e.into()),
+            };
             let detail = format!("{} (application approved)", app.city());
             audit::record(
                 &mut tx,
@@ -649,10 +692,12 @@ async fn approve(ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
         }
     };
     let has_mayor = cities::mayor_of(&mut tx, city.id).await?;
-    let has_account = people_db::find_for_login(&state.pool, &mayor_email.normalized)
+    let has_account = people_db::find_by_email(&mut tx, &mayor_email.normalized)
         .await?
         .is_some();
-    let invited = invitations::pending_for(&mut tx, &mayor_email.normalized, now).await?;
+    let invited = invitations::pending_for(&mut tx, &mayor_email.normalized, now)
+        .await?
+        .is_some();
     let note = if let Some(m) = has_mayor {
         format!(
             "{} already has a mayor ({}); no invitation was sent.",
@@ -682,9 +727,7 @@ async fn approve(ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
         .await?;
         format!("The mayor, {}, is invited.", app.mayor_name)
     };
-    sqlx::query("UPDATE applications SET status = 'approved', decided_at = $1, decided_by = $2, city_id = $3 WHERE id = $4 AND status = 'pending'")
-        .bind(now)
-        .bind(staff.id)
+    sqlx::query("UPDATE applications SET city_id = $1 WHERE id = $2")
         .bind(city.id)
         .bind(id)
         .execute(&mut *tx)
@@ -713,8 +756,7 @@ async fn decline(
     let app = load(&ctx, id).await?;
     let state = &ctx.state;
     if app.status != "pending" {
-        ctx.flash("This application was already decided.").await?;
-        return Ok(web::see_other(&format!("/staff/applications/{id}")));
+        return already_decided(&ctx, id).await;
     }
     let message = form.message.trim();
     if message.is_empty() || message.chars().count() > 4000 {
@@ -723,14 +765,19 @@ async fn decline(
         return show_page(&ctx, app, errors, form.message.chars().take(4000).collect()).await;
     }
     let now = state.clock.now();
-    let mut tx = state.pool.begin().await?;
-    sqlx::query("UPDATE applications SET status = 'declined', decided_at = $1, decided_by = $2, decision_note = $3 WHERE id = $4 AND status = 'pending'")
+    let mut tx = state.begin_write().await?;
+    let won = sqlx::query("UPDATE applications SET status = 'declined', decided_at = $1, decided_by = $2, decision_note = $3 WHERE id = $4 AND status = 'pending'")
         .bind(now)
         .bind(staff.id)
         .bind(message)
         .bind(id)
         .execute(&mut *tx)
         .await?;
+    // A second click, or another staff member at the same moment: one decision, one email.
+    if won.rows_affected() != 1 {
+        drop(tx);
+        return already_decided(&ctx, id).await;
+    }
     let email = emails::ApplicationDeclined {
         org_name: state.config.org_name.clone(),
         contact_name: app.contact_name.clone(),

@@ -201,11 +201,15 @@ struct CityInput {
     renewal_date: Option<String>,
 }
 
-fn parse_date(s: &str) -> Option<String> {
+/// A date as entered, like 2024-01-31: `None` when it cannot be read, `Some(Err)` when its
+/// year is outside the sensible range.
+fn parse_date(s: &str) -> Option<Result<String, ()>> {
     let format = time::macros::format_description!("[year]-[month]-[day]");
-    time::Date::parse(s.trim(), &format)
-        .ok()
-        .map(|d| d.format(&format).unwrap_or_default())
+    let d = time::Date::parse(s.trim(), &format).ok()?;
+    if !web::YEARS.contains(&d.year()) {
+        return Some(Err(()));
+    }
+    Some(Ok(d.format(&format).unwrap_or_default()))
 }
 
 impl CityForm {
@@ -276,24 +280,41 @@ impl CityForm {
                 "active"
             }
         };
-        let member_since = parse_date(&self.member_since);
-        if member_since.is_none() {
-            errors.add(
-                "member_since",
-                "Enter the date the city joined, like 2024-01-31.",
-            );
-        }
+        let member_since = match parse_date(&self.member_since) {
+            Some(Ok(d)) => Some(d),
+            Some(Err(())) => {
+                errors.add(
+                    "member_since",
+                    web::years_message("the date the city joined"),
+                );
+                None
+            }
+            None => {
+                errors.add(
+                    "member_since",
+                    "Enter the date the city joined, like 2024-01-31.",
+                );
+                None
+            }
+        };
         let renewal_date = if self.renewal_date.trim().is_empty() {
             None
         } else {
-            parse_date(&self.renewal_date)
+            match parse_date(&self.renewal_date) {
+                Some(Ok(d)) => Some(d),
+                Some(Err(())) => {
+                    errors.add("renewal_date", web::years_message("the renewal date"));
+                    None
+                }
+                None => {
+                    errors.add(
+                        "renewal_date",
+                        "Enter the renewal date like 2027-01-31, or leave it empty.",
+                    );
+                    None
+                }
+            }
         };
-        if !self.renewal_date.trim().is_empty() && renewal_date.is_none() {
-            errors.add(
-                "renewal_date",
-                "Enter the renewal date like 2027-01-31, or leave it empty.",
-            );
-        }
         if !errors.is_empty() {
             return Err(errors);
         }
@@ -393,7 +414,7 @@ async fn create(ctx: Ctx, Form(form): Form<CityForm>) -> AppResult<Response> {
         Err(errors) => return Ok(form_again(&ctx, None, form, errors).await),
     };
     let now = ctx.state.clock.now();
-    let mut tx = ctx.state.pool.begin().await?;
+    let mut tx = ctx.state.begin_write().await?;
     let inserted = sqlx::query_scalar::<_, i64>(
         "INSERT INTO cities (name, state, population, website, status, member_since, renewal_date, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
@@ -411,6 +432,7 @@ async fn create(ctx: Ctx, Form(form): Form<CityForm>) -> AppResult<Response> {
     let id = match inserted {
         Ok(id) => id,
         Err(e) if is_unique_violation(&e) => {
+            drop(tx);
             return Ok(form_again(&ctx, None, form, duplicate(&input)).await);
         }
         Err(e) => return Err(e.into()),
@@ -445,7 +467,7 @@ async fn update(ctx: Ctx, Path(id): Path<i64>, Form(form): Form<CityForm>) -> Ap
         Err(errors) => return Ok(form_again(&ctx, Some(id), form, errors).await),
     };
     let now = ctx.state.clock.now();
-    let mut tx = ctx.state.pool.begin().await?;
+    let mut tx = ctx.state.begin_write().await?;
     let updated = sqlx::query(
         "UPDATE cities SET name = $1, state = $2, population = $3, website = $4, status = $5, member_since = $6, \
          renewal_date = $7 WHERE id = $8",
@@ -463,6 +485,7 @@ async fn update(ctx: Ctx, Path(id): Path<i64>, Form(form): Form<CityForm>) -> Ap
     match updated {
         Ok(_) => {}
         Err(e) if is_unique_violation(&e) => {
+            drop(tx);
             return Ok(form_again(&ctx, Some(id), form, duplicate(&input)).await);
         }
         Err(e) => return Err(e.into()),

@@ -126,6 +126,8 @@ struct ListPage {
     cities: Vec<City>,
     pending: Vec<Invitation>,
     now: i64,
+    /// Why this person cannot send invitations now (a mayor of a lapsed city), if so.
+    closed: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -162,6 +164,7 @@ async fn page(
         )
     };
     Ok(ListPage {
+        closed: closed_reason(ctx, viewer),
         layout: ctx.layout().await,
         form,
         errors,
@@ -170,6 +173,18 @@ async fn page(
         pending,
         now: ctx.state.clock.now(),
     })
+}
+
+/// For a mayor whose city's membership has lapsed: why invitations cannot be sent.
+fn closed_reason(ctx: &Ctx, viewer: &Person) -> Option<String> {
+    if policy::can_invite(viewer, Role::Advisor, viewer.city_id) {
+        return None;
+    }
+    Some(format!(
+        "The membership of {} has lapsed, so no invitations can be sent until it is renewed. To renew, contact the staff of {}.",
+        viewer.city_label(),
+        ctx.state.config.org_name
+    ))
 }
 
 fn require_inviter(ctx: &Ctx) -> AppResult<Person> {
@@ -203,6 +218,10 @@ async fn list(ctx: Ctx, Query(q): Query<ListQuery>) -> AppResult<Response> {
 async fn create(ctx: Ctx, Form(form): Form<InviteForm>) -> AppResult<Response> {
     let inviter = require_inviter(&ctx)?;
     let state = &ctx.state;
+    if closed_reason(&ctx, &inviter).is_some() {
+        let page = page(&ctx, &inviter, form, FormErrors::default()).await?;
+        return Ok(web::render_status(StatusCode::FORBIDDEN, &page));
+    }
     let mut errors = FormErrors::default();
     let email = EmailAddress::parse(&form.email)
         .map_err(|m| errors.add("email", m))
@@ -233,29 +252,43 @@ async fn create(ctx: Ctx, Form(form): Form<InviteForm>) -> AppResult<Response> {
     {
         return Err(AppError::Forbidden);
     }
-    let mut tx = state.pool.begin().await?;
+    let is_staff = policy::can_use_staff_area(&inviter);
+    // Checked and written in one write transaction, so two invitations to one address
+    // sent at once do not both go out.
+    let mut tx = state.begin_write().await?;
     if let Some(e) = &email {
-        if let Some((existing, _)) = people_db::find_for_login(&state.pool, &e.normalized).await? {
-            let place = if existing.city_label().is_empty() {
-                String::new()
+        if let Some(existing) = people_db::find_by_email(&mut tx, &e.normalized).await? {
+            // Staff see whose account it is; a mayor only about the own city's people,
+            // never who has an account elsewhere in the network.
+            if is_staff || (existing.city_id.is_some() && existing.city_id == inviter.city_id) {
+                let place = if existing.city_label().is_empty() {
+                    String::new()
+                } else {
+                    format!(", {}", existing.city_label())
+                };
+                errors.add(
+                    "email",
+                    format!(
+                        "{} already has an account ({}{place}).",
+                        e.entered, existing.name
+                    ),
+                );
             } else {
-                format!(", {}", existing.city_label())
-            };
-            errors.add(
-                "email",
-                format!(
-                    "{} already has an account ({}{place}).",
-                    e.entered, existing.name
-                ),
-            );
-        } else if pending_for(&mut tx, &e.normalized, state.clock.now()).await? {
-            errors.add(
-                "email",
-                format!(
-                    "An invitation to {} is already waiting; resend it from the list below.",
-                    e.entered
-                ),
-            );
+                errors.add("email", not_from_your_city(&mut tx, state).await?);
+            }
+        } else if let Some(city_id) = pending_for(&mut tx, &e.normalized, state.clock.now()).await?
+        {
+            if is_staff || (city_id.is_some() && city_id == inviter.city_id) {
+                errors.add(
+                    "email",
+                    format!(
+                        "An invitation to {} is already waiting; resend it from the list below.",
+                        e.entered
+                    ),
+                );
+            } else {
+                errors.add("email", not_from_your_city(&mut tx, state).await?);
+            }
         }
     }
     if role == Some(Role::Mayor)
@@ -282,6 +315,18 @@ async fn create(ctx: Ctx, Form(form): Form<InviteForm>) -> AppResult<Response> {
     ))
     .await?;
     Ok(web::see_other("/invitations"))
+}
+
+/// What a mayor is told about an address that belongs elsewhere in the network: nothing
+/// about whom or where, and whom to ask.
+async fn not_from_your_city(conn: &mut AnyConnection, state: &AppState) -> AppResult<String> {
+    let contact = match people_db::staff_contact(conn).await? {
+        Some((name, email)) => format!("write to {name} at {email}"),
+        None => format!("write to the staff of {}", state.config.org_name),
+    };
+    Ok(format!(
+        "This address cannot be invited from your city; our staff can help: {contact}."
+    ))
 }
 
 /// Writes an invitation, its email and its audit entry on `conn` (the caller's transaction).
@@ -346,38 +391,54 @@ pub async fn send(
     Ok(id)
 }
 
-/// Whether an open invitation to this address is waiting.
+/// The open invitation waiting for this address, if any: `Some` of its city (none for staff).
 pub async fn pending_for(
     conn: &mut AnyConnection,
     email_norm: &str,
     now: i64,
-) -> sqlx::Result<bool> {
-    let n: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM invitations WHERE email_norm = $1 AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > $2",
+) -> sqlx::Result<Option<Option<i64>>> {
+    sqlx::query_scalar(
+        "SELECT city_id FROM invitations WHERE email_norm = $1 AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > $2 \
+         ORDER BY id DESC LIMIT 1",
     )
     .bind(email_norm)
     .bind(now)
-    .fetch_one(conn)
-    .await?;
-    Ok(n > 0)
+    .fetch_optional(conn)
+    .await
 }
 
-/// An open invitation the actor may manage; anything else is a 404.
-async fn manageable(ctx: &Ctx, id: i64) -> AppResult<(Person, Invitation)> {
+/// An invitation the actor may act on (`allowed` asks the policy); anything else is a 404.
+async fn manageable(
+    ctx: &Ctx,
+    id: i64,
+    allowed: fn(&Person, Role, Option<i64>) -> bool,
+) -> AppResult<(Person, Invitation)> {
     let actor = require_inviter(ctx)?;
     let inv = sqlx::query_as::<_, Invitation>(select_invitations!("WHERE i.id = $1"))
         .bind(id)
         .fetch_optional(&ctx.state.pool)
         .await?
         .ok_or(AppError::NotFound)?;
-    if !policy::can_manage_invitation(&actor, inv.role(), inv.city_id) {
+    if !allowed(&actor, inv.role(), inv.city_id) {
         return Err(AppError::NotFound);
     }
     Ok((actor, inv))
 }
 
-async fn resend(ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
-    let (actor, inv) = manageable(&ctx, id).await?;
+#[derive(Deserialize)]
+struct ResendForm {
+    /// The invitation's expiry as the page showed it: a second click on the same page
+    /// (a double submit) finds it changed and sends nothing.
+    #[serde(default)]
+    shown: Option<i64>,
+}
+
+async fn resend(
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(form): Form<ResendForm>,
+) -> AppResult<Response> {
+    let (actor, inv) = manageable(&ctx, id, policy::can_manage_invitation).await?;
     let state = &ctx.state;
     if inv.accepted_at.is_some() || inv.revoked_at.is_some() {
         ctx.flash(format!(
@@ -387,21 +448,33 @@ async fn resend(ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
         .await?;
         return Ok(web::see_other("/invitations"));
     }
+    // Guarded on the expiry the page showed (or, without it, the one just read): of two
+    // resends from one page only the first sends an email. Each resend moves the expiry
+    // on, by a second at least, so the next one sees a change.
+    let seen = form.shown.unwrap_or(inv.expires_at);
     let now = state.clock.now();
     let token = tokens::generate();
-    let expires_at = now + VALID_FOR;
-    let mut tx = state.pool.begin().await?;
+    let expires_at = (now + VALID_FOR).max(seen + 1);
+    let mut tx = state.begin_write().await?;
     // A new token replaces the old one: the link in the earlier email stops working.
     let done = sqlx::query(
-        "UPDATE invitations SET token_hash = $1, expires_at = $2 WHERE id = $3 AND accepted_at IS NULL AND revoked_at IS NULL",
+        "UPDATE invitations SET token_hash = $1, expires_at = $2 WHERE id = $3 AND expires_at = $4 \
+         AND accepted_at IS NULL AND revoked_at IS NULL",
     )
     .bind(tokens::digest(&token))
     .bind(expires_at)
     .bind(id)
+    .bind(seen)
     .execute(&mut *tx)
     .await?;
     if done.rows_affected() != 1 {
-        return Err(AppError::NotFound);
+        drop(tx);
+        ctx.flash(format!(
+            "The invitation to {} was resent or closed a moment ago; the newest email has the working link.",
+            inv.email
+        ))
+        .await?;
+        return Ok(web::see_other("/invitations"));
     }
     let message = email_for(
         state,
@@ -435,28 +508,42 @@ async fn resend(ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
 }
 
 async fn revoke(ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
-    let (actor, inv) = manageable(&ctx, id).await?;
+    let (actor, inv) = manageable(&ctx, id, policy::can_revoke_invitation).await?;
     let now = ctx.state.clock.now();
-    let mut tx = ctx.state.pool.begin().await?;
+    let mut tx = ctx.state.begin_write().await?;
     let done = sqlx::query("UPDATE invitations SET revoked_at = $1 WHERE id = $2 AND accepted_at IS NULL AND revoked_at IS NULL")
         .bind(now)
         .bind(id)
         .execute(&mut *tx)
         .await?;
-    if done.rows_affected() == 1 {
-        audit::record(
-            &mut tx,
-            now,
-            actor.id,
-            "revoked invitation",
-            audit::Subject {
-                person_id: None,
-                city_id: inv.city_id,
-                detail: &inv.email,
-            },
-        )
-        .await?;
+    if done.rows_affected() != 1 {
+        drop(tx);
+        let message = if inv.accepted_at.is_some() {
+            format!(
+                "The invitation to {} was already accepted; it cannot be withdrawn.",
+                inv.email
+            )
+        } else {
+            format!(
+                "The invitation to {} was already withdrawn or accepted.",
+                inv.email
+            )
+        };
+        ctx.flash(message).await?;
+        return Ok(web::see_other("/invitations"));
     }
+    audit::record(
+        &mut tx,
+        now,
+        actor.id,
+        "revoked invitation",
+        audit::Subject {
+            person_id: None,
+            city_id: inv.city_id,
+            detail: &inv.email,
+        },
+    )
+    .await?;
     tx.commit().await?;
     ctx.flash(format!(
         "The invitation to {} is withdrawn; its link no longer works.",
@@ -563,7 +650,7 @@ async fn accept(
         .map_err(|_| AppError::internal("stored invitation email does not parse"))?;
     let hash = password::hash(state, &form.password).await?;
     let now = state.clock.now();
-    let mut tx = state.pool.begin().await?;
+    let mut tx = state.begin_write().await?;
     let taken = sqlx::query("UPDATE invitations SET accepted_at = $1 WHERE token_hash = $2 AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > $1")
         .bind(now)
         .bind(tokens::digest(&token))

@@ -14,7 +14,7 @@ use super::cities::{self, City};
 use crate::{
     accounts::{Person, db as people_db, sessions},
     audit,
-    error::{AppError, AppResult},
+    error::{AppError, AppResult, is_unique_violation},
     policy::{self, Role},
     state::AppState,
     web::{self, Ctx, Layout, form::Form},
@@ -168,13 +168,14 @@ async fn set_active(ctx: Ctx, id: i64, active: bool) -> AppResult<Response> {
         return Err(AppError::Forbidden);
     }
     let now = ctx.state.clock.now();
-    let mut tx = ctx.state.pool.begin().await?;
+    let mut tx = ctx.state.begin_write().await?;
     if active
         && person.role == Role::Mayor.as_str()
         && let Some(city_id) = person.city_id
         && let Some(other) = cities::mayor_of(&mut tx, city_id).await?
         && other.id != person.id
     {
+        drop(tx);
         ctx.flash(format!(
             "{} cannot be reactivated as mayor while {} is the mayor. Change one of their roles first.",
             person.name, other.name
@@ -182,11 +183,37 @@ async fn set_active(ctx: Ctx, id: i64, active: bool) -> AppResult<Response> {
         .await?;
         return Ok(web::see_other(&format!("/people/{id}")));
     }
-    sqlx::query("UPDATE people SET active = $1 WHERE id = $2")
+    // Guarded: a second click (or a second staff member) changes nothing and writes no
+    // second audit entry.
+    let changed = sqlx::query("UPDATE people SET active = $1 WHERE id = $2 AND active <> $1")
         .bind(i64::from(active))
         .bind(id)
         .execute(&mut *tx)
-        .await?;
+        .await;
+    let changed = match changed {
+        Ok(done) => done.rows_affected() == 1,
+        // Another mayor of the city was made or reactivated at the same moment.
+        Err(e) if is_unique_violation(&e) => {
+            drop(tx);
+            ctx.flash(format!(
+                "{} cannot be reactivated as mayor while the city has another mayor. Change one of their roles first.",
+                person.name
+            ))
+            .await?;
+            return Ok(web::see_other(&format!("/people/{id}")));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if !changed {
+        drop(tx);
+        let message = if active {
+            format!("{} can already log in.", person.name)
+        } else {
+            format!("{} is already deactivated.", person.name)
+        };
+        ctx.flash(message).await?;
+        return Ok(web::see_other(&format!("/people/{id}")));
+    }
     if !active {
         // Every session of the person ends at once, on every instance.
         sessions::end_all_for_person(&mut tx, id, None).await?;
@@ -267,7 +294,7 @@ async fn change_role(
     };
     let city_id = city.as_ref().map(|c| c.id);
     let now = ctx.state.clock.now();
-    let mut tx = ctx.state.pool.begin().await?;
+    let mut tx = ctx.state.begin_write().await?;
     let mut message = format!(
         "{} is now {}{}.",
         person.name,
@@ -300,12 +327,27 @@ async fn change_role(
         .await?;
         message.push_str(&format!(" {} is now an advisor.", previous.name));
     }
-    sqlx::query("UPDATE people SET role = $1, city_id = $2 WHERE id = $3")
+    let moved = sqlx::query("UPDATE people SET role = $1, city_id = $2 WHERE id = $3")
         .bind(role.as_str())
         .bind(city_id)
         .bind(id)
         .execute(&mut *tx)
-        .await?;
+        .await;
+    match moved {
+        Ok(_) => {}
+        // The city got another mayor at the same moment (PostgreSQL; SQLite takes write
+        // transactions one at a time).
+        Err(e) if is_unique_violation(&e) => {
+            drop(tx);
+            ctx.flash(format!(
+                "{} got another mayor a moment ago; nothing was changed. Look at the city and try again.",
+                city.as_ref().map(City::label).unwrap_or_default()
+            ))
+            .await?;
+            return Ok(web::see_other(&back));
+        }
+        Err(e) => return Err(e.into()),
+    }
     if person.role != role.as_str() {
         let detail = format!("{} → {}", person.role, role.as_str());
         audit::record(

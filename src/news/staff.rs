@@ -283,6 +283,11 @@ fn parse_datetime_local(s: &str) -> Option<i64> {
     Some(dt.assume_utc().unix_timestamp())
 }
 
+/// Whether an instant falls in the years a form may name.
+fn in_years(t: i64) -> bool {
+    time::OffsetDateTime::from_unix_timestamp(t).is_ok_and(|d| web::YEARS.contains(&d.year()))
+}
+
 /// A cover sent with the form: stored as it arrived, or why not.
 type Upload = Option<Result<crate::files::StoredFile, images::ImageError>>;
 
@@ -464,6 +469,13 @@ async fn save(
         }
         ("publish", _) => ("published", Some(now)),
         ("schedule", _) => match parse_datetime_local(&form.publish_at) {
+            Some(t) if !in_years(t) => {
+                errors.add(
+                    "publish_at",
+                    web::years_message("the date and time to publish"),
+                );
+                ("draft", None)
+            }
             Some(t) if t > now => ("published", Some(t)),
             Some(_) => {
                 errors.add(
@@ -503,7 +515,7 @@ async fn save(
     } else {
         form.excerpt.trim().to_owned()
     };
-    let mut tx = state.pool.begin().await?;
+    let mut tx = state.begin_write().await?;
     let saved = match id {
         None => {
             sqlx::query_scalar::<_, i64>(
@@ -661,7 +673,7 @@ async fn set_status_draft(conn: &mut AnyConnection, id: i64, now: i64) -> sqlx::
 async fn unpublish(ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
     require_publisher(&ctx)?;
     let post = stored(&ctx, id).await?;
-    let mut tx = ctx.state.pool.begin().await?;
+    let mut tx = ctx.state.begin_write().await?;
     set_status_draft(&mut tx, id, ctx.state.clock.now()).await?;
     tx.commit().await?;
     ctx.flash(format!(
@@ -693,7 +705,7 @@ async fn delete_form(ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
 async fn delete(ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
     require_publisher(&ctx)?;
     let post = stored(&ctx, id).await?;
-    let mut tx = ctx.state.pool.begin().await?;
+    let mut tx = ctx.state.begin_write().await?;
     search::remove(&mut tx, ctx.state.backend, id).await?;
     sqlx::query("DELETE FROM post_topics WHERE post_id = $1")
         .bind(id)
@@ -839,7 +851,7 @@ async fn rename_topic(
 
 async fn delete_topic(ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
     require_publisher(&ctx)?;
-    let mut tx = ctx.state.pool.begin().await?;
+    let mut tx = ctx.state.begin_write().await?;
     sqlx::query("DELETE FROM post_topics WHERE topic_id = $1")
         .bind(id)
         .execute(&mut *tx)

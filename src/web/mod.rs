@@ -382,6 +382,19 @@ pub fn see_other(to: &str) -> Response {
     (StatusCode::SEE_OTHER, [(header::LOCATION, to.to_owned())]).into_response()
 }
 
+/// The years a date typed into a form may have; anything outside is a slip of the keyboard
+/// (or a probe), refused with [`years_message`] next to the field.
+pub const YEARS: std::ops::RangeInclusive<i32> = 1900..=2200;
+
+/// The message next to a date field whose year is outside [`YEARS`].
+pub fn years_message(what: &str) -> String {
+    format!(
+        "Enter {what} with a year between {} and {}.",
+        YEARS.start(),
+        YEARS.end()
+    )
+}
+
 /// A Unix time as people read it: "26 Nov 2026, 14:49 UTC".
 pub fn fmt_time(t: i64) -> String {
     let format = time::macros::format_description!(

@@ -6,6 +6,7 @@ mod accounts;
 mod browser;
 mod browser_public;
 mod cli;
+mod concurrency;
 mod files;
 mod health;
 mod join;

@@ -796,3 +796,293 @@ async fn staff_invite_another_staff_member() {
     assert_eq!(row, ("staff".to_owned(), None));
     let _ = STAFF_PASSWORD;
 }
+
+#[tokio::test]
+async fn a_mayor_inviting_an_address_known_elsewhere_in_the_network_learns_no_name_or_city_but_staff_do()
+ {
+    let app = spawn_app().await;
+    let net = network(&app).await;
+    let madison = app.insert_city("Madison", "WI", "active").await;
+    app.invite_and_accept(
+        &net.staff,
+        "dana@cityofmadison.com",
+        "Dana Whitfield",
+        "mayor",
+        madison,
+    )
+    .await;
+    let madison = madison.to_string();
+    // Staff invite someone to Madison who has not answered yet.
+    let sent = Page::of(
+        net.staff
+            .post_form(
+                "/invitations",
+                &[
+                    ("email", "lee@cityofmadison.com"),
+                    ("name", "Lee Waiting"),
+                    ("role", "advisor"),
+                    ("city_id", &madison),
+                ],
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(sent.path(), "/invitations");
+    let own = net.city.to_string();
+    let invitations = count(&app, "SELECT COUNT(*) FROM invitations").await;
+
+    for email in ["DANA@cityofmadison.com", "lee@cityofmadison.com"] {
+        let page = Page::of(
+            net.mayor
+                .post_form(
+                    "/invitations",
+                    &[("email", email), ("role", "advisor"), ("city_id", &own)],
+                )
+                .await,
+        )
+        .await;
+        assert_eq!(page.status, 422);
+        assert_eq!(
+            page.text("#email-error"),
+            "Error: This address cannot be invited from your city; our staff can help: write to Grace Staff at grace@mayorsinnovation.org."
+        );
+        let whole = page.text("body");
+        for secret in ["Dana", "Whitfield", "Madison", "WI", "Lee Waiting"] {
+            assert!(!whole.contains(secret), "the mayor was shown {secret:?}");
+        }
+    }
+    // The mayor's own city's people are the mayor's to know.
+    let page = Page::of(
+        net.mayor
+            .post_form(
+                "/invitations",
+                &[
+                    ("email", "sam@lafayetteco.gov"),
+                    ("role", "advisor"),
+                    ("city_id", &own),
+                ],
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(
+        page.text("#email-error"),
+        "Error: sam@lafayetteco.gov already has an account (Sam Advisor, Lafayette, CO)."
+    );
+
+    // Staff still see whose account it is and that an invitation is waiting.
+    let page = Page::of(
+        net.staff
+            .post_form(
+                "/invitations",
+                &[
+                    ("email", "dana@cityofmadison.com"),
+                    ("role", "advisor"),
+                    ("city_id", &own),
+                ],
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(
+        page.text("#email-error"),
+        "Error: dana@cityofmadison.com already has an account (Dana Whitfield, Madison, WI)."
+    );
+    let page = Page::of(
+        net.staff
+            .post_form(
+                "/invitations",
+                &[
+                    ("email", "lee@cityofmadison.com"),
+                    ("role", "advisor"),
+                    ("city_id", &own),
+                ],
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(
+        page.text("#email-error"),
+        "Error: An invitation to lee@cityofmadison.com is already waiting; resend it from the list below."
+    );
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM invitations").await,
+        invitations
+    );
+}
+
+#[tokio::test]
+async fn the_mayor_of_a_lapsed_city_cannot_invite_and_the_invitations_page_says_why() {
+    let app = spawn_app().await;
+    let net = network(&app).await;
+    let own = net.city.to_string();
+    // An invitation sent while the city was active.
+    let sent = Page::of(
+        net.mayor
+            .post_form(
+                "/invitations",
+                &[
+                    ("email", "pat@lafayetteco.gov"),
+                    ("role", "advisor"),
+                    ("city_id", &own),
+                ],
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(sent.path(), "/invitations");
+    sqlx::query("UPDATE cities SET status = 'lapsed' WHERE id = $1")
+        .bind(net.city)
+        .execute(&app.state.pool)
+        .await
+        .unwrap();
+    let invitations = count(&app, "SELECT COUNT(*) FROM invitations").await;
+    let mails = app.outbox().await.len();
+    let why = "The membership of Lafayette, CO has lapsed, so no invitations can be sent until it is renewed. To renew, contact the staff of Mayors Innovation Project.";
+
+    let page = Page::of(net.mayor.get("/invitations").await).await;
+    assert_eq!(page.status, 200);
+    assert_eq!(page.text("#invitations-closed"), why);
+    assert!(!page.has("form[action='/invitations']"));
+    assert!(!page.has("form[action$='/resend']"));
+    // Taking an invitation back is still possible.
+    assert!(page.has("form[action$='/revoke']"));
+
+    let refused = Page::of(
+        net.mayor
+            .post_form(
+                "/invitations",
+                &[
+                    ("email", "new@lafayetteco.gov"),
+                    ("role", "advisor"),
+                    ("city_id", &own),
+                ],
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(refused.status, 403);
+    assert_eq!(refused.text("#invitations-closed"), why);
+    let id: i64 =
+        sqlx::query_scalar("SELECT id FROM invitations WHERE email_norm = 'pat@lafayetteco.gov'")
+            .fetch_one(&app.state.pool)
+            .await
+            .unwrap();
+    let resend = net
+        .mayor
+        .post_form(&format!("/invitations/{id}/resend"), &[])
+        .await;
+    assert_eq!(resend.status(), 404);
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM invitations").await,
+        invitations
+    );
+    assert_eq!(app.outbox().await.len(), mails, "no email was queued");
+
+    let revoked = Page::of(
+        net.mayor
+            .post_form(&format!("/invitations/{id}/revoke"), &[])
+            .await,
+    )
+    .await;
+    assert_eq!(
+        revoked.text(".flash"),
+        "The invitation to pat@lafayetteco.gov is withdrawn; its link no longer works."
+    );
+    // Staff still invite to the lapsed city.
+    let sent = Page::of(
+        net.staff
+            .post_form(
+                "/invitations",
+                &[
+                    ("email", "new@lafayetteco.gov"),
+                    ("role", "advisor"),
+                    ("city_id", &own),
+                ],
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(sent.path(), "/invitations");
+}
+
+#[tokio::test]
+async fn city_dates_outside_the_years_1900_to_2200_are_refused_next_to_their_field() {
+    let app = spawn_app().await;
+    let staff = app.staff_visitor().await;
+    for (member_since, renewal_date) in [
+        ("-9999-01-01", "0000-01-01"),
+        ("0000-01-01", "9999-12-31"),
+        ("1899-12-31", "2201-01-01"),
+    ] {
+        let page = Page::of(
+            staff
+                .post_form(
+                    "/staff/cities",
+                    &[
+                        ("name", "Lafayette"),
+                        ("state", "CO"),
+                        ("population", "30000"),
+                        ("status", "active"),
+                        ("member_since", member_since),
+                        ("renewal_date", renewal_date),
+                    ],
+                )
+                .await,
+        )
+        .await;
+        assert_eq!(page.status, 422, "{member_since} / {renewal_date}");
+        assert_eq!(
+            page.text("#member_since-error"),
+            "Error: Enter the date the city joined with a year between 1900 and 2200."
+        );
+        assert_eq!(
+            page.text("#renewal_date-error"),
+            "Error: Enter the renewal date with a year between 1900 and 2200."
+        );
+        assert_eq!(
+            page.attr("#member_since", "value").as_deref(),
+            Some(member_since)
+        );
+    }
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM cities").await, 0);
+
+    // The same on the edit form; the edges of the range are accepted.
+    let city = app.insert_city("Lafayette", "CO", "active").await;
+    let path = format!("/staff/cities/{city}");
+    let page = Page::of(
+        staff
+            .post_form(
+                &path,
+                &[
+                    ("name", "Lafayette"),
+                    ("state", "CO"),
+                    ("population", "30000"),
+                    ("status", "active"),
+                    ("member_since", "2024-01-01"),
+                    ("renewal_date", "-9999-01-01"),
+                ],
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(page.status, 422);
+    assert!(page.has("#renewal_date-error"));
+    let page = Page::of(
+        staff
+            .post_form(
+                &path,
+                &[
+                    ("name", "Lafayette"),
+                    ("state", "CO"),
+                    ("population", "30000"),
+                    ("status", "active"),
+                    ("member_since", "1900-01-01"),
+                    ("renewal_date", "2200-12-31"),
+                ],
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(page.text(".flash"), "Lafayette, CO is saved.");
+}

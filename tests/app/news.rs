@@ -1110,3 +1110,39 @@ async fn a_cover_waits_while_another_image_is_being_decoded() {
     drop(busy);
     assert_eq!(upload.await.unwrap(), "“Cover Test” is published.");
 }
+
+#[tokio::test]
+async fn a_publication_time_outside_the_years_1900_to_2200_is_refused_next_to_its_field() {
+    let app = spawn_app().await;
+    let staff = app.staff_visitor().await;
+    for when in [
+        "-9999-01-01T00:00",
+        "0000-01-01T00:00",
+        "9999-12-31T09:00",
+        "2201-01-01T00:00",
+    ] {
+        let page = editor(
+            &staff,
+            "/staff/news",
+            &[
+                ("title", "Far Away"),
+                ("body", "x"),
+                ("action", "schedule"),
+                ("publish_at", when),
+            ],
+            None,
+        )
+        .await;
+        assert_eq!(page.status, 422, "{when}");
+        assert_eq!(
+            page.text("#publish_at-error"),
+            "Error: Enter the date and time to publish with a year between 1900 and 2200.",
+            "{when}"
+        );
+    }
+    let none: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM posts")
+        .fetch_one(&app.state.pool)
+        .await
+        .unwrap();
+    assert_eq!(none, 0);
+}
