@@ -55,6 +55,17 @@ impl IntoResponse for AppError {
             AppError::Forbidden => (StatusCode::FORBIDDEN, None),
             AppError::Gone(m) => (StatusCode::GONE, Some(m.clone())),
             AppError::BadRequest(m) => (StatusCode::BAD_REQUEST, Some(m.clone())),
+            AppError::Database(e) if is_busy(e) => {
+                // Waited its turn and the turn did not come: the request can be tried again.
+                tracing::warn!(error = %self, "database busy");
+                (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    Some(
+                        "The portal is busy right now. Nothing was changed; try again in a moment."
+                            .to_owned(),
+                    ),
+                )
+            }
             AppError::Database(_) | AppError::Internal(_) => {
                 // The cause goes to the log, never to the page.
                 tracing::error!(error = %self, "request failed");
@@ -66,6 +77,21 @@ impl IntoResponse for AppError {
             response.extensions_mut().insert(ErrorMessage(m));
         }
         response
+    }
+}
+
+/// Whether a database error means "busy, try again": no connection or write turn came in
+/// time, a lock held elsewhere outlasted the busy timeout (SQLite 5 and 6, with their
+/// extended codes), or PostgreSQL gave up on a lock (55P03) or on a deadlock (40P01).
+pub fn is_busy(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::PoolTimedOut => true,
+        sqlx::Error::Database(db) => db.code().is_some_and(|code| {
+            let code = code.as_ref();
+            matches!(code, "55P03" | "40P01")
+                || code.parse::<i64>().is_ok_and(|n| matches!(n & 0xff, 5 | 6))
+        }),
+        _ => false,
     }
 }
 

@@ -117,7 +117,16 @@ pub async fn open(url: &str) -> Result<(AnyPool, Backend), OpenError> {
                     ));
                 }
             }
-            options = options.max_connections(16);
+            options = options.max_connections(16).after_connect(|conn, _| {
+                Box::pin(async move {
+                    // A lock held elsewhere is waited for as long as SQLite's busy timeout,
+                    // then the request answers 503 instead of hanging.
+                    sqlx::query("SET lock_timeout = '10s'")
+                        .execute(&mut *conn)
+                        .await?;
+                    Ok(())
+                })
+            });
         }
     }
     let pool = options

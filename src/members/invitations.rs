@@ -3,7 +3,7 @@
 
 use askama::Template;
 use axum::{
-    Form, Router,
+    Router,
     extract::{Path, Query},
     http::StatusCode,
     response::Response,
@@ -13,6 +13,7 @@ use serde::Deserialize;
 use sqlx::AnyConnection;
 
 use super::cities::{self, City};
+use crate::web::form::Form;
 use crate::{
     accounts::{
         self, Person, SESSION_PERSON, db as people_db, email::EmailAddress, password, tokens,
@@ -257,6 +258,14 @@ async fn create(ctx: Ctx, Form(form): Form<InviteForm>) -> AppResult<Response> {
     // sent at once do not both go out.
     let mut tx = state.begin_write().await?;
     if let Some(e) = &email {
+        // On PostgreSQL several writers run at once: invitations to one address take turns
+        // (SQLite's single writer does this already).
+        if state.backend == crate::db::Backend::Postgres {
+            sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+                .bind(format!("invitation:{}", e.normalized))
+                .execute(&mut *tx)
+                .await?;
+        }
         if let Some(existing) = people_db::find_by_email(&mut tx, &e.normalized).await? {
             // Staff see whose account it is; a mayor only about the own city's people,
             // never who has an account elsewhere in the network.

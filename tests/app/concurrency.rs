@@ -467,3 +467,102 @@ async fn ten_resends_at_once_send_one_new_email_and_ten_revokes_at_once_withdraw
     let page = Page::of(app.visitor().get(&app.path_of(&link)).await).await;
     assert_eq!(page.status, 200);
 }
+
+#[tokio::test]
+async fn twenty_invitations_to_one_address_at_once_write_one_invitation_and_one_email() {
+    let app = spawn_app().await;
+    app.staff_visitor().await;
+    let city = app
+        .insert_city("Lafayette", "CO", "active")
+        .await
+        .to_string();
+    let staff = logged_in(&app, "grace@mayorsinnovation.org", STAFF_PASSWORD).await;
+    let posts = (0..20)
+        .map(|_| {
+            (
+                "/invitations".to_owned(),
+                form(&[
+                    ("email", "sam@lafayetteco.gov"),
+                    ("role", "advisor"),
+                    ("city_id", &city),
+                ]),
+            )
+        })
+        .collect();
+    let answers = all_at_once(&staff, posts).await;
+    assert_no_server_errors(&answers);
+    // One went out; the others were told one is already waiting.
+    assert_eq!(
+        answers.iter().filter(|a| a.status == 303).count(),
+        1,
+        "{answers:?}"
+    );
+    assert_eq!(
+        answers.iter().filter(|a| a.status == 422).count(),
+        19,
+        "{answers:?}"
+    );
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM invitations WHERE email_norm = 'sam@lafayetteco.gov'"
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM outbox WHERE to_addr = 'sam@lafayetteco.gov'"
+        )
+        .await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn a_lock_held_elsewhere_past_the_busy_timeout_gives_a_503_that_says_try_again_and_changes_nothing()
+ {
+    use sqlx::{Connection, Executor};
+    let app = spawn_app().await;
+    let staff = app.staff_visitor().await;
+    let city = app
+        .insert_city("Lafayette", "CO", "active")
+        .await
+        .to_string();
+    // Another process holds the lock on what an invitation writes, for longer than the
+    // portal waits (10 s).
+    let mut other = sqlx::AnyConnection::connect(&app.db.url).await.unwrap();
+    if crate::support::postgres_url().is_some() {
+        other.execute("BEGIN").await.unwrap();
+        other
+            .execute("LOCK TABLE invitations IN EXCLUSIVE MODE")
+            .await
+            .unwrap();
+    } else {
+        other.execute("BEGIN IMMEDIATE").await.unwrap();
+    }
+    let started = Instant::now();
+    let page = Page::of(
+        staff
+            .post_form(
+                "/invitations",
+                &[
+                    ("email", "sam@lafayetteco.gov"),
+                    ("role", "advisor"),
+                    ("city_id", &city),
+                ],
+            )
+            .await,
+    )
+    .await;
+    let waited = started.elapsed();
+    other.execute("ROLLBACK").await.unwrap();
+    assert_eq!(page.status, 503);
+    assert_eq!(
+        page.text("main p"),
+        "The portal is busy right now. Nothing was changed; try again in a moment."
+    );
+    assert!(waited >= Duration::from_secs(9), "gave up after {waited:?}");
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM invitations").await, 0);
+}
