@@ -292,9 +292,15 @@ fn parse_publish_at(zone: &Zone, s: &str) -> Result<i64, String> {
     if !web::YEARS.contains(&dt.year()) {
         return Err(web::years_message("the date and time to publish"));
     }
-    let wall = dt
-        .format(&f)
-        .map_err(|_| web::years_message("the date and time to publish"))?;
+    // Seconds are dropped: a post is scheduled to the minute, as the field shows it.
+    let wall = format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}",
+        dt.year(),
+        u8::from(dt.month()),
+        dt.day(),
+        dt.hour(),
+        dt.minute()
+    );
     zone.parse_local(&wall)
 }
 
