@@ -73,6 +73,11 @@ impl Zone {
         self.format(t, "%-d %b %Y")
     }
 
+    /// The date in this zone as ISO 8601, for `<time datetime>` and date fields: "2026-11-27".
+    pub fn iso_date(&self, t: i64) -> String {
+        self.format(t, "%Y-%m-%d")
+    }
+
     /// "8:14 AM CST"
     pub fn clock(&self, t: i64) -> String {
         self.format(t, "%-I:%M %p %Z")

@@ -10,7 +10,7 @@ use crate::{
     error::{AppError, AppResult},
     policy,
     state::AppState,
-    web::{self, Ctx, Layout, fmt_time},
+    web::{self, Ctx, Layout, paging},
 };
 
 pub fn router() -> Router<AppState> {
@@ -60,46 +60,63 @@ struct Entry {
 struct AuditPage {
     layout: Layout,
     entries: Vec<Entry>,
-    /// The id below which the next page starts, when there is one.
-    older: Option<i64>,
-}
-
-impl AuditPage {
-    fn when(&self, t: &i64) -> String {
-        fmt_time(*t)
-    }
+    /// The addresses of the newer and older pages, when there are.
+    newer: Option<String>,
+    older: Option<String>,
 }
 
 #[derive(Deserialize)]
-struct Before {
-    before: Option<i64>,
+struct PageQuery {
+    after: Option<String>,
+    before: Option<String>,
 }
 
 const PAGE: i64 = 100;
 
-async fn list(ctx: Ctx, Query(q): Query<Before>) -> AppResult<Response> {
+macro_rules! audit_select {
+    ($rest:literal) => {
+        concat!(
+            "SELECT a.id, a.at, actor.name AS actor, a.action, p.name AS person, \
+                    CASE WHEN c.id IS NULL THEN NULL ELSE c.name || ', ' || c.state END AS city, a.detail \
+             FROM audit_log a LEFT JOIN people actor ON actor.id = a.actor_id LEFT JOIN people p ON p.id = a.person_id \
+             LEFT JOIN cities c ON c.id = a.city_id ",
+            $rest
+        )
+    };
+}
+
+/// The log, newest first, a page at a time from a cursor over (at, id).
+async fn list(ctx: Ctx, Query(q): Query<PageQuery>) -> AppResult<Response> {
     let person = ctx.require_person()?;
     if !policy::can_see_audit_log(person) {
         return Err(AppError::NotFound);
     }
-    let entries = sqlx::query_as::<_, Entry>(
-        "SELECT a.id, a.at, actor.name AS actor, a.action, p.name AS person, \
-                CASE WHEN c.id IS NULL THEN NULL ELSE c.name || ', ' || c.state END AS city, a.detail \
-         FROM audit_log a LEFT JOIN people actor ON actor.id = a.actor_id LEFT JOIN people p ON p.id = a.person_id \
-         LEFT JOIN cities c ON c.id = a.city_id WHERE a.id < $1 ORDER BY a.id DESC LIMIT $2",
-    )
-    .bind(q.before.unwrap_or(i64::MAX))
-    .bind(PAGE)
-    .fetch_all(&ctx.state.pool)
-    .await?;
-    let older = if entries.len() as i64 == PAGE {
-        entries.last().map(|e| e.id)
+    let request = paging::Request::from_query(
+        q.after.as_deref(),
+        q.before.as_deref(),
+        paging::Order::Descending,
+        PAGE,
+    )?;
+    let sql = if request.reads_ascending() {
+        audit_select!("WHERE (a.at, a.id) > ($1, $2) ORDER BY a.at ASC, a.id ASC LIMIT $3")
     } else {
-        None
+        audit_select!("WHERE (a.at, a.id) < ($1, $2) ORDER BY a.at DESC, a.id DESC LIMIT $3")
     };
+    let bound = request.bound();
+    let rows = sqlx::query_as::<_, Entry>(sql)
+        .bind(bound.key)
+        .bind(bound.id)
+        .bind(request.limit())
+        .fetch_all(&ctx.state.pool)
+        .await?;
+    let page = paging::Page::from_rows(&request, rows, |e| paging::Cursor::new(e.at, e.id));
+    if page.items.is_empty() && !request.is_first() {
+        return Err(AppError::NotFound);
+    }
     Ok(web::render(&AuditPage {
         layout: ctx.layout().await,
-        entries,
-        older,
+        newer: page.previous_href("/staff/audit"),
+        older: page.next_href("/staff/audit"),
+        entries: page.items,
     }))
 }

@@ -21,7 +21,7 @@ use crate::{
     policy::{self, Role},
     state::AppState,
     web::{
-        self, ClientIp, Ctx, FormErrors, Layout, fmt_time,
+        self, ClientIp, Ctx, FormErrors, Layout,
         form::{Checked, Form},
     },
 };
@@ -437,9 +437,6 @@ impl Row {
     pub fn city(&self) -> String {
         format!("{}, {}", self.city_name, self.state)
     }
-    pub fn received(&self) -> String {
-        fmt_time(self.created_at)
-    }
     pub fn population_text(&self) -> String {
         cities::group_thousands(self.population)
     }
@@ -688,6 +685,7 @@ async fn approve(ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
                 status: "active".to_owned(),
                 member_since: today,
                 renewal_date: None,
+                time_zone: String::new(),
             }
         }
     };

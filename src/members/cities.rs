@@ -12,6 +12,7 @@ use crate::{
     error::{AppError, AppResult, is_unique_violation},
     policy,
     state::AppState,
+    time::{self as zones, Zone},
     web::{self, Ctx, FormErrors, Layout, form::Form},
 };
 
@@ -33,6 +34,8 @@ pub struct City {
     pub status: String,
     pub member_since: String,
     pub renewal_date: Option<String>,
+    /// The IANA zone of the city, its people's default; empty: the organization's.
+    pub time_zone: String,
 }
 
 impl City {
@@ -41,6 +44,14 @@ impl City {
     }
     pub fn population_text(&self) -> String {
         group_thousands(self.population)
+    }
+    /// The zone its people read and enter times in, unless they chose their own.
+    pub fn zone(&self, default: &Zone) -> Zone {
+        if self.time_zone.is_empty() {
+            default.clone()
+        } else {
+            Zone::of_stored(Some(&self.time_zone))
+        }
     }
     pub fn status_label(&self) -> &'static str {
         if self.status == "active" {
@@ -68,7 +79,7 @@ pub fn group_thousands(n: i64) -> String {
 #[macro_export]
 macro_rules! select_cities {
     ($rest:literal) => {
-        concat!("SELECT id, name, state, population, website, status, member_since, renewal_date FROM cities ", $rest)
+        concat!("SELECT id, name, state, population, website, status, member_since, renewal_date, time_zone FROM cities ", $rest)
     };
 }
 
@@ -154,6 +165,8 @@ struct ShowPage {
     layout: Layout,
     city: City,
     people: Vec<Person>,
+    /// The organization's zone, which a city without its own uses.
+    default_zone: String,
 }
 
 async fn show(ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
@@ -169,6 +182,7 @@ async fn show(ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
         layout: ctx.layout().await,
         city,
         people,
+        default_zone: ctx.state.config.time_zone.clone(),
     }))
 }
 
@@ -189,6 +203,8 @@ pub struct CityForm {
     member_since: String,
     #[serde(default)]
     renewal_date: String,
+    #[serde(default)]
+    time_zone: String,
 }
 
 struct CityInput {
@@ -199,6 +215,8 @@ struct CityInput {
     status: &'static str,
     member_since: String,
     renewal_date: Option<String>,
+    /// An IANA zone name, or empty for the organization's.
+    time_zone: String,
 }
 
 /// A date as entered, like 2024-01-31: `None` when it cannot be read, `Some(Err)` when its
@@ -222,6 +240,7 @@ impl CityForm {
             status: c.status.clone(),
             member_since: c.member_since.clone(),
             renewal_date: c.renewal_date.clone().unwrap_or_default(),
+            time_zone: c.time_zone.clone(),
         }
     }
 
@@ -315,6 +334,16 @@ impl CityForm {
                 }
             }
         };
+        let time_zone = match self.time_zone.trim() {
+            "" => String::new(),
+            name => match Zone::parse(name) {
+                Ok(zone) => zone.name().to_owned(),
+                Err(message) => {
+                    errors.add("time_zone", message);
+                    String::new()
+                }
+            },
+        };
         if !errors.is_empty() {
             return Err(errors);
         }
@@ -326,6 +355,7 @@ impl CityForm {
             status,
             member_since: member_since.unwrap_or_default(),
             renewal_date,
+            time_zone,
         })
     }
 }
@@ -339,27 +369,44 @@ struct FormPage {
     form: CityForm,
     errors: FormErrors,
     states: &'static [(&'static str, &'static str)],
+    /// The organization's zone, for the choice that leaves the city without its own.
+    default_zone: String,
 }
 
-fn today(now: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(now)
-        .map(|d| d.date().to_string())
-        .unwrap_or_default()
+impl FormPage {
+    /// The zones people in member cities look for first.
+    fn common_zones(&self) -> &'static [(&'static str, &'static str)] {
+        &zones::COMMON_ZONES
+    }
+
+    /// Every other zone, after the common ones.
+    fn all_zones(&self) -> Vec<String> {
+        let mut all = zones::all_zone_names();
+        all.retain(|n| !zones::COMMON_ZONES.iter().any(|(c, _)| c == n));
+        all
+    }
+
+    fn is_chosen(&self, name: &str) -> bool {
+        self.form.time_zone == name
+    }
 }
 
 async fn new_form(ctx: Ctx) -> AppResult<Response> {
     require_manager(&ctx)?;
+    let layout = ctx.layout().await;
     let form = CityForm {
         status: "active".to_owned(),
-        member_since: today(ctx.state.clock.now()),
+        // Today where the staff member is.
+        member_since: layout.zone.iso_date(ctx.state.clock.now()),
         ..CityForm::default()
     };
     Ok(web::render(&FormPage {
-        layout: ctx.layout().await,
+        layout,
         city_id: None,
         form,
         errors: FormErrors::default(),
         states: STATES,
+        default_zone: ctx.state.config.time_zone.clone(),
     }))
 }
 
@@ -373,6 +420,7 @@ async fn edit_form(ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
         form,
         errors: FormErrors::default(),
         states: STATES,
+        default_zone: ctx.state.config.time_zone.clone(),
     }))
 }
 
@@ -390,6 +438,7 @@ async fn form_again(
             form,
             errors,
             states: STATES,
+            default_zone: ctx.state.config.time_zone.clone(),
         },
     );
     r
@@ -416,8 +465,8 @@ async fn create(ctx: Ctx, Form(form): Form<CityForm>) -> AppResult<Response> {
     let now = ctx.state.clock.now();
     let mut tx = ctx.state.begin_write().await?;
     let inserted = sqlx::query_scalar::<_, i64>(
-        "INSERT INTO cities (name, state, population, website, status, member_since, renewal_date, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+        "INSERT INTO cities (name, state, population, website, status, member_since, renewal_date, created_at, time_zone) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
     )
     .bind(&input.name)
     .bind(&input.state)
@@ -427,6 +476,7 @@ async fn create(ctx: Ctx, Form(form): Form<CityForm>) -> AppResult<Response> {
     .bind(&input.member_since)
     .bind(&input.renewal_date)
     .bind(now)
+    .bind(&input.time_zone)
     .fetch_one(&mut *tx)
     .await;
     let id = match inserted {
@@ -470,7 +520,7 @@ async fn update(ctx: Ctx, Path(id): Path<i64>, Form(form): Form<CityForm>) -> Ap
     let mut tx = ctx.state.begin_write().await?;
     let updated = sqlx::query(
         "UPDATE cities SET name = $1, state = $2, population = $3, website = $4, status = $5, member_since = $6, \
-         renewal_date = $7 WHERE id = $8",
+         renewal_date = $7, time_zone = $9 WHERE id = $8",
     )
     .bind(&input.name)
     .bind(&input.state)
@@ -480,6 +530,7 @@ async fn update(ctx: Ctx, Path(id): Path<i64>, Form(form): Form<CityForm>) -> Ap
     .bind(&input.member_since)
     .bind(&input.renewal_date)
     .bind(id)
+    .bind(&input.time_zone)
     .execute(&mut *tx)
     .await;
     match updated {

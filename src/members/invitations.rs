@@ -23,7 +23,8 @@ use crate::{
     notify::{self, emails},
     policy::{self, Role},
     state::AppState,
-    web::{self, Ctx, FormErrors, Layout, fmt_date},
+    time::Zone,
+    web::{self, Ctx, FormErrors, Layout},
 };
 
 /// How long an invitation link works, in seconds.
@@ -52,13 +53,15 @@ pub struct Invitation {
     pub expires_at: i64,
     pub accepted_at: Option<i64>,
     pub revoked_at: Option<i64>,
+    /// The invited city's time zone (empty: none of its own).
+    pub city_time_zone: Option<String>,
 }
 
 macro_rules! select_invitations {
     ($rest:literal) => {
         concat!(
             "SELECT i.id, i.email, i.name, i.role, i.city_id, c.name AS city_name, c.state AS city_state, \
-             inviter.name AS inviter_name, i.created_at, i.expires_at, i.accepted_at, i.revoked_at \
+             inviter.name AS inviter_name, i.created_at, i.expires_at, i.accepted_at, i.revoked_at, c.time_zone AS city_time_zone \
              FROM invitations i JOIN people inviter ON inviter.id = i.invited_by LEFT JOIN cities c ON c.id = i.city_id ",
             $rest
         )
@@ -75,17 +78,29 @@ impl Invitation {
             _ => String::new(),
         }
     }
-    pub fn expires_text(&self) -> String {
-        fmt_date(self.expires_at)
+    /// The zone of the person invited, who has no account yet: the invited city's, else the
+    /// organization's.
+    pub fn invitee_zone(&self, state: &AppState) -> Zone {
+        invitee_zone(state, self.city_time_zone.as_deref())
     }
     fn is_expired(&self, now: i64) -> bool {
         self.expires_at <= now
     }
 }
 
-/// The invitation email for this invitation and token.
+/// The zone an invitee reads times in: the city's, else the organization's.
+fn invitee_zone(state: &AppState, city_zone: Option<&str>) -> Zone {
+    match city_zone.filter(|z| !z.is_empty()) {
+        Some(z) => Zone::of_stored(Some(z)),
+        None => Zone::of_stored(Some(&state.config.time_zone)),
+    }
+}
+
+/// The invitation email for this invitation and token; its times in `zone`, the invitee's.
+#[expect(clippy::too_many_arguments)]
 fn email_for(
     state: &AppState,
+    zone: &Zone,
     inv_role: Role,
     name: &str,
     city: &str,
@@ -100,7 +115,7 @@ fn email_for(
         role_phrase: inv_role.phrase().to_owned(),
         city: city.to_owned(),
         link: format!("{}/invite/{token}", state.config.base()),
-        expires: web::fmt_time(expires_at),
+        expires: zone.time(expires_at),
     }
 }
 
@@ -369,8 +384,10 @@ pub async fn send(
     .fetch_one(&mut *conn)
     .await?;
     let city_label = city.map(City::label).unwrap_or_default();
+    let zone = invitee_zone(state, city.map(|c| c.time_zone.as_str()));
     let message = email_for(
         state,
+        &zone,
         role,
         name,
         &city_label,
@@ -487,6 +504,7 @@ async fn resend(
     }
     let message = email_for(
         state,
+        &inv.invitee_zone(state),
         inv.role(),
         &inv.name,
         &inv.city_label(),
@@ -602,6 +620,8 @@ struct AcceptPage {
     name: String,
     title: String,
     errors: FormErrors,
+    /// When the invitation stops working, in the invitee's zone (the email's words).
+    expires: String,
 }
 
 async fn accept_form(ctx: Ctx, Path(token): Path<String>) -> AppResult<Response> {
@@ -609,6 +629,9 @@ async fn accept_form(ctx: Ctx, Path(token): Path<String>) -> AppResult<Response>
     let name = invitation.name.clone();
     Ok(web::render(&AcceptPage {
         layout: ctx.layout().await,
+        expires: invitation
+            .invitee_zone(&ctx.state)
+            .time(invitation.expires_at),
         invitation,
         name,
         title: String::new(),
@@ -636,6 +659,9 @@ async fn accept(
     let again = async |errors: FormErrors, invitation: Invitation| {
         let page = AcceptPage {
             layout: ctx.layout().await,
+            expires: invitation
+                .invitee_zone(&ctx.state)
+                .time(invitation.expires_at),
             invitation,
             name: form.name.clone(),
             title: form.title.clone(),

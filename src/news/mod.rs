@@ -11,7 +11,7 @@ mod staff;
 use axum::{Router, extract::DefaultBodyLimit, routing::get};
 use sqlx::AnyPool;
 
-use crate::{accounts::Person, policy, state::AppState, web::fmt_date};
+use crate::{accounts::Person, policy, state::AppState, web::paging};
 
 pub use images::Cover;
 
@@ -47,15 +47,9 @@ impl Card {
         }
         self
     }
-    pub fn date(&self) -> String {
-        fmt_date(self.publish_at)
-    }
-    pub fn iso_date(&self) -> String {
-        iso_date(self.publish_at)
-    }
-    /// The cursor that continues a list after this card.
-    pub fn cursor(&self) -> String {
-        format!("{}-{}", self.publish_at, self.id)
+    /// Where a list continues from this card.
+    pub fn cursor(&self) -> paging::Cursor {
+        paging::Cursor::new(self.publish_at, self.id)
     }
 }
 
@@ -130,87 +124,52 @@ macro_rules! card_select {
 }
 pub(crate) use card_select;
 
-/// Where a list continues: after (publish_at, id), newest first.
-#[derive(Debug, Clone, Copy)]
-pub struct Cursor {
-    pub publish_at: i64,
-    pub id: i64,
-}
-
-impl Cursor {
-    pub const START: Cursor = Cursor {
-        publish_at: i64::MAX,
-        id: i64::MAX,
-    };
-
-    pub fn parse(s: &str) -> Option<Cursor> {
-        let (t, id) = s.split_once('-')?;
-        Some(Cursor {
-            publish_at: t.parse().ok()?,
-            id: id.parse().ok()?,
-        })
-    }
-}
-
-/// Which way a page goes from its cursor.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Direction {
-    /// Posts older than the cursor (the next page).
-    Older,
-    /// Posts newer than the cursor (the previous page).
-    Newer,
-}
-
-/// Published posts, newest first, on the given side of the cursor, optionally in one topic:
-/// read from an index in order, never by scanning what a page skips. Returns up to `limit`,
-/// as `viewer` may see them.
+/// Published posts, newest first, one page of them from the request's cursor, optionally in
+/// one topic: read from an index in order, never by scanning what a page skips; as `viewer`
+/// may see them.
 pub async fn published(
     pool: &AnyPool,
     now: i64,
     viewer: Option<&Person>,
     topic_id: Option<i64>,
-    cursor: Cursor,
-    direction: Direction,
-    limit: i64,
-) -> sqlx::Result<Vec<Card>> {
-    let sql = match (topic_id.is_some(), direction) {
-        (false, Direction::Older) => card_select!(
+    page: &paging::Request,
+) -> sqlx::Result<paging::Page<Card>> {
+    let sql = match (topic_id.is_some(), page.reads_ascending()) {
+        (false, false) => card_select!(
             "FROM posts p",
             "WHERE p.status = 'published' AND p.publish_at <= $1 AND (p.publish_at, p.id) < ($2, $3) AND $5 = 0 \
              ORDER BY p.publish_at DESC, p.id DESC LIMIT $4"
         ),
-        (false, Direction::Newer) => card_select!(
+        (false, true) => card_select!(
             "FROM posts p",
             "WHERE p.status = 'published' AND p.publish_at <= $1 AND (p.publish_at, p.id) > ($2, $3) AND $5 = 0 \
              ORDER BY p.publish_at ASC, p.id ASC LIMIT $4"
         ),
-        (true, Direction::Older) => card_select!(
+        (true, false) => card_select!(
             "FROM post_topics x JOIN posts p ON p.id = x.post_id",
             "WHERE x.topic_id = $5 AND x.status = 'published' AND x.publish_at <= $1 AND (x.publish_at, x.post_id) < ($2, $3) \
              ORDER BY x.publish_at DESC, x.post_id DESC LIMIT $4"
         ),
-        (true, Direction::Newer) => card_select!(
+        (true, true) => card_select!(
             "FROM post_topics x JOIN posts p ON p.id = x.post_id",
             "WHERE x.topic_id = $5 AND x.status = 'published' AND x.publish_at <= $1 AND (x.publish_at, x.post_id) > ($2, $3) \
              ORDER BY x.publish_at ASC, x.post_id ASC LIMIT $4"
         ),
     };
+    let bound = page.bound();
     let rows = sqlx::query_as::<_, CardRow>(sql)
         .bind(now)
-        .bind(cursor.publish_at)
-        .bind(cursor.id)
-        .bind(limit)
+        .bind(bound.key)
+        .bind(bound.id)
+        .bind(page.limit())
         .bind(topic_id.unwrap_or(0))
         .fetch_all(pool)
         .await?;
-    let mut cards: Vec<Card> = rows
+    let cards: Vec<Card> = rows
         .into_iter()
         .map(|r| Card::from(r).for_reader(viewer))
         .collect();
-    if direction == Direction::Newer {
-        cards.reverse();
-    }
-    Ok(cards)
+    Ok(paging::Page::from_rows(page, cards, Card::cursor))
 }
 
 /// The newest published posts: the home page's cards.
@@ -220,16 +179,8 @@ pub async fn latest(
     viewer: Option<&Person>,
     limit: i64,
 ) -> sqlx::Result<Vec<Card>> {
-    published(
-        pool,
-        now,
-        viewer,
-        None,
-        Cursor::START,
-        Direction::Older,
-        limit,
-    )
-    .await
+    let first = paging::Request::first(paging::Order::Descending, limit);
+    Ok(published(pool, now, viewer, None, &first).await?.items)
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]

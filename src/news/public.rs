@@ -11,12 +11,12 @@ use axum::{
 };
 use serde::Deserialize;
 
-use super::{Card, Cover, Cursor, Direction, PAGE_SIZE, Topic, rfc3339, search};
+use super::{Card, Cover, PAGE_SIZE, Topic, rfc3339, search};
 use crate::{
     error::{AppError, AppResult},
     policy,
     state::AppState,
-    web::{self, Ctx, Layout, fmt_date},
+    web::{self, Ctx, Layout, paging},
 };
 
 pub fn router() -> Router<AppState> {
@@ -46,17 +46,9 @@ struct ListPage {
     cards: Vec<Card>,
     topics: Vec<Topic>,
     topic: Option<Topic>,
+    /// The addresses of the next (older) and previous (newer) pages.
     older: Option<String>,
     newer: Option<String>,
-}
-
-impl ListPage {
-    fn topic_query(&self) -> String {
-        self.topic
-            .as_ref()
-            .map(|t| format!("topic={}&", t.slug))
-            .unwrap_or_default()
-    }
 }
 
 async fn list(ctx: Ctx, Query(q): Query<ListQuery>) -> AppResult<Response> {
@@ -69,55 +61,31 @@ async fn list(ctx: Ctx, Query(q): Query<ListQuery>) -> AppResult<Response> {
         ),
         None => None,
     };
-    let (cursor, direction) = match (q.after.as_deref(), q.before.as_deref()) {
-        (Some(a), _) => (
-            Cursor::parse(a).ok_or(AppError::NotFound)?,
-            Direction::Older,
-        ),
-        (None, Some(b)) => (
-            Cursor::parse(b).ok_or(AppError::NotFound)?,
-            Direction::Newer,
-        ),
-        (None, None) => (Cursor::START, Direction::Older),
-    };
+    let request = paging::Request::from_query(
+        q.after.as_deref(),
+        q.before.as_deref(),
+        paging::Order::Descending,
+        PAGE_SIZE,
+    )?;
+    let at_start = request.is_first();
     let now = ctx.state.clock.now();
-    let mut cards = super::published(
+    let page = super::published(
         pool,
         now,
         ctx.person.as_ref(),
         topic.as_ref().map(|t| t.id),
-        cursor,
-        direction,
-        PAGE_SIZE + 1,
+        &request,
     )
     .await?;
-    let more = cards.len() as i64 > PAGE_SIZE;
-    if more {
-        match direction {
-            Direction::Older => {
-                cards.pop();
-            }
-            Direction::Newer => {
-                cards.remove(0);
-            }
-        }
-    }
-    let at_start = q.after.is_none() && q.before.is_none();
-    let (older, newer) = match direction {
-        Direction::Older => (
-            more.then(|| cards.last().map(Card::cursor)).flatten(),
-            (!at_start)
-                .then(|| cards.first().map(Card::cursor))
-                .flatten(),
-        ),
-        Direction::Newer => (
-            cards.last().map(Card::cursor),
-            more.then(|| cards.first().map(Card::cursor)).flatten(),
-        ),
-    };
-    if cards.is_empty() && !at_start {
+    if page.items.is_empty() && !at_start {
         return Err(AppError::NotFound);
     }
+    let here = match &topic {
+        Some(t) => format!("/news?topic={}", t.slug),
+        None => "/news".to_owned(),
+    };
+    let (older, newer) = (page.next_href(&here), page.previous_href(&here));
+    let cards = page.items;
     let topics = super::topics(pool).await?;
     let mut layout = ctx.layout().await;
     layout.meta.title = match &topic {
@@ -186,12 +154,6 @@ impl ArticleRow {
                 .map(|a| format!("By {a}"))
                 .unwrap_or_default()
         }
-    }
-    pub fn date(&self) -> String {
-        self.publish_at.map(fmt_date).unwrap_or_default()
-    }
-    pub fn iso_date(&self) -> String {
-        self.publish_at.map(super::iso_date).unwrap_or_default()
     }
     pub fn cover(&self) -> Option<Cover> {
         Cover::from_row(
@@ -333,7 +295,7 @@ struct SearchPage {
 
 impl SearchPage {
     fn date(&self, t: &Option<i64>) -> String {
-        t.map(fmt_date).unwrap_or_default()
+        t.map(|t| self.layout.date(&t)).unwrap_or_default()
     }
 }
 

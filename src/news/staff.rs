@@ -18,7 +18,8 @@ use crate::{
     error::{AppError, AppResult, is_unique_violation},
     policy,
     state::AppState,
-    web::{self, Ctx, FormErrors, Layout, fmt_time, form::Form},
+    time::Zone,
+    web::{self, Ctx, FormErrors, Layout, form::Form},
 };
 
 pub fn router() -> Router<AppState> {
@@ -65,10 +66,10 @@ struct ListPage {
 
 impl ListPage {
     fn when(&self, t: &Option<i64>) -> String {
-        t.map(fmt_time).unwrap_or_default()
+        t.map(|t| self.layout.time(&t)).unwrap_or_default()
     }
     fn updated(&self, t: &i64) -> String {
-        fmt_time(*t)
+        self.layout.time(t)
     }
 }
 
@@ -163,7 +164,17 @@ impl FormPage {
         self.form.topics.contains(id)
     }
     fn publish_label(&self) -> String {
-        self.current.publish_at.map(fmt_time).unwrap_or_default()
+        self.current
+            .publish_at
+            .map(|t| self.layout.time(&t))
+            .unwrap_or_default()
+    }
+    /// The publish-at field is read in the author's zone: say which, and where to change it.
+    fn publish_hint(&self) -> String {
+        format!(
+            "Only for Schedule: when the post appears by itself. Your time zone, {}; change it on your account page.",
+            self.layout.zone.name()
+        )
     }
 }
 
@@ -231,6 +242,7 @@ async fn cover_of(ctx: &Ctx, image_id: Option<i64>, alt: &str) -> AppResult<Opti
 async fn edit_form(ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
     require_publisher(&ctx)?;
     let post = stored(&ctx, id).await?;
+    let layout = ctx.layout().await;
     let topics: Vec<i64> =
         sqlx::query_scalar("SELECT topic_id FROM post_topics WHERE post_id = $1")
             .bind(id)
@@ -245,7 +257,10 @@ async fn edit_form(ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
         members_only: post.members_only == 1,
         guest_byline: post.guest_byline,
         cover_alt: post.cover_alt.clone(),
-        publish_at: post.publish_at.map(datetime_local).unwrap_or_default(),
+        publish_at: post
+            .publish_at
+            .map(|t| layout.zone.field_value(t))
+            .unwrap_or_default(),
         ..PostForm::default()
     };
     let current = Current {
@@ -255,7 +270,7 @@ async fn edit_form(ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
         cover: cover_of(&ctx, post.cover_image_id, &post.cover_alt).await?,
     };
     let page = FormPage {
-        layout: ctx.layout().await,
+        layout,
         form,
         current,
         all_topics: super::topics(&ctx.state.pool).await?,
@@ -265,27 +280,28 @@ async fn edit_form(ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
     Ok(web::render(&page))
 }
 
-/// Unix time as the value of a datetime-local field (UTC).
-fn datetime_local(t: i64) -> String {
-    let f = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]");
-    time::OffsetDateTime::from_unix_timestamp(t)
-        .ok()
-        .and_then(|d| d.format(&f).ok())
-        .unwrap_or_default()
-}
-
-fn parse_datetime_local(s: &str) -> Option<i64> {
+/// The instant of a publish-at field, entered in the author's zone: a date and time this
+/// form can read, with a year in [`web::YEARS`], that the zone's clocks show (not skipped by
+/// daylight saving). Otherwise the message for the field.
+fn parse_publish_at(zone: &Zone, s: &str) -> Result<i64, String> {
     let f = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]");
     let f2 = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]");
     let dt = time::PrimitiveDateTime::parse(s.trim(), &f)
         .or_else(|_| time::PrimitiveDateTime::parse(s.trim(), &f2))
-        .ok()?;
-    Some(dt.assume_utc().unix_timestamp())
-}
-
-/// Whether an instant falls in the years a form may name.
-fn in_years(t: i64) -> bool {
-    time::OffsetDateTime::from_unix_timestamp(t).is_ok_and(|d| web::YEARS.contains(&d.year()))
+        .map_err(|_| "Enter the date and time to publish, like 2026-12-01T09:00.".to_owned())?;
+    if !web::YEARS.contains(&dt.year()) {
+        return Err(web::years_message("the date and time to publish"));
+    }
+    // Seconds are dropped: a post is scheduled to the minute, as the field shows it.
+    let wall = format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}",
+        dt.year(),
+        u8::from(dt.month()),
+        dt.day(),
+        dt.hour(),
+        dt.minute()
+    );
+    zone.parse_local(&wall)
 }
 
 /// A cover sent with the form: stored as it arrived, or why not.
@@ -386,6 +402,8 @@ async fn save(
 ) -> AppResult<Response> {
     let state = &ctx.state;
     let now = state.clock.now();
+    // Times are entered, and confirmed, in the author's zone.
+    let zone = author.zone(&Zone::of_stored(Some(&state.config.time_zone)));
     let before = match id {
         Some(id) => Some(stored(&ctx, id).await?),
         None => None,
@@ -468,27 +486,17 @@ async fn save(
             ("published", b.publish_at)
         }
         ("publish", _) => ("published", Some(now)),
-        ("schedule", _) => match parse_datetime_local(&form.publish_at) {
-            Some(t) if !in_years(t) => {
-                errors.add(
-                    "publish_at",
-                    web::years_message("the date and time to publish"),
-                );
-                ("draft", None)
-            }
-            Some(t) if t > now => ("published", Some(t)),
-            Some(_) => {
+        ("schedule", _) => match parse_publish_at(&zone, &form.publish_at) {
+            Ok(t) if t > now => ("published", Some(t)),
+            Ok(_) => {
                 errors.add(
                     "publish_at",
                     "Choose a time in the future, or press Publish now.",
                 );
                 ("draft", None)
             }
-            None => {
-                errors.add(
-                    "publish_at",
-                    "Enter the date and time to publish, like 2026-12-01T09:00.",
-                );
+            Err(message) => {
+                errors.add("publish_at", message);
                 ("draft", None)
             }
         },
@@ -606,7 +614,9 @@ async fn save(
     tx.commit().await?;
 
     let message = match (status, publish_at) {
-        ("published", Some(t)) if t > now => format!("“{title}” is scheduled for {}.", fmt_time(t)),
+        ("published", Some(t)) if t > now => {
+            format!("“{title}” is scheduled for {}.", zone.time(t))
+        }
         ("published", _) => format!("“{title}” is published."),
         _ => format!("“{title}” is saved as a draft."),
     };

@@ -14,7 +14,7 @@ use crate::{
     error::{AppError, AppResult},
     policy,
     state::AppState,
-    web::{self, Ctx, Layout, fmt_time},
+    web::{self, Ctx, Layout},
 };
 
 pub fn router() -> Router<AppState> {
@@ -33,11 +33,12 @@ struct OutboxPage {
 }
 
 impl OutboxPage {
+    /// An instant in the reader's zone.
     fn when(&self, t: &i64) -> String {
-        fmt_time(*t)
+        self.layout.time(t)
     }
     fn when_opt(&self, t: &Option<i64>) -> String {
-        t.map(fmt_time).unwrap_or_default()
+        t.map(|t| self.layout.time(&t)).unwrap_or_default()
     }
 }
 

@@ -4,6 +4,7 @@ pub mod assets;
 pub mod cross_site;
 pub mod form;
 pub mod headers;
+pub mod paging;
 
 use std::net::SocketAddr;
 
@@ -111,6 +112,11 @@ impl Layout {
     /// An instant's date as this reader reads it: "27 Nov 2026".
     pub fn date(&self, t: &i64) -> String {
         self.zone.date(*t)
+    }
+
+    /// The same date as ISO 8601, for `<time datetime="…">`: "2026-11-27".
+    pub fn iso_date(&self, t: &i64) -> String {
+        self.zone.iso_date(*t)
     }
 
     pub fn is_staff(&self) -> bool {
@@ -393,24 +399,4 @@ pub fn years_message(what: &str) -> String {
         YEARS.start(),
         YEARS.end()
     )
-}
-
-/// A Unix time as people read it: "26 Nov 2026, 14:49 UTC".
-pub fn fmt_time(t: i64) -> String {
-    let format = time::macros::format_description!(
-        "[day padding:none] [month repr:short] [year], [hour]:[minute] UTC"
-    );
-    time::OffsetDateTime::from_unix_timestamp(t)
-        .ok()
-        .and_then(|d| d.format(&format).ok())
-        .unwrap_or_default()
-}
-
-/// A Unix time as a date: "26 Nov 2026".
-pub fn fmt_date(t: i64) -> String {
-    let format = time::macros::format_description!("[day padding:none] [month repr:short] [year]");
-    time::OffsetDateTime::from_unix_timestamp(t)
-        .ok()
-        .and_then(|d| d.format(&format).ok())
-        .unwrap_or_default()
 }

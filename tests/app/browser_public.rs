@@ -491,7 +491,9 @@ async fn browser_staff_publish_a_post_with_a_cover_and_approve_an_application() 
         browser.text(".byline").await,
         format!(
             "By Ada Staff · {}",
-            portal::web::fmt_date(app.state.clock.now())
+            portal::time::Zone::parse(&app.state.config.time_zone)
+                .unwrap()
+                .date(app.state.clock.now())
         )
     );
 

@@ -168,7 +168,10 @@ async fn the_public_sees_only_published_posts_on_pages_the_feed_search_and_the_s
     );
     assert_eq!(
         article.text(".byline"),
-        "By Grace Staff · ".to_owned() + &portal::web::fmt_date(app.state.clock.now())
+        "By Grace Staff · ".to_owned()
+            + &portal::time::Zone::parse(&app.state.config.time_zone)
+                .unwrap()
+                .date(app.state.clock.now())
     );
     assert_eq!(
         Page::of(public.get("/news").await)
@@ -317,12 +320,10 @@ async fn a_scheduled_post_appears_by_itself_at_its_time() {
     let app = spawn_app().await;
     let staff = app.staff_visitor().await;
     let at = app.state.clock.now() + 2 * 3600;
-    let when = time::OffsetDateTime::from_unix_timestamp(at)
+    // Entered as the author's clock shows it: the organization's zone, theirs by default.
+    let when = portal::time::Zone::parse(&app.state.config.time_zone)
         .unwrap()
-        .format(time::macros::format_description!(
-            "[year]-[month]-[day]T[hour]:[minute]"
-        ))
-        .unwrap();
+        .field_value(at);
     let page = editor(
         &staff,
         "/staff/news",
