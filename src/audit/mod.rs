@@ -7,10 +7,10 @@ use serde::Deserialize;
 use sqlx::AnyConnection;
 
 use crate::{
-    error::{AppError, AppResult},
+    error::AppResult,
     policy,
     state::AppState,
-    web::{self, Ctx, Layout, fmt_time},
+    web::{self, Layout, Staff, fmt_time},
 };
 
 pub fn router() -> Router<AppState> {
@@ -77,11 +77,8 @@ struct Before {
 
 const PAGE: i64 = 100;
 
-async fn list(ctx: Ctx, Query(q): Query<Before>) -> AppResult<Response> {
-    let person = ctx.require_person()?;
-    if !policy::can_see_audit_log(person) {
-        return Err(AppError::NotFound);
-    }
+async fn list(Staff(ctx, person): Staff, Query(q): Query<Before>) -> AppResult<Response> {
+    web::permit(policy::can_see_audit_log(&person))?;
     let entries = sqlx::query_as::<_, Entry>(
         "SELECT a.id, a.at, actor.name AS actor, a.action, p.name AS person, \
                 CASE WHEN c.id IS NULL THEN NULL ELSE c.name || ', ' || c.state END AS city, a.detail \

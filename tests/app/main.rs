@@ -15,6 +15,7 @@ mod member_home;
 mod members;
 mod news;
 mod races;
+mod routes;
 mod schema;
 mod security;
 mod smtp;
