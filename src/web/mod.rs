@@ -497,3 +497,42 @@ pub fn fmt_date(t: i64) -> String {
         .and_then(|d| d.format(&format).ok())
         .unwrap_or_default()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn person(role: &str, city_status: Option<&str>) -> Person {
+        Person {
+            id: 1,
+            email: "p@example.org".to_owned(),
+            name: "P".to_owned(),
+            title: String::new(),
+            role: role.to_owned(),
+            active: 1,
+            city_id: city_status.map(|_| 7),
+            city_name: city_status.map(|_| "Dubuque".to_owned()),
+            city_state: city_status.map(|_| "IA".to_owned()),
+            city_status: city_status.map(str::to_owned),
+            time_zone: String::new(),
+            city_time_zone: None,
+        }
+    }
+
+    #[test]
+    fn the_member_extractor_admits_staff_and_active_cities_and_tells_a_lapsed_city_why_not() {
+        assert!(member_refusal(&person("staff", None), "MIP").is_none());
+        assert!(member_refusal(&person("advisor", Some("active")), "MIP").is_none());
+        match member_refusal(&person("mayor", Some("lapsed")), "MIP") {
+            Some(AppError::NoAccess(m)) => assert_eq!(
+                m,
+                "The membership of Dubuque, IA has lapsed. The member areas are closed until it is renewed; to renew, contact the staff of MIP."
+            ),
+            other => panic!("{other:?}"),
+        }
+        match member_refusal(&person("advisor", Some("closed")), "MIP") {
+            Some(AppError::NoAccess(m)) => assert_eq!(m, NO_ACCESS),
+            other => panic!("{other:?}"),
+        }
+    }
+}
