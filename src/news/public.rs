@@ -243,11 +243,11 @@ async fn related(
     let rows = sqlx::query_as::<_, super::CardRow>(super::card_select!(
         "FROM posts p",
         concat!(
-        "WHERE p.id IN (SELECT x.post_id FROM post_topics mine JOIN post_topics x ON x.topic_id = mine.topic_id \
-           WHERE mine.post_id = $1 AND x.post_id <> $1 AND ",
-        crate::post_listed!("x", "$2"),
-        " ORDER BY x.publish_at DESC LIMIT 12) \
-         ORDER BY p.publish_at DESC, p.id DESC LIMIT 3"
+            "WHERE p.id IN (SELECT x.post_id FROM post_topics mine JOIN post_topics x ON x.topic_id = mine.topic_id \
+               WHERE mine.post_id = $1 AND x.post_id <> $1 AND ",
+            crate::post_listed!("x", "$2"),
+            " ORDER BY x.publish_at DESC LIMIT 12) \
+             ORDER BY p.publish_at DESC, p.id DESC LIMIT 3"
         )
     ))
     .bind(post_id)
