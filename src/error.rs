@@ -18,6 +18,10 @@ pub enum AppError {
     NotFound,
     #[error("forbidden")]
     Forbidden,
+    /// A logged-in person asking for a page that exists but is not for them (a member at a
+    /// staff page), with words saying so: a 403, where the page's existence is not private.
+    #[error("no access: {0}")]
+    NoAccess(String),
     /// The page needs a logged-in person; they come back to `next` after logging in.
     #[error("login required")]
     LoginRequired { next: String },
@@ -53,6 +57,7 @@ impl IntoResponse for AppError {
             AppError::LoginRequired { .. } => unreachable!("handled above"),
             AppError::NotFound => (StatusCode::NOT_FOUND, None),
             AppError::Forbidden => (StatusCode::FORBIDDEN, None),
+            AppError::NoAccess(m) => (StatusCode::FORBIDDEN, Some(m.clone())),
             AppError::Gone(m) => (StatusCode::GONE, Some(m.clone())),
             AppError::BadRequest(m) => (StatusCode::BAD_REQUEST, Some(m.clone())),
             AppError::Database(e) if is_busy(e) => {

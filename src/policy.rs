@@ -181,3 +181,313 @@ pub fn can_publish(person: &Person) -> bool {
 pub fn can_review_applications(person: &Person) -> bool {
     is_staff(person)
 }
+
+/// What of the news a reader may see, as every news query applies it (lists, the feed,
+/// search, the sitemap, the home page's cards and the article itself), so that a list and
+/// an item never disagree. Posts are listed once published and their time has come (with
+/// [`post_listed!`]); a members-only post's body is read only by the people
+/// [`can_read_members_news`] names, decided in the query ([`post_readable!`], [`post_body!`])
+/// so that the body is never loaded for a reader who may not read it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PostScope {
+    /// Posts whose time is at or before this instant are out; bound to the `now` placeholder.
+    pub now: i64,
+    /// 1 when the reader may read members-only bodies, else 0; bound to the `members`
+    /// placeholder.
+    pub members: i64,
+}
+
+/// The news scope of this reader (`None`: the public, and every cached public page) at `now`.
+pub fn post_scope(viewer: Option<&Person>, now: i64) -> PostScope {
+    PostScope {
+        now,
+        members: i64::from(viewer.is_some_and(can_read_members_news)),
+    }
+}
+
+impl PostScope {
+    /// Whether this reader may read the body of a post with this members-only flag.
+    pub fn can_read(&self, members_only: bool) -> bool {
+        !members_only || self.members == 1
+    }
+
+    /// Whether a post with this status and time is out (listed) in this scope.
+    pub fn lists(&self, status: &str, publish_at: Option<i64>) -> bool {
+        status == "published" && publish_at.is_some_and(|t| t <= self.now)
+    }
+}
+
+/// SQL condition: the posts a [`PostScope`] lists. `$t` is the table alias (`posts` or
+/// `post_topics`, which carries the same columns for its index), `$now` the placeholder
+/// bound to [`PostScope::now`]. A fixed fragment: queries stay `&'static str`.
+#[macro_export]
+macro_rules! post_listed {
+    ($t:literal, $now:literal) => {
+        concat!(
+            $t,
+            ".status = 'published' AND ",
+            $t,
+            ".publish_at <= ",
+            $now
+        )
+    };
+}
+
+/// SQL condition: the posts whose body this reader may read (search, whose snippets are
+/// made of bodies; the sitemap). `$members` is the placeholder bound to
+/// [`PostScope::members`].
+#[macro_export]
+macro_rules! post_readable {
+    ($t:literal, $members:literal) => {
+        concat!("(", $t, ".members_only = 0 OR ", $members, " = 1)")
+    };
+}
+
+/// SQL expression: a body column as this reader may read it, empty otherwise.
+#[macro_export]
+macro_rules! post_body {
+    ($t:literal, $column:literal, $members:literal) => {
+        concat!(
+            "CASE WHEN ",
+            $crate::post_readable!($t, $members),
+            " THEN ",
+            $t,
+            ".",
+            $column,
+            " ELSE '' END"
+        )
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const OWN: i64 = 1;
+    const OTHER: i64 = 2;
+
+    fn person(id: i64, role: Role, city: Option<i64>, city_status: &str) -> Person {
+        Person {
+            id,
+            email: format!("p{id}@example.org"),
+            name: format!("Person {id}"),
+            title: String::new(),
+            role: role.as_str().to_owned(),
+            active: 1,
+            city_id: city,
+            city_name: city.map(|c| format!("City {c}")),
+            city_state: city.map(|_| "WI".to_owned()),
+            city_status: city.map(|_| city_status.to_owned()),
+            time_zone: String::new(),
+            city_time_zone: None,
+        }
+    }
+    fn staff() -> Person {
+        person(1, Role::Staff, None, "")
+    }
+    fn mayor() -> Person {
+        person(2, Role::Mayor, Some(OWN), "active")
+    }
+    fn advisor() -> Person {
+        person(3, Role::Advisor, Some(OWN), "active")
+    }
+    fn other_mayor() -> Person {
+        person(4, Role::Mayor, Some(OTHER), "active")
+    }
+    fn other_advisor() -> Person {
+        person(5, Role::Advisor, Some(OTHER), "active")
+    }
+    fn lapsed_mayor() -> Person {
+        person(6, Role::Mayor, Some(OWN), "lapsed")
+    }
+    fn lapsed_advisor() -> Person {
+        person(7, Role::Advisor, Some(OWN), "lapsed")
+    }
+    fn inactive(mut p: Person) -> Person {
+        p.active = 0;
+        p
+    }
+
+    #[test]
+    fn only_active_staff_use_the_staff_area_and_its_pages() {
+        let rules: [fn(&Person) -> bool; 7] = [
+            can_use_staff_area,
+            can_create_staff,
+            can_see_outbox,
+            can_see_audit_log,
+            can_manage_cities,
+            can_publish,
+            can_review_applications,
+        ];
+        for rule in rules {
+            assert!(rule(&staff()));
+            for p in [
+                mayor(),
+                advisor(),
+                other_mayor(),
+                lapsed_mayor(),
+                lapsed_advisor(),
+                inactive(staff()),
+            ] {
+                assert!(!rule(&p), "{} ({:?})", p.role, p.city_status);
+            }
+        }
+    }
+
+    #[test]
+    fn member_areas_are_for_staff_and_people_of_active_cities_only() {
+        for p in [staff(), mayor(), advisor(), other_mayor(), other_advisor()] {
+            assert!(can_use_member_areas(&p), "{}", p.role);
+            assert!(can_read_members_news(&p), "{}", p.role);
+            assert!(!membership_lapsed(&p), "{}", p.role);
+        }
+        for p in [lapsed_mayor(), lapsed_advisor()] {
+            assert!(!can_use_member_areas(&p));
+            assert!(!can_read_members_news(&p));
+            assert!(membership_lapsed(&p));
+        }
+        for p in [inactive(mayor()), inactive(staff())] {
+            assert!(!can_use_member_areas(&p));
+            assert!(!membership_lapsed(&p));
+        }
+        // A person whose city was closed, neither active nor lapsed, is shut out too.
+        assert!(!can_use_member_areas(&person(
+            8,
+            Role::Advisor,
+            Some(OWN),
+            "closed"
+        )));
+    }
+
+    #[test]
+    fn a_mayor_invites_advisors_to_their_own_active_city_only() {
+        assert!(can_invite(&mayor(), Role::Advisor, Some(OWN)));
+        assert!(!can_invite(&mayor(), Role::Advisor, Some(OTHER)));
+        assert!(!can_invite(&mayor(), Role::Mayor, Some(OWN)));
+        assert!(!can_invite(&mayor(), Role::Staff, None));
+        assert!(!can_invite(&lapsed_mayor(), Role::Advisor, Some(OWN)));
+        assert!(!can_invite(&advisor(), Role::Advisor, Some(OWN)));
+        assert!(!can_invite(&inactive(mayor()), Role::Advisor, Some(OWN)));
+        for (role, city) in [
+            (Role::Staff, None),
+            (Role::Mayor, Some(OTHER)),
+            (Role::Advisor, Some(OWN)),
+        ] {
+            assert!(can_invite(&staff(), role, city));
+            assert!(can_manage_invitation(&staff(), role, city));
+            assert!(can_revoke_invitation(&staff(), role, city));
+        }
+    }
+
+    #[test]
+    fn the_invitations_page_is_for_staff_and_mayors_even_lapsed_ones() {
+        assert!(can_invite_anyone(&staff()));
+        assert!(can_invite_anyone(&mayor()));
+        assert!(can_invite_anyone(&lapsed_mayor()));
+        assert!(!can_invite_anyone(&advisor()));
+        assert!(!can_invite_anyone(&lapsed_advisor()));
+        assert!(!can_invite_anyone(&inactive(mayor())));
+    }
+
+    #[test]
+    fn a_lapsed_mayor_may_withdraw_but_not_resend_their_citys_invitations() {
+        assert!(can_manage_invitation(&mayor(), Role::Advisor, Some(OWN)));
+        assert!(!can_manage_invitation(
+            &lapsed_mayor(),
+            Role::Advisor,
+            Some(OWN)
+        ));
+        assert!(can_revoke_invitation(
+            &lapsed_mayor(),
+            Role::Advisor,
+            Some(OWN)
+        ));
+        assert!(!can_revoke_invitation(
+            &lapsed_mayor(),
+            Role::Mayor,
+            Some(OWN)
+        ));
+        assert!(!can_revoke_invitation(&mayor(), Role::Advisor, Some(OTHER)));
+        assert!(!can_revoke_invitation(&advisor(), Role::Advisor, Some(OWN)));
+    }
+
+    #[test]
+    fn people_are_listed_and_seen_by_staff_their_own_mayor_and_themselves() {
+        assert!(can_list_people(&staff()));
+        assert!(can_list_people(&mayor()));
+        assert!(can_list_people(&lapsed_mayor()));
+        assert!(!can_list_people(&advisor()));
+        assert!(!can_list_people(&inactive(mayor())));
+
+        assert!(can_see_person(&staff(), &other_advisor()));
+        assert!(can_see_person(&mayor(), &advisor()));
+        assert!(can_see_person(&lapsed_mayor(), &advisor()));
+        assert!(!can_see_person(&mayor(), &other_advisor()));
+        assert!(!can_see_person(&mayor(), &staff()));
+        assert!(can_see_person(&advisor(), &advisor()));
+        assert!(!can_see_person(&advisor(), &mayor()));
+        assert!(!can_see_person(&other_mayor(), &advisor()));
+    }
+
+    #[test]
+    fn staff_deactivate_anyone_but_themselves_and_mayors_their_citys_advisors() {
+        assert!(can_set_active(&staff(), &mayor()));
+        assert!(!can_set_active(&staff(), &staff()));
+        assert!(can_set_active(&mayor(), &advisor()));
+        assert!(!can_set_active(&mayor(), &mayor()));
+        assert!(!can_set_active(&mayor(), &other_advisor()));
+        assert!(!can_set_active(&other_mayor(), &advisor()));
+        assert!(!can_set_active(&advisor(), &mayor()));
+        assert!(!can_set_active(&mayor(), &lapsed_mayor()));
+
+        assert!(can_change_role_or_city(&staff(), &advisor()));
+        assert!(!can_change_role_or_city(&staff(), &staff()));
+        assert!(!can_change_role_or_city(&mayor(), &advisor()));
+    }
+
+    #[test]
+    fn the_news_scope_lets_members_and_staff_read_members_only_bodies() {
+        let now = 1_000;
+        assert_eq!(post_scope(None, now), PostScope { now, members: 0 });
+        for p in [staff(), mayor(), advisor(), other_mayor()] {
+            assert_eq!(post_scope(Some(&p), now).members, 1, "{}", p.role);
+        }
+        for p in [lapsed_mayor(), lapsed_advisor(), inactive(advisor())] {
+            assert_eq!(post_scope(Some(&p), now).members, 0);
+        }
+        let public = post_scope(None, now);
+        let member = post_scope(Some(&advisor()), now);
+        assert!(public.can_read(false));
+        assert!(!public.can_read(true));
+        assert!(member.can_read(true));
+        assert!(public.lists("published", Some(now)));
+        assert!(!public.lists("published", Some(now + 1)));
+        assert!(!public.lists("published", None));
+        assert!(!member.lists("draft", Some(now - 1)));
+    }
+
+    #[test]
+    fn a_post_picture_shows_where_its_post_does() {
+        let members = advisor();
+        let lapsed = lapsed_advisor();
+        assert!(can_see_post_picture(None, true, false));
+        assert!(!can_see_post_picture(None, true, true));
+        assert!(!can_see_post_picture(None, false, false));
+        assert!(can_see_post_picture(Some(&members), true, true));
+        assert!(!can_see_post_picture(Some(&members), false, false));
+        assert!(!can_see_post_picture(Some(&lapsed), true, true));
+        assert!(can_see_post_picture(Some(&staff()), false, true));
+    }
+
+    #[test]
+    fn the_news_fragments_are_fixed_sql() {
+        assert_eq!(
+            crate::post_listed!("p", "$1"),
+            "p.status = 'published' AND p.publish_at <= $1"
+        );
+        assert_eq!(
+            crate::post_body!("p", "body_html", "$3"),
+            "CASE WHEN (p.members_only = 0 OR $3 = 1) THEN p.body_html ELSE '' END"
+        );
+    }
+}

@@ -11,7 +11,7 @@ use crate::{
     error::{AppError, AppResult, is_unique_violation},
     notify::{self, emails},
     state::AppState,
-    web::{self, ClientIp, Ctx, FormErrors, Layout},
+    web::{self, ClientIp, Ctx, FormErrors, Layout, SignedIn},
 };
 
 /// How long a link confirming a new email address works, in seconds.
@@ -85,9 +85,8 @@ impl AccountPage {
     }
 }
 
-pub async fn show(ctx: Ctx) -> AppResult<Response> {
-    let person = ctx.require_person()?;
-    Ok(web::render(&AccountPage::new(&ctx, person).await))
+pub async fn show(SignedIn(ctx, person): SignedIn) -> AppResult<Response> {
+    Ok(web::render(&AccountPage::new(&ctx, &person).await))
 }
 
 #[derive(Deserialize)]
@@ -98,8 +97,10 @@ pub struct ProfileForm {
     title: String,
 }
 
-pub async fn profile(ctx: Ctx, Form(form): Form<ProfileForm>) -> AppResult<Response> {
-    let person = ctx.require_person()?;
+pub async fn profile(
+    SignedIn(ctx, person): SignedIn,
+    Form(form): Form<ProfileForm>,
+) -> AppResult<Response> {
     let name = form.name.trim();
     let title = form.title.trim();
     let mut errors = FormErrors::default();
@@ -119,7 +120,7 @@ pub async fn profile(ctx: Ctx, Form(form): Form<ProfileForm>) -> AppResult<Respo
             name: echo(&form.name),
             title: echo(&form.title),
             errors,
-            ..AccountPage::new(&ctx, person).await
+            ..AccountPage::new(&ctx, &person).await
         };
         return Ok(page.with_status(StatusCode::UNPROCESSABLE_ENTITY));
     }
@@ -135,8 +136,10 @@ pub struct TimeZoneForm {
 }
 
 /// The zone in which the person reads and enters times; empty returns to the default.
-pub async fn time_zone(ctx: Ctx, Form(form): Form<TimeZoneForm>) -> AppResult<Response> {
-    let person = ctx.require_person()?;
+pub async fn time_zone(
+    SignedIn(ctx, person): SignedIn,
+    Form(form): Form<TimeZoneForm>,
+) -> AppResult<Response> {
     let chosen = form.time_zone.trim();
     let name = if chosen.is_empty() {
         String::new()
@@ -148,7 +151,7 @@ pub async fn time_zone(ctx: Ctx, Form(form): Form<TimeZoneForm>) -> AppResult<Re
                 errors.add("time_zone", message);
                 let page = AccountPage {
                     errors,
-                    ..AccountPage::new(&ctx, person).await
+                    ..AccountPage::new(&ctx, &person).await
                 };
                 return Ok(page.with_status(StatusCode::UNPROCESSABLE_ENTITY));
             }
@@ -219,15 +222,15 @@ pub struct PasswordForm {
 }
 
 pub async fn change_password(
-    ctx: Ctx,
+    SignedIn(ctx, person): SignedIn,
     ClientIp(ip): ClientIp,
     Form(form): Form<PasswordForm>,
 ) -> AppResult<Response> {
-    let person = ctx.require_person()?;
     let state = &ctx.state;
     let mut errors = FormErrors::default();
     let mut status = StatusCode::UNPROCESSABLE_ENTITY;
-    if let Err((s, m)) = check_current_password(state, &ip, person, &form.current_password).await? {
+    if let Err((s, m)) = check_current_password(state, &ip, &person, &form.current_password).await?
+    {
         errors.add("current_password", m);
         status = s;
     }
@@ -237,7 +240,7 @@ pub async fn change_password(
     if !errors.is_empty() {
         let page = AccountPage {
             errors,
-            ..AccountPage::new(&ctx, person).await
+            ..AccountPage::new(&ctx, &person).await
         };
         return Ok(page.with_status(status));
     }
@@ -272,11 +275,10 @@ pub struct EmailForm {
 }
 
 pub async fn change_email(
-    ctx: Ctx,
+    SignedIn(ctx, person): SignedIn,
     ClientIp(ip): ClientIp,
     Form(form): Form<EmailForm>,
 ) -> AppResult<Response> {
-    let person = ctx.require_person()?;
     let state = &ctx.state;
     let mut errors = FormErrors::default();
     let mut status = StatusCode::UNPROCESSABLE_ENTITY;
@@ -288,7 +290,7 @@ pub async fn change_email(
         }
         Ok(_) => {}
     }
-    if let Err((s, m)) = check_current_password(state, &ip, person, &form.email_password).await? {
+    if let Err((s, m)) = check_current_password(state, &ip, &person, &form.email_password).await? {
         errors.add("email_password", m);
         status = s;
     }
@@ -305,7 +307,7 @@ pub async fn change_email(
             let page = AccountPage {
                 new_email: echo(&form.new_email),
                 errors,
-                ..AccountPage::new(&ctx, person).await
+                ..AccountPage::new(&ctx, &person).await
             };
             return Ok(page.with_status(status));
         }

@@ -10,7 +10,7 @@ use crate::{
     error::{AppError, AppResult},
     policy,
     state::AppState,
-    web::{self, Ctx, Layout, paging},
+    web::{self, Layout, Staff, paging},
 };
 
 pub fn router() -> Router<AppState> {
@@ -86,11 +86,8 @@ macro_rules! audit_select {
 }
 
 /// The log, newest first, a page at a time from a cursor over (at, id).
-async fn list(ctx: Ctx, Query(q): Query<PageQuery>) -> AppResult<Response> {
-    let person = ctx.require_person()?;
-    if !policy::can_see_audit_log(person) {
-        return Err(AppError::NotFound);
-    }
+async fn list(Staff(ctx, person): Staff, Query(q): Query<PageQuery>) -> AppResult<Response> {
+    web::permit(policy::can_see_audit_log(&person))?;
     let request = paging::Request::from_query(
         q.after.as_deref(),
         q.before.as_deref(),

@@ -9,7 +9,7 @@ use crate::{
     error::{AppError, AppResult},
     members::cities::{self, City},
     policy,
-    web::{self, Ctx, Layout},
+    web::{self, Layout, SignedIn},
 };
 
 /// One member area's panel on the home page.
@@ -74,8 +74,7 @@ impl MemberHome {
 }
 
 /// `/home`: members see their city and the member areas; staff have their own desk.
-pub async fn show(ctx: Ctx) -> AppResult<Response> {
-    let person = ctx.require_person()?.clone();
+pub async fn show(SignedIn(ctx, person): SignedIn) -> AppResult<Response> {
     if policy::can_use_staff_area(&person) {
         return Ok(web::see_other("/staff"));
     }

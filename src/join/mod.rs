@@ -13,7 +13,7 @@ use axum::{
 use serde::Deserialize;
 
 use crate::{
-    accounts::{Person, db as people_db, email::EmailAddress},
+    accounts::{db as people_db, email::EmailAddress},
     audit,
     error::{AppError, AppResult, is_unique_violation},
     members::{STATES, cities, invitations},
@@ -21,7 +21,7 @@ use crate::{
     policy::{self, Role},
     state::AppState,
     web::{
-        self, ClientIp, Ctx, FormErrors, Layout,
+        self, ClientIp, Ctx, FormErrors, Layout, Staff,
         form::{Checked, Form},
     },
 };
@@ -452,14 +452,6 @@ macro_rules! select_applications {
     };
 }
 
-fn require_reviewer(ctx: &Ctx) -> AppResult<Person> {
-    let person = ctx.require_person()?;
-    if !policy::can_review_applications(person) {
-        return Err(AppError::NotFound);
-    }
-    Ok(person.clone())
-}
-
 #[derive(Deserialize)]
 struct ListQuery {
     status: Option<String>,
@@ -473,8 +465,8 @@ struct ListPage {
     rows: Vec<Row>,
 }
 
-async fn list(ctx: Ctx, Query(q): Query<ListQuery>) -> AppResult<Response> {
-    require_reviewer(&ctx)?;
+async fn list(Staff(ctx, person): Staff, Query(q): Query<ListQuery>) -> AppResult<Response> {
+    web::permit(policy::can_review_applications(&person))?;
     let status = match q.status.as_deref() {
         Some(s @ ("approved" | "declined")) => s.to_owned(),
         _ => "pending".to_owned(),
@@ -578,16 +570,16 @@ async fn show_page(
     Ok(r)
 }
 
-async fn show(ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
-    require_reviewer(&ctx)?;
+async fn show(Staff(ctx, person): Staff, Path(id): Path<i64>) -> AppResult<Response> {
+    web::permit(policy::can_review_applications(&person))?;
     let app = load(&ctx, id).await?;
     show_page(&ctx, app, FormErrors::default(), String::new()).await
 }
 
 /// Approve: the city becomes an active member (or the existing city is used) and its
 /// mayor is invited through the invitation flow, all in one transaction.
-async fn approve(ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
-    let staff = require_reviewer(&ctx)?;
+async fn approve(Staff(ctx, staff): Staff, Path(id): Path<i64>) -> AppResult<Response> {
+    web::permit(policy::can_review_applications(&staff))?;
     let app = load(&ctx, id).await?;
     let state = &ctx.state;
     if app.status != "pending" {
@@ -746,11 +738,11 @@ struct DeclineForm {
 }
 
 async fn decline(
-    ctx: Ctx,
+    Staff(ctx, staff): Staff,
     Path(id): Path<i64>,
     Form(form): Form<DeclineForm>,
 ) -> AppResult<Response> {
-    let staff = require_reviewer(&ctx)?;
+    web::permit(policy::can_review_applications(&staff))?;
     let app = load(&ctx, id).await?;
     let state = &ctx.state;
     if app.status != "pending" {

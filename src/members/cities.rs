@@ -13,7 +13,7 @@ use crate::{
     policy,
     state::AppState,
     time::{self as zones, Zone},
-    web::{self, Ctx, FormErrors, Layout, form::Form},
+    web::{self, Ctx, FormErrors, Layout, Staff, form::Form},
 };
 
 pub fn router() -> Router<AppState> {
@@ -109,14 +109,6 @@ pub async fn mayor_of(
     .await
 }
 
-fn require_manager(ctx: &Ctx) -> AppResult<&Person> {
-    let person = ctx.require_person()?;
-    if !policy::can_manage_cities(person) {
-        return Err(AppError::NotFound);
-    }
-    Ok(person)
-}
-
 #[derive(sqlx::FromRow)]
 struct Row {
     id: i64,
@@ -143,8 +135,8 @@ struct ListPage {
     cities: Vec<Row>,
 }
 
-async fn list(ctx: Ctx) -> AppResult<Response> {
-    require_manager(&ctx)?;
+async fn list(Staff(ctx, person): Staff) -> AppResult<Response> {
+    web::permit(policy::can_manage_cities(&person))?;
     let cities = sqlx::query_as::<_, Row>(
         "SELECT c.id, c.name, c.state, c.population, c.status, c.member_since, c.renewal_date, \
            (SELECT m.name FROM people m WHERE m.city_id = c.id AND m.role = 'mayor' AND m.active = 1) AS mayor, \
@@ -169,8 +161,8 @@ struct ShowPage {
     default_zone: String,
 }
 
-async fn show(ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
-    require_manager(&ctx)?;
+async fn show(Staff(ctx, person): Staff, Path(id): Path<i64>) -> AppResult<Response> {
+    web::permit(policy::can_manage_cities(&person))?;
     let city = find(&ctx.state.pool, id).await?.ok_or(AppError::NotFound)?;
     let people = sqlx::query_as::<_, Person>(crate::select_people!(
         "WHERE p.city_id = $1 ORDER BY CASE p.role WHEN 'mayor' THEN 0 ELSE 1 END, p.active DESC, p.name"
@@ -391,8 +383,8 @@ impl FormPage {
     }
 }
 
-async fn new_form(ctx: Ctx) -> AppResult<Response> {
-    require_manager(&ctx)?;
+async fn new_form(Staff(ctx, person): Staff) -> AppResult<Response> {
+    web::permit(policy::can_manage_cities(&person))?;
     let layout = ctx.layout().await;
     let form = CityForm {
         status: "active".to_owned(),
@@ -410,8 +402,8 @@ async fn new_form(ctx: Ctx) -> AppResult<Response> {
     }))
 }
 
-async fn edit_form(ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
-    require_manager(&ctx)?;
+async fn edit_form(Staff(ctx, person): Staff, Path(id): Path<i64>) -> AppResult<Response> {
+    web::permit(policy::can_manage_cities(&person))?;
     let city = find(&ctx.state.pool, id).await?.ok_or(AppError::NotFound)?;
     let form = CityForm::from_city(&city);
     Ok(web::render(&FormPage {
@@ -456,8 +448,8 @@ fn duplicate(input: &CityInput) -> FormErrors {
     errors
 }
 
-async fn create(ctx: Ctx, Form(form): Form<CityForm>) -> AppResult<Response> {
-    let actor = require_manager(&ctx)?.clone();
+async fn create(Staff(ctx, actor): Staff, Form(form): Form<CityForm>) -> AppResult<Response> {
+    web::permit(policy::can_manage_cities(&actor))?;
     let input = match form.check() {
         Ok(i) => i,
         Err(errors) => return Ok(form_again(&ctx, None, form, errors).await),
@@ -509,8 +501,12 @@ async fn create(ctx: Ctx, Form(form): Form<CityForm>) -> AppResult<Response> {
     Ok(web::see_other(&format!("/staff/cities/{id}")))
 }
 
-async fn update(ctx: Ctx, Path(id): Path<i64>, Form(form): Form<CityForm>) -> AppResult<Response> {
-    let actor = require_manager(&ctx)?.clone();
+async fn update(
+    Staff(ctx, actor): Staff,
+    Path(id): Path<i64>,
+    Form(form): Form<CityForm>,
+) -> AppResult<Response> {
+    web::permit(policy::can_manage_cities(&actor))?;
     let before = find(&ctx.state.pool, id).await?.ok_or(AppError::NotFound)?;
     let input = match form.check() {
         Ok(i) => i,

@@ -24,7 +24,7 @@ use crate::{
     policy::{self, Role},
     state::AppState,
     time::Zone,
-    web::{self, Ctx, FormErrors, Layout},
+    web::{self, Ctx, FormErrors, Layout, SignedIn},
 };
 
 /// How long an invitation link works, in seconds.
@@ -203,16 +203,8 @@ fn closed_reason(ctx: &Ctx, viewer: &Person) -> Option<String> {
     ))
 }
 
-fn require_inviter(ctx: &Ctx) -> AppResult<Person> {
-    let viewer = ctx.require_person()?.clone();
-    if !policy::can_invite_anyone(&viewer) {
-        return Err(AppError::NotFound);
-    }
-    Ok(viewer)
-}
-
-async fn list(ctx: Ctx, Query(q): Query<ListQuery>) -> AppResult<Response> {
-    let viewer = require_inviter(&ctx)?;
+async fn list(SignedIn(ctx, viewer): SignedIn, Query(q): Query<ListQuery>) -> AppResult<Response> {
+    web::permit(policy::can_invite_anyone(&viewer))?;
     let form = InviteForm {
         role: if policy::can_use_staff_area(&viewer) {
             String::new()
@@ -231,8 +223,11 @@ async fn list(ctx: Ctx, Query(q): Query<ListQuery>) -> AppResult<Response> {
     ))
 }
 
-async fn create(ctx: Ctx, Form(form): Form<InviteForm>) -> AppResult<Response> {
-    let inviter = require_inviter(&ctx)?;
+async fn create(
+    SignedIn(ctx, inviter): SignedIn,
+    Form(form): Form<InviteForm>,
+) -> AppResult<Response> {
+    web::permit(policy::can_invite_anyone(&inviter))?;
     let state = &ctx.state;
     if closed_reason(&ctx, &inviter).is_some() {
         let page = page(&ctx, &inviter, form, FormErrors::default()).await?;
@@ -264,9 +259,8 @@ async fn create(ctx: Ctx, Form(form): Form<InviteForm>) -> AppResult<Response> {
     // A crafted POST (a mayor inviting staff, or into another city) is refused outright.
     if let Some(role) = role
         && errors.is_empty()
-        && !policy::can_invite(&inviter, role, city_id)
     {
-        return Err(AppError::Forbidden);
+        web::permit(policy::can_invite(&inviter, role, city_id))?;
     }
     let is_staff = policy::can_use_staff_area(&inviter);
     // Checked and written in one write transaction, so two invitations to one address
@@ -436,19 +430,20 @@ pub async fn pending_for(
 /// An invitation the actor may act on (`allowed` asks the policy); anything else is a 404.
 async fn manageable(
     ctx: &Ctx,
+    actor: &Person,
     id: i64,
     allowed: fn(&Person, Role, Option<i64>) -> bool,
-) -> AppResult<(Person, Invitation)> {
-    let actor = require_inviter(ctx)?;
+) -> AppResult<Invitation> {
+    web::permit(policy::can_invite_anyone(actor))?;
     let inv = sqlx::query_as::<_, Invitation>(select_invitations!("WHERE i.id = $1"))
         .bind(id)
         .fetch_optional(&ctx.state.pool)
         .await?
         .ok_or(AppError::NotFound)?;
-    if !allowed(&actor, inv.role(), inv.city_id) {
+    if !allowed(actor, inv.role(), inv.city_id) {
         return Err(AppError::NotFound);
     }
-    Ok((actor, inv))
+    Ok(inv)
 }
 
 #[derive(Deserialize)]
@@ -460,11 +455,11 @@ struct ResendForm {
 }
 
 async fn resend(
-    ctx: Ctx,
+    SignedIn(ctx, actor): SignedIn,
     Path(id): Path<i64>,
     Form(form): Form<ResendForm>,
 ) -> AppResult<Response> {
-    let (actor, inv) = manageable(&ctx, id, policy::can_manage_invitation).await?;
+    let inv = manageable(&ctx, &actor, id, policy::can_manage_invitation).await?;
     let state = &ctx.state;
     if inv.accepted_at.is_some() || inv.revoked_at.is_some() {
         ctx.flash(format!(
@@ -534,8 +529,8 @@ async fn resend(
     Ok(web::see_other("/invitations"))
 }
 
-async fn revoke(ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
-    let (actor, inv) = manageable(&ctx, id, policy::can_revoke_invitation).await?;
+async fn revoke(SignedIn(ctx, actor): SignedIn, Path(id): Path<i64>) -> AppResult<Response> {
+    let inv = manageable(&ctx, &actor, id, policy::can_revoke_invitation).await?;
     let now = ctx.state.clock.now();
     let mut tx = ctx.state.begin_write().await?;
     let done = sqlx::query("UPDATE invitations SET revoked_at = $1 WHERE id = $2 AND accepted_at IS NULL AND revoked_at IS NULL")

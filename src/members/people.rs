@@ -17,7 +17,7 @@ use crate::{
     error::{AppError, AppResult, is_unique_violation},
     policy::{self, Role},
     state::AppState,
-    web::{self, Ctx, Layout, form::Form},
+    web::{self, Ctx, Layout, SignedIn, form::Form},
 };
 
 pub fn router() -> Router<AppState> {
@@ -67,11 +67,8 @@ fn like_pattern(q: &str) -> String {
     format!("%{escaped}%")
 }
 
-async fn list(ctx: Ctx, Query(f): Query<Filters>) -> AppResult<Response> {
-    let viewer = ctx.require_person()?.clone();
-    if !policy::can_list_people(&viewer) {
-        return Err(AppError::NotFound);
-    }
+async fn list(SignedIn(ctx, viewer): SignedIn, Query(f): Query<Filters>) -> AppResult<Response> {
+    web::permit(policy::can_list_people(&viewer))?;
     let is_staff = policy::can_use_staff_area(&viewer);
     let q: String = f.q.chars().take(200).collect();
     let role = Role::parse(&f.role)
@@ -132,19 +129,18 @@ struct ShowPage {
 }
 
 /// The person, if the viewer may see them; otherwise the same 404 as for nobody.
-async fn visible(ctx: &Ctx, id: i64) -> AppResult<(Person, Person)> {
-    let viewer = ctx.require_person()?.clone();
+async fn visible(ctx: &Ctx, viewer: &Person, id: i64) -> AppResult<Person> {
     let person = people_db::find(&ctx.state.pool, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    if !policy::can_see_person(&viewer, &person) {
+    if !policy::can_see_person(viewer, &person) {
         return Err(AppError::NotFound);
     }
-    Ok((viewer, person))
+    Ok(person)
 }
 
-async fn show(ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
-    let (viewer, person) = visible(&ctx, id).await?;
+async fn show(SignedIn(ctx, viewer): SignedIn, Path(id): Path<i64>) -> AppResult<Response> {
+    let person = visible(&ctx, &viewer, id).await?;
     let can_change_role = policy::can_change_role_or_city(&viewer, &person);
     let cities = if can_change_role {
         cities::all(&ctx.state.pool).await?
@@ -162,11 +158,9 @@ async fn show(ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
     Ok(web::render(&page))
 }
 
-async fn set_active(ctx: Ctx, id: i64, active: bool) -> AppResult<Response> {
-    let (actor, person) = visible(&ctx, id).await?;
-    if !policy::can_set_active(&actor, &person) {
-        return Err(AppError::Forbidden);
-    }
+async fn set_active(ctx: Ctx, actor: Person, id: i64, active: bool) -> AppResult<Response> {
+    let person = visible(&ctx, &actor, id).await?;
+    web::permit(policy::can_set_active(&actor, &person))?;
     let now = ctx.state.clock.now();
     let mut tx = ctx.state.begin_write().await?;
     if active
@@ -241,12 +235,12 @@ async fn set_active(ctx: Ctx, id: i64, active: bool) -> AppResult<Response> {
     Ok(web::see_other(&format!("/people/{id}")))
 }
 
-async fn deactivate(ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
-    set_active(ctx, id, false).await
+async fn deactivate(SignedIn(ctx, actor): SignedIn, Path(id): Path<i64>) -> AppResult<Response> {
+    set_active(ctx, actor, id, false).await
 }
 
-async fn reactivate(ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
-    set_active(ctx, id, true).await
+async fn reactivate(SignedIn(ctx, actor): SignedIn, Path(id): Path<i64>) -> AppResult<Response> {
+    set_active(ctx, actor, id, true).await
 }
 
 #[derive(Deserialize)]
@@ -260,14 +254,12 @@ struct RoleForm {
 /// Changes role and city together. Making someone mayor hands the role over: the city's
 /// current mayor becomes an advisor.
 async fn change_role(
-    ctx: Ctx,
+    SignedIn(ctx, actor): SignedIn,
     Path(id): Path<i64>,
     Form(form): Form<RoleForm>,
 ) -> AppResult<Response> {
-    let (actor, person) = visible(&ctx, id).await?;
-    if !policy::can_change_role_or_city(&actor, &person) {
-        return Err(AppError::Forbidden);
-    }
+    let person = visible(&ctx, &actor, id).await?;
+    web::permit(policy::can_change_role_or_city(&actor, &person))?;
     let back = format!("/people/{id}");
     let Some(role) = Role::parse(&form.role) else {
         ctx.flash("Choose a role.").await?;

@@ -456,7 +456,7 @@ pub async fn serve(ctx: Ctx, Path(name): Path<String>, headers: HeaderMap) -> Ap
     let viewer = ctx.person.as_ref();
     let can_see = |viewer| {
         posts.iter().any(|(status, publish_at, members_only)| {
-            let out = status == "published" && publish_at.is_some_and(|t| t <= now);
+            let out = policy::post_scope(viewer, now).lists(status, *publish_at);
             policy::can_see_post_picture(viewer, out, *members_only == 1)
         })
     };

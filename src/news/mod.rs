@@ -110,7 +110,7 @@ impl From<CardRow> for Card {
 
 /// The columns of a card; the first topic by name comes in the same query (no query per card).
 macro_rules! card_select {
-    ($from:literal, $rest:literal) => {
+    ($from:literal, $rest:expr) => {
         concat!(
             "SELECT p.id, p.slug, p.title, p.excerpt, p.publish_at, p.members_only, \
                (SELECT t.slug || '|' || t.name FROM post_topics tt JOIN topics t ON t.id = tt.topic_id \
@@ -126,7 +126,7 @@ pub(crate) use card_select;
 
 /// Published posts, newest first, one page of them from the request's cursor, optionally in
 /// one topic: read from an index in order, never by scanning what a page skips; as `viewer`
-/// may see them.
+/// may see them (the policy's [`policy::post_scope`]).
 pub async fn published(
     pool: &AnyPool,
     now: i64,
@@ -134,31 +134,48 @@ pub async fn published(
     topic_id: Option<i64>,
     page: &paging::Request,
 ) -> sqlx::Result<paging::Page<Card>> {
+    let scope = policy::post_scope(viewer, now);
     let sql = match (topic_id.is_some(), page.reads_ascending()) {
         (false, false) => card_select!(
             "FROM posts p",
-            "WHERE p.status = 'published' AND p.publish_at <= $1 AND (p.publish_at, p.id) < ($2, $3) AND $5 = 0 \
-             ORDER BY p.publish_at DESC, p.id DESC LIMIT $4"
+            concat!(
+                "WHERE ",
+                crate::post_listed!("p", "$1"),
+                " AND (p.publish_at, p.id) < ($2, $3) AND $5 = 0 \
+                 ORDER BY p.publish_at DESC, p.id DESC LIMIT $4"
+            )
         ),
         (false, true) => card_select!(
             "FROM posts p",
-            "WHERE p.status = 'published' AND p.publish_at <= $1 AND (p.publish_at, p.id) > ($2, $3) AND $5 = 0 \
-             ORDER BY p.publish_at ASC, p.id ASC LIMIT $4"
+            concat!(
+                "WHERE ",
+                crate::post_listed!("p", "$1"),
+                " AND (p.publish_at, p.id) > ($2, $3) AND $5 = 0 \
+                 ORDER BY p.publish_at ASC, p.id ASC LIMIT $4"
+            )
         ),
         (true, false) => card_select!(
             "FROM post_topics x JOIN posts p ON p.id = x.post_id",
-            "WHERE x.topic_id = $5 AND x.status = 'published' AND x.publish_at <= $1 AND (x.publish_at, x.post_id) < ($2, $3) \
-             ORDER BY x.publish_at DESC, x.post_id DESC LIMIT $4"
+            concat!(
+                "WHERE x.topic_id = $5 AND ",
+                crate::post_listed!("x", "$1"),
+                " AND (x.publish_at, x.post_id) < ($2, $3) \
+                 ORDER BY x.publish_at DESC, x.post_id DESC LIMIT $4"
+            )
         ),
         (true, true) => card_select!(
             "FROM post_topics x JOIN posts p ON p.id = x.post_id",
-            "WHERE x.topic_id = $5 AND x.status = 'published' AND x.publish_at <= $1 AND (x.publish_at, x.post_id) > ($2, $3) \
-             ORDER BY x.publish_at ASC, x.post_id ASC LIMIT $4"
+            concat!(
+                "WHERE x.topic_id = $5 AND ",
+                crate::post_listed!("x", "$1"),
+                " AND (x.publish_at, x.post_id) > ($2, $3) \
+                 ORDER BY x.publish_at ASC, x.post_id ASC LIMIT $4"
+            )
         ),
     };
     let bound = page.bound();
     let rows = sqlx::query_as::<_, CardRow>(sql)
-        .bind(now)
+        .bind(scope.now)
         .bind(bound.key)
         .bind(bound.id)
         .bind(page.limit())

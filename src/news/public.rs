@@ -118,6 +118,7 @@ pub struct ArticleRow {
     pub slug: String,
     pub title: String,
     pub excerpt: String,
+    /// Empty when the reader may not read it (a members-only post, to the public).
     pub body_html: String,
     pub status: String,
     pub publish_at: Option<i64>,
@@ -131,10 +132,14 @@ pub struct ArticleRow {
     pub cover_alt: String,
 }
 
+/// An article's columns; the body only where the reader may read it (`$members`: the
+/// placeholder bound to the policy's [`policy::PostScope::members`]).
 macro_rules! article_select {
-    ($rest:literal) => {
+    ($members:literal, $rest:expr) => {
         concat!(
-            "SELECT p.id, p.slug, p.title, p.excerpt, p.body_html, p.status, p.publish_at, p.members_only, \
+            "SELECT p.id, p.slug, p.title, p.excerpt, ",
+            $crate::post_body!("p", "body_html", $members),
+            " AS body_html, p.status, p.publish_at, p.members_only, \
                a.name AS author_name, p.guest_byline, i.hash AS cover_hash, i.widths AS cover_widths, \
                i.width AS cover_width, i.height AS cover_height, p.cover_alt \
              FROM posts p LEFT JOIN people a ON a.id = p.author_id LEFT JOIN images i ON i.id = p.cover_image_id ",
@@ -199,13 +204,16 @@ async fn related(
 ) -> sqlx::Result<Vec<Card>> {
     let rows = sqlx::query_as::<_, super::CardRow>(super::card_select!(
         "FROM posts p",
-        "WHERE p.id IN (SELECT x.post_id FROM post_topics mine JOIN post_topics x ON x.topic_id = mine.topic_id \
-           WHERE mine.post_id = $1 AND x.post_id <> $1 AND x.status = 'published' AND x.publish_at <= $2 \
-           ORDER BY x.publish_at DESC LIMIT 12) \
-         ORDER BY p.publish_at DESC, p.id DESC LIMIT 3"
+        concat!(
+            "WHERE p.id IN (SELECT x.post_id FROM post_topics mine JOIN post_topics x ON x.topic_id = mine.topic_id \
+               WHERE mine.post_id = $1 AND x.post_id <> $1 AND ",
+            crate::post_listed!("x", "$2"),
+            " ORDER BY x.publish_at DESC LIMIT 12) \
+             ORDER BY p.publish_at DESC, p.id DESC LIMIT 3"
+        )
     ))
     .bind(post_id)
-    .bind(now)
+    .bind(policy::post_scope(viewer, now).now)
     .fetch_all(pool)
     .await?;
     Ok(rows
@@ -217,11 +225,8 @@ async fn related(
 pub async fn article_page(ctx: &Ctx, post: ArticleRow, preview: bool) -> AppResult<ArticlePage> {
     let pool = &ctx.state.pool;
     let now = ctx.state.clock.now();
-    let readable = post.members_only == 0
-        || ctx
-            .person
-            .as_ref()
-            .is_some_and(policy::can_read_members_news);
+    let scope = policy::post_scope(ctx.person.as_ref(), now);
+    let readable = scope.can_read(post.members_only == 1);
     let topics = topics_of(pool, post.id).await?;
     let related = related(pool, now, ctx.person.as_ref(), post.id).await?;
     let mut layout = ctx.layout().await;
@@ -231,7 +236,7 @@ pub async fn article_page(ctx: &Ctx, post: ArticleRow, preview: bool) -> AppResu
     layout.meta.canonical = format!("{base}/news/{}", post.slug);
     layout.meta.og_type = "article";
     // The picture only where its address would serve it to this reader.
-    let out = post.status == "published" && post.publish_at.is_some_and(|t| t <= now);
+    let out = scope.lists(&post.status, post.publish_at);
     let cover = post
         .cover()
         .filter(|_| policy::can_see_post_picture(ctx.person.as_ref(), out, post.members_only == 1));
@@ -250,21 +255,27 @@ pub async fn article_page(ctx: &Ctx, post: ArticleRow, preview: bool) -> AppResu
 async fn show(ctx: Ctx, Path(slug): Path<String>) -> AppResult<Response> {
     let pool = &ctx.state.pool;
     let now = ctx.state.clock.now();
+    // The members-only decision is taken in the query: the body is not loaded for a reader
+    // who may not read it.
+    let scope = policy::post_scope(ctx.person.as_ref(), now);
     let post = sqlx::query_as::<_, ArticleRow>(article_select!(
-        "WHERE p.slug = $1 AND p.status = 'published' AND p.publish_at <= $2"
+        "$3",
+        concat!("WHERE p.slug = $1 AND ", crate::post_listed!("p", "$2"))
     ))
     .bind(&slug)
-    .bind(now)
+    .bind(scope.now)
+    .bind(scope.members)
     .fetch_optional(pool)
     .await?;
     let Some(post) = post else {
         // An old address of a post answers with its new one.
-        let moved: Option<String> = sqlx::query_scalar(
+        let moved: Option<String> = sqlx::query_scalar(concat!(
             "SELECT p.slug FROM post_redirects r JOIN posts p ON p.id = r.post_id \
-             WHERE r.old_slug = $1 AND p.status = 'published' AND p.publish_at <= $2",
-        )
+             WHERE r.old_slug = $1 AND ",
+            crate::post_listed!("p", "$2")
+        ))
         .bind(&slug)
-        .bind(now)
+        .bind(scope.now)
         .fetch_optional(pool)
         .await?;
         return match moved {
@@ -301,13 +312,10 @@ impl SearchPage {
 
 async fn search_page(ctx: Ctx, Query(q): Query<SearchQuery>) -> AppResult<Response> {
     let q: String = q.q.unwrap_or_default().chars().take(2000).collect();
-    let members = ctx
-        .person
-        .as_ref()
-        .is_some_and(policy::can_read_members_news);
+    let scope = policy::post_scope(ctx.person.as_ref(), ctx.state.clock.now());
     let searched = !q.trim().is_empty();
     let hits = if searched {
-        search::search(&ctx.state, &q, members, 30).await?
+        search::search(&ctx.state, &q, scope, 30).await?
     } else {
         Vec::new()
     };
@@ -357,16 +365,22 @@ struct FeedRow {
     guest_byline: String,
 }
 
-/// Atom 1.0. Members-only posts appear with their title and summary, never their body.
+/// Atom 1.0. Members-only posts appear with their title and summary, never their body: the
+/// feed is public and cached, so it is the public's scope whoever asks.
 async fn feed(ctx: Ctx) -> AppResult<Response> {
     let state = &ctx.state;
     let base = state.config.base();
-    let rows = sqlx::query_as::<_, FeedRow>(
-        "SELECT p.slug, p.title, p.excerpt, p.body_html, p.publish_at, p.updated_at, p.members_only, a.name AS author_name, p.guest_byline \
-         FROM posts p LEFT JOIN people a ON a.id = p.author_id \
-         WHERE p.status = 'published' AND p.publish_at <= $1 ORDER BY p.publish_at DESC, p.id DESC LIMIT 20",
-    )
-    .bind(state.clock.now())
+    let scope = policy::post_scope(None, state.clock.now());
+    let rows = sqlx::query_as::<_, FeedRow>(concat!(
+        "SELECT p.slug, p.title, p.excerpt, ",
+        crate::post_body!("p", "body_html", "$2"),
+        " AS body_html, p.publish_at, p.updated_at, p.members_only, a.name AS author_name, p.guest_byline \
+         FROM posts p LEFT JOIN people a ON a.id = p.author_id WHERE ",
+        crate::post_listed!("p", "$1"),
+        " ORDER BY p.publish_at DESC, p.id DESC LIMIT 20"
+    ))
+    .bind(scope.now)
+    .bind(scope.members)
     .fetch_all(&state.pool)
     .await?;
     let org = xml_escape(&state.config.org_name);
@@ -408,7 +422,7 @@ async fn feed(ctx: Ctx) -> AppResult<Response> {
             "    <summary>{}</summary>\n",
             xml_escape(&r.excerpt)
         ));
-        if r.members_only == 0 {
+        if scope.can_read(r.members_only == 1) {
             xml.push_str(&format!(
                 "    <content type=\"html\">{}</content>\n",
                 xml_escape(&r.body_html)
@@ -427,15 +441,21 @@ async fn feed(ctx: Ctx) -> AppResult<Response> {
         .into_response())
 }
 
-/// Public pages and public published posts (members-only posts are left out).
+/// Public pages and public published posts (members-only posts are left out): the public's
+/// scope.
 async fn sitemap(ctx: Ctx) -> AppResult<Response> {
     let state = &ctx.state;
     let base = state.config.base();
-    let posts: Vec<(String, i64)> = sqlx::query_as(
-        "SELECT slug, updated_at FROM posts WHERE status = 'published' AND publish_at <= $1 AND members_only = 0 \
-         ORDER BY publish_at DESC, id DESC LIMIT 45000",
-    )
-    .bind(state.clock.now())
+    let scope = policy::post_scope(None, state.clock.now());
+    let posts: Vec<(String, i64)> = sqlx::query_as(concat!(
+        "SELECT p.slug, p.updated_at FROM posts p WHERE ",
+        crate::post_listed!("p", "$1"),
+        " AND ",
+        crate::post_readable!("p", "$2"),
+        " ORDER BY p.publish_at DESC, p.id DESC LIMIT 45000"
+    ))
+    .bind(scope.now)
+    .bind(scope.members)
     .fetch_all(&state.pool)
     .await?;
     let topics = super::topics(&state.pool).await?;

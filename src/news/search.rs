@@ -3,7 +3,7 @@
 
 use sqlx::AnyConnection;
 
-use crate::{db::Backend, state::AppState};
+use crate::{db::Backend, policy::PostScope, state::AppState};
 
 /// Keeps a post's search entry in step with its title and plain-text body.
 pub async fn index(
@@ -96,15 +96,15 @@ fn fts5_query(q: &str) -> String {
 }
 
 /// Published news matching `q`, best first. Members-only posts are searched only for those
-/// the policy lets read them (`members`), so their bodies never leak into a public snippet.
+/// the policy lets read them (the reader's `scope`), so their bodies never leak into a public
+/// snippet.
 pub async fn search(
     state: &AppState,
     q: &str,
-    members: bool,
+    scope: PostScope,
     limit: i64,
 ) -> sqlx::Result<Vec<Hit>> {
     let q: String = q.chars().take(500).collect();
-    let now = state.clock.now();
     match state.backend {
         Backend::Sqlite => {
             let query = fts5_query(&q);
@@ -114,15 +114,17 @@ pub async fn search(
             // Ranked from the full-text index first (CROSS JOIN fixes that order; a planner that
             // starts from posts would run the match once per post), then snippets are made
             // for the page of results only.
-            let ranked: Vec<(i64, String, String, Option<i64>)> = sqlx::query_as(
+            let ranked: Vec<(i64, String, String, Option<i64>)> = sqlx::query_as(concat!(
                 "WITH hits AS MATERIALIZED (SELECT rowid AS id, bm25(post_search, 5.0, 1.0) AS score FROM post_search WHERE post_search MATCH $1) \
-                 SELECT p.id, p.slug, p.title, p.publish_at FROM hits CROSS JOIN posts p ON p.id = hits.id \
-                 WHERE p.status = 'published' AND p.publish_at <= $2 AND (p.members_only = 0 OR $3 = 1) \
-                 ORDER BY hits.score, p.publish_at DESC LIMIT $4",
-            )
+                 SELECT p.id, p.slug, p.title, p.publish_at FROM hits CROSS JOIN posts p ON p.id = hits.id WHERE ",
+                crate::post_listed!("p", "$2"),
+                " AND ",
+                crate::post_readable!("p", "$3"),
+                " ORDER BY hits.score, p.publish_at DESC LIMIT $4"
+            ))
             .bind(&query)
-            .bind(now)
-            .bind(i64::from(members))
+            .bind(scope.now)
+            .bind(scope.members)
             .bind(limit)
             .fetch_all(&state.pool)
             .await?;
@@ -165,16 +167,19 @@ pub async fn search(
             if q.trim().is_empty() {
                 return Ok(Vec::new());
             }
-            sqlx::query_as::<_, Hit>(
+            sqlx::query_as::<_, Hit>(concat!(
                 "SELECT p.slug, p.title, p.publish_at, \
                    ts_headline('english', p.body_text, query, 'StartSel=' || chr(1) || ', StopSel=' || chr(2) || ', MaxWords=30, MinWords=12, ShortWord=2') AS snippet \
                  FROM post_search s JOIN posts p ON p.id = s.post_id, websearch_to_tsquery('english', $1) query \
-                 WHERE s.vector @@ query AND p.status = 'published' AND p.publish_at <= $2 AND (p.members_only = 0 OR $3 = 1) \
-                 ORDER BY ts_rank(s.vector, query) DESC, p.publish_at DESC LIMIT $4",
-            )
+                 WHERE s.vector @@ query AND ",
+                crate::post_listed!("p", "$2"),
+                " AND ",
+                crate::post_readable!("p", "$3"),
+                " ORDER BY ts_rank(s.vector, query) DESC, p.publish_at DESC LIMIT $4"
+            ))
             .bind(q)
-            .bind(now)
-            .bind(i64::from(members))
+            .bind(scope.now)
+            .bind(scope.members)
             .bind(limit)
             .fetch_all(&state.pool)
             .await

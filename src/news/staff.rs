@@ -19,7 +19,7 @@ use crate::{
     policy,
     state::AppState,
     time::Zone,
-    web::{self, Ctx, FormErrors, Layout, form::Form},
+    web::{self, Ctx, FormErrors, Layout, Staff, form::Form},
 };
 
 pub fn router() -> Router<AppState> {
@@ -34,14 +34,6 @@ pub fn router() -> Router<AppState> {
         .route("/staff/topics", get(topics).post(create_topic))
         .route("/staff/topics/{id}", post(rename_topic))
         .route("/staff/topics/{id}/delete", post(delete_topic))
-}
-
-fn require_publisher(ctx: &Ctx) -> AppResult<Person> {
-    let person = ctx.require_person()?;
-    if !policy::can_publish(person) {
-        return Err(AppError::NotFound);
-    }
-    Ok(person.clone())
 }
 
 #[derive(sqlx::FromRow)]
@@ -73,8 +65,8 @@ impl ListPage {
     }
 }
 
-async fn list(ctx: Ctx) -> AppResult<Response> {
-    require_publisher(&ctx)?;
+async fn list(Staff(ctx, person): Staff) -> AppResult<Response> {
+    web::permit(policy::can_publish(&person))?;
     let pool = &ctx.state.pool;
     let now = ctx.state.clock.now();
     let drafts = sqlx::query_as::<_, Row>(
@@ -178,8 +170,8 @@ impl FormPage {
     }
 }
 
-async fn new_form(ctx: Ctx) -> AppResult<Response> {
-    require_publisher(&ctx)?;
+async fn new_form(Staff(ctx, person): Staff) -> AppResult<Response> {
+    web::permit(policy::can_publish(&person))?;
     let page = FormPage {
         layout: ctx.layout().await,
         form: PostForm::default(),
@@ -239,8 +231,8 @@ async fn cover_of(ctx: &Ctx, image_id: Option<i64>, alt: &str) -> AppResult<Opti
     Ok(Some(cover))
 }
 
-async fn edit_form(ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
-    require_publisher(&ctx)?;
+async fn edit_form(Staff(ctx, person): Staff, Path(id): Path<i64>) -> AppResult<Response> {
+    web::permit(policy::can_publish(&person))?;
     let post = stored(&ctx, id).await?;
     let layout = ctx.layout().await;
     let topics: Vec<i64> =
@@ -378,14 +370,18 @@ async fn read_form(state: &AppState, mut multipart: Multipart) -> AppResult<(Pos
     Ok((form, cover))
 }
 
-async fn create(ctx: Ctx, multipart: Multipart) -> AppResult<Response> {
-    let author = require_publisher(&ctx)?;
+async fn create(Staff(ctx, author): Staff, multipart: Multipart) -> AppResult<Response> {
+    web::permit(policy::can_publish(&author))?;
     let (form, cover) = read_form(&ctx.state, multipart).await?;
     save(ctx, author, None, form, cover).await
 }
 
-async fn update(ctx: Ctx, Path(id): Path<i64>, multipart: Multipart) -> AppResult<Response> {
-    let author = require_publisher(&ctx)?;
+async fn update(
+    Staff(ctx, author): Staff,
+    Path(id): Path<i64>,
+    multipart: Multipart,
+) -> AppResult<Response> {
+    web::permit(policy::can_publish(&author))?;
     stored(&ctx, id).await?;
     let (form, cover) = read_form(&ctx.state, multipart).await?;
     save(ctx, author, Some(id), form, cover).await
@@ -653,13 +649,15 @@ async fn form_again(
     Ok(r)
 }
 
-async fn preview(ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
-    require_publisher(&ctx)?;
-    let post = sqlx::query_as::<_, public::ArticleRow>(public::article_select!("WHERE p.id = $1"))
-        .bind(id)
-        .fetch_optional(&ctx.state.pool)
-        .await?
-        .ok_or(AppError::NotFound)?;
+async fn preview(Staff(ctx, person): Staff, Path(id): Path<i64>) -> AppResult<Response> {
+    web::permit(policy::can_publish(&person))?;
+    let post =
+        sqlx::query_as::<_, public::ArticleRow>(public::article_select!("$2", "WHERE p.id = $1"))
+            .bind(id)
+            .bind(policy::post_scope(Some(&person), ctx.state.clock.now()).members)
+            .fetch_optional(&ctx.state.pool)
+            .await?
+            .ok_or(AppError::NotFound)?;
     let mut page = public::article_page(&ctx, post, true).await?;
     page.layout.meta.canonical = format!("{}/staff/news/{id}/preview", ctx.state.config.base());
     Ok(web::render(&page))
@@ -680,8 +678,8 @@ async fn set_status_draft(conn: &mut AnyConnection, id: i64, now: i64) -> sqlx::
     Ok(done.rows_affected())
 }
 
-async fn unpublish(ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
-    require_publisher(&ctx)?;
+async fn unpublish(Staff(ctx, person): Staff, Path(id): Path<i64>) -> AppResult<Response> {
+    web::permit(policy::can_publish(&person))?;
     let post = stored(&ctx, id).await?;
     let mut tx = ctx.state.begin_write().await?;
     set_status_draft(&mut tx, id, ctx.state.clock.now()).await?;
@@ -702,8 +700,8 @@ struct DeletePage {
     title: String,
 }
 
-async fn delete_form(ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
-    require_publisher(&ctx)?;
+async fn delete_form(Staff(ctx, person): Staff, Path(id): Path<i64>) -> AppResult<Response> {
+    web::permit(policy::can_publish(&person))?;
     let post = stored(&ctx, id).await?;
     Ok(web::render(&DeletePage {
         layout: ctx.layout().await,
@@ -712,8 +710,8 @@ async fn delete_form(ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
     }))
 }
 
-async fn delete(ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
-    require_publisher(&ctx)?;
+async fn delete(Staff(ctx, person): Staff, Path(id): Path<i64>) -> AppResult<Response> {
+    web::permit(policy::can_publish(&person))?;
     let post = stored(&ctx, id).await?;
     let mut tx = ctx.state.begin_write().await?;
     search::remove(&mut tx, ctx.state.backend, id).await?;
@@ -774,8 +772,8 @@ async fn topics_page(ctx: &Ctx, name: String, errors: FormErrors) -> AppResult<R
     Ok(r)
 }
 
-async fn topics(ctx: Ctx) -> AppResult<Response> {
-    require_publisher(&ctx)?;
+async fn topics(Staff(ctx, person): Staff) -> AppResult<Response> {
+    web::permit(policy::can_publish(&person))?;
     topics_page(&ctx, String::new(), FormErrors::default()).await
 }
 
@@ -801,8 +799,11 @@ fn check_topic(name: &str) -> Result<(String, String), FormErrors> {
     }
 }
 
-async fn create_topic(ctx: Ctx, Form(form): Form<TopicForm>) -> AppResult<Response> {
-    require_publisher(&ctx)?;
+async fn create_topic(
+    Staff(ctx, person): Staff,
+    Form(form): Form<TopicForm>,
+) -> AppResult<Response> {
+    web::permit(policy::can_publish(&person))?;
     let (name, slug) = match check_topic(&form.name) {
         Ok(v) => v,
         Err(errors) => {
@@ -829,11 +830,11 @@ async fn create_topic(ctx: Ctx, Form(form): Form<TopicForm>) -> AppResult<Respon
 }
 
 async fn rename_topic(
-    ctx: Ctx,
+    Staff(ctx, person): Staff,
     Path(id): Path<i64>,
     Form(form): Form<TopicForm>,
 ) -> AppResult<Response> {
-    require_publisher(&ctx)?;
+    web::permit(policy::can_publish(&person))?;
     let (name, slug) = match check_topic(&form.name) {
         Ok(v) => v,
         Err(errors) => return topics_page(&ctx, String::new(), errors).await,
@@ -859,8 +860,8 @@ async fn rename_topic(
     Ok(web::see_other("/staff/topics"))
 }
 
-async fn delete_topic(ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
-    require_publisher(&ctx)?;
+async fn delete_topic(Staff(ctx, person): Staff, Path(id): Path<i64>) -> AppResult<Response> {
+    web::permit(policy::can_publish(&person))?;
     let mut tx = ctx.state.begin_write().await?;
     sqlx::query("DELETE FROM post_topics WHERE topic_id = $1")
         .bind(id)

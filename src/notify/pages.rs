@@ -14,7 +14,7 @@ use crate::{
     error::{AppError, AppResult},
     policy,
     state::AppState,
-    web::{self, Ctx, Layout},
+    web::{self, Layout, Staff},
 };
 
 pub fn router() -> Router<AppState> {
@@ -47,11 +47,8 @@ struct StatusQuery {
     status: Option<String>,
 }
 
-async fn list(ctx: Ctx, Query(q): Query<StatusQuery>) -> AppResult<Response> {
-    let person = ctx.require_person()?;
-    if !policy::can_see_outbox(person) {
-        return Err(AppError::NotFound);
-    }
+async fn list(Staff(ctx, person): Staff, Query(q): Query<StatusQuery>) -> AppResult<Response> {
+    web::permit(policy::can_see_outbox(&person))?;
     let status = match q.status.as_deref() {
         None | Some("") => "pending".to_owned(),
         Some(s @ ("pending" | "sending" | "sent" | "failed")) => s.to_owned(),
@@ -80,11 +77,8 @@ async fn list(ctx: Ctx, Query(q): Query<StatusQuery>) -> AppResult<Response> {
     }))
 }
 
-async fn retry(ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
-    let person = ctx.require_person()?;
-    if !policy::can_see_outbox(person) {
-        return Err(AppError::NotFound);
-    }
+async fn retry(Staff(ctx, person): Staff, Path(id): Path<i64>) -> AppResult<Response> {
+    web::permit(policy::can_see_outbox(&person))?;
     if outbox::retry(&ctx.state.pool, id, ctx.state.clock.now()).await? {
         ctx.flash("The email is queued again and will be sent in a moment.")
             .await?;

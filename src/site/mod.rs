@@ -16,7 +16,7 @@ use crate::{
     error::{AppError, AppResult},
     policy,
     state::AppState,
-    web::{self, Ctx, FormErrors, Layout, form::Form},
+    web::{self, Ctx, FormErrors, Layout, Staff, form::Form},
 };
 
 pub fn router() -> Router<AppState> {
@@ -89,13 +89,6 @@ pub async fn add(pool: &AnyPool, t: &TestimonialForm, now: i64) -> sqlx::Result<
         .await
 }
 
-fn require_staff(ctx: &Ctx) -> AppResult<()> {
-    if !policy::can_publish(ctx.require_person()?) {
-        return Err(AppError::NotFound);
-    }
-    Ok(())
-}
-
 #[derive(Template)]
 #[template(path = "site/show.html")]
 struct SitePage {
@@ -135,8 +128,8 @@ async fn page(
     Ok(r)
 }
 
-async fn show(ctx: Ctx) -> AppResult<Response> {
-    require_staff(&ctx)?;
+async fn show(Staff(ctx, person): Staff) -> AppResult<Response> {
+    web::permit(policy::can_publish(&person))?;
     page(
         &ctx,
         None,
@@ -155,8 +148,11 @@ struct StatementForm {
     body: String,
 }
 
-async fn save_statement(ctx: Ctx, Form(form): Form<StatementForm>) -> AppResult<Response> {
-    require_staff(&ctx)?;
+async fn save_statement(
+    Staff(ctx, person): Staff,
+    Form(form): Form<StatementForm>,
+) -> AppResult<Response> {
+    web::permit(policy::can_publish(&person))?;
     let mut errors = FormErrors::default();
     if form.heading.trim().is_empty() || form.heading.chars().count() > 120 {
         errors.add("heading", "Enter a heading of at most 120 characters.");
@@ -208,8 +204,11 @@ impl TestimonialForm {
     }
 }
 
-async fn add_testimonial(ctx: Ctx, Form(form): Form<TestimonialForm>) -> AppResult<Response> {
-    require_staff(&ctx)?;
+async fn add_testimonial(
+    Staff(ctx, person): Staff,
+    Form(form): Form<TestimonialForm>,
+) -> AppResult<Response> {
+    web::permit(policy::can_publish(&person))?;
     let errors = form.check();
     if !errors.is_empty() {
         let mut kept = form.clone();
@@ -226,11 +225,11 @@ async fn add_testimonial(ctx: Ctx, Form(form): Form<TestimonialForm>) -> AppResu
 }
 
 async fn update_testimonial(
-    ctx: Ctx,
+    Staff(ctx, person): Staff,
     Path(id): Path<i64>,
     Form(form): Form<TestimonialForm>,
 ) -> AppResult<Response> {
-    require_staff(&ctx)?;
+    web::permit(policy::can_publish(&person))?;
     let errors = form.check();
     if !errors.is_empty() {
         return page(&ctx, None, None, TestimonialForm::default(), errors).await;
@@ -251,8 +250,8 @@ async fn update_testimonial(
     Ok(web::see_other("/staff/site"))
 }
 
-async fn delete_testimonial(ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
-    require_staff(&ctx)?;
+async fn delete_testimonial(Staff(ctx, person): Staff, Path(id): Path<i64>) -> AppResult<Response> {
+    web::permit(policy::can_publish(&person))?;
     sqlx::query("DELETE FROM testimonials WHERE id = $1")
         .bind(id)
         .execute(&ctx.state.pool)

@@ -173,11 +173,7 @@ impl Layout {
             .person
             .as_ref()
             .filter(|p| policy::membership_lapsed(p))?;
-        Some(format!(
-            "The membership of {} has lapsed. The member areas are closed until it is renewed; to renew, contact the staff of {}.",
-            p.city_label(),
-            self.org_name
-        ))
+        Some(lapsed_message(p, &self.org_name))
     }
 
     /// `aria-current="page"` for the navigation entry of this page.
@@ -278,8 +274,9 @@ impl Ctx {
         }
     }
 
-    /// The logged-in person, or a redirect to the log-in page that comes back here.
-    pub fn require_person(&self) -> AppResult<&Person> {
+    /// The logged-in person, or a redirect to the log-in page that comes back here. Handlers
+    /// state this in their signature instead ([`SignedIn`], [`Member`], [`Staff`]).
+    fn require_person(&self) -> AppResult<&Person> {
         self.person.as_ref().ok_or_else(|| {
             let next = match &self.query {
                 Some(q) => format!("{}?{q}", self.path),
@@ -295,6 +292,92 @@ impl Ctx {
             .insert(FLASH_KEY, message.into())
             .await
             .map_err(AppError::internal)
+    }
+}
+
+/// What a logged-in person without the right to a page is told (a 403 in the error page).
+pub const NO_ACCESS: &str = "You do not have access to this page.";
+
+/// A handler for anyone: [`Ctx`] is the viewer, with the person if someone is logged in.
+pub type Viewer = Ctx;
+
+/// A handler for any logged-in person (their own account, member home): the request and the
+/// person. Anonymous visitors are sent to log in and come back.
+pub struct SignedIn(pub Ctx, pub Person);
+
+/// A handler for the people of an active member city, and staff. Anonymous visitors are sent
+/// to log in; the person of a lapsed city is told why the page is closed to them (403).
+pub struct Member(pub Ctx, pub Person);
+
+/// A handler for staff. Anonymous visitors are sent to log in; anyone else is told they have
+/// no access (403): a staff page's existence is no secret.
+pub struct Staff(pub Ctx, pub Person);
+
+impl FromRequestParts<AppState> for SignedIn {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let ctx = Ctx::from_request_parts(parts, state).await?;
+        let person = ctx.require_person()?.clone();
+        Ok(SignedIn(ctx, person))
+    }
+}
+
+impl FromRequestParts<AppState> for Member {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let SignedIn(ctx, person) = SignedIn::from_request_parts(parts, state).await?;
+        member_refusal(&person, &state.config.org_name).map_or(Ok(Member(ctx, person)), Err)
+    }
+}
+
+/// Why this person may not use the member areas, if they may not.
+fn member_refusal(person: &Person, org_name: &str) -> Option<AppError> {
+    if policy::can_use_member_areas(person) {
+        None
+    } else if policy::membership_lapsed(person) {
+        Some(AppError::NoAccess(lapsed_message(person, org_name)))
+    } else {
+        Some(AppError::NoAccess(NO_ACCESS.to_owned()))
+    }
+}
+
+/// What the person of a lapsed member city is told, on every page and when refused.
+pub fn lapsed_message(person: &Person, org_name: &str) -> String {
+    format!(
+        "The membership of {} has lapsed. The member areas are closed until it is renewed; to renew, contact the staff of {}.",
+        person.city_label(),
+        org_name
+    )
+}
+
+impl FromRequestParts<AppState> for Staff {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let SignedIn(ctx, person) = SignedIn::from_request_parts(parts, state).await?;
+        permit(policy::can_use_staff_area(&person))?;
+        Ok(Staff(ctx, person))
+    }
+}
+
+/// Ok when the policy allows, otherwise the 403 "You do not have access to this page.": for
+/// a finer rule than a handler's extractor states (publishing, a mayor's own city).
+pub fn permit(allowed: bool) -> AppResult<()> {
+    if allowed {
+        Ok(())
+    } else {
+        Err(AppError::NoAccess(NO_ACCESS.to_owned()))
     }
 }
 
@@ -399,4 +482,43 @@ pub fn years_message(what: &str) -> String {
         YEARS.start(),
         YEARS.end()
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn person(role: &str, city_status: Option<&str>) -> Person {
+        Person {
+            id: 1,
+            email: "p@example.org".to_owned(),
+            name: "P".to_owned(),
+            title: String::new(),
+            role: role.to_owned(),
+            active: 1,
+            city_id: city_status.map(|_| 7),
+            city_name: city_status.map(|_| "Dubuque".to_owned()),
+            city_state: city_status.map(|_| "IA".to_owned()),
+            city_status: city_status.map(str::to_owned),
+            time_zone: String::new(),
+            city_time_zone: None,
+        }
+    }
+
+    #[test]
+    fn the_member_extractor_admits_staff_and_active_cities_and_tells_a_lapsed_city_why_not() {
+        assert!(member_refusal(&person("staff", None), "MIP").is_none());
+        assert!(member_refusal(&person("advisor", Some("active")), "MIP").is_none());
+        match member_refusal(&person("mayor", Some("lapsed")), "MIP") {
+            Some(AppError::NoAccess(m)) => assert_eq!(
+                m,
+                "The membership of Dubuque, IA has lapsed. The member areas are closed until it is renewed; to renew, contact the staff of MIP."
+            ),
+            other => panic!("{other:?}"),
+        }
+        match member_refusal(&person("advisor", Some("closed")), "MIP") {
+            Some(AppError::NoAccess(m)) => assert_eq!(m, NO_ACCESS),
+            other => panic!("{other:?}"),
+        }
+    }
 }

@@ -315,20 +315,21 @@ async fn only_staff_review_applications() {
         .fetch_one(&app.state.pool)
         .await
         .unwrap();
-    assert_eq!(mayor.get("/staff/applications").await.status(), 404);
+    // A staff page is no secret: a member is told they have no access.
+    assert_eq!(mayor.get("/staff/applications").await.status(), 403);
     assert_eq!(
         mayor
             .get(&format!("/staff/applications/{id}"))
             .await
             .status(),
-        404
+        403
     );
     assert_eq!(
         mayor
             .post_form(&format!("/staff/applications/{id}/approve"), &[])
             .await
             .status(),
-        404
+        403
     );
     assert_eq!(
         Page::of(visitor.get("/staff/applications").await)

@@ -370,11 +370,11 @@ async fn only_staff_see_the_outbox_and_the_audit_log() {
         )
         .await;
     for path in ["/staff/outbox", "/staff/audit", "/staff", "/staff/cities"] {
-        assert_eq!(mayor.get(path).await.status(), 404, "{path}");
+        assert_eq!(mayor.get(path).await.status(), 403, "{path}");
         assert_eq!(staff.get(path).await.status(), 200, "{path}");
     }
     assert_eq!(
         mayor.post_form("/staff/outbox/1/retry", &[]).await.status(),
-        404
+        403
     );
 }

@@ -16,6 +16,7 @@ mod members;
 mod news;
 mod paging;
 mod races;
+mod routes;
 mod schema;
 mod security;
 mod smtp;

@@ -252,7 +252,7 @@ async fn a_mayor_invites_only_advisors_and_only_to_the_own_city() {
     );
 
     // An advisor invites no one.
-    assert_eq!(net.advisor.get("/invitations").await.status(), 404);
+    assert_eq!(net.advisor.get("/invitations").await.status(), 403);
     let response = net
         .advisor
         .post_form(
@@ -264,7 +264,7 @@ async fn a_mayor_invites_only_advisors_and_only_to_the_own_city() {
             ],
         )
         .await;
-    assert_eq!(response.status(), 404);
+    assert_eq!(response.status(), 403);
 
     assert_eq!(
         count(&app, "SELECT COUNT(*) FROM invitations").await,
@@ -645,7 +645,7 @@ async fn staff_search_people_and_a_mayor_sees_only_the_citys_people() {
         mayors_view.texts("tbody td a"),
         vec!["Jamie Harkins".to_owned(), "Sam Advisor".to_owned()]
     );
-    assert_eq!(net.advisor.get("/people").await.status(), 404);
+    assert_eq!(net.advisor.get("/people").await.status(), 403);
 }
 
 #[tokio::test]

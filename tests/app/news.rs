@@ -815,14 +815,14 @@ async fn only_staff_reach_the_publishing_pages() {
         "/staff/topics",
         "/staff/site",
     ] {
-        assert_eq!(mayor.get(path).await.status(), 404, "{path}");
+        assert_eq!(mayor.get(path).await.status(), 403, "{path}");
     }
     assert_eq!(
         mayor
             .post_form(&format!("/staff/news/{id}/delete"), &[])
             .await
             .status(),
-        404
+        403
     );
     assert_eq!(
         app.visitor().get("/news/staff-only-editing").await.status(),

@@ -1,0 +1,675 @@
+//! Every route, for every role: the routes are read from the source (each `.route("…", …)`
+//! call and the methods in it) and compared with the table below, which says what each role
+//! gets. A route without an expected answer, or an answer that differs, fails with its name.
+//! Refused requests are checked to have changed nothing.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::news::{editor, publish};
+use crate::support::{MEMBER_PASSWORD, STAFF_PASSWORD, TestApp, spawn_app};
+
+/// What a role gets from a route, as a category.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Answer {
+    /// 2xx, a redirect other than to log-in, or a form back with its errors (422).
+    Ok,
+    /// Sent to log in.
+    Login,
+    /// 403: not for this person (said in the page).
+    Forbidden,
+    /// 404: absent, or private.
+    NotFound,
+    /// 410: a link no longer (or never) valid.
+    Gone,
+    /// Anything else, by its status: never expected.
+    Other(u16),
+}
+use Answer::*;
+
+/// The roles, in the order of each row's answers.
+const ROLES: [&str; 6] = [
+    "public",
+    "advisor",
+    "mayor",
+    "mayor of another city",
+    "mayor of a lapsed city",
+    "staff",
+];
+
+/// Everyone gets the same answer.
+const ALL_OK: [Answer; 6] = [Ok; 6];
+/// Staff only: the others are sent to log in or told they have no access.
+const STAFF: [Answer; 6] = [Login, Forbidden, Forbidden, Forbidden, Forbidden, Ok];
+/// Anyone logged in.
+const SIGNED_IN: [Answer; 6] = [Login, Ok, Ok, Ok, Ok, Ok];
+/// Staff and mayors (their city's pages).
+const MAYORS: [Answer; 6] = [Login, Forbidden, Ok, Ok, Ok, Ok];
+/// Something of the first city: its mayor and staff; the others do not learn it exists.
+const CITY_A: [Answer; 6] = [Login, NotFound, Ok, NotFound, NotFound, Ok];
+const GONE: [Answer; 6] = [Gone; 6];
+
+/// How the body of a POST is sent: an empty form, or a multipart form with an empty title
+/// (the editor's; a multipart body without any part is malformed).
+#[derive(Clone, Copy, PartialEq)]
+enum Body {
+    Form,
+    Multipart,
+}
+
+struct Row {
+    method: &'static str,
+    template: &'static str,
+    /// Which fixture fills the path's parameters (several rows may test one route).
+    fill: &'static str,
+    body: Body,
+    answers: [Answer; 6],
+}
+
+const fn row(
+    method: &'static str,
+    template: &'static str,
+    fill: &'static str,
+    answers: [Answer; 6],
+) -> Row {
+    Row {
+        method,
+        template,
+        fill,
+        body: Body::Form,
+        answers,
+    }
+}
+
+/// The expected answers. GETs run first, then POSTs in this order (log-out last); staff, who
+/// may change things, ask last.
+const TABLE: &[Row] = &[
+    row("GET", "/", "", ALL_OK),
+    row("GET", "/healthz", "", ALL_OK),
+    row("GET", "/static/{*path}", "css", ALL_OK),
+    row("GET", "/robots.txt", "", ALL_OK),
+    row("GET", "/sitemap.xml", "", ALL_OK),
+    row("GET", "/members", "", ALL_OK),
+    row("GET", "/news", "", ALL_OK),
+    row("GET", "/news/feed.xml", "", ALL_OK),
+    row("GET", "/search", "", ALL_OK),
+    row("GET", "/news/{slug}", "published", ALL_OK),
+    // The teaser for everyone; the body only for members (tested in news).
+    row("GET", "/news/{slug}", "members-only", ALL_OK),
+    row("GET", "/news/{slug}", "draft", [NotFound; 6]),
+    row("GET", "/news/covers/{name}", "published", ALL_OK),
+    row(
+        "GET",
+        "/news/covers/{name}",
+        "members-only",
+        [NotFound, Ok, Ok, Ok, NotFound, Ok],
+    ),
+    row("GET", "/join", "", ALL_OK),
+    row("GET", "/join/thanks", "", ALL_OK),
+    row("GET", "/login", "", ALL_OK),
+    row("GET", "/password/forgot", "", ALL_OK),
+    row("GET", "/password/forgot/sent", "", ALL_OK),
+    row("GET", "/password/reset/{token}", "bogus", GONE),
+    // Set-up links: unknown ones, like every one once a staff account exists, are absent.
+    row("GET", "/setup/{token}", "bogus", [NotFound; 6]),
+    row("GET", "/invite/{token}", "pending", ALL_OK),
+    row("GET", "/account/email/confirm/{token}", "bogus", GONE),
+    row("GET", "/account", "", SIGNED_IN),
+    row("GET", "/home", "", SIGNED_IN),
+    row("GET", "/people", "", MAYORS),
+    row("GET", "/people/{id}", "colleague", CITY_A),
+    row("GET", "/invitations", "", MAYORS),
+    row("GET", "/staff", "", STAFF),
+    row("GET", "/staff/audit", "", STAFF),
+    row("GET", "/staff/outbox", "", STAFF),
+    row("GET", "/staff/news", "", STAFF),
+    row("GET", "/staff/news/new", "", STAFF),
+    row("GET", "/staff/news/{id}/edit", "published", STAFF),
+    row("GET", "/staff/news/{id}/preview", "draft", STAFF),
+    row("GET", "/staff/news/{id}/delete", "published", STAFF),
+    row("GET", "/staff/topics", "", STAFF),
+    row("GET", "/staff/site", "", STAFF),
+    row("GET", "/staff/cities", "", STAFF),
+    row("GET", "/staff/cities/new", "", STAFF),
+    row("GET", "/staff/cities/{id}", "city", STAFF),
+    row("GET", "/staff/cities/{id}/edit", "city", STAFF),
+    row("GET", "/staff/applications", "", STAFF),
+    row("GET", "/staff/applications/{id}", "application", STAFF),
+    // POSTs, each with an empty form.
+    row("POST", "/login", "", ALL_OK),
+    row("POST", "/password/forgot", "", ALL_OK),
+    row("POST", "/password/reset/{token}", "bogus", GONE),
+    row("POST", "/setup/{token}", "bogus", [NotFound; 6]),
+    row("POST", "/invite/{token}", "pending", ALL_OK),
+    row("POST", "/account/email/confirm/{token}", "bogus", GONE),
+    row("POST", "/join", "", ALL_OK),
+    row("POST", "/account/profile", "", SIGNED_IN),
+    row("POST", "/account/password", "", SIGNED_IN),
+    row("POST", "/account/email", "", SIGNED_IN),
+    row("POST", "/account/time-zone", "", SIGNED_IN),
+    row(
+        "POST",
+        "/invitations",
+        "",
+        // A lapsed city's mayor is told why nothing can be sent.
+        [Login, Forbidden, Ok, Ok, Forbidden, Ok],
+    ),
+    row(
+        "POST",
+        "/invitations/{id}/resend",
+        "invitation",
+        [Login, Forbidden, Ok, NotFound, NotFound, Ok],
+    ),
+    row(
+        "POST",
+        "/invitations/{id}/revoke",
+        "invitation",
+        [Login, Forbidden, Ok, NotFound, NotFound, Ok],
+    ),
+    row(
+        "POST",
+        "/people/{id}/role",
+        "colleague",
+        [Login, NotFound, Forbidden, NotFound, NotFound, Ok],
+    ),
+    row("POST", "/people/{id}/deactivate", "colleague", CITY_A),
+    row("POST", "/people/{id}/reactivate", "colleague", CITY_A),
+    row("POST", "/staff/outbox/{id}/retry", "outbox", STAFF),
+    Row {
+        body: Body::Multipart,
+        ..row("POST", "/staff/news", "", STAFF)
+    },
+    Row {
+        body: Body::Multipart,
+        ..row("POST", "/staff/news/{id}", "published", STAFF)
+    },
+    row("POST", "/staff/news/{id}/unpublish", "doomed", STAFF),
+    row("POST", "/staff/news/{id}/delete", "doomed", STAFF),
+    row("POST", "/staff/topics", "", STAFF),
+    row("POST", "/staff/topics/{id}", "topic", STAFF),
+    row("POST", "/staff/topics/{id}/delete", "topic", STAFF),
+    row("POST", "/staff/site/statement", "", STAFF),
+    row("POST", "/staff/testimonials", "", STAFF),
+    row("POST", "/staff/testimonials/{id}", "testimonial", STAFF),
+    row(
+        "POST",
+        "/staff/testimonials/{id}/delete",
+        "testimonial",
+        STAFF,
+    ),
+    row("POST", "/staff/cities", "", STAFF),
+    row("POST", "/staff/cities/{id}", "city", STAFF),
+    row(
+        "POST",
+        "/staff/applications/{id}/approve",
+        "application",
+        STAFF,
+    ),
+    row(
+        "POST",
+        "/staff/applications/{id}/decline",
+        "application",
+        STAFF,
+    ),
+    row("POST", "/logout", "", ALL_OK),
+];
+
+/// Every (method, path) the source declares with `.route("path", get(…).post(…))`.
+fn routes_in_source() -> BTreeSet<(String, String)> {
+    fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    walk(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+        &mut files,
+    );
+    let mut routes = BTreeSet::new();
+    for file in files {
+        let source = std::fs::read_to_string(&file).unwrap();
+        let mut rest = source.as_str();
+        while let Some(at) = rest.find(".route(") {
+            rest = &rest[at + ".route(".len()..];
+            // The call's arguments, up to its closing parenthesis.
+            let mut depth = 1;
+            let end = rest
+                .char_indices()
+                .find(|&(_, c)| {
+                    match c {
+                        '(' => depth += 1,
+                        ')' => depth -= 1,
+                        _ => {}
+                    }
+                    depth == 0
+                })
+                .map(|(i, _)| i)
+                .unwrap_or_else(|| panic!("unclosed .route( in {}", file.display()));
+            let call = &rest[..end];
+            let path = call
+                .split('"')
+                .nth(1)
+                .unwrap_or_else(|| panic!("a .route( without a path in {}", file.display()));
+            let mut found = false;
+            for (method, name) in [
+                ("GET", "get("),
+                ("POST", "post("),
+                ("PUT", "put("),
+                ("DELETE", "delete("),
+                ("PATCH", "patch("),
+            ] {
+                let mut from = 0;
+                while let Some(i) = call[from..].find(name) {
+                    let i = from + i;
+                    let before = call[..i].chars().next_back();
+                    if !before.is_some_and(|c| c.is_alphanumeric() || c == '_') {
+                        routes.insert((method.to_owned(), path.to_owned()));
+                        found = true;
+                    }
+                    from = i + name.len();
+                }
+            }
+            assert!(found, "no method found for {path} in {}", file.display());
+            rest = &rest[end..];
+        }
+    }
+    routes
+}
+
+#[test]
+fn every_route_in_the_source_has_expected_answers_and_every_row_a_route() {
+    let source = routes_in_source();
+    let table: BTreeSet<(String, String)> = TABLE
+        .iter()
+        .map(|r| (r.method.to_owned(), r.template.to_owned()))
+        .collect();
+    let missing: Vec<_> = source.difference(&table).collect();
+    let stale: Vec<_> = table.difference(&source).collect();
+    assert!(
+        missing.is_empty(),
+        "routes without expected answers in tests/app/routes.rs: {missing:?}"
+    );
+    assert!(
+        stale.is_empty(),
+        "rows in tests/app/routes.rs for routes the source no longer has: {stale:?}"
+    );
+    assert!(
+        source.len() > 70,
+        "the scan found too few routes: {source:?}"
+    );
+}
+
+/// The network every route is tried on.
+struct Fixture {
+    values: BTreeMap<&'static str, String>,
+    /// One client per role, logged in (the public's is not), following no redirects.
+    clients: Vec<reqwest::Client>,
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+async fn logged_in(app: &TestApp, email: &str, password: &str) -> reqwest::Client {
+    let c = client();
+    let r = c
+        .post(app.url("/login"))
+        .form(&[("email", email), ("password", password)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303, "{email} could not log in");
+    c
+}
+
+/// A picture of its own (the store keeps one copy of equal pictures): `blue` tells them apart.
+fn png(width: u32, height: u32, blue: u8) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(width, height, |x, y| {
+        image::Rgb([(x % 256) as u8, (y % 256) as u8, blue])
+    });
+    let mut bytes = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut bytes, image::ImageFormat::Png).unwrap();
+    bytes.into_inner()
+}
+
+async fn scalar(app: &TestApp, sql: &'static str, bind: &str) -> i64 {
+    sqlx::query_scalar::<_, i64>(sql)
+        .bind(bind.to_owned())
+        .fetch_one(&app.state.pool)
+        .await
+        .unwrap()
+}
+
+async fn cover_of(app: &TestApp, post_id: i64) -> String {
+    let (hash, widths): (String, String) = sqlx::query_as(
+        "SELECT i.hash, i.widths FROM posts p JOIN images i ON i.id = p.cover_image_id WHERE p.id = $1",
+    )
+    .bind(post_id)
+    .fetch_one(&app.state.pool)
+    .await
+    .unwrap();
+    let width = widths.split(',').next().unwrap().trim().to_owned();
+    format!("{hash}-{width}.jpg")
+}
+
+async fn fixture(app: &TestApp) -> Fixture {
+    let staff = app.staff_visitor().await;
+    let a = app.insert_city("Lafayette", "CO", "active").await;
+    let b = app.insert_city("Madison", "WI", "active").await;
+    let lapsed = app.insert_city("Dubuque", "IA", "active").await;
+    let mayor = app
+        .invite_and_accept(&staff, "mayor@a.gov", "Mayor A", "mayor", a)
+        .await;
+    app.invite_and_accept(&staff, "advisor@a.gov", "Advisor A", "advisor", a)
+        .await;
+    app.invite_and_accept(&staff, "colleague@a.gov", "Colleague A", "advisor", a)
+        .await;
+    app.invite_and_accept(&staff, "mayor@b.gov", "Mayor B", "mayor", b)
+        .await;
+    app.invite_and_accept(&staff, "mayor@c.gov", "Mayor C", "mayor", lapsed)
+        .await;
+    sqlx::query("UPDATE cities SET status = 'lapsed' WHERE id = $1")
+        .bind(lapsed)
+        .execute(&app.state.pool)
+        .await
+        .unwrap();
+    // An invitation the first city's mayor sent, to resend and withdraw, and another staff
+    // sent, to open.
+    let sent = mayor
+        .post_form(
+            "/invitations",
+            &[
+                ("email", "newcomer@a.gov"),
+                ("role", "advisor"),
+                ("city_id", &a.to_string()),
+            ],
+        )
+        .await;
+    assert!(sent.status().is_success());
+    staff
+        .post_form(
+            "/invitations",
+            &[
+                ("email", "guest@a.gov"),
+                ("role", "advisor"),
+                ("city_id", &a.to_string()),
+            ],
+        )
+        .await;
+    let link = app
+        .last_mail_to("guest@a.gov")
+        .await
+        .link(&app.address, "/invite/");
+    let token = link.rsplit('/').next().unwrap().to_owned();
+    let invitation = scalar(
+        app,
+        "SELECT id FROM invitations WHERE email = $1",
+        "newcomer@a.gov",
+    )
+    .await;
+
+    let published = {
+        let page = editor(
+            &staff,
+            "/staff/news",
+            &[
+                ("title", "Open Streets"),
+                ("body", "Everyone may read this."),
+                ("cover_alt", "A street"),
+                ("action", "publish"),
+            ],
+            Some(("street.png", png(1200, 800, 40))),
+        )
+        .await;
+        assert_eq!(page.text(".flash"), "“Open Streets” is published.");
+        scalar(app, "SELECT id FROM posts WHERE title = $1", "Open Streets").await
+    };
+    let members_only = {
+        let page = editor(
+            &staff,
+            "/staff/news",
+            &[
+                ("title", "Budget Notes"),
+                ("body", "For members."),
+                ("excerpt", "Notes."),
+                ("members_only", "1"),
+                ("cover_alt", "A ledger"),
+                ("action", "publish"),
+            ],
+            Some(("ledger.png", png(1200, 800, 200))),
+        )
+        .await;
+        assert_eq!(page.text(".flash"), "“Budget Notes” is published.");
+        scalar(app, "SELECT id FROM posts WHERE title = $1", "Budget Notes").await
+    };
+    editor(
+        &staff,
+        "/staff/news",
+        &[
+            ("title", "Unfinished"),
+            ("body", "Draft."),
+            ("action", "draft"),
+        ],
+        None,
+    )
+    .await;
+    let draft = scalar(app, "SELECT id FROM posts WHERE title = $1", "Unfinished").await;
+    let doomed = publish(&staff, "Doomed", "To be unpublished and deleted.", &[]).await;
+    staff
+        .post_form("/staff/topics", &[("name", "Transit")])
+        .await;
+    let topic = scalar(app, "SELECT id FROM topics WHERE name = $1", "Transit").await;
+    let testimonial: i64 = sqlx::query_scalar(
+        "INSERT INTO testimonials (quote, name, title, city, active, created_at) \
+         VALUES ('We learned a lot.', 'Pat Doe', 'Mayor', 'Elgin, IL', 1, 0) RETURNING id",
+    )
+    .fetch_one(&app.state.pool)
+    .await
+    .unwrap();
+    let application: i64 = sqlx::query_scalar(
+        "INSERT INTO applications (city_name, state, population, mayor_name, mayor_email, contact_name, \
+           contact_title, contact_email, contact_phone, reason, status, client_ip, created_at) \
+         VALUES ('Ames', 'IA', 66000, 'Mayor Ames', 'mayor@ames.gov', 'Clerk', 'Clerk', 'clerk@ames.gov', \
+           '', 'To learn.', 'pending', '127.0.0.1', 0) RETURNING id",
+    )
+    .fetch_one(&app.state.pool)
+    .await
+    .unwrap();
+    let outbox: i64 = sqlx::query_scalar("SELECT MIN(id) FROM outbox")
+        .fetch_one(&app.state.pool)
+        .await
+        .unwrap();
+    let slug = |title: &'static str| async move {
+        sqlx::query_scalar::<_, String>("SELECT slug FROM posts WHERE title = $1")
+            .bind(title)
+            .fetch_one(&app.state.pool)
+            .await
+            .unwrap()
+    };
+
+    let mut values = BTreeMap::new();
+    values.insert("css", portal::web::assets::url("portal.css"));
+    values.insert("city", a.to_string());
+    values.insert(
+        "colleague",
+        scalar(
+            app,
+            "SELECT id FROM people WHERE email = $1",
+            "colleague@a.gov",
+        )
+        .await
+        .to_string(),
+    );
+    values.insert("invitation", invitation.to_string());
+    values.insert("pending", token);
+    values.insert("bogus", "0123456789abcdef0123456789abcdef".to_owned());
+    values.insert("published", published.to_string());
+    values.insert("published/slug", slug("Open Streets").await);
+    values.insert("published/cover", cover_of(app, published).await);
+    values.insert("members-only", members_only.to_string());
+    values.insert("members-only/slug", slug("Budget Notes").await);
+    values.insert("members-only/cover", cover_of(app, members_only).await);
+    values.insert("draft", draft.to_string());
+    values.insert("draft/slug", slug("Unfinished").await);
+    values.insert("doomed", doomed.to_string());
+    values.insert("topic", topic.to_string());
+    values.insert("testimonial", testimonial.to_string());
+    values.insert("application", application.to_string());
+    values.insert("outbox", outbox.to_string());
+
+    let clients = vec![
+        client(),
+        logged_in(app, "advisor@a.gov", MEMBER_PASSWORD).await,
+        logged_in(app, "mayor@a.gov", MEMBER_PASSWORD).await,
+        logged_in(app, "mayor@b.gov", MEMBER_PASSWORD).await,
+        logged_in(app, "mayor@c.gov", MEMBER_PASSWORD).await,
+        logged_in(app, "grace@mayorsinnovation.org", STAFF_PASSWORD).await,
+    ];
+    Fixture { values, clients }
+}
+
+/// The path of a row, its parameters filled from the fixture.
+fn path_of(row: &Row, fx: &Fixture) -> String {
+    let value = |key: String| {
+        fx.values
+            .get(key.as_str())
+            .unwrap_or_else(|| panic!("no fixture {key} for {}", row.template))
+            .clone()
+    };
+    match row.template {
+        "/static/{*path}" => value(row.fill.to_owned()),
+        t if t.contains("{slug}") => t.replace("{slug}", &value(format!("{}/slug", row.fill))),
+        t if t.contains("{name}") => t.replace("{name}", &value(format!("{}/cover", row.fill))),
+        t if t.contains("{token}") => t.replace("{token}", &value(row.fill.to_owned())),
+        t if t.contains("{id}") => t.replace("{id}", &value(row.fill.to_owned())),
+        t => {
+            assert!(!t.contains('{'), "no way to fill {t}");
+            t.to_owned()
+        }
+    }
+}
+
+fn category(response: &reqwest::Response) -> Answer {
+    let status = response.status().as_u16();
+    let location = response
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    match status {
+        300..=399 if location.starts_with("/login") => Login,
+        200..=399 | 422 => Ok,
+        403 => Forbidden,
+        404 => NotFound,
+        410 => Gone,
+        s => Other(s),
+    }
+}
+
+/// What the tables a request might change hold, to show a refused request changed nothing.
+async fn snapshot(app: &TestApp) -> Vec<Vec<String>> {
+    let queries: [&'static str; 10] = [
+        "SELECT CAST(id AS TEXT) || '|' || slug || '|' || title || '|' || status || '|' || COALESCE(CAST(publish_at AS TEXT), '') || '|' || CAST(updated_at AS TEXT) FROM posts ORDER BY id",
+        "SELECT CAST(id AS TEXT) || '|' || email || '|' || name || '|' || title || '|' || role || '|' || CAST(active AS TEXT) || '|' || COALESCE(CAST(city_id AS TEXT), '') || '|' || time_zone FROM people ORDER BY id",
+        "SELECT CAST(id AS TEXT) || '|' || name || '|' || status FROM cities ORDER BY id",
+        "SELECT CAST(id AS TEXT) || '|' || CAST(expires_at AS TEXT) || '|' || COALESCE(CAST(accepted_at AS TEXT), '') || '|' || COALESCE(CAST(revoked_at AS TEXT), '') FROM invitations ORDER BY id",
+        "SELECT CAST(id AS TEXT) || '|' || status FROM applications ORDER BY id",
+        "SELECT CAST(id AS TEXT) || '|' || name FROM topics ORDER BY id",
+        "SELECT CAST(id AS TEXT) || '|' || quote || '|' || CAST(active AS TEXT) FROM testimonials ORDER BY id",
+        "SELECT key || '|' || value FROM settings ORDER BY key",
+        "SELECT CAST(id AS TEXT) || '|' || status FROM outbox ORDER BY id",
+        "SELECT CAST(id AS TEXT) || '|' || action FROM audit_log ORDER BY id",
+    ];
+    let mut out = Vec::new();
+    for q in queries {
+        out.push(
+            sqlx::query_scalar::<_, String>(q)
+                .fetch_all(&app.state.pool)
+                .await
+                .unwrap(),
+        );
+    }
+    out
+}
+
+#[tokio::test]
+async fn every_route_answers_every_role_as_the_table_says_and_refusals_change_nothing() {
+    let app = spawn_app().await;
+    let fx = fixture(&app).await;
+    let mut wrong = Vec::new();
+    for (role, client) in ROLES.iter().zip(&fx.clients) {
+        let i = ROLES.iter().position(|r| r == role).unwrap();
+        for row in TABLE {
+            let path = path_of(row, &fx);
+            let expected = row.answers[i];
+            let before = if expected == Ok {
+                None
+            } else {
+                Some(snapshot(&app).await)
+            };
+            let request = match (row.method, row.body) {
+                ("GET", _) => client.get(app.url(&path)),
+                (_, Body::Form) => client.post(app.url(&path)).form(&[] as &[(&str, &str)]),
+                (_, Body::Multipart) => client
+                    .post(app.url(&path))
+                    .multipart(reqwest::multipart::Form::new().text("title", "")),
+            };
+            let response = request.send().await.unwrap();
+            let got = category(&response);
+            if got != expected {
+                wrong.push(format!(
+                    "{} {path} ({}) as {role}: expected {expected:?}, got {got:?}",
+                    row.method, row.template
+                ));
+            }
+            if let Some(before) = before
+                && snapshot(&app).await != before
+            {
+                wrong.push(format!(
+                    "{} {path} as {role} was refused but changed something",
+                    row.method
+                ));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+#[tokio::test]
+async fn a_member_asking_for_a_staff_page_is_told_they_have_no_access_and_the_public_to_log_in() {
+    let app = spawn_app().await;
+    let staff = app.staff_visitor().await;
+    let city = app.insert_city("Lafayette", "CO", "active").await;
+    let mayor = app
+        .invite_and_accept(&staff, "mayor@a.gov", "Mayor A", "mayor", city)
+        .await;
+    for path in ["/staff", "/staff/news", "/staff/cities", "/staff/audit"] {
+        let page = crate::support::Page::of(mayor.get(path).await).await;
+        assert_eq!(page.status, 403, "{path}");
+        assert_eq!(page.h1(), "Not allowed", "{path}");
+        assert!(
+            page.text("main")
+                .contains("You do not have access to this page."),
+            "{path}: {}",
+            page.text("main")
+        );
+        // The person stays logged in, in the page's header.
+        assert_eq!(page.text("header .who strong"), "Mayor A");
+        let public = app.visitor().get(path).await;
+        assert_eq!(
+            public.url().path(),
+            "/login",
+            "{path}: the public is sent to log in"
+        );
+        assert_eq!(public.url().query(), Some(format!("next={path}").as_str()));
+    }
+}
