@@ -1,40 +1,54 @@
-//! A small W3C WebDriver client for Debian's chromedriver and chromium: just what the
-//! browser tests use (no crate downloads a driver here, and this keeps the tree lean).
+//! Headless Chromium for the browser tests: Debian's chromedriver started on a free port, a
+//! `fantoccini` session on it with the capabilities below, and the few waits the tests share
+//! (a page may still be loading when a test looks at it). Nothing is downloaded.
 
 use std::{
+    path::PathBuf,
     process::{Child, Command, Stdio},
     time::Duration,
 };
 
+use base64::Engine as _;
+use fantoccini::{
+    Client, ClientBuilder, Locator,
+    actions::{InputSource, KeyAction, KeyActions},
+    elements::Element,
+    key::Key,
+    wd::{Capabilities, WebDriverCompatibleCommand},
+};
+use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::{Value, json};
 
+/// How long a test waits for a page to show what it expects, and how often it looks.
+const PATIENCE: Duration = Duration::from_secs(10);
+const POLL: Duration = Duration::from_millis(100);
+
+/// One headless Chromium, with the chromedriver that drives it; both end when it is dropped.
 pub struct Browser {
-    http: reqwest::Client,
-    base: String,
+    client: Client,
     driver: Child,
-    profile: std::path::PathBuf,
+    /// chromedriver's address and the session's id, to end the session from `Drop`.
+    driver_addr: String,
+    session: String,
+    profile: PathBuf,
 }
 
 impl Drop for Browser {
     fn drop(&mut self) {
-        // Ending the session makes chromedriver close Chromium. Killing chromedriver alone
-        // would leave Chromium and its renderers running, orphaned, after every test.
-        if let Some((addr, path)) = self
-            .base
-            .strip_prefix("http://")
-            .and_then(|rest| rest.split_once('/'))
-        {
-            end_session(addr, &format!("/{path}"));
-        }
+        // Ending the session makes chromedriver close Chromium: killing chromedriver alone would
+        // leave Chromium and its renderers running, orphaned, after every test. fantoccini ends
+        // the session from a task of its own once the client is dropped, but a test's runtime
+        // may stop before that task runs, so the session is ended here, blocking (a Drop
+        // cannot await).
+        end_session(&self.driver_addr, &self.session);
         let _ = self.driver.kill();
         let _ = self.driver.wait();
         let _ = std::fs::remove_dir_all(&self.profile);
     }
 }
 
-/// DELETE /session/{id}, blocking (a Drop cannot await): chromedriver answers once Chromium
-/// has quit.
-fn end_session(addr: &str, path: &str) {
+/// DELETE /session/{id}; chromedriver answers once Chromium has quit.
+fn end_session(addr: &str, session: &str) {
     use std::io::{Read, Write};
     let Ok(mut stream) = std::net::TcpStream::connect(addr) else {
         return;
@@ -42,16 +56,12 @@ fn end_session(addr: &str, path: &str) {
     let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
     let _ = stream.set_write_timeout(Some(Duration::from_secs(10)));
     let request = format!(
-        "DELETE {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        "DELETE /session/{session} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
     );
     if stream.write_all(request.as_bytes()).is_ok() {
         let _ = stream.read_to_end(&mut Vec::new());
     }
 }
-
-pub struct Element(String);
-
-const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
 
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
@@ -59,6 +69,31 @@ fn free_port() -> u16 {
         .local_addr()
         .unwrap()
         .port()
+}
+
+/// Headless Chromium, `width` pixels wide, on a fresh profile, with nothing that reaches out to
+/// the network on its own.
+fn capabilities(chromium: &str, width: u32, profile: &std::path::Path) -> Capabilities {
+    // Chromium's windows are at least 500 pixels wide: narrower viewports are emulated.
+    let height = if width < 500 { 800 } else { 900 };
+    let caps = json!({
+        "browserName": "chrome",
+        "goog:chromeOptions": {
+            "mobileEmulation": {"deviceMetrics": {"width": width, "height": height, "pixelRatio": 1.0}},
+            "binary": chromium,
+            "args": [
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-quic", "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--hide-scrollbars", "--lang=en-US",
+                format!("--user-data-dir={}", profile.display()),
+                format!("--window-size={width},900"),
+            ]
+        }
+    });
+    match caps {
+        Value::Object(map) => map,
+        _ => unreachable!(),
+    }
 }
 
 impl Browser {
@@ -82,98 +117,57 @@ impl Browser {
             .stderr(Stdio::null())
             .spawn()
             .expect("chromedriver starts");
-        let http = reqwest::Client::new();
-        let base = format!("http://127.0.0.1:{port}");
+        let driver_addr = format!("127.0.0.1:{port}");
         for _ in 0..100 {
-            if http.get(format!("{base}/status")).send().await.is_ok() {
+            if std::net::TcpStream::connect(&driver_addr).is_ok() {
                 break;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         let profile = std::env::temp_dir().join(format!("portal-chromium-{port}"));
-        // Chromium's windows are at least 500 pixels wide: narrower viewports are emulated.
-        let emulation =
-            json!({"deviceMetrics": {"width": width, "height": 800, "pixelRatio": 1.0}});
-        let caps = json!({"capabilities": {"alwaysMatch": {
-            "browserName": "chrome",
-            "goog:chromeOptions": {
-                "mobileEmulation": if width < 500 { emulation } else { json!({"deviceMetrics": {"width": width, "height": 900, "pixelRatio": 1.0}}) },
-                "binary": chromium,
-                "args": [
-                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
-                    "--no-first-run", "--disable-background-networking", "--disable-component-update",
-                    "--disable-sync", "--hide-scrollbars", "--lang=en-US",
-                    format!("--user-data-dir={}", profile.display()),
-                    format!("--window-size={width},900"),
-                ]
-            }
-        }}});
-        let mut browser = Browser {
-            http,
-            base,
-            driver,
-            profile,
-        };
-        let created = browser.call("POST", "/session", caps).await;
-        let id = created["sessionId"]
-            .as_str()
-            .expect("a WebDriver session")
-            .to_owned();
-        browser.base = format!("{}/session/{id}", browser.base);
-        browser
-    }
-
-    async fn call(&self, method: &str, path: &str, body: Value) -> Value {
-        self.try_call(method, path, body)
+        let client = ClientBuilder::new(HttpConnector::new())
+            .capabilities(capabilities(&chromium, width, &profile))
+            .connect(&format!("http://{driver_addr}"))
             .await
-            .unwrap_or_else(|e| panic!("{e}"))
-    }
-
-    /// A WebDriver command; its error (say, an element gone with the page that held it) as text.
-    async fn try_call(&self, method: &str, path: &str, body: Value) -> Result<Value, String> {
-        let url = format!("{}{path}", self.base);
-        let request = match method {
-            "GET" => self.http.get(&url),
-            "DELETE" => self.http.delete(&url),
-            _ => self.http.post(&url).json(&body),
-        };
-        let response: Value = request.send().await.unwrap().json().await.unwrap();
-        if let Some(error) = response["value"].get("error") {
-            return Err(format!(
-                "WebDriver {method} {path}: {error} {}",
-                response["value"]["message"]
-            ));
+            .unwrap_or_else(|e| panic!("a WebDriver session on chromedriver: {e}"));
+        let session = client
+            .session_id()
+            .await
+            .unwrap()
+            .expect("a WebDriver session id");
+        Browser {
+            client,
+            driver,
+            driver_addr,
+            session,
+            profile,
         }
-        Ok(response["value"].clone())
     }
 
     pub async fn goto(&self, url: &str) {
-        self.call("POST", "/url", json!({ "url": url })).await;
+        self.client
+            .goto(url)
+            .await
+            .unwrap_or_else(|e| panic!("opening {url}: {e}"));
     }
 
     pub async fn current_url(&self) -> String {
-        self.call("GET", "/url", Value::Null)
-            .await
-            .as_str()
-            .unwrap()
-            .to_owned()
+        self.client.current_url().await.unwrap().to_string()
     }
 
     /// Waits up to ten seconds for the address to end with `suffix`; returns the address.
     pub async fn wait_for_url(&self, suffix: &str) -> String {
         let mut url = self.current_url().await;
-        for _ in 0..100 {
-            if url.ends_with(suffix) {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
+        let started = std::time::Instant::now();
+        while !url.ends_with(suffix) && started.elapsed() < PATIENCE {
+            tokio::time::sleep(POLL).await;
             url = self.current_url().await;
         }
         url
     }
 
     /// Waits up to ten seconds for the text of the first element matching `css` to be
-    /// `expected` (the next page may still be loading); returns the text last seen.
+    /// `expected`; returns the text last seen.
     pub async fn wait_for_text(&self, css: &str, expected: &str) -> String {
         self.wait_for_text_where(css, |t| t == expected).await
     }
@@ -185,184 +179,124 @@ impl Browser {
     }
 
     async fn wait_for_text_where(&self, css: &str, done: impl Fn(&str) -> bool) -> String {
-        let body = json!({"using": "css selector", "value": css});
         let mut seen = format!("<no element {css}>");
-        for _ in 0..100 {
-            if let Ok(found) = self.try_call("POST", "/element", body.clone()).await
-                && let Some(id) = found[ELEMENT_KEY].as_str()
-                && let Ok(text) = self
-                    .try_call("GET", &format!("/element/{id}/text"), Value::Null)
-                    .await
+        let started = std::time::Instant::now();
+        loop {
+            // The element may go with the page that held it between finding and reading it.
+            if let Ok(element) = self.client.find(Locator::Css(css)).await
+                && let Ok(text) = element.text().await
             {
-                seen = text.as_str().unwrap_or("").to_owned();
+                seen = text;
                 if done(&seen) {
-                    break;
+                    return seen;
                 }
             }
-            tokio::time::sleep(Duration::from_millis(100)).await;
+            if started.elapsed() >= PATIENCE {
+                return seen;
+            }
+            tokio::time::sleep(POLL).await;
         }
-        seen
     }
 
-    /// The first element matching `css`, waiting up to ten seconds for it (a page may still load).
+    /// The first element matching `css`, waiting up to ten seconds for it.
     pub async fn find(&self, css: &str) -> Element {
-        let body = json!({"using": "css selector", "value": css});
-        for _ in 0..100 {
-            let url = format!("{}/elements", self.base);
-            let found: Value = self
-                .http
-                .post(&url)
-                .json(&body)
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            if found["value"].as_array().is_some_and(|a| !a.is_empty()) {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        let v = self.call("POST", "/element", body).await;
-        Element(
-            v[ELEMENT_KEY]
-                .as_str()
-                .unwrap_or_else(|| panic!("no element {css}: {v}"))
-                .to_owned(),
-        )
+        self.client
+            .wait()
+            .at_most(PATIENCE)
+            .every(POLL)
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no element {css}: {e}"))
     }
 
     pub async fn type_into(&self, css: &str, text: &str) {
-        let e = self.find(css).await;
-        self.call(
-            "POST",
-            &format!("/element/{}/value", e.0),
-            json!({ "text": text }),
-        )
-        .await;
+        self.find(css)
+            .await
+            .send_keys(text)
+            .await
+            .unwrap_or_else(|e| panic!("typing into {css}: {e}"));
     }
 
     pub async fn click(&self, css: &str) {
-        let e = self.find(css).await;
-        self.call("POST", &format!("/element/{}/click", e.0), json!({}))
-            .await;
+        self.find(css)
+            .await
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("clicking {css}: {e}"));
     }
 
     /// Chooses the option labelled `label` in the `<select>` matching `select_css`, by clicking
-    /// it as a person would.
+    /// it as a person would, and checks it is chosen.
     pub async fn select_option(&self, select_css: &str, label: &str) {
-        self.find(select_css).await;
-        let options = self
-            .call(
-                "POST",
-                "/elements",
-                json!({"using": "css selector", "value": format!("{select_css} option")}),
+        self.find(select_css)
+            .await
+            .select_by_label(label)
+            .await
+            .unwrap_or_else(|e| panic!("no option {label:?} in {select_css}: {e}"));
+        assert_eq!(
+            self.execute(
+                "const s = document.querySelector(arguments[0]); return s.options[s.selectedIndex].text;",
+                json!([select_css]),
             )
-            .await;
-        let mut seen = Vec::new();
-        for option in options.as_array().into_iter().flatten() {
-            let id = option[ELEMENT_KEY].as_str().unwrap();
-            let text = self
-                .call("GET", &format!("/element/{id}/text"), Value::Null)
-                .await;
-            let text = text.as_str().unwrap_or("").trim().to_owned();
-            if text == label {
-                self.call("POST", &format!("/element/{id}/click"), json!({}))
-                    .await;
-                assert_eq!(
-                    self.execute(
-                        "const s = document.querySelector(arguments[0]); return s.options[s.selectedIndex].text;",
-                        json!([select_css]),
-                    )
-                    .await
-                    .as_str(),
-                    Some(label),
-                    "clicking the option did not choose it"
-                );
-                return;
-            }
-            seen.push(text);
-        }
-        panic!("no option {label:?} in {select_css}: {seen:?}");
+            .await
+            .as_str(),
+            Some(label),
+            "clicking the option did not choose it"
+        );
     }
 
     /// The current value of a form field (what a person typed or chose).
     pub async fn value(&self, css: &str) -> String {
-        let e = self.find(css).await;
-        self.call(
-            "GET",
-            &format!("/element/{}/property/value", e.0),
-            Value::Null,
-        )
-        .await
-        .as_str()
-        .unwrap_or("")
-        .to_owned()
+        self.find(css)
+            .await
+            .prop("value")
+            .await
+            .unwrap()
+            .unwrap_or_default()
     }
 
     /// Whether a checkbox or radio button is checked, or an option selected.
     pub async fn is_selected(&self, css: &str) -> bool {
-        let e = self.find(css).await;
-        self.call("GET", &format!("/element/{}/selected", e.0), Value::Null)
-            .await
-            .as_bool()
-            .unwrap_or(false)
+        self.find(css).await.is_selected().await.unwrap()
     }
 
     /// The text of every element matching `css` now (no waiting).
     pub async fn texts(&self, css: &str) -> Vec<String> {
-        let found = self
-            .call(
-                "POST",
-                "/elements",
-                json!({"using": "css selector", "value": css}),
-            )
-            .await;
         let mut out = Vec::new();
-        for e in found.as_array().into_iter().flatten() {
-            let id = e[ELEMENT_KEY].as_str().unwrap();
-            let text = self
-                .call("GET", &format!("/element/{id}/text"), Value::Null)
-                .await;
-            out.push(text.as_str().unwrap_or("").to_owned());
+        for element in self.client.find_all(Locator::Css(css)).await.unwrap() {
+            out.push(element.text().await.unwrap());
         }
         out
     }
 
+    /// The text of the first element matching `css`, waiting for it.
     pub async fn text(&self, css: &str) -> String {
-        let e = self.find(css).await;
-        self.call("GET", &format!("/element/{}/text", e.0), Value::Null)
-            .await
-            .as_str()
-            .unwrap()
-            .to_owned()
+        self.find(css).await.text().await.unwrap()
     }
 
+    /// Runs `script` in the page with `args` (a JSON array); returns what it returns.
     pub async fn execute(&self, script: &str, args: Value) -> Value {
-        self.call(
-            "POST",
-            "/execute/sync",
-            json!({ "script": script, "args": args }),
-        )
-        .await
+        self.client
+            .execute(script, array(args))
+            .await
+            .unwrap_or_else(|e| panic!("script failed: {e}"))
     }
 
+    /// Runs `script`, which calls its last argument with its answer; returns that answer.
     pub async fn execute_async(&self, script: &str, args: Value) -> Value {
-        self.call(
-            "POST",
-            "/execute/async",
-            json!({ "script": script, "args": args }),
-        )
-        .await
+        self.client
+            .execute_async(script, array(args))
+            .await
+            .unwrap_or_else(|e| panic!("script failed: {e}"))
     }
 
-    /// Sends Tab and returns the focused element's text, for keyboard checks.
+    /// Presses Tab and returns the focused element's text, for keyboard checks.
     pub async fn press_tab(&self) -> String {
-        let actions = json!({"actions": [{"type": "key", "id": "keyboard", "actions": [
-            {"type": "keyDown", "value": "\u{E004}"}, {"type": "keyUp", "value": "\u{E004}"}
-        ]}]});
-        self.call("POST", "/actions", actions).await;
+        let tab = char::from(Key::Tab);
+        let keys = KeyActions::new("keyboard".to_owned())
+            .then(KeyAction::Down { value: tab })
+            .then(KeyAction::Up { value: tab });
+        self.client.perform_actions(keys).await.unwrap();
         self.execute(
             "return document.activeElement.textContent.trim();",
             json!([]),
@@ -373,25 +307,16 @@ impl Browser {
         .to_owned()
     }
 
-    /// A Chrome DevTools Protocol command, through chromedriver.
-    async fn cdp(&self, cmd: &str, params: Value) -> Value {
-        self.call(
-            "POST",
-            "/goog/cdp/execute",
-            json!({ "cmd": cmd, "params": params }),
-        )
-        .await
-    }
-
-    /// Saves a PNG of the whole page when BROWSER_SCREENSHOTS names a folder.
+    /// Saves a PNG of the whole page, beyond the screen's height, when BROWSER_SCREENSHOTS
+    /// names a folder.
     pub async fn screenshot(&self, name: &str) {
         let Ok(dir) = std::env::var("BROWSER_SCREENSHOTS") else {
             return;
         };
-        // The whole page, not just the viewport: Chromium's own command, through chromedriver.
+        // WebDriver's screenshot stops at the screen's edge: Chromium's own command goes on.
         let metrics = self.cdp("Page.getLayoutMetrics", json!({})).await;
         let size = &metrics["cssContentSize"];
-        let data = self
+        let shot = self
             .cdp(
                 "Page.captureScreenshot",
                 json!({"format": "png", "captureBeyondViewport": true, "clip": {
@@ -399,30 +324,50 @@ impl Browser {
                 }}),
             )
             .await;
-        let bytes = base64_decode(data["data"].as_str().unwrap());
+        let png = base64::engine::general_purpose::STANDARD
+            .decode(shot["data"].as_str().unwrap())
+            .unwrap();
         std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(format!("{dir}/{name}.png"), bytes).unwrap();
+        std::fs::write(format!("{dir}/{name}.png"), png).unwrap();
+    }
+
+    /// A Chrome DevTools Protocol command, through chromedriver's extension to WebDriver.
+    async fn cdp(&self, cmd: &'static str, params: Value) -> Value {
+        self.client
+            .issue_cmd(Cdp { cmd, params })
+            .await
+            .unwrap_or_else(|e| panic!("{cmd}: {e}"))
     }
 }
 
-fn base64_decode(s: &str) -> Vec<u8> {
-    let mut out = Vec::with_capacity(s.len() * 3 / 4);
-    let (mut acc, mut bits) = (0u32, 0);
-    for c in s.bytes() {
-        let v = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            _ => continue,
-        } as u32;
-        acc = (acc << 6) | v;
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-        }
+fn array(args: Value) -> Vec<Value> {
+    match args {
+        Value::Array(args) => args,
+        other => panic!("script arguments are a JSON array, not {other}"),
     }
-    out
+}
+
+/// chromedriver's `POST /session/{id}/goog/cdp/execute`.
+#[derive(Debug)]
+struct Cdp {
+    cmd: &'static str,
+    params: Value,
+}
+
+impl WebDriverCompatibleCommand for Cdp {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/goog/cdp/execute",
+            session_id.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        let body = json!({"cmd": self.cmd, "params": self.params});
+        (http::Method::POST, Some(body.to_string()))
+    }
 }
