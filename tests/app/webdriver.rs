@@ -1,6 +1,8 @@
 //! Headless Chromium for the browser tests: Debian's chromedriver started on a free port, a
-//! `fantoccini` session on it with the capabilities below, and the few waits the tests share
-//! (a page may still be loading when a test looks at it). Nothing is downloaded.
+//! `fantoccini` session on it with the capabilities below, the few waits the tests share (a page
+//! may still be loading when a test looks at it), the log-in through the form, and the one
+//! scanner both browser suites use (axe-core from tests/browser injected into the page, the fit
+//! to the screen's width, pictures loaded). Nothing is downloaded.
 
 use std::{
     path::PathBuf,
@@ -18,6 +20,8 @@ use fantoccini::{
 };
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::{Value, json};
+
+use crate::support::TestApp;
 
 /// How long a test waits for a page to show what it expects, and how often it looks.
 const PATIENCE: Duration = Duration::from_secs(10);
@@ -226,23 +230,35 @@ impl Browser {
     }
 
     /// Chooses the option labelled `label` in the `<select>` matching `select_css`, by clicking
-    /// it as a person would, and checks it is chosen.
+    /// it as a person would, and checks it is chosen. (fantoccini's `select_by_label` builds an
+    /// XPath from the label, which an apostrophe breaks.)
     pub async fn select_option(&self, select_css: &str, label: &str) {
-        self.find(select_css)
+        self.find(select_css).await;
+        let options = self
+            .client
+            .find_all(Locator::Css(&format!("{select_css} option")))
             .await
-            .select_by_label(label)
-            .await
-            .unwrap_or_else(|e| panic!("no option {label:?} in {select_css}: {e}"));
-        assert_eq!(
-            self.execute(
-                "const s = document.querySelector(arguments[0]); return s.options[s.selectedIndex].text;",
-                json!([select_css]),
-            )
-            .await
-            .as_str(),
-            Some(label),
-            "clicking the option did not choose it"
-        );
+            .unwrap();
+        let mut seen = Vec::new();
+        for option in options {
+            let text = option.text().await.unwrap().trim().to_owned();
+            if text == label {
+                option.click().await.unwrap();
+                assert_eq!(
+                    self.execute(
+                        "const s = document.querySelector(arguments[0]); return s.options[s.selectedIndex].text;",
+                        json!([select_css]),
+                    )
+                    .await
+                    .as_str(),
+                    Some(label),
+                    "clicking the option did not choose it"
+                );
+                return;
+            }
+            seen.push(text);
+        }
+        panic!("no option {label:?} in {select_css}: {seen:?}");
     }
 
     /// The current value of a form field (what a person typed or chose).
@@ -369,5 +385,265 @@ impl WebDriverCompatibleCommand for Cdp {
     fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
         let body = json!({"cmd": self.cmd, "params": self.params});
         (http::Method::POST, Some(body.to_string()))
+    }
+}
+
+/// axe-core's script, from tests/browser (npm ci), or AXE_CORE_JS.
+pub fn axe_source() -> String {
+    let path = std::env::var("AXE_CORE_JS").unwrap_or_else(|_| {
+        format!(
+            "{}/tests/browser/node_modules/axe-core/axe.min.js",
+            env!("CARGO_MANIFEST_DIR")
+        )
+    });
+    std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!("axe-core is needed at {path} ({e}): run npm ci --prefix tests/browser")
+    })
+}
+
+/// Runs axe (WCAG 2.0, 2.1 and 2.2 A and AA rules, and axe's best practices) on the page in the
+/// browser; prints every violation and returns the serious and critical ones, described.
+pub async fn axe_violations(browser: &Browser, axe: &str) -> Vec<String> {
+    browser.execute(axe, json!([])).await;
+    let result = browser
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] } })
+               .then(r => done(JSON.stringify(r.violations.map(v => ({ id: v.id, impact: v.impact, help: v.help,
+                   nodes: v.nodes.slice(0, 3).map(n => n.target.join(' ')) })))))
+               .catch(e => done('ERROR ' + e));",
+            json!([]),
+        )
+        .await;
+    let text = result.as_str().unwrap();
+    assert!(!text.starts_with("ERROR"), "axe failed: {text}");
+    let violations: Vec<Value> = serde_json::from_str(text).unwrap();
+    violations
+        .iter()
+        .inspect(|v| {
+            eprintln!(
+                "axe: {} ({}) {} at {}",
+                v["id"], v["impact"], v["help"], v["nodes"]
+            )
+        })
+        .filter(|v| matches!(v["impact"].as_str(), Some("serious" | "critical")))
+        .map(|v| {
+            format!(
+                "{} ({}): {} at {}",
+                v["id"], v["impact"], v["help"], v["nodes"]
+            )
+        })
+        .collect()
+}
+
+/// Waits up to ten seconds for every picture in `main` to be loaded (scrolling down the page,
+/// as lazy pictures load only near the screen); returns each picture's alt text and whether it
+/// was loaded.
+pub async fn pictures(browser: &Browser) -> Vec<(String, bool)> {
+    let script = "const imgs = [...document.querySelectorAll('main img')];
+         imgs.forEach(i => { if (!(i.complete && i.naturalWidth > 0)) i.scrollIntoView(); });
+         return imgs.map(i => [i.getAttribute('alt') || '', i.complete && i.naturalWidth > 0]);";
+    let mut seen = Vec::new();
+    let started = std::time::Instant::now();
+    while started.elapsed() < PATIENCE {
+        let found = browser.execute(script, json!([])).await;
+        seen = found
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| (p[0].as_str().unwrap().to_owned(), p[1].as_bool().unwrap()))
+            .collect();
+        if seen.iter().all(|(_, loaded)| *loaded) {
+            break;
+        }
+        tokio::time::sleep(POLL).await;
+    }
+    browser.execute("window.scrollTo(0, 0);", json!([])).await;
+    seen
+}
+
+/// Logs in through the form and waits for the header to name the person; returns the address
+/// the log-in led to.
+pub async fn log_in(browser: &Browser, app: &TestApp, email: &str, password: &str) -> String {
+    browser.goto(&app.url("/login")).await;
+    browser.type_into("#email", email).await;
+    browser.type_into("#password", password).await;
+    browser.click("main button[type=submit]").await;
+    browser.find("header .who").await;
+    browser.current_url().await
+}
+
+/// One person's browsers, one per screen width.
+pub struct Widths(pub Vec<(u32, Browser)>);
+
+/// The narrowest screen the pages must fit without scrolling sideways (WCAG's reflow at 320
+/// CSS pixels); pages are checked for fit there, and scanned by axe at the wider two.
+pub const NARROWEST: u32 = 320;
+
+impl Widths {
+    /// A phone's width and a desktop's.
+    pub async fn start() -> Widths {
+        Widths::start_at(&[375, 1280]).await
+    }
+
+    pub async fn start_at(widths: &[u32]) -> Widths {
+        let mut browsers = Vec::new();
+        for &width in widths {
+            browsers.push((width, Browser::start(width).await));
+        }
+        Widths(browsers)
+    }
+
+    /// Logs in at every width and checks where the log-in led (staff to /staff, members to
+    /// /home).
+    pub async fn log_in(&self, app: &TestApp, email: &str, password: &str, lands_on: &str) {
+        for (width, browser) in &self.0 {
+            let landed = log_in(browser, app, email, password).await;
+            assert_eq!(
+                landed,
+                app.url(lands_on),
+                "where {email} lands after logging in at {width}px"
+            );
+        }
+    }
+}
+
+/// Runs axe on pages, checks they fit the screen and their pictures load, saves their
+/// screenshots (BROWSER_SCREENSHOTS), and keeps what failed for one report at the end.
+pub struct Scanner {
+    pub axe: String,
+    base: String,
+    /// Screenshots' names begin with it, to keep each suite's apart.
+    prefix: &'static str,
+    failures: Vec<String>,
+}
+
+impl Scanner {
+    pub fn new(app: &TestApp, prefix: &'static str) -> Scanner {
+        Scanner {
+            axe: axe_source(),
+            base: app.address.clone(),
+            prefix,
+            failures: Vec::new(),
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        if path.starts_with("http") {
+            path.to_owned()
+        } else {
+            format!("{}{path}", self.base)
+        }
+    }
+
+    /// Checks the page the browser shows now: its pictures load; it fits the screen's width
+    /// (nothing scrolls sideways but what is inside a scroller of its own, like a wide table);
+    /// and, from a phone's width up, axe finds no serious or critical violation.
+    pub async fn check(&mut self, browser: &Browser, label: &str, width: u32) {
+        let shown = browser
+            .execute("return window.innerWidth;", json!([]))
+            .await;
+        assert_eq!(shown, width, "{label}: the screen is {shown} pixels wide");
+        for (alt, loaded) in pictures(browser).await {
+            if !loaded {
+                self.failures.push(format!(
+                    "{label} at {width}px: the picture {alt:?} did not load"
+                ));
+            }
+        }
+        if width > NARROWEST {
+            for v in axe_violations(browser, &self.axe).await {
+                self.failures.push(format!("{label} at {width}px: {v}"));
+            }
+        }
+        let overflow = browser
+            .execute(
+                "const w = document.documentElement.clientWidth;
+                 const extra = document.documentElement.scrollWidth - w;
+                 if (extra <= 0) return null;
+                 const scrolls = e => {
+                     for (let a = e.parentElement; a; a = a.parentElement) {
+                         if (!['visible', 'clip'].includes(getComputedStyle(a).overflowX)) return true;
+                     }
+                     return false;
+                 };
+                 const wide = [...document.body.querySelectorAll('*')].filter(e =>
+                     !scrolls(e) && e.getBoundingClientRect().right > w + 0.5
+                     && (!e.parentElement || e.parentElement.getBoundingClientRect().right <= w + 0.5));
+                 return extra + 'px wider than the screen, because of: '
+                     + wide.slice(0, 3).map(e => e.tagName.toLowerCase()
+                         + (e.className ? '.' + [...e.classList].join('.') : '')
+                         + ' ' + JSON.stringify(e.textContent.trim().slice(0, 40))).join(', ');",
+                json!([]),
+            )
+            .await;
+        if let Some(overflow) = overflow.as_str() {
+            self.failures
+                .push(format!("{label} at {width}px: the page is {overflow}"));
+        }
+        browser
+            .screenshot(&format!(
+                "{}-{}-{width}",
+                self.prefix,
+                label.replace(['/', ' '], "_")
+            ))
+            .await;
+    }
+
+    /// Waits for the page meant: its heading (unless `h1` is empty), and `shows` in its main
+    /// text.
+    pub async fn expect(browser: &Browser, label: &str, width: u32, h1: &str, shows: &str) {
+        if !h1.is_empty() {
+            assert_eq!(
+                browser.wait_for_text("main h1", h1).await,
+                h1,
+                "{label} at {width}px"
+            );
+        }
+        let main = browser.wait_for_text_containing("main", shows).await;
+        assert!(
+            main.contains(shows),
+            "{label} at {width}px does not show {shows:?}:\n{main}"
+        );
+    }
+
+    /// Opens `path` (or a whole link) at every width, checks it is the page meant, and checks
+    /// it.
+    pub async fn page(&mut self, who: &Widths, path: &str, label: &str, h1: &str, shows: &str) {
+        let url = self.url(path);
+        for (width, browser) in &who.0 {
+            browser.goto(&url).await;
+            Self::expect(browser, label, *width, h1, shows).await;
+            self.check(browser, label, *width).await;
+        }
+    }
+
+    /// Opens `path` at every width, clicks `button` (sending its form as it is) or a link, and
+    /// checks the page it leads to, which must show `shows`.
+    pub async fn clicked(
+        &mut self,
+        who: &Widths,
+        path: &str,
+        button: &str,
+        label: &str,
+        h1: &str,
+        shows: &str,
+    ) {
+        let url = self.url(path);
+        for (width, browser) in &who.0 {
+            browser.goto(&url).await;
+            browser.click(button).await;
+            Self::expect(browser, label, *width, h1, shows).await;
+            self.check(browser, label, *width).await;
+        }
+    }
+
+    /// Fails the test with every violation found, if any.
+    pub fn assert_none(&self) {
+        assert!(
+            self.failures.is_empty(),
+            "serious or critical accessibility violations, pictures not loaded, or pages wider than the screen:\n{}",
+            self.failures.join("\n")
+        );
     }
 }
