@@ -2,202 +2,12 @@
 //! rules) of every page at phone and desktop widths. Run by .ci/run; needs Debian's chromium,
 //! chromium-driver, and axe-core from tests/browser (npm ci).
 
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::{
     support::{MEMBER_PASSWORD, Page, STAFF_PASSWORD, TestApp, spawn_app},
-    webdriver::Browser,
+    webdriver::{Browser, NARROWEST, Scanner, Widths, axe_violations, log_in},
 };
-
-pub(crate) fn axe_source() -> String {
-    let path = std::env::var("AXE_CORE_JS").unwrap_or_else(|_| {
-        format!(
-            "{}/tests/browser/node_modules/axe-core/axe.min.js",
-            env!("CARGO_MANIFEST_DIR")
-        )
-    });
-    std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!("axe-core is needed at {path} ({e}): run npm ci --prefix tests/browser")
-    })
-}
-
-/// Runs axe on the page in the browser; returns the serious and critical violations, described.
-pub(crate) async fn axe_violations(browser: &Browser, axe: &str) -> Vec<String> {
-    browser.execute(axe, json!([])).await;
-    let result = browser
-        .execute_async(
-            "const done = arguments[arguments.length - 1];
-             axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] } })
-               .then(r => done(JSON.stringify(r.violations.map(v => ({ id: v.id, impact: v.impact, help: v.help,
-                   nodes: v.nodes.slice(0, 3).map(n => n.target.join(' ')) })))))
-               .catch(e => done('ERROR ' + e));",
-            json!([]),
-        )
-        .await;
-    let text = result.as_str().unwrap();
-    assert!(!text.starts_with("ERROR"), "axe failed: {text}");
-    let violations: Vec<Value> = serde_json::from_str(text).unwrap();
-    violations
-        .iter()
-        .inspect(|v| {
-            eprintln!(
-                "axe: {} ({}) {} at {}",
-                v["id"], v["impact"], v["help"], v["nodes"]
-            )
-        })
-        .filter(|v| matches!(v["impact"].as_str(), Some("serious" | "critical")))
-        .map(|v| {
-            format!(
-                "{} ({}): {} at {}",
-                v["id"], v["impact"], v["help"], v["nodes"]
-            )
-        })
-        .collect()
-}
-
-/// Runs axe on pages, saves their screenshots, and keeps the serious and critical violations.
-struct Scanner {
-    axe: String,
-    base: String,
-    failures: Vec<String>,
-}
-
-/// One person's two browsers: a phone's width and a desktop's.
-struct Widths(Vec<(u32, Browser)>);
-
-impl Widths {
-    async fn start() -> Widths {
-        Widths(vec![
-            (375, Browser::start(375).await),
-            (1280, Browser::start(1280).await),
-        ])
-    }
-
-    async fn log_in(&self, app: &TestApp, email: &str, password: &str) {
-        for (_, browser) in &self.0 {
-            log_in(browser, app, email, password).await;
-        }
-    }
-}
-
-impl Scanner {
-    fn new(app: &TestApp) -> Scanner {
-        Scanner {
-            axe: axe_source(),
-            base: app.address.clone(),
-            failures: Vec::new(),
-        }
-    }
-
-    /// Scans the page the browser shows now, checks it fits the screen's width (nothing
-    /// scrolls sideways but what is inside a scroller of its own, like a wide table), and
-    /// saves its screenshot.
-    async fn check(&mut self, browser: &Browser, label: &str, width: u32) {
-        for v in axe_violations(browser, &self.axe).await {
-            self.failures.push(format!("{label} at {width}px: {v}"));
-        }
-        let overflow = browser
-            .execute(
-                "const w = document.documentElement.clientWidth;
-                 const extra = document.documentElement.scrollWidth - w;
-                 if (extra <= 0) return null;
-                 const scrolls = e => {
-                     for (let a = e.parentElement; a; a = a.parentElement) {
-                         if (!['visible', 'clip'].includes(getComputedStyle(a).overflowX)) return true;
-                     }
-                     return false;
-                 };
-                 const wide = [...document.body.querySelectorAll('*')].filter(e =>
-                     !scrolls(e) && e.getBoundingClientRect().right > w + 0.5
-                     && (!e.parentElement || e.parentElement.getBoundingClientRect().right <= w + 0.5));
-                 return extra + 'px wider than the screen, because of: '
-                     + wide.slice(0, 3).map(e => e.tagName.toLowerCase()
-                         + (e.className ? '.' + [...e.classList].join('.') : '')
-                         + ' ' + JSON.stringify(e.textContent.trim().slice(0, 40))).join(', ');",
-                json!([]),
-            )
-            .await;
-        if let Some(overflow) = overflow.as_str() {
-            self.failures
-                .push(format!("{label} at {width}px: the page is {overflow}"));
-        }
-        browser
-            .screenshot(&format!("{}-{width}", label.replace(['/', ' '], "_")))
-            .await;
-    }
-
-    /// Waits for the page meant: its heading (unless `h1` is empty), and `shows` in its main
-    /// text.
-    async fn expect(browser: &Browser, label: &str, width: u32, h1: &str, shows: &str) {
-        if !h1.is_empty() {
-            assert_eq!(
-                browser.wait_for_text("main h1", h1).await,
-                h1,
-                "{label} at {width}px"
-            );
-        }
-        let main = browser.wait_for_text_containing("main", shows).await;
-        assert!(
-            main.contains(shows),
-            "{label} at {width}px does not show {shows:?}:\n{main}"
-        );
-    }
-
-    /// Opens `path` (or a whole link) at both widths, checks it is the page meant, and scans it.
-    async fn page(&mut self, who: &Widths, path: &str, label: &str, h1: &str, shows: &str) {
-        let url = if path.starts_with("http") {
-            path.to_owned()
-        } else {
-            format!("{}{path}", self.base)
-        };
-        for (width, browser) in &who.0 {
-            browser.goto(&url).await;
-            Self::expect(browser, label, *width, h1, shows).await;
-            self.check(browser, label, *width).await;
-        }
-    }
-
-    /// Opens `path` at both widths, sends the form of the `button` as it is, and scans the
-    /// answer, which must show `shows`.
-    async fn sent(
-        &mut self,
-        who: &Widths,
-        path: &str,
-        button: &str,
-        label: &str,
-        h1: &str,
-        shows: &str,
-    ) {
-        let url = if path.starts_with("http") {
-            path.to_owned()
-        } else {
-            format!("{}{path}", self.base)
-        };
-        for (width, browser) in &who.0 {
-            browser.goto(&url).await;
-            browser.click(button).await;
-            Self::expect(browser, label, *width, h1, shows).await;
-            self.check(browser, label, *width).await;
-        }
-    }
-
-    fn assert_none(&self) {
-        assert!(
-            self.failures.is_empty(),
-            "serious or critical accessibility violations, or pages wider than the screen:\n{}",
-            self.failures.join("\n")
-        );
-    }
-}
-
-/// Logs in through the form and waits for the header to name the person.
-pub(crate) async fn log_in(browser: &Browser, app: &TestApp, email: &str, password: &str) {
-    browser.goto(&app.url("/login")).await;
-    browser.type_into("#email", email).await;
-    browser.type_into("#password", password).await;
-    browser.click("main button[type=submit]").await;
-    browser.find("header .who").await;
-}
 
 #[tokio::test]
 #[ignore = "needs chromium; .ci/run runs the browser suite"]
@@ -237,6 +47,13 @@ async fn browser_a_staff_member_logs_in_and_out_through_the_forms() {
             .await
             .ends_with("/login?next=/staff")
     );
+
+    // Logging in from the log-in page itself, with nowhere asked for, leads to the staff desk.
+    assert_eq!(
+        log_in(&browser, &app, "ada@mayorsinnovation.org", STAFF_PASSWORD).await,
+        app.url("/staff")
+    );
+    assert_eq!(browser.text("main h1").await, "Staff");
 }
 
 #[tokio::test]
@@ -270,6 +87,100 @@ async fn browser_the_skip_link_is_the_first_thing_the_keyboard_reaches() {
     let browser = Browser::start(1280).await;
     browser.goto(&app.url("/")).await;
     assert_eq!(browser.press_tab().await, "Skip to main content");
+}
+
+#[tokio::test]
+#[ignore = "needs chromium; .ci/run runs the browser suite"]
+async fn browser_a_mayor_lands_on_her_member_home_and_chooses_her_time_zone() {
+    let app = spawn_app().await;
+    let staff = app.staff_visitor().await;
+    let city = app.insert_city("Lafayette", "CO", "active").await;
+    app.invite_and_accept(
+        &staff,
+        "jamie@lafayetteco.gov",
+        "Jamie Harkins",
+        "mayor",
+        city,
+    )
+    .await;
+    let browser = Browser::start(375).await;
+
+    // With nowhere asked for, the log-in leads to the member home.
+    assert_eq!(
+        log_in(&browser, &app, "jamie@lafayetteco.gov", MEMBER_PASSWORD).await,
+        app.url("/home")
+    );
+    assert_eq!(browser.text("main h1").await, "Welcome, Jamie Harkins");
+    assert_eq!(browser.text("#city-heading").await, "Lafayette, CO");
+    assert_eq!(
+        browser.texts(".people-list li strong").await,
+        ["Jamie Harkins"]
+    );
+    browser.screenshot("member-home-375").await;
+
+    // Her name in the header leads to her account, where she chooses a zone of the list.
+    browser.click("header .who a").await;
+    assert_eq!(
+        browser.wait_for_text("main h1", "Your account").await,
+        "Your account"
+    );
+    assert_eq!(
+        browser.value("#time_zone").await,
+        "",
+        "the default at first"
+    );
+    browser
+        .select_option("#time_zone", "Pacific (Los Angeles)")
+        .await;
+    browser
+        .click("form[action='/account/time-zone'] button[type=submit]")
+        .await;
+    let saved = "Times are now shown in America/Los_Angeles.";
+    assert_eq!(browser.wait_for_text(".flash", saved).await, saved);
+    assert_eq!(browser.value("#time_zone").await, "America/Los_Angeles");
+    let stored: String = sqlx::query_scalar("SELECT time_zone FROM people WHERE email_norm = $1")
+        .bind("jamie@lafayetteco.gov")
+        .fetch_one(&app.state.pool)
+        .await
+        .unwrap();
+    assert_eq!(stored, "America/Los_Angeles");
+    browser.screenshot("account-time-zone-375").await;
+
+    // One of every zone, further down the list; then back to the default.
+    browser.select_option("#time_zone", "Europe/Lisbon").await;
+    browser
+        .click("form[action='/account/time-zone'] button[type=submit]")
+        .await;
+    let saved = "Times are now shown in Europe/Lisbon.";
+    assert_eq!(browser.wait_for_text(".flash", saved).await, saved);
+    assert_eq!(browser.value("#time_zone").await, "Europe/Lisbon");
+    let default = browser.text("#time_zone option[value='']").await;
+    assert!(default.starts_with("Default ("), "{default}");
+    browser.select_option("#time_zone", &default).await;
+    browser
+        .click("form[action='/account/time-zone'] button[type=submit]")
+        .await;
+    let saved = "Times are shown in the default time zone again.";
+    assert_eq!(browser.wait_for_text(".flash", saved).await, saved);
+    assert_eq!(browser.value("#time_zone").await, "");
+
+    // A log-in that was asked for a page leads there, not home.
+    browser.click("header form[action='/logout'] button").await;
+    browser.goto(&app.url("/account")).await;
+    assert!(
+        browser
+            .wait_for_url("/login?next=/account")
+            .await
+            .ends_with("/login?next=/account")
+    );
+    browser.type_into("#email", "jamie@lafayetteco.gov").await;
+    browser.type_into("#password", MEMBER_PASSWORD).await;
+    browser.click("main button[type=submit]").await;
+    assert_eq!(
+        browser.wait_for_text("main h1", "Your account").await,
+        "Your account"
+    );
+    assert_eq!(browser.current_url().await, app.url("/account"));
 }
 
 /// Types a date into an `<input type=date>` as a person does, in the browser's month/day/year
@@ -530,7 +441,7 @@ async fn browser_a_city_its_mayor_and_an_advisor_join_by_invitation() {
 #[ignore = "needs chromium; .ci/run runs the browser suite"]
 async fn browser_every_page_passes_the_axe_scan_at_phone_and_desktop_widths() {
     let app = spawn_app().await;
-    let mut scanner = Scanner::new(&app);
+    let mut scanner = Scanner::new(&app, "accounts");
     let axe = scanner.axe.clone();
     let token = portal::accounts::setup::ensure_token(&app.state)
         .await
@@ -571,10 +482,11 @@ async fn browser_every_page_passes_the_axe_scan_at_phone_and_desktop_widths() {
         .await;
     for width in [375, 1280] {
         let browser = Browser::start(width).await;
-        log_in(&browser, &app, "ada@mayorsinnovation.org", STAFF_PASSWORD).await;
-        scan(&browser, "home logged in", width).await;
-        browser.goto(&app.url("/staff")).await;
+        let landed = log_in(&browser, &app, "ada@mayorsinnovation.org", STAFF_PASSWORD).await;
+        assert_eq!(landed, app.url("/staff"), "the staff land on their desk");
         scan(&browser, "staff", width).await;
+        browser.goto(&app.url("/")).await;
+        scan(&browser, "home logged in", width).await;
         browser.goto(&app.url(&format!("/setup/{token}"))).await;
         scan(&browser, "setup link used", width).await;
     }
@@ -590,18 +502,18 @@ async fn person_id(app: &TestApp, email: &str) -> i64 {
 }
 
 /// Every member and staff page, and every page a link in an email opens, in each state a
-/// person can see it, at 375 and 1280 pixels.
+/// person can see it, at 375 and 1280 pixels; the members' pages also fit a 320-pixel screen.
 #[tokio::test]
 #[ignore = "needs chromium; .ci/run runs the browser suite"]
 async fn browser_every_member_and_staff_page_passes_the_axe_scan_at_phone_and_desktop_widths() {
     let app = spawn_app().await;
-    let mut scan = Scanner::new(&app);
+    let mut scan = Scanner::new(&app, "accounts");
     let org = app.state.config.org_name.clone();
     app.create_staff("ada@mayorsinnovation.org", "Ada Staff")
         .await;
     let staff = Widths::start().await;
     staff
-        .log_in(&app, "ada@mayorsinnovation.org", STAFF_PASSWORD)
+        .log_in(&app, "ada@mayorsinnovation.org", STAFF_PASSWORD, "/staff")
         .await;
     let send_invitation = "main form[action='/invitations'] button[type=submit]";
 
@@ -624,7 +536,7 @@ async fn browser_every_member_and_staff_page_passes_the_axe_scan_at_phone_and_de
         "Membership",
     )
     .await;
-    scan.sent(
+    scan.clicked(
         &staff,
         "/staff/cities/new",
         "main button[type=submit]",
@@ -641,7 +553,7 @@ async fn browser_every_member_and_staff_page_passes_the_axe_scan_at_phone_and_de
         "No invitations are waiting.",
     )
     .await;
-    scan.sent(
+    scan.clicked(
         &staff,
         "/invitations",
         send_invitation,
@@ -732,7 +644,15 @@ async fn browser_every_member_and_staff_page_passes_the_axe_scan_at_phone_and_de
         madison,
     )
     .await;
-    assert!(app.deliver_mail().await >= 4);
+    app.invite_and_accept(
+        &grace,
+        "ravi@cityofmadison.com",
+        "Ravi Okoro",
+        "advisor",
+        madison,
+    )
+    .await;
+    assert!(app.deliver_mail().await >= 5);
 
     let (city, madison) = (city.to_string(), madison.to_string());
     for (who, form) in [
@@ -851,7 +771,7 @@ async fn browser_every_member_and_staff_page_passes_the_axe_scan_at_phone_and_de
         "Expired",
     )
     .await;
-    scan.sent(
+    scan.clicked(
         &staff,
         "/invitations",
         send_invitation,
@@ -894,7 +814,7 @@ async fn browser_every_member_and_staff_page_passes_the_axe_scan_at_phone_and_de
     .await;
     scan.page(&staff, "/account", "account staff", "Your account", "Staff")
         .await;
-    scan.sent(
+    scan.clicked(
         &staff,
         "/account",
         "form[action='/account/password'] button[type=submit]",
@@ -905,11 +825,20 @@ async fn browser_every_member_and_staff_page_passes_the_axe_scan_at_phone_and_de
     .await;
     drop(staff);
 
-    // What the mayor sees.
-    let mayors = Widths::start().await;
+    // What the mayor sees, down to the narrowest phone (checked there for fit only). She
+    // lands on her member home.
+    let mayors = Widths::start_at(&[NARROWEST, 375, 1280]).await;
     mayors
-        .log_in(&app, "jamie@lafayetteco.gov", MEMBER_PASSWORD)
+        .log_in(&app, "jamie@lafayetteco.gov", MEMBER_PASSWORD, "/home")
         .await;
+    scan.page(
+        &mayors,
+        "/home",
+        "member home mayor",
+        "Welcome, Jamie Harkins",
+        "Invite an advisor",
+    )
+    .await;
     scan.page(&mayors, "/", "home mayor", "", "").await;
     scan.page(
         &mayors,
@@ -943,7 +872,7 @@ async fn browser_every_member_and_staff_page_passes_the_axe_scan_at_phone_and_de
         "pat@lafayetteco.gov",
     )
     .await;
-    scan.sent(
+    scan.clicked(
         &mayors,
         "/invitations",
         send_invitation,
@@ -957,16 +886,53 @@ async fn browser_every_member_and_staff_page_passes_the_axe_scan_at_phone_and_de
         "/account",
         "account mayor",
         "Your account",
-        "Lafayette, CO",
+        "Show and enter times in",
     )
     .await;
+    // A zone the app does not know (a form left open across an update of the zones, or one
+    // sent by hand) comes back with its message next to the choice.
+    for (width, browser) in &mayors.0 {
+        browser.goto(&app.url("/account")).await;
+        browser
+            .execute(
+                "document.querySelector('#time_zone option:checked').value = 'Mars/Olympus_Mons';",
+                json!([]),
+            )
+            .await;
+        browser
+            .click("form[action='/account/time-zone'] button[type=submit]")
+            .await;
+        Scanner::expect(
+            browser,
+            "account time zone with errors",
+            *width,
+            "Your account",
+            "“Mars/Olympus_Mons” is not a time zone we know.",
+        )
+        .await;
+        let error = browser.text("#time_zone-error").await;
+        assert_eq!(
+            error.split_whitespace().collect::<Vec<_>>().join(" "),
+            "Error: “Mars/Olympus_Mons” is not a time zone we know."
+        );
+        scan.check(browser, "account time zone with errors", *width)
+            .await;
+    }
     drop(mayors);
 
-    // The mayor of a city whose membership lapsed.
-    let lapsed = Widths::start().await;
+    // The mayor and an advisor of a city whose membership lapsed, down to the narrowest phone.
+    let lapsed = Widths::start_at(&[NARROWEST, 375, 1280]).await;
     lapsed
-        .log_in(&app, "satya@cityofmadison.com", MEMBER_PASSWORD)
+        .log_in(&app, "satya@cityofmadison.com", MEMBER_PASSWORD, "/home")
         .await;
+    scan.page(
+        &lapsed,
+        "/home",
+        "member home lapsed mayor",
+        "Welcome, Satya Rhodes",
+        "The member areas open again when the membership of your city is renewed.",
+    )
+    .await;
     scan.page(
         &lapsed,
         "/",
@@ -976,6 +942,27 @@ async fn browser_every_member_and_staff_page_passes_the_axe_scan_at_phone_and_de
     )
     .await;
     drop(lapsed);
+    let advisor = Widths::start_at(&[NARROWEST, 375, 1280]).await;
+    advisor
+        .log_in(&app, "ravi@cityofmadison.com", MEMBER_PASSWORD, "/home")
+        .await;
+    scan.page(
+        &advisor,
+        "/home",
+        "member home lapsed advisor",
+        "Welcome, Ravi Okoro",
+        "The member areas open again when the membership of your city is renewed.",
+    )
+    .await;
+    scan.page(
+        &advisor,
+        "/account",
+        "account lapsed advisor",
+        "Your account",
+        "Show and enter times in",
+    )
+    .await;
+    drop(advisor);
 
     // The pages the links in emails open, for someone not logged in.
     let stranger = Widths::start().await;
@@ -992,7 +979,7 @@ async fn browser_every_member_and_staff_page_passes_the_axe_scan_at_phone_and_de
         "Jamie Harkins invited pat@lafayetteco.gov",
     )
     .await;
-    scan.sent(
+    scan.clicked(
         &stranger,
         &invitation,
         "main button[type=submit]",
@@ -1017,7 +1004,7 @@ async fn browser_every_member_and_staff_page_passes_the_axe_scan_at_phone_and_de
         "Send me a link",
     )
     .await;
-    scan.sent(
+    scan.clicked(
         &stranger,
         "/password/forgot",
         "main button[type=submit]",
@@ -1060,7 +1047,7 @@ async fn browser_every_member_and_staff_page_passes_the_axe_scan_at_phone_and_de
         "ada@mayorsinnovation.org",
     )
     .await;
-    scan.sent(
+    scan.clicked(
         &stranger,
         &reset,
         "main button[type=submit]",

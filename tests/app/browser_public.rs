@@ -6,35 +6,9 @@
 use serde_json::json;
 
 use crate::{
-    browser::{axe_source, axe_violations, log_in},
     support::{Page, STAFF_PASSWORD, TestApp, Visitor, spawn_app},
-    webdriver::Browser,
+    webdriver::{Browser, Scanner, Widths, axe_violations, log_in, pictures},
 };
-
-/// Waits up to ten seconds for every picture in `main` to be loaded (scrolling down the page,
-/// as lazy pictures load only near the screen); returns each picture's alt text and whether it
-/// was loaded.
-async fn pictures(browser: &Browser) -> Vec<(String, bool)> {
-    let script = "const imgs = [...document.querySelectorAll('main img')];
-         imgs.forEach(i => { if (!(i.complete && i.naturalWidth > 0)) i.scrollIntoView(); });
-         return imgs.map(i => [i.getAttribute('alt') || '', i.complete && i.naturalWidth > 0]);";
-    let mut seen = Vec::new();
-    for _ in 0..100 {
-        let found = browser.execute(script, json!([])).await;
-        seen = found
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|p| (p[0].as_str().unwrap().to_owned(), p[1].as_bool().unwrap()))
-            .collect();
-        if seen.iter().all(|(_, loaded)| *loaded) {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    browser.execute("window.scrollTo(0, 0);", json!([])).await;
-    seen
-}
 
 /// Asserts every picture in `main` has loaded and has a description; returns how many there are.
 async fn assert_pictures_described_and_loaded(browser: &Browser, page: &str) -> usize {
@@ -536,152 +510,6 @@ async fn browser_staff_publish_a_post_with_a_cover_and_approve_an_application() 
     assert_eq!(browser.texts(".city-name").await, ["Rockford"]);
 }
 
-/// Runs axe on pages, checks they fit the screen, saves their screenshots, and keeps the
-/// serious and critical violations.
-struct Scanner {
-    axe: String,
-    base: String,
-    failures: Vec<String>,
-}
-
-/// One person's two browsers: a phone's width and a desktop's.
-struct Widths(Vec<(u32, Browser)>);
-
-impl Widths {
-    async fn start() -> Widths {
-        Widths(vec![
-            (375, Browser::start(375).await),
-            (1280, Browser::start(1280).await),
-        ])
-    }
-
-    async fn log_in(&self, app: &TestApp, email: &str, password: &str) {
-        for (_, browser) in &self.0 {
-            log_in(browser, app, email, password).await;
-        }
-    }
-}
-
-impl Scanner {
-    fn new(app: &TestApp) -> Scanner {
-        Scanner {
-            axe: axe_source(),
-            base: app.address.clone(),
-            failures: Vec::new(),
-        }
-    }
-
-    fn url(&self, path: &str) -> String {
-        if path.starts_with("http") {
-            path.to_owned()
-        } else {
-            format!("{}{path}", self.base)
-        }
-    }
-
-    /// Scans the page the browser shows now, checks it fits the screen's width (nothing
-    /// scrolls sideways but what is inside a scroller of its own), that its pictures load,
-    /// and saves its screenshot.
-    async fn check(&mut self, browser: &Browser, label: &str, width: u32) {
-        for (alt, loaded) in pictures(browser).await {
-            if !loaded {
-                self.failures.push(format!(
-                    "{label} at {width}px: the picture {alt:?} did not load"
-                ));
-            }
-        }
-        for v in axe_violations(browser, &self.axe).await {
-            self.failures.push(format!("{label} at {width}px: {v}"));
-        }
-        let overflow = browser
-            .execute(
-                "const w = document.documentElement.clientWidth;
-                 const extra = document.documentElement.scrollWidth - w;
-                 if (extra <= 0) return null;
-                 const scrolls = e => {
-                     for (let a = e.parentElement; a; a = a.parentElement) {
-                         if (!['visible', 'clip'].includes(getComputedStyle(a).overflowX)) return true;
-                     }
-                     return false;
-                 };
-                 const wide = [...document.body.querySelectorAll('*')].filter(e =>
-                     !scrolls(e) && e.getBoundingClientRect().right > w + 0.5
-                     && (!e.parentElement || e.parentElement.getBoundingClientRect().right <= w + 0.5));
-                 return extra + 'px wider than the screen, because of: '
-                     + wide.slice(0, 3).map(e => e.tagName.toLowerCase()
-                         + (e.className ? '.' + [...e.classList].join('.') : '')
-                         + ' ' + JSON.stringify(e.textContent.trim().slice(0, 40))).join(', ');",
-                json!([]),
-            )
-            .await;
-        if let Some(overflow) = overflow.as_str() {
-            self.failures
-                .push(format!("{label} at {width}px: the page is {overflow}"));
-        }
-        browser
-            .screenshot(&format!(
-                "public-{}-{width}",
-                label.replace(['/', ' '], "_")
-            ))
-            .await;
-    }
-
-    /// Waits for the page meant: its heading (unless `h1` is empty), and `shows` in its main
-    /// text.
-    async fn expect(browser: &Browser, label: &str, width: u32, h1: &str, shows: &str) {
-        if !h1.is_empty() {
-            assert_eq!(
-                browser.wait_for_text("main h1", h1).await,
-                h1,
-                "{label} at {width}px"
-            );
-        }
-        let main = browser.wait_for_text_containing("main", shows).await;
-        assert!(
-            main.contains(shows),
-            "{label} at {width}px does not show {shows:?}:\n{main}"
-        );
-    }
-
-    /// Opens `path` at both widths, checks it is the page meant, and scans it.
-    async fn page(&mut self, who: &Widths, path: &str, label: &str, h1: &str, shows: &str) {
-        let url = self.url(path);
-        for (width, browser) in &who.0 {
-            browser.goto(&url).await;
-            Self::expect(browser, label, *width, h1, shows).await;
-            self.check(browser, label, *width).await;
-        }
-    }
-
-    /// Opens `path` at both widths, clicks `button` (or link), and scans the page it leads
-    /// to, which must show `shows`.
-    async fn clicked(
-        &mut self,
-        who: &Widths,
-        path: &str,
-        button: &str,
-        label: &str,
-        h1: &str,
-        shows: &str,
-    ) {
-        let url = self.url(path);
-        for (width, browser) in &who.0 {
-            browser.goto(&url).await;
-            browser.click(button).await;
-            Self::expect(browser, label, *width, h1, shows).await;
-            self.check(browser, label, *width).await;
-        }
-    }
-
-    fn assert_none(&self) {
-        assert!(
-            self.failures.is_empty(),
-            "serious or critical accessibility violations, pictures not loaded, or pages wider than the screen:\n{}",
-            self.failures.join("\n")
-        );
-    }
-}
-
 /// Every page of the public front and of its staff side, in each state a person can see it,
 /// at 375 and 1280 pixels.
 #[tokio::test]
@@ -690,7 +518,7 @@ async fn browser_every_public_page_passes_the_axe_scan_at_phone_and_desktop_widt
     let app = spawn_app().await;
     // The five headlines and the members' notes, and 20 more: a second page of news.
     let report = portal::demo::run(&app.state, 20).await.unwrap();
-    let mut scan = Scanner::new(&app);
+    let mut scan = Scanner::new(&app, "public");
     let article = slug_of(&app, "COVID-19 and Water Affordability").await;
     let members_only = slug_of(&app, MEMBERS_ONLY).await;
 
@@ -804,7 +632,7 @@ async fn browser_every_public_page_passes_the_axe_scan_at_phone_and_desktop_widt
     // A member reads the members' notes.
     let (mayor, mayor_password) = demo_login(&report, "mayor");
     let member = Widths::start().await;
-    member.log_in(&app, &mayor, &mayor_password).await;
+    member.log_in(&app, &mayor, &mayor_password, "/home").await;
     scan.page(
         &member,
         &format!("/news/{members_only}"),
@@ -850,7 +678,9 @@ async fn browser_every_public_page_passes_the_axe_scan_at_phone_and_desktop_widt
 
     // What the staff see.
     let staff = Widths::start().await;
-    staff.log_in(&app, &staff_email, &staff_password).await;
+    staff
+        .log_in(&app, &staff_email, &staff_password, "/staff")
+        .await;
     let id = post_id(&app, "COVID-19 and Water Affordability").await;
     scan.page(
         &staff,
