@@ -15,9 +15,7 @@ use sqlx::AnyConnection;
 use super::cities::{self, City};
 use crate::web::form::Form;
 use crate::{
-    accounts::{
-        self, Person, SESSION_PERSON, db as people_db, email::EmailAddress, password, tokens,
-    },
+    accounts::{self, Person, db as people_db, email::EmailAddress, password, tokens},
     audit,
     error::{AppError, AppResult, is_unique_violation},
     notify::{self, emails},
@@ -747,11 +745,7 @@ async fn accept(
     .await?;
     tx.commit().await?;
 
-    ctx.session.cycle_id().await.map_err(AppError::internal)?;
-    ctx.session
-        .insert(SESSION_PERSON, id)
-        .await
-        .map_err(AppError::internal)?;
+    accounts::sessions::log_in(&ctx.session, id, ctx.state.clock.now()).await?;
     let place = if invitation.city_label().is_empty() {
         String::new()
     } else {
@@ -763,5 +757,10 @@ async fn accept(
         role.phrase()
     ))
     .await?;
-    Ok(web::see_other("/"))
+    // Where a new member starts: their member home (staff: their desk).
+    Ok(web::see_other(if role == Role::Staff {
+        "/staff"
+    } else {
+        "/home"
+    }))
 }

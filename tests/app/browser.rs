@@ -331,7 +331,9 @@ async fn browser_a_city_its_mayor_and_an_advisor_join_by_invitation() {
             .await,
         "Welcome, Jamie Harkins. You are now the mayor of Lafayette, CO."
     );
-    assert!(mayor.current_url().await.ends_with('/'));
+    // A new member starts at the member home.
+    assert!(mayor.current_url().await.ends_with("/home"));
+    assert_eq!(mayor.text("main h1").await, "Welcome, Jamie Harkins");
     assert_eq!(
         mayor.text("header .who").await,
         "Logged in as Jamie Harkins"
