@@ -139,7 +139,7 @@ pub async fn login(
     };
     let verified = password::verify(state, &password_text, hash).await?;
     let person = match person {
-        Some(p) if verified && p.active == 1 => p,
+        Some(p) if verified && p.is_active() => p,
         _ => {
             attempt.fail();
             return Ok(fail(

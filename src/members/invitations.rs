@@ -13,7 +13,7 @@ use serde::Deserialize;
 use sqlx::AnyConnection;
 
 use super::cities::{self, City};
-use crate::web::form::Form;
+use crate::web::form::{self, Field, Fields, Form};
 use crate::{
     accounts::{
         self, Person, SESSION_PERSON, db as people_db, email::EmailAddress, password, tokens,
@@ -43,7 +43,8 @@ pub struct Invitation {
     pub id: i64,
     pub email: String,
     pub name: String,
-    pub role: String,
+    /// An unknown role in the database fails the request; it never becomes another role.
+    pub role: Role,
     pub city_id: Option<i64>,
     pub city_name: Option<String>,
     pub city_state: Option<String>,
@@ -67,7 +68,7 @@ macro_rules! select_invitations {
 
 impl Invitation {
     pub fn role(&self) -> Role {
-        Role::parse(&self.role).unwrap_or(Role::Advisor)
+        self.role
     }
     pub fn city_label(&self) -> String {
         match (&self.city_name, &self.city_state) {
@@ -104,6 +105,22 @@ fn email_for(
     }
 }
 
+/// The invitation form's text fields.
+pub static FIELDS: Fields = Fields(&[
+    Field {
+        name: "email",
+        label: "the email address",
+        max_len: 254,
+        required: true,
+    },
+    Field {
+        name: "name",
+        label: "the name",
+        max_len: 200,
+        required: false,
+    },
+]);
+
 #[derive(Debug, Default, Clone, Deserialize)]
 pub struct InviteForm {
     #[serde(default)]
@@ -129,6 +146,7 @@ struct ListPage {
     now: i64,
     /// Why this person cannot send invitations now (a mayor of a lapsed city), if so.
     closed: Option<String>,
+    fields: &'static Fields,
 }
 
 #[derive(Deserialize)]
@@ -173,6 +191,7 @@ async fn page(
         cities,
         pending,
         now: ctx.state.clock.now(),
+        fields: &FIELDS,
     })
 }
 
@@ -223,18 +242,22 @@ async fn create(ctx: Ctx, Form(form): Form<InviteForm>) -> AppResult<Response> {
         let page = page(&ctx, &inviter, form, FormErrors::default()).await?;
         return Ok(web::render_status(StatusCode::FORBIDDEN, &page));
     }
-    let mut errors = FormErrors::default();
-    let email = EmailAddress::parse(&form.email)
-        .map_err(|m| errors.add("email", m))
-        .ok();
-    let name = form.name.trim().to_owned();
-    if name.chars().count() > 200 {
-        errors.add("name", "A name has at most 200 characters.");
-    }
+    let mut check = FIELDS.check(&[]);
+    check.text("email", &form.email);
+    let email = if check.has("email") {
+        None
+    } else {
+        EmailAddress::parse(&form.email)
+            .map_err(|m| check.add("email", m))
+            .ok()
+    };
+    let name = check.text("name", &form.name);
+    // Only the three roles: anything else is a message, never a role by default.
     let role = Role::parse(&form.role);
     if role.is_none() {
-        errors.add("role", "Choose the role of the person you invite.");
+        check.add("role", "Choose the role of the person you invite.");
     }
+    let mut errors = check.errors;
     let mut city = None;
     if role.is_some_and(Role::needs_city) {
         match form.city_id.parse::<i64>().ok() {
@@ -308,11 +331,13 @@ async fn create(ctx: Ctx, Form(form): Form<InviteForm>) -> AppResult<Response> {
     }
     let (Some(email), Some(role), true) = (email, role, errors.is_empty()) else {
         drop(tx);
-        let r = web::render_status(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &page(&ctx, &inviter, form, errors).await?,
-        );
-        return Ok(r);
+        let form = InviteForm {
+            email: FIELDS.keep("email", &form.email),
+            name: FIELDS.keep("name", &form.name),
+            role: form.role.chars().take(20).collect(),
+            city_id: form.city_id.chars().take(20).collect(),
+        };
+        return Ok(form::again(&page(&ctx, &inviter, form, errors).await?));
     };
 
     let id = send(&mut tx, state, &inviter, &email, &name, role, city.as_ref()).await?;
@@ -602,12 +627,14 @@ struct AcceptPage {
     name: String,
     title: String,
     errors: FormErrors,
+    fields: &'static Fields,
 }
 
 async fn accept_form(ctx: Ctx, Path(token): Path<String>) -> AppResult<Response> {
     let invitation = open_invitation(&ctx, &token).await?;
     let name = invitation.name.clone();
     Ok(web::render(&AcceptPage {
+        fields: &accounts::FIELDS,
         layout: ctx.layout().await,
         invitation,
         name,
@@ -637,20 +664,24 @@ async fn accept(
         let page = AcceptPage {
             layout: ctx.layout().await,
             invitation,
-            name: form.name.clone(),
-            title: form.title.clone(),
+            name: accounts::FIELDS.keep("name", &form.name),
+            title: accounts::FIELDS.keep("title", &form.title),
             errors,
+            fields: &accounts::FIELDS,
         };
-        let r = web::render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
-        r
+        form::again(&page)
     };
     let mut errors = match accounts::check_new_person(&form.name, &invitation.email, &form.password)
     {
         Ok(_) => FormErrors::default(),
         Err(errors) => errors,
     };
-    if form.title.trim().chars().count() > 200 {
-        errors.add("title", "A title has at most 200 characters.");
+    let mut check = accounts::FIELDS.check(&[]);
+    check.text("title", &form.title);
+    if let Err(more) = check.finish() {
+        for (field, message) in more.all() {
+            errors.add(field, message.clone());
+        }
     }
     if !errors.is_empty() {
         return Ok(again(errors, invitation).await);
@@ -677,7 +708,7 @@ async fn accept(
         email_norm: &email.normalized,
         name: form.name.trim(),
         title: form.title.trim(),
-        role: role.as_str(),
+        role,
         password_hash: &hash,
         now,
     };

@@ -151,7 +151,7 @@ pub struct ArticleRow {
     pub title: String,
     pub excerpt: String,
     pub body_html: String,
-    pub status: String,
+    pub status: super::PostState,
     pub publish_at: Option<i64>,
     pub members_only: i64,
     pub author_name: Option<String>,
@@ -269,7 +269,7 @@ pub async fn article_page(ctx: &Ctx, post: ArticleRow, preview: bool) -> AppResu
     layout.meta.canonical = format!("{base}/news/{}", post.slug);
     layout.meta.og_type = "article";
     // The picture only where its address would serve it to this reader.
-    let out = post.status == "published" && post.publish_at.is_some_and(|t| t <= now);
+    let out = post.status.is_out(post.publish_at, now);
     let cover = post
         .cover()
         .filter(|_| policy::can_see_post_picture(ctx.person.as_ref(), out, post.members_only == 1));

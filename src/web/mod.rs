@@ -54,6 +54,8 @@ pub struct Layout {
     /// A one-time message from the previous request (after a redirect).
     pub flash: Option<String>,
     pub css: String,
+    /// The one script: moves the focus to a form's error summary (see `web::form::again`).
+    pub script: String,
     pub favicon: String,
     /// The path of this page, for marking the current navigation entry.
     pub path: String,
@@ -90,6 +92,7 @@ impl Layout {
             person: None,
             flash: None,
             css: assets::url("portal.css"),
+            script: assets::url("form.js"),
             favicon: assets::url("favicon.svg"),
             path: String::new(),
             zone: crate::time::Zone::of_stored(Some(&state.config.time_zone)),
