@@ -78,8 +78,8 @@ pub async fn login(
     let state = &ctx.state;
     let fail = |status: StatusCode, errors: FormErrors, problem: Option<String>, layout: Layout| {
         // Never echo a huge field back into the page.
-        let email: String = form.email.chars().take(254).collect();
-        let r = web::render_status(
+        let email = super::FIELDS.keep("email", &form.email);
+        web::form::again_with(
             status,
             &LoginPage {
                 layout,
@@ -88,8 +88,7 @@ pub async fn login(
                 errors,
                 problem,
             },
-        );
-        r
+        )
     };
 
     let mut errors = FormErrors::default();

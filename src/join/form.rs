@@ -290,7 +290,35 @@ pub(super) async fn submit(
     // slip under it. Only applications that passed the checks count.
     let mut tx = state.begin_write().await?;
     guard::lock_address(&mut tx, state.backend, &ip).await?;
-    let id: Option<i64> = sqlx::query_scalar(
+    let id = insert(&mut tx, &form, &application, &ip, now).await?;
+    let Some(id) = id else {
+        tx.rollback().await?;
+        let problem = "Several applications came from your address in the last hour. Please try again in an hour, or write to us.".to_owned();
+        return render_form(
+            &ctx,
+            trimmed(&form),
+            FormErrors::default(),
+            Some(problem),
+            StatusCode::TOO_MANY_REQUESTS,
+            guard::stamp_for_retry(&key, &form.started, now),
+        )
+        .await;
+    };
+    tell_contact_and_staff(&mut tx, state, &form, &application, id).await?;
+    tx.commit().await?;
+    Ok(web::see_other("/join/thanks"))
+}
+
+/// Records an application that passed the checks, unless its address has sent the most an
+/// hour allows (`None`).
+async fn insert(
+    tx: &mut sqlx::AnyConnection,
+    form: &JoinForm,
+    application: &Application,
+    ip: &str,
+    now: i64,
+) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar(
         "INSERT INTO applications (city_name, state, population, mayor_name, mayor_email, contact_name, contact_title, \
            contact_email, contact_phone, reason, status, client_ip, created_at) \
          SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending', $11, $12 \
@@ -307,25 +335,22 @@ pub(super) async fn submit(
     .bind(&application.contact_email.entered)
     .bind(form.contact_phone.trim())
     .bind(form.reason.trim())
-    .bind(&ip)
+    .bind(ip)
     .bind(now)
     .bind(now - 3600)
     .bind(guard::PER_ADDRESS_PER_HOUR)
-    .fetch_optional(&mut *tx)
-    .await?;
-    let Some(id) = id else {
-        tx.rollback().await?;
-        let problem = "Several applications came from your address in the last hour. Please try again in an hour, or write to us.".to_owned();
-        return render_form(
-            &ctx,
-            trimmed(&form),
-            FormErrors::default(),
-            Some(problem),
-            StatusCode::TOO_MANY_REQUESTS,
-            guard::stamp_for_retry(&key, &form.started, now),
-        )
-        .await;
-    };
+    .fetch_optional(tx)
+    .await
+}
+
+/// The confirmation to the contact, and a notice to every active staff member.
+async fn tell_contact_and_staff(
+    tx: &mut sqlx::AnyConnection,
+    state: &crate::state::AppState,
+    form: &JoinForm,
+    application: &Application,
+    id: i64,
+) -> AppResult<()> {
     let city = format!("{}, {}", application.city_name, form.state);
     let org = state.config.org_name.clone();
     let confirmation = emails::ApplicationReceived {
@@ -333,13 +358,7 @@ pub(super) async fn submit(
         contact_name: form.contact_name.trim().to_owned(),
         city: city.clone(),
     };
-    notify::enqueue(
-        &mut tx,
-        state,
-        &application.contact_email.entered,
-        &confirmation,
-    )
-    .await?;
+    notify::enqueue(tx, state, &application.contact_email.entered, &confirmation).await?;
     let staff: Vec<String> = sqlx::query_scalar(
         "SELECT email FROM people WHERE role = 'staff' AND active = 1 ORDER BY id",
     )
@@ -356,10 +375,9 @@ pub(super) async fn submit(
         link: format!("{}/staff/applications/{id}", state.config.base()),
     };
     for to in staff {
-        notify::enqueue(&mut tx, state, &to, &notice).await?;
+        notify::enqueue(tx, state, &to, &notice).await?;
     }
-    tx.commit().await?;
-    Ok(web::see_other("/join/thanks"))
+    Ok(())
 }
 
 #[derive(Template)]

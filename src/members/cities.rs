@@ -50,18 +50,7 @@ impl City {
     }
 }
 
-/// 12345 -> "12,345"
-pub fn group_thousands(n: i64) -> String {
-    let digits = n.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if n < 0 { format!("-{out}") } else { out }
-}
+pub use crate::web::group_thousands;
 
 /// A SELECT of cities as `City`; the argument is the rest of the query (WHERE, ORDER BY …).
 #[macro_export]

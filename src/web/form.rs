@@ -106,7 +106,7 @@ impl Check<'_> {
                 field.name,
                 format!(
                     "Use at most {} characters for {}.",
-                    group_thousands(field.max_len),
+                    super::group_thousands(field.max_len as i64),
                     field.label
                 ),
             );
@@ -190,18 +190,6 @@ pub fn capitalize(s: &str) -> String {
     c.next()
         .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
         .unwrap_or_default()
-}
-
-fn group_thousands(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// Shows a form again after its checks failed: status 422 unless another is given (a

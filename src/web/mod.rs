@@ -350,6 +350,19 @@ impl FormErrors {
     }
 }
 
+/// 12345 -> "12,345"
+pub fn group_thousands(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if n < 0 { format!("-{out}") } else { out }
+}
+
 /// Percent-encodes a string for a query parameter.
 pub fn url_encode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
