@@ -208,6 +208,7 @@ fn check(form: &JoinForm, removed: &[String]) -> Result<Application, FormErrors>
             mayor_email,
             contact_email,
         }),
+        // A missing value always came with its message above.
         _ => Err(FormErrors::default()),
     }
 }

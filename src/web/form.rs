@@ -136,9 +136,9 @@ impl Check<'_> {
         }
     }
 
-    /// A date like 2024-01-31 with its year in [`super::YEARS`]; `what` names it in messages
-    /// ("the renewal date"), `example` shows how to write it. Empty is `Ok(None)` when
-    /// optional.
+    /// A date like 2024-01-31 with its year in [`super::YEARS`]; `what` names it in the
+    /// message about the year ("the renewal date"), `unreadable` is the message for what is
+    /// not a date. Empty is `None` without a message when the date is optional.
     pub fn date(
         &mut self,
         name: &'static str,

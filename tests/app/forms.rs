@@ -98,6 +98,11 @@ async fn a_form_sent_back_with_errors_has_a_title_beginning_with_error_and_its_s
 async fn every_maximum_length_in_a_form_page_is_its_fields_rule() {
     let app = spawn_app().await;
     let anyone = app.visitor();
+    let login = Page::of(anyone.get("/login").await).await;
+    assert_eq!(
+        login.attr("#email", "maxlength"),
+        Some(portal::accounts::FIELDS.max("email").to_string())
+    );
     let join = Page::of(anyone.get("/join").await).await;
     assert_maxlengths(&join, &portal::join::form::FIELDS, "join");
 
