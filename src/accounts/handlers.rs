@@ -78,7 +78,12 @@ pub async fn login(
     let state = &ctx.state;
     let fail = |status: StatusCode, errors: FormErrors, problem: Option<String>, layout: Layout| {
         // Never echo a huge field back into the page.
-        let email = super::FIELDS.keep("email", &form.email);
+        // Never echo a huge field back into the page.
+        let email: String = form
+            .email
+            .chars()
+            .take(super::FIELDS.max("email"))
+            .collect();
         web::form::again_with(
             status,
             &LoginPage {

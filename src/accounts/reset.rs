@@ -68,7 +68,12 @@ pub async fn forgot(ctx: Ctx, Form(form): Form<ForgotForm>) -> AppResult<Respons
             return Ok(web::form::again(&ForgotPage {
                 layout: ctx.layout().await,
                 sent: false,
-                email: super::FIELDS.keep("email", &form.email),
+                // Never echo a huge field back into the page.
+                email: form
+                    .email
+                    .chars()
+                    .take(super::FIELDS.max("email"))
+                    .collect(),
                 errors,
             }));
         }
