@@ -6,8 +6,10 @@ use std::fmt::Write;
 use image::{ImageFormat, Rgb, RgbImage};
 
 use crate::{
-    accounts::{db as people_db, password, tokens},
-    news::{images, markdown, search, slug},
+    accounts::{db as people_db, password},
+    members::cities::{self, NewCity},
+    news::{self, PostInput, PostState, images, slug},
+    policy::{CityStatus, Role},
     state::AppState,
 };
 
@@ -16,7 +18,7 @@ struct DemoCity {
     state: &'static str,
     population: i64,
     website: &'static str,
-    status: &'static str,
+    status: CityStatus,
     mayor: &'static str,
     advisors: &'static [(&'static str, &'static str)],
 }
@@ -27,7 +29,7 @@ const CITIES: &[DemoCity] = &[
         state: "CO",
         population: 30_411,
         website: "https://www.lafayetteco.gov",
-        status: "active",
+        status: CityStatus::Active,
         mayor: "Jamie Harkins",
         advisors: &[
             ("Morgan Ellis", "Chief of Staff"),
@@ -39,7 +41,7 @@ const CITIES: &[DemoCity] = &[
         state: "WI",
         population: 269_840,
         website: "https://www.cityofmadison.com",
-        status: "active",
+        status: CityStatus::Active,
         mayor: "Dana Whitfield",
         advisors: &[("Luis Ortega", "Policy Director")],
     },
@@ -48,7 +50,7 @@ const CITIES: &[DemoCity] = &[
         state: "RI",
         population: 190_934,
         website: "https://www.providenceri.gov",
-        status: "active",
+        status: CityStatus::Active,
         mayor: "Samuel Okafor",
         advisors: &[("Grace Kim", "Senior Advisor")],
     },
@@ -57,7 +59,7 @@ const CITIES: &[DemoCity] = &[
         state: "WA",
         population: 219_346,
         website: "https://www.cityoftacoma.org",
-        status: "active",
+        status: CityStatus::Active,
         mayor: "Renee Castillo",
         advisors: &[],
     },
@@ -66,7 +68,7 @@ const CITIES: &[DemoCity] = &[
         state: "OH",
         population: 137_644,
         website: "https://www.daytonohio.gov",
-        status: "active",
+        status: CityStatus::Active,
         mayor: "Marcus Bell",
         advisors: &[("Hannah Brooks", "Deputy Mayor")],
     },
@@ -75,7 +77,7 @@ const CITIES: &[DemoCity] = &[
         state: "NY",
         population: 32_108,
         website: "https://www.cityofithaca.org",
-        status: "active",
+        status: CityStatus::Active,
         mayor: "Elena Vasquez",
         advisors: &[],
     },
@@ -84,7 +86,7 @@ const CITIES: &[DemoCity] = &[
         state: "NM",
         population: 88_193,
         website: "https://www.santafenm.gov",
-        status: "active",
+        status: CityStatus::Active,
         mayor: "Tomás Aragon",
         advisors: &[("Nina Begay", "Housing Advisor")],
     },
@@ -93,7 +95,7 @@ const CITIES: &[DemoCity] = &[
         state: "ID",
         population: 235_684,
         website: "https://www.cityofboise.org",
-        status: "active",
+        status: CityStatus::Active,
         mayor: "Claire Donnelly",
         advisors: &[],
     },
@@ -102,7 +104,7 @@ const CITIES: &[DemoCity] = &[
         state: "NC",
         population: 285_527,
         website: "https://www.durhamnc.gov",
-        status: "active",
+        status: CityStatus::Active,
         mayor: "Andre Whitaker",
         advisors: &[("Keisha Morgan", "Equity Officer")],
     },
@@ -111,7 +113,7 @@ const CITIES: &[DemoCity] = &[
         state: "VT",
         population: 44_743,
         website: "https://www.burlingtonvt.gov",
-        status: "active",
+        status: CityStatus::Active,
         mayor: "Owen Lindqvist",
         advisors: &[],
     },
@@ -120,7 +122,7 @@ const CITIES: &[DemoCity] = &[
         state: "AZ",
         population: 76_831,
         website: "https://www.flagstaff.az.gov",
-        status: "active",
+        status: CityStatus::Active,
         mayor: "Rosa Yazzie",
         advisors: &[],
     },
@@ -129,7 +131,7 @@ const CITIES: &[DemoCity] = &[
         state: "IA",
         population: 59_667,
         website: "https://www.cityofdubuque.org",
-        status: "lapsed",
+        status: CityStatus::Lapsed,
         mayor: "Peter Hall",
         advisors: &[],
     },
@@ -307,7 +309,6 @@ impl Report {
 
 /// Fills an empty database; refuses one that has cities or posts already.
 pub async fn run(state: &AppState, extra_posts: usize) -> Result<Report, String> {
-    let db = |e: sqlx::Error| e.to_string();
     let existing: i64 =
         sqlx::query_scalar("SELECT (SELECT COUNT(*) FROM cities) + (SELECT COUNT(*) FROM posts)")
             .fetch_one(&state.pool)
@@ -319,20 +320,49 @@ pub async fn run(state: &AppState, extra_posts: usize) -> Result<Report, String>
                 .to_owned(),
         );
     }
-    let now = state.clock.now();
-    let mut logins = Vec::new();
-    let mut person = async |name: &str,
-                            title: &str,
-                            role: &str,
-                            city: Option<(i64, &str)>,
-                            domain: &str|
-           -> Result<i64, String> {
+    let mut seed = Seed {
+        state,
+        now: state.clock.now(),
+        logins: Vec::new(),
+    };
+    let staff_id = seed.people_and_cities().await?;
+    let topic_ids = seed.topics().await?;
+    seed.posts(&topic_ids, staff_id, extra_posts).await?;
+    seed.home().await?;
+    Ok(Report {
+        logins: seed.logins,
+        cities: CITIES.len(),
+        posts: POSTS.len() + extra_posts,
+    })
+}
+
+fn db(e: sqlx::Error) -> String {
+    e.to_string()
+}
+
+/// The demo being made, with the logins made so far.
+struct Seed<'a> {
+    state: &'a AppState,
+    now: i64,
+    logins: Vec<(String, String, String, String)>,
+}
+
+impl Seed<'_> {
+    /// A person with a random password, kept to print once.
+    async fn person(
+        &mut self,
+        name: &str,
+        title: &str,
+        role: Role,
+        city: Option<(i64, &str)>,
+        domain: &str,
+    ) -> Result<i64, String> {
         let email = email_for(name, domain);
         let pw = passphrase();
-        let hash = password::hash(state, &pw)
+        let hash = password::hash(self.state, &pw)
             .await
             .map_err(|e| e.to_string())?;
-        let mut conn = state.pool.acquire().await.map_err(db)?;
+        let mut conn = self.state.pool.acquire().await.map_err(db)?;
         let id = people_db::insert(
             &mut conn,
             people_db::NewPerson {
@@ -343,7 +373,7 @@ pub async fn run(state: &AppState, extra_posts: usize) -> Result<Report, String>
                 title,
                 role,
                 password_hash: &hash,
-                now,
+                now: self.now,
             },
         )
         .await
@@ -352,192 +382,175 @@ pub async fn run(state: &AppState, extra_posts: usize) -> Result<Report, String>
             Some((_, label)) => format!("{name} ({label})"),
             None => name.to_owned(),
         };
-        logins.push((role.to_owned(), who, email, pw));
+        self.logins.push((role.as_str().to_owned(), who, email, pw));
         Ok(id)
-    };
-    let staff_id = person(
-        "Alex Rivera",
-        "Program Director",
-        "staff",
-        None,
-        "mayorsinnovation.example.org",
-    )
-    .await?;
-    person(
-        "Robin Chen",
-        "Network Coordinator",
-        "staff",
-        None,
-        "mayorsinnovation.example.org",
-    )
-    .await?;
-    for (i, c) in CITIES.iter().enumerate() {
-        let city_id: i64 = sqlx::query_scalar(
-            "INSERT INTO cities (name, state, population, website, status, member_since, renewal_date, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-        )
-        .bind(c.name)
-        .bind(c.state)
-        .bind(c.population)
-        .bind(c.website)
-        .bind(c.status)
-        .bind(format!("{}-0{}-01", 2012 + i % 10, 1 + i % 9))
-        .bind(format!("2027-0{}-01", 1 + i % 9))
-        .bind(now)
-        .fetch_one(&state.pool)
-        .await
-        .map_err(db)?;
-        let label = format!("{}, {}", c.name, c.state);
-        let domain = format!("{}.example.gov", slug::slugify(c.name).replace('-', ""));
-        person(c.mayor, "Mayor", "mayor", Some((city_id, &label)), &domain).await?;
-        for (name, title) in c.advisors {
-            person(name, title, "advisor", Some((city_id, &label)), &domain).await?;
-        }
     }
-    let mut topic_ids = Vec::new();
-    for t in TOPICS {
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO topics (slug, name, created_at) VALUES ($1, $2, $3) RETURNING id",
-        )
-        .bind(slug::slugify(t))
-        .bind(*t)
-        .bind(now)
-        .fetch_one(&state.pool)
-        .await
-        .map_err(db)?;
-        topic_ids.push((*t, id));
-    }
-    for (i, p) in POSTS.iter().enumerate() {
-        let png = cover_png(p.colors.0, p.colors.1, i as u32 + 1);
-        let image = images::save(state, &format!("{}.png", slug::slugify(p.title)), &png)
-            .await
-            .map_err(|e| e.to_string())?
-            .map_err(|e| e.to_string())?;
-        let topics: Vec<i64> = p
-            .topics
-            .iter()
-            .filter_map(|t| topic_ids.iter().find(|(n, _)| n == t).map(|(_, id)| *id))
-            .collect();
-        insert_post(
-            state,
-            p.title,
-            p.body,
-            &topics,
-            p.guest,
-            p.members_only,
-            Some((image, p.alt)),
-            now - p.days_ago * 86_400 - 3600 * i as i64,
-            staff_id,
-        )
-        .await?;
-    }
-    for n in 0..extra_posts {
-        let title = format!(
-            "Network Notes No. {}: What Member Cities Tried This Week",
-            n + 1
-        );
-        let body = format!(
-            "Notes number {} from the network. Mayors compared approaches to {} and shared what worked in cities large and small.\n\nMember cities traded budgets, timelines and lessons learned.",
-            n + 1,
-            TOPICS[n % TOPICS.len()].to_lowercase()
-        );
-        let topics = [topic_ids[n % topic_ids.len()].1];
-        insert_post(
-            state,
-            &title,
-            &body,
-            &topics,
-            "",
-            false,
-            None,
-            now - 40 * 86_400 - n as i64 * 1800,
-            staff_id,
-        )
-        .await?;
-    }
-    let testimonial = crate::site::TestimonialForm {
-        quote: "The Mayors Innovation Project is the best place to get new ideas and make some truly useful connections.".to_owned(),
-        name: "Mayor Jamie Harkins".to_owned(),
-        title: String::new(),
-        city: "Lafayette, CO".to_owned(),
-        active: "1".to_owned(),
-    };
-    crate::site::add(&state.pool, &testimonial, now)
-        .await
-        .map_err(db)?;
-    crate::site::set_setting(
-        &state.pool,
-        "home.heading",
-        "A learning network for mayors.",
-    )
-    .await
-    .map_err(db)?;
-    crate::site::set_setting(&state.pool, "home.body", crate::site::DEFAULT_BODY)
-        .await
-        .map_err(db)?;
-    Ok(Report {
-        logins,
-        cities: CITIES.len(),
-        posts: POSTS.len() + extra_posts,
-    })
-}
 
-#[allow(clippy::too_many_arguments)]
-async fn insert_post(
-    state: &AppState,
-    title: &str,
-    body: &str,
-    topics: &[i64],
-    guest: &str,
-    members_only: bool,
-    cover: Option<(i64, &str)>,
-    publish_at: i64,
-    author: i64,
-) -> Result<i64, String> {
-    let db = |e: sqlx::Error| e.to_string();
-    let (html, text) = markdown::render(body);
-    let excerpt = if members_only {
-        "Notes from the cohort, for member cities.".to_owned()
-    } else {
-        markdown::shorten(&text, 200)
-    };
-    let mut slug_text = slug::slugify(title);
-    if slug_text.is_empty() {
-        slug_text = tokens::generate()[..8].to_owned();
+    /// The staff, then each city with its mayor and advisors; the first staff member's id.
+    async fn people_and_cities(&mut self) -> Result<i64, String> {
+        let org = "mayorsinnovation.example.org";
+        let staff_id = self
+            .person("Alex Rivera", "Program Director", Role::Staff, None, org)
+            .await?;
+        self.person("Robin Chen", "Network Coordinator", Role::Staff, None, org)
+            .await?;
+        for (i, c) in CITIES.iter().enumerate() {
+            let member_since = format!("{}-0{}-01", 2012 + i % 10, 1 + i % 9);
+            let renewal_date = format!("2027-0{}-01", 1 + i % 9);
+            let city = NewCity {
+                name: c.name,
+                state: c.state,
+                population: c.population,
+                website: c.website,
+                status: c.status,
+                member_since: &member_since,
+                renewal_date: Some(&renewal_date),
+                time_zone: "",
+            };
+            let mut tx = self.state.begin_write().await.map_err(db)?;
+            let city_id = cities::create_city(&mut tx, self.now, staff_id, &city, "demo")
+                .await
+                .map_err(db)?
+                .ok_or_else(|| format!("{}, {} exists already", c.name, c.state))?
+                .id;
+            tx.commit().await.map_err(db)?;
+            let label = format!("{}, {}", c.name, c.state);
+            let domain = format!("{}.example.gov", slug::slugify(c.name).replace('-', ""));
+            let here = Some((city_id, label.as_str()));
+            self.person(c.mayor, "Mayor", Role::Mayor, here, &domain)
+                .await?;
+            for (name, title) in c.advisors {
+                self.person(name, title, Role::Advisor, here, &domain)
+                    .await?;
+            }
+        }
+        Ok(staff_id)
     }
-    let mut tx = state.begin_write().await.map_err(db)?;
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO posts (slug, title, excerpt, body_md, body_html, body_text, status, publish_at, members_only, author_id, \
-           guest_byline, cover_image_id, cover_alt, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, 'published', $7, $8, $9, $10, $11, $12, $7, $7) RETURNING id",
-    )
-    .bind(&slug_text)
-    .bind(title)
-    .bind(&excerpt)
-    .bind(body)
-    .bind(&html)
-    .bind(&text)
-    .bind(publish_at)
-    .bind(i64::from(members_only))
-    .bind(author)
-    .bind(guest)
-    .bind(cover.map(|c| c.0))
-    .bind(cover.map(|c| c.1).unwrap_or_default())
-    .fetch_one(&mut *tx)
-    .await
-    .map_err(db)?;
-    for t in topics {
-        sqlx::query("INSERT INTO post_topics (post_id, topic_id, status, publish_at) VALUES ($1, $2, 'published', $3)")
-            .bind(id)
-            .bind(t)
-            .bind(publish_at)
-            .execute(&mut *tx)
+
+    async fn topics(&self) -> Result<Vec<(&'static str, i64)>, String> {
+        let mut topic_ids = Vec::new();
+        for t in TOPICS {
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO topics (slug, name, created_at) VALUES ($1, $2, $3) RETURNING id",
+            )
+            .bind(slug::slugify(t))
+            .bind(*t)
+            .bind(self.now)
+            .fetch_one(&self.state.pool)
             .await
             .map_err(db)?;
+            topic_ids.push((*t, id));
+        }
+        Ok(topic_ids)
     }
-    search::index(&mut tx, state.backend, id, title, &text)
-        .await
-        .map_err(db)?;
-    tx.commit().await.map_err(db)?;
-    Ok(id)
+
+    /// The posts with their drawn covers, then `extra` short ones (for trying pagination).
+    async fn posts(
+        &self,
+        topic_ids: &[(&'static str, i64)],
+        author: i64,
+        extra: usize,
+    ) -> Result<(), String> {
+        for (i, p) in POSTS.iter().enumerate() {
+            let png = cover_png(p.colors.0, p.colors.1, i as u32 + 1);
+            let image = images::save(self.state, &format!("{}.png", slug::slugify(p.title)), &png)
+                .await
+                .map_err(|e| e.to_string())?
+                .map_err(|e| e.to_string())?;
+            let topics: Vec<i64> = p
+                .topics
+                .iter()
+                .filter_map(|t| topic_ids.iter().find(|(n, _)| n == t).map(|(_, id)| *id))
+                .collect();
+            let post = PostInput {
+                excerpt: if p.members_only {
+                    "Notes from the cohort, for member cities."
+                } else {
+                    ""
+                },
+                guest_byline: p.guest,
+                members_only: p.members_only,
+                cover_image_id: Some(image),
+                cover_alt: p.alt,
+                topics: &topics,
+                ..published(p.title, p.body)
+            };
+            let at = self.now - p.days_ago * 86_400 - 3600 * i as i64;
+            self.post(&post, at, author).await?;
+        }
+        for n in 0..extra {
+            let title = format!(
+                "Network Notes No. {}: What Member Cities Tried This Week",
+                n + 1
+            );
+            let body = format!(
+                "Notes number {} from the network. Mayors compared approaches to {} and shared what worked in cities large and small.\n\nMember cities traded budgets, timelines and lessons learned.",
+                n + 1,
+                TOPICS[n % TOPICS.len()].to_lowercase()
+            );
+            let topics = [topic_ids[n % topic_ids.len()].1];
+            let post = PostInput {
+                topics: &topics,
+                ..published(&title, &body)
+            };
+            let at = self.now - 40 * 86_400 - n as i64 * 1800;
+            self.post(&post, at, author).await?;
+        }
+        Ok(())
+    }
+
+    /// A post published at `at`, written then.
+    async fn post(&self, post: &PostInput<'_>, at: i64, author: i64) -> Result<i64, String> {
+        let slug = slug::slugify(post.title);
+        let post = PostInput {
+            slug: &slug,
+            publish_at: Some(at),
+            ..*post
+        };
+        let mut tx = self.state.begin_write().await.map_err(db)?;
+        let id = news::create_post(&mut tx, self.state.backend, author, at, &post)
+            .await
+            .map_err(db)?;
+        tx.commit().await.map_err(db)?;
+        Ok(id)
+    }
+
+    /// The home page's statement and a testimonial.
+    async fn home(&self) -> Result<(), String> {
+        let pool = &self.state.pool;
+        let testimonial = crate::site::TestimonialForm {
+            quote: "The Mayors Innovation Project is the best place to get new ideas and make some truly useful connections.".to_owned(),
+            name: "Mayor Jamie Harkins".to_owned(),
+            title: String::new(),
+            city: "Lafayette, CO".to_owned(),
+            active: "1".to_owned(),
+        };
+        crate::site::add(pool, &testimonial, self.now)
+            .await
+            .map_err(db)?;
+        crate::site::set_setting(pool, "home.heading", "A learning network for mayors.")
+            .await
+            .map_err(db)?;
+        crate::site::set_setting(pool, "home.body", crate::site::DEFAULT_BODY)
+            .await
+            .map_err(db)
+    }
+}
+
+/// A public post, published (its address and time are set by [`Seed::post`]), without
+/// topics, byline or cover.
+fn published<'a>(title: &'a str, body: &'a str) -> PostInput<'a> {
+    PostInput {
+        slug: "",
+        title,
+        excerpt: "",
+        body,
+        state: PostState::Published,
+        publish_at: None,
+        members_only: false,
+        guest_byline: "",
+        cover_image_id: None,
+        cover_alt: "",
+        topics: &[],
+    }
 }

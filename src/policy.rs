@@ -54,12 +54,97 @@ impl Role {
     }
 }
 
-fn role(person: &Person) -> Option<Role> {
-    if person.active == 1 {
-        Role::parse(&person.role)
-    } else {
-        None
+impl std::fmt::Display for Role {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
+}
+
+crate::stored_as_text!(Role);
+
+/// Whether a person may log in: stored as the integer `people.active` (1 or 0).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PersonStatus {
+    Active,
+    /// Kept for the record, but can no longer log in.
+    Deactivated,
+}
+
+impl PersonStatus {
+    pub fn from_flag(flag: i64) -> Option<PersonStatus> {
+        match flag {
+            1 => Some(PersonStatus::Active),
+            0 => Some(PersonStatus::Deactivated),
+            _ => None,
+        }
+    }
+    pub fn flag(self) -> i64 {
+        match self {
+            PersonStatus::Active => 1,
+            PersonStatus::Deactivated => 0,
+        }
+    }
+}
+
+impl sqlx::Type<sqlx::Any> for PersonStatus {
+    fn type_info() -> sqlx::any::AnyTypeInfo {
+        <i64 as sqlx::Type<sqlx::Any>>::type_info()
+    }
+    fn compatible(ty: &sqlx::any::AnyTypeInfo) -> bool {
+        <i64 as sqlx::Type<sqlx::Any>>::compatible(ty)
+    }
+}
+
+impl<'r> sqlx::Decode<'r, sqlx::Any> for PersonStatus {
+    fn decode(
+        value: <sqlx::Any as sqlx::Database>::ValueRef<'r>,
+    ) -> Result<Self, sqlx::error::BoxDynError> {
+        let flag = <i64 as sqlx::Decode<sqlx::Any>>::decode(value)?;
+        PersonStatus::from_flag(flag)
+            .ok_or_else(|| format!("unknown person status {flag} in the database").into())
+    }
+}
+
+/// A member city's membership.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CityStatus {
+    Active,
+    /// Not renewed: its people keep their accounts, the member areas are closed to them.
+    Lapsed,
+}
+
+impl CityStatus {
+    pub fn parse(s: &str) -> Option<CityStatus> {
+        match s {
+            "active" => Some(CityStatus::Active),
+            "lapsed" => Some(CityStatus::Lapsed),
+            _ => None,
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CityStatus::Active => "active",
+            CityStatus::Lapsed => "lapsed",
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            CityStatus::Active => "Active",
+            CityStatus::Lapsed => "Lapsed",
+        }
+    }
+}
+
+impl std::fmt::Display for CityStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+crate::stored_as_text!(CityStatus);
+
+fn role(person: &Person) -> Option<Role> {
+    (person.status == PersonStatus::Active).then_some(person.role)
 }
 
 fn is_staff(person: &Person) -> bool {
@@ -99,7 +184,7 @@ pub fn can_invite(person: &Person, invited_role: Role, city_id: Option<i64>) -> 
     is_staff(person)
         || (invited_role == Role::Advisor
             && is_mayor_of(person, city_id)
-            && person.city_status.as_deref() == Some("active"))
+            && person.city_status == Some(CityStatus::Active))
 }
 
 /// Whether a person sees the invitations page and its link: staff, and a mayor (whose page
@@ -135,7 +220,7 @@ pub fn can_set_active(actor: &Person, target: &Person) -> bool {
     if actor.id == target.id {
         return false;
     }
-    is_staff(actor) || (is_mayor_of(actor, target.city_id) && target.role == Role::Advisor.as_str())
+    is_staff(actor) || (is_mayor_of(actor, target.city_id) && target.role == Role::Advisor)
 }
 
 /// Change a person's role or move them to another city.
@@ -148,14 +233,14 @@ pub fn can_change_role_or_city(actor: &Person, target: &Person) -> bool {
 pub fn can_use_member_areas(person: &Person) -> bool {
     match role(person) {
         Some(Role::Staff) => true,
-        Some(_) => person.city_status.as_deref() == Some("active"),
+        Some(_) => person.city_status == Some(CityStatus::Active),
         None => false,
     }
 }
 
 /// A member whose city's membership has lapsed: the pages say so, and whom to contact.
 pub fn membership_lapsed(person: &Person) -> bool {
-    role(person).is_some_and(Role::needs_city) && person.city_status.as_deref() == Some("lapsed")
+    role(person).is_some_and(Role::needs_city) && person.city_status == Some(CityStatus::Lapsed)
 }
 
 /// Read the body of a members-only post (pages, feed, search, sitemap): the same people
@@ -211,9 +296,9 @@ impl PostScope {
         !members_only || self.members == 1
     }
 
-    /// Whether a post with this status and time is out (listed) in this scope.
-    pub fn lists(&self, status: &str, publish_at: Option<i64>) -> bool {
-        status == "published" && publish_at.is_some_and(|t| t <= self.now)
+    /// Whether a post, published or not, with this time is out (listed) in this scope.
+    pub fn lists(&self, published: bool, publish_at: Option<i64>) -> bool {
+        published && publish_at.is_some_and(|t| t <= self.now)
     }
 }
 
@@ -272,12 +357,12 @@ mod tests {
             email: format!("p{id}@example.org"),
             name: format!("Person {id}"),
             title: String::new(),
-            role: role.as_str().to_owned(),
-            active: 1,
+            role,
+            status: PersonStatus::Active,
             city_id: city,
             city_name: city.map(|c| format!("City {c}")),
             city_state: city.map(|_| "WI".to_owned()),
-            city_status: city.map(|_| city_status.to_owned()),
+            city_status: city.and_then(|_| CityStatus::parse(city_status)),
             time_zone: String::new(),
             city_time_zone: None,
         }
@@ -304,7 +389,7 @@ mod tests {
         person(7, Role::Advisor, Some(OWN), "lapsed")
     }
     fn inactive(mut p: Person) -> Person {
-        p.active = 0;
+        p.status = PersonStatus::Deactivated;
         p
     }
 
@@ -329,7 +414,7 @@ mod tests {
                 lapsed_advisor(),
                 inactive(staff()),
             ] {
-                assert!(!rule(&p), "{} ({:?})", p.role, p.city_status);
+                assert!(!rule(&p), "{:?} ({:?})", p.role, p.city_status);
             }
         }
     }
@@ -337,9 +422,9 @@ mod tests {
     #[test]
     fn member_areas_are_for_staff_and_people_of_active_cities_only() {
         for p in [staff(), mayor(), advisor(), other_mayor(), other_advisor()] {
-            assert!(can_use_member_areas(&p), "{}", p.role);
-            assert!(can_read_members_news(&p), "{}", p.role);
-            assert!(!membership_lapsed(&p), "{}", p.role);
+            assert!(can_use_member_areas(&p), "{:?}", p.role);
+            assert!(can_read_members_news(&p), "{:?}", p.role);
+            assert!(!membership_lapsed(&p), "{:?}", p.role);
         }
         for p in [lapsed_mayor(), lapsed_advisor()] {
             assert!(!can_use_member_areas(&p));
@@ -350,13 +435,6 @@ mod tests {
             assert!(!can_use_member_areas(&p));
             assert!(!membership_lapsed(&p));
         }
-        // A person whose city was closed, neither active nor lapsed, is shut out too.
-        assert!(!can_use_member_areas(&person(
-            8,
-            Role::Advisor,
-            Some(OWN),
-            "closed"
-        )));
     }
 
     #[test]
@@ -450,7 +528,7 @@ mod tests {
         let now = 1_000;
         assert_eq!(post_scope(None, now), PostScope { now, members: 0 });
         for p in [staff(), mayor(), advisor(), other_mayor()] {
-            assert_eq!(post_scope(Some(&p), now).members, 1, "{}", p.role);
+            assert_eq!(post_scope(Some(&p), now).members, 1, "{:?}", p.role);
         }
         for p in [lapsed_mayor(), lapsed_advisor(), inactive(advisor())] {
             assert_eq!(post_scope(Some(&p), now).members, 0);
@@ -460,10 +538,10 @@ mod tests {
         assert!(public.can_read(false));
         assert!(!public.can_read(true));
         assert!(member.can_read(true));
-        assert!(public.lists("published", Some(now)));
-        assert!(!public.lists("published", Some(now + 1)));
-        assert!(!public.lists("published", None));
-        assert!(!member.lists("draft", Some(now - 1)));
+        assert!(public.lists(true, Some(now)));
+        assert!(!public.lists(true, Some(now + 1)));
+        assert!(!public.lists(true, None));
+        assert!(!member.lists(false, Some(now - 1)));
     }
 
     #[test]
@@ -489,5 +567,21 @@ mod tests {
             crate::post_body!("p", "body_html", "$3"),
             "CASE WHEN (p.members_only = 0 OR $3 = 1) THEN p.body_html ELSE '' END"
         );
+    }
+
+    #[test]
+    fn roles_and_statuses_are_only_the_known_words() {
+        for role in Role::ALL {
+            assert_eq!(Role::parse(role.as_str()), Some(role));
+        }
+        assert_eq!(Role::parse("Staff"), None);
+        assert_eq!(Role::parse("owner"), None);
+        assert_eq!(Role::parse(""), None);
+        assert_eq!(CityStatus::parse("active"), Some(CityStatus::Active));
+        assert_eq!(CityStatus::parse("lapsed"), Some(CityStatus::Lapsed));
+        assert_eq!(CityStatus::parse("pending"), None);
+        assert_eq!(PersonStatus::from_flag(1), Some(PersonStatus::Active));
+        assert_eq!(PersonStatus::from_flag(0), Some(PersonStatus::Deactivated));
+        assert_eq!(PersonStatus::from_flag(2), None);
     }
 }

@@ -13,12 +13,14 @@ pub struct Person {
     pub email: String,
     pub name: String,
     pub title: String,
-    pub role: String,
-    pub active: i64,
+    pub role: crate::policy::Role,
+    /// Stored as the integer `active`.
+    #[sqlx(rename = "active")]
+    pub status: crate::policy::PersonStatus,
     pub city_id: Option<i64>,
     pub city_name: Option<String>,
     pub city_state: Option<String>,
-    pub city_status: Option<String>,
+    pub city_status: Option<crate::policy::CityStatus>,
     /// The person's own IANA time zone; empty when they never chose one.
     pub time_zone: String,
     /// The city's time zone, the default for its people; empty when not set.
@@ -50,12 +52,14 @@ impl Person {
         }
     }
 
+    /// Whether the person can log in (not deactivated).
+    pub fn is_active(&self) -> bool {
+        self.status == crate::policy::PersonStatus::Active
+    }
+
     /// "Staff", "Mayor", "Advisor".
     pub fn role_label(&self) -> &'static str {
-        match crate::policy::Role::parse(&self.role) {
-            Some(r) => r.label(),
-            None => "",
-        }
+        self.role.label()
     }
 }
 

@@ -16,8 +16,6 @@ use crate::{
 
 /// How long a link confirming a new email address works, in seconds.
 pub const EMAIL_VALID_FOR: i64 = 24 * 60 * 60;
-/// The longest name or title.
-const MAX_TEXT: usize = 200;
 /// The most of a field sent back into the page with its message: enough to correct it, never
 /// a huge field.
 const ECHO: usize = 300;
@@ -44,6 +42,7 @@ struct AccountPage {
     default_zone: String,
     /// One set for the forms: their fields have different names.
     errors: FormErrors,
+    fields: &'static crate::web::form::Fields,
 }
 
 impl AccountPage {
@@ -60,6 +59,7 @@ impl AccountPage {
                 None => format!("{}, the organization's", ctx.state.config.time_zone),
             },
             errors: FormErrors::default(),
+            fields: &super::FIELDS,
         }
     }
 
@@ -80,8 +80,7 @@ impl AccountPage {
     }
 
     fn with_status(self, status: StatusCode) -> Response {
-        let r = web::render_status(status, &self);
-        r
+        web::form::again_with(status, &self)
     }
 }
 
@@ -101,30 +100,19 @@ pub async fn profile(
     SignedIn(ctx, person): SignedIn,
     Form(form): Form<ProfileForm>,
 ) -> AppResult<Response> {
-    let name = form.name.trim();
-    let title = form.title.trim();
-    let mut errors = FormErrors::default();
-    if name.is_empty() {
-        errors.add("name", "Enter your name.");
-    } else if name.chars().count() > MAX_TEXT {
-        errors.add("name", format!("A name has at most {MAX_TEXT} characters."));
-    }
-    if title.chars().count() > MAX_TEXT {
-        errors.add(
-            "title",
-            format!("A title has at most {MAX_TEXT} characters."),
-        );
-    }
-    if !errors.is_empty() {
+    let mut check = super::FIELDS.check(&[]);
+    let name = check.text("name", &form.name);
+    let title = check.text("title", &form.title);
+    if let Err(errors) = check.finish() {
         let page = AccountPage {
-            name: echo(&form.name),
-            title: echo(&form.title),
+            name: super::FIELDS.keep("name", &form.name),
+            title: super::FIELDS.keep("title", &form.title),
             errors,
             ..AccountPage::new(&ctx, &person).await
         };
         return Ok(page.with_status(StatusCode::UNPROCESSABLE_ENTITY));
     }
-    db::update_profile(&ctx.state.pool, person.id, name, title).await?;
+    db::update_profile(&ctx.state.pool, person.id, &name, &title).await?;
     ctx.flash("Your name and title are saved.").await?;
     Ok(web::see_other("/account"))
 }

@@ -68,7 +68,7 @@ pub struct NewPerson<'a> {
     pub email_norm: &'a str,
     pub name: &'a str,
     pub title: &'a str,
-    pub role: &'a str,
+    pub role: crate::policy::Role,
     pub password_hash: &'a str,
     pub now: i64,
 }

@@ -78,8 +78,13 @@ pub async fn login(
     let state = &ctx.state;
     let fail = |status: StatusCode, errors: FormErrors, problem: Option<String>, layout: Layout| {
         // Never echo a huge field back into the page.
-        let email: String = form.email.chars().take(254).collect();
-        let r = web::render_status(
+        // Never echo a huge field back into the page.
+        let email: String = form
+            .email
+            .chars()
+            .take(super::FIELDS.max("email"))
+            .collect();
+        web::form::again_with(
             status,
             &LoginPage {
                 layout,
@@ -88,8 +93,7 @@ pub async fn login(
                 errors,
                 problem,
             },
-        );
-        r
+        )
     };
 
     let mut errors = FormErrors::default();
@@ -139,7 +143,7 @@ pub async fn login(
     };
     let verified = password::verify(state, &password_text, hash).await?;
     let person = match person {
-        Some(p) if verified && p.active == 1 => p,
+        Some(p) if verified && p.is_active() => p,
         _ => {
             attempt.fail();
             return Ok(fail(

@@ -48,19 +48,40 @@ pub fn router() -> Router<AppState> {
         )
 }
 
-/// Checks the fields of a new staff account; the same rules for the setup page and the shell.
+/// A person's own text fields, the same on every form that asks for them (setup, accepting
+/// an invitation, the account page).
+pub static FIELDS: crate::web::form::Fields = crate::web::form::Fields(&[
+    crate::web::form::Field {
+        name: "name",
+        label: "your name",
+        max_len: 200,
+        required: true,
+    },
+    crate::web::form::Field {
+        name: "title",
+        label: "your title",
+        max_len: 200,
+        required: false,
+    },
+    crate::web::form::Field {
+        name: "email",
+        label: "an email address",
+        max_len: 254,
+        required: true,
+    },
+]);
+
+/// Checks the fields of a new account; the same rules for the setup page, the shell and an
+/// accepted invitation.
 pub fn check_new_person(
     name: &str,
     email: &str,
     password: &str,
 ) -> Result<email::EmailAddress, crate::web::FormErrors> {
-    let mut errors = crate::web::FormErrors::default();
-    let name = name.trim();
-    if name.is_empty() {
-        errors.add("name", "Enter your name.");
-    } else if name.chars().count() > 200 {
-        errors.add("name", "A name has at most 200 characters.");
-    }
+    let mut check = FIELDS.check(&[]);
+    let name = check.text("name", name);
+    let name = name.as_str();
+    let mut errors = check.errors;
     let parsed = email::EmailAddress::parse(email);
     if let Err(m) = &parsed {
         errors.add("email", *m);

@@ -1,7 +1,7 @@
 //! Forgotten passwords: a one-hour link by email, and the page that sets a new password.
 
 use askama::Template;
-use axum::{extract::Path, http::StatusCode, response::Response};
+use axum::{extract::Path, response::Response};
 use serde::Deserialize;
 use sqlx::AnyConnection;
 
@@ -65,17 +65,17 @@ pub async fn forgot(ctx: Ctx, Form(form): Form<ForgotForm>) -> AppResult<Respons
         Err(m) => {
             let mut errors = FormErrors::default();
             errors.add("email", m);
-            let r = web::render_status(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &ForgotPage {
-                    layout: ctx.layout().await,
-                    sent: false,
-                    // Never echo a huge field back into the page.
-                    email: form.email.chars().take(254).collect(),
-                    errors,
-                },
-            );
-            return Ok(r);
+            return Ok(web::form::again(&ForgotPage {
+                layout: ctx.layout().await,
+                sent: false,
+                // Never echo a huge field back into the page.
+                email: form
+                    .email
+                    .chars()
+                    .take(super::FIELDS.max("email"))
+                    .collect(),
+                errors,
+            }));
         }
     };
     let state = &ctx.state;
@@ -202,15 +202,11 @@ pub async fn reset(
     if let Err(m) = password::check_new(&form.password, &person.email, &person.name) {
         let mut errors = FormErrors::default();
         errors.add("password", m);
-        let r = web::render_status(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &ResetPage {
-                layout: ctx.layout().await,
-                email: person.email,
-                errors,
-            },
-        );
-        return Ok(r);
+        return Ok(web::form::again(&ResetPage {
+            layout: ctx.layout().await,
+            email: person.email,
+            errors,
+        }));
     }
     // Hashing takes a while; it happens before the transaction so that no lock waits on it.
     let hash = password::hash(state, &form.password).await?;

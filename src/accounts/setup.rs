@@ -81,11 +81,13 @@ struct SetupPage {
     name: String,
     email: String,
     errors: FormErrors,
+    fields: &'static crate::web::form::Fields,
 }
 
 pub async fn form(ctx: Ctx, Path(token): Path<String>) -> AppResult<Response> {
     check_link(&ctx.state, &token).await?;
     let page = SetupPage {
+        fields: &super::FIELDS,
         layout: ctx.layout().await,
         name: String::new(),
         email: String::new(),
@@ -113,12 +115,12 @@ pub async fn create(
     let again = |errors: FormErrors, layout: Layout| {
         let page = SetupPage {
             layout,
-            name: form.name.clone(),
-            email: form.email.clone(),
+            name: super::FIELDS.keep("name", &form.name),
+            email: super::FIELDS.keep("email", &form.email),
             errors,
+            fields: &super::FIELDS,
         };
-        let r = web::render_status(axum::http::StatusCode::UNPROCESSABLE_ENTITY, &page);
-        r
+        crate::web::form::again(&page)
     };
     let email = match super::check_new_person(&form.name, &form.email, &form.password) {
         Ok(e) => e,
@@ -142,7 +144,7 @@ pub async fn create(
         email_norm: &email.normalized,
         name: form.name.trim(),
         title: "",
-        role: "staff",
+        role: crate::policy::Role::Staff,
         password_hash: &hash,
         now,
     };
@@ -196,7 +198,7 @@ pub async fn create_staff(
         email_norm: &email.normalized,
         name: name.trim(),
         title: "",
-        role: "staff",
+        role: crate::policy::Role::Staff,
         password_hash: &hash,
         now: state.clock.now(),
     };

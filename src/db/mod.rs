@@ -248,3 +248,40 @@ pub fn cause(e: &sqlx::Error) -> String {
         _ => words,
     }
 }
+
+/// Makes a type with `parse(&str) -> Option<Self>` and `as_str(self) -> &'static str` a text
+/// column: it binds as its word and decodes only from a word it knows. An unknown word in the
+/// database is a decoding error (the request fails with a logged 500), never a default.
+#[macro_export]
+macro_rules! stored_as_text {
+    ($t:ty) => {
+        impl sqlx::Type<sqlx::Any> for $t {
+            fn type_info() -> sqlx::any::AnyTypeInfo {
+                <String as sqlx::Type<sqlx::Any>>::type_info()
+            }
+            fn compatible(ty: &sqlx::any::AnyTypeInfo) -> bool {
+                <String as sqlx::Type<sqlx::Any>>::compatible(ty)
+            }
+        }
+
+        impl<'r> sqlx::Decode<'r, sqlx::Any> for $t {
+            fn decode(
+                value: <sqlx::Any as sqlx::Database>::ValueRef<'r>,
+            ) -> Result<Self, sqlx::error::BoxDynError> {
+                let word = <&str as sqlx::Decode<sqlx::Any>>::decode(value)?;
+                <$t>::parse(word).ok_or_else(|| {
+                    format!("unknown {} {word:?} in the database", stringify!($t)).into()
+                })
+            }
+        }
+
+        impl sqlx::Encode<'_, sqlx::Any> for $t {
+            fn encode_by_ref(
+                &self,
+                buf: &mut <sqlx::Any as sqlx::Database>::ArgumentBuffer,
+            ) -> Result<sqlx::encode::IsNull, sqlx::error::BoxDynError> {
+                <&str as sqlx::Encode<sqlx::Any>>::encode(self.as_str(), buf)
+            }
+        }
+    };
+}

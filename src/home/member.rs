@@ -69,7 +69,9 @@ struct MemberHome {
 
 impl MemberHome {
     fn lapsed(&self) -> bool {
-        self.city.as_ref().is_some_and(|c| c.status != "active")
+        self.city
+            .as_ref()
+            .is_some_and(|c| c.status != crate::policy::CityStatus::Active)
     }
 }
 

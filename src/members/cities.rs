@@ -1,7 +1,7 @@
 //! Member cities: staff create and edit them and change their membership status.
 
 use askama::Template;
-use axum::{Router, extract::Path, http::StatusCode, response::Response, routing::get};
+use axum::{Router, extract::Path, response::Response, routing::get};
 use serde::Deserialize;
 use sqlx::AnyPool;
 
@@ -10,10 +10,13 @@ use crate::{
     accounts::Person,
     audit,
     error::{AppError, AppResult, is_unique_violation},
-    policy,
+    policy::{self, CityStatus},
     state::AppState,
     time::{self as zones, Zone},
-    web::{self, Ctx, FormErrors, Layout, Staff, form::Form},
+    web::{
+        self, Ctx, FormErrors, Layout, Staff,
+        form::{self, Field, Fields, Form},
+    },
 };
 
 pub fn router() -> Router<AppState> {
@@ -31,7 +34,7 @@ pub struct City {
     pub state: String,
     pub population: i64,
     pub website: String,
-    pub status: String,
+    pub status: CityStatus,
     pub member_since: String,
     pub renewal_date: Option<String>,
     /// The IANA zone of the city, its people's default; empty: the organization's.
@@ -54,26 +57,11 @@ impl City {
         }
     }
     pub fn status_label(&self) -> &'static str {
-        if self.status == "active" {
-            "Active"
-        } else {
-            "Lapsed"
-        }
+        self.status.label()
     }
 }
 
-/// 12345 -> "12,345"
-pub fn group_thousands(n: i64) -> String {
-    let digits = n.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if n < 0 { format!("-{out}") } else { out }
-}
+pub use crate::web::group_thousands;
 
 /// A SELECT of cities as `City`; the argument is the rest of the query (WHERE, ORDER BY …).
 #[macro_export]
@@ -109,13 +97,83 @@ pub async fn mayor_of(
     .await
 }
 
+/// A city to add to the members.
+pub struct NewCity<'a> {
+    pub name: &'a str,
+    pub state: &'a str,
+    pub population: i64,
+    pub website: &'a str,
+    pub status: CityStatus,
+    pub member_since: &'a str,
+    pub renewal_date: Option<&'a str>,
+    /// IANA name; empty: the organization's.
+    pub time_zone: &'a str,
+}
+
+/// Adds a member city, recording in the audit log who did it and why (`note`: "active",
+/// "application approved"). The one insert of a city: the city form, the approval of an
+/// application and `portal demo` all come here. `None` when a city of that name and state
+/// exists already; on PostgreSQL the transaction can then only be rolled back.
+pub async fn create_city(
+    conn: &mut sqlx::AnyConnection,
+    now: i64,
+    actor_id: i64,
+    city: &NewCity<'_>,
+    note: &str,
+) -> sqlx::Result<Option<City>> {
+    let inserted = sqlx::query_scalar::<_, i64>(
+        "INSERT INTO cities (name, state, population, website, status, member_since, renewal_date, created_at, time_zone) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+    )
+    .bind(city.name)
+    .bind(city.state)
+    .bind(city.population)
+    .bind(city.website)
+    .bind(city.status)
+    .bind(city.member_since)
+    .bind(city.renewal_date)
+    .bind(now)
+    .bind(city.time_zone)
+    .fetch_one(&mut *conn)
+    .await;
+    let id = match inserted {
+        Ok(id) => id,
+        Err(e) if is_unique_violation(&e) => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let detail = format!("{}, {} ({note})", city.name, city.state);
+    audit::record(
+        conn,
+        now,
+        actor_id,
+        "created city",
+        audit::Subject {
+            city_id: Some(id),
+            detail: &detail,
+            ..Default::default()
+        },
+    )
+    .await?;
+    Ok(Some(City {
+        id,
+        name: city.name.to_owned(),
+        state: city.state.to_owned(),
+        population: city.population,
+        website: city.website.to_owned(),
+        status: city.status,
+        member_since: city.member_since.to_owned(),
+        renewal_date: city.renewal_date.map(str::to_owned),
+        time_zone: city.time_zone.to_owned(),
+    }))
+}
+
 #[derive(sqlx::FromRow)]
 struct Row {
     id: i64,
     name: String,
     state: String,
     population: i64,
-    status: String,
+    status: CityStatus,
     member_since: String,
     renewal_date: Option<String>,
     mayor: Option<String>,
@@ -199,27 +257,47 @@ pub struct CityForm {
     time_zone: String,
 }
 
+/// The city form's text fields.
+pub static FIELDS: Fields = Fields(&[
+    Field {
+        name: "name",
+        label: "the city's name",
+        max_len: 120,
+        required: true,
+    },
+    Field {
+        name: "website",
+        label: "the website's address",
+        max_len: 300,
+        required: false,
+    },
+]);
+
 struct CityInput {
     name: String,
     state: String,
     population: i64,
     website: String,
-    status: &'static str,
+    status: CityStatus,
     member_since: String,
     renewal_date: Option<String>,
     /// An IANA zone name, or empty for the organization's.
     time_zone: String,
 }
 
-/// A date as entered, like 2024-01-31: `None` when it cannot be read, `Some(Err)` when its
-/// year is outside the sensible range.
-fn parse_date(s: &str) -> Option<Result<String, ()>> {
-    let format = time::macros::format_description!("[year]-[month]-[day]");
-    let d = time::Date::parse(s.trim(), &format).ok()?;
-    if !web::YEARS.contains(&d.year()) {
-        return Some(Err(()));
+impl CityInput {
+    fn new_city(&self) -> NewCity<'_> {
+        NewCity {
+            name: &self.name,
+            state: &self.state,
+            population: self.population,
+            website: &self.website,
+            status: self.status,
+            member_since: &self.member_since,
+            renewal_date: self.renewal_date.as_deref(),
+            time_zone: &self.time_zone,
+        }
     }
-    Some(Ok(d.format(&format).unwrap_or_default()))
 }
 
 impl CityForm {
@@ -229,122 +307,94 @@ impl CityForm {
             state: c.state.clone(),
             population: c.population.to_string(),
             website: c.website.clone(),
-            status: c.status.clone(),
+            status: c.status.as_str().to_owned(),
             member_since: c.member_since.clone(),
             renewal_date: c.renewal_date.clone().unwrap_or_default(),
             time_zone: c.time_zone.clone(),
         }
     }
 
+    /// What goes back into the form with its messages.
+    fn kept(&self) -> CityForm {
+        CityForm {
+            name: FIELDS.keep("name", &self.name),
+            website: FIELDS.keep("website", &self.website),
+            population: self.population.chars().take(40).collect(),
+            member_since: self.member_since.chars().take(40).collect(),
+            renewal_date: self.renewal_date.chars().take(40).collect(),
+            ..self.clone()
+        }
+    }
+
     fn check(&self) -> Result<CityInput, FormErrors> {
-        let mut errors = FormErrors::default();
-        let name = self.name.trim();
-        if name.is_empty() {
-            errors.add("name", "Enter the city's name.");
-        } else if name.chars().count() > 120 {
-            errors.add("name", "A city's name has at most 120 characters.");
-        }
+        let mut check = FIELDS.check(&[]);
+        let name = check.text("name", &self.name);
         if !STATES.iter().any(|(code, _)| *code == self.state) {
-            errors.add("state", "Choose the state.");
+            check.add("state", "Choose the state.");
         }
-        let digits: String = self
-            .population
-            .chars()
-            .filter(|c| !matches!(c, ',' | ' ' | '_'))
-            .collect();
-        let population = match digits.parse::<i64>() {
-            Ok(n) if (1..=50_000_000).contains(&n) => n,
-            _ if digits.is_empty() => {
-                errors.add("population", "Enter the population.");
-                0
-            }
-            _ => {
-                errors.add(
-                    "population",
-                    "Enter the population as a whole number, like 30,000.",
-                );
-                0
-            }
+        let population = if self.population.trim().is_empty() {
+            check.add("population", "Enter the population.");
+            None
+        } else {
+            check.number(
+                "population",
+                &self.population,
+                1..=50_000_000,
+                "Enter the population as a whole number, like 30,000.",
+            )
         };
-        let mut website = self.website.trim().to_owned();
+        let mut website = check.text("website", &self.website);
         if !website.is_empty()
             && !website.starts_with("http://")
             && !website.starts_with("https://")
         {
             website = format!("https://{website}");
         }
-        if website.len() > 300
-            || website.chars().any(char::is_whitespace)
-            || (!website.is_empty()
-                && !website.split("://").nth(1).is_some_and(|h| h.contains('.')))
+        if !check.has("website")
+            && (website.chars().any(char::is_whitespace)
+                || (!website.is_empty()
+                    && !website.split("://").nth(1).is_some_and(|h| h.contains('.'))))
         {
-            errors.add(
+            check.add(
                 "website",
                 "Enter the website's address, like https://www.city.gov.",
             );
         }
-        let status = match self.status.as_str() {
-            "active" => "active",
-            "lapsed" => "lapsed",
-            _ => {
-                errors.add("status", "Choose the membership status.");
-                "active"
-            }
-        };
-        let member_since = match parse_date(&self.member_since) {
-            Some(Ok(d)) => Some(d),
-            Some(Err(())) => {
-                errors.add(
-                    "member_since",
-                    web::years_message("the date the city joined"),
-                );
-                None
-            }
-            None => {
-                errors.add(
-                    "member_since",
-                    "Enter the date the city joined, like 2024-01-31.",
-                );
-                None
-            }
-        };
-        let renewal_date = if self.renewal_date.trim().is_empty() {
-            None
-        } else {
-            match parse_date(&self.renewal_date) {
-                Some(Ok(d)) => Some(d),
-                Some(Err(())) => {
-                    errors.add("renewal_date", web::years_message("the renewal date"));
-                    None
-                }
-                None => {
-                    errors.add(
-                        "renewal_date",
-                        "Enter the renewal date like 2027-01-31, or leave it empty.",
-                    );
-                    None
-                }
-            }
-        };
+        let status = CityStatus::parse(&self.status);
+        if status.is_none() {
+            check.add("status", "Choose the membership status.");
+        }
+        let member_since = check.date(
+            "member_since",
+            &self.member_since,
+            true,
+            "the date the city joined",
+            "Enter the date the city joined, like 2024-01-31.",
+        );
+        let renewal_date = check.date(
+            "renewal_date",
+            &self.renewal_date,
+            false,
+            "the renewal date",
+            "Enter the renewal date like 2027-01-31, or leave it empty.",
+        );
         let time_zone = match self.time_zone.trim() {
             "" => String::new(),
             name => match Zone::parse(name) {
                 Ok(zone) => zone.name().to_owned(),
                 Err(message) => {
-                    errors.add("time_zone", message);
+                    check.add("time_zone", message);
                     String::new()
                 }
             },
         };
-        if !errors.is_empty() {
-            return Err(errors);
-        }
+        check.finish()?;
         Ok(CityInput {
-            name: name.to_owned(),
+            name,
             state: self.state.clone(),
-            population,
+            population: population.unwrap_or_default(),
             website,
-            status,
+            status: status.unwrap_or(CityStatus::Active),
             member_since: member_since.unwrap_or_default(),
             renewal_date,
             time_zone,
@@ -363,6 +413,7 @@ struct FormPage {
     states: &'static [(&'static str, &'static str)],
     /// The organization's zone, for the choice that leaves the city without its own.
     default_zone: String,
+    fields: &'static Fields,
 }
 
 impl FormPage {
@@ -383,6 +434,13 @@ impl FormPage {
     }
 }
 
+/// Today's date in UTC, as a city's `member_since`.
+pub fn today(now: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(now)
+        .map(|d| d.date().to_string())
+        .unwrap_or_default()
+}
+
 async fn new_form(Staff(ctx, person): Staff) -> AppResult<Response> {
     web::permit(policy::can_manage_cities(&person))?;
     let layout = ctx.layout().await;
@@ -399,6 +457,7 @@ async fn new_form(Staff(ctx, person): Staff) -> AppResult<Response> {
         errors: FormErrors::default(),
         states: STATES,
         default_zone: ctx.state.config.time_zone.clone(),
+        fields: &FIELDS,
     }))
 }
 
@@ -413,6 +472,7 @@ async fn edit_form(Staff(ctx, person): Staff, Path(id): Path<i64>) -> AppResult<
         errors: FormErrors::default(),
         states: STATES,
         default_zone: ctx.state.config.time_zone.clone(),
+        fields: &FIELDS,
     }))
 }
 
@@ -422,18 +482,15 @@ async fn form_again(
     form: CityForm,
     errors: FormErrors,
 ) -> Response {
-    let r = web::render_status(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        &FormPage {
-            layout: ctx.layout().await,
-            city_id,
-            form,
-            errors,
-            states: STATES,
-            default_zone: ctx.state.config.time_zone.clone(),
-        },
-    );
-    r
+    form::again(&FormPage {
+        layout: ctx.layout().await,
+        city_id,
+        form: form.kept(),
+        errors,
+        states: STATES,
+        default_zone: ctx.state.config.time_zone.clone(),
+        fields: &FIELDS,
+    })
 }
 
 fn duplicate(input: &CityInput) -> FormErrors {
@@ -456,42 +513,13 @@ async fn create(Staff(ctx, actor): Staff, Form(form): Form<CityForm>) -> AppResu
     };
     let now = ctx.state.clock.now();
     let mut tx = ctx.state.begin_write().await?;
-    let inserted = sqlx::query_scalar::<_, i64>(
-        "INSERT INTO cities (name, state, population, website, status, member_since, renewal_date, created_at, time_zone) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
-    )
-    .bind(&input.name)
-    .bind(&input.state)
-    .bind(input.population)
-    .bind(&input.website)
-    .bind(input.status)
-    .bind(&input.member_since)
-    .bind(&input.renewal_date)
-    .bind(now)
-    .bind(&input.time_zone)
-    .fetch_one(&mut *tx)
-    .await;
-    let id = match inserted {
-        Ok(id) => id,
-        Err(e) if is_unique_violation(&e) => {
-            drop(tx);
-            return Ok(form_again(&ctx, None, form, duplicate(&input)).await);
-        }
-        Err(e) => return Err(e.into()),
+    let note = input.status.as_str();
+    let Some(City { id, .. }) =
+        create_city(&mut tx, now, actor.id, &input.new_city(), note).await?
+    else {
+        drop(tx);
+        return Ok(form_again(&ctx, None, form, duplicate(&input)).await);
     };
-    let detail = format!("{}, {} ({})", input.name, input.state, input.status);
-    audit::record(
-        &mut tx,
-        now,
-        actor.id,
-        "created city",
-        audit::Subject {
-            city_id: Some(id),
-            detail: &detail,
-            ..Default::default()
-        },
-    )
-    .await?;
     tx.commit().await?;
     ctx.flash(format!(
         "{}, {} is now a member city.",

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use sqlx::AnyConnection;
 
 use super::cities::{self, City};
-use crate::web::form::Form;
+use crate::web::form::{self, Field, Fields, Form};
 use crate::{
     accounts::{self, Person, db as people_db, email::EmailAddress, password, tokens},
     audit,
@@ -42,7 +42,8 @@ pub struct Invitation {
     pub id: i64,
     pub email: String,
     pub name: String,
-    pub role: String,
+    /// An unknown role in the database fails the request; it never becomes another role.
+    pub role: Role,
     pub city_id: Option<i64>,
     pub city_name: Option<String>,
     pub city_state: Option<String>,
@@ -68,7 +69,7 @@ macro_rules! select_invitations {
 
 impl Invitation {
     pub fn role(&self) -> Role {
-        Role::parse(&self.role).unwrap_or(Role::Advisor)
+        self.role
     }
     pub fn city_label(&self) -> String {
         match (&self.city_name, &self.city_state) {
@@ -117,6 +118,22 @@ fn email_for(
     }
 }
 
+/// The invitation form's text fields.
+pub static FIELDS: Fields = Fields(&[
+    Field {
+        name: "email",
+        label: "the email address",
+        max_len: 254,
+        required: true,
+    },
+    Field {
+        name: "name",
+        label: "the name",
+        max_len: 200,
+        required: false,
+    },
+]);
+
 #[derive(Debug, Default, Clone, Deserialize)]
 pub struct InviteForm {
     #[serde(default)]
@@ -142,6 +159,7 @@ struct ListPage {
     now: i64,
     /// Why this person cannot send invitations now (a mayor of a lapsed city), if so.
     closed: Option<String>,
+    fields: &'static Fields,
 }
 
 #[derive(Deserialize)]
@@ -186,6 +204,7 @@ async fn page(
         cities,
         pending,
         now: ctx.state.clock.now(),
+        fields: &FIELDS,
     })
 }
 
@@ -231,18 +250,22 @@ async fn create(
         let page = page(&ctx, &inviter, form, FormErrors::default()).await?;
         return Ok(web::render_status(StatusCode::FORBIDDEN, &page));
     }
-    let mut errors = FormErrors::default();
-    let email = EmailAddress::parse(&form.email)
-        .map_err(|m| errors.add("email", m))
-        .ok();
-    let name = form.name.trim().to_owned();
-    if name.chars().count() > 200 {
-        errors.add("name", "A name has at most 200 characters.");
-    }
+    let mut check = FIELDS.check(&[]);
+    check.text("email", &form.email);
+    let email = if check.has("email") {
+        None
+    } else {
+        EmailAddress::parse(&form.email)
+            .map_err(|m| check.add("email", m))
+            .ok()
+    };
+    let name = check.text("name", &form.name);
+    // Only the three roles: anything else is a message, never a role by default.
     let role = Role::parse(&form.role);
     if role.is_none() {
-        errors.add("role", "Choose the role of the person you invite.");
+        check.add("role", "Choose the role of the person you invite.");
     }
+    let mut errors = check.errors;
     let mut city = None;
     if role.is_some_and(Role::needs_city) {
         match form.city_id.parse::<i64>().ok() {
@@ -315,11 +338,13 @@ async fn create(
     }
     let (Some(email), Some(role), true) = (email, role, errors.is_empty()) else {
         drop(tx);
-        let r = web::render_status(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &page(&ctx, &inviter, form, errors).await?,
-        );
-        return Ok(r);
+        let form = InviteForm {
+            email: FIELDS.keep("email", &form.email),
+            name: FIELDS.keep("name", &form.name),
+            role: form.role.chars().take(20).collect(),
+            city_id: form.city_id.chars().take(20).collect(),
+        };
+        return Ok(form::again(&page(&ctx, &inviter, form, errors).await?));
     };
 
     let id = send(&mut tx, state, &inviter, &email, &name, role, city.as_ref()).await?;
@@ -615,12 +640,14 @@ struct AcceptPage {
     errors: FormErrors,
     /// When the invitation stops working, in the invitee's zone (the email's words).
     expires: String,
+    fields: &'static Fields,
 }
 
 async fn accept_form(ctx: Ctx, Path(token): Path<String>) -> AppResult<Response> {
     let invitation = open_invitation(&ctx, &token).await?;
     let name = invitation.name.clone();
     Ok(web::render(&AcceptPage {
+        fields: &accounts::FIELDS,
         layout: ctx.layout().await,
         expires: invitation
             .invitee_zone(&ctx.state)
@@ -656,20 +683,24 @@ async fn accept(
                 .invitee_zone(&ctx.state)
                 .time(invitation.expires_at),
             invitation,
-            name: form.name.clone(),
-            title: form.title.clone(),
+            name: accounts::FIELDS.keep("name", &form.name),
+            title: accounts::FIELDS.keep("title", &form.title),
             errors,
+            fields: &accounts::FIELDS,
         };
-        let r = web::render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
-        r
+        form::again(&page)
     };
     let mut errors = match accounts::check_new_person(&form.name, &invitation.email, &form.password)
     {
         Ok(_) => FormErrors::default(),
         Err(errors) => errors,
     };
-    if form.title.trim().chars().count() > 200 {
-        errors.add("title", "A title has at most 200 characters.");
+    let mut check = accounts::FIELDS.check(&[]);
+    check.text("title", &form.title);
+    if let Err(more) = check.finish() {
+        for (field, message) in more.all() {
+            errors.add(field, message.clone());
+        }
     }
     if !errors.is_empty() {
         return Ok(again(errors, invitation).await);
@@ -696,7 +727,7 @@ async fn accept(
         email_norm: &email.normalized,
         name: form.name.trim(),
         title: form.title.trim(),
-        role: role.as_str(),
+        role,
         password_hash: &hash,
         now,
     };

@@ -164,7 +164,7 @@ async fn set_active(ctx: Ctx, actor: Person, id: i64, active: bool) -> AppResult
     let now = ctx.state.clock.now();
     let mut tx = ctx.state.begin_write().await?;
     if active
-        && person.role == Role::Mayor.as_str()
+        && person.role == Role::Mayor
         && let Some(city_id) = person.city_id
         && let Some(other) = cities::mayor_of(&mut tx, city_id).await?
         && other.id != person.id
@@ -340,7 +340,7 @@ async fn change_role(
         }
         Err(e) => return Err(e.into()),
     }
-    if person.role != role.as_str() {
+    if person.role != role {
         let detail = format!("{} → {}", person.role, role.as_str());
         audit::record(
             &mut tx,

@@ -447,7 +447,7 @@ pub async fn serve(ctx: Ctx, Path(name): Path<String>, headers: HeaderMap) -> Ap
         .await?
         .ok_or(AppError::NotFound)?;
     let now = ctx.state.clock.now();
-    let posts: Vec<(String, Option<i64>, i64)> = sqlx::query_as(
+    let posts: Vec<(super::PostState, Option<i64>, i64)> = sqlx::query_as(
         "SELECT status, publish_at, members_only FROM posts WHERE cover_image_id = $1",
     )
     .bind(image_id)
@@ -456,7 +456,8 @@ pub async fn serve(ctx: Ctx, Path(name): Path<String>, headers: HeaderMap) -> Ap
     let viewer = ctx.person.as_ref();
     let can_see = |viewer| {
         posts.iter().any(|(status, publish_at, members_only)| {
-            let out = policy::post_scope(viewer, now).lists(status, *publish_at);
+            let out = policy::post_scope(viewer, now)
+                .lists(*status == crate::news::PostState::Published, *publish_at);
             policy::can_see_post_picture(viewer, out, *members_only == 1)
         })
     };

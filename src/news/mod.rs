@@ -7,6 +7,7 @@ mod public;
 pub mod search;
 pub mod slug;
 mod staff;
+mod write;
 
 use axum::{Router, extract::DefaultBodyLimit, routing::get};
 use sqlx::AnyPool;
@@ -14,6 +15,8 @@ use sqlx::AnyPool;
 use crate::{accounts::Person, policy, state::AppState, web::paging};
 
 pub use images::Cover;
+pub use staff::{FIELDS as EDITOR_FIELDS, TOPIC_FIELDS};
+pub use write::{PostInput, PostState, create_post, update_post};
 
 pub fn router(upload_limit: usize) -> Router<AppState> {
     Router::new()

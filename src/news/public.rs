@@ -120,7 +120,7 @@ pub struct ArticleRow {
     pub excerpt: String,
     /// Empty when the reader may not read it (a members-only post, to the public).
     pub body_html: String,
-    pub status: String,
+    pub status: super::PostState,
     pub publish_at: Option<i64>,
     pub members_only: i64,
     pub author_name: Option<String>,
@@ -236,7 +236,7 @@ pub async fn article_page(ctx: &Ctx, post: ArticleRow, preview: bool) -> AppResu
     layout.meta.canonical = format!("{base}/news/{}", post.slug);
     layout.meta.og_type = "article";
     // The picture only where its address would serve it to this reader.
-    let out = scope.lists(&post.status, post.publish_at);
+    let out = scope.lists(post.status == super::PostState::Published, post.publish_at);
     let cover = post
         .cover()
         .filter(|_| policy::can_see_post_picture(ctx.person.as_ref(), out, post.members_only == 1));

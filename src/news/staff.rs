@@ -5,21 +5,26 @@ use askama::Template;
 use axum::{
     Router,
     extract::{Multipart, Path},
-    http::StatusCode,
     response::Response,
     routing::{get, post},
 };
 use serde::Deserialize;
 use sqlx::AnyConnection;
 
-use super::{Topic, images, markdown, public, search, slug};
+use super::{
+    Topic, images, public, search, slug,
+    write::{PostInput, PostState, create_post, update_post},
+};
 use crate::{
     accounts::Person,
     error::{AppError, AppResult, is_unique_violation},
     policy,
     state::AppState,
     time::Zone,
-    web::{self, Ctx, FormErrors, Layout, Staff, form::Form},
+    web::{
+        self, Ctx, FormErrors, Layout, Staff,
+        form::{self, Check, Field, Fields, Form},
+    },
 };
 
 pub fn router() -> Router<AppState> {
@@ -125,18 +130,14 @@ struct PostForm {
 #[derive(Debug, Clone, Default)]
 struct Current {
     id: Option<i64>,
-    status: String,
+    status: PostState,
     publish_at: Option<i64>,
     cover: Option<images::Cover>,
 }
 
 impl Current {
     fn state_label(&self, now: &i64) -> &'static str {
-        match (self.status.as_str(), self.publish_at) {
-            ("published", Some(t)) if t > *now => "Scheduled",
-            ("published", _) => "Published",
-            _ => "Draft",
-        }
+        self.status.shown(self.publish_at, *now)
     }
 }
 
@@ -149,6 +150,7 @@ struct FormPage {
     all_topics: Vec<Topic>,
     errors: FormErrors,
     now: i64,
+    fields: &'static Fields,
 }
 
 impl FormPage {
@@ -175,13 +177,11 @@ async fn new_form(Staff(ctx, person): Staff) -> AppResult<Response> {
     let page = FormPage {
         layout: ctx.layout().await,
         form: PostForm::default(),
-        current: Current {
-            status: "draft".to_owned(),
-            ..Current::default()
-        },
+        current: Current::default(),
         all_topics: super::topics(&ctx.state.pool).await?,
         errors: FormErrors::default(),
         now: ctx.state.clock.now(),
+        fields: &FIELDS,
     };
     Ok(web::render(&page))
 }
@@ -192,7 +192,7 @@ struct Stored {
     title: String,
     excerpt: String,
     body_md: String,
-    status: String,
+    status: PostState,
     publish_at: Option<i64>,
     members_only: i64,
     guest_byline: String,
@@ -268,6 +268,7 @@ async fn edit_form(Staff(ctx, person): Staff, Path(id): Path<i64>) -> AppResult<
         all_topics: super::topics(&ctx.state.pool).await?,
         errors: FormErrors::default(),
         now: ctx.state.clock.now(),
+        fields: &FIELDS,
     };
     Ok(web::render(&page))
 }
@@ -387,6 +388,56 @@ async fn update(
     save(ctx, author, Some(id), form, cover).await
 }
 
+/// The editor's text fields.
+pub static FIELDS: Fields = Fields(&[
+    Field {
+        name: "title",
+        label: "a title",
+        max_len: 200,
+        required: true,
+    },
+    Field {
+        name: "slug",
+        label: "the address",
+        max_len: 100,
+        required: false,
+    },
+    Field {
+        name: "excerpt",
+        label: "the excerpt",
+        max_len: 500,
+        required: false,
+    },
+    Field {
+        name: "body",
+        label: "the body",
+        max_len: 200_000,
+        required: false,
+    },
+    Field {
+        name: "guest_byline",
+        label: "the byline",
+        max_len: 200,
+        required: false,
+    },
+    Field {
+        name: "cover_alt",
+        label: "the picture's description",
+        max_len: 300,
+        required: false,
+    },
+]);
+
+/// What the editor's form asks to save, once checked.
+struct Checked {
+    title: String,
+    slug: String,
+    state: PostState,
+    publish_at: Option<i64>,
+    /// The cover that will be shown: a new upload, the one kept from before, or none.
+    cover_id: Option<i64>,
+}
+
 /// Checks and saves the editor's form: a new post or an existing one, with the status the
 /// pressed button asks for.
 async fn save(
@@ -404,167 +455,36 @@ async fn save(
         Some(id) => Some(stored(&ctx, id).await?),
         None => None,
     };
-    let mut errors = FormErrors::default();
-
-    // An image uploaded with an earlier try of this form, if it is still kept.
-    if let Some(earlier) = form.cover_image_id
-        && !images::exists(&state.pool, earlier).await?
-    {
-        form.cover_image_id = None;
-        if cover.is_none() {
-            errors.add("cover", images::ImageError::Gone.to_string());
-        }
-    }
-    match cover {
-        Some(Ok(file)) => match images::create(state, file).await? {
-            Ok(image_id) => {
-                form.cover_image_id = Some(image_id);
-                form.remove_cover = false;
-            }
-            Err(e) => errors.add("cover", e.to_string()),
-        },
-        Some(Err(e)) => errors.add("cover", e.to_string()),
-        None => {}
-    }
-    let title = form.title.trim().to_owned();
-    if title.is_empty() {
-        errors.add("title", "Enter a title.");
-    } else if title.chars().count() > 200 {
-        errors.add("title", "A title has at most 200 characters.");
-    }
-    let wanted = if form.slug.trim().is_empty() {
-        slug::slugify(&title)
-    } else {
-        form.slug.trim().to_lowercase()
-    };
-    if !title.is_empty() && wanted.is_empty() {
-        errors.add(
-            "slug",
-            "Enter an address for the post, using letters, numbers and hyphens.",
-        );
-    } else if !wanted.is_empty() && !slug::is_valid(&wanted) {
-        errors.add(
-            "slug",
-            "Use only lower-case letters, numbers and hyphens, like city-data-2020.",
-        );
-    }
-    if form.excerpt.chars().count() > 500 {
-        errors.add("excerpt", "An excerpt has at most 500 characters.");
-    }
-    if form.body.chars().count() > 200_000 {
-        errors.add("body", "The body has at most 200,000 characters.");
-    }
-    if form.guest_byline.chars().count() > 200 {
-        errors.add("guest_byline", "A byline has at most 200 characters.");
-    }
-    // The cover that will be shown: a new upload, the one kept from before, or none.
-    let cover_id = if form.remove_cover {
-        None
-    } else {
-        form.cover_image_id
-            .or(before.as_ref().and_then(|b| b.cover_image_id))
-    };
-    if cover_id.is_some() && form.cover_alt.trim().is_empty() {
-        errors.add(
-            "cover_alt",
-            "Describe the picture for people who cannot see it.",
-        );
-    }
-    if form.cover_alt.chars().count() > 300 {
-        errors.add("cover_alt", "A description has at most 300 characters.");
-    }
+    // Control characters in a post were removed on reading, as the editor has always done.
+    let mut check = FIELDS.check(&[]);
+    attach_cover(state, &mut form, cover, &mut check).await?;
     let topics = super::topics(&state.pool).await?;
     form.topics.retain(|t| topics.iter().any(|x| x.id == *t));
-    let (status, publish_at) = match (form.action.as_str(), &before) {
-        ("publish", Some(b))
-            if b.status == "published" && b.publish_at.is_some_and(|t| t <= now) =>
-        {
-            ("published", b.publish_at)
+    let checked = match check_post(&form, before.as_ref(), now, &zone, check) {
+        Ok(checked) => checked,
+        Err((cover_id, errors)) => {
+            return form_again(&ctx, id, form, cover_id, before.as_ref(), errors).await;
         }
-        ("publish", _) => ("published", Some(now)),
-        ("schedule", _) => match parse_publish_at(&zone, &form.publish_at) {
-            Ok(t) if t > now => ("published", Some(t)),
-            Ok(_) => {
-                errors.add(
-                    "publish_at",
-                    "Choose a time in the future, or press Publish now.",
-                );
-                ("draft", None)
-            }
-            Err(message) => {
-                errors.add("publish_at", message);
-                ("draft", None)
-            }
-        },
-        ("draft", _) => ("draft", None),
-        (_, Some(b)) => (
-            if b.status == "published" {
-                "published"
-            } else {
-                "draft"
-            },
-            b.publish_at,
-        ),
-        (_, None) => ("draft", None),
     };
-    if !errors.is_empty() {
-        return form_again(&ctx, id, form, cover_id, before.as_ref(), errors).await;
-    }
-
-    let (body_html, body_text) = markdown::render(&form.body);
-    // The excerpt is public even for a members-only post, so only a public post's body
-    // may supply one; a members-only post shows none unless staff write it.
-    let excerpt = if form.excerpt.trim().is_empty() && !form.members_only {
-        markdown::shorten(&body_text, 220)
-    } else {
-        form.excerpt.trim().to_owned()
+    let input = PostInput {
+        slug: &checked.slug,
+        title: &checked.title,
+        excerpt: &form.excerpt,
+        body: &form.body,
+        state: checked.state,
+        publish_at: checked.publish_at,
+        members_only: form.members_only,
+        guest_byline: &form.guest_byline,
+        cover_image_id: checked.cover_id,
+        cover_alt: &form.cover_alt,
+        topics: &form.topics,
     };
     let mut tx = state.begin_write().await?;
-    let saved = match id {
-        None => {
-            sqlx::query_scalar::<_, i64>(
-                "INSERT INTO posts (slug, title, excerpt, body_md, body_html, body_text, status, publish_at, members_only, author_id, \
-                   guest_byline, cover_image_id, cover_alt, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14) RETURNING id",
-            )
-            .bind(&wanted)
-            .bind(&title)
-            .bind(&excerpt)
-            .bind(&form.body)
-            .bind(&body_html)
-            .bind(&body_text)
-            .bind(status)
-            .bind(publish_at)
-            .bind(i64::from(form.members_only))
-            .bind(author.id)
-            .bind(form.guest_byline.trim())
-            .bind(cover_id)
-            .bind(form.cover_alt.trim())
-            .bind(now)
-            .fetch_one(&mut *tx)
+    let saved = match (id, &before) {
+        (Some(id), Some(b)) => update_post(&mut tx, state.backend, id, &b.slug, now, &input)
             .await
-        }
-        Some(id) => sqlx::query_scalar::<_, i64>(
-            "UPDATE posts SET slug = $1, title = $2, excerpt = $3, body_md = $4, body_html = $5, body_text = $6, status = $7, \
-               publish_at = $8, members_only = $9, guest_byline = $10, cover_image_id = $11, cover_alt = $12, updated_at = $13 \
-             WHERE id = $14 RETURNING id",
-        )
-        .bind(&wanted)
-        .bind(&title)
-        .bind(&excerpt)
-        .bind(&form.body)
-        .bind(&body_html)
-        .bind(&body_text)
-        .bind(status)
-        .bind(publish_at)
-        .bind(i64::from(form.members_only))
-        .bind(form.guest_byline.trim())
-        .bind(cover_id)
-        .bind(form.cover_alt.trim())
-        .bind(now)
-        .bind(id)
-        .fetch_one(&mut *tx)
-        .await,
+            .map(|()| id),
+        _ => create_post(&mut tx, state.backend, author.id, now, &input).await,
     };
     let post_id = match saved {
         Ok(post_id) => post_id,
@@ -573,51 +493,147 @@ async fn save(
             let mut errors = FormErrors::default();
             errors.add(
                 "slug",
-                format!("Another post has the address /news/{wanted}. Choose another."),
+                format!(
+                    "Another post has the address /news/{}. Choose another.",
+                    checked.slug
+                ),
             );
+            let cover_id = checked.cover_id;
             return form_again(&ctx, id, form, cover_id, before.as_ref(), errors).await;
         }
         Err(e) => return Err(e.into()),
     };
-    // The old address keeps working: it answers with a redirect to the new one.
-    if let Some(b) = &before
-        && b.slug != wanted
-    {
-        sqlx::query("INSERT INTO post_redirects (old_slug, post_id) VALUES ($1, $2) ON CONFLICT (old_slug) DO UPDATE SET post_id = excluded.post_id")
-            .bind(&b.slug)
-            .bind(post_id)
-            .execute(&mut *tx)
-            .await?;
-    }
-    sqlx::query("DELETE FROM post_redirects WHERE old_slug = $1")
-        .bind(&wanted)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query("DELETE FROM post_topics WHERE post_id = $1")
-        .bind(post_id)
-        .execute(&mut *tx)
-        .await?;
-    for topic in &form.topics {
-        sqlx::query("INSERT INTO post_topics (post_id, topic_id, status, publish_at) VALUES ($1, $2, $3, $4)")
-            .bind(post_id)
-            .bind(topic)
-            .bind(status)
-            .bind(publish_at)
-            .execute(&mut *tx)
-            .await?;
-    }
-    search::index(&mut tx, state.backend, post_id, &title, &body_text).await?;
     tx.commit().await?;
-
-    let message = match (status, publish_at) {
-        ("published", Some(t)) if t > now => {
+    let title = &checked.title;
+    let message = match (checked.state, checked.publish_at) {
+        (PostState::Published, Some(t)) if t > now => {
             format!("“{title}” is scheduled for {}.", zone.time(t))
         }
-        ("published", _) => format!("“{title}” is published."),
-        _ => format!("“{title}” is saved as a draft."),
+        (PostState::Published, _) => format!("“{title}” is published."),
+        (PostState::Draft, _) => format!("“{title}” is saved as a draft."),
     };
     ctx.flash(message).await?;
     Ok(web::see_other(&format!("/staff/news/{post_id}/edit")))
+}
+
+/// The picture sent with the form, or one uploaded with an earlier try of it if it is still
+/// kept; why not, next to the field.
+async fn attach_cover(
+    state: &AppState,
+    form: &mut PostForm,
+    cover: Upload,
+    check: &mut Check<'_>,
+) -> AppResult<()> {
+    if let Some(earlier) = form.cover_image_id
+        && !images::exists(&state.pool, earlier).await?
+    {
+        form.cover_image_id = None;
+        if cover.is_none() {
+            check.add("cover", images::ImageError::Gone.to_string());
+        }
+    }
+    match cover {
+        Some(Ok(file)) => match images::create(state, file).await? {
+            Ok(image_id) => {
+                form.cover_image_id = Some(image_id);
+                form.remove_cover = false;
+            }
+            Err(e) => check.add("cover", e.to_string()),
+        },
+        Some(Err(e)) => check.add("cover", e.to_string()),
+        None => {}
+    }
+    Ok(())
+}
+
+/// Checks the editor's fields and decides the post's status from the button pressed; on
+/// failure, the cover to show again with the messages.
+fn check_post(
+    form: &PostForm,
+    before: Option<&Stored>,
+    now: i64,
+    zone: &Zone,
+    mut check: Check<'_>,
+) -> Result<Checked, (Option<i64>, FormErrors)> {
+    let title = check.text("title", &form.title);
+    check.text("slug", &form.slug);
+    let wanted = if form.slug.trim().is_empty() {
+        slug::slugify(&title)
+    } else {
+        form.slug.trim().to_lowercase()
+    };
+    if check.has("slug") {
+    } else if !title.is_empty() && wanted.is_empty() {
+        check.add(
+            "slug",
+            "Enter an address for the post, using letters, numbers and hyphens.",
+        );
+    } else if !wanted.is_empty() && !slug::is_valid(&wanted) {
+        check.add(
+            "slug",
+            "Use only lower-case letters, numbers and hyphens, like city-data-2020.",
+        );
+    }
+    check.text("excerpt", &form.excerpt);
+    check.text("body", &form.body);
+    check.text("guest_byline", &form.guest_byline);
+    let cover_id = if form.remove_cover {
+        None
+    } else {
+        form.cover_image_id
+            .or(before.and_then(|b| b.cover_image_id))
+    };
+    let alt = check.text("cover_alt", &form.cover_alt);
+    if cover_id.is_some() && alt.is_empty() && !check.has("cover_alt") {
+        check.add(
+            "cover_alt",
+            "Describe the picture for people who cannot see it.",
+        );
+    }
+    let (state, publish_at) = publication(form, before, now, zone, &mut check);
+    match check.finish() {
+        Ok(()) => Ok(Checked {
+            title,
+            slug: wanted,
+            state,
+            publish_at,
+            cover_id,
+        }),
+        Err(errors) => Err((cover_id, errors)),
+    }
+}
+
+/// The status and time the pressed button asks for.
+fn publication(
+    form: &PostForm,
+    before: Option<&Stored>,
+    now: i64,
+    zone: &Zone,
+    check: &mut Check<'_>,
+) -> (PostState, Option<i64>) {
+    use PostState::{Draft, Published};
+    match (form.action.as_str(), before) {
+        ("publish", Some(b)) if b.status.is_out(b.publish_at, now) => (Published, b.publish_at),
+        ("publish", _) => (Published, Some(now)),
+        // Entered in the author's zone.
+        ("schedule", _) => match parse_publish_at(zone, &form.publish_at) {
+            Ok(t) if t > now => (Published, Some(t)),
+            Ok(_) => {
+                check.add(
+                    "publish_at",
+                    "Choose a time in the future, or press Publish now.",
+                );
+                (Draft, None)
+            }
+            Err(message) => {
+                check.add("publish_at", message);
+                (Draft, None)
+            }
+        },
+        ("draft", _) => (Draft, None),
+        (_, Some(b)) => (b.status, b.publish_at),
+        (_, None) => (Draft, None),
+    }
 }
 
 async fn form_again(
@@ -629,11 +645,20 @@ async fn form_again(
     errors: FormErrors,
 ) -> AppResult<Response> {
     form.cover_image_id = cover_id;
+    for field in FIELDS.0 {
+        let kept = match field.name {
+            "title" => &mut form.title,
+            "slug" => &mut form.slug,
+            "excerpt" => &mut form.excerpt,
+            "body" => &mut form.body,
+            "guest_byline" => &mut form.guest_byline,
+            _ => &mut form.cover_alt,
+        };
+        *kept = FIELDS.keep(field.name, kept);
+    }
     let current = Current {
         id,
-        status: before
-            .map(|b| b.status.clone())
-            .unwrap_or_else(|| "draft".to_owned()),
+        status: before.map(|b| b.status).unwrap_or_default(),
         publish_at: before.and_then(|b| b.publish_at),
         cover: cover_of(ctx, cover_id, &form.cover_alt).await?,
     };
@@ -644,9 +669,9 @@ async fn form_again(
         all_topics: super::topics(&ctx.state.pool).await?,
         errors,
         now: ctx.state.clock.now(),
+        fields: &FIELDS,
     };
-    let r = web::render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
-    Ok(r)
+    Ok(form::again(&page))
 }
 
 async fn preview(Staff(ctx, person): Staff, Path(id): Path<i64>) -> AppResult<Response> {
@@ -747,7 +772,16 @@ struct TopicsPage {
     topics: Vec<TopicRow>,
     name: String,
     errors: FormErrors,
+    fields: &'static Fields,
 }
+
+/// The topic form's one field.
+pub static TOPIC_FIELDS: Fields = Fields(&[Field {
+    name: "name",
+    label: "a topic name",
+    max_len: 60,
+    required: true,
+}]);
 
 async fn topics_page(ctx: &Ctx, name: String, errors: FormErrors) -> AppResult<Response> {
     let topics = sqlx::query_as::<_, TopicRow>(
@@ -755,21 +789,19 @@ async fn topics_page(ctx: &Ctx, name: String, errors: FormErrors) -> AppResult<R
     )
     .fetch_all(&ctx.state.pool)
     .await?;
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
+    let failed = !errors.is_empty();
+    let page = TopicsPage {
+        layout: ctx.layout().await,
+        topics,
+        name: TOPIC_FIELDS.keep("name", &name),
+        errors,
+        fields: &TOPIC_FIELDS,
     };
-    let r = web::render_status(
-        status,
-        &TopicsPage {
-            layout: ctx.layout().await,
-            topics,
-            name,
-            errors,
-        },
-    );
-    Ok(r)
+    Ok(if failed {
+        form::again(&page)
+    } else {
+        web::render(&page)
+    })
 }
 
 async fn topics(Staff(ctx, person): Staff) -> AppResult<Response> {
@@ -784,19 +816,14 @@ struct TopicForm {
 }
 
 fn check_topic(name: &str) -> Result<(String, String), FormErrors> {
-    let mut errors = FormErrors::default();
-    let name = name.trim();
-    let slug = slug::slugify(name);
-    if name.is_empty() || slug.is_empty() {
-        errors.add("name", "Enter a topic name with letters or numbers.");
-    } else if name.chars().count() > 60 {
-        errors.add("name", "A topic name has at most 60 characters.");
+    let mut check = TOPIC_FIELDS.check(&[]);
+    let name = check.text("name", name);
+    let slug = slug::slugify(&name);
+    if !check.has("name") && slug.is_empty() {
+        check.add("name", "Enter a topic name with letters or numbers.");
     }
-    if errors.is_empty() {
-        Ok((name.to_owned(), slug))
-    } else {
-        Err(errors)
-    }
+    check.finish()?;
+    Ok((name, slug))
 }
 
 async fn create_topic(
@@ -807,7 +834,7 @@ async fn create_topic(
     let (name, slug) = match check_topic(&form.name) {
         Ok(v) => v,
         Err(errors) => {
-            return topics_page(&ctx, form.name.chars().take(200).collect(), errors).await;
+            return topics_page(&ctx, form.name, errors).await;
         }
     };
     let inserted = sqlx::query("INSERT INTO topics (slug, name, created_at) VALUES ($1, $2, $3)")

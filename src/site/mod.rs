@@ -5,7 +5,6 @@ use askama::Template;
 use axum::{
     Router,
     extract::Path,
-    http::StatusCode,
     response::Response,
     routing::{get, post},
 };
@@ -16,7 +15,10 @@ use crate::{
     error::{AppError, AppResult},
     policy,
     state::AppState,
-    web::{self, Ctx, FormErrors, Layout, Staff, form::Form},
+    web::{
+        self, Ctx, FormErrors, Layout, Staff,
+        form::{self, Field, Fields, Form},
+    },
 };
 
 pub fn router() -> Router<AppState> {
@@ -98,7 +100,49 @@ struct SitePage {
     testimonials: Vec<Testimonial>,
     new: TestimonialForm,
     errors: FormErrors,
+    fields: &'static Fields,
 }
+
+/// The text fields of the home page's forms: the statement, and a testimonial (whose fields
+/// are named `t_…` in the form that adds one, as the statement's fields are named alike).
+pub static FIELDS: Fields = Fields(&[
+    Field {
+        name: "heading",
+        label: "the heading",
+        max_len: 120,
+        required: true,
+    },
+    Field {
+        name: "body",
+        label: "the paragraph",
+        max_len: 1000,
+        required: true,
+    },
+    Field {
+        name: "quote",
+        label: "the quote",
+        max_len: 600,
+        required: true,
+    },
+    Field {
+        name: "t_name",
+        label: "who said it",
+        max_len: 120,
+        required: true,
+    },
+    Field {
+        name: "t_title",
+        label: "their title",
+        max_len: 120,
+        required: false,
+    },
+    Field {
+        name: "t_city",
+        label: "their city",
+        max_len: 120,
+        required: false,
+    },
+]);
 
 async fn page(
     ctx: &Ctx,
@@ -111,11 +155,7 @@ async fn page(
     let testimonials = sqlx::query_as::<_, Testimonial>("SELECT id, quote, name, title, city, active FROM testimonials ORDER BY created_at DESC, id DESC")
         .fetch_all(&ctx.state.pool)
         .await?;
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let failed = !errors.is_empty();
     let page = SitePage {
         layout: ctx.layout().await,
         heading: heading.unwrap_or(h),
@@ -123,9 +163,13 @@ async fn page(
         testimonials,
         new,
         errors,
+        fields: &FIELDS,
     };
-    let r = web::render_status(status, &page);
-    Ok(r)
+    Ok(if failed {
+        form::again(&page)
+    } else {
+        web::render(&page)
+    })
 }
 
 async fn show(Staff(ctx, person): Staff) -> AppResult<Response> {
@@ -153,20 +197,16 @@ async fn save_statement(
     Form(form): Form<StatementForm>,
 ) -> AppResult<Response> {
     web::permit(policy::can_publish(&person))?;
-    let mut errors = FormErrors::default();
-    if form.heading.trim().is_empty() || form.heading.chars().count() > 120 {
-        errors.add("heading", "Enter a heading of at most 120 characters.");
-    }
-    if form.body.trim().is_empty() || form.body.chars().count() > 1000 {
-        errors.add("body", "Enter a paragraph of at most 1,000 characters.");
-    }
-    if !errors.is_empty() {
-        let h: String = form.heading.chars().take(200).collect();
-        let b: String = form.body.chars().take(2000).collect();
+    let mut check = FIELDS.check(&[]);
+    let heading = check.text("heading", &form.heading);
+    let body = check.text("body", &form.body);
+    if let Err(errors) = check.finish() {
+        let h = FIELDS.keep("heading", &form.heading);
+        let b = FIELDS.keep("body", &form.body);
         return page(&ctx, Some(h), Some(b), TestimonialForm::default(), errors).await;
     }
-    set_setting(&ctx.state.pool, "home.heading", form.heading.trim()).await?;
-    set_setting(&ctx.state.pool, "home.body", form.body.trim()).await?;
+    set_setting(&ctx.state.pool, "home.heading", &heading).await?;
+    set_setting(&ctx.state.pool, "home.body", &body).await?;
     ctx.flash("The home page's statement is saved.").await?;
     Ok(web::see_other("/staff/site"))
 }
@@ -187,20 +227,12 @@ pub struct TestimonialForm {
 
 impl TestimonialForm {
     fn check(&self) -> FormErrors {
-        let mut errors = FormErrors::default();
-        if self.quote.trim().is_empty() || self.quote.chars().count() > 600 {
-            errors.add("quote", "Enter the quote, at most 600 characters.");
-        }
-        if self.name.trim().is_empty() || self.name.chars().count() > 120 {
-            errors.add("t_name", "Enter who said it, at most 120 characters.");
-        }
-        if self.title.chars().count() > 120 {
-            errors.add("t_title", "A title has at most 120 characters.");
-        }
-        if self.city.chars().count() > 120 {
-            errors.add("t_city", "A city has at most 120 characters.");
-        }
-        errors
+        let mut check = FIELDS.check(&[]);
+        check.text("quote", &self.quote);
+        check.text("t_name", &self.name);
+        check.text("t_title", &self.title);
+        check.text("t_city", &self.city);
+        check.errors
     }
 }
 
@@ -211,11 +243,13 @@ async fn add_testimonial(
     web::permit(policy::can_publish(&person))?;
     let errors = form.check();
     if !errors.is_empty() {
-        let mut kept = form.clone();
-        kept.quote = kept.quote.chars().take(1000).collect();
-        kept.name = kept.name.chars().take(200).collect();
-        kept.title = kept.title.chars().take(200).collect();
-        kept.city = kept.city.chars().take(200).collect();
+        let kept = TestimonialForm {
+            quote: FIELDS.keep("quote", &form.quote),
+            name: FIELDS.keep("t_name", &form.name),
+            title: FIELDS.keep("t_title", &form.title),
+            city: FIELDS.keep("t_city", &form.city),
+            active: form.active.clone(),
+        };
         return page(&ctx, None, None, kept, errors).await;
     }
     add(&ctx.state.pool, &form, ctx.state.clock.now()).await?;

@@ -23,6 +23,11 @@ static ASSETS: &[Asset] = &[
         bytes: include_bytes!("../../static/portal.css"),
     },
     Asset {
+        name: "form.js",
+        mime: "text/javascript; charset=utf-8",
+        bytes: include_bytes!("../../static/form.js"),
+    },
+    Asset {
         name: "favicon.svg",
         mime: "image/svg+xml",
         bytes: include_bytes!("../../static/favicon.svg"),

@@ -1,4 +1,6 @@
-//! Reading forms: every text a person submits passes through [`clean`], here and only here.
+//! The form kit: reading a form (every text a person submits passes through [`clean`], here
+//! and only here), checking it against rules stated once per form ([`Fields`], [`Check`]), and
+//! showing it again with its messages ([`again`]).
 //!
 //! Control characters have no place in what people type: a NUL in a post title made the
 //! Atom feed invalid XML for every subscriber, and a line break in a one-line field can end up
@@ -13,9 +15,221 @@ use axum::{
 };
 use serde::de::DeserializeOwned;
 
+use super::FormErrors;
+
 /// The fields that take several lines (the portal's textareas), by name, across all forms;
 /// every other field is one line. A unit test checks this list against the templates.
 pub const MULTI_LINE: &[&str] = &["body", "excerpt", "message", "quote", "reason"];
+
+/// One text field of a form, stated once: its checks, the messages about it, and the
+/// `maxlength` its template shows all come from here.
+#[derive(Debug)]
+pub struct Field {
+    pub name: &'static str,
+    /// How messages name the field, in a sentence: "the city's name", "your title".
+    pub label: &'static str,
+    /// The most characters it takes (after trimming).
+    pub max_len: usize,
+    pub required: bool,
+}
+
+impl Field {
+    /// Whether the field takes several lines (a textarea): see [`MULTI_LINE`].
+    pub fn multi_line(&self) -> bool {
+        MULTI_LINE.contains(&self.name)
+    }
+}
+
+/// The text fields of one form.
+#[derive(Debug)]
+pub struct Fields(pub &'static [Field]);
+
+impl Fields {
+    /// The field named so; a name the form does not declare is a programming error (the
+    /// tests render every form).
+    pub fn get(&self, name: &str) -> &'static Field {
+        self.0
+            .iter()
+            .find(|f| f.name == name)
+            .unwrap_or_else(|| panic!("the form declares no field {name:?}"))
+    }
+
+    /// The field's maximum length, for the template's `maxlength`.
+    pub fn max(&self, name: &str) -> usize {
+        self.get(name).max_len
+    }
+
+    /// What of an entered value goes back into the page with its messages: enough to correct
+    /// it (half as much again as the maximum), never a huge field.
+    pub fn keep(&self, name: &str, value: &str) -> String {
+        let max = self.max(name);
+        value.chars().take(max + max / 2).collect()
+    }
+
+    /// Starts checking a submitted form; `removed` names the fields from which control
+    /// characters were removed on reading (see [`Checked`]): they are refused.
+    pub fn check<'a>(&'static self, removed: &'a [String]) -> Check<'a> {
+        Check {
+            fields: self,
+            removed,
+            errors: FormErrors::default(),
+        }
+    }
+}
+
+/// A form being checked: add the fields in the order of the form, as the summary lists them.
+pub struct Check<'a> {
+    fields: &'static Fields,
+    removed: &'a [String],
+    pub errors: FormErrors,
+}
+
+impl Check<'_> {
+    /// Checks a text field by its rule: control characters refused, required, maximum length.
+    /// Gives the value trimmed.
+    pub fn text(&mut self, name: &str, value: &str) -> String {
+        let field = self.fields.get(name);
+        let value = value.trim();
+        if self.removed.iter().any(|r| r == field.name) {
+            self.errors.add(
+                field.name,
+                format!(
+                    "{} held control characters, which were removed. Check it and send the form again.",
+                    capitalize(field.label)
+                ),
+            );
+        } else if value.is_empty() && field.required {
+            self.errors
+                .add(field.name, format!("Enter {}.", field.label));
+        } else if value.chars().count() > field.max_len {
+            self.errors.add(
+                field.name,
+                format!(
+                    "Use at most {} characters for {}.",
+                    super::group_thousands(field.max_len as i64),
+                    field.label
+                ),
+            );
+        }
+        value.to_owned()
+    }
+
+    /// A whole number in `range`, written as people write them ("30,000"); `None` after adding
+    /// `message` when it is not one.
+    pub fn number(
+        &mut self,
+        name: &'static str,
+        value: &str,
+        range: std::ops::RangeInclusive<i64>,
+        message: &str,
+    ) -> Option<i64> {
+        let digits: String = value
+            .chars()
+            .filter(|c| !matches!(c, ',' | ' ' | '_'))
+            .collect();
+        match digits.parse::<i64>() {
+            Ok(n) if range.contains(&n) => Some(n),
+            _ => {
+                self.errors.add(name, message);
+                None
+            }
+        }
+    }
+
+    /// A date like 2024-01-31 with its year in [`super::YEARS`]; `what` names it in the
+    /// message about the year ("the renewal date"), `unreadable` is the message for what is
+    /// not a date. Empty is `None` without a message when the date is optional.
+    pub fn date(
+        &mut self,
+        name: &'static str,
+        value: &str,
+        required: bool,
+        what: &str,
+        unreadable: &str,
+    ) -> Option<String> {
+        let format = time::macros::format_description!("[year]-[month]-[day]");
+        if value.trim().is_empty() && !required {
+            return None;
+        }
+        match time::Date::parse(value.trim(), &format) {
+            Ok(d) if super::YEARS.contains(&d.year()) => d.format(&format).ok(),
+            Ok(_) => {
+                self.errors.add(name, super::years_message(what));
+                None
+            }
+            Err(_) => {
+                self.errors.add(name, unreadable);
+                None
+            }
+        }
+    }
+
+    /// Adds a message of the form's own (a choice not made, an address in use).
+    pub fn add(&mut self, name: &'static str, message: impl Into<String>) {
+        self.errors.add(name, message);
+    }
+
+    /// Whether a message was added for this field already.
+    pub fn has(&self, name: &str) -> bool {
+        self.errors.get(name).is_some()
+    }
+
+    /// The messages, or `Ok` when there are none.
+    pub fn finish(self) -> Result<(), FormErrors> {
+        if self.errors.is_empty() {
+            Ok(())
+        } else {
+            Err(self.errors)
+        }
+    }
+}
+
+/// "the city's name" -> "The city's name".
+pub fn capitalize(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+        .unwrap_or_default()
+}
+
+/// Shows a form again after its checks failed: status 422 unless another is given (a
+/// throttled log-in: 429), and the page's title begins with "Error: ", so that a screen
+/// reader says at once that the form came back. (The summary, `#error-summary`, takes the
+/// focus through `static/form.js`: see `templates/macros.html`.)
+pub fn again<T: askama::Template>(page: &T) -> Response {
+    again_with(StatusCode::UNPROCESSABLE_ENTITY, page)
+}
+
+/// [`again`] with another status than 422.
+pub fn again_with<T: askama::Template>(status: StatusCode, page: &T) -> Response {
+    match page.render() {
+        Ok(html) => {
+            let mut response = axum::response::Html(error_title(html)).into_response();
+            *response.status_mut() = status;
+            response
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "template failed to render");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+/// Puts "Error: " before the page's title. The title is in `base.html`'s head, the first
+/// `<title>` of every page; doing it here, after rendering, keeps it out of every page struct.
+fn error_title(html: String) -> String {
+    const TAG: &str = "<title>";
+    match html.find(TAG) {
+        Some(at) if !html[at + TAG.len()..].starts_with("Error: ") => {
+            let mut out = String::with_capacity(html.len() + 7);
+            out.push_str(&html[..at + TAG.len()]);
+            out.push_str("Error: ");
+            out.push_str(&html[at + TAG.len()..]);
+            out
+        }
+        _ => html,
+    }
+}
 
 /// A submitted value after cleaning.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -107,6 +321,116 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    static RULES: Fields = Fields(&[
+        Field {
+            name: "name",
+            label: "the city's name",
+            max_len: 5,
+            required: true,
+        },
+        Field {
+            name: "title",
+            label: "your title",
+            max_len: 1200,
+            required: false,
+        },
+    ]);
+
+    #[test]
+    fn a_field_is_checked_by_its_rule_and_control_characters_are_refused() {
+        let removed = vec!["title".to_owned()];
+        let mut check = RULES.check(&removed);
+        assert_eq!(check.text("name", "  "), "");
+        assert_eq!(check.text("title", " Mayor "), "Mayor");
+        let errors = check.finish().unwrap_err();
+        assert_eq!(errors.get("name"), Some("Enter the city's name."));
+        assert_eq!(
+            errors.get("title"),
+            Some(
+                "Your title held control characters, which were removed. Check it and send the form again."
+            )
+        );
+        let mut check = RULES.check(&[]);
+        check.text("name", "Lafayette");
+        check.text("title", &"x".repeat(1201));
+        let errors = check.finish().unwrap_err();
+        assert_eq!(
+            errors.get("name"),
+            Some("Use at most 5 characters for the city's name.")
+        );
+        assert_eq!(
+            errors.get("title"),
+            Some("Use at most 1,200 characters for your title.")
+        );
+        assert_eq!(RULES.keep("name", &"y".repeat(50)).len(), 7);
+    }
+
+    #[test]
+    fn numbers_and_dates_are_checked_in_range() {
+        let mut check = RULES.check(&[]);
+        assert_eq!(
+            check.number("population", "30,000", 1..=50_000_000, "n"),
+            Some(30_000)
+        );
+        assert_eq!(check.number("population", "0", 1..=50_000_000, "n"), None);
+        assert_eq!(
+            check
+                .date("d", "2024-01-31", true, "the date", "u")
+                .as_deref(),
+            Some("2024-01-31")
+        );
+        assert_eq!(check.date("e", "", false, "the date", "u"), None);
+        assert_eq!(check.date("f", "0001-01-01", true, "the date", "u"), None);
+        assert_eq!(check.date("g", "soon", true, "the date", "u"), None);
+        let errors = check.finish().unwrap_err();
+        assert!(errors.get("e").is_none());
+        assert_eq!(
+            errors.get("f"),
+            Some(super::super::years_message("the date").as_str())
+        );
+        assert_eq!(errors.get("g"), Some("u"));
+    }
+
+    #[test]
+    fn a_form_shown_again_has_error_before_its_title_once() {
+        let html = "<html><head><title>Add a city · MIP</title></head></html>".to_owned();
+        let once = error_title(html);
+        assert!(once.contains("<title>Error: Add a city · MIP</title>"));
+        assert_eq!(error_title(once.clone()), once);
+    }
+
+    #[test]
+    fn no_template_states_a_maximum_length_of_its_own() {
+        for (path, text) in templates() {
+            for piece in text.split("maxlength=\"").skip(1) {
+                assert!(
+                    piece.starts_with("{{"),
+                    "{path}: a maxlength comes from the form's rules, not a number in the template"
+                );
+            }
+        }
+    }
+
+    fn templates() -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        let mut stack = vec![std::path::PathBuf::from(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/templates"
+        ))];
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    stack.push(path);
+                    continue;
+                }
+                let text = std::fs::read_to_string(&path).unwrap_or_default();
+                out.push((path.display().to_string(), text));
+            }
+        }
+        out
+    }
 
     #[test]
     fn one_line_fields_lose_control_characters_and_line_breaks() {

@@ -8,6 +8,7 @@ mod browser_public;
 mod cli;
 mod concurrency;
 mod files;
+mod forms;
 mod health;
 mod join;
 mod mail;
