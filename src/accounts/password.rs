@@ -51,8 +51,9 @@ pub fn check_new(password: &str, email: &str, name: &str) -> Result<(), String> 
 /// A short unit repeated ("abcabcabcabc") or a plain run of consecutive characters.
 fn is_pattern(p: &str) -> bool {
     let chars: Vec<char> = p.chars().collect();
-    let repeated = (1..=4)
-        .any(|unit| chars.len() % unit == 0 && chars.chunks(unit).all(|c| c == &chars[..unit]));
+    let repeated = (1..=4).any(|unit| {
+        chars.len().is_multiple_of(unit) && chars.chunks(unit).all(|c| c == &chars[..unit])
+    });
     let run = chars.windows(2).all(|w| w[1] as i64 - w[0] as i64 == 1)
         || chars.windows(2).all(|w| w[0] as i64 - w[1] as i64 == 1);
     repeated || run
