@@ -166,6 +166,8 @@ async fn browser_a_mayor_lands_on_her_member_home_and_chooses_her_time_zone() {
 
     // A log-in that was asked for a page leads there, not home.
     browser.click("header form[action='/logout'] button").await;
+    let out = "You have logged out.";
+    assert_eq!(browser.wait_for_text(".flash", out).await, out);
     browser.goto(&app.url("/account")).await;
     assert!(
         browser
@@ -228,6 +230,7 @@ async fn browser_a_city_its_mayor_and_an_advisor_join_by_invitation() {
             "30,411",
             "https://lafayetteco.gov",
             "2019-03-01",
+            "America/Chicago (the organization's)",
             "2027-03-01"
         ]
     );
@@ -256,7 +259,7 @@ async fn browser_a_city_its_mayor_and_an_advisor_join_by_invitation() {
     assert_eq!(
         staff.texts(".error-summary li").await,
         [
-            "Enter an email address.",
+            "Enter the email address.",
             "Choose the role of the person you invite."
         ]
     );
