@@ -311,7 +311,12 @@ impl SearchPage {
 }
 
 async fn search_page(ctx: Ctx, Query(q): Query<SearchQuery>) -> AppResult<Response> {
-    let q: String = q.q.unwrap_or_default().chars().take(2000).collect();
+    // The same cleaning as every form: no control character reaches the query or the page.
+    let q: String = crate::web::form::clean("q", &q.q.unwrap_or_default())
+        .value
+        .chars()
+        .take(2000)
+        .collect();
     let scope = policy::post_scope(ctx.person.as_ref(), ctx.state.clock.now());
     let searched = !q.trim().is_empty();
     let hits = if searched {

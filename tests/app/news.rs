@@ -674,6 +674,7 @@ async fn search_never_errors_whatever_is_typed() {
         "日本語",
         long.as_str(),
         "\0",
+        "annual\u{1}\r\nmeeting",
     ] {
         let r = app
             .visitor()
@@ -684,6 +685,15 @@ async fn search_never_errors_whatever_is_typed() {
             .await
             .unwrap();
         assert_eq!(r.status(), 200, "query {q:?}");
+        // What is shown back is the cleaned query: no control character in the page.
+        let page = Page::of(r).await;
+        let shown = page
+            .attr("input[name=q]", "value")
+            .expect("the search field");
+        assert!(
+            !shown.chars().any(char::is_control),
+            "query {q:?} shown as {shown:?}"
+        );
     }
     let found = Page::of(
         app.visitor()
