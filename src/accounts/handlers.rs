@@ -8,7 +8,8 @@ use axum::{
 };
 use serde::Deserialize;
 
-use super::{db, email::EmailAddress, password, sessions, throttle};
+use super::{Person, db, email::EmailAddress, password, sessions, throttle};
+use crate::state::AppState;
 use crate::web::form::Form;
 use crate::{
     error::{AppError, AppResult},
@@ -75,27 +76,37 @@ pub async fn login(
 ) -> AppResult<Response> {
     let asked_for = !form.next.trim().is_empty();
     let next = web::safe_next(Some(&form.next));
-    let state = &ctx.state;
-    let fail = |status: StatusCode, errors: FormErrors, problem: Option<String>, layout: Layout| {
-        // Never echo a huge field back into the page.
-        // Never echo a huge field back into the page.
-        let email: String = form
-            .email
-            .chars()
-            .take(super::FIELDS.max("email"))
-            .collect();
-        web::form::again_with(
-            status,
-            &LoginPage {
-                layout,
-                email,
-                next: next.clone(),
-                errors,
-                problem,
-            },
-        )
+    let person = match authenticate(&ctx.state, &ip, &form).await? {
+        Ok(person) => person,
+        Err(refused) => return Ok(refuse(&ctx, &form, next, refused).await),
     };
+    sessions::log_in(&ctx.session, person.id, ctx.state.clock.now()).await?;
+    tracing::info!(person_id = person.id, "logged in");
+    if asked_for {
+        Ok(web::see_other(&next))
+    } else {
+        Ok(web::see_other(crate::home::member::landing(&person)))
+    }
+}
 
+/// Why a log-in was refused.
+enum Refused {
+    /// Fields left empty, with their messages.
+    Missing(FormErrors),
+    /// Over a limit: the seconds to wait.
+    Throttled(i64),
+    /// Wrong email or password, or a deactivated account: one answer for all three.
+    Wrong,
+}
+
+/// The person whose email and password these are, or why not. The attempt is counted
+/// before the password is verified, so that guesses sent at once verify no more passwords
+/// than the limits allow.
+async fn authenticate(
+    state: &AppState,
+    ip: &str,
+    form: &LoginForm,
+) -> AppResult<Result<Person, Refused>> {
     let mut errors = FormErrors::default();
     if form.email.trim().is_empty() {
         errors.add("email", "Enter your email address.");
@@ -104,65 +115,69 @@ pub async fn login(
         errors.add("password", "Enter your password.");
     }
     if !errors.is_empty() {
-        return Ok(fail(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            errors,
-            None,
-            ctx.layout().await,
-        ));
+        return Ok(Err(Refused::Missing(errors)));
     }
-
     let email_norm = EmailAddress::parse(&form.email)
         .map(|e| e.normalized)
         .unwrap_or_else(|_| form.email.trim().to_lowercase());
     let email_norm: String = email_norm.chars().take(254).collect();
-    let now = state.clock.now();
-    // The attempt is counted before the password is verified, so that guesses sent at once
-    // verify no more passwords than the limit allows.
-    let attempt = match throttle::reserve(state, &email_norm, &ip, now).await? {
+    let attempt = match throttle::reserve(state, &email_norm, ip, state.clock.now()).await? {
         Ok(attempt) => attempt,
-        Err(wait) => {
-            let problem = format!(
-                "Too many failed log-ins. For your security, try again in {}.",
-                throttle::wait_in_words(wait)
-            );
-            return Ok(fail(
-                StatusCode::TOO_MANY_REQUESTS,
-                FormErrors::default(),
-                Some(problem),
-                ctx.layout().await,
-            ));
-        }
+        Err(wait) => return Ok(Err(Refused::Throttled(wait))),
     };
-
-    let found = db::find_for_login(&state.pool, &email_norm).await?;
-    let password_text: String = form.password.chars().take(password::MAX_LENGTH).collect();
-    let (person, hash) = match found {
+    let (person, hash) = match db::find_for_login(&state.pool, &email_norm).await? {
         Some((person, hash)) => (Some(person), Some(hash)),
         None => (None, None),
     };
+    let password_text: String = form.password.chars().take(password::MAX_LENGTH).collect();
+    // Verified even for an unknown email (against a dummy hash): the time tells no one who
+    // has an account.
     let verified = password::verify(state, &password_text, hash).await?;
-    let person = match person {
-        Some(p) if verified && p.is_active() => p,
+    match person {
+        Some(p) if verified && p.is_active() => {
+            attempt.forgive(&state.pool).await?;
+            Ok(Ok(p))
+        }
         _ => {
             attempt.fail();
-            return Ok(fail(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                FormErrors::default(),
-                Some(WRONG.to_owned()),
-                ctx.layout().await,
-            ));
+            Ok(Err(Refused::Wrong))
         }
-    };
-
-    attempt.forgive(&state.pool).await?;
-    sessions::log_in(&ctx.session, person.id, now).await?;
-    tracing::info!(person_id = person.id, "logged in");
-    if asked_for {
-        Ok(web::see_other(&next))
-    } else {
-        Ok(web::see_other(crate::home::member::landing(&person)))
     }
+}
+
+/// The log-in form again, with why it was refused.
+async fn refuse(ctx: &Ctx, form: &LoginForm, next: String, refused: Refused) -> Response {
+    let (status, errors, problem) = match refused {
+        Refused::Missing(errors) => (StatusCode::UNPROCESSABLE_ENTITY, errors, None),
+        Refused::Throttled(wait) => (
+            StatusCode::TOO_MANY_REQUESTS,
+            FormErrors::default(),
+            Some(format!(
+                "Too many failed log-ins. For your security, try again in {}.",
+                throttle::wait_in_words(wait)
+            )),
+        ),
+        Refused::Wrong => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            FormErrors::default(),
+            Some(WRONG.to_owned()),
+        ),
+    };
+    web::form::again_with(
+        status,
+        &LoginPage {
+            layout: ctx.layout().await,
+            // Never echo a huge field back into the page.
+            email: form
+                .email
+                .chars()
+                .take(super::FIELDS.max("email"))
+                .collect(),
+            next,
+            errors,
+            problem,
+        },
+    )
 }
 
 pub async fn logout(ctx: Ctx) -> AppResult<Response> {
