@@ -261,28 +261,12 @@ async fn change_role(
     let person = visible(&ctx, &actor, id).await?;
     web::permit(policy::can_change_role_or_city(&actor, &person))?;
     let back = format!("/people/{id}");
-    let Some(role) = Role::parse(&form.role) else {
-        ctx.flash("Choose a role.").await?;
-        return Ok(web::see_other(&back));
-    };
-    let city = if role.needs_city() {
-        match form.city_id.parse::<i64>().ok() {
-            Some(city_id) => match cities::find(&ctx.state.pool, city_id).await? {
-                Some(c) => Some(c),
-                None => return Err(AppError::BadRequest("There is no such city.".to_owned())),
-            },
-            None => {
-                ctx.flash(format!(
-                    "Choose the city of {} {}.",
-                    role.label().to_lowercase(),
-                    person.name
-                ))
-                .await?;
-                return Ok(web::see_other(&back));
-            }
+    let (role, city) = match chosen_role_and_city(&ctx, &person, &form).await? {
+        Ok(chosen) => chosen,
+        Err(problem) => {
+            ctx.flash(problem).await?;
+            return Ok(web::see_other(&back));
         }
-    } else {
-        None
     };
     let city_id = city.as_ref().map(|c| c.id);
     let now = ctx.state.clock.now();
@@ -297,27 +281,9 @@ async fn change_role(
     );
     if role == Role::Mayor
         && let Some(c) = &city
-        && let Some(previous) = cities::mayor_of(&mut tx, c.id).await?
-        && previous.id != person.id
+        && let Some(previous) = hand_over_mayor(&mut tx, now, &actor, c, &person).await?
     {
-        sqlx::query("UPDATE people SET role = 'advisor' WHERE id = $1")
-            .bind(previous.id)
-            .execute(&mut *tx)
-            .await?;
-        let detail = format!("mayor role of {} handed to {}", c.label(), person.name);
-        audit::record(
-            &mut tx,
-            now,
-            actor.id,
-            "changed role",
-            audit::Subject {
-                person_id: Some(previous.id),
-                city_id: Some(c.id),
-                detail: &detail,
-            },
-        )
-        .await?;
-        message.push_str(&format!(" {} is now an advisor.", previous.name));
+        message.push_str(&format!(" {previous} is now an advisor."));
     }
     let moved = sqlx::query("UPDATE people SET role = $1, city_id = $2 WHERE id = $3")
         .bind(role.as_str())
@@ -340,15 +306,90 @@ async fn change_role(
         }
         Err(e) => return Err(e.into()),
     }
+    record_role_and_city(&mut tx, now, &actor, &person, role, city.as_ref()).await?;
+    tx.commit().await?;
+    ctx.flash(message).await?;
+    Ok(web::see_other(&back))
+}
+
+/// The role and city the form asks for, or the message saying what is missing.
+async fn chosen_role_and_city(
+    ctx: &Ctx,
+    person: &Person,
+    form: &RoleForm,
+) -> AppResult<Result<(Role, Option<City>), String>> {
+    let Some(role) = Role::parse(&form.role) else {
+        return Ok(Err("Choose a role.".to_owned()));
+    };
+    if !role.needs_city() {
+        return Ok(Ok((role, None)));
+    }
+    match form.city_id.parse::<i64>().ok() {
+        Some(city_id) => match cities::find(&ctx.state.pool, city_id).await? {
+            Some(c) => Ok(Ok((role, Some(c)))),
+            None => Err(AppError::BadRequest("There is no such city.".to_owned())),
+        },
+        None => Ok(Err(format!(
+            "Choose the city of {} {}.",
+            role.label().to_lowercase(),
+            person.name
+        ))),
+    }
+}
+
+/// Makes the city's present mayor, if another person, an advisor; returns their name.
+async fn hand_over_mayor(
+    tx: &mut sqlx::AnyConnection,
+    now: i64,
+    actor: &Person,
+    city: &City,
+    person: &Person,
+) -> AppResult<Option<String>> {
+    let Some(previous) = cities::mayor_of(&mut *tx, city.id).await? else {
+        return Ok(None);
+    };
+    if previous.id == person.id {
+        return Ok(None);
+    }
+    sqlx::query("UPDATE people SET role = 'advisor' WHERE id = $1")
+        .bind(previous.id)
+        .execute(&mut *tx)
+        .await?;
+    let detail = format!("mayor role of {} handed to {}", city.label(), person.name);
+    audit::record(
+        tx,
+        now,
+        actor.id,
+        "changed role",
+        audit::Subject {
+            person_id: Some(previous.id),
+            city_id: Some(city.id),
+            detail: &detail,
+        },
+    )
+    .await?;
+    Ok(Some(previous.name))
+}
+
+/// The audit lines of a change of role and of city, each only when it changed.
+async fn record_role_and_city(
+    tx: &mut sqlx::AnyConnection,
+    now: i64,
+    actor: &Person,
+    person: &Person,
+    role: Role,
+    city: Option<&City>,
+) -> AppResult<()> {
+    let city_id = city.map(|c| c.id);
     if person.role != role {
         let detail = format!("{} → {}", person.role, role.as_str());
         audit::record(
-            &mut tx,
+            &mut *tx,
             now,
             actor.id,
             "changed role",
             audit::Subject {
-                person_id: Some(id),
+                person_id: Some(person.id),
                 city_id,
                 detail: &detail,
             },
@@ -359,26 +400,23 @@ async fn change_role(
         let detail = format!(
             "from {} to {}",
             or_none(&person.city_label()),
-            city.as_ref()
-                .map(City::label)
+            city.map(City::label)
                 .unwrap_or_else(|| "no city".to_owned())
         );
         audit::record(
-            &mut tx,
+            tx,
             now,
             actor.id,
             "moved to city",
             audit::Subject {
-                person_id: Some(id),
+                person_id: Some(person.id),
                 city_id,
                 detail: &detail,
             },
         )
         .await?;
     }
-    tx.commit().await?;
-    ctx.flash(message).await?;
-    Ok(web::see_other(&back))
+    Ok(())
 }
 
 fn or_none(s: &str) -> String {
