@@ -283,52 +283,13 @@ async fn create(
     {
         web::permit(policy::can_invite(&inviter, role, city_id))?;
     }
-    let is_staff = policy::can_use_staff_area(&inviter);
     // Checked and written in one write transaction, so two invitations to one address
     // sent at once do not both go out.
     let mut tx = state.begin_write().await?;
-    if let Some(e) = &email {
-        // On PostgreSQL several writers run at once: invitations to one address take turns
-        // (SQLite's single writer does this already).
-        if state.backend == crate::db::Backend::Postgres {
-            sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
-                .bind(format!("invitation:{}", e.normalized))
-                .execute(&mut *tx)
-                .await?;
-        }
-        if let Some(existing) = people_db::find_by_email(&mut tx, &e.normalized).await? {
-            // Staff see whose account it is; a mayor only about the own city's people,
-            // never who has an account elsewhere in the network.
-            if is_staff || (existing.city_id.is_some() && existing.city_id == inviter.city_id) {
-                let place = if existing.city_label().is_empty() {
-                    String::new()
-                } else {
-                    format!(", {}", existing.city_label())
-                };
-                errors.add(
-                    "email",
-                    format!(
-                        "{} already has an account ({}{place}).",
-                        e.entered, existing.name
-                    ),
-                );
-            } else {
-                errors.add("email", not_from_your_city(&mut tx, state).await?);
-            }
-        } else if let Some(city_id) = pending_for(&mut tx, &e.normalized, state.clock.now()).await?
-        {
-            if is_staff || (city_id.is_some() && city_id == inviter.city_id) {
-                errors.add(
-                    "email",
-                    format!(
-                        "An invitation to {} is already waiting; resend it from the list below.",
-                        e.entered
-                    ),
-                );
-            } else {
-                errors.add("email", not_from_your_city(&mut tx, state).await?);
-            }
-        }
+    if let Some(e) = &email
+        && let Some(problem) = address_taken(&mut tx, state, &inviter, e).await?
+    {
+        errors.add("email", problem);
     }
     if role == Some(Role::Mayor)
         && let Some(c) = &city
@@ -356,6 +317,51 @@ async fn create(
     ))
     .await?;
     Ok(web::see_other("/invitations"))
+}
+
+/// Why this address cannot be invited, if it cannot: it has an account, or an invitation
+/// is waiting. Staff hear whose and where; a mayor only about the own city's people, never
+/// who has an account elsewhere in the network.
+async fn address_taken(
+    tx: &mut sqlx::AnyConnection,
+    state: &AppState,
+    inviter: &Person,
+    e: &EmailAddress,
+) -> AppResult<Option<String>> {
+    // On PostgreSQL several writers run at once: invitations to one address take turns
+    // (SQLite's single writer does this already).
+    if state.backend == crate::db::Backend::Postgres {
+        sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+            .bind(format!("invitation:{}", e.normalized))
+            .execute(&mut *tx)
+            .await?;
+    }
+    let is_staff = policy::can_use_staff_area(inviter);
+    let own = |city_id: Option<i64>| city_id.is_some() && city_id == inviter.city_id;
+    if let Some(existing) = people_db::find_by_email(&mut *tx, &e.normalized).await? {
+        if is_staff || own(existing.city_id) {
+            let place = if existing.city_label().is_empty() {
+                String::new()
+            } else {
+                format!(", {}", existing.city_label())
+            };
+            return Ok(Some(format!(
+                "{} already has an account ({}{place}).",
+                e.entered, existing.name
+            )));
+        }
+        return Ok(Some(not_from_your_city(&mut *tx, state).await?));
+    }
+    if let Some(city_id) = pending_for(&mut *tx, &e.normalized, state.clock.now()).await? {
+        if is_staff || own(city_id) {
+            return Ok(Some(format!(
+                "An invitation to {} is already waiting; resend it from the list below.",
+                e.entered
+            )));
+        }
+        return Ok(Some(not_from_your_city(&mut *tx, state).await?));
+    }
+    Ok(None)
 }
 
 /// What a mayor is told about an address that belongs elsewhere in the network: nothing
