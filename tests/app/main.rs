@@ -7,6 +7,7 @@ mod browser;
 mod browser_public;
 mod cli;
 mod concurrency;
+mod directory;
 mod files;
 mod forms;
 mod health;
