@@ -22,6 +22,7 @@ mod routes;
 mod schema;
 mod security;
 mod smtp;
+mod staff_desk;
 mod support;
 mod webdriver;
 mod zones;
