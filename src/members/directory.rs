@@ -95,6 +95,9 @@ impl MemberDirectoryPage {
     fn states(&self) -> &'static [(&'static str, &'static str)] {
         STATES
     }
+    fn max_search(&self) -> usize {
+        MAX_SEARCH
+    }
     fn is_state(&self, code: &str) -> bool {
         self.state == code
     }
