@@ -238,6 +238,12 @@ pub fn can_use_member_areas(person: &Person) -> bool {
     }
 }
 
+/// The members' directory (each city's listed mayor and advisors): the same people as the
+/// member areas. Everyone else, a lapsed city's people included, sees the public directory.
+pub fn can_see_member_directory(person: &Person) -> bool {
+    can_use_member_areas(person)
+}
+
 /// A member whose city's membership has lapsed: the pages say so, and whom to contact.
 pub fn membership_lapsed(person: &Person) -> bool {
     role(person).is_some_and(Role::needs_city) && person.city_status == Some(CityStatus::Lapsed)
@@ -424,15 +430,18 @@ mod tests {
         for p in [staff(), mayor(), advisor(), other_mayor(), other_advisor()] {
             assert!(can_use_member_areas(&p), "{:?}", p.role);
             assert!(can_read_members_news(&p), "{:?}", p.role);
+            assert!(can_see_member_directory(&p), "{:?}", p.role);
             assert!(!membership_lapsed(&p), "{:?}", p.role);
         }
         for p in [lapsed_mayor(), lapsed_advisor()] {
             assert!(!can_use_member_areas(&p));
             assert!(!can_read_members_news(&p));
+            assert!(!can_see_member_directory(&p));
             assert!(membership_lapsed(&p));
         }
         for p in [inactive(mayor()), inactive(staff())] {
             assert!(!can_use_member_areas(&p));
+            assert!(!can_see_member_directory(&p));
             assert!(!membership_lapsed(&p));
         }
     }

@@ -40,14 +40,25 @@ struct AccountPage {
     time_zone: String,
     /// The zone that applies when the person chooses none, for the choice's label.
     default_zone: String,
+    /// The directory listing, as stored or as sent back: listed or not, which email
+    /// (`account`, `other`, `none`) and the other address.
+    listed: bool,
+    shown_email_kind: String,
+    shown_email: String,
     /// One set for the forms: their fields have different names.
     errors: FormErrors,
     fields: &'static crate::web::form::Fields,
 }
 
 impl AccountPage {
-    async fn new(ctx: &Ctx, person: &Person) -> Self {
-        AccountPage {
+    async fn new(ctx: &Ctx, person: &Person) -> AppResult<Self> {
+        let (listed, shown_email_kind, shown_email): (i64, String, String) = sqlx::query_as(
+            "SELECT listed, shown_email_kind, shown_email FROM people WHERE id = $1",
+        )
+        .bind(person.id)
+        .fetch_one(&ctx.state.pool)
+        .await?;
+        Ok(AccountPage {
             layout: ctx.layout().await,
             person: person.clone(),
             name: person.name.clone(),
@@ -58,9 +69,12 @@ impl AccountPage {
                 Some(z) => format!("{z}, your city's"),
                 None => format!("{}, the organization's", ctx.state.config.time_zone),
             },
+            listed: listed == 1,
+            shown_email_kind,
+            shown_email,
             errors: FormErrors::default(),
             fields: &super::FIELDS,
-        }
+        })
     }
 
     /// The common zones first, then every zone, for the choice.
@@ -85,7 +99,7 @@ impl AccountPage {
 }
 
 pub async fn show(SignedIn(ctx, person): SignedIn) -> AppResult<Response> {
-    Ok(web::render(&AccountPage::new(&ctx, &person).await))
+    Ok(web::render(&AccountPage::new(&ctx, &person).await?))
 }
 
 #[derive(Deserialize)]
@@ -108,12 +122,81 @@ pub async fn profile(
             name: super::FIELDS.keep("name", &form.name),
             title: super::FIELDS.keep("title", &form.title),
             errors,
-            ..AccountPage::new(&ctx, &person).await
+            ..AccountPage::new(&ctx, &person).await?
         };
         return Ok(page.with_status(StatusCode::UNPROCESSABLE_ENTITY));
     }
     db::update_profile(&ctx.state.pool, person.id, &name, &title).await?;
     ctx.flash("Your name and title are saved.").await?;
+    Ok(web::see_other("/account"))
+}
+
+#[derive(Deserialize)]
+pub struct ListingForm {
+    #[serde(default)]
+    listed: String,
+    #[serde(default)]
+    shown_email_kind: String,
+    #[serde(default)]
+    shown_email: String,
+}
+
+/// Whether the person is listed in the members' directory, and which email it shows. Only
+/// this form changes the choice: nothing else on the account touches it.
+pub async fn listing(
+    SignedIn(ctx, person): SignedIn,
+    Form(form): Form<ListingForm>,
+) -> AppResult<Response> {
+    let mut errors = FormErrors::default();
+    let listed = match form.listed.as_str() {
+        "yes" => Some(true),
+        "no" => Some(false),
+        _ => {
+            errors.add(
+                "listed",
+                "Choose whether to be listed in the members' directory.",
+            );
+            None
+        }
+    };
+    let kind = form.shown_email_kind.as_str();
+    let mut other = String::new();
+    match kind {
+        "account" | "none" => {}
+        "other" => match EmailAddress::parse(&form.shown_email) {
+            Ok(e) => other = e.entered,
+            Err(m) => errors.add("shown_email", m),
+        },
+        _ => errors.add(
+            "shown_email_kind",
+            "Choose which email the directory shows.",
+        ),
+    }
+    let Some(listed) = listed.filter(|_| errors.is_empty()) else {
+        let page = AccountPage {
+            listed: form.listed == "yes",
+            shown_email_kind: echo(&form.shown_email_kind),
+            shown_email: echo(&form.shown_email),
+            errors,
+            ..AccountPage::new(&ctx, &person).await?
+        };
+        return Ok(page.with_status(StatusCode::UNPROCESSABLE_ENTITY));
+    };
+    sqlx::query(
+        "UPDATE people SET listed = $1, shown_email_kind = $2, shown_email = $3 WHERE id = $4",
+    )
+    .bind(i64::from(listed))
+    .bind(kind)
+    .bind(&other)
+    .bind(person.id)
+    .execute(&ctx.state.pool)
+    .await?;
+    ctx.flash(if listed {
+        "You are listed in the members' directory."
+    } else {
+        "You are not listed in the members' directory."
+    })
+    .await?;
     Ok(web::see_other("/account"))
 }
 
@@ -139,7 +222,7 @@ pub async fn time_zone(
                 errors.add("time_zone", message);
                 let page = AccountPage {
                     errors,
-                    ..AccountPage::new(&ctx, &person).await
+                    ..AccountPage::new(&ctx, &person).await?
                 };
                 return Ok(page.with_status(StatusCode::UNPROCESSABLE_ENTITY));
             }
@@ -228,7 +311,7 @@ pub async fn change_password(
     if !errors.is_empty() {
         let page = AccountPage {
             errors,
-            ..AccountPage::new(&ctx, &person).await
+            ..AccountPage::new(&ctx, &person).await?
         };
         return Ok(page.with_status(status));
     }
@@ -295,7 +378,7 @@ pub async fn change_email(
             let page = AccountPage {
                 new_email: echo(&form.new_email),
                 errors,
-                ..AccountPage::new(&ctx, &person).await
+                ..AccountPage::new(&ctx, &person).await?
             };
             return Ok(page.with_status(status));
         }

@@ -62,6 +62,8 @@ macro_rules! select_applications {
 #[derive(Deserialize)]
 pub(super) struct ListQuery {
     status: Option<String>,
+    /// `1`: only the waiting applications that may be duplicates.
+    duplicates: Option<String>,
 }
 
 #[derive(Template)]
@@ -70,6 +72,37 @@ struct ListPage {
     layout: Layout,
     status: String,
     rows: Vec<Row>,
+    /// The waiting applications that may be duplicates, flagged in the list.
+    duplicates: Vec<i64>,
+    only_duplicates: bool,
+}
+
+impl ListPage {
+    fn is_duplicate(&self, id: &i64) -> bool {
+        self.duplicates.contains(id)
+    }
+}
+
+/// The waiting applications that may be duplicates: the city is already a member city (in
+/// any status), or another waiting application names the same city. The same test as the
+/// application's own page, which shows the city and the other applications.
+pub async fn waiting_duplicates(pool: &sqlx::AnyPool) -> sqlx::Result<Vec<i64>> {
+    sqlx::query_scalar(
+        "SELECT a.id FROM applications a WHERE a.status = 'pending' AND ( \
+           EXISTS (SELECT 1 FROM cities c WHERE lower(c.name) = lower(a.city_name) AND c.state = a.state) \
+           OR EXISTS (SELECT 1 FROM applications o WHERE o.id <> a.id AND o.status = 'pending' \
+                      AND lower(o.city_name) = lower(a.city_name) AND o.state = a.state)) \
+         ORDER BY a.id",
+    )
+    .fetch_all(pool)
+    .await
+}
+
+/// How many applications wait for a decision.
+pub async fn waiting_count(pool: &sqlx::AnyPool) -> sqlx::Result<i64> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM applications WHERE status = 'pending'")
+        .fetch_one(pool)
+        .await
 }
 
 pub(super) async fn list(
@@ -81,16 +114,27 @@ pub(super) async fn list(
         Some(s @ ("approved" | "declined")) => s.to_owned(),
         _ => "pending".to_owned(),
     };
-    let rows = sqlx::query_as::<_, Row>(select_applications!(
+    let mut rows = sqlx::query_as::<_, Row>(select_applications!(
         "WHERE status = $1 ORDER BY created_at DESC, id DESC LIMIT 500"
     ))
     .bind(&status)
     .fetch_all(&ctx.state.pool)
     .await?;
+    let duplicates = if status == "pending" {
+        waiting_duplicates(&ctx.state.pool).await?
+    } else {
+        Vec::new()
+    };
+    let only_duplicates = status == "pending" && q.duplicates.as_deref() == Some("1");
+    if only_duplicates {
+        rows.retain(|r| duplicates.contains(&r.id));
+    }
     Ok(web::render(&ListPage {
         layout: ctx.layout().await,
         status,
         rows,
+        duplicates,
+        only_duplicates,
     }))
 }
 

@@ -1,7 +1,12 @@
 //! Member cities: staff create and edit them and change their membership status.
 
 use askama::Template;
-use axum::{Router, extract::Path, response::Response, routing::get};
+use axum::{
+    Router,
+    extract::{Path, Query},
+    response::Response,
+    routing::get,
+};
 use serde::Deserialize;
 use sqlx::AnyPool;
 
@@ -191,21 +196,73 @@ impl Row {
 struct ListPage {
     layout: Layout,
     cities: Vec<Row>,
+    /// When the list shows only the cities lapsing within this many days.
+    lapsing: Option<i64>,
 }
 
-async fn list(Staff(ctx, person): Staff) -> AppResult<Response> {
+#[derive(Deserialize)]
+struct ListQuery {
+    /// Only the active cities whose renewal date falls within this many days (or has passed).
+    lapsing: Option<i64>,
+}
+
+/// The longest "lapsing within" window the list takes, in days.
+const MAX_LAPSING_DAYS: i64 = 366;
+
+/// SQL condition: when `$1` is 1, only the active cities (`c`) whose renewal date is on or
+/// before `$2` (an ISO date), overdue ones included: they lapse unless renewed. The list and
+/// the desk's count.
+macro_rules! lapsing {
+    () => {
+        "($1 = 0 OR (c.status = 'active' AND c.renewal_date IS NOT NULL AND c.renewal_date <> '' \
+          AND c.renewal_date <= $2))"
+    };
+}
+
+/// The last renewal date that counts as lapsing within `days` of `now`: a date in the
+/// organization's zone, as renewal dates are written.
+fn lapsing_horizon(state: &AppState, now: i64, days: i64) -> String {
+    Zone::of_stored(Some(&state.config.time_zone)).iso_date(now + days * 86_400)
+}
+
+/// How many active cities' renewal dates fall within `days` of now (or have passed), as
+/// `/staff/cities?lapsing=<days>` lists them.
+pub async fn lapsing_count(state: &AppState, days: i64) -> sqlx::Result<i64> {
+    sqlx::query_scalar(concat!("SELECT COUNT(*) FROM cities c WHERE ", lapsing!()))
+        .bind(1_i64)
+        .bind(lapsing_horizon(state, state.clock.now(), days))
+        .fetch_one(&state.pool)
+        .await
+}
+
+async fn list(Staff(ctx, person): Staff, Query(q): Query<ListQuery>) -> AppResult<Response> {
     web::permit(policy::can_manage_cities(&person))?;
-    let cities = sqlx::query_as::<_, Row>(
+    let lapsing = match q.lapsing {
+        None => None,
+        Some(days @ 0..=MAX_LAPSING_DAYS) => Some(days),
+        Some(_) => {
+            return Err(AppError::BadRequest(format!(
+                "Ask for the cities lapsing within 0 to {MAX_LAPSING_DAYS} days."
+            )));
+        }
+    };
+    let horizon = lapsing_horizon(&ctx.state, ctx.state.clock.now(), lapsing.unwrap_or(0));
+    let cities = sqlx::query_as::<_, Row>(concat!(
         "SELECT c.id, c.name, c.state, c.population, c.status, c.member_since, c.renewal_date, \
            (SELECT m.name FROM people m WHERE m.city_id = c.id AND m.role = 'mayor' AND m.active = 1) AS mayor, \
            (SELECT COUNT(*) FROM people q WHERE q.city_id = c.id AND q.active = 1) AS people \
-         FROM cities c ORDER BY c.name, c.state",
-    )
+         FROM cities c WHERE ",
+        lapsing!(),
+        " ORDER BY c.name, c.state"
+    ))
+    .bind(i64::from(lapsing.is_some()))
+    .bind(horizon)
     .fetch_all(&ctx.state.pool)
     .await?;
     Ok(web::render(&ListPage {
         layout: ctx.layout().await,
         cities,
+        lapsing,
     }))
 }
 

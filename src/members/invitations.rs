@@ -160,11 +160,41 @@ struct ListPage {
     /// Why this person cannot send invitations now (a mayor of a lapsed city), if so.
     closed: Option<String>,
     fields: &'static Fields,
+    /// When the list shows only the invitations expiring within this many days.
+    expiring: Option<i64>,
 }
 
 #[derive(Deserialize)]
 struct ListQuery {
     city: Option<i64>,
+    /// Only the waiting invitations whose link stops working within this many days.
+    expiring: Option<i64>,
+}
+
+/// The longest "expiring within" window a list takes, in days: an invitation's life.
+const MAX_EXPIRING_DAYS: i64 = VALID_FOR / 86_400;
+
+/// SQL condition: invitations waiting for an answer (`i`), and, when `$1` is 1, only those
+/// whose link still works and stops by `$3` (`$2`: now). The list and the desk's count.
+macro_rules! waiting {
+    () => {
+        "i.accepted_at IS NULL AND i.revoked_at IS NULL \
+         AND ($1 = 0 OR (i.expires_at > $2 AND i.expires_at <= $3))"
+    };
+}
+
+/// How many invitations wait for an answer with a link that stops working within `days`
+/// of `now`, as `/invitations?expiring=<days>` lists them for staff.
+pub async fn expiring_count(pool: &sqlx::AnyPool, now: i64, days: i64) -> sqlx::Result<i64> {
+    sqlx::query_scalar(concat!(
+        "SELECT COUNT(*) FROM invitations i WHERE ",
+        waiting!()
+    ))
+    .bind(1_i64)
+    .bind(now)
+    .bind(now + days * 86_400)
+    .fetch_one(pool)
+    .await
 }
 
 async fn page(
@@ -172,21 +202,38 @@ async fn page(
     viewer: &Person,
     form: InviteForm,
     errors: FormErrors,
+    expiring: Option<i64>,
 ) -> AppResult<ListPage> {
     let is_staff = policy::can_use_staff_area(viewer);
     let pool = &ctx.state.pool;
+    let now = ctx.state.clock.now();
+    let window = (
+        i64::from(expiring.is_some()),
+        now,
+        now + expiring.unwrap_or(0) * 86_400,
+    );
     let (cities, pending) = if is_staff {
-        let pending = sqlx::query_as::<_, Invitation>(select_invitations!(
-            "WHERE i.accepted_at IS NULL AND i.revoked_at IS NULL ORDER BY i.id DESC LIMIT 500"
+        let pending = sqlx::query_as::<_, Invitation>(concat!(
+            select_invitations!("WHERE "),
+            waiting!(),
+            " ORDER BY i.id DESC LIMIT 500"
         ))
+        .bind(window.0)
+        .bind(window.1)
+        .bind(window.2)
         .fetch_all(pool)
         .await?;
         (cities::all(pool).await?, pending)
     } else {
         let city_id = viewer.city_id.unwrap_or(-1);
-        let pending = sqlx::query_as::<_, Invitation>(select_invitations!(
-            "WHERE i.accepted_at IS NULL AND i.revoked_at IS NULL AND i.city_id = $1 AND i.role = 'advisor' ORDER BY i.id DESC"
+        let pending = sqlx::query_as::<_, Invitation>(concat!(
+            select_invitations!("WHERE "),
+            waiting!(),
+            " AND i.city_id = $4 AND i.role = 'advisor' ORDER BY i.id DESC"
         ))
+        .bind(window.0)
+        .bind(window.1)
+        .bind(window.2)
         .bind(city_id)
         .fetch_all(pool)
         .await?;
@@ -203,8 +250,9 @@ async fn page(
         is_staff,
         cities,
         pending,
-        now: ctx.state.clock.now(),
+        now,
         fields: &FIELDS,
+        expiring,
     })
 }
 
@@ -222,6 +270,15 @@ fn closed_reason(ctx: &Ctx, viewer: &Person) -> Option<String> {
 
 async fn list(SignedIn(ctx, viewer): SignedIn, Query(q): Query<ListQuery>) -> AppResult<Response> {
     web::permit(policy::can_invite_anyone(&viewer))?;
+    let expiring = match q.expiring {
+        None => None,
+        Some(days @ 1..=MAX_EXPIRING_DAYS) => Some(days),
+        Some(_) => {
+            return Err(AppError::BadRequest(format!(
+                "Ask for the invitations expiring within 1 to {MAX_EXPIRING_DAYS} days."
+            )));
+        }
+    };
     let form = InviteForm {
         role: if policy::can_use_staff_area(&viewer) {
             String::new()
@@ -236,7 +293,7 @@ async fn list(SignedIn(ctx, viewer): SignedIn, Query(q): Query<ListQuery>) -> Ap
         ..InviteForm::default()
     };
     Ok(web::render(
-        &page(&ctx, &viewer, form, FormErrors::default()).await?,
+        &page(&ctx, &viewer, form, FormErrors::default(), expiring).await?,
     ))
 }
 
@@ -247,7 +304,7 @@ async fn create(
     web::permit(policy::can_invite_anyone(&inviter))?;
     let state = &ctx.state;
     if closed_reason(&ctx, &inviter).is_some() {
-        let page = page(&ctx, &inviter, form, FormErrors::default()).await?;
+        let page = page(&ctx, &inviter, form, FormErrors::default(), None).await?;
         return Ok(web::render_status(StatusCode::FORBIDDEN, &page));
     }
     let mut check = FIELDS.check(&[]);
@@ -305,7 +362,9 @@ async fn create(
             role: form.role.chars().take(20).collect(),
             city_id: form.city_id.chars().take(20).collect(),
         };
-        return Ok(form::again(&page(&ctx, &inviter, form, errors).await?));
+        return Ok(form::again(
+            &page(&ctx, &inviter, form, errors, None).await?,
+        ));
     };
 
     let id = send(&mut tx, state, &inviter, &email, &name, role, city.as_ref()).await?;

@@ -7,6 +7,7 @@ mod public;
 pub mod search;
 pub mod slug;
 mod staff;
+pub use staff::waiting_counts;
 mod write;
 
 use axum::{Router, extract::DefaultBodyLimit, routing::get};

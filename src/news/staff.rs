@@ -70,19 +70,48 @@ impl ListPage {
     }
 }
 
+/// SQL condition: drafts. The staff's list and the desk's count use this one.
+macro_rules! drafts {
+    () => {
+        "status = 'draft'"
+    };
+}
+
+/// SQL condition: posts published for a time still to come (`$1`: now).
+macro_rules! scheduled {
+    () => {
+        "status = 'published' AND publish_at > $1"
+    };
+}
+
+/// How many drafts and scheduled posts there are at `now`, as the staff's list shows them.
+pub async fn waiting_counts(pool: &sqlx::AnyPool, now: i64) -> sqlx::Result<(i64, i64)> {
+    let drafts = sqlx::query_scalar(concat!("SELECT COUNT(*) FROM posts WHERE ", drafts!()))
+        .fetch_one(pool)
+        .await?;
+    let scheduled = sqlx::query_scalar(concat!("SELECT COUNT(*) FROM posts WHERE ", scheduled!()))
+        .bind(now)
+        .fetch_one(pool)
+        .await?;
+    Ok((drafts, scheduled))
+}
+
 async fn list(Staff(ctx, person): Staff) -> AppResult<Response> {
     web::permit(policy::can_publish(&person))?;
     let pool = &ctx.state.pool;
     let now = ctx.state.clock.now();
-    let drafts = sqlx::query_as::<_, Row>(
-        "SELECT id, slug, title, publish_at, updated_at, members_only FROM posts WHERE status = 'draft' ORDER BY updated_at DESC, id DESC",
-    )
+    let drafts = sqlx::query_as::<_, Row>(concat!(
+        "SELECT id, slug, title, publish_at, updated_at, members_only FROM posts WHERE ",
+        drafts!(),
+        " ORDER BY updated_at DESC, id DESC"
+    ))
     .fetch_all(pool)
     .await?;
-    let scheduled = sqlx::query_as::<_, Row>(
-        "SELECT id, slug, title, publish_at, updated_at, members_only FROM posts \
-         WHERE status = 'published' AND publish_at > $1 ORDER BY publish_at, id",
-    )
+    let scheduled = sqlx::query_as::<_, Row>(concat!(
+        "SELECT id, slug, title, publish_at, updated_at, members_only FROM posts WHERE ",
+        scheduled!(),
+        " ORDER BY publish_at, id"
+    ))
     .bind(now)
     .fetch_all(pool)
     .await?;

@@ -1,4 +1,5 @@
-//! The staff area: the dashboard from which staff run the network.
+//! The staff area: the desk from which staff run the network. It shows what needs doing now,
+//! each count a link to the list of exactly those items.
 
 use askama::Template;
 use axum::{Router, response::Response, routing::get};
@@ -6,6 +7,7 @@ use axum::{Router, response::Response, routing::get};
 use crate::{
     accounts::{Person, db},
     error::AppResult,
+    join, members, news, notify,
     state::AppState,
     web::{self, Layout, Staff},
 };
@@ -14,17 +16,117 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/staff", get(dashboard))
 }
 
+/// Invitations whose link stops working within this many days are "about to expire".
+pub const EXPIRING_DAYS: i64 = 2;
+/// Cities whose renewal date falls within this many days are "lapsing".
+pub const LAPSING_DAYS: i64 = 60;
+
+/// One thing that may need doing: how many, what, and the list of exactly those.
+pub struct Task {
+    pub count: i64,
+    pub label: String,
+    pub href: String,
+}
+
 #[derive(Template)]
 #[template(path = "staff/dashboard.html")]
 struct Dashboard {
     layout: Layout,
+    tasks: Vec<Task>,
     staff: Vec<Person>,
 }
 
+impl Dashboard {
+    fn nothing_to_do(&self) -> bool {
+        self.tasks.iter().all(|t| t.count == 0)
+    }
+}
+
+fn plural(n: i64, one: &str, many: &str) -> String {
+    if n == 1 {
+        one.to_owned()
+    } else {
+        many.to_owned()
+    }
+}
+
+async fn tasks(state: &AppState) -> AppResult<Vec<Task>> {
+    let pool = &state.pool;
+    let now = state.clock.now();
+    let waiting = join::review::waiting_count(pool).await?;
+    let duplicates = join::review::waiting_duplicates(pool).await?.len() as i64;
+    let failed = notify::outbox::counts(pool)
+        .await?
+        .into_iter()
+        .find(|(status, _)| status == "failed")
+        .map_or(0, |(_, n)| n);
+    let (drafts, scheduled) = news::waiting_counts(pool, now).await?;
+    let expiring = members::invitations::expiring_count(pool, now, EXPIRING_DAYS).await?;
+    let lapsing = members::cities::lapsing_count(state, LAPSING_DAYS).await?;
+    let task = |count: i64, label: String, href: &str| Task {
+        count,
+        label,
+        href: href.to_owned(),
+    };
+    Ok(vec![
+        task(
+            waiting,
+            plural(
+                waiting,
+                "application waiting for a decision",
+                "applications waiting for a decision",
+            ),
+            "/staff/applications",
+        ),
+        task(
+            duplicates,
+            plural(
+                duplicates,
+                "of them may be a duplicate",
+                "of them may be duplicates",
+            ),
+            "/staff/applications?duplicates=1",
+        ),
+        task(
+            failed,
+            plural(failed, "email failed", "emails failed"),
+            "/staff/outbox?status=failed",
+        ),
+        task(
+            drafts,
+            plural(drafts, "draft", "drafts"),
+            "/staff/news#drafts",
+        ),
+        task(
+            scheduled,
+            plural(scheduled, "post scheduled", "posts scheduled"),
+            "/staff/news#scheduled",
+        ),
+        task(
+            expiring,
+            format!(
+                "{} expiring within {EXPIRING_DAYS} days",
+                plural(expiring, "invitation", "invitations")
+            ),
+            &format!("/invitations?expiring={EXPIRING_DAYS}"),
+        ),
+        task(
+            lapsing,
+            format!(
+                "{} within {LAPSING_DAYS} days or overdue",
+                plural(lapsing, "city's renewal due", "cities' renewals due")
+            ),
+            &format!("/staff/cities?lapsing={LAPSING_DAYS}"),
+        ),
+    ])
+}
+
 async fn dashboard(Staff(ctx, _): Staff) -> AppResult<Response> {
+    let tasks = tasks(&ctx.state).await?;
     let staff = db::list_staff(&ctx.state.pool).await?;
     Ok(web::render(&Dashboard {
         layout: ctx.layout().await,
+        tasks,
         staff,
     }))
 }

@@ -146,6 +146,7 @@ const TABLE: &[Row] = &[
     row("POST", "/account/password", "", SIGNED_IN),
     row("POST", "/account/email", "", SIGNED_IN),
     row("POST", "/account/time-zone", "", SIGNED_IN),
+    row("POST", "/account/listing", "", SIGNED_IN),
     row(
         "POST",
         "/invitations",

@@ -1,0 +1,210 @@
+//! The staff desk: what needs doing now, each count a link to the list of exactly those items.
+
+use crate::support::{Page, TestApp, Visitor, spawn_app};
+
+async fn exec(app: &TestApp, sql: &'static str, args: &[&str]) {
+    let mut q = sqlx::query(sql);
+    for a in args {
+        q = q.bind(*a);
+    }
+    q.execute(&app.state.pool).await.unwrap();
+}
+
+async fn application(app: &TestApp, city: &str, state: &str, status: &str) {
+    sqlx::query(
+        "INSERT INTO applications (city_name, state, population, mayor_name, mayor_email, contact_name, \
+         contact_title, contact_email, contact_phone, reason, status, client_ip, created_at) \
+         VALUES ($1, $2, 30000, 'Mayor', 'mayor@example.gov', 'Contact', 'Chief of Staff', \
+         'contact@example.gov', '555-0100', 'To learn.', $3, '127.0.0.1', 0)",
+    )
+    .bind(city)
+    .bind(state)
+    .bind(status)
+    .execute(&app.state.pool)
+    .await
+    .unwrap();
+}
+
+async fn email(app: &TestApp, status: &str) {
+    sqlx::query(
+        "INSERT INTO outbox (kind, to_addr, subject, text_body, html_body, message_id, created_at, status, next_attempt_at) \
+         VALUES ('test', 'someone@example.org', 'Hello', 'Hi', '<p>Hi</p>', $1, 0, $2, 0)",
+    )
+    .bind(format!("<{status}-{}@test>", rand_id()))
+    .bind(status)
+    .execute(&app.state.pool)
+    .await
+    .unwrap();
+}
+
+fn rand_id() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    N.fetch_add(1, Ordering::Relaxed)
+}
+
+async fn post(app: &TestApp, status: &str, publish_at: Option<i64>) {
+    let n = rand_id();
+    sqlx::query(
+        "INSERT INTO posts (slug, title, status, publish_at, created_at, updated_at) VALUES ($1, $2, $3, $4, 0, 0)",
+    )
+    .bind(format!("post-{n}"))
+    .bind(format!("Post {n}"))
+    .bind(status)
+    .bind(publish_at)
+    .execute(&app.state.pool)
+    .await
+    .unwrap();
+}
+
+async fn invitation(app: &TestApp, inviter: i64, expires_at: i64, revoked: bool) {
+    let n = rand_id();
+    sqlx::query(
+        "INSERT INTO invitations (token_hash, email, email_norm, role, invited_by, created_at, expires_at, revoked_at) \
+         VALUES ($1, $2, $2, 'staff', $3, 0, $4, $5)",
+    )
+    .bind(format!("hash-{n}"))
+    .bind(format!("invitee{n}@example.org"))
+    .bind(inviter)
+    .bind(expires_at)
+    .bind(revoked.then_some(1_i64))
+    .execute(&app.state.pool)
+    .await
+    .unwrap();
+}
+
+async fn renewal(app: &TestApp, name: &str, status: &str, days_from_now: Option<i64>) {
+    let city = app.insert_city(name, "WI", status).await;
+    let date = days_from_now.map(|d| {
+        portal::time::Zone::of_stored(Some(&app.state.config.time_zone))
+            .iso_date(app.state.clock.now() + d * 86_400)
+    });
+    sqlx::query("UPDATE cities SET renewal_date = $1 WHERE id = $2")
+        .bind(date)
+        .bind(city)
+        .execute(&app.state.pool)
+        .await
+        .unwrap();
+}
+
+/// The desk's tasks: (count, link).
+async fn desk(staff: &Visitor) -> Vec<(i64, String)> {
+    let page = Page::of(staff.get("/staff").await).await;
+    assert_eq!(page.status, 200);
+    let sel = scraper::Selector::parse(".desk-task a").unwrap();
+    let count = scraper::Selector::parse(".desk-count").unwrap();
+    page.html
+        .select(&sel)
+        .map(|a| {
+            let n = a.select(&count).next().unwrap().text().collect::<String>();
+            (
+                n.trim().parse().unwrap(),
+                a.value().attr("href").unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// The rows of the list a desk link leads to.
+async fn rows_at(staff: &Visitor, href: &str) -> usize {
+    let (path, table) = match href.split_once('#') {
+        Some((path, section)) => (path.to_owned(), format!("#{section}-table")),
+        None => {
+            let table = match href.split('?').next().unwrap() {
+                "/staff/applications" => "#applications",
+                "/staff/outbox" => "table",
+                "/invitations" => "#invitations",
+                "/staff/cities" => "#cities",
+                other => panic!("the desk links to an unknown list {other}"),
+            };
+            (href.to_owned(), table.to_owned())
+        }
+    };
+    let page = Page::of(staff.get(&path).await).await;
+    assert_eq!(page.status, 200, "{href}");
+    page.texts(&format!("{table} tbody tr")).len()
+}
+
+#[tokio::test]
+async fn the_staff_desks_counts_match_the_lists_they_link_to() {
+    let app = spawn_app().await;
+    let staff = app.staff_visitor().await;
+    let staff_id: i64 = sqlx::query_scalar("SELECT id FROM people WHERE role = 'staff'")
+        .fetch_one(&app.state.pool)
+        .await
+        .unwrap();
+
+    // At first nothing is waiting, and the page gives no shell command.
+    let first = desk(&staff).await;
+    assert_eq!(first.len(), 7);
+    assert!(first.iter().all(|(n, _)| *n == 0));
+    let page = Page::of(staff.get("/staff").await).await;
+    assert!(!page.has("main code"));
+    assert!(!page.html.html().contains("create-staff"));
+
+    let now = app.state.clock.now();
+    // Applications: two for one city, one for a city already a member, one alone, and
+    // decided ones that do not count.
+    app.insert_city("Madison", "WI", "lapsed").await;
+    application(&app, "Fitchburg", "WI", "pending").await;
+    application(&app, "fitchburg", "WI", "pending").await;
+    application(&app, "Madison", "WI", "pending").await;
+    application(&app, "Boulder", "CO", "pending").await;
+    application(&app, "Boulder", "CO", "declined").await;
+    application(&app, "Aurora", "CO", "approved").await;
+    // Emails: two failed, others not.
+    for status in ["failed", "failed", "sent", "pending"] {
+        email(&app, status).await;
+    }
+    // Posts: two drafts, one scheduled, one out.
+    post(&app, "draft", None).await;
+    post(&app, "draft", None).await;
+    post(&app, "published", Some(now + 86_400)).await;
+    post(&app, "published", Some(now - 86_400)).await;
+    // Invitations: one expiring tomorrow, one in five days, one expired, one revoked.
+    invitation(&app, staff_id, now + 86_400, false).await;
+    invitation(&app, staff_id, now + 5 * 86_400, false).await;
+    invitation(&app, staff_id, now - 60, false).await;
+    invitation(&app, staff_id, now + 3600, true).await;
+    // Cities: renewal in 30 days, overdue, in 90 days, none, and a lapsed one in 10 days.
+    renewal(&app, "Appleton", "active", Some(30)).await;
+    renewal(&app, "Beloit", "active", Some(-3)).await;
+    renewal(&app, "Cudahy", "active", Some(90)).await;
+    renewal(&app, "DePere", "active", None).await;
+    renewal(&app, "Eau Claire", "lapsed", Some(10)).await;
+    exec(
+        &app,
+        "UPDATE cities SET renewal_date = NULL WHERE name = 'Madison'",
+        &[],
+    )
+    .await;
+
+    let tasks = desk(&staff).await;
+    let counts: Vec<i64> = tasks.iter().map(|(n, _)| *n).collect();
+    // Waiting, duplicates, failed, drafts, scheduled, expiring, lapsing.
+    assert_eq!(counts, vec![4, 3, 2, 2, 1, 1, 2]);
+    for (count, href) in &tasks {
+        assert_eq!(
+            rows_at(&staff, href).await,
+            *count as usize,
+            "the desk says {count} for {href}"
+        );
+    }
+    // The duplicates are flagged in the waiting list.
+    let list = Page::of(staff.get("/staff/applications").await).await;
+    assert_eq!(list.texts("#applications .badge").len(), 3);
+}
+
+#[tokio::test]
+async fn the_filtered_lists_refuse_windows_they_do_not_offer() {
+    let app = spawn_app().await;
+    let staff = app.staff_visitor().await;
+    for path in [
+        "/invitations?expiring=0",
+        "/invitations?expiring=99",
+        "/staff/cities?lapsing=-1",
+        "/staff/cities?lapsing=4000",
+    ] {
+        assert_eq!(staff.get(path).await.status(), 400, "{path}");
+    }
+}
