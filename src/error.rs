@@ -180,7 +180,7 @@ pub async fn render_error_pages(
             "The portal could not understand this request. Go back, check what you entered, and try again.",
         ),
     };
-    let mut layout = Layout::plain(&state);
+    let mut layout = Layout::plain(&state).with_identity(crate::web::identity::load(&state).await);
     if let Some(viewer) = response.extensions().get::<crate::web::ErrorViewer>() {
         layout.zone = viewer.0.zone(&layout.zone);
         layout.person = Some(viewer.0.clone());
