@@ -371,3 +371,37 @@ async fn staff_delete_a_page_and_its_address_and_link_go() {
     let home = Page::of(app.visitor().get("/").await).await;
     assert!(!home.has("footer a[href='/pages/accessibility']"));
 }
+
+#[tokio::test]
+async fn the_demo_sets_a_drawn_logo_contact_details_and_the_pages_the_footer_and_home_page_promise() {
+    let app = spawn_app().await;
+    portal::demo::run(&app.state, 0).await.unwrap();
+    let public = app.visitor();
+    let home = Page::of(public.get("/").await).await;
+    let src = home.attr("header img.logo", "src").unwrap();
+    let logo = public.get(&src).await;
+    assert_eq!(logo.status(), 200);
+    assert_eq!(logo.headers()["content-type"], "image/svg+xml");
+    assert_eq!(
+        home.texts("footer nav[aria-label='Site information'] a"),
+        ["About us", "Contact", "Privacy", "Accessibility", "News feed"]
+    );
+    assert!(home.has("footer address"));
+    assert!(home.has("footer .footer-email a"));
+    assert_eq!(home.texts("footer .footer-social a").len(), 2);
+    assert!(home.has("header nav a[href='/pages/annual-meeting']"));
+    for slug in [
+        "about-us",
+        "contact",
+        "privacy",
+        "accessibility",
+        "cohorts-and-networks",
+        "annual-meeting",
+        "technical-assistance",
+        "publications",
+    ] {
+        let page = Page::of(public.get(&format!("/pages/{slug}")).await).await;
+        assert_eq!(page.status, 200, "{slug}");
+        assert!(page.texts(".page-body p").len() >= 2, "{slug} has a body");
+    }
+}
