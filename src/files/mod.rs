@@ -121,8 +121,8 @@ fn is_svg(bytes: &[u8]) -> bool {
     };
     let mut rest = text.trim_start_matches('\u{feff}').trim_start();
     loop {
-        if rest.starts_with("<svg") {
-            return rest[4..].starts_with(|c: char| c.is_whitespace() || c == '>' || c == '/');
+        if let Some(after) = rest.strip_prefix("<svg") {
+            return after.starts_with(|c: char| c.is_whitespace() || c == '>' || c == '/');
         }
         let close = if rest.starts_with("<?xml") {
             "?>"
@@ -417,7 +417,10 @@ mod tests {
 
     #[test]
     fn svg_is_told_from_its_opening_element_and_nothing_else() {
-        assert_eq!(detect_type(b"<svg xmlns=\"http://www.w3.org/2000/svg\"/>"), "image/svg+xml");
+        assert_eq!(
+            detect_type(b"<svg xmlns=\"http://www.w3.org/2000/svg\"/>"),
+            "image/svg+xml"
+        );
         assert_eq!(
             detect_type(
                 "\u{feff}<?xml version=\"1.0\"?>\n<!-- logo -->\n<!DOCTYPE svg PUBLIC \"x\">\n<svg>".as_bytes()

@@ -209,11 +209,7 @@ impl PageForm {
 }
 
 /// A new page, or the demo's: its id, or `None` when the slug is taken.
-pub async fn insert(
-    pool: &AnyPool,
-    input: &PageInput<'_>,
-    now: i64,
-) -> sqlx::Result<Option<i64>> {
+pub async fn insert(pool: &AnyPool, input: &PageInput<'_>, now: i64) -> sqlx::Result<Option<i64>> {
     let result = sqlx::query_scalar(
         "INSERT INTO pages (slug, title, body, placement, position, status, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
@@ -323,15 +319,17 @@ async fn new_form(Staff(ctx, person): Staff) -> AppResult<Response> {
         position: "0".to_owned(),
         ..PageForm::default()
     };
-    Ok(form_page(ctx.layout().await, None, form, FormErrors::default()))
+    Ok(form_page(
+        ctx.layout().await,
+        None,
+        form,
+        FormErrors::default(),
+    ))
 }
 
 fn slug_taken() -> FormErrors {
     let mut errors = FormErrors::default();
-    errors.add(
-        "slug",
-        "Another page has this address. Choose another one.",
-    );
+    errors.add("slug", "Another page has this address. Choose another one.");
     errors
 }
 
@@ -361,7 +359,12 @@ async fn create(Staff(ctx, person): Staff, Form(form): Form<PageForm>) -> AppRes
         .await?
         .is_none()
     {
-        return Ok(form_page(ctx.layout().await, None, form.kept(), slug_taken()));
+        return Ok(form_page(
+            ctx.layout().await,
+            None,
+            form.kept(),
+            slug_taken(),
+        ));
     }
     ctx.flash(saved_message(&c)).await?;
     Ok(web::see_other("/staff/pages"))
@@ -411,7 +414,12 @@ async fn update(
         Ok(done) if done.rows_affected() == 1 => {}
         Ok(_) => return Err(AppError::NotFound),
         Err(e) if is_unique_violation(&e) => {
-            return Ok(form_page(ctx.layout().await, Some(id), form.kept(), slug_taken()));
+            return Ok(form_page(
+                ctx.layout().await,
+                Some(id),
+                form.kept(),
+                slug_taken(),
+            ));
         }
         Err(e) => return Err(e.into()),
     }

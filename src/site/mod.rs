@@ -524,7 +524,9 @@ pub async fn set_logo(state: &AppState, file_id: i64) -> AppResult<bool> {
 async fn upload_logo(Staff(ctx, person): Staff, mut multipart: Multipart) -> AppResult<Response> {
     web::permit(policy::can_publish(&person))?;
     let unreadable = || {
-        AppError::BadRequest("The form could not be read. Try again with a smaller file.".to_owned())
+        AppError::BadRequest(
+            "The form could not be read. Try again with a smaller file.".to_owned(),
+        )
     };
     let mut outcome: Option<Result<files::StoredFile, files::FileError>> = None;
     loop {
@@ -620,6 +622,9 @@ async fn serve_logo(ctx: Viewer, Path(id): Path<i64>, headers: HeaderMap) -> App
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(LOGO_POLICY),
     );
-    out.insert(header::CONTENT_DISPOSITION, HeaderValue::from_static("inline"));
+    out.insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_static("inline"),
+    );
     Ok(response)
 }

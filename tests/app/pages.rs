@@ -47,12 +47,24 @@ async fn the_footer_shows_each_setting_once_set_and_hides_it_when_empty() {
 
     let home = Page::of(public.get("/").await).await;
     assert!(!home.has("footer address"), "no address before one is set");
-    assert!(!home.has("footer .footer-email"), "no email before one is set");
-    assert!(!home.has("footer .footer-social"), "no social links before any is set");
-    assert!(home.text("footer .footer-name").starts_with("Mayors Innovation Project"));
+    assert!(
+        !home.has("footer .footer-email"),
+        "no email before one is set"
+    );
+    assert!(
+        !home.has("footer .footer-social"),
+        "no social links before any is set"
+    );
+    assert!(
+        home.text("footer .footer-name")
+            .starts_with("Mayors Innovation Project")
+    );
     assert_eq!(
-        home.attr("footer nav[aria-label='Site information'] a[href='/news/feed.xml']", "href")
-            .as_deref(),
+        home.attr(
+            "footer nav[aria-label='Site information'] a[href='/news/feed.xml']",
+            "href"
+        )
+        .as_deref(),
         Some("/news/feed.xml")
     );
 
@@ -68,21 +80,34 @@ async fn the_footer_shows_each_setting_once_set_and_hides_it_when_empty() {
     )
     .await;
     assert_eq!(saved.path(), "/staff/site");
-    assert_eq!(saved.text(".flash"), "The organization's details are saved.");
+    assert_eq!(
+        saved.text(".flash"),
+        "The organization's details are saved."
+    );
 
     let home = Page::of(public.get("/").await).await;
     assert_eq!(home.text("header .brand-name"), "Mayors Innovation Lab");
-    assert_eq!(home.text("header .tagline"), "Where mayors learn from each other.");
+    assert_eq!(
+        home.text("header .tagline"),
+        "Where mayors learn from each other."
+    );
     assert_eq!(
         home.text("footer address"),
         "1180 Observatory DriveMadison, WI 53706"
     );
-    assert_eq!(home.texts("footer address br").len(), 1, "one line break between the two lines");
+    assert_eq!(
+        home.texts("footer address br").len(),
+        1,
+        "one line break between the two lines"
+    );
     assert_eq!(
         home.attr("footer .footer-email a", "href").as_deref(),
         Some("mailto:hello@mayorslab.org")
     );
-    assert_eq!(home.texts("footer .footer-social a"), ["Bluesky", "LinkedIn"]);
+    assert_eq!(
+        home.texts("footer .footer-social a"),
+        ["Bluesky", "LinkedIn"]
+    );
     assert_eq!(
         home.attr("footer .footer-social a", "href").as_deref(),
         Some("https://bsky.app/profile/mayorslab")
@@ -99,11 +124,10 @@ async fn the_footer_shows_each_setting_once_set_and_hides_it_when_empty() {
     save_identity(&staff, &[]).await;
     let home = Page::of(public.get("/").await).await;
     assert!(!home.has("footer .footer-email"));
-    let rows: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM settings WHERE key LIKE 'identity.%'")
-            .fetch_one(&app.state.pool)
-            .await
-            .unwrap();
+    let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM settings WHERE key LIKE 'identity.%'")
+        .fetch_one(&app.state.pool)
+        .await
+        .unwrap();
     assert_eq!(rows, 0, "an emptied setting is removed, not stored empty");
 }
 
@@ -134,7 +158,8 @@ async fn identity_settings_with_a_bad_email_or_link_come_back_with_messages_and_
 }
 
 #[tokio::test]
-async fn an_uploaded_logo_shows_in_the_header_with_the_name_as_its_text_and_an_svg_is_served_inert() {
+async fn an_uploaded_logo_shows_in_the_header_with_the_name_as_its_text_and_an_svg_is_served_inert()
+{
     let app = spawn_app().await;
     let staff = app.staff_visitor().await;
     let public = app.visitor();
@@ -143,7 +168,12 @@ async fn an_uploaded_logo_shows_in_the_header_with_the_name_as_its_text_and_an_s
 
     let svg = br##"<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><script>alert(1)</script><rect width="10" height="10" fill="#fff"/></svg>"##;
     let saved = upload_logo(&staff, "logo.svg", svg.to_vec()).await;
-    assert_eq!(saved.path(), "/staff/site", "{:?}", saved.texts(".error-summary li"));
+    assert_eq!(
+        saved.path(),
+        "/staff/site",
+        "{:?}",
+        saved.texts(".error-summary li")
+    );
     let home = Page::of(public.get("/").await).await;
     let src = home.attr("header a.brand-name img.logo", "src").unwrap();
     assert_eq!(
@@ -171,8 +201,16 @@ async fn an_uploaded_logo_shows_in_the_header_with_the_name_as_its_text_and_an_s
     assert_eq!(public.get(&src).await.status(), 404);
 
     // Neither a JPEG nor an HTML file is a logo.
-    let refused = upload_logo(&staff, "page.html", b"<html><script>alert(1)</script></html>".to_vec()).await;
-    assert_eq!(refused.text("#logo-error"), "Error: The logo must be a PNG or an SVG file.");
+    let refused = upload_logo(
+        &staff,
+        "page.html",
+        b"<html><script>alert(1)</script></html>".to_vec(),
+    )
+    .await;
+    assert_eq!(
+        refused.text("#logo-error"),
+        "Error: The logo must be a PNG or an SVG file."
+    );
 
     let removed = Page::of(staff.post_form("/staff/site/logo/delete", &[]).await).await;
     assert_eq!(removed.path(), "/staff/site");
@@ -204,7 +242,10 @@ async fn a_draft_page_is_missing_to_the_public_and_shown_to_staff_until_publishe
 
     assert_eq!(public.get("/pages/about-us").await.status(), 404);
     let home = Page::of(public.get("/").await).await;
-    assert!(!home.has("footer a[href='/pages/about-us']"), "a draft is not linked");
+    assert!(
+        !home.has("footer a[href='/pages/about-us']"),
+        "a draft is not linked"
+    );
     let draft = Page::of(staff.get("/pages/about-us").await).await;
     assert_eq!(draft.h1(), "About us");
     assert!(draft.text(".notice").starts_with("This page is a draft"));
@@ -226,7 +267,10 @@ async fn a_draft_page_is_missing_to_the_public_and_shown_to_staff_until_publishe
         ],
     )
     .await;
-    assert_eq!(published.text(".flash"), "“About us” is published at /pages/about-us.");
+    assert_eq!(
+        published.text(".flash"),
+        "“About us” is published at /pages/about-us."
+    );
     let page = Page::of(public.get("/pages/about-us").await).await;
     assert_eq!(page.h1(), "About us");
     assert_eq!(page.text(".page-body strong"), "learning network");
@@ -256,7 +300,12 @@ async fn published_pages_are_linked_in_the_header_or_the_footer_as_placed_and_in
             ],
         )
         .await;
-        assert_eq!(page.path(), "/staff/pages", "{:?}", page.texts(".error-summary li"));
+        assert_eq!(
+            page.path(),
+            "/staff/pages",
+            "{:?}",
+            page.texts(".error-summary li")
+        );
     }
     let home = Page::of(app.visitor().get("/").await).await;
     assert_eq!(
@@ -269,7 +318,9 @@ async fn published_pages_are_linked_in_the_header_or_the_footer_as_placed_and_in
     assert_eq!(app.visitor().get("/pages/unlinked").await.status(), 200);
     let on_it = Page::of(app.visitor().get("/pages/annual-meeting").await).await;
     assert_eq!(
-        on_it.attr("header nav a[href='/pages/annual-meeting']", "aria-current").as_deref(),
+        on_it
+            .attr("header nav a[href='/pages/annual-meeting']", "aria-current")
+            .as_deref(),
         Some("page")
     );
 }
@@ -278,7 +329,8 @@ async fn published_pages_are_linked_in_the_header_or_the_footer_as_placed_and_in
 async fn page_markdown_is_sanitized_and_a_taken_or_bad_address_is_refused() {
     let app = spawn_app().await;
     let staff = app.staff_visitor().await;
-    let body = "Hello <script>alert(1)</script> [click](javascript:alert(2)) <img src=x onerror=alert(3)>";
+    let body =
+        "Hello <script>alert(1)</script> [click](javascript:alert(2)) <img src=x onerror=alert(3)>";
     save_page(
         &staff,
         "/staff/pages",
@@ -296,7 +348,8 @@ async fn page_markdown_is_sanitized_and_a_taken_or_bad_address_is_refused() {
     assert!(!page.has(".page-body script"));
     assert!(!page.has(".page-body [onerror]"));
     assert!(
-        page.attr(".page-body a", "href").is_none_or(|h| !h.contains("javascript")),
+        page.attr(".page-body a", "href")
+            .is_none_or(|h| !h.contains("javascript")),
         "no javascript: link"
     );
 
@@ -365,15 +418,24 @@ async fn staff_delete_a_page_and_its_address_and_link_go() {
         .fetch_one(&app.state.pool)
         .await
         .unwrap();
-    let done = Page::of(staff.post_form(&format!("/staff/pages/{id}/delete"), &[]).await).await;
+    let done = Page::of(
+        staff
+            .post_form(&format!("/staff/pages/{id}/delete"), &[])
+            .await,
+    )
+    .await;
     assert_eq!(done.text(".flash"), "The page is deleted.");
-    assert_eq!(app.visitor().get("/pages/accessibility").await.status(), 404);
+    assert_eq!(
+        app.visitor().get("/pages/accessibility").await.status(),
+        404
+    );
     let home = Page::of(app.visitor().get("/").await).await;
     assert!(!home.has("footer a[href='/pages/accessibility']"));
 }
 
 #[tokio::test]
-async fn the_demo_sets_a_drawn_logo_contact_details_and_the_pages_the_footer_and_home_page_promise() {
+async fn the_demo_sets_a_drawn_logo_contact_details_and_the_pages_the_footer_and_home_page_promise()
+{
     let app = spawn_app().await;
     portal::demo::run(&app.state, 0).await.unwrap();
     let public = app.visitor();
@@ -384,7 +446,13 @@ async fn the_demo_sets_a_drawn_logo_contact_details_and_the_pages_the_footer_and
     assert_eq!(logo.headers()["content-type"], "image/svg+xml");
     assert_eq!(
         home.texts("footer nav[aria-label='Site information'] a"),
-        ["About us", "Contact", "Privacy", "Accessibility", "News feed"]
+        [
+            "About us",
+            "Contact",
+            "Privacy",
+            "Accessibility",
+            "News feed"
+        ]
     );
     assert!(home.has("footer address"));
     assert!(home.has("footer .footer-email a"));

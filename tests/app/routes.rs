@@ -104,7 +104,12 @@ const TABLE: &[Row] = &[
         [NotFound, Ok, Ok, Ok, NotFound, Ok],
     ),
     row("GET", "/pages/{slug}", "page", ALL_OK),
-    row("GET", "/pages/{slug}", "page-draft", [NotFound, NotFound, NotFound, NotFound, NotFound, Ok]),
+    row(
+        "GET",
+        "/pages/{slug}",
+        "page-draft",
+        [NotFound, NotFound, NotFound, NotFound, NotFound, Ok],
+    ),
     row("GET", "/site/logo/{id}", "logo", ALL_OK),
     row("GET", "/join", "", ALL_OK),
     row("GET", "/join/thanks", "", ALL_OK),
