@@ -329,6 +329,8 @@ pub async fn run(state: &AppState, extra_posts: usize) -> Result<Report, String>
     let topic_ids = seed.topics().await?;
     seed.posts(&topic_ids, staff_id, extra_posts).await?;
     seed.home().await?;
+    seed.identity().await?;
+    seed.pages().await?;
     Ok(Report {
         logins: seed.logins,
         cities: CITIES.len(),
@@ -535,7 +537,129 @@ impl Seed<'_> {
             .await
             .map_err(db)
     }
+
+    /// The organization's contact lines, social links and a logo drawn here.
+    async fn identity(&self) -> Result<(), String> {
+        let pool = &self.state.pool;
+        let values = crate::site::IdentityForm {
+            org_name: String::new(),
+            org_tagline: String::new(),
+            contact_email: "info@mayorsinnovation.example".to_owned(),
+            address: "1180 Observatory Drive\nMadison, WI 53706".to_owned(),
+            social: "Bluesky https://bsky.app/profile/mayorsinnovation.example\nLinkedIn https://www.linkedin.com/company/mayors-innovation-example".to_owned(),
+        }
+        .check()
+        .map_err(|e| format!("{:?}", e.all()))?;
+        crate::site::save_identity_settings(pool, &values)
+            .await
+            .map_err(db)?;
+        let logo = crate::files::store_bytes(
+            pool,
+            self.now,
+            &crate::site::LOGO,
+            "logo.svg",
+            LOGO_SVG.as_bytes(),
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+        crate::site::set_logo(self.state, logo.id)
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(())
+    }
+
+    /// About us, Contact, Privacy, Accessibility, and the member areas' public descriptions.
+    async fn pages(&self) -> Result<(), String> {
+        for (slug, title, placement, position, body) in PAGES {
+            let input = crate::pages::PageInput {
+                slug,
+                title,
+                body,
+                placement,
+                position,
+                published: true,
+            };
+            crate::pages::insert(&self.state.pool, &input, self.now)
+                .await
+                .map_err(db)?;
+        }
+        Ok(())
+    }
 }
+
+/// The demo's logo, drawn here: a white mark (three rising bars under an arc, a city
+/// learning) and the initials, for the header's dark background.
+pub const LOGO_SVG: &str = r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 168 48" width="168" height="48">
+<title>Mayors Innovation Project</title>
+<path d="M6 40 A22 22 0 0 1 46 40" fill="none" stroke="#ffffff" stroke-width="3"/>
+<rect x="14" y="26" width="6" height="14" fill="#ffffff"/>
+<rect x="23" y="20" width="6" height="20" fill="#f4c95d"/>
+<rect x="32" y="14" width="6" height="26" fill="#ffffff"/>
+<text x="56" y="33" font-family="Georgia, serif" font-size="22" font-weight="700" fill="#ffffff">MIP</text>
+<text x="104" y="33" font-family="Arial, sans-serif" font-size="11" fill="#e4ecf7">mayors</text>
+</svg>
+"##;
+
+/// The demo's pages: the four the footer links, and the public descriptions of the member
+/// areas that the home page promises, in the header's navigation or linked from them.
+const PAGES: [(&str, &str, &str, i64, &str); 8] = [
+    (
+        "about-us",
+        "About us",
+        "footer",
+        1,
+        "The Mayors Innovation Project is a learning network for mayors. Mayors of cities large and small, and their most trusted advisors, meet here to learn from each other: what worked, what did not, and what to try next.\n\n## What we do\n\n- We run [cohorts and networks](/pages/cohorts-and-networks) on the questions cities face together.\n- We gather every member city at the [annual meeting](/pages/annual-meeting).\n- Our staff offer [technical assistance](/pages/technical-assistance) when a city needs it.\n- We publish [briefs and reports](/pages/publications) drawn from members' experience.\n\nWe are non-partisan, and we do not lobby.",
+    ),
+    (
+        "contact",
+        "Contact",
+        "footer",
+        2,
+        "Write to us at [info@mayorsinnovation.example](mailto:info@mayorsinnovation.example), or by post to 1180 Observatory Drive, Madison, WI 53706.\n\nCities that wish to become members can [apply to join](/join). Members can reach their staff contact from their [member home](/home).",
+    ),
+    (
+        "privacy",
+        "Privacy",
+        "footer",
+        3,
+        "We keep what the portal needs to run the network: the names, titles, email addresses and cities of the people of member cities and staff, and what they write here.\n\n- We never sell or share it for advertising.\n- The portal sets one cookie, to keep you logged in; it tracks nothing else.\n- Emails go only to people who are members, applied, or were invited.\n\nTo see, correct or delete what we hold about you, write to [info@mayorsinnovation.example](mailto:info@mayorsinnovation.example).",
+    ),
+    (
+        "accessibility",
+        "Accessibility",
+        "footer",
+        4,
+        "We aim for the portal to meet the Web Content Accessibility Guidelines (WCAG) 2.2 at level AA. Every page works with a keyboard and a screen reader, without JavaScript, and on a small screen; every page is checked automatically before each release.\n\nIf something is hard to use, tell us at [info@mayorsinnovation.example](mailto:info@mayorsinnovation.example) and we will answer within five working days.",
+    ),
+    (
+        "cohorts-and-networks",
+        "Cohorts & networks",
+        "none",
+        0,
+        "Cohorts bring together a dozen member cities for a year on one question: housing affordability, climate resilience, public safety, the local economy. They meet every month online and once in person, with experts and with each other.\n\nMembers find their cohorts, meetings and shared notes in the member area once logged in.",
+    ),
+    (
+        "annual-meeting",
+        "Annual meeting",
+        "header",
+        0,
+        "Once a year the mayors and advisors of every member city meet for two days of workshops, site visits and conversations between peers. The meeting moves from city to city.\n\nMembers register, see the programme and find their fellow participants in the member area once logged in.",
+    ),
+    (
+        "technical-assistance",
+        "Technical assistance",
+        "none",
+        0,
+        "When a member city takes on something new, our staff can help: finding cities that have done it, reading a draft ordinance, or preparing a council presentation.\n\nMembers ask for assistance, and follow their requests, in the member area once logged in.",
+    ),
+    (
+        "publications",
+        "Publications",
+        "none",
+        0,
+        "We publish short briefs and longer reports on what member cities tried and learned, from participatory budgeting to lead pipe replacement.\n\nMembers read and download every publication in the member area once logged in; public summaries appear in the [news](/news).",
+    ),
+];
 
 /// A public post, published (its address and time are set by [`Seed::post`]), without
 /// topics, byline or cover.

@@ -181,6 +181,11 @@ pub async fn render_error_pages(
         ),
     };
     let mut layout = Layout::plain(&state);
+    // A server error may be the database's: its page does not wait on it for the stored
+    // name and footer, and shows the configured name.
+    if !status.is_server_error() {
+        layout = layout.with_identity(crate::web::identity::load(&state).await);
+    }
     if let Some(viewer) = response.extensions().get::<crate::web::ErrorViewer>() {
         layout.zone = viewer.0.zone(&layout.zone);
         layout.person = Some(viewer.0.clone());

@@ -13,6 +13,7 @@ pub mod join;
 pub mod members;
 pub mod news;
 pub mod notify;
+pub mod pages;
 pub mod policy;
 pub mod site;
 pub mod staff;
@@ -60,6 +61,7 @@ pub fn app(state: AppState) -> Router {
         .merge(members::router())
         .merge(news::router(news::images::MAX_BYTES + 256 * 1024))
         .merge(site::router())
+        .merge(pages::router())
         .merge(join::router())
         .merge(notify::router())
         .merge(audit::router())

@@ -268,6 +268,16 @@ pub fn can_publish(person: &Person) -> bool {
     is_staff(person)
 }
 
+/// Write, publish and place the organization's simple pages (About us, Privacy, …).
+pub fn can_edit_pages(person: &Person) -> bool {
+    is_staff(person)
+}
+
+/// Read a page that is still a draft.
+pub fn can_read_draft_page(viewer: Option<&Person>) -> bool {
+    viewer.is_some_and(can_edit_pages)
+}
+
 /// Review applications to become a member city.
 pub fn can_review_applications(person: &Person) -> bool {
     is_staff(person)

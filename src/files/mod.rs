@@ -100,8 +100,44 @@ pub fn clean_name(name: &str) -> String {
 }
 
 /// The type of a file from its first bytes; `application/octet-stream` when they do not say.
+/// SVG, which is text and which `infer` does not tell, is `image/svg+xml` when the text
+/// opens (after a BOM, an XML declaration, comments or a doctype) with an `<svg` element.
 pub fn detect_type(first_bytes: &[u8]) -> &'static str {
-    infer::get(first_bytes).map_or("application/octet-stream", |t| t.mime_type())
+    // `infer` calls a file opening with an XML declaration `text/xml`.
+    match infer::get(first_bytes).map(|t| t.mime_type()) {
+        None | Some("text/xml") if is_svg(first_bytes) => "image/svg+xml",
+        Some(t) => t,
+        None => "application/octet-stream",
+    }
+}
+
+fn is_svg(bytes: &[u8]) -> bool {
+    let head = &bytes[..bytes.len().min(4096)];
+    let Ok(text) = std::str::from_utf8(head).or_else(|e| {
+        // The 4 KB may cut a character in two: the whole characters before it count.
+        std::str::from_utf8(&head[..e.valid_up_to()])
+    }) else {
+        return false;
+    };
+    let mut rest = text.trim_start_matches('\u{feff}').trim_start();
+    loop {
+        if let Some(after) = rest.strip_prefix("<svg") {
+            return after.starts_with(|c: char| c.is_whitespace() || c == '>' || c == '/');
+        }
+        let close = if rest.starts_with("<?xml") {
+            "?>"
+        } else if rest.starts_with("<!--") {
+            "-->"
+        } else if rest.starts_with("<!DOCTYPE svg") || rest.starts_with("<!doctype svg") {
+            ">"
+        } else {
+            return false;
+        };
+        match rest.find(close) {
+            Some(at) => rest = rest[at + close.len()..].trim_start(),
+            None => return false,
+        }
+    }
 }
 
 fn new_key() -> String {
@@ -377,6 +413,23 @@ mod tests {
         assert_eq!(clean_name(".."), "file");
         assert_eq!(clean_name(""), "file");
         assert_eq!(clean_name(&"é".repeat(300)).chars().count(), 200);
+    }
+
+    #[test]
+    fn svg_is_told_from_its_opening_element_and_nothing_else() {
+        assert_eq!(
+            detect_type(b"<svg xmlns=\"http://www.w3.org/2000/svg\"/>"),
+            "image/svg+xml"
+        );
+        assert_eq!(
+            detect_type(
+                "\u{feff}<?xml version=\"1.0\"?>\n<!-- logo -->\n<!DOCTYPE svg PUBLIC \"x\">\n<svg>".as_bytes()
+            ),
+            "image/svg+xml"
+        );
+        assert_eq!(detect_type(b"<html><svg></svg></html>"), "text/html");
+        assert_eq!(detect_type(b"<svgfoo>"), "application/octet-stream");
+        assert_eq!(detect_type(b"hello"), "application/octet-stream");
     }
 
     #[test]

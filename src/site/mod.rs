@@ -1,10 +1,12 @@
-//! What staff say on the public front besides news: the home page's statement and the
-//! testimonials.
+//! What staff say on the public front besides news: the organization's identity (name,
+//! tagline, logo, contact lines and social links, shown by every page's header and footer),
+//! the home page's statement and the testimonials.
 
 use askama::Template;
 use axum::{
     Router,
-    extract::Path,
+    extract::{DefaultBodyLimit, Multipart, Path},
+    http::{HeaderMap, HeaderValue, header},
     response::Response,
     routing::{get, post},
 };
@@ -12,18 +14,27 @@ use serde::Deserialize;
 use sqlx::AnyPool;
 
 use crate::{
+    accounts::email::EmailAddress,
     error::{AppError, AppResult},
-    policy,
+    files, policy,
     state::AppState,
     web::{
-        self, Ctx, FormErrors, Layout, Staff,
+        self, Ctx, FormErrors, Layout, Staff, Viewer,
         form::{self, Field, Fields, Form},
+        identity,
     },
 };
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/staff/site", get(show))
+        .route("/staff/site/identity", post(save_identity))
+        .route(
+            "/staff/site/logo",
+            post(upload_logo).layer(DefaultBodyLimit::max(LOGO.max_bytes as usize + 64 * 1024)),
+        )
+        .route("/staff/site/logo/delete", post(delete_logo))
+        .route("/site/logo/{id}", get(serve_logo))
         .route("/staff/site/statement", post(save_statement))
         .route("/staff/testimonials", post(add_testimonial))
         .route("/staff/testimonials/{id}", post(update_testimonial))
@@ -99,6 +110,9 @@ struct SitePage {
     body: String,
     testimonials: Vec<Testimonial>,
     new: TestimonialForm,
+    identity: IdentityForm,
+    /// The logo's address, when one is set.
+    logo: Option<String>,
     errors: FormErrors,
     fields: &'static Fields,
 }
@@ -106,6 +120,36 @@ struct SitePage {
 /// The text fields of the home page's forms: the statement, and a testimonial (whose fields
 /// are named `t_…` in the form that adds one, as the statement's fields are named alike).
 pub static FIELDS: Fields = Fields(&[
+    Field {
+        name: "org_name",
+        label: "the organization's name",
+        max_len: 120,
+        required: false,
+    },
+    Field {
+        name: "org_tagline",
+        label: "the tagline",
+        max_len: 200,
+        required: false,
+    },
+    Field {
+        name: "contact_email",
+        label: "the contact email",
+        max_len: 254,
+        required: false,
+    },
+    Field {
+        name: "address",
+        label: "the postal address",
+        max_len: 400,
+        required: false,
+    },
+    Field {
+        name: "social",
+        label: "the social links",
+        max_len: 2000,
+        required: false,
+    },
     Field {
         name: "heading",
         label: "the heading",
@@ -151,7 +195,26 @@ async fn page(
     new: TestimonialForm,
     errors: FormErrors,
 ) -> AppResult<Response> {
+    page_with(ctx, heading, body, new, None, errors).await
+}
+
+async fn page_with(
+    ctx: &Ctx,
+    heading: Option<String>,
+    body: Option<String>,
+    new: TestimonialForm,
+    entered: Option<IdentityForm>,
+    errors: FormErrors,
+) -> AppResult<Response> {
     let (h, b) = statement(&ctx.state).await?;
+    let identity = match entered {
+        Some(entered) => entered,
+        None => IdentityForm::stored(&ctx.state.pool).await?,
+    };
+    let logo = setting(&ctx.state.pool, identity::LOGO)
+        .await?
+        .and_then(|v| v.parse::<i64>().ok())
+        .map(identity::logo_path);
     let testimonials = sqlx::query_as::<_, Testimonial>("SELECT id, quote, name, title, city, active FROM testimonials ORDER BY created_at DESC, id DESC")
         .fetch_all(&ctx.state.pool)
         .await?;
@@ -162,6 +225,8 @@ async fn page(
         body: body.unwrap_or(b),
         testimonials,
         new,
+        identity,
+        logo,
         errors,
         fields: &FIELDS,
     };
@@ -292,4 +357,274 @@ async fn delete_testimonial(Staff(ctx, person): Staff, Path(id): Path<i64>) -> A
         .await?;
     ctx.flash("The testimonial is deleted.").await?;
     Ok(web::see_other("/staff/site"))
+}
+
+/// The identity's form: each setting as entered; an empty one is removed, and its line left
+/// out of the footer (the name and tagline then come from the configuration).
+#[derive(Debug, Default, Clone, Deserialize)]
+pub struct IdentityForm {
+    #[serde(default)]
+    pub org_name: String,
+    #[serde(default)]
+    pub org_tagline: String,
+    #[serde(default)]
+    pub contact_email: String,
+    #[serde(default)]
+    pub address: String,
+    #[serde(default)]
+    pub social: String,
+}
+
+/// The identity's settings and the form's fields, in the form's order.
+const IDENTITY_KEYS: [(&str, &str); 5] = [
+    ("org_name", identity::NAME),
+    ("org_tagline", identity::TAGLINE),
+    ("contact_email", identity::EMAIL),
+    ("address", identity::ADDRESS),
+    ("social", identity::SOCIAL),
+];
+
+impl IdentityForm {
+    async fn stored(pool: &AnyPool) -> sqlx::Result<IdentityForm> {
+        let get = |key| setting(pool, key);
+        Ok(IdentityForm {
+            org_name: get(identity::NAME).await?.unwrap_or_default(),
+            org_tagline: get(identity::TAGLINE).await?.unwrap_or_default(),
+            contact_email: get(identity::EMAIL).await?.unwrap_or_default(),
+            address: get(identity::ADDRESS).await?.unwrap_or_default(),
+            social: get(identity::SOCIAL).await?.unwrap_or_default(),
+        })
+    }
+
+    fn value(&self, field: &str) -> &str {
+        match field {
+            "org_name" => &self.org_name,
+            "org_tagline" => &self.org_tagline,
+            "contact_email" => &self.contact_email,
+            "address" => &self.address,
+            _ => &self.social,
+        }
+    }
+
+    /// The values to store, by setting, or the messages.
+    pub fn check(&self) -> Result<Vec<(&'static str, String)>, FormErrors> {
+        let mut check = FIELDS.check(&[]);
+        let mut values = Vec::new();
+        for (field, key) in IDENTITY_KEYS {
+            let value = check.text(field, self.value(field));
+            if check.has(field) || value.is_empty() {
+                values.push((key, value));
+                continue;
+            }
+            if field == "contact_email"
+                && let Err(message) = EmailAddress::parse(&value)
+            {
+                check.add("contact_email", message);
+            }
+            if field == "social" {
+                let lines: Vec<&str> = value.lines().filter(|l| !l.trim().is_empty()).collect();
+                if identity::parse_social(&value).len() != lines.len() {
+                    check.add(
+                        "social",
+                        "Write each link on a line of its own: its label, a space, and its address beginning with https://, for example: Bluesky https://bsky.app/profile/example.",
+                    );
+                }
+            }
+            values.push((key, value));
+        }
+        check.finish().map(|()| values)
+    }
+}
+
+/// Saves the identity's settings: set ones stored, empty ones removed.
+pub async fn save_identity_settings(
+    pool: &AnyPool,
+    values: &[(&'static str, String)],
+) -> sqlx::Result<()> {
+    for (key, value) in values {
+        if value.is_empty() {
+            sqlx::query("DELETE FROM settings WHERE key = $1")
+                .bind(*key)
+                .execute(pool)
+                .await?;
+        } else {
+            set_setting(pool, key, value).await?;
+        }
+    }
+    Ok(())
+}
+
+async fn save_identity(
+    Staff(ctx, person): Staff,
+    Form(form): Form<IdentityForm>,
+) -> AppResult<Response> {
+    web::permit(policy::can_publish(&person))?;
+    let values = match form.check() {
+        Ok(values) => values,
+        Err(errors) => {
+            let kept = IdentityForm {
+                org_name: FIELDS.keep("org_name", &form.org_name),
+                org_tagline: FIELDS.keep("org_tagline", &form.org_tagline),
+                contact_email: FIELDS.keep("contact_email", &form.contact_email),
+                address: FIELDS.keep("address", &form.address),
+                social: FIELDS.keep("social", &form.social),
+            };
+            return page_with(
+                &ctx,
+                None,
+                None,
+                TestimonialForm::default(),
+                Some(kept),
+                errors,
+            )
+            .await;
+        }
+    };
+    save_identity_settings(&ctx.state.pool, &values).await?;
+    ctx.flash("The organization's details are saved.").await?;
+    Ok(web::see_other("/staff/site"))
+}
+
+/// The logo: a PNG or an SVG of at most 1 MB.
+pub const LOGO: files::Rules = files::Rules {
+    max_bytes: 1024 * 1024,
+    types: &["image/png", "image/svg+xml"],
+};
+
+/// What an SVG logo may do when opened on its own: draw itself, with its own styles, and
+/// nothing else (no script, no fetch, no form). In an `<img>` a browser runs no script
+/// anyway; this policy covers the logo opened by its address.
+pub const LOGO_POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'";
+
+/// Makes a stored file the logo, in one write transaction: the new file is claimed and the
+/// one it replaces given back to the sweeper.
+pub async fn set_logo(state: &AppState, file_id: i64) -> AppResult<bool> {
+    let mut tx = state.begin_write().await?;
+    if !files::attach(&mut tx, file_id).await? {
+        return Ok(false);
+    }
+    let old: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
+        .bind(identity::LOGO)
+        .fetch_optional(&mut *tx)
+        .await?;
+    sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+        .bind(identity::LOGO)
+        .bind(file_id.to_string())
+        .execute(&mut *tx)
+        .await?;
+    if let Some(old) = old.and_then(|v| v.parse::<i64>().ok())
+        && old != file_id
+    {
+        files::release(&mut tx, old).await?;
+    }
+    tx.commit().await?;
+    Ok(true)
+}
+
+async fn upload_logo(Staff(ctx, person): Staff, mut multipart: Multipart) -> AppResult<Response> {
+    web::permit(policy::can_publish(&person))?;
+    let unreadable = || {
+        AppError::BadRequest(
+            "The form could not be read. Try again with a smaller file.".to_owned(),
+        )
+    };
+    let mut outcome: Option<Result<files::StoredFile, files::FileError>> = None;
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break,
+            Err(_) if matches!(outcome, Some(Err(_))) => break,
+            Err(_) => return Err(unreadable()),
+        };
+        let mut field = std::pin::pin!(field);
+        if field.name() != Some("logo") || outcome.is_some() {
+            while futures_util::StreamExt::next(&mut field).await.is_some() {}
+            continue;
+        }
+        let name = field.file_name().unwrap_or_default().to_owned();
+        if name.is_empty() {
+            while futures_util::StreamExt::next(&mut field).await.is_some() {}
+            continue;
+        }
+        let stored = files::store_stream(
+            &ctx.state.pool,
+            ctx.state.clock.now(),
+            &LOGO,
+            &name,
+            &mut field,
+        )
+        .await;
+        if stored.is_err() {
+            while let Some(piece) = futures_util::StreamExt::next(&mut field).await {
+                if piece.is_err() {
+                    break;
+                }
+            }
+        }
+        outcome = Some(stored);
+    }
+    let mut errors = FormErrors::default();
+    match outcome {
+        None => errors.add("logo", "Choose a PNG or SVG file for the logo."),
+        Some(Err(files::FileError::Database(e))) => return Err(e.into()),
+        Some(Err(files::FileError::TypeNotAllowed(_))) => {
+            errors.add("logo", "The logo must be a PNG or an SVG file.")
+        }
+        Some(Err(e)) => errors.add("logo", e.to_string()),
+        Some(Ok(file)) => {
+            if set_logo(&ctx.state, file.id).await? {
+                ctx.flash("The logo is saved; it shows in every page's header.")
+                    .await?;
+                return Ok(web::see_other("/staff/site"));
+            }
+            errors.add("logo", "The upload was interrupted. Try again.");
+        }
+    }
+    page(&ctx, None, None, TestimonialForm::default(), errors).await
+}
+
+async fn delete_logo(Staff(ctx, person): Staff) -> AppResult<Response> {
+    web::permit(policy::can_publish(&person))?;
+    let mut tx = ctx.state.begin_write().await?;
+    let old: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
+        .bind(identity::LOGO)
+        .fetch_optional(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM settings WHERE key = $1")
+        .bind(identity::LOGO)
+        .execute(&mut *tx)
+        .await?;
+    if let Some(old) = old.and_then(|v| v.parse::<i64>().ok()) {
+        files::release(&mut tx, old).await?;
+    }
+    tx.commit().await?;
+    ctx.flash("The logo is removed; the header shows the organization's name.")
+        .await?;
+    Ok(web::see_other("/staff/site"))
+}
+
+/// The logo, public once set: only the file the setting names (an earlier logo, or any other
+/// stored file, is the 404 of a missing one). Served with a policy that lets an SVG draw
+/// itself and do nothing else.
+async fn serve_logo(ctx: Viewer, Path(id): Path<i64>, headers: HeaderMap) -> AppResult<Response> {
+    let current = setting(&ctx.state.pool, identity::LOGO)
+        .await?
+        .and_then(|v| v.parse::<i64>().ok());
+    if current != Some(id) {
+        return Err(AppError::NotFound);
+    }
+    let file = files::find(&ctx.state.pool, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let mut response = files::serve(&ctx.state.pool, &file, &headers, files::Audience::Anyone);
+    let out = response.headers_mut();
+    out.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(LOGO_POLICY),
+    );
+    out.insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_static("inline"),
+    );
+    Ok(response)
 }

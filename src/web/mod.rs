@@ -4,6 +4,7 @@ pub mod assets;
 pub mod cross_site;
 pub mod form;
 pub mod headers;
+pub mod identity;
 pub mod paging;
 
 use std::net::SocketAddr;
@@ -64,6 +65,8 @@ pub struct Layout {
     pub meta: Meta,
     /// The reader's time zone: times on the page are shown in it.
     pub zone: crate::time::Zone,
+    /// The logo, contact lines, social links and placed pages staff set.
+    pub identity: identity::Identity,
 }
 
 /// What a page tells search engines and link previews about itself.
@@ -104,7 +107,22 @@ impl Layout {
                 og_type: "website",
                 image: None,
             },
+            identity: identity::Identity::default(),
         }
+    }
+
+    /// The same with the stored identity: its name and tagline, when set, over the
+    /// configured ones.
+    pub fn with_identity(mut self, identity: identity::Identity) -> Self {
+        if !identity.name.is_empty() {
+            self.org_name = identity.name.clone();
+        }
+        if !identity.tagline.is_empty() {
+            self.tagline = identity.tagline.clone();
+            self.meta.description = identity.tagline.clone();
+        }
+        self.identity = identity;
+        self
     }
 
     /// An instant as this reader reads it: "27 Nov 2026, 8:14 AM CST".
@@ -264,7 +282,7 @@ impl Ctx {
                 .flatten(),
             _ => None,
         };
-        let plain = Layout::plain(&self.state);
+        let plain = Layout::plain(&self.state).with_identity(identity::load(&self.state).await);
         Layout {
             zone: match &self.person {
                 Some(p) => p.zone(&plain.zone),

@@ -737,7 +737,7 @@ async fn browser_every_public_page_passes_the_axe_scan_at_phone_and_desktop_widt
         &staff,
         "/staff/site",
         "staff site",
-        "Home page",
+        "Site",
         "Add a testimonial",
     )
     .await;

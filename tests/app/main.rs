@@ -16,6 +16,7 @@ mod mail;
 mod member_home;
 mod members;
 mod news;
+mod pages;
 mod paging;
 mod races;
 mod routes;

@@ -103,6 +103,14 @@ const TABLE: &[Row] = &[
         "members-only",
         [NotFound, Ok, Ok, Ok, NotFound, Ok],
     ),
+    row("GET", "/pages/{slug}", "page", ALL_OK),
+    row(
+        "GET",
+        "/pages/{slug}",
+        "page-draft",
+        [NotFound, NotFound, NotFound, NotFound, NotFound, Ok],
+    ),
+    row("GET", "/site/logo/{id}", "logo", ALL_OK),
     row("GET", "/join", "", ALL_OK),
     row("GET", "/join/thanks", "", ALL_OK),
     row("GET", "/login", "", ALL_OK),
@@ -128,6 +136,9 @@ const TABLE: &[Row] = &[
     row("GET", "/staff/news/{id}/delete", "published", STAFF),
     row("GET", "/staff/topics", "", STAFF),
     row("GET", "/staff/site", "", STAFF),
+    row("GET", "/staff/pages", "", STAFF),
+    row("GET", "/staff/pages/new", "", STAFF),
+    row("GET", "/staff/pages/{id}/edit", "page", STAFF),
     row("GET", "/staff/cities", "", STAFF),
     row("GET", "/staff/cities/new", "", STAFF),
     row("GET", "/staff/cities/{id}", "city", STAFF),
@@ -189,6 +200,15 @@ const TABLE: &[Row] = &[
     row("POST", "/staff/topics/{id}", "topic", STAFF),
     row("POST", "/staff/topics/{id}/delete", "topic", STAFF),
     row("POST", "/staff/site/statement", "", STAFF),
+    row("POST", "/staff/site/identity", "", STAFF),
+    Row {
+        body: Body::Multipart,
+        ..row("POST", "/staff/site/logo", "", STAFF)
+    },
+    row("POST", "/staff/site/logo/delete", "", STAFF),
+    row("POST", "/staff/pages", "", STAFF),
+    row("POST", "/staff/pages/{id}", "page", STAFF),
+    row("POST", "/staff/pages/{id}/delete", "doomed-page", STAFF),
     row("POST", "/staff/testimonials", "", STAFF),
     row("POST", "/staff/testimonials/{id}", "testimonial", STAFF),
     row(
@@ -476,6 +496,30 @@ async fn fixture(app: &TestApp) -> Fixture {
     .fetch_one(&app.state.pool)
     .await
     .unwrap();
+    let page = |slug: &'static str, status: &'static str| async move {
+        sqlx::query_scalar::<_, i64>(
+            "INSERT INTO pages (slug, title, body, placement, position, status, created_at, updated_at) \
+             VALUES ($1, $1, 'Text.', 'footer', 0, $2, 0, 0) RETURNING id",
+        )
+        .bind(slug)
+        .bind(status)
+        .fetch_one(&app.state.pool)
+        .await
+        .unwrap()
+    };
+    let about = page("about-us", "published").await;
+    page("privacy", "draft").await;
+    let doomed_page = page("doomed", "published").await;
+    let logo = portal::files::store_bytes(
+        &app.state.pool,
+        0,
+        &portal::site::LOGO,
+        "logo.png",
+        &png(40, 20, 9),
+    )
+    .await
+    .unwrap();
+    assert!(portal::site::set_logo(&app.state, logo.id).await.unwrap());
     let application: i64 = sqlx::query_scalar(
         "INSERT INTO applications (city_name, state, population, mayor_name, mayor_email, contact_name, \
            contact_title, contact_email, contact_phone, reason, status, client_ip, created_at) \
@@ -524,6 +568,11 @@ async fn fixture(app: &TestApp) -> Fixture {
     values.insert("doomed", doomed.to_string());
     values.insert("topic", topic.to_string());
     values.insert("testimonial", testimonial.to_string());
+    values.insert("page", about.to_string());
+    values.insert("page/slug", "about-us".to_owned());
+    values.insert("page-draft/slug", "privacy".to_owned());
+    values.insert("doomed-page", doomed_page.to_string());
+    values.insert("logo", logo.id.to_string());
     values.insert("application", application.to_string());
     values.insert("outbox", outbox.to_string());
 
@@ -578,7 +627,8 @@ fn category(response: &reqwest::Response) -> Answer {
 
 /// What the tables a request might change hold, to show a refused request changed nothing.
 async fn snapshot(app: &TestApp) -> Vec<Vec<String>> {
-    let queries: [&'static str; 10] = [
+    let queries: [&'static str; 11] = [
+        "SELECT CAST(id AS TEXT) || '|' || slug || '|' || status || '|' || CAST(updated_at AS TEXT) FROM pages ORDER BY id",
         "SELECT CAST(id AS TEXT) || '|' || slug || '|' || title || '|' || status || '|' || COALESCE(CAST(publish_at AS TEXT), '') || '|' || CAST(updated_at AS TEXT) FROM posts ORDER BY id",
         "SELECT CAST(id AS TEXT) || '|' || email || '|' || name || '|' || title || '|' || role || '|' || CAST(active AS TEXT) || '|' || COALESCE(CAST(city_id AS TEXT), '') || '|' || time_zone FROM people ORDER BY id",
         "SELECT CAST(id AS TEXT) || '|' || name || '|' || status FROM cities ORDER BY id",

@@ -1,0 +1,441 @@
+//! The organization's simple pages (About us, Contact, Privacy, Accessibility statement, and
+//! the public descriptions of the member areas): written by staff in Markdown, each with a
+//! slug, a place in the header or footer (or neither), and a draft state. Published pages are
+//! public at `/pages/{slug}`; a draft is shown only to staff, and is the 404 of a missing page
+//! to everyone else.
+
+use askama::Template;
+use axum::{
+    Router,
+    extract::Path,
+    response::Response,
+    routing::{get, post},
+};
+use serde::Deserialize;
+use sqlx::AnyPool;
+
+use crate::{
+    error::{AppError, AppResult, is_unique_violation},
+    news::{markdown, slug},
+    policy,
+    state::AppState,
+    web::{
+        self, FormErrors, Layout, Staff, Viewer,
+        form::{self, Field, Fields, Form},
+    },
+};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/pages/{slug}", get(show))
+        .route("/staff/pages", get(list).post(create))
+        .route("/staff/pages/new", get(new_form))
+        .route("/staff/pages/{id}/edit", get(edit_form))
+        .route("/staff/pages/{id}", post(update))
+        .route("/staff/pages/{id}/delete", post(delete))
+}
+
+/// Where a page's link appears.
+pub const PLACEMENTS: [(&str, &str); 3] = [
+    ("footer", "In the footer"),
+    ("header", "In the header's navigation"),
+    ("none", "Nowhere (linked from other pages)"),
+];
+
+#[derive(Debug, Clone, Default, sqlx::FromRow)]
+pub struct Page {
+    pub id: i64,
+    pub slug: String,
+    pub title: String,
+    pub body: String,
+    pub placement: String,
+    pub position: i64,
+    pub status: String,
+}
+
+impl Page {
+    pub fn is_draft(&self) -> bool {
+        self.status != "published"
+    }
+
+    pub fn placement_label(&self) -> &'static str {
+        PLACEMENTS
+            .iter()
+            .find(|(p, _)| *p == self.placement)
+            .map_or("Nowhere", |(_, l)| l)
+    }
+}
+
+const COLUMNS: &str = "id, slug, title, body, placement, position, status";
+
+async fn by_slug(pool: &AnyPool, slug: &str) -> sqlx::Result<Option<Page>> {
+    sqlx::query_as::<_, Page>(
+        "SELECT id, slug, title, body, placement, position, status FROM pages WHERE slug = $1",
+    )
+    .bind(slug)
+    .fetch_optional(pool)
+    .await
+}
+
+async fn by_id(pool: &AnyPool, id: i64) -> sqlx::Result<Option<Page>> {
+    sqlx::query_as::<_, Page>(
+        "SELECT id, slug, title, body, placement, position, status FROM pages WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(pool)
+    .await
+}
+
+/// What a page's form says, as entered.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct PageForm {
+    #[serde(default)]
+    pub title: String,
+    #[serde(default)]
+    pub slug: String,
+    #[serde(default)]
+    pub body: String,
+    #[serde(default)]
+    pub placement: String,
+    #[serde(default)]
+    pub position: String,
+    /// "publish" or "draft".
+    #[serde(default)]
+    pub action: String,
+}
+
+pub static FIELDS: Fields = Fields(&[
+    Field {
+        name: "title",
+        label: "the title",
+        max_len: 120,
+        required: true,
+    },
+    Field {
+        name: "slug",
+        label: "the address",
+        max_len: 80,
+        required: false,
+    },
+    Field {
+        name: "body",
+        label: "the text",
+        max_len: 50_000,
+        required: true,
+    },
+    Field {
+        name: "position",
+        label: "the order",
+        max_len: 4,
+        required: false,
+    },
+]);
+
+/// A page's form, checked: the values to store, or the messages.
+struct Checked {
+    title: String,
+    slug: String,
+    body: String,
+    placement: &'static str,
+    position: i64,
+    published: bool,
+}
+
+impl PageForm {
+    fn check(&self) -> Result<Checked, FormErrors> {
+        let mut check = FIELDS.check(&[]);
+        let title = check.text("title", &self.title);
+        let typed = check.text("slug", &self.slug);
+        let slug = if typed.is_empty() {
+            slug::slugify(&title)
+        } else {
+            typed.clone()
+        };
+        if !check.has("slug") && !check.has("title") && !slug::is_valid(&slug) {
+            check.add(
+                "slug",
+                "Use only lowercase letters, digits and hyphens for the address, for example: about-us.",
+            );
+        }
+        let body = check.text("body", &self.body);
+        let placement = PLACEMENTS
+            .iter()
+            .map(|(p, _)| *p)
+            .find(|p| *p == self.placement)
+            .unwrap_or("none");
+        let position = if self.position.trim().is_empty() {
+            0
+        } else {
+            check
+                .number(
+                    "position",
+                    self.position.trim(),
+                    0..=999,
+                    "Enter the order as a whole number from 0 to 999.",
+                )
+                .unwrap_or(0)
+        };
+        check.finish().map(|()| Checked {
+            title,
+            slug,
+            body,
+            placement,
+            position,
+            published: self.action == "publish",
+        })
+    }
+
+    fn kept(&self) -> PageForm {
+        PageForm {
+            title: FIELDS.keep("title", &self.title),
+            slug: FIELDS.keep("slug", &self.slug),
+            body: FIELDS.keep("body", &self.body),
+            placement: self.placement.clone(),
+            position: FIELDS.keep("position", &self.position),
+            action: self.action.clone(),
+        }
+    }
+
+    fn of(page: &Page) -> PageForm {
+        PageForm {
+            title: page.title.clone(),
+            slug: page.slug.clone(),
+            body: page.body.clone(),
+            placement: page.placement.clone(),
+            position: page.position.to_string(),
+            action: page.status.clone(),
+        }
+    }
+}
+
+/// A new page, or the demo's: its id, or `None` when the slug is taken.
+pub async fn insert(pool: &AnyPool, input: &PageInput<'_>, now: i64) -> sqlx::Result<Option<i64>> {
+    let result = sqlx::query_scalar(
+        "INSERT INTO pages (slug, title, body, placement, position, status, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
+    )
+    .bind(input.slug)
+    .bind(input.title)
+    .bind(input.body)
+    .bind(input.placement)
+    .bind(input.position)
+    .bind(if input.published { "published" } else { "draft" })
+    .bind(now)
+    .fetch_one(pool)
+    .await;
+    match result {
+        Ok(id) => Ok(Some(id)),
+        Err(e) if is_unique_violation(&e) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// What a page is made of.
+pub struct PageInput<'a> {
+    pub slug: &'a str,
+    pub title: &'a str,
+    pub body: &'a str,
+    pub placement: &'a str,
+    pub position: i64,
+    pub published: bool,
+}
+
+#[derive(Template)]
+#[template(path = "pages/show.html")]
+struct ShowPage {
+    layout: Layout,
+    page: Page,
+    html: String,
+}
+
+async fn show(ctx: Viewer, Path(slug): Path<String>) -> AppResult<Response> {
+    let page = by_slug(&ctx.state.pool, &slug)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if page.is_draft() && !policy::can_read_draft_page(ctx.person.as_ref()) {
+        return Err(AppError::NotFound);
+    }
+    let (html, text) = markdown::render(&page.body);
+    let mut layout = ctx.layout().await;
+    layout.meta.title = page.title.clone();
+    layout.meta.description = markdown::shorten(&text, 200);
+    layout.meta.canonical = format!("{}/pages/{}", ctx.state.config.base(), page.slug);
+    Ok(web::render(&ShowPage { layout, page, html }))
+}
+
+#[derive(Template)]
+#[template(path = "pages/staff_list.html")]
+struct ListPage {
+    layout: Layout,
+    pages: Vec<Page>,
+}
+
+async fn list(Staff(ctx, person): Staff) -> AppResult<Response> {
+    web::permit(policy::can_edit_pages(&person))?;
+    let pages = sqlx::query_as::<_, Page>(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM pages ORDER BY placement, position, title, id"
+    )))
+    .fetch_all(&ctx.state.pool)
+    .await?;
+    Ok(web::render(&ListPage {
+        layout: ctx.layout().await,
+        pages,
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "pages/staff_form.html")]
+struct FormPage {
+    layout: Layout,
+    /// The page edited; `None` for a new one.
+    id: Option<i64>,
+    form: PageForm,
+    errors: FormErrors,
+    fields: &'static Fields,
+    placements: &'static [(&'static str, &'static str)],
+}
+
+fn form_page(layout: Layout, id: Option<i64>, form: PageForm, errors: FormErrors) -> Response {
+    let failed = !errors.is_empty();
+    let page = FormPage {
+        layout,
+        id,
+        form,
+        errors,
+        fields: &FIELDS,
+        placements: &PLACEMENTS,
+    };
+    if failed {
+        form::again(&page)
+    } else {
+        web::render(&page)
+    }
+}
+
+async fn new_form(Staff(ctx, person): Staff) -> AppResult<Response> {
+    web::permit(policy::can_edit_pages(&person))?;
+    let form = PageForm {
+        placement: "footer".to_owned(),
+        position: "0".to_owned(),
+        ..PageForm::default()
+    };
+    Ok(form_page(
+        ctx.layout().await,
+        None,
+        form,
+        FormErrors::default(),
+    ))
+}
+
+fn slug_taken() -> FormErrors {
+    let mut errors = FormErrors::default();
+    errors.add("slug", "Another page has this address. Choose another one.");
+    errors
+}
+
+fn saved_message(c: &Checked) -> String {
+    if c.published {
+        format!("“{}” is published at /pages/{}.", c.title, c.slug)
+    } else {
+        format!("“{}” is saved as a draft.", c.title)
+    }
+}
+
+async fn create(Staff(ctx, person): Staff, Form(form): Form<PageForm>) -> AppResult<Response> {
+    web::permit(policy::can_edit_pages(&person))?;
+    let c = match form.check() {
+        Ok(c) => c,
+        Err(errors) => return Ok(form_page(ctx.layout().await, None, form.kept(), errors)),
+    };
+    let input = PageInput {
+        slug: &c.slug,
+        title: &c.title,
+        body: &c.body,
+        placement: c.placement,
+        position: c.position,
+        published: c.published,
+    };
+    if insert(&ctx.state.pool, &input, ctx.state.clock.now())
+        .await?
+        .is_none()
+    {
+        return Ok(form_page(
+            ctx.layout().await,
+            None,
+            form.kept(),
+            slug_taken(),
+        ));
+    }
+    ctx.flash(saved_message(&c)).await?;
+    Ok(web::see_other("/staff/pages"))
+}
+
+async fn edit_form(Staff(ctx, person): Staff, Path(id): Path<i64>) -> AppResult<Response> {
+    web::permit(policy::can_edit_pages(&person))?;
+    let page = by_id(&ctx.state.pool, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(form_page(
+        ctx.layout().await,
+        Some(id),
+        PageForm::of(&page),
+        FormErrors::default(),
+    ))
+}
+
+async fn update(
+    Staff(ctx, person): Staff,
+    Path(id): Path<i64>,
+    Form(form): Form<PageForm>,
+) -> AppResult<Response> {
+    web::permit(policy::can_edit_pages(&person))?;
+    by_id(&ctx.state.pool, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let c = match form.check() {
+        Ok(c) => c,
+        Err(errors) => return Ok(form_page(ctx.layout().await, Some(id), form.kept(), errors)),
+    };
+    let result = sqlx::query(
+        "UPDATE pages SET slug = $1, title = $2, body = $3, placement = $4, position = $5, \
+         status = $6, updated_at = $7 WHERE id = $8",
+    )
+    .bind(&c.slug)
+    .bind(&c.title)
+    .bind(&c.body)
+    .bind(c.placement)
+    .bind(c.position)
+    .bind(if c.published { "published" } else { "draft" })
+    .bind(ctx.state.clock.now())
+    .bind(id)
+    .execute(&ctx.state.pool)
+    .await;
+    match result {
+        Ok(done) if done.rows_affected() == 1 => {}
+        Ok(_) => return Err(AppError::NotFound),
+        Err(e) if is_unique_violation(&e) => {
+            return Ok(form_page(
+                ctx.layout().await,
+                Some(id),
+                form.kept(),
+                slug_taken(),
+            ));
+        }
+        Err(e) => return Err(e.into()),
+    }
+    ctx.flash(saved_message(&c)).await?;
+    Ok(web::see_other("/staff/pages"))
+}
+
+async fn delete(Staff(ctx, person): Staff, Path(id): Path<i64>) -> AppResult<Response> {
+    web::permit(policy::can_edit_pages(&person))?;
+    let done = sqlx::query("DELETE FROM pages WHERE id = $1")
+        .bind(id)
+        .execute(&ctx.state.pool)
+        .await?;
+    if done.rows_affected() != 1 {
+        return Err(AppError::NotFound);
+    }
+    ctx.flash("The page is deleted.").await?;
+    Ok(web::see_other("/staff/pages"))
+}

@@ -1,0 +1,145 @@
+//! The organization's face on every page: its name, tagline, logo, contact lines and social
+//! links (settings staff keep at `/staff/site`), and the pages placed in the header or the
+//! footer. Read with two small queries per page, so that every instance shows a change at
+//! once; a setting left empty leaves its line out.
+
+use sqlx::AnyPool;
+
+use crate::state::AppState;
+
+/// The settings' keys, under `identity.`.
+pub const NAME: &str = "identity.name";
+pub const TAGLINE: &str = "identity.tagline";
+pub const EMAIL: &str = "identity.email";
+pub const ADDRESS: &str = "identity.address";
+/// One link a line: a label, a space, the address.
+pub const SOCIAL: &str = "identity.social";
+/// The id of the logo's stored file.
+pub const LOGO: &str = "identity.logo";
+
+/// A link of the header or the footer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Link {
+    pub label: String,
+    pub href: String,
+}
+
+/// What the stored settings say; empty strings for settings not set.
+#[derive(Debug, Clone, Default)]
+pub struct Identity {
+    pub name: String,
+    pub tagline: String,
+    pub email: String,
+    /// The postal address, one line of it per entry.
+    pub address: Vec<String>,
+    pub social: Vec<Link>,
+    /// The logo's address, with the file's id in it so that a new logo is a new address.
+    pub logo: Option<String>,
+    pub header_pages: Vec<Link>,
+    pub footer_pages: Vec<Link>,
+}
+
+/// Reads the social links' setting: "Label https://…" a line; lines without an http(s)
+/// address are left out.
+pub fn parse_social(value: &str) -> Vec<Link> {
+    value
+        .lines()
+        .filter_map(|line| {
+            let (label, href) = line.trim().rsplit_once(char::is_whitespace)?;
+            let (label, href) = (label.trim(), href.trim());
+            (!label.is_empty() && (href.starts_with("https://") || href.starts_with("http://")))
+                .then(|| Link {
+                    label: label.to_owned(),
+                    href: href.to_owned(),
+                })
+        })
+        .collect()
+}
+
+/// The path the logo is served at.
+pub fn logo_path(file_id: i64) -> String {
+    format!("/site/logo/{file_id}")
+}
+
+/// The stored identity and the placed pages. A database error is logged and gives the
+/// configured name alone: an error page must still render.
+pub async fn load(state: &AppState) -> Identity {
+    match read(&state.pool).await {
+        Ok(identity) => identity,
+        Err(e) => {
+            tracing::warn!(error = %e, "could not read the organization's identity");
+            Identity::default()
+        }
+    }
+}
+
+async fn read(pool: &AnyPool) -> sqlx::Result<Identity> {
+    let settings: Vec<(String, String)> =
+        sqlx::query_as("SELECT key, value FROM settings WHERE key LIKE 'identity.%'")
+            .fetch_all(pool)
+            .await?;
+    let mut identity = Identity::default();
+    for (key, value) in settings {
+        let value = value.trim().to_owned();
+        match key.as_str() {
+            NAME => identity.name = value,
+            TAGLINE => identity.tagline = value,
+            EMAIL => identity.email = value,
+            ADDRESS => {
+                identity.address = value
+                    .lines()
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty())
+                    .map(str::to_owned)
+                    .collect()
+            }
+            SOCIAL => identity.social = parse_social(&value),
+            LOGO => identity.logo = value.parse::<i64>().ok().map(logo_path),
+            _ => {}
+        }
+    }
+    let pages: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT slug, title, placement FROM pages \
+         WHERE status = 'published' AND placement IN ('header', 'footer') \
+         ORDER BY position, title, id",
+    )
+    .fetch_all(pool)
+    .await?;
+    for (slug, title, placement) in pages {
+        let link = Link {
+            label: title,
+            href: format!("/pages/{slug}"),
+        };
+        if placement == "header" {
+            identity.header_pages.push(link);
+        } else {
+            identity.footer_pages.push(link);
+        }
+    }
+    Ok(identity)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn social_links_are_read_a_line_each_and_only_with_web_addresses() {
+        let links = parse_social(
+            "Bluesky https://bsky.app/profile/mip\n\nnot a link\nEvil javascript:alert(1)\nOur LinkedIn http://linkedin.com/x",
+        );
+        assert_eq!(
+            links,
+            vec![
+                Link {
+                    label: "Bluesky".into(),
+                    href: "https://bsky.app/profile/mip".into()
+                },
+                Link {
+                    label: "Our LinkedIn".into(),
+                    href: "http://linkedin.com/x".into()
+                },
+            ]
+        );
+    }
+}
