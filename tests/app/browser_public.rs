@@ -545,6 +545,14 @@ async fn browser_every_public_page_passes_the_axe_scan_at_phone_and_desktop_widt
         .await;
     scan.page(
         &public,
+        "/pages/about-us",
+        "page about us",
+        "About us",
+        "We are non-partisan",
+    )
+    .await;
+    scan.page(
+        &public,
         "/news?topic=water",
         "news topic",
         "Water",
@@ -649,6 +657,23 @@ async fn browser_every_public_page_passes_the_axe_scan_at_phone_and_desktop_widt
         HEADLINES[0],
     )
     .await;
+    // The members' directory: each city's listed people, with filters.
+    scan.page(
+        &member,
+        "/members",
+        "members directory member",
+        "Member Cities",
+        "",
+    )
+    .await;
+    scan.page(
+        &member,
+        "/members?size=small",
+        "members directory member filtered",
+        "Member Cities",
+        "",
+    )
+    .await;
     drop(member);
 
     // Applications: two for the same city (each shows the other), and one declined.
@@ -739,6 +764,19 @@ async fn browser_every_public_page_passes_the_axe_scan_at_phone_and_desktop_widt
         "staff site",
         "Site",
         "Add a testimonial",
+    )
+    .await;
+    // The staff's desk, and the pages staff write.
+    scan.page(&staff, "/staff", "staff desk", "Staff", "Needs doing now")
+        .await;
+    scan.page(&staff, "/staff/pages", "staff pages", "Pages", "About us")
+        .await;
+    scan.page(
+        &staff,
+        "/staff/pages/new",
+        "staff pages new",
+        "Write a page",
+        "",
     )
     .await;
     scan.page(
