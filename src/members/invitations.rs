@@ -755,18 +755,7 @@ async fn accept(
         };
         form::again(&page)
     };
-    let mut errors = match accounts::check_new_person(&form.name, &invitation.email, &form.password)
-    {
-        Ok(_) => FormErrors::default(),
-        Err(errors) => errors,
-    };
-    let mut check = accounts::FIELDS.check(&[]);
-    check.text("title", &form.title);
-    if let Err(more) = check.finish() {
-        for (field, message) in more.all() {
-            errors.add(field, message.clone());
-        }
-    }
+    let errors = accept_errors(&invitation, &form);
     if !errors.is_empty() {
         return Ok(again(errors, invitation).await);
     }
@@ -774,18 +763,8 @@ async fn accept(
         .map_err(|_| AppError::internal("stored invitation email does not parse"))?;
     let hash = password::hash(state, &form.password).await?;
     let now = state.clock.now();
-    let mut tx = state.begin_write().await?;
-    let taken = sqlx::query("UPDATE invitations SET accepted_at = $1 WHERE token_hash = $2 AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > $1")
-        .bind(now)
-        .bind(tokens::digest(&token))
-        .execute(&mut *tx)
-        .await?;
-    if taken.rows_affected() != 1 {
-        return Err(AppError::Gone(
-            "This invitation was used or withdrawn a moment ago.".to_owned(),
-        ));
-    }
     let role = invitation.role();
+    let mut tx = state.begin_write().await?;
     let new = people_db::NewPerson {
         city_id: invitation.city_id,
         email: &email.entered,
@@ -796,49 +775,12 @@ async fn accept(
         password_hash: &hash,
         now,
     };
-    let id = match people_db::insert(&mut tx, new).await {
-        Ok(id) => id,
-        Err(e) if is_unique_violation(&e) => {
-            drop(tx);
-            let mut errors = FormErrors::default();
-            let message = if role == Role::Mayor
-                && people_db::find_for_login(&state.pool, &email.normalized)
-                    .await?
-                    .is_none()
-            {
-                format!(
-                    "{} has a mayor already. Ask {} about it.",
-                    invitation.city_label(),
-                    invitation.inviter_name
-                )
-            } else {
-                format!(
-                    "An account with {} exists already. Log in instead.",
-                    email.entered
-                )
-            };
-            errors.add("name", message);
-            return Ok(again(errors, invitation).await);
-        }
-        Err(e) => return Err(e.into()),
+    let Some(id) = write_account(&mut tx, &invitation, &token, new, now).await? else {
+        drop(tx);
+        let mut errors = FormErrors::default();
+        errors.add("name", taken_message(state, &invitation, &email).await?);
+        return Ok(again(errors, invitation).await);
     };
-    sqlx::query("UPDATE invitations SET person_id = $1 WHERE id = $2")
-        .bind(id)
-        .bind(invitation.id)
-        .execute(&mut *tx)
-        .await?;
-    audit::record(
-        &mut tx,
-        now,
-        id,
-        "accepted invitation",
-        audit::Subject {
-            person_id: Some(id),
-            city_id: invitation.city_id,
-            detail: role.as_str(),
-        },
-    )
-    .await?;
     tx.commit().await?;
 
     accounts::sessions::log_in(&ctx.session, id, ctx.state.clock.now()).await?;
@@ -859,4 +801,91 @@ async fn accept(
     } else {
         "/home"
     }))
+}
+
+/// What is wrong with the acceptance form: the new person's name and password, the title.
+fn accept_errors(invitation: &Invitation, form: &AcceptForm) -> FormErrors {
+    let mut errors = match accounts::check_new_person(&form.name, &invitation.email, &form.password)
+    {
+        Ok(_) => FormErrors::default(),
+        Err(errors) => errors,
+    };
+    let mut check = accounts::FIELDS.check(&[]);
+    check.text("title", &form.title);
+    if let Err(more) = check.finish() {
+        for (field, message) in more.all() {
+            errors.add(field, message.clone());
+        }
+    }
+    errors
+}
+
+/// Spends the invitation and creates the person, with the audit line, in the caller's
+/// transaction; `None` when the address or the city's mayor role is taken (the transaction
+/// can then only be rolled back).
+async fn write_account(
+    tx: &mut sqlx::AnyConnection,
+    invitation: &Invitation,
+    token: &str,
+    new: people_db::NewPerson<'_>,
+    now: i64,
+) -> AppResult<Option<i64>> {
+    let taken = sqlx::query("UPDATE invitations SET accepted_at = $1 WHERE token_hash = $2 AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > $1")
+        .bind(now)
+        .bind(tokens::digest(token))
+        .execute(&mut *tx)
+        .await?;
+    if taken.rows_affected() != 1 {
+        return Err(AppError::Gone(
+            "This invitation was used or withdrawn a moment ago.".to_owned(),
+        ));
+    }
+    let role = new.role;
+    let id = match people_db::insert(&mut *tx, new).await {
+        Ok(id) => id,
+        Err(e) if is_unique_violation(&e) => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
+    sqlx::query("UPDATE invitations SET person_id = $1 WHERE id = $2")
+        .bind(id)
+        .bind(invitation.id)
+        .execute(&mut *tx)
+        .await?;
+    audit::record(
+        tx,
+        now,
+        id,
+        "accepted invitation",
+        audit::Subject {
+            person_id: Some(id),
+            city_id: invitation.city_id,
+            detail: role.as_str(),
+        },
+    )
+    .await?;
+    Ok(Some(id))
+}
+
+/// Why the account could not be made: the city has a mayor already, or the address has an
+/// account.
+async fn taken_message(
+    state: &AppState,
+    invitation: &Invitation,
+    email: &EmailAddress,
+) -> AppResult<String> {
+    let has_account = people_db::find_for_login(&state.pool, &email.normalized)
+        .await?
+        .is_some();
+    Ok(if invitation.role() == Role::Mayor && !has_account {
+        format!(
+            "{} has a mayor already. Ask {} about it.",
+            invitation.city_label(),
+            invitation.inviter_name
+        )
+    } else {
+        format!(
+            "An account with {} exists already. Log in instead.",
+            email.entered
+        )
+    })
 }

@@ -1086,3 +1086,80 @@ async fn city_dates_outside_the_years_1900_to_2200_are_refused_next_to_their_fie
     .await;
     assert_eq!(page.text(".flash"), "Lafayette, CO is saved.");
 }
+
+#[tokio::test]
+async fn accepting_a_mayors_invitation_after_the_city_got_its_mayor_says_so_and_creates_nobody() {
+    let app = spawn_app().await;
+    let staff = app.staff_visitor().await;
+    let city = app.insert_city("Lafayette", "CO", "active").await;
+    let id = city.to_string();
+    // Two mayors invited before either accepted.
+    for email in ["jamie@lafayetteco.gov", "robin@lafayetteco.gov"] {
+        let sent = Page::of(
+            staff
+                .post_form(
+                    "/invitations",
+                    &[("email", email), ("role", "mayor"), ("city_id", &id)],
+                )
+                .await,
+        )
+        .await;
+        assert_eq!(sent.path(), "/invitations", "{email}");
+    }
+    let first = app
+        .last_mail_to("jamie@lafayetteco.gov")
+        .await
+        .link(&app.address, "/invite/");
+    let second = app
+        .last_mail_to("robin@lafayetteco.gov")
+        .await
+        .link(&app.address, "/invite/");
+    let jamie = app.visitor();
+    let home = Page::of(
+        jamie
+            .post_form(
+                &app.path_of(&first),
+                &[
+                    ("name", "Jamie Harkins"),
+                    ("title", ""),
+                    ("password", MEMBER_PASSWORD),
+                ],
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(home.path(), "/home");
+
+    let robin = app.visitor();
+    let refused = Page::of(
+        robin
+            .post_form(
+                &app.path_of(&second),
+                &[
+                    ("name", "Robin Vale"),
+                    ("title", ""),
+                    ("password", MEMBER_PASSWORD),
+                ],
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(refused.status, 422);
+    assert_eq!(
+        refused.text("#name-error"),
+        "Error: Lafayette, CO has a mayor already. Ask Grace Staff about it."
+    );
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM people WHERE email_norm = 'robin@lafayetteco.gov'"
+        )
+        .await,
+        0
+    );
+    // The invitation is not spent: it can still be used once the city's roles change.
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM invitations WHERE email_norm = 'robin@lafayetteco.gov' AND accepted_at IS NULL").await,
+        1
+    );
+}
