@@ -221,8 +221,22 @@ async fn create_inner(
         files::delete(&mut conn, original.id).await?;
         return Ok(Ok(id));
     }
+    let stored = match decode(state, original).await? {
+        Ok(s) => s,
+        Err(e) => return Ok(Err(e)),
+    };
+    let mut sizes = match store_sizes(state, now, original, &stored).await? {
+        Ok(sizes) => sizes,
+        Err(e) => return Ok(Err(e)),
+    };
+    sizes.push((0, original.id));
+    record_image(state, now, &stored, sizes).await
+}
+
+/// Checks and resizes an upload: one image decoded at a time in the whole process, its
+/// memory given back afterwards.
+async fn decode(state: &AppState, original: &StoredFile) -> AppResult<Result<Stored, ImageError>> {
     let bytes = files::read_all(&state.pool, original.id).await?;
-    // One image decoded at a time in the whole process, its memory given back afterwards.
     let permit = state.decoding.acquire().await.map_err(AppError::internal)?;
     let stored = tokio::task::spawn_blocking(move || {
         let stored = process(&bytes);
@@ -233,10 +247,16 @@ async fn create_inner(
     .await
     .map_err(AppError::internal)?;
     drop(permit);
-    let stored = match stored {
-        Ok(s) => s,
-        Err(e) => return Ok(Err(e)),
-    };
+    Ok(stored)
+}
+
+/// Stores the resized copies; on failure, none of them stays.
+async fn store_sizes(
+    state: &AppState,
+    now: i64,
+    original: &StoredFile,
+    stored: &Stored,
+) -> AppResult<Result<Vec<(i64, i64)>, ImageError>> {
     let stem = original
         .name
         .rsplit_once('.')
@@ -255,13 +275,23 @@ async fn create_inner(
             }
         }
     }
+    Ok(Ok(sizes))
+}
+
+/// The image's row and its files (width 0: the original), in one write transaction.
+async fn record_image(
+    state: &AppState,
+    now: i64,
+    stored: &Stored,
+    sizes: Vec<(i64, i64)>,
+) -> AppResult<Result<i64, ImageError>> {
     let widths = stored
         .widths
         .iter()
         .map(u32::to_string)
         .collect::<Vec<_>>()
         .join(",");
-    let mut tx = state.pool.begin().await?;
+    let mut tx = state.begin_write().await?;
     // An image row left from before the store (its files were on disk) gets its files now.
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO images (hash, width, height, widths, created_at) VALUES ($1, $2, $3, $4, $5) \
@@ -274,7 +304,6 @@ async fn create_inner(
     .bind(now)
     .fetch_one(&mut *tx)
     .await?;
-    sizes.push((0, original.id));
     for (width, file_id) in sizes {
         let added = sqlx::query(
             "INSERT INTO image_files (image_id, width, file_id) VALUES ($1, $2, $3) ON CONFLICT (image_id, width) DO NOTHING",
