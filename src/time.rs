@@ -146,6 +146,30 @@ impl PartialEq for Zone {
 pub const MIN_YEAR: i16 = 1900;
 pub const MAX_YEAR: i16 = 2200;
 
+/// One option of a time-zone choice.
+pub struct ZoneOption {
+    pub name: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+/// The options of a time-zone choice with `chosen` selected: the common zones, then every
+/// other zone; the two groups of the one `zone_select` macro.
+pub fn zone_options(chosen: &str) -> (Vec<ZoneOption>, Vec<ZoneOption>) {
+    let option = |name: &str, label: &str| ZoneOption {
+        name: name.to_owned(),
+        label: label.to_owned(),
+        selected: name == chosen,
+    };
+    let common = COMMON_ZONES.iter().map(|(n, l)| option(n, l)).collect();
+    let others = all_zone_names()
+        .into_iter()
+        .filter(|n| !COMMON_ZONES.iter().any(|(c, _)| c == n))
+        .map(|n| option(&n, &n))
+        .collect();
+    (common, others)
+}
+
 /// Every zone name the bundled database knows, sorted, for a choice after the common ones.
 pub fn all_zone_names() -> Vec<String> {
     let mut names: Vec<String> = jiff::tz::db()

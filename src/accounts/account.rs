@@ -77,22 +77,6 @@ impl AccountPage {
         })
     }
 
-    /// The common zones first, then every zone, for the choice.
-    fn common_zones(&self) -> &'static [(&'static str, &'static str)] {
-        &crate::time::COMMON_ZONES
-    }
-
-    fn is_chosen(&self, name: &str) -> bool {
-        self.time_zone == name
-    }
-
-    /// Every other zone, after the common ones.
-    fn all_zones(&self) -> Vec<String> {
-        let mut all = crate::time::all_zone_names();
-        all.retain(|n| !crate::time::COMMON_ZONES.iter().any(|(c, _)| c == n));
-        all
-    }
-
     fn with_status(self, status: StatusCode) -> Response {
         web::form::again_with(status, &self)
     }

@@ -17,7 +17,7 @@ use crate::{
     error::{AppError, AppResult, is_unique_violation},
     policy::{self, CityStatus},
     state::AppState,
-    time::{self as zones, Zone},
+    time::Zone,
     web::{
         self, Ctx, FormErrors, Layout, Staff,
         form::{self, Field, Fields, Form},
@@ -471,24 +471,6 @@ struct FormPage {
     /// The organization's zone, for the choice that leaves the city without its own.
     default_zone: String,
     fields: &'static Fields,
-}
-
-impl FormPage {
-    /// The zones people in member cities look for first.
-    fn common_zones(&self) -> &'static [(&'static str, &'static str)] {
-        &zones::COMMON_ZONES
-    }
-
-    /// Every other zone, after the common ones.
-    fn all_zones(&self) -> Vec<String> {
-        let mut all = zones::all_zone_names();
-        all.retain(|n| !zones::COMMON_ZONES.iter().any(|(c, _)| c == n));
-        all
-    }
-
-    fn is_chosen(&self, name: &str) -> bool {
-        self.form.time_zone == name
-    }
 }
 
 /// Today's date in UTC, as a city's `member_since`.
