@@ -141,6 +141,15 @@ impl PartialEq for Zone {
     }
 }
 
+/// A calendar date stored as ISO 8601 ("2026-03-01"), as pages show dates: "1 Mar 2026";
+/// what is not a date is shown as it is.
+pub fn long_date(iso: &str) -> String {
+    match iso.parse::<jiff::civil::Date>() {
+        Ok(d) => d.strftime("%-d %b %Y").to_string(),
+        Err(_) => iso.to_owned(),
+    }
+}
+
 /// Years accepted in any entered date: wide enough for history and planning, narrow enough
 /// that no arithmetic on them can overflow.
 pub const MIN_YEAR: i16 = 1900;

@@ -166,6 +166,12 @@ impl Layout {
                     },
                 );
             }
+            if policy::can_join_cohorts(p) {
+                items.push(NavItem {
+                    href: "/cohorts",
+                    label: "Cohorts",
+                });
+            }
             if policy::can_list_people(p) {
                 items.push(NavItem {
                     href: "/people",
