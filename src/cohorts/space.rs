@@ -174,6 +174,8 @@ pub struct Listed {
     pub listed: i64,
     pub listed_override: Option<i64>,
     pub joined_at: i64,
+    /// "active", or "lapsed" for a city whose membership lapsed (staff: "active").
+    pub city_status: String,
 }
 
 impl Listed {
@@ -186,6 +188,10 @@ impl Listed {
     /// Whether members see this person in the list: a staff override, else their choice.
     pub fn shown(&self) -> bool {
         self.listed_override.unwrap_or(self.listed) == 1
+    }
+    /// Whether the person may use the cohort now (their city's membership has not lapsed).
+    pub fn in_good_standing(&self) -> bool {
+        self.city_status == "active"
     }
     pub fn listing_label(&self) -> &'static str {
         match self.listed_override {
@@ -200,7 +206,7 @@ impl Listed {
 async fn all_members(pool: &sqlx::AnyPool, cohort_id: i64) -> sqlx::Result<Vec<Listed>> {
     sqlx::query_as::<_, Listed>(
         "SELECT p.id, p.name, p.title, p.email, m.role, c.name AS city_name, c.state AS city_state, \
-         p.listed, m.listed_override, m.joined_at \
+         p.listed, m.listed_override, m.joined_at, COALESCE(c.status, 'active') AS city_status \
          FROM cohort_members m JOIN people p ON p.id = m.person_id LEFT JOIN cities c ON c.id = p.city_id \
          WHERE m.cohort_id = $1 AND p.active = 1 \
          ORDER BY CASE m.role WHEN 'facilitator' THEN 0 ELSE 1 END, p.name, p.id",
@@ -251,7 +257,11 @@ async fn members_page(
 ) -> AppResult<Response> {
     let nav = nav(&ctx.state, person, access, "members").await?;
     let manage = policy::can_manage_cohorts(person);
-    let everyone = all_members(&ctx.state.pool, access.cohort.id).await?;
+    let mut everyone = all_members(&ctx.state.pool, access.cohort.id).await?;
+    // The people of a lapsed city are out of the cohort until renewal: only staff see them.
+    if !manage {
+        everyone.retain(Listed::in_good_standing);
+    }
     let total = everyone.len();
     let people: Vec<Listed> = if manage {
         everyone
