@@ -7,6 +7,7 @@
 
 pub mod directory;
 pub mod emails;
+pub mod home;
 pub mod manage;
 pub mod overview;
 pub mod space;
