@@ -8,6 +8,7 @@ mod browser_public;
 mod cli;
 mod concurrency;
 mod directory;
+mod editor;
 mod files;
 mod forms;
 mod health;
