@@ -9,6 +9,7 @@ mod cli;
 mod cohorts;
 mod concurrency;
 mod directory;
+mod editor;
 mod files;
 mod forms;
 mod health;

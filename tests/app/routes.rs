@@ -235,6 +235,8 @@ const TABLE: &[Row] = &[
         body: Body::Multipart,
         ..row("POST", "/staff/news/{id}", "published", STAFF)
     },
+    // The preview as one types: a fragment, stores nothing.
+    row("POST", "/staff/preview", "", STAFF),
     row("POST", "/staff/news/{id}/unpublish", "doomed", STAFF),
     row("POST", "/staff/news/{id}/delete", "doomed", STAFF),
     row("POST", "/staff/topics", "", STAFF),
