@@ -4,6 +4,7 @@
 mod account;
 mod accounts;
 mod browser;
+mod browser_cohorts;
 mod browser_public;
 mod cli;
 mod cohorts;
