@@ -694,3 +694,44 @@ async fn a_renewed_calendar_address_replaces_the_old_one() {
             .starts_with("Your calendar has a new address")
     );
 }
+
+#[tokio::test]
+async fn twenty_requests_at_once_leave_one_waiting_and_tell_the_facilitator_once() {
+    let app = spawn_app().await;
+    let net = network(&app).await;
+    create_cohort(
+        &net.staff,
+        "Data Leaders",
+        &[
+            ("join_policy", "request"),
+            ("visible", "1"),
+            ("facilitators", "mayor@a.gov"),
+        ],
+    )
+    .await;
+    let mut sent = Vec::new();
+    for _ in 0..20 {
+        sent.push(
+            net.other_city
+                .post_form("/cohorts/data-leaders/request", &[("message", "Please.")]),
+        );
+    }
+    for r in futures_util::future::join_all(sent).await {
+        assert!(r.status().is_success(), "{}", r.status());
+    }
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM cohort_requests WHERE status = 'pending'"
+        )
+        .await,
+        1
+    );
+    let to_facilitator = app
+        .outbox()
+        .await
+        .into_iter()
+        .filter(|m| m.to == "mayor@a.gov" && m.subject.contains("asks to join"))
+        .count();
+    assert_eq!(to_facilitator, 1);
+}
