@@ -281,6 +281,28 @@ const TABLE: &[Row] = &[
         "application",
         STAFF,
     ),
+    // Before the other city's mayor joins the open cohort (below).
+    row("POST", "/cohorts/{slug}/discussion", "cohort", COHORT),
+    row("POST", "/cohorts/{slug}/discussion/{thread_id}", "thread", COHORT),
+    row(
+        "POST",
+        "/cohorts/{slug}/discussion/{thread_id}/posts/{post_id}/edit",
+        "post",
+        [Login, Ok, Forbidden, NotFound, NotFound, Forbidden],
+    ),
+    // The facilitator's reply: hidden, then restored, by the mayor and by staff.
+    row(
+        "POST",
+        "/cohorts/{slug}/discussion/{thread_id}/posts/{post_id}/hide",
+        "reply",
+        [Login, Forbidden, Ok, NotFound, NotFound, Ok],
+    ),
+    row(
+        "POST",
+        "/cohorts/{slug}/discussion/{thread_id}/posts/{post_id}/restore",
+        "reply",
+        [Login, Forbidden, Ok, NotFound, NotFound, Ok],
+    ),
     row(
         "POST",
         "/cohorts/{slug}/following",
@@ -354,27 +376,6 @@ const TABLE: &[Row] = &[
         "/cohorts/{slug}/join",
         "cohort",
         [Login, Ok, Ok, Ok, NotFound, Ok],
-    ),
-    row("POST", "/cohorts/{slug}/discussion", "cohort", COHORT),
-    row("POST", "/cohorts/{slug}/discussion/{thread_id}", "thread", COHORT),
-    row(
-        "POST",
-        "/cohorts/{slug}/discussion/{thread_id}/posts/{post_id}/edit",
-        "post",
-        [Login, Ok, Forbidden, NotFound, NotFound, Forbidden],
-    ),
-    // The facilitator's reply: hidden, then restored, by the mayor and by staff.
-    row(
-        "POST",
-        "/cohorts/{slug}/discussion/{thread_id}/posts/{post_id}/hide",
-        "reply",
-        [Login, Forbidden, Ok, NotFound, NotFound, Ok],
-    ),
-    row(
-        "POST",
-        "/cohorts/{slug}/discussion/{thread_id}/posts/{post_id}/restore",
-        "reply",
-        [Login, Forbidden, Ok, NotFound, NotFound, Ok],
     ),
     row("POST", "/staff/cohorts", "", STAFF),
     row("POST", "/staff/cohorts/{id}", "cohort-id", STAFF),
