@@ -183,7 +183,11 @@ async fn threads(
 }
 
 /// The overview's "Latest threads": the five with the newest activity.
-pub async fn latest(pool: &AnyPool, access: &Access, person: &Person) -> sqlx::Result<Vec<ThreadRow>> {
+pub async fn latest(
+    pool: &AnyPool,
+    access: &Access,
+    person: &Person,
+) -> sqlx::Result<Vec<ThreadRow>> {
     let first = paging::Request::first(paging::Order::Descending, LATEST);
     Ok(threads(pool, access, person, &first).await?.items)
 }
@@ -584,7 +588,16 @@ async fn reply(
     let mut check = FIELDS.check(&[]);
     let body = check.text("body", &form.body);
     if let Err(errors) = check.finish() {
-        return thread_page(&ctx, &person, &access, thread.id, kept(&form), errors, false).await;
+        return thread_page(
+            &ctx,
+            &person,
+            &access,
+            thread.id,
+            kept(&form),
+            errors,
+            false,
+        )
+        .await;
     }
     let cohort = &access.cohort;
     let now = ctx.state.clock.now();
@@ -718,7 +731,7 @@ struct EditPage {
     fields: &'static Fields,
 }
 
-#[allow(clippy::too_many_arguments, reason = "one page's parts")]
+#[expect(clippy::too_many_arguments, reason = "one page's parts")]
 async fn edit_page(
     ctx: &web::Ctx,
     person: &Person,
@@ -901,7 +914,10 @@ async fn moderate(
             audit::Subject {
                 person_id: Some(post.author_id),
                 city_id: None,
-                detail: &format!("{}: {} (post {})", access.cohort.name, thread.title, post.id),
+                detail: &format!(
+                    "{}: {} (post {})",
+                    access.cohort.name, thread.title, post.id
+                ),
             },
         )
         .await?;

@@ -288,7 +288,11 @@ async fn a_thread_and_its_reply_are_seen_by_another_member_marked_new_until_read
     assert_eq!(shown[1].body, "We did, from December to March.");
     assert_eq!((shown[0].new, shown[1].new), (false, true));
     assert!(!listed(&page(&w.advisor, DISCUSSION).await)[0].new);
-    assert!(posts(&page(&w.advisor, &thread).await).iter().all(|p| !p.new));
+    assert!(
+        posts(&page(&w.advisor, &thread).await)
+            .iter()
+            .all(|p| !p.new)
+    );
 
     // The overview lists it among the latest threads.
     let overview = page(&w.planner, &format!("/cohorts/{SLUG}")).await;
@@ -329,8 +333,7 @@ async fn a_reply_is_emailed_to_those_who_took_part_and_follow_and_to_nobody_else
 }
 
 #[tokio::test]
-async fn a_new_thread_is_emailed_to_followers_who_may_enter_but_not_its_author_nor_a_lapsed_city()
-{
+async fn a_new_thread_is_emailed_to_followers_who_may_enter_but_not_its_author_nor_a_lapsed_city() {
     let w = world().await;
     let thread = start_thread(
         &w.facilitator,
@@ -363,7 +366,11 @@ async fn ones_own_post_can_be_edited_for_30_minutes_and_is_refused_after() {
     let read = page(&w.advisor, &thread).await;
     let edit = read.attr(".post .row-actions a", "href").unwrap();
     // Nobody else may edit it, staff included.
-    assert!(posts(&page(&w.colleague, &thread).await)[0].actions.is_empty());
+    assert!(
+        posts(&page(&w.colleague, &thread).await)[0]
+            .actions
+            .is_empty()
+    );
     assert_eq!(w.colleague.get(&edit).await.status(), 403);
     assert_eq!(w.staff.get(&edit).await.status(), 403);
 
@@ -388,7 +395,11 @@ async fn ones_own_post_can_be_edited_for_30_minutes_and_is_refused_after() {
 
     // 31 minutes after posting: no Edit link, and the form and the change are refused.
     w.app.state.clock.advance(2 * 60);
-    assert!(posts(&page(&w.advisor, &thread).await)[0].actions.is_empty());
+    assert!(
+        posts(&page(&w.advisor, &thread).await)[0]
+            .actions
+            .is_empty()
+    );
     let refused = page(&w.advisor, &edit).await;
     assert_eq!(refused.status, 403);
     assert!(
@@ -409,7 +420,11 @@ async fn ones_own_post_can_be_edited_for_30_minutes_and_is_refused_after() {
         "First draft"
     );
     assert_eq!(
-        count(&w.app, "SELECT COUNT(*) FROM cohort_threads WHERE title = 'Late'").await,
+        count(
+            &w.app,
+            "SELECT COUNT(*) FROM cohort_threads WHERE title = 'Late'"
+        )
+        .await,
         0
     );
 }
@@ -447,7 +462,11 @@ async fn a_hidden_post_disappears_for_members_but_not_for_facilitators_and_resto
         assert_eq!(shown.len(), 1);
         assert_eq!(shown[0].body, "Paper or online?");
     }
-    assert!(listed(&page(&w.advisor, DISCUSSION).await)[0].meta.contains("0 replies"));
+    assert!(
+        listed(&page(&w.advisor, DISCUSSION).await)[0]
+            .meta
+            .contains("0 replies")
+    );
     // Staff see it too.
     assert!(posts(&page(&w.staff, &thread).await)[1].hidden);
 
@@ -595,7 +614,11 @@ async fn twenty_replies_sent_at_once_all_land_once_each() {
     bodies.sort();
     bodies.dedup();
     assert_eq!(bodies.len(), 20);
-    assert!(listed(&page(&w.advisor, DISCUSSION).await)[0].meta.contains("20 replies"));
+    assert!(
+        listed(&page(&w.advisor, DISCUSSION).await)[0]
+            .meta
+            .contains("20 replies")
+    );
 }
 
 #[tokio::test]
@@ -641,7 +664,10 @@ async fn empty_or_oversized_input_comes_back_with_messages_and_writes_nothing() 
 
     let empty_reply = Page::of(w.colleague.post_form(&thread, &[("body", " ")]).await).await;
     assert_eq!(empty_reply.status, 422);
-    assert_eq!(empty_reply.texts(".error-summary li"), ["Enter your message."]);
+    assert_eq!(
+        empty_reply.texts(".error-summary li"),
+        ["Enter your message."]
+    );
     assert_eq!(posts(&empty_reply).len(), 1);
 
     let read = page(&w.advisor, &thread).await;

@@ -184,7 +184,12 @@ const TABLE: &[Row] = &[
         [Login, Ok, Ok, NotFound, NotFound, NotFound],
     ),
     row("GET", "/cohorts/{slug}/discussion", "cohort", COHORT),
-    row("GET", "/cohorts/{slug}/discussion/{thread_id}", "thread", COHORT),
+    row(
+        "GET",
+        "/cohorts/{slug}/discussion/{thread_id}",
+        "thread",
+        COHORT,
+    ),
     // The advisor's own post; nobody else edits it, staff included.
     row(
         "GET",
@@ -283,7 +288,12 @@ const TABLE: &[Row] = &[
     ),
     // Before the other city's mayor joins the open cohort (below).
     row("POST", "/cohorts/{slug}/discussion", "cohort", COHORT),
-    row("POST", "/cohorts/{slug}/discussion/{thread_id}", "thread", COHORT),
+    row(
+        "POST",
+        "/cohorts/{slug}/discussion/{thread_id}",
+        "thread",
+        COHORT,
+    ),
     row(
         "POST",
         "/cohorts/{slug}/discussion/{thread_id}/posts/{post_id}/edit",
@@ -793,7 +803,10 @@ async fn cohort_fixture(
     .await
     .unwrap();
     let mut posts = Vec::new();
-    for (author, body) in [(advisor, "Who paused shut-offs?"), (mayor, "We did, in March.")] {
+    for (author, body) in [
+        (advisor, "Who paused shut-offs?"),
+        (mayor, "We did, in March."),
+    ] {
         let post: i64 = sqlx::query_scalar(
             "INSERT INTO cohort_posts (thread_id, author_id, body, created_at) \
              VALUES ($1, $2, $3, $4) RETURNING id",
