@@ -57,3 +57,59 @@ impl Email for RequestDecision {
         self.render_parts()
     }
 }
+
+/// To a follower: a new thread in the cohort, with its opening post.
+pub struct NewThread {
+    pub org_name: String,
+    pub name: String,
+    pub author_name: String,
+    pub author_city: String,
+    pub cohort_name: String,
+    pub title: String,
+    /// The opening post as its author wrote it (Markdown, shown as text).
+    pub body: String,
+    pub link: String,
+    /// The cohort's overview, where following stops.
+    pub cohort_link: String,
+}
+email_templates!(
+    NewThread,
+    "email/cohort_new_thread.txt",
+    "email/cohort_new_thread.html"
+);
+
+impl Email for NewThread {
+    const KIND: &'static str = "cohort-new-thread";
+    fn subject(&self) -> String {
+        format!("New in {}: {}", self.cohort_name, self.title)
+    }
+    fn render(&self) -> askama::Result<(String, String)> {
+        self.render_parts()
+    }
+}
+
+/// To a follower who took part in a thread: a reply in it.
+pub struct Reply {
+    pub org_name: String,
+    pub name: String,
+    pub author_name: String,
+    pub author_city: String,
+    pub cohort_name: String,
+    /// The thread's title.
+    pub title: String,
+    /// The reply as its author wrote it (Markdown, shown as text).
+    pub body: String,
+    pub link: String,
+    pub cohort_link: String,
+}
+email_templates!(Reply, "email/cohort_reply.txt", "email/cohort_reply.html");
+
+impl Email for Reply {
+    const KIND: &'static str = "cohort-reply";
+    fn subject(&self) -> String {
+        format!("{} replied: {}", self.author_name, self.title)
+    }
+    fn render(&self) -> askama::Result<(String, String)> {
+        self.render_parts()
+    }
+}

@@ -6,6 +6,7 @@
 //! [`enter`], which every space handler calls first.
 
 pub mod directory;
+pub mod discussion;
 pub mod emails;
 pub mod home;
 pub mod manage;
@@ -26,6 +27,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .merge(directory::router())
         .merge(space::router())
+        .merge(discussion::router())
         .merge(manage::router())
 }
 

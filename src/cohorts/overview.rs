@@ -2,18 +2,23 @@
 //! sessions and the newest resources, each as the person may see them. Each part adds its
 //! own summary here.
 
-use super::Access;
+use super::{Access, discussion};
 use crate::{error::AppResult, state::AppState, viewer::Person, web::Layout};
 
 /// The overview's sections.
 #[derive(Default)]
-pub struct Sections {}
+pub struct Sections {
+    /// The threads with the newest activity (five).
+    pub threads: Vec<discussion::ThreadRow>,
+}
 
 pub async fn sections(
-    _state: &AppState,
+    state: &AppState,
     _layout: &Layout,
-    _person: &Person,
-    _access: &Access,
+    person: &Person,
+    access: &Access,
 ) -> AppResult<Sections> {
-    Ok(Sections::default())
+    Ok(Sections {
+        threads: discussion::latest(&state.pool, access, person).await?,
+    })
 }

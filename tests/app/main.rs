@@ -8,6 +8,7 @@ mod browser_cohorts;
 mod browser_public;
 mod cli;
 mod cohorts;
+mod cohorts_discussion;
 mod concurrency;
 mod directory;
 mod editor;

@@ -183,6 +183,20 @@ const TABLE: &[Row] = &[
         "cohort",
         [Login, Ok, Ok, NotFound, NotFound, NotFound],
     ),
+    row("GET", "/cohorts/{slug}/discussion", "cohort", COHORT),
+    row(
+        "GET",
+        "/cohorts/{slug}/discussion/{thread_id}",
+        "thread",
+        COHORT,
+    ),
+    // The advisor's own post; nobody else edits it, staff included.
+    row(
+        "GET",
+        "/cohorts/{slug}/discussion/{thread_id}/posts/{post_id}/edit",
+        "post",
+        [Login, Ok, Forbidden, NotFound, NotFound, Forbidden],
+    ),
     row("GET", "/staff/cohorts", "", STAFF),
     row("GET", "/staff/cohorts/new", "", STAFF),
     row("GET", "/staff/cohorts/{id}/edit", "cohort-id", STAFF),
@@ -273,6 +287,33 @@ const TABLE: &[Row] = &[
         "/staff/applications/{id}/decline",
         "application",
         STAFF,
+    ),
+    // Before the other city's mayor joins the open cohort (below).
+    row("POST", "/cohorts/{slug}/discussion", "cohort", COHORT),
+    row(
+        "POST",
+        "/cohorts/{slug}/discussion/{thread_id}",
+        "thread",
+        COHORT,
+    ),
+    row(
+        "POST",
+        "/cohorts/{slug}/discussion/{thread_id}/posts/{post_id}/edit",
+        "post",
+        [Login, Ok, Forbidden, NotFound, NotFound, Forbidden],
+    ),
+    // The facilitator's reply: hidden, then restored, by the mayor and by staff.
+    row(
+        "POST",
+        "/cohorts/{slug}/discussion/{thread_id}/posts/{post_id}/hide",
+        "reply",
+        [Login, Forbidden, Ok, NotFound, NotFound, Ok],
+    ),
+    row(
+        "POST",
+        "/cohorts/{slug}/discussion/{thread_id}/posts/{post_id}/restore",
+        "reply",
+        [Login, Forbidden, Ok, NotFound, NotFound, Ok],
     ),
     row(
         "POST",
@@ -749,7 +790,47 @@ async fn cohort_fixture(
     .await
     .unwrap();
     let id = scalar(app, "SELECT id FROM cohorts WHERE slug = $1", open).await;
+    // A thread by the advisor, with a reply by the mayor who facilitates.
+    let now = app.state.clock.now();
+    let advisor = person("advisor@a.gov").await;
+    let mayor = person("mayor@a.gov").await;
+    let thread: i64 = sqlx::query_scalar(
+        "INSERT INTO cohort_threads (cohort_id, author_id, title, created_at, last_post_at) \
+         VALUES ($1, $2, 'Shut-off moratoriums', $3, $3) RETURNING id",
+    )
+    .bind(id)
+    .bind(advisor)
+    .bind(now)
+    .fetch_one(&app.state.pool)
+    .await
+    .unwrap();
+    let mut posts = Vec::new();
+    for (author, body) in [
+        (advisor, "Who paused shut-offs?"),
+        (mayor, "We did, in March."),
+    ] {
+        let post: i64 = sqlx::query_scalar(
+            "INSERT INTO cohort_posts (thread_id, author_id, body, created_at) \
+             VALUES ($1, $2, $3, $4) RETURNING id",
+        )
+        .bind(thread)
+        .bind(author)
+        .bind(body)
+        .bind(now)
+        .fetch_one(&app.state.pool)
+        .await
+        .unwrap();
+        posts.push(post);
+    }
     vec![
+        ("thread/slug", open.to_owned()),
+        ("thread/thread", thread.to_string()),
+        ("post/slug", open.to_owned()),
+        ("post/thread", thread.to_string()),
+        ("post/post", posts[0].to_string()),
+        ("reply/slug", open.to_owned()),
+        ("reply/thread", thread.to_string()),
+        ("reply/post", posts[1].to_string()),
         ("cohort-id", id.to_string()),
         ("cohort/slug", open.to_owned()),
         ("cohort-member/slug", open.to_owned()),
