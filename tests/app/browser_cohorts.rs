@@ -28,10 +28,58 @@ async fn browser_an_advisor_joins_an_open_cohort_and_another_city_finds_none_of_
         browser.text(".flash").await,
         "You are a member of Water Affordability."
     );
-    // The member home lists the cohort.
-    browser.goto(&app.url("/home")).await;
-    let panel = browser.text("#panel-cohorts ~ .panel-items").await;
-    assert!(panel.contains("Water Affordability"), "{panel}");
+    // She starts a thread.
+    browser
+        .click(&format!("nav a[href='/cohorts/{SLUG}/discussion']"))
+        .await;
+    browser.type_into("#title", "Shut-off moratoria").await;
+    browser
+        .type_into(
+            "#body",
+            "Has anyone **paused** water shut-offs this winter?",
+        )
+        .await;
+    browser
+        .click("form[action$='/discussion'] button[type=submit]")
+        .await;
+    browser
+        .wait_for_text("#thread-heading", "Shut-off moratoria")
+        .await;
+    assert_eq!(browser.text(".post .post-body strong").await, "paused");
+    let thread = browser.current_url().await;
+
+    // Another member of the cohort answers it, in a browser of his own.
+    let colleague = Browser::start(375).await;
+    log_in(&colleague, &app, "advisor@a.gov", MEMBER_PASSWORD).await;
+    colleague.goto(&app.url("/home")).await;
+    let panel = colleague.text("#panel-cohorts ~ .panel-items").await;
+    assert!(
+        panel.contains("1 thread with new posts since your last visit"),
+        "{panel}"
+    );
+    colleague.goto(&thread).await;
+    colleague
+        .wait_for_text("#thread-heading", "Shut-off moratoria")
+        .await;
+    colleague
+        .type_into("#body", "Yes: from December to March, with a payment plan.")
+        .await;
+    colleague.click("main form button[type=submit]").await;
+    colleague
+        .wait_for_text_containing(".post:last-child", "with a payment plan")
+        .await;
+    // She gets the reply by email, and sees it on the thread.
+    let mail = app.last_mail_to("outsider@a.gov").await;
+    assert!(
+        mail.subject.contains("Shut-off moratoria"),
+        "{}",
+        mail.subject
+    );
+    assert!(mail.text.contains("from December to March"));
+    browser.goto(&thread).await;
+    browser
+        .wait_for_text_containing(".post:last-child", "with a payment plan")
+        .await;
 
     let other = Browser::start(1280).await;
     log_in(&other, &app, "mayor@b.gov", MEMBER_PASSWORD).await;
@@ -83,6 +131,51 @@ async fn browser_every_cohort_page_passes_the_axe_scan_at_phone_and_desktop_widt
         .fetch_one(&app.state.pool)
         .await
         .unwrap();
+
+    let posted = Page::of(
+        net.member
+            .post_form(
+                &format!("/cohorts/{SLUG}/discussion"),
+                &[
+                    ("title", "Rate design"),
+                    ("body", "Who has tried **tiered** rates?"),
+                ],
+            )
+            .await,
+    )
+    .await;
+    let thread = posted.path();
+    net.facilitator
+        .post_form(
+            &thread,
+            &[("body", "We did, in 2024. Happy to share the study.")],
+        )
+        .await;
+    let hidden = Page::of(
+        net.outsider
+            .post_form(
+                &format!("/cohorts/{SLUG}/discussion"),
+                &[("title", "Off topic"), ("body", "Selling a boat.")],
+            )
+            .await,
+    )
+    .await
+    .path();
+    let opening: i64 = sqlx::query_scalar(
+        "SELECT p.id FROM cohort_posts p JOIN cohort_threads t ON t.id = p.thread_id WHERE t.title = 'Off topic'",
+    )
+    .fetch_one(&app.state.pool)
+    .await
+    .unwrap();
+    net.facilitator
+        .post_form(&format!("{hidden}/posts/{opening}/hide"), &[])
+        .await;
+    let own_post: i64 = sqlx::query_scalar(
+        "SELECT p.id FROM cohort_posts p JOIN cohort_threads t ON t.id = p.thread_id WHERE t.title = 'Rate design'",
+    )
+    .fetch_one(&app.state.pool)
+    .await
+    .unwrap();
 
     let member = Widths::start().await;
     member
