@@ -7,8 +7,10 @@
 
 pub mod directory;
 pub mod emails;
+pub mod ics;
 pub mod manage;
 pub mod overview;
+pub mod sessions;
 pub mod space;
 
 use axum::Router;
@@ -25,6 +27,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .merge(directory::router())
         .merge(space::router())
+        .merge(sessions::router())
         .merge(manage::router())
 }
 

@@ -7,13 +7,23 @@ use crate::{error::AppResult, state::AppState, viewer::Person, web::Layout};
 
 /// The overview's sections.
 #[derive(Default)]
-pub struct Sections {}
+pub struct Sections {
+    /// The next three sessions (`super::sessions`).
+    pub next_sessions: Vec<super::sessions::Upcoming>,
+}
 
 pub async fn sections(
-    _state: &AppState,
-    _layout: &Layout,
+    state: &AppState,
+    layout: &Layout,
     _person: &Person,
-    _access: &Access,
+    access: &Access,
 ) -> AppResult<Sections> {
-    Ok(Sections::default())
+    let next_sessions = super::sessions::next_three(
+        &state.pool,
+        &layout.zone,
+        access.cohort.id,
+        state.clock.now(),
+    )
+    .await?;
+    Ok(Sections { next_sessions })
 }
