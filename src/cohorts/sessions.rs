@@ -469,7 +469,10 @@ fn new_uid(base: &str) -> String {
     let authority = rest.split('/').next().unwrap_or("");
     let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
     let host = if host.starts_with('[') {
-        host.split(']').next().unwrap_or(host).trim_start_matches('[')
+        host.split(']')
+            .next()
+            .unwrap_or(host)
+            .trim_start_matches('[')
     } else {
         host.split(':').next().unwrap_or(host)
     };
@@ -741,8 +744,7 @@ async fn tell(
             change,
             title: session.title.clone(),
             when: span(&zone, session.starts_at, session.ends_at),
-            own_when: own_span(&zone, &own, session.starts_at, session.ends_at)
-                .unwrap_or_default(),
+            own_when: own_span(&zone, &own, session.starts_at, session.ends_at).unwrap_or_default(),
             call_url: session.call_url.clone(),
             link: link.clone(),
         };
@@ -833,12 +835,11 @@ async fn feed(State(state): State<AppState>, Path(file): Path<String>) -> AppRes
         .filter(|t| !t.is_empty() && t.len() <= 128 && t.bytes().all(|b| b.is_ascii_alphanumeric()))
         .ok_or(AppError::NotFound)?;
     let mut conn = state.pool.acquire().await?;
-    let found: Option<(i64, i64)> = sqlx::query_as(
-        "SELECT cohort_id, person_id FROM cohort_members WHERE calendar_token = $1",
-    )
-    .bind(token)
-    .fetch_optional(&mut *conn)
-    .await?;
+    let found: Option<(i64, i64)> =
+        sqlx::query_as("SELECT cohort_id, person_id FROM cohort_members WHERE calendar_token = $1")
+            .bind(token)
+            .fetch_optional(&mut *conn)
+            .await?;
     let (cohort_id, person_id) = found.ok_or(AppError::NotFound)?;
     drop(conn);
     let person = viewer::find_active(&state.pool, person_id)
