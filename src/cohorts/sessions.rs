@@ -57,6 +57,11 @@ pub fn router() -> Router<AppState> {
         .route("/cohorts/calendar/{file}", get(feed))
 }
 
+/// Cohort addresses the routes of this module take: `/cohorts/calendar/{file}` (the feeds)
+/// would hide the pages of a cohort at `/cohorts/calendar` (axum's router does not fall back
+/// from a fixed segment to a parameter), so no cohort may have it.
+pub const RESERVED_SLUGS: &[&str] = &["calendar"];
+
 /// A session as stored.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Session {

@@ -777,3 +777,36 @@ async fn twenty_parallel_edits_each_count_once_in_the_sequence() {
         .await;
     assert_eq!(uid_count, 1);
 }
+
+#[tokio::test]
+async fn no_cohort_may_take_the_address_of_the_calendar_feeds() {
+    let app = spawn_app().await;
+    let staff = app.staff_visitor().await;
+    for (name, slug) in [("Calendar", ""), ("Planning", "calendar")] {
+        let response = staff
+            .post_form(
+                "/staff/cohorts",
+                &[
+                    ("name", name),
+                    ("slug", slug),
+                    ("join_policy", "open"),
+                    ("visible", "1"),
+                    ("status", "active"),
+                ],
+            )
+            .await;
+        assert_eq!(response.status(), 422, "{name}");
+        let page = Page::of(response).await;
+        assert_eq!(
+            page.texts(".error-summary li"),
+            [
+                "The address “calendar” is kept for the cohorts' calendar feeds: choose another, for example calendar-cohort."
+            ]
+        );
+    }
+    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM cohorts")
+        .fetch_one(&app.state.pool)
+        .await
+        .unwrap();
+    assert_eq!(count, 0);
+}
