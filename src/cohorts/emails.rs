@@ -113,3 +113,61 @@ impl Email for Reply {
         self.render_parts()
     }
 }
+
+/// What happened to a session, for its email.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionChange {
+    New,
+    Changed,
+    Cancelled,
+}
+
+/// To the cohort's followers: a session planned, changed or cancelled, with its time in the
+/// recipient's zone (and in the session's own zone when it differs).
+pub struct SessionNotice {
+    pub org_name: String,
+    pub name: String,
+    pub cohort_name: String,
+    pub change: SessionChange,
+    pub title: String,
+    /// "14 Jan 2027, 10:00 AM EST – 11:00 AM EST", in the recipient's zone.
+    pub when: String,
+    /// The same in the session's zone, "9:00 AM CST – 10:00 AM CST in America/Chicago", or
+    /// empty when it is the recipient's zone.
+    pub own_when: String,
+    pub call_url: String,
+    /// The cohort's sessions page.
+    pub link: String,
+}
+email_templates!(
+    SessionNotice,
+    "email/cohort_session.txt",
+    "email/cohort_session.html"
+);
+
+impl SessionNotice {
+    pub fn is_new(&self) -> bool {
+        self.change == SessionChange::New
+    }
+    pub fn is_cancelled(&self) -> bool {
+        self.change == SessionChange::Cancelled
+    }
+}
+
+impl Email for SessionNotice {
+    const KIND: &'static str = "cohort-session";
+    fn subject(&self) -> String {
+        match self.change {
+            SessionChange::New => format!("New session in {}: {}", self.cohort_name, self.title),
+            SessionChange::Changed => {
+                format!("Session changed in {}: {}", self.cohort_name, self.title)
+            }
+            SessionChange::Cancelled => {
+                format!("Session cancelled in {}: {}", self.cohort_name, self.title)
+            }
+        }
+    }
+    fn render(&self) -> askama::Result<(String, String)> {
+        self.render_parts()
+    }
+}

@@ -9,8 +9,10 @@ pub mod directory;
 pub mod discussion;
 pub mod emails;
 pub mod home;
+pub mod ics;
 pub mod manage;
 pub mod overview;
+pub mod sessions;
 pub mod space;
 
 use axum::Router;
@@ -28,6 +30,7 @@ pub fn router() -> Router<AppState> {
         .merge(directory::router())
         .merge(space::router())
         .merge(discussion::router())
+        .merge(sessions::router())
         .merge(manage::router())
 }
 

@@ -10,15 +10,24 @@ use crate::{error::AppResult, state::AppState, viewer::Person, web::Layout};
 pub struct Sections {
     /// The threads with the newest activity (five).
     pub threads: Vec<discussion::ThreadRow>,
+    /// The next three sessions (`super::sessions`).
+    pub next_sessions: Vec<super::sessions::Upcoming>,
 }
 
 pub async fn sections(
     state: &AppState,
-    _layout: &Layout,
+    layout: &Layout,
     person: &Person,
     access: &Access,
 ) -> AppResult<Sections> {
     Ok(Sections {
         threads: discussion::latest(&state.pool, access, person).await?,
+        next_sessions: super::sessions::next_three(
+            &state.pool,
+            &layout.zone,
+            access.cohort.id,
+            state.clock.now(),
+        )
+        .await?,
     })
 }

@@ -197,6 +197,46 @@ const TABLE: &[Row] = &[
         "post",
         [Login, Ok, Forbidden, NotFound, NotFound, Forbidden],
     ),
+    row("GET", "/cohorts/{slug}/sessions", "session", COHORT),
+    row(
+        "GET",
+        "/cohorts/{slug}/sessions/new",
+        "session",
+        COHORT_FACILITATORS,
+    ),
+    row(
+        "GET",
+        "/cohorts/{slug}/sessions/{session_id}/edit",
+        "session",
+        COHORT_FACILITATORS,
+    ),
+    row(
+        "GET",
+        "/cohorts/{slug}/sessions/{session_id}/cancel",
+        "session",
+        COHORT_FACILITATORS,
+    ),
+    row(
+        "GET",
+        "/cohorts/{slug}/sessions/{session_id}/calendar.ics",
+        "session",
+        COHORT,
+    ),
+    // A member's calendar feed: its secret address is the key (a calendar asks without a
+    // log-in), while its owner may enter the cohort; a lapsed city's member's is gone.
+    row("GET", "/cohorts/calendar/{file}", "feed", ALL_OK),
+    row(
+        "GET",
+        "/cohorts/calendar/{file}",
+        "feed-lapsed",
+        [NotFound; 6],
+    ),
+    row(
+        "GET",
+        "/cohorts/calendar/{file}",
+        "feed-unknown",
+        [NotFound; 6],
+    ),
     row("GET", "/staff/cohorts", "", STAFF),
     row("GET", "/staff/cohorts/new", "", STAFF),
     row("GET", "/staff/cohorts/{id}/edit", "cohort-id", STAFF),
@@ -376,6 +416,26 @@ const TABLE: &[Row] = &[
         "/cohorts/{slug}/leave",
         "request-cohort",
         [Login, NotFound, Ok, NotFound, NotFound, Ok],
+    ),
+    // Sessions: the form comes back (422) to facilitators and staff; the mayor cancels the
+    // session, so staff find it cancelled already.
+    row(
+        "POST",
+        "/cohorts/{slug}/sessions",
+        "session",
+        COHORT_FACILITATORS,
+    ),
+    row(
+        "POST",
+        "/cohorts/{slug}/sessions/{session_id}",
+        "session",
+        COHORT_FACILITATORS,
+    ),
+    row(
+        "POST",
+        "/cohorts/{slug}/sessions/{session_id}/cancel",
+        "session",
+        COHORT_FACILITATORS,
     ),
     row(
         "POST",
@@ -790,6 +850,40 @@ async fn cohort_fixture(
     .await
     .unwrap();
     let id = scalar(app, "SELECT id FROM cohorts WHERE slug = $1", open).await;
+    let starts = crate::cohorts_sessions::in_days(30);
+    let r = staff
+        .post_form(
+            &format!("/cohorts/{open}/sessions"),
+            &[
+                ("title", "Rates and tiers"),
+                ("starts", &starts),
+                ("duration", "60"),
+                ("time_zone", "America/Chicago"),
+                ("call_url", "https://meet.example.org/water"),
+                ("notes", "Bring your rate tables."),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 200, "the session was not planned");
+    let session = scalar(
+        app,
+        "SELECT id FROM cohort_sessions WHERE title = $1",
+        "Rates and tiers",
+    )
+    .await;
+    // The feed of a member whom no role of the table renews or removes before asking.
+    let token = |email: &'static str| async move {
+        sqlx::query_scalar::<_, String>(
+            "SELECT m.calendar_token FROM cohort_members m JOIN people p ON p.id = m.person_id \
+             WHERE p.email = $1",
+        )
+        .bind(email)
+        .fetch_one(&app.state.pool)
+        .await
+        .unwrap()
+    };
+    let feed = format!("{}.ics", token("colleague@a.gov").await);
+    let feed_lapsed = format!("{}.ics", token("mayor@c.gov").await);
     // A thread by the advisor, with a reply by the mayor who facilitates.
     let now = app.state.clock.now();
     let advisor = person("advisor@a.gov").await;
@@ -831,6 +925,14 @@ async fn cohort_fixture(
         ("reply/slug", open.to_owned()),
         ("reply/thread", thread.to_string()),
         ("reply/post", posts[1].to_string()),
+        ("session/slug", open.to_owned()),
+        ("session/session", session.to_string()),
+        ("feed/file", feed),
+        ("feed-lapsed/file", feed_lapsed),
+        (
+            "feed-unknown/file",
+            "0123456789abcdef0123456789abcdef.ics".to_owned(),
+        ),
         ("cohort-id", id.to_string()),
         ("cohort/slug", open.to_owned()),
         ("cohort-member/slug", open.to_owned()),
