@@ -9,6 +9,8 @@ pub mod directory;
 pub mod emails;
 pub mod manage;
 pub mod overview;
+pub mod resources;
+pub mod search;
 pub mod space;
 
 use axum::Router;
@@ -25,6 +27,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .merge(directory::router())
         .merge(space::router())
+        .merge(resources::router())
         .merge(manage::router())
 }
 

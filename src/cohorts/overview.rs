@@ -2,18 +2,26 @@
 //! sessions and the newest resources, each as the person may see them. Each part adds its
 //! own summary here.
 
-use super::Access;
+use super::{Access, resources};
 use crate::{error::AppResult, state::AppState, viewer::Person, web::Layout};
+
+/// How many of the newest resources the overview shows.
+pub const NEW_RESOURCES: i64 = 3;
 
 /// The overview's sections.
 #[derive(Default)]
-pub struct Sections {}
+pub struct Sections {
+    /// The newest resources (files and links), newest first.
+    pub resources: Vec<resources::Resource>,
+}
 
 pub async fn sections(
-    _state: &AppState,
+    state: &AppState,
     _layout: &Layout,
     _person: &Person,
-    _access: &Access,
+    access: &Access,
 ) -> AppResult<Sections> {
-    Ok(Sections::default())
+    let mut conn = state.pool.acquire().await?;
+    let resources = resources::of_cohort(&mut conn, access.cohort.id, NEW_RESOURCES).await?;
+    Ok(Sections { resources })
 }
