@@ -6,6 +6,7 @@ mod accounts;
 mod browser;
 mod browser_public;
 mod cli;
+mod cohorts_resources;
 mod concurrency;
 mod directory;
 mod files;
