@@ -643,3 +643,126 @@ async fn a_member_finds_their_cohorts_threads_and_resources_and_nobody_else_does
             .has("#cohort-results-heading")
     );
 }
+
+/// What `portal demo` made of cohorts (called from the demo's test, in `news`): one of each
+/// join policy with facilitators, members of several cities, threads with replies by others,
+/// a file and a link, sessions ahead at 11:00 in Chicago; and an advisor in none of them,
+/// who finds them, joins the open one and downloads its file.
+pub async fn the_demo_cohorts_are_alive(app: &TestApp, report: &portal::demo::Report) {
+    let pool = &app.state.pool;
+    let cohorts: Vec<(String, String)> =
+        sqlx::query_as("SELECT slug, join_policy FROM cohorts ORDER BY id")
+            .fetch_all(pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        cohorts,
+        [
+            ("water-affordability", "open"),
+            ("data-driven-budgeting", "request"),
+            ("new-mayors-circle", "invite"),
+        ]
+        .map(|(s, p)| (s.to_owned(), p.to_owned()))
+    );
+    for (slug, _) in &cohorts {
+        let one = |sql: &'static str| {
+            let slug = slug.clone();
+            async move {
+                sqlx::query_scalar::<_, i64>(sql)
+                    .bind(slug)
+                    .fetch_one(pool)
+                    .await
+                    .unwrap()
+            }
+        };
+        let facilitators = one(
+            "SELECT COUNT(*) FROM cohort_members m JOIN cohorts c ON c.id = m.cohort_id \
+             JOIN people p ON p.id = m.person_id WHERE c.slug = $1 AND m.role = 'facilitator' \
+             AND p.role IN ('staff', 'mayor')",
+        )
+        .await;
+        assert_eq!(facilitators, 2, "{slug}: a staff member and a mayor");
+        let cities = one(
+            "SELECT COUNT(DISTINCT p.city_id) FROM cohort_members m JOIN cohorts c ON c.id = m.cohort_id \
+             JOIN people p ON p.id = m.person_id WHERE c.slug = $1 AND m.role = 'member'",
+        )
+        .await;
+        assert!(cities >= 3, "{slug}: members of {cities} cities");
+        let replies_by_others = one(
+            "SELECT COUNT(*) FROM cohort_posts po JOIN cohort_threads t ON t.id = po.thread_id \
+             JOIN cohorts c ON c.id = t.cohort_id WHERE c.slug = $1 AND po.author_id <> t.author_id",
+        )
+        .await;
+        assert!(replies_by_others >= 2, "{slug}: replies");
+        let files = one(
+            "SELECT COUNT(*) FROM cohort_resources r JOIN cohorts c ON c.id = r.cohort_id \
+             JOIN files f ON f.id = r.file_id WHERE c.slug = $1 AND f.attached = 1",
+        )
+        .await;
+        let links = one(
+            "SELECT COUNT(*) FROM cohort_resources r JOIN cohorts c ON c.id = r.cohort_id \
+             WHERE c.slug = $1 AND r.url LIKE 'https://%'",
+        )
+        .await;
+        assert_eq!((files, links), (1, 1), "{slug}: a file and a link");
+        let sessions: Vec<(String, i64, String, String, i64)> = sqlx::query_as(
+            "SELECT s.uid, s.starts_at, s.time_zone, s.call_url, s.sequence FROM cohort_sessions s \
+             JOIN cohorts c ON c.id = s.cohort_id WHERE c.slug = $1 ORDER BY s.starts_at",
+        )
+        .bind(slug.clone())
+        .fetch_all(pool)
+        .await
+        .unwrap();
+        assert!(sessions.len() >= 2, "{slug}: sessions");
+        let chicago = portal::time::Zone::parse("America/Chicago").unwrap();
+        for (uid, starts_at, zone, call_url, sequence) in sessions {
+            assert!(uid.starts_with("cohort-session-") && uid.ends_with("@demo"));
+            assert!(starts_at > app.state.clock.now(), "{slug}: upcoming");
+            assert_eq!(zone, "America/Chicago");
+            assert!(chicago.clock(starts_at).starts_with("11:00 AM"));
+            assert!(call_url.starts_with("https://meet.example.org/"));
+            assert_eq!(sequence, 0);
+        }
+    }
+    // The advisor left out sees the three, joins the open one and gets its file.
+    let (_, _, email, password) = report
+        .logins
+        .iter()
+        .find(|l| l.1.starts_with(portal::demo::cohorts::OUTSIDER))
+        .unwrap()
+        .clone();
+    let advisor = app.visitor();
+    advisor.log_in(&email, &password).await;
+    let list = Page::of(advisor.get("/cohorts").await).await;
+    assert_eq!(
+        list.texts(".cohort-card .card-title"),
+        vec![
+            "Data-Driven Budgeting",
+            "New Mayors' Circle",
+            "Water Affordability"
+        ]
+    );
+    assert_eq!(
+        advisor.get("/cohorts/water-affordability").await.status(),
+        404
+    );
+    let joined = advisor
+        .post_form("/cohorts/water-affordability/join", &[])
+        .await;
+    assert_eq!(joined.status(), 200);
+    let page = Page::of(advisor.get("/cohorts/water-affordability/resources").await).await;
+    assert_eq!(
+        page.texts(".resource-title"),
+        vec![
+            "Tiered rate design: a two-page brief",
+            "EPA Water Finance Center"
+        ]
+    );
+    let file = advisor
+        .get(&page.attr(".resource-title a", "href").unwrap())
+        .await;
+    assert_eq!(file.headers()["content-type"], "application/pdf");
+    assert!(file.bytes().await.unwrap().starts_with(b"%PDF-1.4"));
+    let overview = Page::of(advisor.get("/cohorts/water-affordability").await).await;
+    assert_eq!(overview.texts(".overview-resources li a").len(), 2);
+}
