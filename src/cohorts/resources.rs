@@ -571,7 +571,10 @@ pub fn is_web_address(url: &str) -> bool {
 async fn add_link(
     SignedIn(ctx, person): SignedIn,
     Path(slug): Path<String>,
-    form::Checked { value: form, removed }: form::Checked<AddForm>,
+    form::Checked {
+        value: form,
+        removed,
+    }: form::Checked<AddForm>,
 ) -> AppResult<Response> {
     let access = super::enter_to_write(&ctx.state, &person, &slug).await?;
     let mut check = LINK_FIELDS.check(&removed);
@@ -620,7 +623,12 @@ async fn download(
     let file = files::find(&ctx.state.pool, file_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let mut response = files::serve(&ctx.state.pool, &file, &headers, files::Audience::Restricted);
+    let mut response = files::serve(
+        &ctx.state.pool,
+        &file,
+        &headers,
+        files::Audience::Restricted,
+    );
     // Always saved, never shown in the page: a resource is a download, pictures included.
     if let Some(value) = response.headers().get(header::CONTENT_DISPOSITION)
         && let Ok(text) = value.to_str()
@@ -723,6 +731,9 @@ mod tests {
         assert_eq!(kind("application/octet-stream", "rates.CSV"), "CSV file");
         assert_eq!(kind("application/zip", "plan.docx"), "Word document");
         assert_eq!(kind("application/octet-stream", "blob"), "File");
-        assert_eq!(host("https://user@Data.Example.org:8080/x?y"), "data.example.org:8080");
+        assert_eq!(
+            host("https://user@Data.Example.org:8080/x?y"),
+            "data.example.org:8080"
+        );
     }
 }

@@ -207,7 +207,7 @@ pub async fn search(pool: &AnyPool, reader: Option<&Person>, q: &str) -> sqlx::R
                 }),
         )
         .collect();
-    hits.sort_by(|a, b| b.at.cmp(&a.at));
+    hits.sort_by_key(|h| std::cmp::Reverse(h.at));
     hits.truncate(LIMIT);
     Ok(hits)
 }

@@ -328,7 +328,10 @@ pub fn pdf(heading: &str, lines: &[&str]) -> Vec<u8> {
         out.push_str(&format!("{} 0 obj\n{object}\nendobj\n", i + 1));
     }
     let xref = out.len();
-    out.push_str(&format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1));
+    out.push_str(&format!(
+        "xref\n0 {}\n0000000000 65535 f \n",
+        objects.len() + 1
+    ));
     for offset in offsets {
         out.push_str(&format!("{offset:010} 00000 n \n"));
     }
@@ -500,10 +503,15 @@ impl Seed<'_> {
             Content::Pdf(heading, lines) => pdf(heading, lines),
             Content::Text(text) => text.as_bytes().to_vec(),
         };
-        let stored =
-            files::store_bytes(&self.state.pool, self.now, &resources::RULES, f.name, &bytes)
-                .await
-                .map_err(|e| e.to_string())?;
+        let stored = files::store_bytes(
+            &self.state.pool,
+            self.now,
+            &resources::RULES,
+            f.name,
+            &bytes,
+        )
+        .await
+        .map_err(|e| e.to_string())?;
         let file_by = self.person_named(f.by).await?;
         let (link_title, url, link_note, link_by) = c.link;
         let link_by = self.person_named(link_by).await?;

@@ -146,7 +146,12 @@ async fn a_member_adds_a_file_that_the_cohort_lists_and_downloads_whole_and_in_p
         "“Tiered rate study” is added to the resources."
     );
     // Another member sees it: title, type and size, who added it, the note rendered.
-    let page = Page::of(net.colleague.get(&format!("/cohorts/{SLUG}/resources")).await).await;
+    let page = Page::of(
+        net.colleague
+            .get(&format!("/cohorts/{SLUG}/resources"))
+            .await,
+    )
+    .await;
     assert_eq!(page.status, 200);
     assert_eq!(page.texts(".resource-title"), vec!["Tiered rate study"]);
     assert_eq!(
@@ -301,7 +306,8 @@ async fn a_file_over_25_mb_an_empty_one_one_of_another_type_or_one_without_a_tit
     let app = spawn_app().await;
     let net = network(&app).await;
     let too_large = vec![b'a'; 25 * 1024 * 1024 + 1];
-    let page = Page::of(upload(&net.advisor, "Huge", "", Some(("huge.csv", too_large))).await).await;
+    let page =
+        Page::of(upload(&net.advisor, "Huge", "", Some(("huge.csv", too_large))).await).await;
     assert_eq!(page.status, 422);
     assert_eq!(
         page.texts(".error-summary li"),
@@ -314,7 +320,10 @@ async fn a_file_over_25_mb_an_empty_one_one_of_another_type_or_one_without_a_tit
             &net.advisor,
             "A page",
             "",
-            Some(("page.html", b"<!DOCTYPE html><html><script>x</script></html>".to_vec())),
+            Some((
+                "page.html",
+                b"<!DOCTYPE html><html><script>x</script></html>".to_vec(),
+            )),
         )
         .await,
     )
@@ -338,7 +347,10 @@ async fn a_file_over_25_mb_an_empty_one_one_of_another_type_or_one_without_a_tit
 
     let page = Page::of(upload(&net.advisor, "No file", "", None).await).await;
     assert_eq!(page.status, 422);
-    assert_eq!(page.texts(".error-summary li"), vec!["Choose a file to add."]);
+    assert_eq!(
+        page.texts(".error-summary li"),
+        vec!["Choose a file to add."]
+    );
     assert!(page.html.root_element().html().contains("<title>Error: "));
 
     assert_eq!(count(&app, "SELECT COUNT(*) FROM files").await, 0);
@@ -370,7 +382,9 @@ async fn a_link_must_be_a_web_address_and_a_javascript_one_is_refused() {
     assert_eq!(page.status, 422);
     assert_eq!(
         page.texts(".error-summary li"),
-        vec!["Enter an address beginning with https:// or http://, like https://example.org/report."]
+        vec![
+            "Enter an address beginning with https:// or http://, like https://example.org/report."
+        ]
     );
     assert_eq!(
         count(&app, "SELECT COUNT(*) FROM cohort_resources").await,
@@ -432,11 +446,7 @@ async fn a_member_may_not_remove_what_another_added_but_the_adder_and_the_facili
         "“Rate study” is removed from the resources."
     );
     assert_eq!(done.texts(".resource-title"), vec!["Second study"]);
-    assert_eq!(
-        net.advisor.get(&remove).await.status(),
-        404,
-        "it is gone"
-    );
+    assert_eq!(net.advisor.get(&remove).await.status(), 404, "it is gone");
     // Its file is given back to the store's sweeper.
     assert_eq!(
         count(&app, "SELECT COUNT(*) FROM files WHERE attached = 0").await,
@@ -445,7 +455,10 @@ async fn a_member_may_not_remove_what_another_added_but_the_adder_and_the_facili
 
     let second = resource_id(&app, "Second study").await;
     let page = Page::of(net.mayor.get(&format!("/cohorts/{SLUG}/resources")).await).await;
-    assert!(page.has(".resource .danger"), "the facilitator may remove it");
+    assert!(
+        page.has(".resource .danger"),
+        "the facilitator may remove it"
+    );
     let done = Page::of(
         net.mayor
             .post_form(&format!("/cohorts/{SLUG}/resources/{second}/remove"), &[])
@@ -469,7 +482,10 @@ async fn a_member_may_not_remove_what_another_added_but_the_adder_and_the_facili
             .await,
     )
     .await;
-    assert_eq!(done.text(".flash"), "“Third” is removed from the resources.");
+    assert_eq!(
+        done.text(".flash"),
+        "“Third” is removed from the resources."
+    );
 }
 
 #[tokio::test]

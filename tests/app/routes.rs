@@ -184,8 +184,18 @@ const TABLE: &[Row] = &[
         [Login, Ok, Ok, NotFound, NotFound, NotFound],
     ),
     row("GET", "/cohorts/{slug}/resources", "resource", COHORT),
-    row("GET", "/cohorts/{slug}/resources/add-file", "resource", COHORT),
-    row("GET", "/cohorts/{slug}/resources/add-link", "resource", COHORT),
+    row(
+        "GET",
+        "/cohorts/{slug}/resources/add-file",
+        "resource",
+        COHORT,
+    ),
+    row(
+        "GET",
+        "/cohorts/{slug}/resources/add-link",
+        "resource",
+        COHORT,
+    ),
     row(
         "GET",
         "/cohorts/{slug}/resources/{resource_id}/file",
@@ -300,9 +310,19 @@ const TABLE: &[Row] = &[
     // mayor joins the open cohort below.)
     Row {
         body: Body::Multipart,
-        ..row("POST", "/cohorts/{slug}/resources/add-file", "resource", COHORT)
+        ..row(
+            "POST",
+            "/cohorts/{slug}/resources/add-file",
+            "resource",
+            COHORT,
+        )
     },
-    row("POST", "/cohorts/{slug}/resources/add-link", "resource", COHORT),
+    row(
+        "POST",
+        "/cohorts/{slug}/resources/add-link",
+        "resource",
+        COHORT,
+    ),
     row(
         "POST",
         "/cohorts/{slug}/resources/{resource_id}/remove",
