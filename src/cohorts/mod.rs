@@ -12,6 +12,8 @@ pub mod home;
 pub mod ics;
 pub mod manage;
 pub mod overview;
+pub mod resources;
+pub mod search;
 pub mod sessions;
 pub mod space;
 
@@ -31,6 +33,7 @@ pub fn router() -> Router<AppState> {
         .merge(space::router())
         .merge(discussion::router())
         .merge(sessions::router())
+        .merge(resources::router())
         .merge(manage::router())
 }
 

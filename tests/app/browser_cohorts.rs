@@ -177,6 +177,40 @@ async fn browser_every_cohort_page_passes_the_axe_scan_at_phone_and_desktop_widt
     .await
     .unwrap();
 
+    let starts = crate::cohorts_sessions::in_days(30);
+    let planned = net
+        .facilitator
+        .post_form(
+            &format!("/cohorts/{SLUG}/sessions"),
+            &[
+                ("title", "Rates and tiers"),
+                ("starts", &starts),
+                ("duration", "60"),
+                ("time_zone", "America/New_York"),
+                ("call_url", "https://meet.example.org/water"),
+                ("notes", "Bring your **rate tables**."),
+            ],
+        )
+        .await;
+    assert_eq!(planned.status(), 200);
+    let session: i64 =
+        sqlx::query_scalar("SELECT id FROM cohort_sessions WHERE title = 'Rates and tiers'")
+            .fetch_one(&app.state.pool)
+            .await
+            .unwrap();
+    let advisor_id: i64 = sqlx::query_scalar("SELECT id FROM people WHERE email = 'advisor@a.gov'")
+        .fetch_one(&app.state.pool)
+        .await
+        .unwrap();
+    let resource = crate::routes::add_resource_file(
+        &app,
+        cohort_id,
+        advisor_id,
+        "Rate study",
+        b"%PDF-1.4 rates",
+    )
+    .await;
+
     let member = Widths::start().await;
     member
         .log_in(&app, "advisor@a.gov", MEMBER_PASSWORD, "/home")
@@ -215,6 +249,88 @@ async fn browser_every_cohort_page_passes_the_axe_scan_at_phone_and_desktop_widt
     .await;
     scan.page(
         &member,
+        &format!("/cohorts/{SLUG}/discussion"),
+        "discussion",
+        "Water Affordability",
+        "Rate design",
+    )
+    .await;
+    scan.clicked(
+        &member,
+        &format!("/cohorts/{SLUG}/discussion"),
+        "form[action$='/discussion'] button[type=submit]",
+        "new thread with errors",
+        "Water Affordability",
+        "There is a problem",
+    )
+    .await;
+    scan.page(
+        &member,
+        &thread,
+        "thread with a new reply",
+        "Water Affordability",
+        "Happy to share the study.",
+    )
+    .await;
+    scan.page(
+        &member,
+        &format!("{thread}/posts/{own_post}/edit"),
+        "edit a post",
+        "Water Affordability",
+        "Edit your post",
+    )
+    .await;
+    scan.page(
+        &member,
+        &format!("/cohorts/{SLUG}/sessions"),
+        "sessions",
+        "Water Affordability",
+        "Rates and tiers",
+    )
+    .await;
+    scan.page(
+        &member,
+        &format!("/cohorts/{SLUG}/resources"),
+        "resources",
+        "Water Affordability",
+        "Rate study",
+    )
+    .await;
+    scan.page(
+        &member,
+        &format!("/cohorts/{SLUG}/resources/add-file"),
+        "add a file",
+        "Water Affordability",
+        "Add the file",
+    )
+    .await;
+    scan.clicked(
+        &member,
+        &format!("/cohorts/{SLUG}/resources/add-file"),
+        "form[action$='/add-file'] button[type=submit]",
+        "add a file with errors",
+        "Water Affordability",
+        "There is a problem",
+    )
+    .await;
+    scan.page(
+        &member,
+        &format!("/cohorts/{SLUG}/resources/add-link"),
+        "add a link",
+        "Water Affordability",
+        "Add the link",
+    )
+    .await;
+    scan.page(
+        &member,
+        &format!("/cohorts/{SLUG}/resources/{resource}/remove"),
+        "remove a resource",
+        "Remove “Rate study”?",
+        "Rate study",
+    )
+    .await;
+    scan.page(
+        &member,
         "/cohorts/data-leaders/request",
         "request form",
         "Ask to join Data Leaders",
@@ -243,6 +359,55 @@ async fn browser_every_cohort_page_passes_the_axe_scan_at_phone_and_desktop_widt
     facilitator
         .log_in(&app, "mayor@a.gov", MEMBER_PASSWORD, "/home")
         .await;
+    scan.page(
+        &facilitator,
+        &thread,
+        "thread as facilitator",
+        "Water Affordability",
+        "Hide the thread",
+    )
+    .await;
+    scan.page(
+        &facilitator,
+        &hidden,
+        "hidden thread as facilitator",
+        "Water Affordability",
+        "Restore",
+    )
+    .await;
+    scan.page(
+        &facilitator,
+        &format!("/cohorts/{SLUG}/sessions/new"),
+        "new session form",
+        &format!("Plan a session of Water Affordability"),
+        "Plan the session",
+    )
+    .await;
+    scan.clicked(
+        &facilitator,
+        &format!("/cohorts/{SLUG}/sessions/new"),
+        "main form button[type=submit]",
+        "new session form with errors",
+        "Plan a session of Water Affordability",
+        "There is a problem",
+    )
+    .await;
+    scan.page(
+        &facilitator,
+        &format!("/cohorts/{SLUG}/sessions/{session}/edit"),
+        "edit session form",
+        "Edit the session “Rates and tiers”",
+        "Save the session",
+    )
+    .await;
+    scan.page(
+        &facilitator,
+        &format!("/cohorts/{SLUG}/sessions/{session}/cancel"),
+        "cancel session confirmation",
+        "Cancel the session “Rates and tiers”?",
+        "Rates and tiers",
+    )
+    .await;
     scan.page(
         &facilitator,
         "/cohorts/data-leaders/requests",

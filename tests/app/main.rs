@@ -9,6 +9,7 @@ mod browser_public;
 mod cli;
 mod cohorts;
 mod cohorts_discussion;
+mod cohorts_resources;
 mod cohorts_sessions;
 mod concurrency;
 mod directory;

@@ -237,6 +237,40 @@ const TABLE: &[Row] = &[
         "feed-unknown",
         [NotFound; 6],
     ),
+    row("GET", "/cohorts/{slug}/resources", "resource", COHORT),
+    row(
+        "GET",
+        "/cohorts/{slug}/resources/add-file",
+        "resource",
+        COHORT,
+    ),
+    row(
+        "GET",
+        "/cohorts/{slug}/resources/add-link",
+        "resource",
+        COHORT,
+    ),
+    row(
+        "GET",
+        "/cohorts/{slug}/resources/{resource_id}/file",
+        "resource",
+        COHORT,
+    ),
+    // The advisor added it: the advisor, the facilitator and staff may remove it.
+    row(
+        "GET",
+        "/cohorts/{slug}/resources/{resource_id}/remove",
+        "resource",
+        COHORT,
+    ),
+    // Staff added this one: the advisor may not remove it; the facilitator (the mayor) does,
+    // after which it is gone for staff too.
+    row(
+        "GET",
+        "/cohorts/{slug}/resources/{resource_id}/remove",
+        "doomed-resource",
+        [Login, Forbidden, Ok, NotFound, NotFound, NotFound],
+    ),
     row("GET", "/staff/cohorts", "", STAFF),
     row("GET", "/staff/cohorts/new", "", STAFF),
     row("GET", "/staff/cohorts/{id}/edit", "cohort-id", STAFF),
@@ -354,6 +388,29 @@ const TABLE: &[Row] = &[
         "/cohorts/{slug}/discussion/{thread_id}/posts/{post_id}/restore",
         "reply",
         [Login, Forbidden, Ok, NotFound, NotFound, Ok],
+    ),
+    // Empty forms: shown again with their messages, nothing stored. (Before the other city's
+    // mayor joins the open cohort below.)
+    Row {
+        body: Body::Multipart,
+        ..row(
+            "POST",
+            "/cohorts/{slug}/resources/add-file",
+            "resource",
+            COHORT,
+        )
+    },
+    row(
+        "POST",
+        "/cohorts/{slug}/resources/add-link",
+        "resource",
+        COHORT,
+    ),
+    row(
+        "POST",
+        "/cohorts/{slug}/resources/{resource_id}/remove",
+        "doomed-resource",
+        [Login, Forbidden, Ok, NotFound, NotFound, NotFound],
     ),
     row(
         "POST",
@@ -850,6 +907,10 @@ async fn cohort_fixture(
     .await
     .unwrap();
     let id = scalar(app, "SELECT id FROM cohorts WHERE slug = $1", open).await;
+    let advisor = person("advisor@a.gov").await;
+    let grace = person("grace@mayorsinnovation.org").await;
+    let resource = add_resource_file(app, id, advisor, "Rate study", b"%PDF-1.4 rates").await;
+    let doomed = add_resource_file(app, id, grace, "Old notes", b"year,rate\n2020,1.5\n").await;
     let starts = crate::cohorts_sessions::in_days(30);
     let r = staff
         .post_form(
@@ -933,6 +994,10 @@ async fn cohort_fixture(
             "feed-unknown/file",
             "0123456789abcdef0123456789abcdef.ics".to_owned(),
         ),
+        ("resource/slug", open.to_owned()),
+        ("resource/resource", resource.to_string()),
+        ("doomed-resource/slug", open.to_owned()),
+        ("doomed-resource/resource", doomed.to_string()),
         ("cohort-id", id.to_string()),
         ("cohort/slug", open.to_owned()),
         ("cohort-member/slug", open.to_owned()),
@@ -941,6 +1006,38 @@ async fn cohort_fixture(
         ("request/slug", "data-leaders".to_owned()),
         ("request", request.to_string()),
     ]
+}
+
+/// A file among a cohort's resources, added by `person`, stored as the upload stores it.
+pub async fn add_resource_file(
+    app: &TestApp,
+    cohort_id: i64,
+    person: i64,
+    title: &str,
+    bytes: &[u8],
+) -> i64 {
+    let file = portal::files::store_bytes(
+        &app.state.pool,
+        0,
+        &portal::cohorts::resources::RULES,
+        "file.pdf",
+        bytes,
+    )
+    .await
+    .unwrap();
+    let mut conn = app.state.pool.acquire().await.unwrap();
+    assert!(portal::files::attach(&mut conn, file.id).await.unwrap());
+    sqlx::query_scalar(
+        "INSERT INTO cohort_resources (cohort_id, title, note, file_id, added_by, created_at) \
+         VALUES ($1, $2, '', $3, $4, 0) RETURNING id",
+    )
+    .bind(cohort_id)
+    .bind(title)
+    .bind(file.id)
+    .bind(person)
+    .fetch_one(&mut *conn)
+    .await
+    .unwrap()
 }
 
 /// The path of a row, its parameters filled from the fixture.
