@@ -21,7 +21,6 @@ struct Row {
 
 /// The person's cohorts, active ones first, each with what is new.
 pub async fn summary(state: &AppState, layout: &Layout, person: &Person) -> AppResult<Vec<Mine>> {
-    let _ = layout;
     let rows = sqlx::query_as::<_, Row>(concat!(
         "SELECT ",
         crate::cohort_columns!("c"),
@@ -50,6 +49,16 @@ pub async fn summary(state: &AppState, layout: &Layout, person: &Person) -> AppR
         let unread =
             super::discussion::unread_threads(&state.pool, row.cohort.id, person.id, row.joined_at)
                 .await?;
+        let next = super::sessions::next_three(
+            &state.pool,
+            &layout.zone,
+            row.cohort.id,
+            state.clock.now(),
+        )
+        .await?;
+        if let Some(session) = next.first() {
+            notes.push(format!("Next session: {}, {}", session.title, session.when));
+        }
         if unread > 0 {
             notes.push(format!(
                 "{unread} {} with new posts since your last visit",

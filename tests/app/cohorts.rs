@@ -757,3 +757,58 @@ async fn twenty_requests_at_once_leave_one_waiting_and_tell_the_facilitator_once
         .count();
     assert_eq!(to_facilitator, 1);
 }
+
+#[tokio::test]
+async fn the_member_home_lists_the_persons_cohorts_with_what_is_new_and_the_next_session() {
+    let app = spawn_app().await;
+    let net = network(&app).await;
+    let starts = crate::cohorts_sessions::in_days(10);
+    let planned = net
+        .facilitator
+        .post_form(
+            &format!("/cohorts/{SLUG}/sessions"),
+            &[
+                ("title", "Rates and tiers"),
+                ("starts", &starts),
+                ("duration", "60"),
+                ("time_zone", "America/Chicago"),
+                ("call_url", "https://meet.example.org/water"),
+            ],
+        )
+        .await;
+    assert_eq!(planned.status(), 200);
+    app.state.clock.advance(60);
+    net.facilitator
+        .post_form(
+            &format!("/cohorts/{SLUG}/discussion"),
+            &[("title", "Rate design"), ("body", "Tiered rates?")],
+        )
+        .await;
+    let home = Page::of(net.member.get("/home").await).await;
+    let item = home.text("#panel-cohorts ~ .panel-items li");
+    assert!(item.starts_with("Water Affordability"), "{item}");
+    assert!(item.contains("Next session: Rates and tiers, "), "{item}");
+    assert!(
+        item.contains("1 thread with new posts since your last visit"),
+        "{item}"
+    );
+    // Read, it is no longer new.
+    let thread: i64 = count(&app, "SELECT id FROM cohort_threads").await;
+    net.member
+        .get(&format!("/cohorts/{SLUG}/discussion/{thread}"))
+        .await;
+    let home = Page::of(net.member.get("/home").await).await;
+    assert!(
+        !home
+            .text("#panel-cohorts ~ .panel-items li")
+            .contains("new posts")
+    );
+    // Someone in no cohort is told so; a lapsed city's member sees no cohort of theirs.
+    let home = Page::of(net.other_city.get("/home").await).await;
+    assert!(
+        home.text("#panel-cohorts ~ p")
+            .ends_with("You are in none yet.")
+    );
+    let home = Page::of(net.lapsed.get("/home").await).await;
+    assert!(!home.has("#panel-cohorts ~ .panel-items"));
+}
