@@ -379,7 +379,7 @@ async fn browser_every_cohort_page_passes_the_axe_scan_at_phone_and_desktop_widt
         &facilitator,
         &format!("/cohorts/{SLUG}/sessions/new"),
         "new session form",
-        &format!("Plan a session of Water Affordability"),
+        "Plan a session of Water Affordability",
         "Plan the session",
     )
     .await;
