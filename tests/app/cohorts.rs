@@ -167,11 +167,25 @@ async fn a_cohorts_space_is_its_members_and_staffs_and_a_404_like_a_missing_coho
         .strip_prefix(&format!("/cohorts/{SLUG}"))
         .unwrap()
         .to_owned();
-    let pages: [(&str, [char; 7]); 8] = [
+    // A file among its resources.
+    let cohort_id = count(
+        &app,
+        "SELECT id FROM cohorts WHERE slug = 'water-affordability'",
+    )
+    .await;
+    let advisor = count(&app, "SELECT id FROM people WHERE email = 'advisor@a.gov'").await;
+    let resource =
+        crate::routes::add_resource_file(&app, cohort_id, advisor, "Rate study", b"%PDF-1.4 x")
+            .await;
+    let file = format!("/resources/{resource}/file");
+    let pages: [(&str, [char; 7]); 11] = [
         ("", ['L', 'N', 'N', '2', '2', '2', 'N']),
         ("/members", ['L', 'N', 'N', '2', '2', '2', 'N']),
         ("/discussion", ['L', 'N', 'N', '2', '2', '2', 'N']),
         (thread.as_str(), ['L', 'N', 'N', '2', '2', '2', 'N']),
+        ("/sessions", ['L', 'N', 'N', '2', '2', '2', 'N']),
+        ("/resources", ['L', 'N', 'N', '2', '2', '2', 'N']),
+        (file.as_str(), ['L', 'N', 'N', '2', '2', '2', 'N']),
         ("/requests", ['L', 'N', 'N', 'F', '2', '2', 'N']),
         ("/members.csv", ['L', 'N', 'N', 'F', 'F', '2', 'N']),
         ("/leave", ['L', 'N', 'N', '2', '2', 'N', 'N']),
