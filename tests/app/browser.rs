@@ -229,9 +229,9 @@ async fn browser_a_city_its_mayor_and_an_advisor_join_by_invitation() {
             "Active",
             "30,411",
             "https://lafayetteco.gov",
-            "2019-03-01",
+            "1 March 2019",
             "America/Chicago (the organization's)",
-            "2027-03-01"
+            "1 March 2027"
         ]
     );
     assert_eq!(

@@ -209,12 +209,12 @@ async fn browser_the_public_reads_news_searches_and_applies_to_join() {
         "a result opens its article"
     );
 
-    // More News from the home page, then a topic.
+    // The news, from the home page's More News, then a topic.
     browser.goto(&app.url("/")).await;
     browser.click(".more-news a.button").await;
     assert_eq!(
-        browser.wait_for_text("main h1", "More News").await,
-        "More News"
+        browser.wait_for_text("main h1", "News").await,
+        "News"
     );
     let all = browser.texts(".card-grid .card-title").await;
     assert_eq!(
@@ -224,7 +224,7 @@ async fn browser_the_public_reads_news_searches_and_applies_to_join() {
     );
     assert!(all.contains(&MEMBERS_ONLY.to_owned()));
     assert_eq!(
-        assert_pictures_described_and_loaded(&browser, "More News").await,
+        assert_pictures_described_and_loaded(&browser, "News").await,
         5,
         "the members' notes keep their picture for members"
     );
@@ -541,7 +541,7 @@ async fn browser_every_public_page_passes_the_axe_scan_at_phone_and_desktop_widt
         HEADLINES[0],
     )
     .await;
-    scan.page(&public, "/news", "news", "More News", "Older posts")
+    scan.page(&public, "/news", "news", "News", "Older posts")
         .await;
     scan.page(
         &public,
@@ -564,7 +564,7 @@ async fn browser_every_public_page_passes_the_axe_scan_at_phone_and_desktop_widt
         "/news",
         ".pager a[rel=next]",
         "news page 2",
-        "More News",
+        "News",
         "Newer posts",
     )
     .await;

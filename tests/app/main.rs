@@ -26,4 +26,5 @@ mod smtp;
 mod staff_desk;
 mod support;
 mod webdriver;
+mod words;
 mod zones;
