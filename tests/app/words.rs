@@ -229,7 +229,7 @@ async fn revoking_an_invitation_asks_first_and_the_question_changes_nothing() {
     );
     assert!(ask.text("main p").contains("Advisor of Lafayette, CO") || ask.text("main p").contains("advisor of Lafayette, CO"));
     assert_eq!(
-        count(&app, "SELECT COUNT(*) FROM invitations WHERE revoked_at IS NULL").await,
+        count(&app, "SELECT COUNT(*) FROM invitations WHERE revoked_at IS NULL AND accepted_at IS NULL").await,
         1,
         "asking withdrew nothing"
     );
@@ -303,7 +303,7 @@ async fn deleting_a_topic_a_page_or_a_testimonial_and_removing_the_logo_ask_firs
         &staff,
         "Bus Lanes",
         "Faster buses.",
-        &[("topics", &topic.to_string())],
+        &[("topic", &topic.to_string())],
     )
     .await;
     let path = format!("/staff/topics/{topic}/delete");
