@@ -24,7 +24,10 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/people", get(list))
         .route("/people/{id}", get(show))
-        .route("/people/{id}/deactivate", get(deactivate_form).post(deactivate))
+        .route(
+            "/people/{id}/deactivate",
+            get(deactivate_form).post(deactivate),
+        )
         .route("/people/{id}/reactivate", post(reactivate))
         .route("/people/{id}/role", post(change_role))
 }

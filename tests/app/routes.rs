@@ -145,7 +145,12 @@ const TABLE: &[Row] = &[
     row("GET", "/staff/topics", "", STAFF),
     row("GET", "/staff/topics/{id}/delete", "topic", STAFF),
     row("GET", "/staff/site/logo/delete", "", STAFF),
-    row("GET", "/staff/testimonials/{id}/delete", "testimonial", STAFF),
+    row(
+        "GET",
+        "/staff/testimonials/{id}/delete",
+        "testimonial",
+        STAFF,
+    ),
     row("GET", "/staff/pages/{id}/delete", "page", STAFF),
     row("GET", "/staff/site", "", STAFF),
     row("GET", "/staff/pages", "", STAFF),

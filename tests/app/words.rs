@@ -50,8 +50,14 @@ async fn every_page_title_names_the_page_and_its_subject() {
     let app = spawn_app().await;
     let staff = app.staff_visitor().await;
     let city = app.insert_city("Lafayette", "CO", "active").await;
-    app.invite_and_accept(&staff, "jamie@lafayetteco.gov", "Jamie Harkins", "mayor", city)
-        .await;
+    app.invite_and_accept(
+        &staff,
+        "jamie@lafayetteco.gov",
+        "Jamie Harkins",
+        "mayor",
+        city,
+    )
+    .await;
     let post = publish(
         &staff,
         "City Leadership in Addressing Racial Inequities",
@@ -175,9 +181,7 @@ async fn every_date_is_written_one_way_on_pages_and_in_emails() {
     );
     let invitations = open(&staff, "/invitations").await;
     assert!(
-        invitations
-            .texts("#invitations td")
-            .contains(&day.clone()),
+        invitations.texts("#invitations td").contains(&day.clone()),
         "{:?}",
         invitations.texts("#invitations td")
     );
@@ -193,7 +197,13 @@ async fn revoking_an_invitation_asks_first_and_the_question_changes_nothing() {
     let staff = app.staff_visitor().await;
     let city = app.insert_city("Lafayette", "CO", "active").await;
     let mayor = app
-        .invite_and_accept(&staff, "jamie@lafayetteco.gov", "Jamie Harkins", "mayor", city)
+        .invite_and_accept(
+            &staff,
+            "jamie@lafayetteco.gov",
+            "Jamie Harkins",
+            "mayor",
+            city,
+        )
         .await;
     mayor
         .post_form(
@@ -227,9 +237,16 @@ async fn revoking_an_invitation_asks_first_and_the_question_changes_nothing() {
         &path,
         "Revoke the invitation",
     );
-    assert!(ask.text("main p").contains("Advisor of Lafayette, CO") || ask.text("main p").contains("advisor of Lafayette, CO"));
+    assert!(
+        ask.text("main p").contains("Advisor of Lafayette, CO")
+            || ask.text("main p").contains("advisor of Lafayette, CO")
+    );
     assert_eq!(
-        count(&app, "SELECT COUNT(*) FROM invitations WHERE revoked_at IS NULL AND accepted_at IS NULL").await,
+        count(
+            &app,
+            "SELECT COUNT(*) FROM invitations WHERE revoked_at IS NULL AND accepted_at IS NULL"
+        )
+        .await,
         1,
         "asking withdrew nothing"
     );
@@ -253,8 +270,14 @@ async fn deactivating_a_person_asks_first_and_the_question_changes_nothing() {
     let app = spawn_app().await;
     let staff = app.staff_visitor().await;
     let city = app.insert_city("Lafayette", "CO", "active").await;
-    app.invite_and_accept(&staff, "sam@lafayetteco.gov", "Sam Advisor", "advisor", city)
-        .await;
+    app.invite_and_accept(
+        &staff,
+        "sam@lafayetteco.gov",
+        "Sam Advisor",
+        "advisor",
+        city,
+    )
+    .await;
     let sam = id_of(
         &app,
         "SELECT id FROM people WHERE email = $1",
@@ -271,7 +294,12 @@ async fn deactivating_a_person_asks_first_and_the_question_changes_nothing() {
     assert!(!person.has(&format!("form[action='{path}']")));
     let ask = open(&staff, &path).await;
     assert_eq!(title(&ask), "Deactivate: Sam Advisor");
-    assert_asks(&ask, "Deactivate Sam Advisor?", &path, "Deactivate Sam Advisor");
+    assert_asks(
+        &ask,
+        "Deactivate Sam Advisor?",
+        &path,
+        "Deactivate Sam Advisor",
+    );
     assert!(ask.text("main p").contains("sam@lafayetteco.gov"));
     let page = app
         .visitor()
@@ -308,13 +336,15 @@ async fn deleting_a_topic_a_page_or_a_testimonial_and_removing_the_logo_ask_firs
     .await;
     let path = format!("/staff/topics/{topic}/delete");
     let topics = open(&staff, "/staff/topics").await;
-    assert_eq!(
-        topics.text(&format!("a[href='{path}']")),
-        "Delete Transit…"
-    );
+    assert_eq!(topics.text(&format!("a[href='{path}']")), "Delete Transit…");
     let ask = open(&staff, &path).await;
     assert_eq!(title(&ask), "Delete: topic Transit");
-    assert_asks(&ask, "Delete the topic “Transit”?", &path, "Delete the topic");
+    assert_asks(
+        &ask,
+        "Delete the topic “Transit”?",
+        &path,
+        "Delete the topic",
+    );
     assert!(ask.text("main p").contains("The one post that has it"));
     assert_eq!(count(&app, "SELECT COUNT(*) FROM topics").await, 1);
     staff.post_form(&path, &[]).await;
@@ -331,10 +361,7 @@ async fn deleting_a_topic_a_page_or_a_testimonial_and_removing_the_logo_ask_firs
     .unwrap();
     let path = format!("/staff/pages/{page}/delete");
     let list = open(&staff, "/staff/pages").await;
-    assert_eq!(
-        list.text(&format!("a[href='{path}']")),
-        "Delete About us…"
-    );
+    assert_eq!(list.text(&format!("a[href='{path}']")), "Delete About us…");
     let ask = open(&staff, &path).await;
     assert_eq!(title(&ask), "Delete: About us");
     assert_asks(&ask, "Delete “About us”?", &path, "Delete for good");
