@@ -169,7 +169,11 @@ async fn browser_on_a_phone_the_navigation_folds_behind_menu_and_opens_by_click_
     );
     // Back on a phone, folded again.
     browser.emulate_width(375).await;
-    assert_eq!(header_state(&browser).await, folded, "folded again at 375px");
+    assert_eq!(
+        header_state(&browser).await,
+        folded,
+        "folded again at 375px"
+    );
     scan.assert_none();
 }
 
