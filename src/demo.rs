@@ -3,6 +3,9 @@
 
 use std::fmt::Write;
 
+mod pictures;
+pub use pictures::Scene;
+
 use image::{ImageFormat, Rgb, RgbImage};
 
 use crate::{
@@ -152,8 +155,8 @@ struct DemoPost {
     guest: &'static str,
     members_only: bool,
     days_ago: i64,
-    colors: ([u8; 3], [u8; 3]),
-    alt: &'static str,
+    /// Its cover picture, drawn here; its alt text says what the scene shows.
+    scene: Scene,
     body: &'static str,
 }
 
@@ -164,8 +167,7 @@ const POSTS: &[DemoPost] = &[
         guest: "",
         members_only: false,
         days_ago: 2,
-        colors: ([29, 78, 137], [64, 160, 170]),
-        alt: "Bar charts rising over a stylized city skyline in blue and teal",
+        scene: Scene::SkylineAtDusk,
         body: "When the pandemic reached our member cities, the mayors who moved fastest were the ones who already knew what their data could tell them.\n\n## What worked\n\n- **Shared dashboards** that put case counts, hospital capacity and service requests side by side, updated daily and open to the public.\n- **Neighborhood-level data**, so that testing sites and food distribution went where need was greatest, not where it was easiest.\n- **A data lead in the mayor's office** who could translate between public health officials and department heads.\n\n## What we learned together\n\nIn our cohort calls, mayors from cities of 30,000 and of 600,000 found the same thing: the technology mattered less than the habit of asking what the numbers meant for residents this week. Several cities now keep the dashboards they built for the emergency as everyday tools.\n\nMember cities can find the dashboard templates and the notes from the cohort in the members' resources.",
     },
     DemoPost {
@@ -174,8 +176,7 @@ const POSTS: &[DemoPost] = &[
         guest: "",
         members_only: false,
         days_ago: 6,
-        colors: ([20, 90, 160], [120, 190, 220]),
-        alt: "Water drops falling into a basin, drawn in shades of blue",
+        scene: Scene::RiverAndBridge,
         body: "Clean water is the first line of defense against any virus, and yet millions of households owe their utilities more than they can pay.\n\nAt the start of the pandemic, many member cities suspended shutoffs and restored service to disconnected homes. The harder question came next: how do you keep water affordable once the emergency orders end?\n\n## Approaches from member cities\n\n1. **Income-based rates** that cap water bills at a share of household income.\n2. **Arrears forgiveness** tied to on-time payment of current bills.\n3. **Plain-language outreach** in every language spoken in the city, through community organizations residents already trust.\n\nUtilities that adopted these measures report that collections held steady or improved, because bills that people can pay get paid.",
     },
     DemoPost {
@@ -184,8 +185,7 @@ const POSTS: &[DemoPost] = &[
         guest: "",
         members_only: false,
         days_ago: 11,
-        colors: ([150, 60, 110], [240, 170, 120]),
-        alt: "A warm abstract of overlapping circles in rose and apricot",
+        scene: Scene::ParkWithTrees,
         body: "We are proud to announce the member cities that will receive grants through the Healthy Babies Initiative, a program to reduce infant mortality and close the racial gaps in birth outcomes.\n\nEach city will work with community health workers, hospitals and families to design its own approach, and the cities will meet every quarter to share what they learn.\n\n## The grant recipients\n\n- **Dayton, OH**, expanding home visits by community health workers.\n- **Durham, NC**, connecting expectant mothers with doulas through the city's health clinics.\n- **Providence, RI**, building a warm hand-off between prenatal care and housing assistance.\n\nThank you to every city that applied. The applications themselves are a library of good ideas, and we will share them with all members.",
     },
     DemoPost {
@@ -194,8 +194,7 @@ const POSTS: &[DemoPost] = &[
         guest: "Guest post by Mayor Jamie Harkins, Lafayette, CO",
         members_only: false,
         days_ago: 17,
-        colors: ([40, 40, 70], [110, 110, 160]),
-        alt: "Silhouettes of many people standing together under an evening sky",
+        scene: Scene::HousesAtNight,
         body: "As mayors, we are responsible for the safety of every resident, and for the conduct of the people we ask to keep them safe.\n\nThe killing of George Floyd asked each of us a direct question: what will you change in your own city? In Lafayette, we began by listening. We held sessions in every neighborhood and asked residents what safety meant to them.\n\n## What I am asking of my fellow mayors\n\n- **Publish your use-of-force policies** and the data on how they are applied.\n- **Send trained responders**, not only police, to mental health and homelessness calls.\n- **Give residents a real voice** in oversight, with the independence to use it.\n\nNone of us can do this alone. This network exists so that a mayor in a city of 30,000 can learn from one in a city of 300,000, and the other way around. Let us use it.",
     },
     DemoPost {
@@ -204,8 +203,7 @@ const POSTS: &[DemoPost] = &[
         guest: "",
         members_only: false,
         days_ago: 24,
-        colors: ([120, 80, 30], [230, 190, 90]),
-        alt: "Golden rays spreading across a map of city blocks",
+        scene: Scene::BusOnStreet,
         body: "Racial inequities in our cities were built by policy, and policy can help undo them.\n\nOur Racial Equity cohort brought together mayors and their advisors for a year of work on budgets, hiring, contracting and land use. Their conclusion: equity is not a program, it is a way of making every decision.\n\n## Tools the cohort produced\n\n- A **budget equity checklist** used in six member cities this year.\n- Model language for **contracting goals** that survive legal review.\n- A guide to **community engagement** that pays residents for their time and expertise.\n\nMember cities can join the next cohort this spring.",
     },
     DemoPost {
@@ -214,8 +212,7 @@ const POSTS: &[DemoPost] = &[
         guest: "",
         members_only: true,
         days_ago: 30,
-        colors: ([30, 110, 90], [140, 200, 150]),
-        alt: "Thin green lines connecting houses across rolling hills",
+        scene: Scene::TowerOverHills,
         body: "These notes from our broadband cohort are for member cities.\n\nFour small cities compared their paths to universal broadband: a municipal utility, a public-private partnership, a cooperative, and a dig-once policy that cut costs for every provider.\n\nThe full comparison, with budgets and timelines, is in the members' resources.",
     },
 ];
@@ -454,11 +451,7 @@ impl Seed<'_> {
         extra: usize,
     ) -> Result<(), String> {
         for (i, p) in POSTS.iter().enumerate() {
-            let png = cover_png(p.colors.0, p.colors.1, i as u32 + 1);
-            let image = images::save(self.state, &format!("{}.png", slug::slugify(p.title)), &png)
-                .await
-                .map_err(|e| e.to_string())?
-                .map_err(|e| e.to_string())?;
+            let image = self.cover(p).await?;
             let topics: Vec<i64> = p
                 .topics
                 .iter()
@@ -473,7 +466,7 @@ impl Seed<'_> {
                 guest_byline: p.guest,
                 members_only: p.members_only,
                 cover_image_id: Some(image),
-                cover_alt: p.alt,
+                cover_alt: p.scene.alt(),
                 topics: &topics,
                 ..published(p.title, p.body)
             };
@@ -499,6 +492,16 @@ impl Seed<'_> {
             self.post(&post, at, author).await?;
         }
         Ok(())
+    }
+
+    /// A demo post's cover: its own scene, drawn here.
+    async fn cover(&self, p: &DemoPost) -> Result<i64, String> {
+        let png = p.scene.png();
+        let name = format!("{}.png", slug::slugify(p.title));
+        images::save(self.state, &name, &png)
+            .await
+            .map_err(|e| e.to_string())?
+            .map_err(|e| e.to_string())
     }
 
     /// A post published at `at`, written then.

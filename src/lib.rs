@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod cohorts;
 pub mod config;
 pub mod db;
 pub mod demo;
@@ -62,6 +63,7 @@ pub fn app(state: AppState) -> Router {
         .merge(news::router(news::images::MAX_BYTES + 256 * 1024))
         .merge(site::router())
         .merge(pages::router())
+        .merge(cohorts::router())
         .merge(join::router())
         .merge(notify::router())
         .merge(audit::router())

@@ -278,6 +278,59 @@ pub fn can_read_draft_page(viewer: Option<&Person>) -> bool {
     viewer.is_some_and(can_edit_pages)
 }
 
+/// A cohort as the access rules see it for one person: whether it shows itself to people
+/// who are not in it, whether it is archived, and the person's place in it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct CohortStanding {
+    /// People who are not in it see that it exists (in the list of cohorts).
+    pub visible: bool,
+    /// Read-only, still visible to its members.
+    pub archived: bool,
+    /// The person is in it (as a member or a facilitator).
+    pub member: bool,
+    /// The person facilitates it.
+    pub facilitator: bool,
+}
+
+/// Create, edit and archive cohorts, add and remove their members, export their lists.
+pub fn can_manage_cohorts(person: &Person) -> bool {
+    is_staff(person)
+}
+
+/// Join cohorts, or ask to: the people of an active member city, and staff.
+pub fn can_join_cohorts(person: &Person) -> bool {
+    can_use_member_areas(person)
+}
+
+/// See that a cohort exists (its name, description and how to join) in the list of cohorts.
+pub fn can_see_cohort(person: &Person, c: CohortStanding) -> bool {
+    can_use_member_areas(person) && (is_staff(person) || c.member || (c.visible && !c.archived))
+}
+
+/// Enter a cohort's space: its members, discussion, resources, sessions, files and calendar.
+/// Everyone else, a lapsed city's people included, gets the 404 of a cohort that does not
+/// exist.
+pub fn can_enter_cohort(person: &Person, c: CohortStanding) -> bool {
+    can_use_member_areas(person) && (is_staff(person) || c.member)
+}
+
+/// Post, reply and add resources: whoever enters the space, while it is not archived.
+pub fn can_write_in_cohort(person: &Person, c: CohortStanding) -> bool {
+    can_enter_cohort(person, c) && !c.archived
+}
+
+/// Approve requests, add people to an invite-only cohort, hide and restore posts, plan
+/// sessions, remove resources: the cohort's facilitators and staff.
+pub fn can_facilitate_cohort(person: &Person, c: CohortStanding) -> bool {
+    can_enter_cohort(person, c) && (is_staff(person) || c.facilitator)
+}
+
+/// Receive a cohort's activity emails: the same people as [`can_enter_cohort`], so that no
+/// email carries a cohort's content to anyone else.
+pub fn can_receive_cohort_mail(person: &Person, c: CohortStanding) -> bool {
+    person.is_active() && can_enter_cohort(person, c)
+}
+
 /// Review applications to become a member city.
 pub fn can_review_applications(person: &Person) -> bool {
     is_staff(person)
@@ -602,5 +655,61 @@ mod tests {
         assert_eq!(PersonStatus::from_flag(1), Some(PersonStatus::Active));
         assert_eq!(PersonStatus::from_flag(0), Some(PersonStatus::Deactivated));
         assert_eq!(PersonStatus::from_flag(2), None);
+    }
+
+    #[test]
+    fn a_cohorts_space_is_for_its_members_and_staff_and_closes_when_the_city_lapses() {
+        let outside = CohortStanding {
+            visible: true,
+            ..CohortStanding::default()
+        };
+        let inside = CohortStanding {
+            member: true,
+            ..outside
+        };
+        let facilitating = CohortStanding {
+            facilitator: true,
+            ..inside
+        };
+        // Staff enter every cohort; members only their own; a lapsed city's member none.
+        assert!(can_enter_cohort(&staff(), outside));
+        assert!(can_enter_cohort(&advisor(), inside));
+        assert!(!can_enter_cohort(&advisor(), outside));
+        assert!(!can_enter_cohort(&lapsed_advisor(), inside));
+        assert!(!can_enter_cohort(&inactive(advisor()), inside));
+        assert!(!can_receive_cohort_mail(&lapsed_mayor(), facilitating));
+        // A hidden cohort is not seen by people outside it.
+        let hidden = CohortStanding {
+            visible: false,
+            ..outside
+        };
+        assert!(!can_see_cohort(&other_mayor(), hidden));
+        assert!(can_see_cohort(&other_mayor(), outside));
+        assert!(can_see_cohort(&staff(), hidden));
+        assert!(!can_see_cohort(&lapsed_mayor(), outside));
+        // An archived cohort is read-only and no longer offered to people outside it.
+        let archived = CohortStanding {
+            archived: true,
+            ..facilitating
+        };
+        assert!(can_enter_cohort(&mayor(), archived));
+        assert!(!can_write_in_cohort(&mayor(), archived));
+        assert!(!can_see_cohort(
+            &other_advisor(),
+            CohortStanding {
+                archived: true,
+                ..outside
+            }
+        ));
+        // Facilitating is for facilitators and staff.
+        assert!(can_facilitate_cohort(&mayor(), facilitating));
+        assert!(!can_facilitate_cohort(&advisor(), inside));
+        assert!(can_facilitate_cohort(&staff(), outside));
+        assert!(!can_facilitate_cohort(&lapsed_mayor(), facilitating));
+        // Joining: people of active cities and staff.
+        assert!(can_join_cohorts(&advisor()));
+        assert!(can_join_cohorts(&staff()));
+        assert!(!can_join_cohorts(&lapsed_advisor()));
+        assert!(can_manage_cohorts(&staff()) && !can_manage_cohorts(&mayor()));
     }
 }

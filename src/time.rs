@@ -24,20 +24,11 @@ pub const COMMON_ZONES: [(&str, &str); 8] = [
 ];
 
 /// The site's one way of writing a date: "27 November 2026". Every date a person reads (pages
-/// and emails) is written with it, through `Zone::date` or `civil_date`.
+/// and emails) is written with it, through `Zone::date` or `long_date`.
 pub const DATE_FORMAT: &str = "%-d %B %Y";
 /// The site's one way of writing a time of day, with the zone's abbreviation: "8:14 AM CST".
 /// An instant is its date and its time of day: "27 November 2026, 8:14 AM CST" (`Zone::time`).
 pub const CLOCK_FORMAT: &str = "%-I:%M %p %Z";
-
-/// A stored calendar date ("2026-11-27", a city's renewal date) as people read it:
-/// "27 November 2026". A value that is not such a date is shown as it is.
-pub fn civil_date(iso: &str) -> String {
-    match iso.trim().parse::<jiff::civil::Date>() {
-        Ok(d) => d.strftime(DATE_FORMAT).to_string(),
-        Err(_) => iso.to_owned(),
-    }
-}
 
 /// A time zone known by its IANA name.
 #[derive(Debug, Clone)]
@@ -158,6 +149,15 @@ impl PartialEq for Zone {
     }
 }
 
+/// A calendar date stored as ISO 8601 ("2026-03-01", a city's renewal date, a cohort's start),
+/// written as every date is: "1 March 2026"; what is not a date is shown as it is.
+pub fn long_date(iso: &str) -> String {
+    match iso.trim().parse::<jiff::civil::Date>() {
+        Ok(d) => d.strftime(DATE_FORMAT).to_string(),
+        Err(_) => iso.to_owned(),
+    }
+}
+
 /// Years accepted in any entered date: wide enough for history and planning, narrow enough
 /// that no arithmetic on them can overflow.
 pub const MIN_YEAR: i16 = 1900;
@@ -231,10 +231,10 @@ mod tests {
         let chicago = zone("America/Chicago");
         assert_eq!(chicago.date(t), "5 March 2026");
         assert_eq!(chicago.time(t), "5 March 2026, 9:00 AM CST");
-        assert_eq!(civil_date("2026-03-05"), chicago.date(t));
-        assert_eq!(civil_date("2027-11-27"), "27 November 2027");
+        assert_eq!(long_date("2026-03-05"), chicago.date(t));
+        assert_eq!(long_date("2027-11-27"), "27 November 2027");
         // Not a date: shown as stored rather than lost.
-        assert_eq!(civil_date("someday"), "someday");
+        assert_eq!(long_date("someday"), "someday");
         // The parts of a time are the date and the clock, in that order.
         assert_eq!(
             chicago.time(t),

@@ -9,6 +9,7 @@ use crate::{
     error::{AppError, AppResult},
     members::cities::{self, City},
     policy,
+    state::AppState,
     web::{self, Layout, SignedIn},
 };
 
@@ -19,25 +20,35 @@ pub struct Panel {
     pub id: &'static str,
     /// What the area holds for this person now, or what is coming.
     pub lines: Vec<String>,
+    /// Things of the area for this person (their cohorts, …), each a link with a note.
+    pub items: Vec<PanelItem>,
     /// The way into the area, once it exists.
     pub link: Option<(&'static str, &'static str)>,
 }
 
-/// The member areas, each with what it offers this person today. Each area's issue replaces
-/// its "coming" panel with one of its own.
-fn panels(_person: &Person) -> Vec<Panel> {
+/// One thing in a panel: a link, and what is new about it.
+pub struct PanelItem {
+    pub href: String,
+    pub label: String,
+    pub notes: Vec<String>,
+}
+
+/// What the cohorts panel says when it has nothing of the person's to show.
+const COHORTS_TEXT: &str = "Small groups of mayors and advisors working on one theme for a season: discussion, resources and sessions.";
+
+/// The member areas, each with what it offers this person today (`cohorts`: the person's
+/// cohorts panel; `None` for a lapsed city's people, to whom the areas are only described).
+/// Each area's issue replaces its "coming" panel with one of its own.
+fn panels(cohorts: Option<Panel>) -> Vec<Panel> {
     let coming = |title, id, text: &str| Panel {
         title,
         id,
         lines: vec![text.to_owned()],
+        items: Vec::new(),
         link: None,
     };
     vec![
-        coming(
-            "Cohorts & networks",
-            "cohorts",
-            "Small groups of mayors and advisors working on one theme for a season: discussion, resources and sessions. Coming soon to the portal.",
-        ),
+        cohorts.unwrap_or_else(|| coming("Cohorts & networks", "cohorts", COHORTS_TEXT)),
         coming(
             "Annual meeting",
             "meeting",
@@ -54,6 +65,31 @@ fn panels(_person: &Person) -> Vec<Panel> {
             "Reports, briefs and toolkits shared with member cities will be listed here.",
         ),
     ]
+}
+
+/// The person's cohorts, with what is new in each since their last visit and the next
+/// session.
+async fn cohorts_panel(state: &AppState, layout: &Layout, person: &Person) -> AppResult<Panel> {
+    let mine = crate::cohorts::home::summary(state, layout, person).await?;
+    let lines = if mine.is_empty() {
+        vec![format!("{COHORTS_TEXT} You are in none yet.")]
+    } else {
+        Vec::new()
+    };
+    Ok(Panel {
+        title: "Cohorts & networks",
+        id: "cohorts",
+        lines,
+        items: mine
+            .into_iter()
+            .map(|c| PanelItem {
+                href: c.href,
+                label: c.name,
+                notes: c.notes,
+            })
+            .collect(),
+        link: Some(("/cohorts", "All cohorts")),
+    })
 }
 
 #[derive(Template)]
@@ -92,10 +128,16 @@ pub async fn show(SignedIn(ctx, person): SignedIn) -> AppResult<Response> {
     .await?;
     let mut layout = ctx.layout().await;
     layout.meta.title = "Member home".to_owned();
+    // A lapsed city's people: the areas are described, nothing of them is read.
+    let panels = panels(if policy::can_use_member_areas(&person) {
+        Some(cohorts_panel(&ctx.state, &layout, &person).await?)
+    } else {
+        None
+    });
     let page = MemberHome {
         layout,
         can_invite: policy::can_invite_anyone(&person),
-        panels: panels(&person),
+        panels,
         person,
         city,
         people,

@@ -46,6 +46,24 @@ pub fn render(markdown: &str) -> (String, String) {
     (clean, text)
 }
 
+/// What an editor's preview panel shows: the body rendered and sanitized as it will be
+/// published, and a note (empty for none) about what the preview did not keep.
+#[derive(Debug, Clone, Default)]
+pub struct Preview {
+    pub html: String,
+    pub note: String,
+}
+
+impl Preview {
+    /// The preview of a Markdown body.
+    pub fn of(markdown: &str) -> Preview {
+        Preview {
+            html: render(markdown).0,
+            note: String::new(),
+        }
+    }
+}
+
 /// The first `max` characters of a text, cut at a word, with an ellipsis when cut.
 pub fn shorten(text: &str, max: usize) -> String {
     if text.chars().count() <= max {

@@ -5,14 +5,17 @@ use askama::Template;
 use axum::{
     Router,
     extract::{Multipart, Path},
-    response::Response,
+    http::header,
+    response::{IntoResponse, Response},
     routing::{get, post},
 };
 use serde::Deserialize;
 use sqlx::AnyConnection;
 
 use super::{
-    Topic, images, public, search, slug,
+    Topic, images,
+    markdown::{self, Preview},
+    public, search, slug,
     write::{PostInput, PostState, create_post, update_post},
 };
 use crate::{
@@ -36,6 +39,7 @@ pub fn router() -> Router<AppState> {
         .route("/staff/news/{id}/preview", get(preview))
         .route("/staff/news/{id}/unpublish", post(unpublish))
         .route("/staff/news/{id}/delete", get(delete_form).post(delete))
+        .route("/staff/preview", post(preview_fragment))
         .route("/staff/topics", get(topics).post(create_topic))
         .route("/staff/topics/{id}", post(rename_topic))
         .route("/staff/topics/{id}/delete", post(delete_topic))
@@ -180,6 +184,8 @@ struct FormPage {
     errors: FormErrors,
     now: i64,
     fields: &'static Fields,
+    /// The body rendered, after the Preview button.
+    preview: Option<Preview>,
 }
 
 impl FormPage {
@@ -211,6 +217,7 @@ async fn new_form(Staff(ctx, person): Staff) -> AppResult<Response> {
         errors: FormErrors::default(),
         now: ctx.state.clock.now(),
         fields: &FIELDS,
+        preview: None,
     };
     Ok(web::render(&page))
 }
@@ -298,6 +305,7 @@ async fn edit_form(Staff(ctx, person): Staff, Path(id): Path<i64>) -> AppResult<
         errors: FormErrors::default(),
         now: ctx.state.clock.now(),
         fields: &FIELDS,
+        preview: None,
     };
     Ok(web::render(&page))
 }
@@ -403,6 +411,9 @@ async fn read_form(state: &AppState, mut multipart: Multipart) -> AppResult<(Pos
 async fn create(Staff(ctx, author): Staff, multipart: Multipart) -> AppResult<Response> {
     web::permit(policy::can_publish(&author))?;
     let (form, cover) = read_form(&ctx.state, multipart).await?;
+    if form.action == "preview" {
+        return show_preview(&ctx, None, form, cover).await;
+    }
     save(ctx, author, None, form, cover).await
 }
 
@@ -414,6 +425,9 @@ async fn update(
     web::permit(policy::can_publish(&author))?;
     stored(&ctx, id).await?;
     let (form, cover) = read_form(&ctx.state, multipart).await?;
+    if form.action == "preview" {
+        return show_preview(&ctx, Some(id), form, cover).await;
+    }
     save(ctx, author, Some(id), form, cover).await
 }
 
@@ -674,17 +688,7 @@ async fn form_again(
     errors: FormErrors,
 ) -> AppResult<Response> {
     form.cover_image_id = cover_id;
-    for field in FIELDS.0 {
-        let kept = match field.name {
-            "title" => &mut form.title,
-            "slug" => &mut form.slug,
-            "excerpt" => &mut form.excerpt,
-            "body" => &mut form.body,
-            "guest_byline" => &mut form.guest_byline,
-            _ => &mut form.cover_alt,
-        };
-        *kept = FIELDS.keep(field.name, kept);
-    }
+    keep_fields(&mut form);
     let current = Current {
         id,
         status: before.map(|b| b.status).unwrap_or_default(),
@@ -699,8 +703,112 @@ async fn form_again(
         errors,
         now: ctx.state.clock.now(),
         fields: &FIELDS,
+        preview: None,
     };
     Ok(form::again(&page))
+}
+
+/// The text fields as they come back in the form, cut to what may be shown again.
+fn keep_fields(form: &mut PostForm) {
+    for field in FIELDS.0 {
+        let kept = match field.name {
+            "title" => &mut form.title,
+            "slug" => &mut form.slug,
+            "excerpt" => &mut form.excerpt,
+            "body" => &mut form.body,
+            "guest_byline" => &mut form.guest_byline,
+            _ => &mut form.cover_alt,
+        };
+        *kept = FIELDS.keep(field.name, kept);
+    }
+}
+
+/// The Preview button: the form again as entered, with the body rendered as it will be
+/// published. Nothing is stored: a picture sent with the form is deleted at once (the author
+/// chooses it again to save it), and no post, image or topic is written.
+async fn show_preview(
+    ctx: &Ctx,
+    id: Option<i64>,
+    mut form: PostForm,
+    cover: Upload,
+) -> AppResult<Response> {
+    let before = match id {
+        Some(id) => Some(stored(ctx, id).await?),
+        None => None,
+    };
+    let mut note = String::new();
+    if let Some(sent) = cover {
+        if let Ok(file) = sent {
+            let mut conn = ctx.state.pool.acquire().await?;
+            crate::files::delete(&mut conn, file.id).await?;
+        }
+        note = "The picture you chose is not kept by a preview: choose it again before you save."
+            .to_owned();
+    }
+    keep_fields(&mut form);
+    let all_topics = super::topics(&ctx.state.pool).await?;
+    form.topics
+        .retain(|t| all_topics.iter().any(|x| x.id == *t));
+    // The cover stays as it was: one uploaded with an earlier try of the form, or the
+    // post's; "Remove this picture" comes back ticked if it was.
+    let shown = form
+        .cover_image_id
+        .or(before.as_ref().and_then(|b| b.cover_image_id));
+    let current = Current {
+        id,
+        status: before.as_ref().map(|b| b.status).unwrap_or_default(),
+        publish_at: before.as_ref().and_then(|b| b.publish_at),
+        cover: cover_of(ctx, shown, &form.cover_alt).await?,
+    };
+    let preview = Preview {
+        note,
+        ..Preview::of(&form.body)
+    };
+    let page = FormPage {
+        layout: ctx.layout().await,
+        form,
+        current,
+        all_topics,
+        errors: FormErrors::default(),
+        now: ctx.state.clock.now(),
+        fields: &FIELDS,
+        preview: Some(preview),
+    };
+    Ok(web::render(&page))
+}
+
+/// The text of a Markdown editor, for the preview that follows the typing (static/editor.js).
+#[derive(Deserialize)]
+struct PreviewText {
+    #[serde(default)]
+    body: String,
+}
+
+/// The preview panel's content for a Markdown text: rendered and sanitized as it will be
+/// published, as an HTML fragment. Stores nothing.
+async fn preview_fragment(
+    Staff(_ctx, person): Staff,
+    Form(text): Form<PreviewText>,
+) -> AppResult<Response> {
+    web::permit(policy::can_publish(&person) || policy::can_edit_pages(&person))?;
+    let max = FIELDS.max("body");
+    let html = if text.body.chars().count() > max {
+        format!(
+            "<p class=\"hint\">The text is longer than {max} characters: it cannot be saved or previewed.</p>"
+        )
+    } else if text.body.trim().is_empty() {
+        "<p class=\"hint\">Nothing to preview: the text is empty.</p>".to_owned()
+    } else {
+        markdown::render(&text.body).0
+    };
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        html,
+    )
+        .into_response())
 }
 
 async fn preview(Staff(ctx, person): Staff, Path(id): Path<i64>) -> AppResult<Response> {

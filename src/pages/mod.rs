@@ -16,7 +16,10 @@ use sqlx::AnyPool;
 
 use crate::{
     error::{AppError, AppResult, is_unique_violation},
-    news::{markdown, slug},
+    news::{
+        markdown::{self, Preview},
+        slug,
+    },
     policy,
     state::AppState,
     web::{
@@ -99,7 +102,8 @@ pub struct PageForm {
     pub placement: String,
     #[serde(default)]
     pub position: String,
-    /// "publish" or "draft".
+    /// "publish", "draft", or "preview" (shows the form again with the text rendered, and
+    /// stores nothing).
     #[serde(default)]
     pub action: String,
 }
@@ -293,6 +297,8 @@ struct FormPage {
     errors: FormErrors,
     fields: &'static Fields,
     placements: &'static [(&'static str, &'static str)],
+    /// The text rendered, after the Preview button.
+    preview: Option<Preview>,
 }
 
 fn form_page(layout: Layout, id: Option<i64>, form: PageForm, errors: FormErrors) -> Response {
@@ -304,6 +310,7 @@ fn form_page(layout: Layout, id: Option<i64>, form: PageForm, errors: FormErrors
         errors,
         fields: &FIELDS,
         placements: &PLACEMENTS,
+        preview: None,
     };
     if failed {
         form::again(&page)
@@ -327,6 +334,22 @@ async fn new_form(Staff(ctx, person): Staff) -> AppResult<Response> {
     ))
 }
 
+/// The Preview button: the form again as entered, with the text rendered as it will be
+/// published; nothing is stored.
+fn preview_page(layout: Layout, id: Option<i64>, form: &PageForm) -> Response {
+    let form = form.kept();
+    let preview = Some(Preview::of(&form.body));
+    web::render(&FormPage {
+        layout,
+        id,
+        form,
+        errors: FormErrors::default(),
+        fields: &FIELDS,
+        placements: &PLACEMENTS,
+        preview,
+    })
+}
+
 fn slug_taken() -> FormErrors {
     let mut errors = FormErrors::default();
     errors.add("slug", "Another page has this address. Choose another one.");
@@ -343,6 +366,9 @@ fn saved_message(c: &Checked) -> String {
 
 async fn create(Staff(ctx, person): Staff, Form(form): Form<PageForm>) -> AppResult<Response> {
     web::permit(policy::can_edit_pages(&person))?;
+    if form.action == "preview" {
+        return Ok(preview_page(ctx.layout().await, None, &form));
+    }
     let c = match form.check() {
         Ok(c) => c,
         Err(errors) => return Ok(form_page(ctx.layout().await, None, form.kept(), errors)),
@@ -392,6 +418,9 @@ async fn update(
     by_id(&ctx.state.pool, id)
         .await?
         .ok_or(AppError::NotFound)?;
+    if form.action == "preview" {
+        return Ok(preview_page(ctx.layout().await, Some(id), &form));
+    }
     let c = match form.check() {
         Ok(c) => c,
         Err(errors) => return Ok(form_page(ctx.layout().await, Some(id), form.kept(), errors)),

@@ -20,7 +20,16 @@ use super::FormErrors;
 /// The fields that take several lines (the portal's textareas), by name, across all forms;
 /// every other field is one line. A unit test checks this list against the templates.
 pub const MULTI_LINE: &[&str] = &[
-    "address", "body", "excerpt", "message", "quote", "reason", "social",
+    "address",
+    "body",
+    "description",
+    "excerpt",
+    "message",
+    "note",
+    "notes",
+    "quote",
+    "reason",
+    "social",
 ];
 
 /// One text field of a form, stated once: its checks, the messages about it, and the

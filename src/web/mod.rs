@@ -143,7 +143,7 @@ impl Layout {
 
     /// A stored calendar date ("2026-11-27") written as every date is: "27 November 2026".
     pub fn civil_date(&self, iso: &str) -> String {
-        crate::time::civil_date(iso)
+        crate::time::long_date(iso)
     }
 
     pub fn is_staff(&self) -> bool {
@@ -171,6 +171,12 @@ impl Layout {
                         label: "Member home",
                     },
                 );
+            }
+            if policy::can_join_cohorts(p) {
+                items.push(NavItem {
+                    href: "/cohorts",
+                    label: "Cohorts",
+                });
             }
             if policy::can_list_people(p) {
                 items.push(NavItem {

@@ -396,6 +396,12 @@ async fn browser_staff_publish_a_post_with_a_cover_and_approve_an_application() 
             "Three member cities set a date to replace **every** lead service line.\n\n## How\n\n- Free replacement for homeowners\n- A public map of the pipes",
         )
         .await;
+    // The preview follows the typing (static/editor.js), rendered by the server.
+    assert_eq!(
+        browser.wait_for_text("#preview-body strong", "every").await,
+        "every"
+    );
+    assert_eq!(browser.text("#preview-body h2").await, "How");
     browser.type_into("#cover_alt", alt).await;
     let file = TempFile::new(
         "lead-pipes.png",
@@ -739,6 +745,16 @@ async fn browser_every_public_page_passes_the_axe_scan_at_phone_and_desktop_widt
         "Replace with another picture",
     )
     .await;
+    // The editor's Preview button: the form again, with the body rendered beside it.
+    scan.clicked(
+        &staff,
+        &format!("/staff/news/{id}/edit"),
+        "main button[value=preview]",
+        "staff news edit previewed",
+        "Edit “COVID-19 and Water Affordability”",
+        "Income-based rates",
+    )
+    .await;
     scan.page(
         &staff,
         &format!("/staff/news/{id}/preview"),
@@ -821,6 +837,19 @@ async fn browser_every_public_page_passes_the_axe_scan_at_phone_and_desktop_widt
         "staff pages new",
         "Write a page",
         "",
+    )
+    .await;
+    let about: i64 = sqlx::query_scalar("SELECT id FROM pages WHERE slug = 'about-us'")
+        .fetch_one(&app.state.pool)
+        .await
+        .unwrap();
+    scan.clicked(
+        &staff,
+        &format!("/staff/pages/{about}/edit"),
+        "main button[value=preview]",
+        "staff pages edit previewed",
+        "Edit “About us”",
+        "cohorts and networks",
     )
     .await;
     scan.page(

@@ -4,10 +4,13 @@
 mod account;
 mod accounts;
 mod browser;
+mod browser_cohorts;
 mod browser_public;
 mod cli;
+mod cohorts;
 mod concurrency;
 mod directory;
+mod editor;
 mod files;
 mod forms;
 mod health;

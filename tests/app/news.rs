@@ -1004,6 +1004,44 @@ async fn the_demo_fills_an_empty_database_with_the_five_headlines_and_their_pict
 }
 
 #[tokio::test]
+async fn every_demo_post_has_a_picture_of_its_own_that_its_alt_text_describes() {
+    use sha2::{Digest, Sha256};
+    let app = spawn_app().await;
+    portal::demo::run(&app.state, 0).await.unwrap();
+    let covers: Vec<(String, Option<String>, String)> = sqlx::query_as(
+        "SELECT p.title, i.hash, p.cover_alt FROM posts p \
+         LEFT JOIN images i ON i.id = p.cover_image_id WHERE p.status = 'published' ORDER BY p.id",
+    )
+    .fetch_all(&app.state.pool)
+    .await
+    .unwrap();
+    assert_eq!(covers.len(), portal::demo::Scene::ALL.len());
+    let mut hashes = Vec::new();
+    for (title, hash, alt) in &covers {
+        let hash = hash
+            .as_ref()
+            .unwrap_or_else(|| panic!("{title} has no cover"));
+        // The picture is the one drawn for the scene its alt text describes.
+        let scene = portal::demo::Scene::ALL
+            .into_iter()
+            .find(|s| s.alt() == alt)
+            .unwrap_or_else(|| panic!("{title}: {alt:?} is no scene's description"));
+        let drawn = hex::encode(Sha256::digest(scene.png()));
+        assert_eq!(
+            &drawn[..16],
+            hash,
+            "{title}: the cover is not the picture of {alt:?}"
+        );
+        hashes.push(hash.clone());
+    }
+    hashes.sort();
+    hashes.dedup();
+    assert_eq!(hashes.len(), covers.len(), "two posts share a picture");
+    let alts: std::collections::BTreeSet<&str> = covers.iter().map(|c| c.2.as_str()).collect();
+    assert_eq!(alts.len(), covers.len(), "two posts share an alt text");
+}
+
+#[tokio::test]
 async fn a_nul_in_a_post_title_is_removed_and_the_feed_stays_valid_xml() {
     let app = spawn_app().await;
     let staff = app.staff_visitor().await;

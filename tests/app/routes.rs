@@ -21,6 +21,8 @@ enum Answer {
     NotFound,
     /// 410: a link no longer (or never) valid.
     Gone,
+    /// 400: a choice no form offers (only a script sends one).
+    Bad,
     /// Anything else, by its status: never expected.
     Other(u16),
 }
@@ -47,6 +49,13 @@ const MAYORS: [Answer; 6] = [Login, Forbidden, Ok, Ok, Ok, Ok];
 /// Something of the first city: its mayor and staff; the others do not learn it exists.
 const CITY_A: [Answer; 6] = [Login, NotFound, Ok, NotFound, NotFound, Ok];
 const GONE: [Answer; 6] = [Gone; 6];
+/// A cohort's space: the advisor is in it, the mayor facilitates it, the lapsed city's mayor
+/// was in it before the lapse; the other city's mayor never was.
+const COHORT: [Answer; 6] = [Login, Ok, Ok, NotFound, NotFound, Ok];
+/// Its facilitators' pages.
+const COHORT_FACILITATORS: [Answer; 6] = [Login, Forbidden, Ok, NotFound, NotFound, Ok];
+/// Its staff pages (members' management).
+const COHORT_STAFF: [Answer; 6] = [Login, Forbidden, Forbidden, NotFound, NotFound, Ok];
 
 /// How the body of a POST is sent: an empty form, or a multipart form with an empty title
 /// (the editor's; a multipart body without any part is malformed).
@@ -162,6 +171,38 @@ const TABLE: &[Row] = &[
     row("GET", "/staff/cities/{id}/edit", "city", STAFF),
     row("GET", "/staff/applications", "", STAFF),
     row("GET", "/staff/applications/{id}", "application", STAFF),
+    row("GET", "/cohorts", "", [Login, Ok, Ok, Ok, Forbidden, Ok]),
+    // A cohort's space: its members and staff; everyone else gets the 404 of a missing one.
+    row("GET", "/cohorts/{slug}", "cohort", COHORT),
+    row("GET", "/cohorts/{slug}/members", "cohort", COHORT),
+    row("GET", "/cohorts/{slug}/members.csv", "cohort", COHORT_STAFF),
+    row(
+        "GET",
+        "/cohorts/{slug}/members/{person_id}/remove",
+        "cohort-member",
+        COHORT_STAFF,
+    ),
+    row(
+        "GET",
+        "/cohorts/{slug}/requests",
+        "cohort",
+        COHORT_FACILITATORS,
+    ),
+    row(
+        "GET",
+        "/cohorts/{slug}/request",
+        "request-cohort",
+        [Login, Ok, Ok, Ok, NotFound, Ok],
+    ),
+    row(
+        "GET",
+        "/cohorts/{slug}/leave",
+        "cohort",
+        [Login, Ok, Ok, NotFound, NotFound, NotFound],
+    ),
+    row("GET", "/staff/cohorts", "", STAFF),
+    row("GET", "/staff/cohorts/new", "", STAFF),
+    row("GET", "/staff/cohorts/{id}/edit", "cohort-id", STAFF),
     // POSTs, each with an empty form.
     row("POST", "/login", "", ALL_OK),
     row("POST", "/password/forgot", "", ALL_OK),
@@ -211,6 +252,8 @@ const TABLE: &[Row] = &[
         body: Body::Multipart,
         ..row("POST", "/staff/news/{id}", "published", STAFF)
     },
+    // The preview as one types: a fragment, stores nothing.
+    row("POST", "/staff/preview", "", STAFF),
     row("POST", "/staff/news/{id}/unpublish", "doomed", STAFF),
     row("POST", "/staff/news/{id}/delete", "doomed", STAFF),
     row("POST", "/staff/topics", "", STAFF),
@@ -248,6 +291,82 @@ const TABLE: &[Row] = &[
         "application",
         STAFF,
     ),
+    row(
+        "POST",
+        "/cohorts/{slug}/following",
+        "cohort",
+        [Login, Ok, Ok, NotFound, NotFound, NotFound],
+    ),
+    row(
+        "POST",
+        "/cohorts/{slug}/calendar/renew",
+        "cohort",
+        [Login, Ok, Ok, NotFound, NotFound, NotFound],
+    ),
+    row(
+        "POST",
+        "/cohorts/{slug}/members",
+        "cohort",
+        [Login, Forbidden, Ok, NotFound, NotFound, Ok],
+    ),
+    row(
+        "POST",
+        "/cohorts/{slug}/members/{person_id}/role",
+        "cohort-member",
+        [Login, Forbidden, Forbidden, NotFound, NotFound, Bad],
+    ),
+    row(
+        "POST",
+        "/cohorts/{slug}/members/{person_id}/listing",
+        "cohort-member",
+        [Login, Forbidden, Forbidden, NotFound, NotFound, Bad],
+    ),
+    row(
+        "POST",
+        "/cohorts/{slug}/requests/{id}/decline",
+        "request",
+        [Login, NotFound, Ok, NotFound, NotFound, Ok],
+    ),
+    row(
+        "POST",
+        "/cohorts/{slug}/requests/{id}/approve",
+        "request",
+        [Login, NotFound, Ok, NotFound, NotFound, Ok],
+    ),
+    row(
+        "POST",
+        "/cohorts/{slug}/request",
+        "request-cohort",
+        [Login, Ok, Ok, Ok, NotFound, Ok],
+    ),
+    row(
+        "POST",
+        "/cohorts/{slug}/request/withdraw",
+        "request-cohort",
+        [Login, Ok, Ok, Ok, NotFound, Ok],
+    ),
+    // Only its facilitator (the mayor) and staff enter the cohort joined by request: for
+    // everyone else leaving it is a 404.
+    row(
+        "POST",
+        "/cohorts/{slug}/leave",
+        "request-cohort",
+        [Login, NotFound, Ok, NotFound, NotFound, Ok],
+    ),
+    row(
+        "POST",
+        "/cohorts/{slug}/members/{person_id}/remove",
+        "cohort-member",
+        COHORT_STAFF,
+    ),
+    row(
+        "POST",
+        "/cohorts/{slug}/join",
+        "cohort",
+        [Login, Ok, Ok, Ok, NotFound, Ok],
+    ),
+    row("POST", "/staff/cohorts", "", STAFF),
+    row("POST", "/staff/cohorts/{id}", "cohort-id", STAFF),
     row("POST", "/logout", "", ALL_OK),
 ];
 
@@ -415,6 +534,7 @@ async fn fixture(app: &TestApp) -> Fixture {
         .await;
     app.invite_and_accept(&staff, "mayor@c.gov", "Mayor C", "mayor", lapsed)
         .await;
+    let cohorts = cohort_fixture(app, &staff).await;
     sqlx::query("UPDATE cities SET status = 'lapsed' WHERE id = $1")
         .bind(lapsed)
         .execute(&app.state.pool)
@@ -592,6 +712,7 @@ async fn fixture(app: &TestApp) -> Fixture {
     values.insert("logo", logo.id.to_string());
     values.insert("application", application.to_string());
     values.insert("outbox", outbox.to_string());
+    values.extend(cohorts);
 
     let clients = vec![
         client(),
@@ -604,6 +725,58 @@ async fn fixture(app: &TestApp) -> Fixture {
     Fixture { values, clients }
 }
 
+/// Two cohorts, facilitated by the first city's mayor: an open one, with the first city's
+/// advisor and colleague and the lapsed city's mayor (who joined before the lapse) in it, and
+/// one joined by request, with the colleague's request waiting.
+async fn cohort_fixture(
+    app: &TestApp,
+    staff: &crate::support::Visitor,
+) -> Vec<(&'static str, String)> {
+    for (name, policy) in [("Water Affordability", "open"), ("Data Leaders", "request")] {
+        let r = staff
+            .post_form(
+                "/staff/cohorts",
+                &[
+                    ("name", name),
+                    ("join_policy", policy),
+                    ("visible", "1"),
+                    ("status", "active"),
+                    ("facilitators", "mayor@a.gov"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status(), 200, "the cohort {name} was not created");
+    }
+    let open = "water-affordability";
+    let person = |email: &'static str| async move {
+        scalar(app, "SELECT id FROM people WHERE email = $1", email).await
+    };
+    for email in ["advisor@a.gov", "colleague@a.gov", "mayor@c.gov"] {
+        let r = staff
+            .post_form(&format!("/cohorts/{open}/members"), &[("email", email)])
+            .await;
+        assert_eq!(r.status(), 200, "{email} was not added");
+    }
+    let colleague = person("colleague@a.gov").await;
+    let request: i64 = sqlx::query_scalar(
+        "INSERT INTO cohort_requests (cohort_id, person_id, message, status, created_at)          VALUES ((SELECT id FROM cohorts WHERE slug = 'data-leaders'), $1, 'Please.', 'pending', 0) RETURNING id",
+    )
+    .bind(colleague)
+    .fetch_one(&app.state.pool)
+    .await
+    .unwrap();
+    let id = scalar(app, "SELECT id FROM cohorts WHERE slug = $1", open).await;
+    vec![
+        ("cohort-id", id.to_string()),
+        ("cohort/slug", open.to_owned()),
+        ("cohort-member/slug", open.to_owned()),
+        ("cohort-member/person", colleague.to_string()),
+        ("request-cohort/slug", "data-leaders".to_owned()),
+        ("request/slug", "data-leaders".to_owned()),
+        ("request", request.to_string()),
+    ]
+}
+
 /// The path of a row, its parameters filled from the fixture.
 fn path_of(row: &Row, fx: &Fixture) -> String {
     let value = |key: String| {
@@ -612,17 +785,28 @@ fn path_of(row: &Row, fx: &Fixture) -> String {
             .unwrap_or_else(|| panic!("no fixture {key} for {}", row.template))
             .clone()
     };
-    match row.template {
-        "/static/{*path}" => value(row.fill.to_owned()),
-        t if t.contains("{slug}") => t.replace("{slug}", &value(format!("{}/slug", row.fill))),
-        t if t.contains("{name}") => t.replace("{name}", &value(format!("{}/cover", row.fill))),
-        t if t.contains("{token}") => t.replace("{token}", &value(row.fill.to_owned())),
-        t if t.contains("{id}") => t.replace("{id}", &value(row.fill.to_owned())),
-        t => {
-            assert!(!t.contains('{'), "no way to fill {t}");
-            t.to_owned()
+    if row.template == "/static/{*path}" {
+        return value(row.fill.to_owned());
+    }
+    let mut path = row.template.to_owned();
+    for (placeholder, key) in [
+        ("{slug}", format!("{}/slug", row.fill)),
+        ("{name}", format!("{}/cover", row.fill)),
+        ("{token}", row.fill.to_owned()),
+        ("{id}", row.fill.to_owned()),
+        ("{person_id}", format!("{}/person", row.fill)),
+        ("{file}", format!("{}/file", row.fill)),
+        ("{resource_id}", format!("{}/resource", row.fill)),
+        ("{session_id}", format!("{}/session", row.fill)),
+        ("{thread_id}", format!("{}/thread", row.fill)),
+        ("{post_id}", format!("{}/post", row.fill)),
+    ] {
+        if path.contains(placeholder) {
+            path = path.replace(placeholder, &value(key));
         }
     }
+    assert!(!path.contains('{'), "no way to fill {}", row.template);
+    path
 }
 
 fn category(response: &reqwest::Response) -> Answer {
@@ -638,13 +822,14 @@ fn category(response: &reqwest::Response) -> Answer {
         403 => Forbidden,
         404 => NotFound,
         410 => Gone,
+        400 => Bad,
         s => Other(s),
     }
 }
 
 /// What the tables a request might change hold, to show a refused request changed nothing.
 async fn snapshot(app: &TestApp) -> Vec<Vec<String>> {
-    let queries: [&'static str; 11] = [
+    let queries: [&'static str; 19] = [
         "SELECT CAST(id AS TEXT) || '|' || slug || '|' || status || '|' || CAST(updated_at AS TEXT) FROM pages ORDER BY id",
         "SELECT CAST(id AS TEXT) || '|' || slug || '|' || title || '|' || status || '|' || COALESCE(CAST(publish_at AS TEXT), '') || '|' || CAST(updated_at AS TEXT) FROM posts ORDER BY id",
         "SELECT CAST(id AS TEXT) || '|' || email || '|' || name || '|' || title || '|' || role || '|' || CAST(active AS TEXT) || '|' || COALESCE(CAST(city_id AS TEXT), '') || '|' || time_zone FROM people ORDER BY id",
@@ -656,6 +841,14 @@ async fn snapshot(app: &TestApp) -> Vec<Vec<String>> {
         "SELECT key || '|' || value FROM settings ORDER BY key",
         "SELECT CAST(id AS TEXT) || '|' || status FROM outbox ORDER BY id",
         "SELECT CAST(id AS TEXT) || '|' || action FROM audit_log ORDER BY id",
+        "SELECT CAST(id AS TEXT) || '|' || slug || '|' || name || '|' || status || '|' || CAST(updated_at AS TEXT) FROM cohorts ORDER BY id",
+        "SELECT CAST(cohort_id AS TEXT) || '|' || CAST(person_id AS TEXT) || '|' || role || '|' || CAST(following AS TEXT) || '|' || calendar_token || '|' || COALESCE(CAST(listed_override AS TEXT), '') FROM cohort_members ORDER BY cohort_id, person_id",
+        "SELECT CAST(id AS TEXT) || '|' || status FROM cohort_requests ORDER BY id",
+        "SELECT CAST(id AS TEXT) || '|' || title || '|' || CAST(last_post_at AS TEXT) || '|' || COALESCE(CAST(hidden_at AS TEXT), '') FROM cohort_threads ORDER BY id",
+        "SELECT CAST(id AS TEXT) || '|' || body || '|' || COALESCE(CAST(edited_at AS TEXT), '') || '|' || COALESCE(CAST(hidden_at AS TEXT), '') FROM cohort_posts ORDER BY id",
+        "SELECT CAST(thread_id AS TEXT) || '|' || CAST(person_id AS TEXT) || '|' || CAST(read_at AS TEXT) FROM cohort_reads ORDER BY thread_id, person_id",
+        "SELECT CAST(id AS TEXT) || '|' || title FROM cohort_resources ORDER BY id",
+        "SELECT CAST(id AS TEXT) || '|' || title || '|' || CAST(sequence AS TEXT) || '|' || CAST(cancelled AS TEXT) FROM cohort_sessions ORDER BY id",
     ];
     let mut out = Vec::new();
     for q in queries {

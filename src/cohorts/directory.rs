@@ -1,0 +1,448 @@
+//! `/cohorts`: the cohorts a person may see, each with what the person can do about it (join,
+//! ask to join, withdraw the request, open it), and the person's own comings and goings:
+//! joining an open cohort, asking to join one by request, withdrawing, leaving, and
+//! following or not (activity emails).
+
+use askama::Template;
+use axum::{
+    Router,
+    extract::Path,
+    response::Response,
+    routing::{get, post},
+};
+use serde::Deserialize;
+
+use super::{Cohort, JoinPolicy, MemberRole, emails};
+use crate::{
+    error::{AppError, AppResult},
+    notify, policy,
+    viewer::Person,
+    web::{
+        self, FormErrors, Layout, Member, SignedIn,
+        form::{self, Field, Fields, Form},
+    },
+};
+
+pub fn router() -> Router<crate::state::AppState> {
+    Router::new()
+        .route("/cohorts", get(list))
+        .route("/cohorts/{slug}/join", post(join))
+        .route("/cohorts/{slug}/request", get(request_form).post(request))
+        .route("/cohorts/{slug}/request/withdraw", post(withdraw))
+        .route("/cohorts/{slug}/leave", get(leave_form).post(leave))
+        .route("/cohorts/{slug}/following", post(following))
+        .route("/cohorts/{slug}/calendar/renew", post(renew_calendar))
+}
+
+/// Where a person stands with a cohort, as the list shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum State {
+    Join,
+    RequestToJoin,
+    Requested,
+    InvitationOnly,
+    Member,
+    Facilitator,
+    /// Archived, and the person is in it (or staff).
+    Archived,
+    /// Staff, who enter every cohort without being in it.
+    Staff,
+}
+
+impl State {
+    pub fn label(self) -> &'static str {
+        match self {
+            State::Join => "Open to join",
+            State::RequestToJoin => "Join by request",
+            State::Requested => "Requested",
+            State::InvitationOnly => "Invitation only",
+            State::Member => "Member",
+            State::Facilitator => "Facilitator",
+            State::Archived => "Archived",
+            State::Staff => "Staff access",
+        }
+    }
+    pub fn enters(self) -> bool {
+        matches!(
+            self,
+            State::Member | State::Facilitator | State::Archived | State::Staff
+        )
+    }
+}
+
+pub struct Item {
+    pub cohort: Cohort,
+    pub state: State,
+    pub members: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    #[sqlx(flatten)]
+    cohort: Cohort,
+    role: Option<MemberRole>,
+    requested: i64,
+    members: i64,
+}
+
+/// The cohorts this person may see, with their state for the person.
+pub async fn visible_to(state: &crate::state::AppState, person: &Person) -> AppResult<Vec<Item>> {
+    let rows = sqlx::query_as::<_, Row>(concat!(
+        "SELECT ",
+        crate::cohort_columns!("c"),
+        ", m.role, \
+         (SELECT COUNT(*) FROM cohort_requests r WHERE r.cohort_id = c.id AND r.person_id = $1 AND r.status = 'pending') AS requested, \
+         (SELECT COUNT(*) FROM cohort_members a WHERE a.cohort_id = c.id) AS members \
+         FROM cohorts c LEFT JOIN cohort_members m ON m.cohort_id = c.id AND m.person_id = $1 \
+         ORDER BY CASE c.status WHEN 'active' THEN 0 ELSE 1 END, c.name, c.id"
+    ))
+    .bind(person.id)
+    .fetch_all(&state.pool)
+    .await?;
+    let mut items = Vec::new();
+    for row in rows {
+        let standing = policy::CohortStanding {
+            visible: row.cohort.visible == 1,
+            archived: row.cohort.is_archived(),
+            member: row.role.is_some(),
+            facilitator: row.role == Some(MemberRole::Facilitator),
+        };
+        if !policy::can_see_cohort(person, standing) {
+            continue;
+        }
+        let state = if row.cohort.is_archived() {
+            State::Archived
+        } else if row.role == Some(MemberRole::Facilitator) {
+            State::Facilitator
+        } else if row.role.is_some() {
+            State::Member
+        } else if row.requested > 0 {
+            State::Requested
+        } else if policy::can_manage_cohorts(person) {
+            State::Staff
+        } else {
+            match row.cohort.join_policy {
+                JoinPolicy::Open => State::Join,
+                JoinPolicy::Request => State::RequestToJoin,
+                JoinPolicy::Invite => State::InvitationOnly,
+            }
+        };
+        items.push(Item {
+            cohort: row.cohort,
+            state,
+            members: row.members,
+        });
+    }
+    Ok(items)
+}
+
+#[derive(Template)]
+#[template(path = "cohorts/list.html")]
+struct ListPage {
+    layout: Layout,
+    items: Vec<Item>,
+    can_manage: bool,
+}
+
+async fn list(Member(ctx, person): Member) -> AppResult<Response> {
+    let items = visible_to(&ctx.state, &person).await?;
+    let mut layout = ctx.layout().await;
+    layout.meta.title = "Cohorts & networks".to_owned();
+    Ok(web::render(&ListPage {
+        layout,
+        items,
+        can_manage: policy::can_manage_cohorts(&person),
+    }))
+}
+
+/// The cohort as someone outside it may see it, to join or ask: the 404 of a missing cohort
+/// when the person may not see it at all.
+async fn outside_view(
+    state: &crate::state::AppState,
+    person: &Person,
+    slug: &str,
+) -> AppResult<super::Access> {
+    let mut conn = state.pool.acquire().await?;
+    let access = super::look(&mut conn, person, slug)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !policy::can_see_cohort(person, access.standing) {
+        return Err(AppError::NotFound);
+    }
+    web::permit(policy::can_join_cohorts(person))?;
+    if access.cohort.is_archived() {
+        return Err(AppError::NoAccess(
+            "This cohort is archived: nobody joins it any more.".to_owned(),
+        ));
+    }
+    Ok(access)
+}
+
+async fn join(SignedIn(ctx, person): SignedIn, Path(slug): Path<String>) -> AppResult<Response> {
+    let access = outside_view(&ctx.state, &person, &slug).await?;
+    let cohort = &access.cohort;
+    if access.membership.is_none() {
+        if cohort.join_policy != JoinPolicy::Open && !policy::can_manage_cohorts(&person) {
+            return Err(AppError::NoAccess(match cohort.join_policy {
+                JoinPolicy::Request => "This cohort is joined by request: ask to join it.".into(),
+                _ => "This cohort is by invitation only.".into(),
+            }));
+        }
+        let mut tx = ctx.state.begin_write().await?;
+        super::add_member(
+            &mut tx,
+            cohort.id,
+            person.id,
+            MemberRole::Member,
+            ctx.state.clock.now(),
+        )
+        .await?;
+        tx.commit().await?;
+    }
+    ctx.flash(format!("You are a member of {}.", cohort.name))
+        .await?;
+    Ok(web::see_other(&cohort.href()))
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct RequestForm {
+    #[serde(default)]
+    pub message: String,
+}
+
+static REQUEST_FIELDS: Fields = Fields(&[Field {
+    name: "message",
+    label: "your message",
+    max_len: 2000,
+    required: false,
+}]);
+
+#[derive(Template)]
+#[template(path = "cohorts/request.html")]
+struct RequestPage {
+    layout: Layout,
+    cohort: Cohort,
+    form: RequestForm,
+    errors: FormErrors,
+    fields: &'static Fields,
+}
+
+async fn request_form(
+    SignedIn(ctx, person): SignedIn,
+    Path(slug): Path<String>,
+) -> AppResult<Response> {
+    let access = outside_view(&ctx.state, &person, &slug).await?;
+    if access.membership.is_some() {
+        return Ok(web::see_other(&access.cohort.href()));
+    }
+    web::permit(access.cohort.join_policy == JoinPolicy::Request)?;
+    let mut layout = ctx.layout().await;
+    layout.meta.title = format!("Ask to join: {}", access.cohort.name);
+    Ok(web::render(&RequestPage {
+        layout,
+        cohort: access.cohort,
+        form: RequestForm::default(),
+        errors: FormErrors::default(),
+        fields: &REQUEST_FIELDS,
+    }))
+}
+
+async fn request(
+    SignedIn(ctx, person): SignedIn,
+    Path(slug): Path<String>,
+    Form(form): Form<RequestForm>,
+) -> AppResult<Response> {
+    let access = outside_view(&ctx.state, &person, &slug).await?;
+    let cohort = access.cohort;
+    if access.membership.is_some() {
+        return Ok(web::see_other(&cohort.href()));
+    }
+    web::permit(cohort.join_policy == JoinPolicy::Request)?;
+    let mut check = REQUEST_FIELDS.check(&[]);
+    let message = check.text("message", &form.message);
+    if let Err(errors) = check.finish() {
+        let mut layout = ctx.layout().await;
+        layout.meta.title = format!("Ask to join: {}", cohort.name);
+        let kept = RequestForm {
+            message: REQUEST_FIELDS.keep("message", &form.message),
+        };
+        return Ok(form::again(&RequestPage {
+            layout,
+            cohort,
+            form: kept,
+            errors,
+            fields: &REQUEST_FIELDS,
+        }));
+    }
+    let now = ctx.state.clock.now();
+    let mut tx = ctx.state.begin_write().await?;
+    // One pending request per person and cohort (a unique index): a second is no change.
+    let id: Option<i64> = sqlx::query_scalar(
+        "INSERT INTO cohort_requests (cohort_id, person_id, message, status, created_at) \
+         VALUES ($1, $2, $3, 'pending', $4) ON CONFLICT DO NOTHING RETURNING id",
+    )
+    .bind(cohort.id)
+    .bind(person.id)
+    .bind(&message)
+    .bind(now)
+    .fetch_optional(&mut *tx)
+    .await?;
+    if id.is_some() {
+        let link = format!(
+            "{}/cohorts/{}/requests",
+            ctx.state.config.base(),
+            cohort.slug
+        );
+        for facilitator in super::facilitators_to_tell(&mut tx, &cohort).await? {
+            let email = emails::JoinRequest {
+                org_name: ctx.state.config.org_name.clone(),
+                facilitator_name: facilitator.name.clone(),
+                person_name: person.name.clone(),
+                person_city: person.city_label(),
+                cohort_name: cohort.name.clone(),
+                message: message.clone(),
+                link: link.clone(),
+            };
+            notify::enqueue(&mut tx, &ctx.state, &facilitator.email, &email).await?;
+        }
+    }
+    tx.commit().await?;
+    ctx.flash(format!(
+        "Your request to join {} is sent. A facilitator will answer it; you will get an email.",
+        cohort.name
+    ))
+    .await?;
+    Ok(web::see_other("/cohorts"))
+}
+
+async fn withdraw(
+    SignedIn(ctx, person): SignedIn,
+    Path(slug): Path<String>,
+) -> AppResult<Response> {
+    let access = outside_view(&ctx.state, &person, &slug).await?;
+    let mut tx = ctx.state.begin_write().await?;
+    let done = sqlx::query(
+        "UPDATE cohort_requests SET status = 'withdrawn', decided_at = $1, decided_by = $2 \
+         WHERE cohort_id = $3 AND person_id = $2 AND status = 'pending'",
+    )
+    .bind(ctx.state.clock.now())
+    .bind(person.id)
+    .bind(access.cohort.id)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    if done.rows_affected() > 0 {
+        ctx.flash(format!(
+            "Your request to join {} is withdrawn.",
+            access.cohort.name
+        ))
+        .await?;
+    }
+    Ok(web::see_other("/cohorts"))
+}
+
+#[derive(Template)]
+#[template(path = "cohorts/leave.html")]
+struct LeavePage {
+    layout: Layout,
+    cohort: Cohort,
+}
+
+async fn leave_form(
+    SignedIn(ctx, person): SignedIn,
+    Path(slug): Path<String>,
+) -> AppResult<Response> {
+    let access = super::enter(&ctx.state, &person, &slug).await?;
+    if access.membership.is_none() {
+        return Err(AppError::NotFound);
+    }
+    let mut layout = ctx.layout().await;
+    layout.meta.title = format!("Leave: {}", access.cohort.name);
+    Ok(web::render(&LeavePage {
+        layout,
+        cohort: access.cohort,
+    }))
+}
+
+async fn leave(SignedIn(ctx, person): SignedIn, Path(slug): Path<String>) -> AppResult<Response> {
+    let access = super::enter(&ctx.state, &person, &slug).await?;
+    let mut tx = ctx.state.begin_write().await?;
+    sqlx::query("DELETE FROM cohort_members WHERE cohort_id = $1 AND person_id = $2")
+        .bind(access.cohort.id)
+        .bind(person.id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    ctx.flash(format!("You left {}.", access.cohort.name))
+        .await?;
+    Ok(web::see_other("/cohorts"))
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct FollowingForm {
+    #[serde(default)]
+    pub follow: String,
+}
+
+/// Follow a cohort (activity emails) or stop, without leaving it.
+async fn following(
+    SignedIn(ctx, person): SignedIn,
+    Path(slug): Path<String>,
+    Form(form): Form<FollowingForm>,
+) -> AppResult<Response> {
+    let access = super::enter(&ctx.state, &person, &slug).await?;
+    if access.membership.is_none() {
+        // Staff who are not in it have nothing to follow.
+        return Err(AppError::NotFound);
+    }
+    let follow = form.follow == "1";
+    let mut tx = ctx.state.begin_write().await?;
+    sqlx::query("UPDATE cohort_members SET following = $1 WHERE cohort_id = $2 AND person_id = $3")
+        .bind(i64::from(follow))
+        .bind(access.cohort.id)
+        .bind(person.id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    ctx.flash(if follow {
+        format!(
+            "You follow {}: you get an email for new threads, replies to your threads and sessions.",
+            access.cohort.name
+        )
+    } else {
+        format!(
+            "You no longer get emails about {}. You are still a member.",
+            access.cohort.name
+        )
+    })
+    .await?;
+    Ok(web::see_other(&access.cohort.href()))
+}
+
+/// A new secret address for the person's calendar feed of this cohort; the old one stops
+/// working at once.
+async fn renew_calendar(
+    SignedIn(ctx, person): SignedIn,
+    Path(slug): Path<String>,
+) -> AppResult<Response> {
+    let access = super::enter(&ctx.state, &person, &slug).await?;
+    if access.membership.is_none() {
+        // Only the cohort's members have a calendar address.
+        return Err(AppError::NotFound);
+    }
+    let mut tx = ctx.state.begin_write().await?;
+    sqlx::query(
+        "UPDATE cohort_members SET calendar_token = $1 WHERE cohort_id = $2 AND person_id = $3",
+    )
+    .bind(super::calendar_secret())
+    .bind(access.cohort.id)
+    .bind(person.id)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    ctx.flash(
+        "Your calendar has a new address: subscribe to it again. The old address no longer works.",
+    )
+    .await?;
+    Ok(web::see_other(&access.cohort.href()))
+}

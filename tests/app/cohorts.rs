@@ -1,0 +1,737 @@
+//! Cohorts as a whole: who sees and enters them (the access matrix over every route of a
+//! space, its files and its calendar feed), joining, asking and the facilitators' answers
+//! with their emails, hidden and archived cohorts, a city that lapses and renews, the
+//! staff's form and the members' list.
+
+use crate::support::{MEMBER_PASSWORD, Page, TestApp, Visitor, spawn_app};
+
+/// The people of a small network around one cohort, "water-affordability" (open, visible),
+/// facilitated by the first city's mayor.
+pub struct Network {
+    pub staff: Visitor,
+    pub facilitator: Visitor,
+    pub member: Visitor,
+    /// An advisor of the first city who is not in the cohort.
+    pub outsider: Visitor,
+    pub other_city: Visitor,
+    /// In the cohort, but the city's membership has lapsed.
+    pub lapsed: Visitor,
+    pub public: Visitor,
+    pub lapsed_city: i64,
+}
+
+pub const SLUG: &str = "water-affordability";
+
+pub async fn create_cohort(staff: &Visitor, name: &str, fields: &[(&str, &str)]) -> Page {
+    let mut form = vec![("name", name), ("status", "active")];
+    form.extend_from_slice(fields);
+    Page::of(staff.post_form("/staff/cohorts", &form).await).await
+}
+
+pub async fn add(staff: &Visitor, slug: &str, email: &str) {
+    let page = Page::of(
+        staff
+            .post_form(&format!("/cohorts/{slug}/members"), &[("email", email)])
+            .await,
+    )
+    .await;
+    assert_eq!(
+        page.texts(".error-summary li"),
+        Vec::<String>::new(),
+        "{email} was not added"
+    );
+}
+
+pub async fn network(app: &TestApp) -> Network {
+    let staff = app.staff_visitor().await;
+    let a = app.insert_city("Lafayette", "CO", "active").await;
+    let b = app.insert_city("Madison", "WI", "active").await;
+    let c = app.insert_city("Dubuque", "IA", "active").await;
+    let facilitator = app
+        .invite_and_accept(&staff, "mayor@a.gov", "Ana Mayor", "mayor", a)
+        .await;
+    let member = app
+        .invite_and_accept(&staff, "advisor@a.gov", "Abe Advisor", "advisor", a)
+        .await;
+    let outsider = app
+        .invite_and_accept(&staff, "outsider@a.gov", "Olga Outside", "advisor", a)
+        .await;
+    let other_city = app
+        .invite_and_accept(&staff, "mayor@b.gov", "Ben Mayor", "mayor", b)
+        .await;
+    let lapsed = app
+        .invite_and_accept(&staff, "mayor@c.gov", "Cal Mayor", "mayor", c)
+        .await;
+    let page = create_cohort(
+        &staff,
+        "Water Affordability",
+        &[
+            ("join_policy", "open"),
+            ("visible", "1"),
+            ("facilitators", "mayor@a.gov"),
+            ("description", "Keeping water **affordable**."),
+        ],
+    )
+    .await;
+    assert_eq!(
+        page.path(),
+        "/staff/cohorts",
+        "{:?}",
+        page.texts(".error-summary li")
+    );
+    add(&staff, SLUG, "advisor@a.gov").await;
+    add(&staff, SLUG, "mayor@c.gov").await;
+    set_city(app, c, "lapsed").await;
+    Network {
+        staff,
+        facilitator,
+        member,
+        outsider,
+        other_city,
+        lapsed,
+        public: app.visitor(),
+        lapsed_city: c,
+    }
+}
+
+pub async fn set_city(app: &TestApp, city: i64, status: &str) {
+    sqlx::query("UPDATE cities SET status = $1 WHERE id = $2")
+        .bind(status)
+        .bind(city)
+        .execute(&app.state.pool)
+        .await
+        .unwrap();
+}
+
+async fn count(app: &TestApp, sql: &'static str) -> i64 {
+    sqlx::query_scalar::<_, i64>(sql)
+        .fetch_one(&app.state.pool)
+        .await
+        .unwrap()
+}
+
+/// A client that does not follow redirects, with the visitor's cookies copied by logging in
+/// again.
+async fn no_redirects(app: &TestApp, email: Option<&str>, password: &str) -> reqwest::Client {
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    if let Some(email) = email {
+        let r = client
+            .post(app.url("/login"))
+            .form(&[("email", email), ("password", password)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303);
+    }
+    client
+}
+
+/// What each of the seven kinds of person gets from the pages of a cohort's space.
+#[tokio::test]
+async fn a_cohorts_space_is_its_members_and_staffs_and_a_404_like_a_missing_cohort_for_everyone_else()
+ {
+    let app = spawn_app().await;
+    let net = network(&app).await;
+    let staff_password = crate::support::STAFF_PASSWORD;
+    let people: [(&str, Option<&str>, &str); 7] = [
+        ("public", None, ""),
+        ("other city", Some("mayor@b.gov"), MEMBER_PASSWORD),
+        ("not in the cohort", Some("outsider@a.gov"), MEMBER_PASSWORD),
+        ("member", Some("advisor@a.gov"), MEMBER_PASSWORD),
+        ("facilitator", Some("mayor@a.gov"), MEMBER_PASSWORD),
+        ("staff", Some("grace@mayorsinnovation.org"), staff_password),
+        ("lapsed city", Some("mayor@c.gov"), MEMBER_PASSWORD),
+    ];
+    // 200 (or a redirect that is not to log in), L(og in), N(ot found), F(orbidden).
+    let pages: [(&str, [char; 7]); 6] = [
+        ("", ['L', 'N', 'N', '2', '2', '2', 'N']),
+        ("/members", ['L', 'N', 'N', '2', '2', '2', 'N']),
+        ("/requests", ['L', 'N', 'N', 'F', '2', '2', 'N']),
+        ("/members.csv", ['L', 'N', 'N', 'F', 'F', '2', 'N']),
+        ("/leave", ['L', 'N', 'N', '2', '2', 'N', 'N']),
+        // An open cohort is joined, not asked: its members are sent to it.
+        ("/request", ['L', 'F', 'F', '2', '2', 'F', 'N']),
+    ];
+    let mut clients = Vec::new();
+    for (_, email, password) in &people {
+        clients.push(no_redirects(&app, *email, password).await);
+    }
+    // The 404 of a cohort that does not exist, to compare with.
+    let missing = clients[1]
+        .get(app.url("/cohorts/no-such-cohort"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), 404);
+    let missing_h1 = Page::of(missing).await.h1();
+    let mut wrong = Vec::new();
+    for (suffix, expected) in pages {
+        let path = format!("/cohorts/{SLUG}{suffix}");
+        for (i, client) in clients.iter().enumerate() {
+            let response = client.get(app.url(&path)).send().await.unwrap();
+            let status = response.status().as_u16();
+            let location = response
+                .headers()
+                .get("location")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .to_owned();
+            let got = match status {
+                300..=399 if location.starts_with("/login") => 'L',
+                200..=399 => '2',
+                403 => 'F',
+                404 => {
+                    let h1 = Page::of(response).await.h1();
+                    if h1 != missing_h1 {
+                        wrong.push(format!(
+                            "{path} as {}: a 404 unlike a missing cohort's ({h1})",
+                            people[i].0
+                        ));
+                    }
+                    'N'
+                }
+                s => char::from_digit(u32::from(s % 10), 10).unwrap(),
+            };
+            if got != expected[i] {
+                wrong.push(format!(
+                    "{path} as {}: expected {}, got {got} ({status})",
+                    people[i].0, expected[i]
+                ));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    drop(net);
+}
+
+#[tokio::test]
+async fn a_member_joins_an_open_cohort_at_once_and_twenty_clicks_make_one_membership() {
+    let app = spawn_app().await;
+    let net = network(&app).await;
+    let list = Page::of(net.outsider.get("/cohorts").await).await;
+    assert_eq!(list.h1(), "Cohorts & networks");
+    assert_eq!(list.text(".cohort-card .badge"), "Open to join");
+    assert!(list.has(&format!("form[action='/cohorts/{SLUG}/join'] button")));
+    let join = format!("/cohorts/{SLUG}/join");
+    let mut joins = Vec::new();
+    for _ in 0..20 {
+        joins.push(net.outsider.post_form(&join, &[]));
+    }
+    for r in futures_util::future::join_all(joins).await {
+        assert!(r.status().is_success(), "{}", r.status());
+    }
+    let space = Page::of(net.outsider.get(&format!("/cohorts/{SLUG}")).await).await;
+    assert_eq!(space.h1(), "Water Affordability");
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM cohort_members m JOIN people p ON p.id = m.person_id WHERE p.email = 'outsider@a.gov'"
+        )
+        .await,
+        1
+    );
+    // The list now says so, and offers the way in.
+    let list = Page::of(net.outsider.get("/cohorts").await).await;
+    assert_eq!(list.text(".cohort-card .badge"), "Member");
+    // Leaving takes a confirmation page, then the person is out.
+    let confirm = Page::of(net.outsider.get(&format!("/cohorts/{SLUG}/leave")).await).await;
+    assert_eq!(confirm.h1(), "Leave Water Affordability?");
+    net.outsider
+        .post_form(&format!("/cohorts/{SLUG}/leave"), &[])
+        .await;
+    assert_eq!(
+        net.outsider.get(&format!("/cohorts/{SLUG}")).await.status(),
+        404
+    );
+}
+
+#[tokio::test]
+async fn a_request_reaches_the_facilitator_and_the_answer_reaches_the_person_by_email() {
+    let app = spawn_app().await;
+    let net = network(&app).await;
+    let page = create_cohort(
+        &net.staff,
+        "Data Leaders",
+        &[
+            ("join_policy", "request"),
+            ("visible", "1"),
+            ("facilitators", "mayor@a.gov"),
+        ],
+    )
+    .await;
+    assert_eq!(page.path(), "/staff/cohorts");
+    let list = Page::of(net.other_city.get("/cohorts").await).await;
+    assert!(list.has("a[href='/cohorts/data-leaders/request']"));
+    // Joining at once is not how this one works.
+    assert_eq!(
+        net.other_city
+            .post_form("/cohorts/data-leaders/join", &[])
+            .await
+            .status(),
+        403
+    );
+    let sent = Page::of(
+        net.other_city
+            .post_form(
+                "/cohorts/data-leaders/request",
+                &[("message", "Madison is rebuilding its budget dashboards.")],
+            )
+            .await,
+    )
+    .await;
+    assert!(
+        sent.text(".flash")
+            .starts_with("Your request to join Data Leaders is sent.")
+    );
+    let list = Page::of(net.other_city.get("/cohorts").await).await;
+    let badges = list.texts(".cohort-card .badge");
+    assert!(badges.contains(&"Requested".to_owned()), "{badges:?}");
+    let mail = app.last_mail_to("mayor@a.gov").await;
+    assert_eq!(mail.subject, "Ben Mayor asks to join Data Leaders");
+    assert!(
+        mail.text
+            .contains("Madison is rebuilding its budget dashboards.")
+    );
+    let link = mail.link(&app.address, "/cohorts/data-leaders/requests");
+    // The facilitator answers from the page the email links to.
+    let requests = Page::of(net.facilitator.get(&app.path_of(&link)).await).await;
+    assert_eq!(requests.text(".request-list .card-title"), "Ben Mayor");
+    let approve = requests
+        .attr(".request-list form[action$='/approve']", "action")
+        .unwrap();
+    // Twenty clicks on Approve: one decision, one email.
+    let mut clicks = Vec::new();
+    for _ in 0..20 {
+        clicks.push(net.facilitator.post_form(&approve, &[]));
+    }
+    for r in futures_util::future::join_all(clicks).await {
+        assert!(r.status().is_success());
+    }
+    let decisions: Vec<_> = app
+        .outbox()
+        .await
+        .into_iter()
+        .filter(|m| m.to == "mayor@b.gov" && m.subject.contains("Data Leaders"))
+        .collect();
+    assert_eq!(decisions.len(), 1);
+    assert_eq!(decisions[0].subject, "You are in: Data Leaders");
+    let space = Page::of(net.other_city.get("/cohorts/data-leaders").await).await;
+    assert_eq!(space.h1(), "Data Leaders");
+
+    // A declined request: an email says so, and the space stays closed.
+    net.outsider
+        .post_form("/cohorts/data-leaders/request", &[("message", "")])
+        .await;
+    let requests = Page::of(net.facilitator.get("/cohorts/data-leaders/requests").await).await;
+    let decline = requests
+        .attr(".request-list form[action$='/decline']", "action")
+        .unwrap();
+    net.facilitator.post_form(&decline, &[]).await;
+    let mail = app.last_mail_to("outsider@a.gov").await;
+    assert_eq!(mail.subject, "Your request to join Data Leaders");
+    assert!(mail.text.contains("was declined"));
+    assert_eq!(
+        net.outsider.get("/cohorts/data-leaders").await.status(),
+        404
+    );
+    // Withdrawing a request takes it off the facilitators' list.
+    net.outsider
+        .post_form("/cohorts/data-leaders/request", &[("message", "Again?")])
+        .await;
+    net.outsider
+        .post_form("/cohorts/data-leaders/request/withdraw", &[])
+        .await;
+    let requests = Page::of(net.facilitator.get("/cohorts/data-leaders/requests").await).await;
+    assert_eq!(
+        requests.text("main p:not(.breadcrumb)"),
+        "No request is waiting."
+    );
+}
+
+#[tokio::test]
+async fn a_hidden_cohort_is_unknown_to_people_outside_it_and_an_invite_only_one_cannot_be_joined() {
+    let app = spawn_app().await;
+    let net = network(&app).await;
+    create_cohort(
+        &net.staff,
+        "Quiet Circle",
+        &[("join_policy", "invite"), ("facilitators", "mayor@a.gov")],
+    )
+    .await;
+    create_cohort(
+        &net.staff,
+        "New Mayors",
+        &[("join_policy", "invite"), ("visible", "1")],
+    )
+    .await;
+    let list = Page::of(net.other_city.get("/cohorts").await).await;
+    let names = list.texts(".cohort-card .card-title");
+    assert!(!names.iter().any(|n| n == "Quiet Circle"), "{names:?}");
+    assert!(names.iter().any(|n| n == "New Mayors"));
+    let at = names.iter().position(|n| n == "New Mayors").unwrap();
+    assert_eq!(list.texts(".cohort-card .badge")[at], "Invitation only");
+    for path in ["/cohorts/quiet-circle", "/cohorts/quiet-circle/request"] {
+        assert_eq!(net.other_city.get(path).await.status(), 404, "{path}");
+    }
+    assert_eq!(
+        net.other_city
+            .post_form("/cohorts/quiet-circle/join", &[])
+            .await
+            .status(),
+        404
+    );
+    assert_eq!(
+        net.other_city
+            .post_form("/cohorts/new-mayors/join", &[])
+            .await
+            .status(),
+        403
+    );
+    // Its facilitator sees it and adds people; staff see it in the list.
+    let facilitator_list = Page::of(net.facilitator.get("/cohorts").await).await;
+    assert!(
+        facilitator_list
+            .texts(".cohort-card .card-title")
+            .contains(&"Quiet Circle".to_owned())
+    );
+    add(&net.facilitator, "quiet-circle", "mayor@b.gov").await;
+    assert_eq!(
+        net.other_city.get("/cohorts/quiet-circle").await.status(),
+        200
+    );
+    let staff_list = Page::of(net.staff.get("/cohorts").await).await;
+    assert!(
+        staff_list
+            .texts(".cohort-card .card-title")
+            .contains(&"Quiet Circle".to_owned())
+    );
+}
+
+#[tokio::test]
+async fn a_lapsed_city_loses_its_cohorts_until_renewal_and_nothing_is_deleted() {
+    let app = spawn_app().await;
+    let net = network(&app).await;
+    let path = format!("/cohorts/{SLUG}");
+    assert_eq!(net.lapsed.get(&path).await.status(), 404);
+    // The list of cohorts says why.
+    let list = net.lapsed.get("/cohorts").await;
+    assert_eq!(list.status(), 403);
+    assert!(Page::of(list).await.text("main").contains("has lapsed"));
+    set_city(&app, net.lapsed_city, "active").await;
+    let space = Page::of(net.lapsed.get(&path).await).await;
+    assert_eq!(space.h1(), "Water Affordability");
+    assert!(
+        space
+            .text("#you-heading + p")
+            .starts_with("You are a member of this cohort since")
+    );
+}
+
+#[tokio::test]
+async fn an_archived_cohort_is_read_only_and_still_open_to_its_members() {
+    let app = spawn_app().await;
+    let net = network(&app).await;
+    let id = count(
+        &app,
+        "SELECT id FROM cohorts WHERE slug = 'water-affordability'",
+    )
+    .await;
+    let saved = Page::of(
+        net.staff
+            .post_form(
+                &format!("/staff/cohorts/{id}"),
+                &[
+                    ("name", "Water Affordability"),
+                    ("slug", SLUG),
+                    ("join_policy", "open"),
+                    ("visible", "1"),
+                    ("status", "archived"),
+                    ("facilitators", "mayor@a.gov"),
+                ],
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(saved.text(".flash"), "Water Affordability is saved.");
+    let space = Page::of(net.member.get(&format!("/cohorts/{SLUG}")).await).await;
+    assert_eq!(space.text("h1 .badge"), "Archived");
+    assert!(space.text(".notice").starts_with("This cohort is archived"));
+    // Nobody joins it, and it is no longer offered to people outside.
+    assert_eq!(
+        net.outsider
+            .post_form(&format!("/cohorts/{SLUG}/join"), &[])
+            .await
+            .status(),
+        404
+    );
+    let list = Page::of(net.outsider.get("/cohorts").await).await;
+    assert!(list.texts(".cohort-card .card-title").is_empty());
+    // Its facilitator can no longer add people.
+    assert_eq!(
+        net.facilitator
+            .post_form(
+                &format!("/cohorts/{SLUG}/members"),
+                &[("email", "mayor@b.gov")]
+            )
+            .await
+            .status(),
+        403
+    );
+    assert!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'cohort.archived'"
+        )
+        .await
+            == 1
+    );
+}
+
+#[tokio::test]
+async fn the_staff_form_says_what_is_wrong_and_stores_nothing() {
+    let app = spawn_app().await;
+    let net = network(&app).await;
+    let cases: [(&[(&str, &str)], &str); 5] = [
+        (
+            &[("name", ""), ("join_policy", "open")],
+            "Enter the cohort's name.",
+        ),
+        (
+            &[("name", "Water Affordability"), ("join_policy", "open")],
+            "Another cohort has this address. Choose another one.",
+        ),
+        (
+            &[("name", "X"), ("join_policy", "sometimes")],
+            "Choose how people join the cohort.",
+        ),
+        (
+            &[
+                ("name", "Y"),
+                ("join_policy", "open"),
+                ("starts_on", "2027-03-01"),
+                ("ends_on", "2027-02-01"),
+            ],
+            "The end date must not be before the start date.",
+        ),
+        (
+            &[
+                ("name", "Z"),
+                ("join_policy", "open"),
+                ("facilitators", "nobody@example.org"),
+            ],
+            "Nobody with the address nobody@example.org has an account. Invite them first, or leave them out.",
+        ),
+    ];
+    for (form, message) in cases {
+        let response = net.staff.post_form("/staff/cohorts", form).await;
+        assert_eq!(response.status(), 422, "{message}");
+        let page = Page::of(response).await;
+        assert!(
+            page.texts(".error-summary li")
+                .contains(&message.to_owned()),
+            "{:?}",
+            page.texts(".error-summary li")
+        );
+        assert!(page.text("title").starts_with("Error: "));
+    }
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM cohorts").await, 1);
+    // A lapsed city's person cannot be made a facilitator, nor be added.
+    let response = net
+        .staff
+        .post_form(
+            "/staff/cohorts",
+            &[
+                ("name", "W"),
+                ("join_policy", "open"),
+                ("facilitators", "mayor@c.gov"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), 422);
+    let response = net
+        .staff
+        .post_form(
+            &format!("/cohorts/{SLUG}/members"),
+            &[("email", "mayor@c.gov")],
+        )
+        .await;
+    assert_eq!(response.status(), 422);
+}
+
+#[tokio::test]
+async fn the_member_list_shows_listed_people_only_and_a_staff_override_is_logged() {
+    let app = spawn_app().await;
+    let net = network(&app).await;
+    // The advisor chooses to be listed; the facilitator does not.
+    net.member
+        .post_form(
+            "/account/listing",
+            &[("listed", "yes"), ("shown_email_kind", "none")],
+        )
+        .await;
+    let page = Page::of(
+        net.facilitator
+            .get(&format!("/cohorts/{SLUG}/members"))
+            .await,
+    )
+    .await;
+    let names: Vec<String> = page.texts(".member-cards li strong");
+    assert_eq!(names, vec!["Abe Advisor".to_owned()]);
+    assert_eq!(
+        page.text("main p.muted"),
+        "And 1 more person who chose not to be listed."
+    );
+    // Staff see everyone, and may list the facilitator anyway: that is logged.
+    let staff_page = Page::of(net.staff.get(&format!("/cohorts/{SLUG}/members")).await).await;
+    assert_eq!(staff_page.texts(".member-cards li > strong").len(), 3);
+    let facilitator_id = count(&app, "SELECT id FROM people WHERE email = 'mayor@a.gov'").await;
+    net.staff
+        .post_form(
+            &format!("/cohorts/{SLUG}/members/{facilitator_id}/listing"),
+            &[("value", "listed")],
+        )
+        .await;
+    let page = Page::of(net.member.get(&format!("/cohorts/{SLUG}/members")).await).await;
+    assert_eq!(page.texts(".member-cards li strong").len(), 2);
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'cohort.listing_override'"
+        )
+        .await,
+        1
+    );
+    // The person's own choice is kept: the override did not change it.
+    assert_eq!(
+        count(
+            &app,
+            "SELECT listed FROM people WHERE email = 'mayor@a.gov'"
+        )
+        .await,
+        0
+    );
+}
+
+#[tokio::test]
+async fn staff_export_the_members_as_csv_with_formulas_made_plain() {
+    let app = spawn_app().await;
+    let net = network(&app).await;
+    sqlx::query(
+        "UPDATE people SET title = '=HYPERLINK(\"http://evil\")' WHERE email = 'advisor@a.gov'",
+    )
+    .execute(&app.state.pool)
+    .await
+    .unwrap();
+    let response = net.staff.get(&format!("/cohorts/{SLUG}/members.csv")).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.headers()["content-type"],
+        "text/csv; charset=utf-8"
+    );
+    let csv = response.text().await.unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines[0], "Name,Title,City,Email,Role,Joined,Listed");
+    // Facilitator first, then members by name; the lapsed city's mayor is still a member.
+    assert_eq!(lines.len(), 4, "{csv}");
+    assert!(
+        lines[1]
+            .starts_with("\"Ana Mayor\",\"\",\"Lafayette, CO\",\"mayor@a.gov\",\"Facilitator\"")
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("\"Abe Advisor\",\"'=HYPERLINK(\"\"http://evil\"\")\"")),
+        "{csv}"
+    );
+}
+
+#[tokio::test]
+async fn a_member_stops_following_without_leaving() {
+    let app = spawn_app().await;
+    let net = network(&app).await;
+    let page = Page::of(
+        net.member
+            .post_form(&format!("/cohorts/{SLUG}/following"), &[("follow", "0")])
+            .await,
+    )
+    .await;
+    assert_eq!(
+        page.text(".flash"),
+        "You no longer get emails about Water Affordability. You are still a member."
+    );
+    assert_eq!(
+        page.text("#you-heading ~ form button"),
+        "Get emails about this cohort"
+    );
+    assert_eq!(
+        count(&app, "SELECT following FROM cohort_members m JOIN people p ON p.id = m.person_id WHERE p.email = 'advisor@a.gov'").await,
+        0
+    );
+}
+
+#[tokio::test]
+async fn a_renewed_calendar_address_replaces_the_old_one() {
+    let app = spawn_app().await;
+    let net = network(&app).await;
+    let before = Page::of(net.member.get(&format!("/cohorts/{SLUG}")).await).await;
+    let old = before.attr("#calendar-url", "value").unwrap();
+    assert!(old.starts_with(&format!("{}/cohorts/calendar/", app.address)));
+    let after = Page::of(
+        net.member
+            .post_form(&format!("/cohorts/{SLUG}/calendar/renew"), &[])
+            .await,
+    )
+    .await;
+    let new = after.attr("#calendar-url", "value").unwrap();
+    assert_ne!(old, new);
+    assert!(
+        after
+            .text(".flash")
+            .starts_with("Your calendar has a new address")
+    );
+}
+
+#[tokio::test]
+async fn twenty_requests_at_once_leave_one_waiting_and_tell_the_facilitator_once() {
+    let app = spawn_app().await;
+    let net = network(&app).await;
+    create_cohort(
+        &net.staff,
+        "Data Leaders",
+        &[
+            ("join_policy", "request"),
+            ("visible", "1"),
+            ("facilitators", "mayor@a.gov"),
+        ],
+    )
+    .await;
+    let mut sent = Vec::new();
+    for _ in 0..20 {
+        sent.push(
+            net.other_city
+                .post_form("/cohorts/data-leaders/request", &[("message", "Please.")]),
+        );
+    }
+    for r in futures_util::future::join_all(sent).await {
+        assert!(r.status().is_success(), "{}", r.status());
+    }
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM cohort_requests WHERE status = 'pending'"
+        )
+        .await,
+        1
+    );
+    let to_facilitator = app
+        .outbox()
+        .await
+        .into_iter()
+        .filter(|m| m.to == "mayor@a.gov" && m.subject.contains("asks to join"))
+        .count();
+    assert_eq!(to_facilitator, 1);
+}
