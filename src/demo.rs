@@ -328,12 +328,16 @@ pub async fn run(state: &AppState, extra_posts: usize) -> Result<Report, String>
     seed.home().await?;
     seed.identity().await?;
     seed.pages().await?;
+    seed.cohorts().await?;
     Ok(Report {
         logins: seed.logins,
         cities: CITIES.len(),
         posts: POSTS.len() + extra_posts,
     })
 }
+
+/// The demo's cohorts (of each join policy, with threads, resources and sessions).
+pub mod cohorts;
 
 fn db(e: sqlx::Error) -> String {
     e.to_string()

@@ -110,13 +110,14 @@ pub fn app(state: AppState) -> Router {
                     state.clone(),
                     web::cross_site::refuse_cross_site,
                 ))
-                // The hard ceiling is the largest upload; every form but the news editor's is
-                // held to the configured limit by DefaultBodyLimit below.
+                // The hard ceiling is the largest upload; every form but the news editor's and
+                // a cohort's file upload is held to the configured limit by DefaultBodyLimit.
                 .layer(RequestBodyLimitLayer::new(
                     state
                         .config
                         .max_body_bytes
-                        .max(news::images::MAX_BYTES + 256 * 1024),
+                        .max(news::images::MAX_BYTES + 256 * 1024)
+                        .max(cohorts::resources::BODY_LIMIT),
                 ))
                 .layer(sessions),
         )

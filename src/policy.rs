@@ -331,6 +331,12 @@ pub fn can_receive_cohort_mail(person: &Person, c: CohortStanding) -> bool {
     person.is_active() && can_enter_cohort(person, c)
 }
 
+/// Remove a file or link from a cohort's resources: the person who added it (`added_it`),
+/// its facilitators and staff, while the cohort is open for writing.
+pub fn can_remove_cohort_resource(person: &Person, c: CohortStanding, added_it: bool) -> bool {
+    can_write_in_cohort(person, c) && (added_it || can_facilitate_cohort(person, c))
+}
+
 /// Review applications to become a member city.
 pub fn can_review_applications(person: &Person) -> bool {
     is_staff(person)

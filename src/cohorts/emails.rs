@@ -57,3 +57,117 @@ impl Email for RequestDecision {
         self.render_parts()
     }
 }
+
+/// To a follower: a new thread in the cohort, with its opening post.
+pub struct NewThread {
+    pub org_name: String,
+    pub name: String,
+    pub author_name: String,
+    pub author_city: String,
+    pub cohort_name: String,
+    pub title: String,
+    /// The opening post as its author wrote it (Markdown, shown as text).
+    pub body: String,
+    pub link: String,
+    /// The cohort's overview, where following stops.
+    pub cohort_link: String,
+}
+email_templates!(
+    NewThread,
+    "email/cohort_new_thread.txt",
+    "email/cohort_new_thread.html"
+);
+
+impl Email for NewThread {
+    const KIND: &'static str = "cohort-new-thread";
+    fn subject(&self) -> String {
+        format!("New in {}: {}", self.cohort_name, self.title)
+    }
+    fn render(&self) -> askama::Result<(String, String)> {
+        self.render_parts()
+    }
+}
+
+/// To a follower who took part in a thread: a reply in it.
+pub struct Reply {
+    pub org_name: String,
+    pub name: String,
+    pub author_name: String,
+    pub author_city: String,
+    pub cohort_name: String,
+    /// The thread's title.
+    pub title: String,
+    /// The reply as its author wrote it (Markdown, shown as text).
+    pub body: String,
+    pub link: String,
+    pub cohort_link: String,
+}
+email_templates!(Reply, "email/cohort_reply.txt", "email/cohort_reply.html");
+
+impl Email for Reply {
+    const KIND: &'static str = "cohort-reply";
+    fn subject(&self) -> String {
+        format!("{} replied: {}", self.author_name, self.title)
+    }
+    fn render(&self) -> askama::Result<(String, String)> {
+        self.render_parts()
+    }
+}
+
+/// What happened to a session, for its email.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionChange {
+    New,
+    Changed,
+    Cancelled,
+}
+
+/// To the cohort's followers: a session planned, changed or cancelled, with its time in the
+/// recipient's zone (and in the session's own zone when it differs).
+pub struct SessionNotice {
+    pub org_name: String,
+    pub name: String,
+    pub cohort_name: String,
+    pub change: SessionChange,
+    pub title: String,
+    /// "14 Jan 2027, 10:00 AM EST – 11:00 AM EST", in the recipient's zone.
+    pub when: String,
+    /// The same in the session's zone, "9:00 AM CST – 10:00 AM CST in America/Chicago", or
+    /// empty when it is the recipient's zone.
+    pub own_when: String,
+    pub call_url: String,
+    /// The cohort's sessions page.
+    pub link: String,
+}
+email_templates!(
+    SessionNotice,
+    "email/cohort_session.txt",
+    "email/cohort_session.html"
+);
+
+impl SessionNotice {
+    pub fn is_new(&self) -> bool {
+        self.change == SessionChange::New
+    }
+    pub fn is_cancelled(&self) -> bool {
+        self.change == SessionChange::Cancelled
+    }
+}
+
+impl Email for SessionNotice {
+    const KIND: &'static str = "cohort-session";
+    fn subject(&self) -> String {
+        match self.change {
+            SessionChange::New => format!("New session in {}: {}", self.cohort_name, self.title),
+            SessionChange::Changed => {
+                format!("Session changed in {}: {}", self.cohort_name, self.title)
+            }
+            SessionChange::Cancelled => {
+                format!("Session cancelled in {}: {}", self.cohort_name, self.title)
+            }
+        }
+    }
+    fn render(&self) -> askama::Result<(String, String)> {
+        self.render_parts()
+    }
+}

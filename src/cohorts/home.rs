@@ -16,6 +16,7 @@ struct Row {
     #[sqlx(flatten)]
     cohort: super::Cohort,
     role: super::MemberRole,
+    joined_at: i64,
 }
 
 /// The person's cohorts, active ones first, each with what is new.
@@ -24,7 +25,7 @@ pub async fn summary(state: &AppState, layout: &Layout, person: &Person) -> AppR
     let rows = sqlx::query_as::<_, Row>(concat!(
         "SELECT ",
         crate::cohort_columns!("c"),
-        ", m.role FROM cohort_members m JOIN cohorts c ON c.id = m.cohort_id \
+        ", m.role, m.joined_at FROM cohort_members m JOIN cohorts c ON c.id = m.cohort_id \
          WHERE m.person_id = $1 \
          ORDER BY CASE c.status WHEN 'active' THEN 0 ELSE 1 END, c.name, c.id"
     ))
@@ -45,6 +46,15 @@ pub async fn summary(state: &AppState, layout: &Layout, person: &Person) -> AppR
         let mut notes = Vec::new();
         if row.cohort.is_archived() {
             notes.push("Archived".to_owned());
+        }
+        let unread =
+            super::discussion::unread_threads(&state.pool, row.cohort.id, person.id, row.joined_at)
+                .await?;
+        if unread > 0 {
+            notes.push(format!(
+                "{unread} {} with new posts since your last visit",
+                if unread == 1 { "thread" } else { "threads" }
+            ));
         }
         mine.push(Mine {
             href: row.cohort.href(),

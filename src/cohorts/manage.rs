@@ -164,6 +164,15 @@ impl CohortForm {
                 "Use only lowercase letters, digits and hyphens for the address, for example: water-affordability.",
             );
         }
+        if !check.has("slug")
+            && !check.has("name")
+            && super::sessions::RESERVED_SLUGS.contains(&slug.as_str())
+        {
+            check.add(
+                "slug",
+                format!("The address “{slug}” is kept for the cohorts' calendar feeds: choose another, for example {slug}-cohort."),
+            );
+        }
         let topic = check.text("topic", &self.topic);
         let description = check.text("description", &self.description);
         let join_policy = JoinPolicy::parse(&self.join_policy);

@@ -6,10 +6,15 @@
 //! [`enter`], which every space handler calls first.
 
 pub mod directory;
+pub mod discussion;
 pub mod emails;
 pub mod home;
+pub mod ics;
 pub mod manage;
 pub mod overview;
+pub mod resources;
+pub mod search;
+pub mod sessions;
 pub mod space;
 
 use axum::Router;
@@ -26,6 +31,9 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .merge(directory::router())
         .merge(space::router())
+        .merge(discussion::router())
+        .merge(sessions::router())
+        .merge(resources::router())
         .merge(manage::router())
 }
 

@@ -119,10 +119,6 @@ struct ShowPage {
     membership: Option<super::Membership>,
     calendar_url: Option<String>,
     facilitators: Vec<Person>,
-    #[allow(
-        dead_code,
-        reason = "each part of the space adds its summary to the template"
-    )]
     sections: super::overview::Sections,
 }
 

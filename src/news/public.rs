@@ -301,6 +301,10 @@ struct SearchPage {
     layout: Layout,
     q: String,
     hits: Vec<search::Hit>,
+    /// Threads and resources of the cohorts the reader may enter.
+    cohort_hits: Vec<crate::cohorts::search::Hit>,
+    /// Whether the reader may have cohorts to search (the section is shown to them only).
+    in_cohorts: bool,
     searched: bool,
 }
 
@@ -324,6 +328,12 @@ async fn search_page(ctx: Ctx, Query(q): Query<SearchQuery>) -> AppResult<Respon
     } else {
         Vec::new()
     };
+    let in_cohorts = ctx.person.as_ref().is_some_and(policy::can_join_cohorts);
+    let cohort_hits = if searched && in_cohorts {
+        crate::cohorts::search::search(&ctx.state.pool, ctx.person.as_ref(), &q).await?
+    } else {
+        Vec::new()
+    };
     let mut layout = ctx.layout().await;
     layout.meta.title = if searched {
         format!("Search: {}", q.chars().take(60).collect::<String>())
@@ -334,6 +344,8 @@ async fn search_page(ctx: Ctx, Query(q): Query<SearchQuery>) -> AppResult<Respon
         layout,
         q,
         hits,
+        cohort_hits,
+        in_cohorts,
         searched,
     }))
 }

@@ -28,10 +28,58 @@ async fn browser_an_advisor_joins_an_open_cohort_and_another_city_finds_none_of_
         browser.text(".flash").await,
         "You are a member of Water Affordability."
     );
-    // The member home lists the cohort.
-    browser.goto(&app.url("/home")).await;
-    let panel = browser.text("#panel-cohorts ~ .panel-items").await;
-    assert!(panel.contains("Water Affordability"), "{panel}");
+    // She starts a thread.
+    browser
+        .click(&format!("nav a[href='/cohorts/{SLUG}/discussion']"))
+        .await;
+    browser.type_into("#title", "Shut-off moratoria").await;
+    browser
+        .type_into(
+            "#body",
+            "Has anyone **paused** water shut-offs this winter?",
+        )
+        .await;
+    browser
+        .click("form[action$='/discussion'] button[type=submit]")
+        .await;
+    browser
+        .wait_for_text("#thread-heading", "Shut-off moratoria")
+        .await;
+    assert_eq!(browser.text(".post .post-body strong").await, "paused");
+    let thread = browser.current_url().await;
+
+    // Another member of the cohort answers it, in a browser of his own.
+    let colleague = Browser::start(375).await;
+    log_in(&colleague, &app, "advisor@a.gov", MEMBER_PASSWORD).await;
+    colleague.goto(&app.url("/home")).await;
+    let panel = colleague.text("#panel-cohorts ~ .panel-items").await;
+    assert!(
+        panel.contains("1 thread with new posts since your last visit"),
+        "{panel}"
+    );
+    colleague.goto(&thread).await;
+    colleague
+        .wait_for_text("#thread-heading", "Shut-off moratoria")
+        .await;
+    colleague
+        .type_into("#body", "Yes: from December to March, with a payment plan.")
+        .await;
+    colleague.click("main form button[type=submit]").await;
+    colleague
+        .wait_for_text_containing(".post:last-child", "with a payment plan")
+        .await;
+    // She gets the reply by email, and sees it on the thread.
+    let mail = app.last_mail_to("outsider@a.gov").await;
+    assert!(
+        mail.subject.contains("Shut-off moratoria"),
+        "{}",
+        mail.subject
+    );
+    assert!(mail.text.contains("from December to March"));
+    browser.goto(&thread).await;
+    browser
+        .wait_for_text_containing(".post:last-child", "with a payment plan")
+        .await;
 
     let other = Browser::start(1280).await;
     log_in(&other, &app, "mayor@b.gov", MEMBER_PASSWORD).await;
@@ -84,6 +132,85 @@ async fn browser_every_cohort_page_passes_the_axe_scan_at_phone_and_desktop_widt
         .await
         .unwrap();
 
+    let posted = Page::of(
+        net.member
+            .post_form(
+                &format!("/cohorts/{SLUG}/discussion"),
+                &[
+                    ("title", "Rate design"),
+                    ("body", "Who has tried **tiered** rates?"),
+                ],
+            )
+            .await,
+    )
+    .await;
+    let thread = posted.path();
+    net.facilitator
+        .post_form(
+            &thread,
+            &[("body", "We did, in 2024. Happy to share the study.")],
+        )
+        .await;
+    let hidden = Page::of(
+        net.outsider
+            .post_form(
+                &format!("/cohorts/{SLUG}/discussion"),
+                &[("title", "Off topic"), ("body", "Selling a boat.")],
+            )
+            .await,
+    )
+    .await
+    .path();
+    let opening: i64 = sqlx::query_scalar(
+        "SELECT p.id FROM cohort_posts p JOIN cohort_threads t ON t.id = p.thread_id WHERE t.title = 'Off topic'",
+    )
+    .fetch_one(&app.state.pool)
+    .await
+    .unwrap();
+    net.facilitator
+        .post_form(&format!("{hidden}/posts/{opening}/hide"), &[])
+        .await;
+    let own_post: i64 = sqlx::query_scalar(
+        "SELECT p.id FROM cohort_posts p JOIN cohort_threads t ON t.id = p.thread_id WHERE t.title = 'Rate design'",
+    )
+    .fetch_one(&app.state.pool)
+    .await
+    .unwrap();
+
+    let starts = crate::cohorts_sessions::in_days(30);
+    let planned = net
+        .facilitator
+        .post_form(
+            &format!("/cohorts/{SLUG}/sessions"),
+            &[
+                ("title", "Rates and tiers"),
+                ("starts", &starts),
+                ("duration", "60"),
+                ("time_zone", "America/New_York"),
+                ("call_url", "https://meet.example.org/water"),
+                ("notes", "Bring your **rate tables**."),
+            ],
+        )
+        .await;
+    assert_eq!(planned.status(), 200);
+    let session: i64 =
+        sqlx::query_scalar("SELECT id FROM cohort_sessions WHERE title = 'Rates and tiers'")
+            .fetch_one(&app.state.pool)
+            .await
+            .unwrap();
+    let advisor_id: i64 = sqlx::query_scalar("SELECT id FROM people WHERE email = 'advisor@a.gov'")
+        .fetch_one(&app.state.pool)
+        .await
+        .unwrap();
+    let resource = crate::routes::add_resource_file(
+        &app,
+        cohort_id,
+        advisor_id,
+        "Rate study",
+        b"%PDF-1.4 rates",
+    )
+    .await;
+
     let member = Widths::start().await;
     member
         .log_in(&app, "advisor@a.gov", MEMBER_PASSWORD, "/home")
@@ -122,6 +249,88 @@ async fn browser_every_cohort_page_passes_the_axe_scan_at_phone_and_desktop_widt
     .await;
     scan.page(
         &member,
+        &format!("/cohorts/{SLUG}/discussion"),
+        "discussion",
+        "Water Affordability",
+        "Rate design",
+    )
+    .await;
+    scan.clicked(
+        &member,
+        &format!("/cohorts/{SLUG}/discussion"),
+        "form[action$='/discussion'] button[type=submit]",
+        "new thread with errors",
+        "Water Affordability",
+        "There is a problem",
+    )
+    .await;
+    scan.page(
+        &member,
+        &thread,
+        "thread with a new reply",
+        "Water Affordability",
+        "Happy to share the study.",
+    )
+    .await;
+    scan.page(
+        &member,
+        &format!("{thread}/posts/{own_post}/edit"),
+        "edit a post",
+        "Water Affordability",
+        "Edit your post",
+    )
+    .await;
+    scan.page(
+        &member,
+        &format!("/cohorts/{SLUG}/sessions"),
+        "sessions",
+        "Water Affordability",
+        "Rates and tiers",
+    )
+    .await;
+    scan.page(
+        &member,
+        &format!("/cohorts/{SLUG}/resources"),
+        "resources",
+        "Water Affordability",
+        "Rate study",
+    )
+    .await;
+    scan.page(
+        &member,
+        &format!("/cohorts/{SLUG}/resources/add-file"),
+        "add a file",
+        "Water Affordability",
+        "Add the file",
+    )
+    .await;
+    scan.clicked(
+        &member,
+        &format!("/cohorts/{SLUG}/resources/add-file"),
+        "form[action$='/add-file'] button[type=submit]",
+        "add a file with errors",
+        "Water Affordability",
+        "There is a problem",
+    )
+    .await;
+    scan.page(
+        &member,
+        &format!("/cohorts/{SLUG}/resources/add-link"),
+        "add a link",
+        "Water Affordability",
+        "Add the link",
+    )
+    .await;
+    scan.page(
+        &member,
+        &format!("/cohorts/{SLUG}/resources/{resource}/remove"),
+        "remove a resource",
+        "Remove “Rate study”?",
+        "Rate study",
+    )
+    .await;
+    scan.page(
+        &member,
         "/cohorts/data-leaders/request",
         "request form",
         "Ask to join Data Leaders",
@@ -150,6 +359,55 @@ async fn browser_every_cohort_page_passes_the_axe_scan_at_phone_and_desktop_widt
     facilitator
         .log_in(&app, "mayor@a.gov", MEMBER_PASSWORD, "/home")
         .await;
+    scan.page(
+        &facilitator,
+        &thread,
+        "thread as facilitator",
+        "Water Affordability",
+        "Hide the thread",
+    )
+    .await;
+    scan.page(
+        &facilitator,
+        &hidden,
+        "hidden thread as facilitator",
+        "Water Affordability",
+        "Restore",
+    )
+    .await;
+    scan.page(
+        &facilitator,
+        &format!("/cohorts/{SLUG}/sessions/new"),
+        "new session form",
+        &format!("Plan a session of Water Affordability"),
+        "Plan the session",
+    )
+    .await;
+    scan.clicked(
+        &facilitator,
+        &format!("/cohorts/{SLUG}/sessions/new"),
+        "main form button[type=submit]",
+        "new session form with errors",
+        "Plan a session of Water Affordability",
+        "There is a problem",
+    )
+    .await;
+    scan.page(
+        &facilitator,
+        &format!("/cohorts/{SLUG}/sessions/{session}/edit"),
+        "edit session form",
+        "Edit the session “Rates and tiers”",
+        "Save the session",
+    )
+    .await;
+    scan.page(
+        &facilitator,
+        &format!("/cohorts/{SLUG}/sessions/{session}/cancel"),
+        "cancel session confirmation",
+        "Cancel the session “Rates and tiers”?",
+        "Rates and tiers",
+    )
+    .await;
     scan.page(
         &facilitator,
         "/cohorts/data-leaders/requests",

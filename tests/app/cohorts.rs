@@ -16,6 +16,7 @@ pub struct Network {
     pub other_city: Visitor,
     /// In the cohort, but the city's membership has lapsed.
     pub lapsed: Visitor,
+    #[expect(dead_code, reason = "the public visitor, for tests that need one")]
     pub public: Visitor,
     pub lapsed_city: i64,
 }
@@ -147,9 +148,30 @@ async fn a_cohorts_space_is_its_members_and_staffs_and_a_404_like_a_missing_coho
         ("lapsed city", Some("mayor@c.gov"), MEMBER_PASSWORD),
     ];
     // 200 (or a redirect that is not to log in), L(og in), N(ot found), F(orbidden).
-    let pages: [(&str, [char; 7]); 6] = [
+    // A thread in the cohort, by its member.
+    let posted = Page::of(
+        net.member
+            .post_form(
+                &format!("/cohorts/{SLUG}/discussion"),
+                &[("title", "Rate design"), ("body", "Tiered rates?")],
+            )
+            .await,
+    )
+    .await;
+    let thread = posted.path();
+    assert!(
+        thread.starts_with(&format!("/cohorts/{SLUG}/discussion/")),
+        "{thread}"
+    );
+    let thread = thread
+        .strip_prefix(&format!("/cohorts/{SLUG}"))
+        .unwrap()
+        .to_owned();
+    let pages: [(&str, [char; 7]); 8] = [
         ("", ['L', 'N', 'N', '2', '2', '2', 'N']),
         ("/members", ['L', 'N', 'N', '2', '2', '2', 'N']),
+        ("/discussion", ['L', 'N', 'N', '2', '2', '2', 'N']),
+        (thread.as_str(), ['L', 'N', 'N', '2', '2', '2', 'N']),
         ("/requests", ['L', 'N', 'N', 'F', '2', '2', 'N']),
         ("/members.csv", ['L', 'N', 'N', 'F', 'F', '2', 'N']),
         ("/leave", ['L', 'N', 'N', '2', '2', 'N', 'N']),

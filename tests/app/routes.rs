@@ -200,6 +200,94 @@ const TABLE: &[Row] = &[
         "cohort",
         [Login, Ok, Ok, NotFound, NotFound, NotFound],
     ),
+    row("GET", "/cohorts/{slug}/discussion", "cohort", COHORT),
+    row(
+        "GET",
+        "/cohorts/{slug}/discussion/{thread_id}",
+        "thread",
+        COHORT,
+    ),
+    // The advisor's own post; nobody else edits it, staff included.
+    row(
+        "GET",
+        "/cohorts/{slug}/discussion/{thread_id}/posts/{post_id}/edit",
+        "post",
+        [Login, Ok, Forbidden, NotFound, NotFound, Forbidden],
+    ),
+    row("GET", "/cohorts/{slug}/sessions", "session", COHORT),
+    row(
+        "GET",
+        "/cohorts/{slug}/sessions/new",
+        "session",
+        COHORT_FACILITATORS,
+    ),
+    row(
+        "GET",
+        "/cohorts/{slug}/sessions/{session_id}/edit",
+        "session",
+        COHORT_FACILITATORS,
+    ),
+    row(
+        "GET",
+        "/cohorts/{slug}/sessions/{session_id}/cancel",
+        "session",
+        COHORT_FACILITATORS,
+    ),
+    row(
+        "GET",
+        "/cohorts/{slug}/sessions/{session_id}/calendar.ics",
+        "session",
+        COHORT,
+    ),
+    // A member's calendar feed: its secret address is the key (a calendar asks without a
+    // log-in), while its owner may enter the cohort; a lapsed city's member's is gone.
+    row("GET", "/cohorts/calendar/{file}", "feed", ALL_OK),
+    row(
+        "GET",
+        "/cohorts/calendar/{file}",
+        "feed-lapsed",
+        [NotFound; 6],
+    ),
+    row(
+        "GET",
+        "/cohorts/calendar/{file}",
+        "feed-unknown",
+        [NotFound; 6],
+    ),
+    row("GET", "/cohorts/{slug}/resources", "resource", COHORT),
+    row(
+        "GET",
+        "/cohorts/{slug}/resources/add-file",
+        "resource",
+        COHORT,
+    ),
+    row(
+        "GET",
+        "/cohorts/{slug}/resources/add-link",
+        "resource",
+        COHORT,
+    ),
+    row(
+        "GET",
+        "/cohorts/{slug}/resources/{resource_id}/file",
+        "resource",
+        COHORT,
+    ),
+    // The advisor added it: the advisor, the facilitator and staff may remove it.
+    row(
+        "GET",
+        "/cohorts/{slug}/resources/{resource_id}/remove",
+        "resource",
+        COHORT,
+    ),
+    // Staff added this one: the advisor may not remove it; the facilitator (the mayor) does,
+    // after which it is gone for staff too.
+    row(
+        "GET",
+        "/cohorts/{slug}/resources/{resource_id}/remove",
+        "doomed-resource",
+        [Login, Forbidden, Ok, NotFound, NotFound, NotFound],
+    ),
     row("GET", "/staff/cohorts", "", STAFF),
     row("GET", "/staff/cohorts/new", "", STAFF),
     row("GET", "/staff/cohorts/{id}/edit", "cohort-id", STAFF),
@@ -291,6 +379,56 @@ const TABLE: &[Row] = &[
         "application",
         STAFF,
     ),
+    // Before the other city's mayor joins the open cohort (below).
+    row("POST", "/cohorts/{slug}/discussion", "cohort", COHORT),
+    row(
+        "POST",
+        "/cohorts/{slug}/discussion/{thread_id}",
+        "thread",
+        COHORT,
+    ),
+    row(
+        "POST",
+        "/cohorts/{slug}/discussion/{thread_id}/posts/{post_id}/edit",
+        "post",
+        [Login, Ok, Forbidden, NotFound, NotFound, Forbidden],
+    ),
+    // The facilitator's reply: hidden, then restored, by the mayor and by staff.
+    row(
+        "POST",
+        "/cohorts/{slug}/discussion/{thread_id}/posts/{post_id}/hide",
+        "reply",
+        [Login, Forbidden, Ok, NotFound, NotFound, Ok],
+    ),
+    row(
+        "POST",
+        "/cohorts/{slug}/discussion/{thread_id}/posts/{post_id}/restore",
+        "reply",
+        [Login, Forbidden, Ok, NotFound, NotFound, Ok],
+    ),
+    // Empty forms: shown again with their messages, nothing stored. (Before the other city's
+    // mayor joins the open cohort below.)
+    Row {
+        body: Body::Multipart,
+        ..row(
+            "POST",
+            "/cohorts/{slug}/resources/add-file",
+            "resource",
+            COHORT,
+        )
+    },
+    row(
+        "POST",
+        "/cohorts/{slug}/resources/add-link",
+        "resource",
+        COHORT,
+    ),
+    row(
+        "POST",
+        "/cohorts/{slug}/resources/{resource_id}/remove",
+        "doomed-resource",
+        [Login, Forbidden, Ok, NotFound, NotFound, NotFound],
+    ),
     row(
         "POST",
         "/cohorts/{slug}/following",
@@ -352,6 +490,26 @@ const TABLE: &[Row] = &[
         "/cohorts/{slug}/leave",
         "request-cohort",
         [Login, NotFound, Ok, NotFound, NotFound, Ok],
+    ),
+    // Sessions: the form comes back (422) to facilitators and staff; the mayor cancels the
+    // session, so staff find it cancelled already.
+    row(
+        "POST",
+        "/cohorts/{slug}/sessions",
+        "session",
+        COHORT_FACILITATORS,
+    ),
+    row(
+        "POST",
+        "/cohorts/{slug}/sessions/{session_id}",
+        "session",
+        COHORT_FACILITATORS,
+    ),
+    row(
+        "POST",
+        "/cohorts/{slug}/sessions/{session_id}/cancel",
+        "session",
+        COHORT_FACILITATORS,
     ),
     row(
         "POST",
@@ -766,7 +924,97 @@ async fn cohort_fixture(
     .await
     .unwrap();
     let id = scalar(app, "SELECT id FROM cohorts WHERE slug = $1", open).await;
+    let advisor = person("advisor@a.gov").await;
+    let grace = person("grace@mayorsinnovation.org").await;
+    let resource = add_resource_file(app, id, advisor, "Rate study", b"%PDF-1.4 rates").await;
+    let doomed = add_resource_file(app, id, grace, "Old notes", b"year,rate\n2020,1.5\n").await;
+    let starts = crate::cohorts_sessions::in_days(30);
+    let r = staff
+        .post_form(
+            &format!("/cohorts/{open}/sessions"),
+            &[
+                ("title", "Rates and tiers"),
+                ("starts", &starts),
+                ("duration", "60"),
+                ("time_zone", "America/Chicago"),
+                ("call_url", "https://meet.example.org/water"),
+                ("notes", "Bring your rate tables."),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 200, "the session was not planned");
+    let session = scalar(
+        app,
+        "SELECT id FROM cohort_sessions WHERE title = $1",
+        "Rates and tiers",
+    )
+    .await;
+    // The feed of a member whom no role of the table renews or removes before asking.
+    let token = |email: &'static str| async move {
+        sqlx::query_scalar::<_, String>(
+            "SELECT m.calendar_token FROM cohort_members m JOIN people p ON p.id = m.person_id \
+             WHERE p.email = $1",
+        )
+        .bind(email)
+        .fetch_one(&app.state.pool)
+        .await
+        .unwrap()
+    };
+    let feed = format!("{}.ics", token("colleague@a.gov").await);
+    let feed_lapsed = format!("{}.ics", token("mayor@c.gov").await);
+    // A thread by the advisor, with a reply by the mayor who facilitates.
+    let now = app.state.clock.now();
+    let advisor = person("advisor@a.gov").await;
+    let mayor = person("mayor@a.gov").await;
+    let thread: i64 = sqlx::query_scalar(
+        "INSERT INTO cohort_threads (cohort_id, author_id, title, created_at, last_post_at) \
+         VALUES ($1, $2, 'Shut-off moratoriums', $3, $3) RETURNING id",
+    )
+    .bind(id)
+    .bind(advisor)
+    .bind(now)
+    .fetch_one(&app.state.pool)
+    .await
+    .unwrap();
+    let mut posts = Vec::new();
+    for (author, body) in [
+        (advisor, "Who paused shut-offs?"),
+        (mayor, "We did, in March."),
+    ] {
+        let post: i64 = sqlx::query_scalar(
+            "INSERT INTO cohort_posts (thread_id, author_id, body, created_at) \
+             VALUES ($1, $2, $3, $4) RETURNING id",
+        )
+        .bind(thread)
+        .bind(author)
+        .bind(body)
+        .bind(now)
+        .fetch_one(&app.state.pool)
+        .await
+        .unwrap();
+        posts.push(post);
+    }
     vec![
+        ("thread/slug", open.to_owned()),
+        ("thread/thread", thread.to_string()),
+        ("post/slug", open.to_owned()),
+        ("post/thread", thread.to_string()),
+        ("post/post", posts[0].to_string()),
+        ("reply/slug", open.to_owned()),
+        ("reply/thread", thread.to_string()),
+        ("reply/post", posts[1].to_string()),
+        ("session/slug", open.to_owned()),
+        ("session/session", session.to_string()),
+        ("feed/file", feed),
+        ("feed-lapsed/file", feed_lapsed),
+        (
+            "feed-unknown/file",
+            "0123456789abcdef0123456789abcdef.ics".to_owned(),
+        ),
+        ("resource/slug", open.to_owned()),
+        ("resource/resource", resource.to_string()),
+        ("doomed-resource/slug", open.to_owned()),
+        ("doomed-resource/resource", doomed.to_string()),
         ("cohort-id", id.to_string()),
         ("cohort/slug", open.to_owned()),
         ("cohort-member/slug", open.to_owned()),
@@ -775,6 +1023,38 @@ async fn cohort_fixture(
         ("request/slug", "data-leaders".to_owned()),
         ("request", request.to_string()),
     ]
+}
+
+/// A file among a cohort's resources, added by `person`, stored as the upload stores it.
+pub async fn add_resource_file(
+    app: &TestApp,
+    cohort_id: i64,
+    person: i64,
+    title: &str,
+    bytes: &[u8],
+) -> i64 {
+    let file = portal::files::store_bytes(
+        &app.state.pool,
+        0,
+        &portal::cohorts::resources::RULES,
+        "file.pdf",
+        bytes,
+    )
+    .await
+    .unwrap();
+    let mut conn = app.state.pool.acquire().await.unwrap();
+    assert!(portal::files::attach(&mut conn, file.id).await.unwrap());
+    sqlx::query_scalar(
+        "INSERT INTO cohort_resources (cohort_id, title, note, file_id, added_by, created_at) \
+         VALUES ($1, $2, '', $3, $4, 0) RETURNING id",
+    )
+    .bind(cohort_id)
+    .bind(title)
+    .bind(file.id)
+    .bind(person)
+    .fetch_one(&mut *conn)
+    .await
+    .unwrap()
 }
 
 /// The path of a row, its parameters filled from the fixture.

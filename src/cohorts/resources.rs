@@ -1,0 +1,739 @@
+//! A cohort's resources: files (up to 25 MB, kept in the file store) and links, each with a
+//! title and a note. Whoever may write in the space adds them; the one who added a resource,
+//! facilitators and staff remove it. Files are served only through [`super::enter`], so a
+//! person who may not enter the cohort gets the 404 of a missing file, cached copy or not.
+
+use askama::Template;
+use axum::{
+    Router,
+    extract::{DefaultBodyLimit, Multipart, Path},
+    http::{HeaderMap, HeaderValue, header},
+    response::Response,
+    routing::get,
+};
+use serde::Deserialize;
+use sqlx::AnyConnection;
+
+use super::{
+    Access, Cohort,
+    space::{SpaceNav, nav},
+};
+use crate::{
+    error::{AppError, AppResult},
+    files::{self, FileError, StoredFile},
+    news::markdown,
+    policy,
+    state::AppState,
+    viewer::Person,
+    web::{
+        self, Ctx, FormErrors, Layout, SignedIn,
+        form::{self, Field, Fields},
+    },
+};
+
+/// Largest file, in bytes.
+pub const MAX_BYTES: u64 = 25 * 1024 * 1024;
+
+/// The request body the upload route accepts: the file and the form's other fields. Only
+/// that route is raised to it (see also the hard ceiling in `crate::app`).
+pub const BODY_LIMIT: usize = MAX_BYTES as usize + 256 * 1024;
+
+/// What the store accepts as a resource, by the type found from the bytes: PDF, Office and
+/// OpenDocument files (an Office file whose parts `infer` does not reach is a plain ZIP, an
+/// older one an OLE container), PNG and JPEG pictures, and text such as CSV, which no bytes
+/// announce (`application/octet-stream`). Downloads are attachments with nosniff, so no
+/// browser runs what it receives. HTML, SVG and programs are refused.
+pub const RULES: files::Rules = files::Rules {
+    max_bytes: MAX_BYTES,
+    types: &[
+        "application/pdf",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        "application/msword",
+        "application/vnd.ms-excel",
+        "application/vnd.ms-powerpoint",
+        "application/x-ole-storage",
+        "application/vnd.oasis.opendocument.text",
+        "application/vnd.oasis.opendocument.spreadsheet",
+        "application/vnd.oasis.opendocument.presentation",
+        "application/rtf",
+        "application/zip",
+        "image/png",
+        "image/jpeg",
+        "application/octet-stream",
+    ],
+};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/cohorts/{slug}/resources", get(list))
+        .route(
+            "/cohorts/{slug}/resources/add-file",
+            get(file_form)
+                .post(add_file)
+                .layer(DefaultBodyLimit::max(BODY_LIMIT)),
+        )
+        .route(
+            "/cohorts/{slug}/resources/add-link",
+            get(link_form).post(add_link),
+        )
+        .route(
+            "/cohorts/{slug}/resources/{resource_id}/file",
+            get(download),
+        )
+        .route(
+            "/cohorts/{slug}/resources/{resource_id}/remove",
+            get(remove_form).post(remove),
+        )
+}
+
+/// A resource as pages show it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Resource {
+    pub id: i64,
+    pub cohort_id: i64,
+    pub title: String,
+    pub note: String,
+    pub url: Option<String>,
+    pub file_id: Option<i64>,
+    pub added_by: i64,
+    pub added_by_name: String,
+    pub created_at: i64,
+    pub file_name: Option<String>,
+    pub content_type: Option<String>,
+    pub size: Option<i64>,
+}
+
+/// The columns of [`Resource`], from `cohort_resources r`, `people p` and `files f`.
+macro_rules! resource_select {
+    ($rest:literal) => {
+        concat!(
+            "SELECT r.id, r.cohort_id, r.title, r.note, r.url, r.file_id, r.added_by, \
+             p.name AS added_by_name, r.created_at, f.name AS file_name, f.content_type, f.size \
+             FROM cohort_resources r JOIN people p ON p.id = r.added_by \
+             LEFT JOIN files f ON f.id = r.file_id ",
+            $rest
+        )
+    };
+}
+
+impl Resource {
+    /// Where the title leads: the file's download, or the link.
+    pub fn href(&self, slug: &str) -> String {
+        match &self.url {
+            Some(url) => url.clone(),
+            None => format!("/cohorts/{slug}/resources/{}/file", self.id),
+        }
+    }
+
+    pub fn is_link(&self) -> bool {
+        self.url.is_some()
+    }
+
+    /// "PDF · 1.2 MB", or the link's host.
+    pub fn details(&self) -> String {
+        match &self.url {
+            Some(url) => format!("Link · {}", host(url)),
+            None => format!(
+                "{} · {}",
+                kind(
+                    self.content_type.as_deref().unwrap_or_default(),
+                    self.file_name.as_deref().unwrap_or_default()
+                ),
+                files::human_size(self.size.unwrap_or(0).max(0) as u64)
+            ),
+        }
+    }
+}
+
+/// The host of a link, for the reader to see where it leads.
+fn host(url: &str) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    authority
+        .rsplit('@')
+        .next()
+        .unwrap_or_default()
+        .to_lowercase()
+}
+
+/// What kind of file it is, in words: from the type found from the bytes, and for the
+/// types the bytes do not tell apart (text, a ZIP, an OLE container) from the name.
+pub fn kind(content_type: &str, name: &str) -> &'static str {
+    let extension = name
+        .rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase())
+        .unwrap_or_default();
+    match content_type {
+        "application/pdf" => "PDF",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+        | "application/msword" => "Word document",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        | "application/vnd.ms-excel" => "Excel spreadsheet",
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation"
+        | "application/vnd.ms-powerpoint" => "PowerPoint presentation",
+        "application/vnd.oasis.opendocument.text" => "OpenDocument text",
+        "application/vnd.oasis.opendocument.spreadsheet" => "OpenDocument spreadsheet",
+        "application/vnd.oasis.opendocument.presentation" => "OpenDocument presentation",
+        "application/rtf" => "Rich text document",
+        "image/png" => "PNG image",
+        "image/jpeg" => "JPEG image",
+        _ => match extension.as_str() {
+            "csv" => "CSV file",
+            "txt" | "md" => "Text file",
+            "doc" | "docx" => "Word document",
+            "xls" | "xlsx" => "Excel spreadsheet",
+            "ppt" | "pptx" => "PowerPoint presentation",
+            "zip" => "ZIP archive",
+            _ => "File",
+        },
+    }
+}
+
+/// A cohort's resources, newest first; at most `limit`.
+pub async fn of_cohort(
+    conn: &mut AnyConnection,
+    cohort_id: i64,
+    limit: i64,
+) -> sqlx::Result<Vec<Resource>> {
+    sqlx::query_as::<_, Resource>(resource_select!(
+        "WHERE r.cohort_id = $1 ORDER BY r.created_at DESC, r.id DESC LIMIT $2"
+    ))
+    .bind(cohort_id)
+    .bind(limit)
+    .fetch_all(conn)
+    .await
+}
+
+/// One resource of this cohort, or the 404 of a missing one.
+async fn one(state: &AppState, access: &Access, id: i64) -> AppResult<Resource> {
+    sqlx::query_as::<_, Resource>(resource_select!("WHERE r.id = $1 AND r.cohort_id = $2"))
+        .bind(id)
+        .bind(access.cohort.id)
+        .fetch_optional(&state.pool)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// A resource in the list, with its note rendered and what this reader may do with it.
+pub struct Shown {
+    pub resource: Resource,
+    pub note_html: String,
+    pub can_remove: bool,
+}
+
+#[derive(Template)]
+#[template(path = "cohorts/resources.html")]
+struct ListPage {
+    layout: Layout,
+    nav: SpaceNav,
+    cohort: Cohort,
+    resources: Vec<Shown>,
+    can_add: bool,
+}
+
+async fn list(SignedIn(ctx, person): SignedIn, Path(slug): Path<String>) -> AppResult<Response> {
+    let access = super::enter(&ctx.state, &person, &slug).await?;
+    let nav = nav(&ctx.state, &person, &access, "resources").await?;
+    let mut conn = ctx.state.pool.acquire().await?;
+    let resources = of_cohort(&mut conn, access.cohort.id, i64::MAX).await?;
+    drop(conn);
+    let resources = resources
+        .into_iter()
+        .map(|resource| Shown {
+            note_html: markdown::render(&resource.note).0,
+            can_remove: policy::can_remove_cohort_resource(
+                &person,
+                access.standing,
+                resource.added_by == person.id,
+            ),
+            resource,
+        })
+        .collect();
+    let mut layout = ctx.layout().await;
+    layout.meta.title = format!("Resources: {}", access.cohort.name);
+    Ok(web::render(&ListPage {
+        layout,
+        nav,
+        can_add: access.can_write(&person),
+        cohort: access.cohort,
+        resources,
+    }))
+}
+
+/// The file form's text fields.
+pub static FILE_FIELDS: Fields = Fields(&[
+    Field {
+        name: "title",
+        label: "a title",
+        max_len: 200,
+        required: true,
+    },
+    Field {
+        name: "note",
+        label: "the note",
+        max_len: 5000,
+        required: false,
+    },
+]);
+
+/// The link form's fields.
+pub static LINK_FIELDS: Fields = Fields(&[
+    Field {
+        name: "title",
+        label: "a title",
+        max_len: 200,
+        required: true,
+    },
+    Field {
+        name: "url",
+        label: "the link's address",
+        max_len: 2000,
+        required: true,
+    },
+    Field {
+        name: "note",
+        label: "the note",
+        max_len: 5000,
+        required: false,
+    },
+]);
+
+#[derive(Debug, Default, Deserialize)]
+pub struct AddForm {
+    #[serde(default)]
+    pub title: String,
+    #[serde(default)]
+    pub url: String,
+    #[serde(default)]
+    pub note: String,
+}
+
+#[derive(Template)]
+#[template(path = "cohorts/resources_add.html")]
+struct AddPage {
+    layout: Layout,
+    nav: SpaceNav,
+    cohort: Cohort,
+    /// The link form, or the file form.
+    link: bool,
+    form: AddForm,
+    errors: FormErrors,
+    fields: &'static Fields,
+    max_size: String,
+}
+
+async fn add_page(
+    ctx: &Ctx,
+    person: &Person,
+    access: Access,
+    link: bool,
+    form: AddForm,
+    errors: FormErrors,
+) -> AppResult<Response> {
+    let nav = nav(&ctx.state, person, &access, "resources").await?;
+    let mut layout = ctx.layout().await;
+    layout.meta.title = format!(
+        "{}: {}",
+        if link { "Add a link" } else { "Add a file" },
+        access.cohort.name
+    );
+    let fields = if link { &LINK_FIELDS } else { &FILE_FIELDS };
+    let kept = AddForm {
+        title: fields.keep("title", &form.title),
+        url: if link {
+            fields.keep("url", &form.url)
+        } else {
+            String::new()
+        },
+        note: fields.keep("note", &form.note),
+    };
+    let page = AddPage {
+        layout,
+        nav,
+        cohort: access.cohort,
+        link,
+        form: kept,
+        fields,
+        max_size: files::human_size(MAX_BYTES),
+        errors,
+    };
+    Ok(if page.errors.is_empty() {
+        web::render(&page)
+    } else {
+        form::again(&page)
+    })
+}
+
+async fn file_form(
+    SignedIn(ctx, person): SignedIn,
+    Path(slug): Path<String>,
+) -> AppResult<Response> {
+    let access = super::enter_to_write(&ctx.state, &person, &slug).await?;
+    add_page(
+        &ctx,
+        &person,
+        access,
+        false,
+        AddForm::default(),
+        FormErrors::default(),
+    )
+    .await
+}
+
+async fn link_form(
+    SignedIn(ctx, person): SignedIn,
+    Path(slug): Path<String>,
+) -> AppResult<Response> {
+    let access = super::enter_to_write(&ctx.state, &person, &slug).await?;
+    add_page(
+        &ctx,
+        &person,
+        access,
+        true,
+        AddForm::default(),
+        FormErrors::default(),
+    )
+    .await
+}
+
+/// The file form as read: its text fields (cleaned), the fields that held control
+/// characters, and the file stored as it arrived, or why not.
+struct Upload {
+    form: AddForm,
+    removed: Vec<String>,
+    file: Option<Result<StoredFile, FileError>>,
+}
+
+/// Reads the file form; the file goes to the store chunk by chunk as it arrives.
+async fn read_upload(state: &AppState, mut multipart: Multipart) -> AppResult<Upload> {
+    let mut upload = Upload {
+        form: AddForm::default(),
+        removed: Vec::new(),
+        file: None,
+    };
+    let unreadable = || {
+        AppError::BadRequest(
+            "The form could not be read. Try again, with a smaller file if it was large."
+                .to_owned(),
+        )
+    };
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break,
+            // A file over the limit was refused already: say that, with what was read.
+            Err(_) if matches!(upload.file, Some(Err(_))) => break,
+            Err(_) => return Err(unreadable()),
+        };
+        let name = field.name().unwrap_or_default().to_owned();
+        if name == "file" {
+            let file_name = field.file_name().unwrap_or_default().to_owned();
+            let mut field = std::pin::pin!(field);
+            // A file input left empty sends a part without a name or bytes; a second file
+            // part is not part of the form.
+            if file_name.is_empty() || upload.file.is_some() {
+                while futures_util::StreamExt::next(&mut field).await.is_some() {}
+                continue;
+            }
+            let stored = files::store_stream(
+                &state.pool,
+                state.clock.now(),
+                &RULES,
+                &file_name,
+                &mut field,
+            )
+            .await;
+            if stored.is_err() {
+                // The rest of the refused file is read and dropped, so that the fields after
+                // it still come through.
+                while let Some(piece) = futures_util::StreamExt::next(&mut field).await {
+                    if piece.is_err() {
+                        break;
+                    }
+                }
+            }
+            upload.file = Some(stored);
+            continue;
+        }
+        let text = field.text().await.map_err(|_| unreadable())?;
+        let cleaned = form::clean(&name, &text);
+        if cleaned.removed && !upload.removed.contains(&name) {
+            upload.removed.push(name.clone());
+        }
+        match name.as_str() {
+            "title" => upload.form.title = cleaned.value,
+            "note" => upload.form.note = cleaned.value,
+            _ => {}
+        }
+    }
+    Ok(upload)
+}
+
+/// Why a file was not taken, for the person.
+fn file_message(e: &FileError) -> String {
+    match e {
+        FileError::TypeNotAllowed(_) => "Files of this type are not accepted. Add a PDF, a Word, \
+            Excel or PowerPoint document, a PNG or JPEG picture, or a CSV or text file."
+            .to_owned(),
+        FileError::TooLarge(_) => format!(
+            "The file is larger than {}. Add a smaller version, or share a link to it.",
+            files::human_size(MAX_BYTES)
+        ),
+        e => e.to_string(),
+    }
+}
+
+async fn delete_file(state: &AppState, id: i64) -> AppResult<()> {
+    let mut conn = state.pool.acquire().await?;
+    files::delete(&mut conn, id).await?;
+    Ok(())
+}
+
+async fn add_file(
+    SignedIn(ctx, person): SignedIn,
+    Path(slug): Path<String>,
+    multipart: Multipart,
+) -> AppResult<Response> {
+    let access = super::enter_to_write(&ctx.state, &person, &slug).await?;
+    let Upload {
+        form,
+        removed,
+        file,
+    } = read_upload(&ctx.state, multipart).await?;
+    let mut check = FILE_FIELDS.check(&removed);
+    let title = check.text("title", &form.title);
+    let file = match file {
+        None => {
+            check.add("file", "Choose a file to add.");
+            None
+        }
+        Some(Err(FileError::Database(e))) => return Err(e.into()),
+        Some(Err(e)) => {
+            check.add("file", file_message(&e));
+            None
+        }
+        Some(Ok(file)) => Some(file),
+    };
+    let note = check.text("note", &form.note);
+    let file = match (check.finish(), file) {
+        (Ok(()), Some(file)) => file,
+        (result, file) => {
+            // Nothing of a refused form is kept.
+            if let Some(file) = file {
+                delete_file(&ctx.state, file.id).await?;
+            }
+            let errors = result.err().unwrap_or_default();
+            return add_page(&ctx, &person, access, false, form, errors).await;
+        }
+    };
+    let now = ctx.state.clock.now();
+    let mut tx = ctx.state.begin_write().await?;
+    if !files::attach(&mut tx, file.id).await? {
+        tx.rollback().await?;
+        let mut errors = FormErrors::default();
+        errors.add("file", "The upload was interrupted. Try again.");
+        return add_page(&ctx, &person, access, false, form, errors).await;
+    }
+    sqlx::query(
+        "INSERT INTO cohort_resources (cohort_id, title, note, url, file_id, added_by, created_at) \
+         VALUES ($1, $2, $3, NULL, $4, $5, $6)",
+    )
+    .bind(access.cohort.id)
+    .bind(&title)
+    .bind(&note)
+    .bind(file.id)
+    .bind(person.id)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    ctx.flash(format!("“{title}” is added to the resources."))
+        .await?;
+    Ok(web::see_other(&format!("/cohorts/{slug}/resources")))
+}
+
+/// Whether an address may be a link of the portal: http or https, with a host, without
+/// spaces. Anything else (`javascript:`, `data:`, a bare word) is refused.
+pub fn is_web_address(url: &str) -> bool {
+    let lower = url.to_ascii_lowercase();
+    let Some(rest) = lower
+        .strip_prefix("https://")
+        .or_else(|| lower.strip_prefix("http://"))
+    else {
+        return false;
+    };
+    let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    !host.is_empty() && !url.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
+async fn add_link(
+    SignedIn(ctx, person): SignedIn,
+    Path(slug): Path<String>,
+    form::Checked {
+        value: form,
+        removed,
+    }: form::Checked<AddForm>,
+) -> AppResult<Response> {
+    let access = super::enter_to_write(&ctx.state, &person, &slug).await?;
+    let mut check = LINK_FIELDS.check(&removed);
+    let title = check.text("title", &form.title);
+    let url = check.text("url", &form.url);
+    if !check.has("url") && !is_web_address(&url) {
+        check.add(
+            "url",
+            "Enter an address beginning with https:// or http://, like https://example.org/report.",
+        );
+    }
+    let note = check.text("note", &form.note);
+    if let Err(errors) = check.finish() {
+        return add_page(&ctx, &person, access, true, form, errors).await;
+    }
+    let now = ctx.state.clock.now();
+    let mut tx = ctx.state.begin_write().await?;
+    sqlx::query(
+        "INSERT INTO cohort_resources (cohort_id, title, note, url, file_id, added_by, created_at) \
+         VALUES ($1, $2, $3, $4, NULL, $5, $6)",
+    )
+    .bind(access.cohort.id)
+    .bind(&title)
+    .bind(&note)
+    .bind(&url)
+    .bind(person.id)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    ctx.flash(format!("“{title}” is added to the resources."))
+        .await?;
+    Ok(web::see_other(&format!("/cohorts/{slug}/resources")))
+}
+
+/// A resource's file, to those who may enter the cohort: everyone else gets the 404 of a
+/// missing file before any header of the file (its ETag included) is looked at.
+async fn download(
+    SignedIn(ctx, person): SignedIn,
+    Path((slug, resource_id)): Path<(String, i64)>,
+    headers: HeaderMap,
+) -> AppResult<Response> {
+    let access = super::enter(&ctx.state, &person, &slug).await?;
+    let resource = one(&ctx.state, &access, resource_id).await?;
+    let file_id = resource.file_id.ok_or(AppError::NotFound)?;
+    let file = files::find(&ctx.state.pool, file_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let mut response = files::serve(
+        &ctx.state.pool,
+        &file,
+        &headers,
+        files::Audience::Restricted,
+    );
+    // Always saved, never shown in the page: a resource is a download, pictures included.
+    if let Some(value) = response.headers().get(header::CONTENT_DISPOSITION)
+        && let Ok(text) = value.to_str()
+        && let Some(rest) = text.strip_prefix("inline")
+        && let Ok(attachment) = HeaderValue::from_str(&format!("attachment{rest}"))
+    {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_DISPOSITION, attachment);
+    }
+    Ok(response)
+}
+
+#[derive(Template)]
+#[template(path = "cohorts/resources_remove.html")]
+struct RemovePage {
+    layout: Layout,
+    cohort: Cohort,
+    resource: Resource,
+}
+
+/// The resource, when this person may remove it: the cohort must be open for writing (403
+/// otherwise), and the person must have added it or facilitate the cohort (403).
+async fn removable(
+    state: &AppState,
+    person: &Person,
+    slug: &str,
+    resource_id: i64,
+) -> AppResult<(Access, Resource)> {
+    let access = super::enter_to_write(state, person, slug).await?;
+    let resource = one(state, &access, resource_id).await?;
+    web::permit(policy::can_remove_cohort_resource(
+        person,
+        access.standing,
+        resource.added_by == person.id,
+    ))?;
+    Ok((access, resource))
+}
+
+/// The confirmation before a resource is removed.
+async fn remove_form(
+    SignedIn(ctx, person): SignedIn,
+    Path((slug, resource_id)): Path<(String, i64)>,
+) -> AppResult<Response> {
+    let (access, resource) = removable(&ctx.state, &person, &slug, resource_id).await?;
+    let mut layout = ctx.layout().await;
+    layout.meta.title = format!("Remove “{}” from {}", resource.title, access.cohort.name);
+    Ok(web::render(&RemovePage {
+        layout,
+        cohort: access.cohort,
+        resource,
+    }))
+}
+
+/// Removes a resource once; its file goes back to the store's sweeper.
+async fn remove(
+    SignedIn(ctx, person): SignedIn,
+    Path((slug, resource_id)): Path<(String, i64)>,
+) -> AppResult<Response> {
+    let (_, resource) = removable(&ctx.state, &person, &slug, resource_id).await?;
+    let mut tx = ctx.state.begin_write().await?;
+    let gone = sqlx::query("DELETE FROM cohort_resources WHERE id = $1 AND cohort_id = $2")
+        .bind(resource.id)
+        .bind(resource.cohort_id)
+        .execute(&mut *tx)
+        .await?;
+    if gone.rows_affected() == 1
+        && let Some(file_id) = resource.file_id
+    {
+        files::release(&mut tx, file_id).await?;
+    }
+    tx.commit().await?;
+    ctx.flash(format!(
+        "“{}” is removed from the resources.",
+        resource.title
+    ))
+    .await?;
+    Ok(web::see_other(&format!("/cohorts/{slug}/resources")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_web_addresses_with_a_host_are_links() {
+        assert!(is_web_address("https://example.org/report.pdf"));
+        assert!(is_web_address("HTTP://Example.org"));
+        assert!(!is_web_address("javascript:alert(1)"));
+        assert!(!is_web_address("data:text/html,<b>x</b>"));
+        assert!(!is_web_address("https://"));
+        assert!(!is_web_address("https:///path"));
+        assert!(!is_web_address("https://exa mple.org"));
+        assert!(!is_web_address("example.org"));
+    }
+
+    #[test]
+    fn a_file_is_named_by_its_type_and_for_text_by_its_name() {
+        assert_eq!(kind("application/pdf", "x.bin"), "PDF");
+        assert_eq!(kind("application/octet-stream", "rates.CSV"), "CSV file");
+        assert_eq!(kind("application/zip", "plan.docx"), "Word document");
+        assert_eq!(kind("application/octet-stream", "blob"), "File");
+        assert_eq!(
+            host("https://user@Data.Example.org:8080/x?y"),
+            "data.example.org:8080"
+        );
+    }
+}

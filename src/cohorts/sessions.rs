@@ -1,0 +1,1045 @@
+//! A cohort's sessions: the list (upcoming first, then past ones) with each time in the
+//! reader's zone and the session's own zone beside it, the call link and notes for the people
+//! who enter the space; facilitators and staff plan, edit and cancel them, and followers get
+//! an email each time. Each session has a calendar file, and each member a secret feed of the
+//! cohort's sessions (`/cohorts/calendar/{token}.ics`), both written by [`super::ics`].
+//!
+//! A session's `uid` is set once; `sequence` grows by one with every change (a guarded
+//! `sequence = sequence + 1`), so that calendars update the event in place.
+
+use askama::Template;
+use axum::{
+    Router,
+    extract::{Path, State},
+    http::header,
+    response::{IntoResponse, Response},
+    routing::get,
+};
+use serde::Deserialize;
+use sqlx::{AnyConnection, AnyPool};
+
+use super::{
+    Access, Cohort,
+    emails::{SessionChange, SessionNotice},
+    ics,
+    space::{self, SpaceNav},
+};
+use crate::{
+    error::{AppError, AppResult},
+    news::markdown,
+    notify, policy,
+    state::AppState,
+    time::Zone,
+    viewer::{self, Person},
+    web::{
+        self, FormErrors, Layout, SignedIn,
+        form::{self, Field, Fields, Form},
+    },
+};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/cohorts/{slug}/sessions", get(list).post(create))
+        .route("/cohorts/{slug}/sessions/new", get(new_form))
+        .route(
+            "/cohorts/{slug}/sessions/{session_id}",
+            axum::routing::post(update),
+        )
+        .route("/cohorts/{slug}/sessions/{session_id}/edit", get(edit_form))
+        .route(
+            "/cohorts/{slug}/sessions/{session_id}/cancel",
+            get(cancel_form).post(cancel),
+        )
+        .route(
+            "/cohorts/{slug}/sessions/{session_id}/calendar.ics",
+            get(calendar_file),
+        )
+        .route("/cohorts/calendar/{file}", get(feed))
+}
+
+/// Cohort addresses the routes of this module take: `/cohorts/calendar/{file}` (the feeds)
+/// would hide the pages of a cohort at `/cohorts/calendar` (axum's router does not fall back
+/// from a fixed segment to a parameter), so no cohort may have it.
+pub const RESERVED_SLUGS: &[&str] = &["calendar"];
+
+/// A session as stored.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Session {
+    pub id: i64,
+    pub cohort_id: i64,
+    pub uid: String,
+    pub title: String,
+    pub starts_at: i64,
+    pub ends_at: i64,
+    pub time_zone: String,
+    pub call_url: String,
+    pub notes: String,
+    pub sequence: i64,
+    pub cancelled: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+macro_rules! session_columns {
+    () => {
+        "id, cohort_id, uid, title, starts_at, ends_at, time_zone, call_url, notes, sequence, \
+         cancelled, created_at, updated_at"
+    };
+}
+
+impl Session {
+    fn is_cancelled(&self) -> bool {
+        self.cancelled == 1
+    }
+    fn zone(&self) -> Zone {
+        Zone::of_stored(Some(&self.time_zone))
+    }
+}
+
+/// Every session of a cohort, in order of time.
+async fn of_cohort(pool: &AnyPool, cohort_id: i64) -> sqlx::Result<Vec<Session>> {
+    sqlx::query_as::<_, Session>(concat!(
+        "SELECT ",
+        session_columns!(),
+        " FROM cohort_sessions WHERE cohort_id = $1 ORDER BY starts_at, id"
+    ))
+    .bind(cohort_id)
+    .fetch_all(pool)
+    .await
+}
+
+/// A session of this cohort, or the 404 of one that does not exist.
+async fn find(conn: &mut AnyConnection, cohort_id: i64, id: i64) -> AppResult<Session> {
+    sqlx::query_as::<_, Session>(concat!(
+        "SELECT ",
+        session_columns!(),
+        " FROM cohort_sessions WHERE id = $1 AND cohort_id = $2"
+    ))
+    .bind(id)
+    .bind(cohort_id)
+    .fetch_optional(conn)
+    .await?
+    .ok_or(AppError::NotFound)
+}
+
+/// "14 Jan 2027, 10:00 AM EST – 11:00 AM EST": a span in one zone, the end's date written
+/// only when it is another day.
+pub fn span(zone: &Zone, starts: i64, ends: i64) -> String {
+    if zone.iso_date(starts) == zone.iso_date(ends) {
+        format!("{} – {}", zone.time(starts), zone.clock(ends))
+    } else {
+        format!("{} – {}", zone.time(starts), zone.time(ends))
+    }
+}
+
+/// The span in the session's own zone, for a reader in another: "9:00 AM CST – 10:00 AM CST
+/// in America/Chicago" (with the date when it is another day there); `None` in the same zone.
+pub fn own_span(reader: &Zone, own: &Zone, starts: i64, ends: i64) -> Option<String> {
+    if reader == own {
+        return None;
+    }
+    let text = if reader.iso_date(starts) == own.iso_date(starts)
+        && own.iso_date(starts) == own.iso_date(ends)
+    {
+        format!("{} – {}", own.clock(starts), own.clock(ends))
+    } else {
+        span(own, starts, ends)
+    };
+    Some(format!("{text} in {}", own.name()))
+}
+
+/// The zone a person reads and enters times in (their own, their city's, or the portal's).
+fn zone_of(state: &AppState, person: &Person) -> Zone {
+    person.zone(&Zone::of_stored(Some(&state.config.time_zone)))
+}
+
+/// A session as the list shows it to one reader.
+pub struct Listed {
+    pub id: i64,
+    pub title: String,
+    /// In the reader's zone.
+    pub when: String,
+    /// In the session's own zone, when the reader's differs.
+    pub own_when: Option<String>,
+    /// The start in UTC, for `<time datetime>`.
+    pub datetime: String,
+    pub call_url: String,
+    /// The notes, rendered and sanitized.
+    pub notes_html: String,
+    pub cancelled: bool,
+}
+
+impl Listed {
+    fn of(s: &Session, reader: &Zone) -> Listed {
+        Listed {
+            id: s.id,
+            title: s.title.clone(),
+            when: span(reader, s.starts_at, s.ends_at),
+            own_when: own_span(reader, &s.zone(), s.starts_at, s.ends_at),
+            datetime: iso_utc(s.starts_at),
+            call_url: s.call_url.clone(),
+            notes_html: if s.notes.trim().is_empty() {
+                String::new()
+            } else {
+                markdown::render(&s.notes).0
+            },
+            cancelled: s.is_cancelled(),
+        }
+    }
+}
+
+fn iso_utc(t: i64) -> String {
+    jiff::Timestamp::from_second(t)
+        .map(|ts| ts.strftime("%Y-%m-%dT%H:%M:%SZ").to_string())
+        .unwrap_or_default()
+}
+
+#[derive(Template)]
+#[template(path = "cohorts/sessions.html")]
+struct ListPage {
+    layout: Layout,
+    nav: SpaceNav,
+    cohort: Cohort,
+    upcoming: Vec<Listed>,
+    past: Vec<Listed>,
+    /// Facilitators and staff, while the cohort is not archived.
+    can_plan: bool,
+}
+
+async fn list(SignedIn(ctx, person): SignedIn, Path(slug): Path<String>) -> AppResult<Response> {
+    let access = super::enter(&ctx.state, &person, &slug).await?;
+    let nav = space::nav(&ctx.state, &person, &access, "sessions").await?;
+    let now = ctx.state.clock.now();
+    let sessions = of_cohort(&ctx.state.pool, access.cohort.id).await?;
+    let mut layout = ctx.layout().await;
+    layout.meta.title = format!("Sessions: {}", access.cohort.name);
+    let (upcoming, past): (Vec<&Session>, Vec<&Session>) =
+        sessions.iter().partition(|s| s.ends_at > now);
+    let upcoming = upcoming
+        .into_iter()
+        .map(|s| Listed::of(s, &layout.zone))
+        .collect();
+    let past = past
+        .into_iter()
+        .rev()
+        .map(|s| Listed::of(s, &layout.zone))
+        .collect();
+    Ok(web::render(&ListPage {
+        can_plan: can_plan(&person, &access),
+        layout,
+        nav,
+        cohort: access.cohort,
+        upcoming,
+        past,
+    }))
+}
+
+fn can_plan(person: &Person, access: &Access) -> bool {
+    access.can_facilitate(person) && access.can_write(person)
+}
+
+/// The door of every change: the space open for writing, and the person one of its
+/// facilitators or staff (403 for its other members).
+async fn enter_to_plan(state: &AppState, person: &Person, slug: &str) -> AppResult<Access> {
+    let access = super::enter_to_write(state, person, slug).await?;
+    web::permit(access.can_facilitate(person))?;
+    Ok(access)
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct SessionForm {
+    #[serde(default)]
+    pub title: String,
+    /// A `datetime-local` value, in the chosen zone.
+    #[serde(default)]
+    pub starts: String,
+    /// Minutes.
+    #[serde(default)]
+    pub duration: String,
+    /// Empty: the zone of the person planning.
+    #[serde(default)]
+    pub time_zone: String,
+    #[serde(default)]
+    pub call_url: String,
+    #[serde(default)]
+    pub notes: String,
+}
+
+static FIELDS: Fields = Fields(&[
+    Field {
+        name: "title",
+        label: "the session's title",
+        max_len: 200,
+        required: true,
+    },
+    Field {
+        name: "starts",
+        label: "the date and time it starts",
+        max_len: 32,
+        required: true,
+    },
+    Field {
+        name: "duration",
+        label: "its length in minutes",
+        max_len: 8,
+        required: true,
+    },
+    Field {
+        name: "call_url",
+        label: "the video-call link",
+        max_len: 2000,
+        required: false,
+    },
+    Field {
+        name: "notes",
+        label: "the notes",
+        max_len: 20_000,
+        required: false,
+    },
+]);
+
+/// The longest session, in minutes: a long working day.
+const MAX_MINUTES: i64 = 720;
+
+/// A checked form.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+struct Input {
+    title: String,
+    starts_at: i64,
+    ends_at: i64,
+    time_zone: String,
+    call_url: String,
+    notes: String,
+}
+
+/// Whether a link is a web address a video call can have: http or https, a plain host, no
+/// spaces, quotes or angle brackets (nothing `javascript:`, nothing that leaves the attribute).
+fn is_web_link(url: &str) -> bool {
+    let lower = url.to_ascii_lowercase();
+    let Some(rest) = lower
+        .strip_prefix("https://")
+        .or_else(|| lower.strip_prefix("http://"))
+    else {
+        return false;
+    };
+    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+    !host.is_empty()
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '_'))
+        && !url
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '"' | '<' | '>' | '\\'))
+}
+
+/// Reads the form: the start entered in the chosen zone (a time that zone's clocks skip is
+/// refused with its message), the end from the length.
+fn read(form: &SessionForm, planner_zone: &Zone) -> Result<Input, FormErrors> {
+    let mut check = FIELDS.check(&[]);
+    let title = check.text("title", &form.title);
+    let zone = if form.time_zone.trim().is_empty() {
+        Ok(planner_zone.clone())
+    } else {
+        Zone::parse(&form.time_zone)
+    };
+    let starts = check.text("starts", &form.starts);
+    let starts_at = match &zone {
+        Ok(zone) if !check.has("starts") => match zone.parse_local(&starts) {
+            // To the minute, as the field shows it.
+            Ok(t) => Some(t - t.rem_euclid(60)),
+            Err(message) => {
+                check.add("starts", message);
+                None
+            }
+        },
+        _ => None,
+    };
+    let duration = check.text("duration", &form.duration);
+    let minutes = if check.has("duration") {
+        None
+    } else {
+        check.number(
+            "duration",
+            &duration,
+            5..=MAX_MINUTES,
+            &format!("Enter the length in minutes: a whole number from 5 to {MAX_MINUTES}."),
+        )
+    };
+    if let Err(message) = &zone {
+        check.add("time_zone", message.clone());
+    }
+    let call_url = check.text("call_url", &form.call_url);
+    if !call_url.is_empty() && !check.has("call_url") && !is_web_link(&call_url) {
+        check.add(
+            "call_url",
+            "Enter the video-call link as a web address starting with https:// (or http://), \
+             for example https://meet.example.org/water-cohort.",
+        );
+    }
+    let notes = check.text("notes", &form.notes);
+    check.finish()?;
+    let (Ok(zone), Some(starts_at), Some(minutes)) = (zone, starts_at, minutes) else {
+        unreachable!("every field was read without a message");
+    };
+    Ok(Input {
+        title,
+        starts_at,
+        ends_at: starts_at + minutes * 60,
+        time_zone: zone.name().to_owned(),
+        call_url,
+        notes,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "cohorts/sessions_form.html")]
+struct FormPage {
+    layout: Layout,
+    cohort: Cohort,
+    heading: String,
+    action: String,
+    button: &'static str,
+    /// The label of the empty zone choice: the planner's own zone.
+    zone_default: String,
+    form: SessionForm,
+    errors: FormErrors,
+    fields: &'static Fields,
+}
+
+async fn form_page(
+    ctx: &web::Ctx,
+    access: &Access,
+    session: Option<&Session>,
+    form: SessionForm,
+    errors: FormErrors,
+) -> AppResult<Response> {
+    let mut layout = ctx.layout().await;
+    let cohort = &access.cohort;
+    let (heading, action, button) = match session {
+        Some(s) => (
+            format!("Edit the session “{}”", s.title),
+            format!("/cohorts/{}/sessions/{}", cohort.slug, s.id),
+            "Save the session",
+        ),
+        None => (
+            format!("Plan a session of {}", cohort.name),
+            format!("/cohorts/{}/sessions", cohort.slug),
+            "Plan the session",
+        ),
+    };
+    layout.meta.title = heading.clone();
+    let failed = !errors.is_empty();
+    let form = SessionForm {
+        title: FIELDS.keep("title", &form.title),
+        starts: FIELDS.keep("starts", &form.starts),
+        duration: FIELDS.keep("duration", &form.duration),
+        call_url: FIELDS.keep("call_url", &form.call_url),
+        notes: FIELDS.keep("notes", &form.notes),
+        time_zone: form.time_zone.chars().take(64).collect(),
+    };
+    let page = FormPage {
+        zone_default: format!("Your time zone ({})", layout.zone.name()),
+        layout,
+        cohort: cohort.clone(),
+        heading,
+        action,
+        button,
+        form,
+        errors,
+        fields: &FIELDS,
+    };
+    Ok(if failed {
+        form::again(&page)
+    } else {
+        web::render(&page)
+    })
+}
+
+async fn new_form(
+    SignedIn(ctx, person): SignedIn,
+    Path(slug): Path<String>,
+) -> AppResult<Response> {
+    let access = enter_to_plan(&ctx.state, &person, &slug).await?;
+    let form = SessionForm {
+        duration: "60".to_owned(),
+        time_zone: zone_of(&ctx.state, &person).name().to_owned(),
+        ..SessionForm::default()
+    };
+    form_page(&ctx, &access, None, form, FormErrors::default()).await
+}
+
+/// The UID of a new session: random, at the portal's host ("cohort-session-…@example.org").
+fn new_uid(base: &str) -> String {
+    let rest = base.split_once("://").map_or(base, |(_, r)| r);
+    let authority = rest.split('/').next().unwrap_or("");
+    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = if host.starts_with('[') {
+        host.split(']')
+            .next()
+            .unwrap_or(host)
+            .trim_start_matches('[')
+    } else {
+        host.split(':').next().unwrap_or(host)
+    };
+    let host = if host.is_empty() { "portal" } else { host };
+    format!(
+        "cohort-session-{}@{}",
+        crate::accounts::tokens::generate(),
+        host.to_ascii_lowercase()
+    )
+}
+
+async fn create(
+    SignedIn(ctx, person): SignedIn,
+    Path(slug): Path<String>,
+    Form(form): Form<SessionForm>,
+) -> AppResult<Response> {
+    let access = enter_to_plan(&ctx.state, &person, &slug).await?;
+    let input = match read(&form, &zone_of(&ctx.state, &person)) {
+        Ok(input) => input,
+        Err(errors) => return form_page(&ctx, &access, None, form, errors).await,
+    };
+    let now = ctx.state.clock.now();
+    let mut tx = ctx.state.begin_write().await?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO cohort_sessions (cohort_id, uid, title, starts_at, ends_at, time_zone, \
+         call_url, notes, sequence, cancelled, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, 0, $9, $9) RETURNING id",
+    )
+    .bind(access.cohort.id)
+    .bind(new_uid(ctx.state.config.base()))
+    .bind(&input.title)
+    .bind(input.starts_at)
+    .bind(input.ends_at)
+    .bind(&input.time_zone)
+    .bind(&input.call_url)
+    .bind(&input.notes)
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await?;
+    let session = find(&mut tx, access.cohort.id, id).await?;
+    tell(
+        &mut tx,
+        &ctx.state,
+        &access.cohort,
+        &session,
+        person.id,
+        SessionChange::New,
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    ctx.flash(format!("The session “{}” is planned.", session.title))
+        .await?;
+    Ok(web::see_other(&format!("/cohorts/{slug}/sessions")))
+}
+
+async fn edit_form(
+    SignedIn(ctx, person): SignedIn,
+    Path((slug, session_id)): Path<(String, i64)>,
+) -> AppResult<Response> {
+    let access = enter_to_plan(&ctx.state, &person, &slug).await?;
+    let session = find(
+        &mut *ctx.state.pool.acquire().await?,
+        access.cohort.id,
+        session_id,
+    )
+    .await?;
+    if session.is_cancelled() {
+        return already_cancelled(&ctx, &slug, &session).await;
+    }
+    let zone = session.zone();
+    let form = SessionForm {
+        title: session.title.clone(),
+        starts: zone.field_value(session.starts_at),
+        duration: ((session.ends_at - session.starts_at) / 60).to_string(),
+        time_zone: zone.name().to_owned(),
+        call_url: session.call_url.clone(),
+        notes: session.notes.clone(),
+    };
+    form_page(&ctx, &access, Some(&session), form, FormErrors::default()).await
+}
+
+/// A cancelled session stays as it was: the person is told so, on the list.
+async fn already_cancelled(ctx: &web::Ctx, slug: &str, session: &Session) -> AppResult<Response> {
+    ctx.flash(format!(
+        "The session “{}” is cancelled: it can no longer be changed.",
+        session.title
+    ))
+    .await?;
+    Ok(web::see_other(&format!("/cohorts/{slug}/sessions")))
+}
+
+async fn update(
+    SignedIn(ctx, person): SignedIn,
+    Path((slug, session_id)): Path<(String, i64)>,
+    Form(form): Form<SessionForm>,
+) -> AppResult<Response> {
+    let access = enter_to_plan(&ctx.state, &person, &slug).await?;
+    let session = find(
+        &mut *ctx.state.pool.acquire().await?,
+        access.cohort.id,
+        session_id,
+    )
+    .await?;
+    let input = match read(&form, &zone_of(&ctx.state, &person)) {
+        Ok(input) => input,
+        Err(errors) => return form_page(&ctx, &access, Some(&session), form, errors).await,
+    };
+    let now = ctx.state.clock.now();
+    let mut tx = ctx.state.begin_write().await?;
+    // The version this change replaces, read by the statement that counts the change: the
+    // row stays locked to this transaction until it ends, so that parallel edits each count
+    // once and each compares with the one before it.
+    let before: Option<Input> = sqlx::query_as(
+        "UPDATE cohort_sessions SET sequence = sequence + 1, updated_at = $1 \
+         WHERE id = $2 AND cohort_id = $3 AND cancelled = 0 \
+         RETURNING title, starts_at, ends_at, time_zone, call_url, notes",
+    )
+    .bind(now)
+    .bind(session.id)
+    .bind(access.cohort.id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(before) = before else {
+        tx.rollback().await?;
+        return already_cancelled(&ctx, &slug, &session).await;
+    };
+    sqlx::query(
+        "UPDATE cohort_sessions SET title = $1, starts_at = $2, ends_at = $3, time_zone = $4, \
+         call_url = $5, notes = $6 WHERE id = $7",
+    )
+    .bind(&input.title)
+    .bind(input.starts_at)
+    .bind(input.ends_at)
+    .bind(&input.time_zone)
+    .bind(&input.call_url)
+    .bind(&input.notes)
+    .bind(session.id)
+    .execute(&mut *tx)
+    .await?;
+    if before != input {
+        let changed = find(&mut tx, access.cohort.id, session.id).await?;
+        tell(
+            &mut tx,
+            &ctx.state,
+            &access.cohort,
+            &changed,
+            person.id,
+            SessionChange::Changed,
+            now,
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    ctx.flash(format!("The session “{}” is saved.", input.title))
+        .await?;
+    Ok(web::see_other(&format!("/cohorts/{slug}/sessions")))
+}
+
+#[derive(Template)]
+#[template(path = "cohorts/sessions_cancel.html")]
+struct CancelPage {
+    layout: Layout,
+    cohort: Cohort,
+    session: Listed,
+}
+
+/// Cancelling a session: the confirmation first.
+async fn cancel_form(
+    SignedIn(ctx, person): SignedIn,
+    Path((slug, session_id)): Path<(String, i64)>,
+) -> AppResult<Response> {
+    let access = enter_to_plan(&ctx.state, &person, &slug).await?;
+    let session = find(
+        &mut *ctx.state.pool.acquire().await?,
+        access.cohort.id,
+        session_id,
+    )
+    .await?;
+    if session.is_cancelled() {
+        return already_cancelled(&ctx, &slug, &session).await;
+    }
+    let mut layout = ctx.layout().await;
+    layout.meta.title = format!("Cancel the session “{}”", session.title);
+    let session = Listed::of(&session, &layout.zone);
+    Ok(web::render(&CancelPage {
+        layout,
+        cohort: access.cohort,
+        session,
+    }))
+}
+
+/// Cancels a session once: the first request counts the change and sends the emails.
+async fn cancel(
+    SignedIn(ctx, person): SignedIn,
+    Path((slug, session_id)): Path<(String, i64)>,
+) -> AppResult<Response> {
+    let access = enter_to_plan(&ctx.state, &person, &slug).await?;
+    let session = find(
+        &mut *ctx.state.pool.acquire().await?,
+        access.cohort.id,
+        session_id,
+    )
+    .await?;
+    let now = ctx.state.clock.now();
+    let mut tx = ctx.state.begin_write().await?;
+    let done = sqlx::query(
+        "UPDATE cohort_sessions SET cancelled = 1, sequence = sequence + 1, updated_at = $1 \
+         WHERE id = $2 AND cohort_id = $3 AND cancelled = 0",
+    )
+    .bind(now)
+    .bind(session.id)
+    .bind(access.cohort.id)
+    .execute(&mut *tx)
+    .await?;
+    if done.rows_affected() != 1 {
+        tx.rollback().await?;
+        ctx.flash(format!(
+            "The session “{}” was already cancelled.",
+            session.title
+        ))
+        .await?;
+        return Ok(web::see_other(&format!("/cohorts/{slug}/sessions")));
+    }
+    let cancelled = find(&mut tx, access.cohort.id, session.id).await?;
+    tell(
+        &mut tx,
+        &ctx.state,
+        &access.cohort,
+        &cancelled,
+        person.id,
+        SessionChange::Cancelled,
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    ctx.flash(format!(
+        "The session “{}” is cancelled. Its followers get an email, and subscribed calendars strike it.",
+        session.title
+    ))
+    .await?;
+    Ok(web::see_other(&format!("/cohorts/{slug}/sessions")))
+}
+
+/// Emails the cohort's followers who may enter it (but the person who made the change) about
+/// a session, each with its time in their own zone. Nobody is told about a session that is
+/// already over.
+async fn tell(
+    conn: &mut AnyConnection,
+    state: &AppState,
+    cohort: &Cohort,
+    session: &Session,
+    except: i64,
+    change: SessionChange,
+    now: i64,
+) -> AppResult<()> {
+    if session.ends_at <= now {
+        return Ok(());
+    }
+    let default = Zone::of_stored(Some(&state.config.time_zone));
+    let own = session.zone();
+    let link = format!("{}/cohorts/{}/sessions", state.config.base(), cohort.slug);
+    for recipient in super::mail_recipients(&mut *conn, cohort, except).await? {
+        let zone = recipient.zone(&default);
+        let email = SessionNotice {
+            org_name: state.config.org_name.clone(),
+            name: recipient.name.clone(),
+            cohort_name: cohort.name.clone(),
+            change,
+            title: session.title.clone(),
+            when: span(&zone, session.starts_at, session.ends_at),
+            own_when: own_span(&zone, &own, session.starts_at, session.ends_at).unwrap_or_default(),
+            call_url: session.call_url.clone(),
+            link: link.clone(),
+        };
+        notify::enqueue(&mut *conn, state, &recipient.email, &email).await?;
+    }
+    Ok(())
+}
+
+/// A session as a calendar event.
+fn event(state: &AppState, cohort: &Cohort, s: &Session) -> ics::Event {
+    let page_url = format!("{}/cohorts/{}/sessions", state.config.base(), cohort.slug);
+    let mut description = s.notes.trim().to_owned();
+    if !s.call_url.is_empty() {
+        if !description.is_empty() {
+            description.push_str("\n\n");
+        }
+        description.push_str(&format!("Video call: {}", s.call_url));
+    }
+    if !description.is_empty() {
+        description.push_str("\n\n");
+    }
+    description.push_str(&format!("{}: {page_url}", cohort.name));
+    ics::Event {
+        uid: s.uid.clone(),
+        sequence: s.sequence,
+        stamp: s.updated_at,
+        created: s.created_at,
+        starts_at: s.starts_at,
+        ends_at: s.ends_at,
+        summary: format!("{} ({})", s.title, cohort.name),
+        description,
+        call_url: (!s.call_url.is_empty()).then(|| s.call_url.clone()),
+        page_url,
+        cancelled: s.is_cancelled(),
+    }
+}
+
+/// A calendar file's answer: private, never stored by a cache.
+fn calendar_response(body: String, file_name: Option<String>) -> Response {
+    let mut response = (
+        [
+            (header::CONTENT_TYPE, "text/calendar; charset=utf-8"),
+            (header::CACHE_CONTROL, "private, no-store"),
+        ],
+        body,
+    )
+        .into_response();
+    if let Some(name) = file_name
+        && let Ok(value) = format!("attachment; filename=\"{name}\"").parse()
+    {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_DISPOSITION, value);
+    }
+    response
+}
+
+/// One session's calendar file, for the people who enter the space.
+async fn calendar_file(
+    SignedIn(ctx, person): SignedIn,
+    Path((slug, session_id)): Path<(String, i64)>,
+) -> AppResult<Response> {
+    let access = super::enter(&ctx.state, &person, &slug).await?;
+    let session = find(
+        &mut *ctx.state.pool.acquire().await?,
+        access.cohort.id,
+        session_id,
+    )
+    .await?;
+    let body = ics::calendar(
+        &ctx.state.config.org_name,
+        &access.cohort.name,
+        &[event(&ctx.state, &access.cohort, &session)],
+        false,
+    );
+    Ok(calendar_response(
+        body,
+        Some(format!("{}-session-{}.ics", access.cohort.slug, session.id)),
+    ))
+}
+
+/// A member's feed of the cohort's sessions, at a secret address and without a log-in (a
+/// calendar asks for it): the same 404 as for an unknown address unless the person may enter
+/// the cohort now (active, of an active city or staff, still in it), and for a renewed one.
+async fn feed(State(state): State<AppState>, Path(file): Path<String>) -> AppResult<Response> {
+    let token = file
+        .strip_suffix(".ics")
+        .filter(|t| !t.is_empty() && t.len() <= 128 && t.bytes().all(|b| b.is_ascii_alphanumeric()))
+        .ok_or(AppError::NotFound)?;
+    let mut conn = state.pool.acquire().await?;
+    let found: Option<(i64, i64)> =
+        sqlx::query_as("SELECT cohort_id, person_id FROM cohort_members WHERE calendar_token = $1")
+            .bind(token)
+            .fetch_optional(&mut *conn)
+            .await?;
+    let (cohort_id, person_id) = found.ok_or(AppError::NotFound)?;
+    drop(conn);
+    let person = viewer::find_active(&state.pool, person_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let mut conn = state.pool.acquire().await?;
+    let cohort = super::by_id(&mut conn, cohort_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let membership = super::membership(&mut conn, cohort.id, person.id).await?;
+    drop(conn);
+    let standing = super::standing(&cohort, membership.as_ref());
+    if !person.is_active() || !policy::can_enter_cohort(&person, standing) {
+        return Err(AppError::NotFound);
+    }
+    let events: Vec<ics::Event> = of_cohort(&state.pool, cohort.id)
+        .await?
+        .iter()
+        .map(|s| event(&state, &cohort, s))
+        .collect();
+    Ok(calendar_response(
+        ics::calendar(&state.config.org_name, &cohort.name, &events, true),
+        None,
+    ))
+}
+
+/// A session coming, as the overview lists it.
+pub struct Upcoming {
+    pub id: i64,
+    pub title: String,
+    /// In the reader's zone.
+    pub when: String,
+}
+
+/// The next three sessions of a cohort (not cancelled, not over), for its overview.
+pub async fn next_three(
+    pool: &AnyPool,
+    reader: &Zone,
+    cohort_id: i64,
+    now: i64,
+) -> sqlx::Result<Vec<Upcoming>> {
+    let rows: Vec<(i64, String, i64, i64)> = sqlx::query_as(
+        "SELECT id, title, starts_at, ends_at FROM cohort_sessions \
+         WHERE cohort_id = $1 AND cancelled = 0 AND ends_at > $2 ORDER BY starts_at, id LIMIT 3",
+    )
+    .bind(cohort_id)
+    .bind(now)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, title, starts, ends)| Upcoming {
+            id,
+            title,
+            when: span(reader, starts, ends),
+        })
+        .collect())
+}
+
+/// The next session (not cancelled, not over) of the active cohorts a person is in, for the
+/// member home: (cohort name, cohort slug, session title, starts at). The caller decides
+/// whether the person may use the member areas at all (a lapsed city's people may not).
+pub async fn next_session(
+    pool: &AnyPool,
+    person_id: i64,
+    now: i64,
+) -> sqlx::Result<Option<(String, String, String, i64)>> {
+    sqlx::query_as(
+        "SELECT c.name, c.slug, s.title, s.starts_at FROM cohort_sessions s \
+         JOIN cohorts c ON c.id = s.cohort_id \
+         JOIN cohort_members m ON m.cohort_id = s.cohort_id AND m.person_id = $1 \
+         WHERE s.cancelled = 0 AND s.ends_at > $2 AND c.status = 'active' \
+         ORDER BY s.starts_at, s.id LIMIT 1",
+    )
+    .bind(person_id)
+    .bind(now)
+    .fetch_optional(pool)
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn zone(name: &str) -> Zone {
+        Zone::parse(name).unwrap()
+    }
+
+    #[test]
+    fn a_span_shows_the_end_date_only_on_another_day() {
+        let chicago = zone("America/Chicago");
+        let t = chicago.parse_local("2027-01-14T09:00").unwrap();
+        assert_eq!(
+            span(&chicago, t, t + 3600),
+            "14 Jan 2027, 9:00 AM CST – 10:00 AM CST"
+        );
+        assert_eq!(
+            span(&chicago, t, t + 16 * 3600),
+            "14 Jan 2027, 9:00 AM CST – 15 Jan 2027, 1:00 AM CST"
+        );
+    }
+
+    #[test]
+    fn the_sessions_own_zone_is_shown_beside_only_when_it_differs() {
+        let chicago = zone("America/Chicago");
+        let new_york = zone("America/New_York");
+        let t = chicago.parse_local("2027-01-14T09:00").unwrap();
+        assert_eq!(own_span(&chicago, &chicago, t, t + 3600), None);
+        assert_eq!(
+            own_span(&new_york, &chicago, t, t + 3600).as_deref(),
+            Some("9:00 AM CST – 10:00 AM CST in America/Chicago")
+        );
+        // Late in Chicago is the next day in Tokyo: the date is said.
+        let late = chicago.parse_local("2027-01-14T20:00").unwrap();
+        assert_eq!(
+            own_span(&chicago, &zone("Asia/Tokyo"), late, late + 3600).as_deref(),
+            Some("15 Jan 2027, 11:00 AM JST – 12:00 PM JST in Asia/Tokyo")
+        );
+    }
+
+    #[test]
+    fn only_plain_web_addresses_are_call_links() {
+        for ok in [
+            "https://meet.example.org/abc-def",
+            "http://zoom.us/j/123?pwd=x",
+            "HTTPS://Teams.Microsoft.com/l/meetup-join/19%3a",
+            "https://localhost:8443/room",
+        ] {
+            assert!(is_web_link(ok), "{ok}");
+        }
+        for bad in [
+            "javascript:alert(1)",
+            "ftp://example.org",
+            "meet.example.org",
+            "https://",
+            "https://user@evil.example/",
+            "https://a.example/\"onmouseover=x",
+            "https://a.example/<script>",
+            "https://a b.example/",
+            "data:text/html,hi",
+        ] {
+            assert!(!is_web_link(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_uid_is_random_at_the_portals_host() {
+        let a = new_uid("https://portal.example.org/");
+        let b = new_uid("https://portal.example.org");
+        assert!(a.starts_with("cohort-session-") && a.ends_with("@portal.example.org"));
+        assert_ne!(a, b);
+        assert!(new_uid("http://127.0.0.1:3000").ends_with("@127.0.0.1"));
+        assert!(new_uid("http://[::1]:3000/x").ends_with("@::1"));
+    }
+
+    fn form(starts: &str, zone: &str) -> SessionForm {
+        SessionForm {
+            title: "Rates".to_owned(),
+            starts: starts.to_owned(),
+            duration: "90".to_owned(),
+            time_zone: zone.to_owned(),
+            ..SessionForm::default()
+        }
+    }
+
+    #[test]
+    fn a_start_is_read_in_the_chosen_zone_or_the_planners() {
+        let planner = zone("America/New_York");
+        let input = read(&form("2027-01-14T09:00", "America/Chicago"), &planner).unwrap();
+        assert_eq!(input.starts_at, 1_799_938_800);
+        assert_eq!(input.ends_at - input.starts_at, 90 * 60);
+        assert_eq!(input.time_zone, "America/Chicago");
+        let input = read(&form("2027-01-14T10:00:59", ""), &planner).unwrap();
+        assert_eq!(input.starts_at, 1_799_938_800);
+        assert_eq!(input.time_zone, "America/New_York");
+    }
+
+    #[test]
+    fn a_skipped_hour_an_unknown_zone_and_a_bad_length_are_refused() {
+        let planner = zone("America/Chicago");
+        let errors = read(&form("2027-03-14T02:30", "America/Chicago"), &planner).unwrap_err();
+        assert!(
+            errors
+                .get("starts")
+                .unwrap()
+                .contains("does not exist in America/Chicago")
+        );
+        let errors = read(&form("2027-03-14T02:30", "Mars/Base"), &planner).unwrap_err();
+        assert!(errors.get("time_zone").is_some());
+        assert!(errors.get("starts").is_none());
+        let mut f = form("2027-01-14T09:00", "");
+        f.duration = "0".to_owned();
+        f.call_url = "javascript:alert(1)".to_owned();
+        let errors = read(&f, &planner).unwrap_err();
+        assert!(errors.get("duration").is_some());
+        assert!(errors.get("call_url").is_some());
+    }
+}

@@ -1,0 +1,725 @@
+//! A cohort's discussion: threads and replies, "New" marks, the emails they send and to whom,
+//! editing for 30 minutes, hiding and restoring, privacy, sanitizing, parallel replies and
+//! bad input.
+
+use futures_util::future::join_all;
+use scraper::{ElementRef, Selector};
+
+use crate::support::{Mail, Page, TestApp, Visitor, spawn_app};
+
+const SLUG: &str = "water-affordability";
+const DISCUSSION: &str = "/cohorts/water-affordability/discussion";
+
+/// An open cohort facilitated by the first city's mayor, with three advisors of that city
+/// and the mayor of a city that lapsed after joining; the mayor of another city is not in it.
+struct World {
+    app: TestApp,
+    staff: Visitor,
+    /// Mayor A, the facilitator.
+    facilitator: Visitor,
+    /// Advisor A.
+    advisor: Visitor,
+    /// Colleague A.
+    colleague: Visitor,
+    /// Planner A.
+    planner: Visitor,
+    /// Mayor B, of another city, not in the cohort.
+    other: Visitor,
+    /// Mayor C, in the cohort, whose city lapsed.
+    lapsed: Visitor,
+}
+
+async fn world() -> World {
+    let app = spawn_app().await;
+    let staff = app.staff_visitor().await;
+    let a = app.insert_city("Lafayette", "CO", "active").await;
+    let b = app.insert_city("Madison", "WI", "active").await;
+    let c = app.insert_city("Dubuque", "IA", "active").await;
+    let facilitator = app
+        .invite_and_accept(&staff, "mayor@a.gov", "Mayor A", "mayor", a)
+        .await;
+    let advisor = app
+        .invite_and_accept(&staff, "advisor@a.gov", "Advisor A", "advisor", a)
+        .await;
+    let colleague = app
+        .invite_and_accept(&staff, "colleague@a.gov", "Colleague A", "advisor", a)
+        .await;
+    let planner = app
+        .invite_and_accept(&staff, "planner@a.gov", "Planner A", "advisor", a)
+        .await;
+    let other = app
+        .invite_and_accept(&staff, "mayor@b.gov", "Mayor B", "mayor", b)
+        .await;
+    let lapsed = app
+        .invite_and_accept(&staff, "mayor@c.gov", "Mayor C", "mayor", c)
+        .await;
+    let r = staff
+        .post_form(
+            "/staff/cohorts",
+            &[
+                ("name", "Water Affordability"),
+                ("join_policy", "open"),
+                ("visible", "1"),
+                ("status", "active"),
+                ("facilitators", "mayor@a.gov"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    for email in [
+        "advisor@a.gov",
+        "colleague@a.gov",
+        "planner@a.gov",
+        "mayor@c.gov",
+    ] {
+        let r = staff
+            .post_form(&format!("/cohorts/{SLUG}/members"), &[("email", email)])
+            .await;
+        assert_eq!(r.status(), 200, "{email} was not added");
+    }
+    sqlx::query("UPDATE cities SET status = 'lapsed' WHERE id = $1")
+        .bind(c)
+        .execute(&app.state.pool)
+        .await
+        .unwrap();
+    // Posts come after joining: what is posted in the second one joins is not new.
+    app.state.clock.advance(60);
+    World {
+        app,
+        staff,
+        facilitator,
+        advisor,
+        colleague,
+        planner,
+        other,
+        lapsed,
+    }
+}
+
+/// Starts a thread as `who`; gives the thread's path.
+async fn start_thread(who: &Visitor, title: &str, body: &str) -> String {
+    let page = Page::of(
+        who.post_form(DISCUSSION, &[("title", title), ("body", body)])
+            .await,
+    )
+    .await;
+    assert_eq!(page.status, 200, "{:?}", page.texts(".error-summary li"));
+    assert_eq!(page.text("#thread-heading"), title);
+    page.path()
+}
+
+async fn reply(who: &Visitor, thread: &str, body: &str) -> Page {
+    let page = Page::of(who.post_form(thread, &[("body", body)]).await).await;
+    assert_eq!(page.status, 200, "{:?}", page.texts(".error-summary li"));
+    page
+}
+
+fn select<'a>(scope: ElementRef<'a>, selector: &str) -> Vec<ElementRef<'a>> {
+    let sel = Selector::parse(selector).unwrap();
+    scope.select(&sel).collect()
+}
+
+fn text_of(e: ElementRef<'_>) -> String {
+    e.text()
+        .collect::<String>()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A thread as the discussion page lists it.
+#[derive(Debug)]
+struct Listed {
+    title: String,
+    meta: String,
+    new: bool,
+    hidden: bool,
+}
+
+fn listed(page: &Page) -> Vec<Listed> {
+    select(page.html.root_element(), ".thread-list .thread-item")
+        .into_iter()
+        .map(|item| Listed {
+            title: text_of(select(item, ".thread-title a")[0]),
+            meta: text_of(select(item, ".card-meta")[0]),
+            new: !select(item, ".badge.new").is_empty(),
+            hidden: !select(item, ".badge.hidden-mark").is_empty(),
+        })
+        .collect()
+}
+
+/// A post as the thread page shows it.
+#[derive(Debug)]
+struct Shown {
+    author: String,
+    city: String,
+    body: String,
+    new: bool,
+    hidden: bool,
+    actions: Vec<String>,
+}
+
+fn posts(page: &Page) -> Vec<Shown> {
+    select(page.html.root_element(), ".post-list .post")
+        .into_iter()
+        .map(|post| Shown {
+            author: text_of(select(post, ".author")[0]),
+            city: text_of(select(post, ".city")[0]),
+            body: text_of(select(post, ".post-body")[0]),
+            new: !select(post, ".badge.new").is_empty(),
+            hidden: !select(post, ".badge.hidden-mark").is_empty(),
+            actions: select(post, ".row-actions a, .row-actions button")
+                .into_iter()
+                .map(|e| {
+                    // The visible words, without the part for screen readers.
+                    e.children()
+                        .filter_map(|c| c.value().as_text().map(|t| t.trim().to_owned()))
+                        .collect::<String>()
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+async fn page(who: &Visitor, path: &str) -> Page {
+    Page::of(who.get(path).await).await
+}
+
+async fn cohort_id(app: &TestApp) -> i64 {
+    sqlx::query_scalar("SELECT id FROM cohorts WHERE slug = $1")
+        .bind(SLUG)
+        .fetch_one(&app.state.pool)
+        .await
+        .unwrap()
+}
+
+async fn person_id(app: &TestApp, email: &str) -> i64 {
+    sqlx::query_scalar("SELECT id FROM people WHERE email = $1")
+        .bind(email)
+        .fetch_one(&app.state.pool)
+        .await
+        .unwrap()
+}
+
+async fn unread(app: &TestApp, email: &str) -> i64 {
+    let person = person_id(app, email).await;
+    let cohort = cohort_id(app).await;
+    let joined: i64 = sqlx::query_scalar(
+        "SELECT joined_at FROM cohort_members WHERE cohort_id = $1 AND person_id = $2",
+    )
+    .bind(cohort)
+    .bind(person)
+    .fetch_one(&app.state.pool)
+    .await
+    .unwrap();
+    portal::cohorts::discussion::unread_threads(&app.state.pool, cohort, person, joined)
+        .await
+        .unwrap()
+}
+
+async fn count(app: &TestApp, sql: &'static str) -> i64 {
+    sqlx::query_scalar(sql)
+        .fetch_one(&app.state.pool)
+        .await
+        .unwrap()
+}
+
+/// The emails whose subject starts so, by recipient.
+async fn mails(app: &TestApp, subject_start: &str) -> Vec<Mail> {
+    app.outbox()
+        .await
+        .into_iter()
+        .filter(|m| m.subject.starts_with(subject_start))
+        .collect()
+}
+
+fn recipients(mails: &[Mail]) -> Vec<String> {
+    let mut to: Vec<String> = mails.iter().map(|m| m.to.clone()).collect();
+    to.sort();
+    to
+}
+
+#[tokio::test]
+async fn a_thread_and_its_reply_are_seen_by_another_member_marked_new_until_read() {
+    let w = world().await;
+    let thread = start_thread(
+        &w.advisor,
+        "Shut-off moratoriums",
+        "Who paused water shut-offs this winter?",
+    )
+    .await;
+    // The author's own thread is not new to them.
+    assert!(!listed(&page(&w.advisor, DISCUSSION).await)[0].new);
+    assert_eq!(unread(&w.app, "advisor@a.gov").await, 0);
+
+    // Another member sees it, new, until they read it.
+    assert_eq!(unread(&w.app, "colleague@a.gov").await, 1);
+    let list = listed(&page(&w.colleague, DISCUSSION).await);
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0].title, "Shut-off moratoriums");
+    assert!(list[0].new, "{list:?}");
+    assert!(list[0].meta.contains("Advisor A"), "{}", list[0].meta);
+    assert!(list[0].meta.contains("0 replies"), "{}", list[0].meta);
+    let read = page(&w.colleague, &thread).await;
+    let shown = posts(&read);
+    assert_eq!(shown.len(), 1);
+    assert_eq!(shown[0].author, "Advisor A");
+    assert_eq!(shown[0].city, "Lafayette, CO");
+    assert_eq!(shown[0].body, "Who paused water shut-offs this winter?");
+    assert!(shown[0].new);
+    assert!(!listed(&page(&w.colleague, DISCUSSION).await)[0].new);
+    assert_eq!(unread(&w.app, "colleague@a.gov").await, 0);
+    assert!(!posts(&page(&w.colleague, &thread).await)[0].new);
+
+    // The colleague answers; the advisor sees the reply, and only it, as new.
+    w.app.state.clock.advance(60);
+    let after = reply(&w.colleague, &thread, "We did, from *December* to March.").await;
+    assert_eq!(posts(&after).len(), 2);
+    assert!(posts(&after).iter().all(|p| !p.new));
+    let list = listed(&page(&w.advisor, DISCUSSION).await);
+    assert!(list[0].new);
+    assert!(list[0].meta.contains("1 reply"), "{}", list[0].meta);
+    assert_eq!(unread(&w.app, "advisor@a.gov").await, 1);
+    let shown = posts(&page(&w.advisor, &thread).await);
+    assert_eq!(
+        shown.iter().map(|p| p.author.as_str()).collect::<Vec<_>>(),
+        ["Advisor A", "Colleague A"]
+    );
+    assert_eq!(shown[1].body, "We did, from December to March.");
+    assert_eq!((shown[0].new, shown[1].new), (false, true));
+    assert!(!listed(&page(&w.advisor, DISCUSSION).await)[0].new);
+    assert!(
+        posts(&page(&w.advisor, &thread).await)
+            .iter()
+            .all(|p| !p.new)
+    );
+
+    // The overview lists it among the latest threads.
+    let overview = page(&w.planner, &format!("/cohorts/{SLUG}")).await;
+    assert_eq!(
+        overview.texts(".latest-threads a"),
+        vec!["Shut-off moratoriums"]
+    );
+}
+
+#[tokio::test]
+async fn a_reply_is_emailed_to_those_who_took_part_and_follow_and_to_nobody_else() {
+    let w = world().await;
+    let thread = start_thread(&w.advisor, "Rate design", "Tiered rates, anyone?").await;
+    // The facilitator takes part, then stops following; the planner follows but never posts.
+    reply(&w.facilitator, &thread, "We tried three tiers.").await;
+    let r = w
+        .facilitator
+        .post_form(&format!("/cohorts/{SLUG}/following"), &[("follow", "0")])
+        .await;
+    assert_eq!(r.status(), 200);
+    let before = mails(&w.app, "Colleague A replied").await.len();
+    assert_eq!(before, 0);
+    reply(&w.colleague, &thread, "Two tiers and a **lifeline** rate.").await;
+
+    let sent = mails(&w.app, "Colleague A replied").await;
+    assert_eq!(recipients(&sent), ["advisor@a.gov"]);
+    let mail = &sent[0];
+    assert_eq!(mail.subject, "Colleague A replied: Rate design");
+    assert!(mail.text.contains("Two tiers and a **lifeline** rate."));
+    let link = mail.link(&w.app.address, &thread);
+    let shown = posts(&page(&w.advisor, &w.app.path_of(&link)).await);
+    assert_eq!(shown[2].body, "Two tiers and a lifeline rate.");
+    // The facilitator's reply reached the advisor, who had posted before it.
+    assert_eq!(
+        recipients(&mails(&w.app, "Mayor A replied").await),
+        ["advisor@a.gov"]
+    );
+}
+
+#[tokio::test]
+async fn a_new_thread_is_emailed_to_followers_who_may_enter_but_not_its_author_nor_a_lapsed_city() {
+    let w = world().await;
+    let thread = start_thread(
+        &w.facilitator,
+        "Session one notes",
+        "Notes from our first call:\n\n- affordability\n- arrears",
+    )
+    .await;
+    let sent = mails(&w.app, "New in Water Affordability").await;
+    assert_eq!(
+        recipients(&sent),
+        ["advisor@a.gov", "colleague@a.gov", "planner@a.gov"]
+    );
+    let mail = w.app.last_mail_to("planner@a.gov").await;
+    assert_eq!(
+        mail.subject,
+        "New in Water Affordability: Session one notes"
+    );
+    assert!(mail.text.contains("- arrears"), "{}", mail.text);
+    let link = mail.link(&w.app.address, &thread);
+    let read = page(&w.planner, &w.app.path_of(&link)).await;
+    assert_eq!(read.text("#thread-heading"), "Session one notes");
+}
+
+#[tokio::test]
+async fn ones_own_post_can_be_edited_for_30_minutes_and_is_refused_after() {
+    let w = world().await;
+    let thread = start_thread(&w.advisor, "Arrears", "Frist draft").await;
+    let shown = posts(&page(&w.advisor, &thread).await);
+    assert_eq!(shown[0].actions, ["Edit"]);
+    let read = page(&w.advisor, &thread).await;
+    let edit = read.attr(".post .row-actions a", "href").unwrap();
+    // Nobody else may edit it, staff included.
+    assert!(
+        posts(&page(&w.colleague, &thread).await)[0]
+            .actions
+            .is_empty()
+    );
+    assert_eq!(w.colleague.get(&edit).await.status(), 403);
+    assert_eq!(w.staff.get(&edit).await.status(), 403);
+
+    w.app.state.clock.advance(29 * 60);
+    let form = page(&w.advisor, &edit).await;
+    assert_eq!(form.status, 200);
+    assert_eq!(form.attr("#title", "value").unwrap(), "Arrears");
+    assert_eq!(form.text("#body"), "Frist draft");
+    let saved = Page::of(
+        w.advisor
+            .post_form(
+                &edit,
+                &[("title", "Arrears forgiveness"), ("body", "First draft")],
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(saved.status, 200);
+    assert_eq!(saved.text("#thread-heading"), "Arrears forgiveness");
+    assert_eq!(posts(&saved)[0].body, "First draft");
+    assert!(saved.has(".post .edited"));
+
+    // 31 minutes after posting: no Edit link, and the form and the change are refused.
+    w.app.state.clock.advance(2 * 60);
+    assert!(
+        posts(&page(&w.advisor, &thread).await)[0]
+            .actions
+            .is_empty()
+    );
+    let refused = page(&w.advisor, &edit).await;
+    assert_eq!(refused.status, 403);
+    assert!(
+        refused.text("main").contains("30 minutes"),
+        "{}",
+        refused.text("main")
+    );
+    let refused = Page::of(
+        w.advisor
+            .post_form(&edit, &[("title", "Late"), ("body", "Too late")])
+            .await,
+    )
+    .await;
+    assert_eq!(refused.status, 403);
+    assert!(refused.text("main").contains("30 minutes"));
+    assert_eq!(
+        posts(&page(&w.advisor, &thread).await)[0].body,
+        "First draft"
+    );
+    assert_eq!(
+        count(
+            &w.app,
+            "SELECT COUNT(*) FROM cohort_threads WHERE title = 'Late'"
+        )
+        .await,
+        0
+    );
+}
+
+#[tokio::test]
+async fn a_hidden_post_disappears_for_members_but_not_for_facilitators_and_restore_brings_it_back()
+{
+    let w = world().await;
+    let thread = start_thread(&w.advisor, "Billing", "Paper or online?").await;
+    reply(&w.colleague, &thread, "Something rude.").await;
+    let facilitated = page(&w.facilitator, &thread).await;
+    assert_eq!(
+        posts(&facilitated)
+            .iter()
+            .map(|p| p.actions.clone())
+            .collect::<Vec<_>>(),
+        [vec!["Hide the thread"], vec!["Hide"]]
+    );
+    let forms: Vec<String> = select(facilitated.html.root_element(), ".row-actions form")
+        .into_iter()
+        .map(|f| f.value().attr("action").unwrap().to_owned())
+        .collect();
+    let (hide_thread, hide_reply) = (forms[0].clone(), forms[1].clone());
+    // A member may not hide.
+    assert_eq!(w.advisor.post_form(&hide_reply, &[]).await.status(), 403);
+
+    let after = Page::of(w.facilitator.post_form(&hide_reply, &[]).await).await;
+    assert_eq!(after.status, 200);
+    let shown = posts(&after);
+    assert_eq!(shown.len(), 2);
+    assert!(shown[1].hidden && !shown[0].hidden);
+    assert_eq!(shown[1].actions, ["Restore"]);
+    for member in [&w.advisor, &w.colleague] {
+        let shown = posts(&page(member, &thread).await);
+        assert_eq!(shown.len(), 1);
+        assert_eq!(shown[0].body, "Paper or online?");
+    }
+    assert!(
+        listed(&page(&w.advisor, DISCUSSION).await)[0]
+            .meta
+            .contains("0 replies")
+    );
+    // Staff see it too.
+    assert!(posts(&page(&w.staff, &thread).await)[1].hidden);
+
+    let restore_reply = hide_reply.replace("/hide", "/restore");
+    w.facilitator.post_form(&restore_reply, &[]).await;
+    let shown = posts(&page(&w.colleague, &thread).await);
+    assert_eq!(shown.len(), 2);
+    assert_eq!(shown[1].body, "Something rude.");
+
+    // Hiding the opening post hides the thread.
+    w.facilitator.post_form(&hide_thread, &[]).await;
+    assert!(listed(&page(&w.advisor, DISCUSSION).await).is_empty());
+    assert_eq!(w.advisor.get(&thread).await.status(), 404);
+    assert_eq!(
+        w.colleague
+            .post_form(&thread, &[("body", "Hello?")])
+            .await
+            .status(),
+        404
+    );
+    let list = listed(&page(&w.facilitator, DISCUSSION).await);
+    assert!(list[0].hidden);
+    let overview = page(&w.advisor, &format!("/cohorts/{SLUG}")).await;
+    assert!(overview.texts(".latest-threads a").is_empty());
+    w.staff
+        .post_form(&hide_thread.replace("/hide", "/restore"), &[])
+        .await;
+    let list = listed(&page(&w.advisor, DISCUSSION).await);
+    assert_eq!(list.len(), 1);
+    assert!(!list[0].hidden);
+    assert_eq!(posts(&page(&w.advisor, &thread).await).len(), 2);
+}
+
+#[tokio::test]
+async fn people_outside_the_cohort_or_of_a_lapsed_city_get_404_everywhere_and_write_nothing() {
+    let w = world().await;
+    let thread = start_thread(&w.advisor, "Private", "Members only.").await;
+    reply(&w.colleague, &thread, "Indeed.").await;
+    let post: i64 = count(&w.app, "SELECT MIN(id) FROM cohort_posts").await;
+    let post = format!("{thread}/posts/{post}");
+    let tables = [
+        "SELECT COUNT(*) FROM cohort_threads",
+        "SELECT COUNT(*) FROM cohort_posts",
+        "SELECT COUNT(*) FROM cohort_reads",
+        "SELECT COUNT(*) FROM cohort_posts WHERE hidden_at IS NOT NULL",
+        "SELECT COUNT(*) FROM outbox",
+        "SELECT COUNT(*) FROM audit_log",
+    ];
+    let mut before = Vec::new();
+    for sql in tables {
+        before.push(count(&w.app, sql).await);
+    }
+    let form = [("title", "Intruding"), ("body", "Hello")];
+    for outsider in [&w.other, &w.lapsed] {
+        for path in [
+            DISCUSSION.to_owned(),
+            thread.clone(),
+            format!("{post}/edit"),
+        ] {
+            assert_eq!(outsider.get(&path).await.status(), 404, "GET {path}");
+        }
+        for path in [
+            DISCUSSION.to_owned(),
+            thread.clone(),
+            format!("{post}/edit"),
+            format!("{post}/hide"),
+            format!("{post}/restore"),
+        ] {
+            assert_eq!(
+                outsider.post_form(&path, &form).await.status(),
+                404,
+                "POST {path}"
+            );
+        }
+    }
+    let mut after = Vec::new();
+    for sql in tables {
+        after.push(count(&w.app, sql).await);
+    }
+    assert_eq!(before, after);
+    // A thread of this cohort under another cohort's address is missing too.
+    let r = w
+        .staff
+        .post_form(
+            "/staff/cohorts",
+            &[
+                ("name", "Data Leaders"),
+                ("join_policy", "open"),
+                ("visible", "1"),
+                ("status", "active"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let elsewhere = thread.replace(SLUG, "data-leaders");
+    assert_eq!(w.staff.get(&elsewhere).await.status(), 404);
+}
+
+#[tokio::test]
+async fn markdown_with_a_script_is_shown_sanitized() {
+    let w = world().await;
+    let thread = start_thread(
+        &w.advisor,
+        "Formatting <b>test</b>",
+        "Hello <script>alert('x')</script> **bold** <img src=x onerror=alert(1)> [link](javascript:alert(1))",
+    )
+    .await;
+    let read = page(&w.colleague, &thread).await;
+    assert_eq!(read.text("#thread-heading"), "Formatting <b>test</b>");
+    assert!(!read.has(".post-body script"));
+    assert!(!read.has("#thread-heading b"));
+    assert_eq!(read.text(".post-body strong"), "bold");
+    assert!(read.attr(".post-body img", "onerror").is_none());
+    assert!(
+        read.attr(".post-body a", "href")
+            .is_none_or(|h| !h.starts_with("javascript"))
+    );
+}
+
+#[tokio::test]
+async fn twenty_replies_sent_at_once_all_land_once_each() {
+    let w = world().await;
+    let thread = start_thread(&w.advisor, "Busy", "Reply all at once.").await;
+    let tasks = (0..20).map(|i| {
+        let visitor = if i % 2 == 0 { &w.colleague } else { &w.planner };
+        let url = visitor.url(&thread);
+        let client = visitor.client.clone();
+        async move {
+            let body = format!("Reply number {i}");
+            client
+                .post(url)
+                .form(&[("body", body.as_str())])
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    });
+    let statuses = join_all(tasks).await;
+    assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
+    let shown = posts(&page(&w.advisor, &thread).await);
+    assert_eq!(shown.len(), 21);
+    let mut bodies: Vec<String> = shown[1..].iter().map(|p| p.body.clone()).collect();
+    bodies.sort();
+    bodies.dedup();
+    assert_eq!(bodies.len(), 20);
+    assert!(
+        listed(&page(&w.advisor, DISCUSSION).await)[0]
+            .meta
+            .contains("20 replies")
+    );
+}
+
+#[tokio::test]
+async fn empty_or_oversized_input_comes_back_with_messages_and_writes_nothing() {
+    let w = world().await;
+    let thread = start_thread(&w.advisor, "Sizes", "A post.").await;
+    let posts_before = count(&w.app, "SELECT COUNT(*) FROM cohort_posts").await;
+
+    let empty = Page::of(
+        w.advisor
+            .post_form(DISCUSSION, &[("title", "  "), ("body", "")])
+            .await,
+    )
+    .await;
+    assert_eq!(empty.status, 422);
+    assert_eq!(
+        empty.texts(".error-summary li"),
+        ["Enter a title.", "Enter your message."]
+    );
+    assert_eq!(empty.text("#body-error"), "Error: Enter your message.");
+
+    let long_title = "t".repeat(201);
+    let long_body = "b".repeat(20_001);
+    let oversized = Page::of(
+        w.advisor
+            .post_form(
+                DISCUSSION,
+                &[("title", long_title.as_str()), ("body", long_body.as_str())],
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(oversized.status, 422);
+    assert_eq!(
+        oversized.texts(".error-summary li"),
+        [
+            "Use at most 200 characters for a title.",
+            "Use at most 20,000 characters for your message."
+        ]
+    );
+    // What was entered comes back to be corrected.
+    assert_eq!(oversized.attr("#title", "value").unwrap(), long_title);
+
+    let empty_reply = Page::of(w.colleague.post_form(&thread, &[("body", " ")]).await).await;
+    assert_eq!(empty_reply.status, 422);
+    assert_eq!(
+        empty_reply.texts(".error-summary li"),
+        ["Enter your message."]
+    );
+    assert_eq!(posts(&empty_reply).len(), 1);
+
+    let read = page(&w.advisor, &thread).await;
+    let edit = read.attr(".post .row-actions a", "href").unwrap();
+    let empty_edit = Page::of(
+        w.advisor
+            .post_form(&edit, &[("title", ""), ("body", &long_body)])
+            .await,
+    )
+    .await;
+    assert_eq!(empty_edit.status, 422);
+    assert_eq!(
+        empty_edit.texts(".error-summary li"),
+        [
+            "Enter a title.",
+            "Use at most 20,000 characters for your message."
+        ]
+    );
+    assert_eq!(
+        count(&w.app, "SELECT COUNT(*) FROM cohort_posts").await,
+        posts_before
+    );
+    assert_eq!(
+        count(&w.app, "SELECT COUNT(*) FROM cohort_threads").await,
+        1
+    );
+    assert_eq!(posts(&page(&w.advisor, &thread).await)[0].body, "A post.");
+}
+
+#[tokio::test]
+async fn an_archived_cohorts_discussion_is_read_only() {
+    let w = world().await;
+    let thread = start_thread(&w.advisor, "Before archiving", "Still here.").await;
+    sqlx::query("UPDATE cohorts SET status = 'archived' WHERE slug = $1")
+        .bind(SLUG)
+        .execute(&w.app.state.pool)
+        .await
+        .unwrap();
+    let list = page(&w.advisor, DISCUSSION).await;
+    assert_eq!(list.status, 200);
+    assert_eq!(listed(&list).len(), 1);
+    assert!(!list.has("form textarea"));
+    let read = page(&w.facilitator, &thread).await;
+    assert_eq!(posts(&read)[0].body, "Still here.");
+    assert!(posts(&read)[0].actions.is_empty());
+    assert!(!read.has("#reply-heading"));
+    let r = w
+        .advisor
+        .post_form(DISCUSSION, &[("title", "After"), ("body", "No.")])
+        .await;
+    assert_eq!(r.status(), 403);
+    let r = w.advisor.post_form(&thread, &[("body", "No.")]).await;
+    assert_eq!(r.status(), 403);
+    assert_eq!(count(&w.app, "SELECT COUNT(*) FROM cohort_posts").await, 1);
+}

@@ -1,0 +1,812 @@
+//! A cohort's sessions: planning, editing and cancelling them, their times in each reader's
+//! zone, their calendar files and each member's secret feed (parsed as a calendar would),
+//! the emails to followers, and the 404 of everyone who may not enter the cohort.
+
+use icalendar::{Calendar, Component, EventLike};
+use portal::time::Zone;
+use tokio::task::JoinSet;
+
+use crate::support::{Page, TestApp, Visitor, spawn_app};
+
+const SLUG: &str = "water-affordability";
+
+/// A cohort with its people: the first city's mayor facilitates it; its advisor and a
+/// colleague, and the mayor of a third city (whose membership may lapse), are members; the
+/// mayor of another city is not in it.
+struct Space {
+    app: TestApp,
+    staff: Visitor,
+    facilitator: Visitor,
+    member: Visitor,
+    colleague: Visitor,
+    outsider: Visitor,
+    lapsing: Visitor,
+    lapsing_city: i64,
+}
+
+async fn space() -> Space {
+    let app = spawn_app().await;
+    let staff = app.staff_visitor().await;
+    let a = app.insert_city("Lafayette", "CO", "active").await;
+    let b = app.insert_city("Madison", "WI", "active").await;
+    let c = app.insert_city("Dubuque", "IA", "active").await;
+    let facilitator = app
+        .invite_and_accept(&staff, "mayor@a.gov", "Mayor A", "mayor", a)
+        .await;
+    let member = app
+        .invite_and_accept(&staff, "advisor@a.gov", "Advisor A", "advisor", a)
+        .await;
+    let colleague = app
+        .invite_and_accept(&staff, "colleague@a.gov", "Colleague A", "advisor", a)
+        .await;
+    let outsider = app
+        .invite_and_accept(&staff, "mayor@b.gov", "Mayor B", "mayor", b)
+        .await;
+    let lapsing = app
+        .invite_and_accept(&staff, "mayor@c.gov", "Mayor C", "mayor", c)
+        .await;
+    let r = staff
+        .post_form(
+            "/staff/cohorts",
+            &[
+                ("name", "Water Affordability"),
+                ("join_policy", "open"),
+                ("visible", "1"),
+                ("status", "active"),
+                ("facilitators", "mayor@a.gov"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    for email in ["advisor@a.gov", "colleague@a.gov", "mayor@c.gov"] {
+        let r = staff
+            .post_form(&format!("/cohorts/{SLUG}/members"), &[("email", email)])
+            .await;
+        assert_eq!(r.status(), 200, "{email} was not added");
+    }
+    Space {
+        app,
+        staff,
+        facilitator,
+        member,
+        colleague,
+        outsider,
+        lapsing,
+        lapsing_city: c,
+    }
+}
+
+/// A wall-clock time `days` from now at 9:00, as a `datetime-local` field holds it.
+pub fn in_days(days: i64) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let day = Zone::parse("America/Chicago")
+        .unwrap()
+        .iso_date(now + days * 86_400);
+    format!("{day}T09:00")
+}
+
+/// The session form, filled: a session of an hour in Chicago with a call link and notes.
+fn session<'a>(title: &'a str, starts: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("title", title),
+        ("starts", starts),
+        ("duration", "60"),
+        ("time_zone", "America/Chicago"),
+        ("call_url", "https://meet.example.org/water"),
+        (
+            "notes",
+            "Bring your **rate tables**.<script>alert(1)</script>",
+        ),
+    ]
+}
+
+impl Space {
+    async fn plan(&self, form: &[(&str, &str)]) -> i64 {
+        let page = Page::of(
+            self.facilitator
+                .post_form(&format!("/cohorts/{SLUG}/sessions"), form)
+                .await,
+        )
+        .await;
+        assert_eq!(
+            page.path(),
+            format!("/cohorts/{SLUG}/sessions"),
+            "{:?}",
+            page.texts(".error-summary li")
+        );
+        sqlx::query_scalar("SELECT MAX(id) FROM cohort_sessions")
+            .fetch_one(&self.app.state.pool)
+            .await
+            .unwrap()
+    }
+
+    async fn count(&self, sql: &'static str) -> i64 {
+        sqlx::query_scalar(sql)
+            .fetch_one(&self.app.state.pool)
+            .await
+            .unwrap()
+    }
+
+    async fn token_of(&self, email: &str) -> String {
+        sqlx::query_scalar(
+            "SELECT m.calendar_token FROM cohort_members m JOIN people p ON p.id = m.person_id \
+             WHERE p.email = $1",
+        )
+        .bind(email)
+        .fetch_one(&self.app.state.pool)
+        .await
+        .unwrap()
+    }
+
+    async fn person_id(&self, email: &str) -> i64 {
+        sqlx::query_scalar("SELECT id FROM people WHERE email = $1")
+            .bind(email)
+            .fetch_one(&self.app.state.pool)
+            .await
+            .unwrap()
+    }
+
+    async fn set_zone(&self, email: &str, zone: &str) {
+        sqlx::query("UPDATE people SET time_zone = $1 WHERE email = $2")
+            .bind(zone)
+            .bind(email)
+            .execute(&self.app.state.pool)
+            .await
+            .unwrap();
+    }
+
+    async fn lapse(&self) {
+        sqlx::query("UPDATE cities SET status = 'lapsed' WHERE id = $1")
+            .bind(self.lapsing_city)
+            .execute(&self.app.state.pool)
+            .await
+            .unwrap();
+    }
+}
+
+/// A calendar file fetched and parsed as a calendar application would.
+async fn calendar(response: reqwest::Response) -> Calendar {
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.headers()["content-type"],
+        "text/calendar; charset=utf-8"
+    );
+    let cache = response.headers()["cache-control"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        cache.contains("no-store") && cache.contains("private"),
+        "{cache}"
+    );
+    let body = response.text().await.unwrap();
+    for line in body.split_terminator("\r\n") {
+        assert!(line.len() <= 75, "a line of {} octets: {line}", line.len());
+        assert!(!line.contains('\n'), "a line ends without CR: {line:?}");
+    }
+    assert!(body.ends_with("END:VCALENDAR\r\n"));
+    body.parse().unwrap_or_else(|e| panic!("{e}\n{body}"))
+}
+
+#[tokio::test]
+async fn a_session_entered_in_chicago_has_its_utc_instant_in_its_calendar_file_and_keeps_its_uid_when_changed()
+ {
+    let s = space().await;
+    let id = s
+        .plan(&session("Rates and tiers", "2027-01-14T09:00"))
+        .await;
+    let path = format!("/cohorts/{SLUG}/sessions/{id}/calendar.ics");
+
+    let cal = calendar(s.member.get(&path).await).await;
+    assert_eq!(cal.property_value("VERSION"), Some("2.0"));
+    assert_eq!(cal.property_value("METHOD"), Some("PUBLISH"));
+    assert_eq!(cal.get_name(), Some("Water Affordability"));
+    let events: Vec<_> = cal.events().collect();
+    assert_eq!(events.len(), 1);
+    let event = events[0];
+    assert_eq!(event.property_value("DTSTART"), Some("20270114T150000Z"));
+    assert_eq!(event.property_value("DTEND"), Some("20270114T160000Z"));
+    assert_eq!(
+        event.get_summary(),
+        Some("Rates and tiers (Water Affordability)")
+    );
+    assert_eq!(event.get_location(), Some("https://meet.example.org/water"));
+    assert_eq!(event.get_url(), Some("https://meet.example.org/water"));
+    assert!(
+        event
+            .get_description()
+            .unwrap()
+            .contains("Video call: https://meet.example.org/water")
+    );
+    assert_eq!(event.property_value("STATUS"), Some("CONFIRMED"));
+    let uid = event.get_uid().unwrap().to_owned();
+    assert!(uid.starts_with("cohort-session-"), "{uid}");
+    assert_eq!(event.get_sequence(), Some(0));
+
+    // An edit: another hour, in another zone. The UID stays, the SEQUENCE grows.
+    let page = Page::of(
+        s.facilitator
+            .post_form(
+                &format!("/cohorts/{SLUG}/sessions/{id}"),
+                &[
+                    ("title", "Rates, tiers; and shut-offs"),
+                    ("starts", "2027-01-14T11:00"),
+                    ("duration", "90"),
+                    ("time_zone", "America/New_York"),
+                    ("call_url", ""),
+                    ("notes", ""),
+                ],
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(
+        page.text(".flash"),
+        "The session “Rates, tiers; and shut-offs” is saved."
+    );
+    let cal = calendar(s.member.get(&path).await).await;
+    let event = cal.events().next().unwrap();
+    assert_eq!(event.get_uid(), Some(uid.as_str()));
+    assert_eq!(event.get_sequence(), Some(1));
+    assert_eq!(event.property_value("DTSTART"), Some("20270114T160000Z"));
+    assert_eq!(event.property_value("DTEND"), Some("20270114T173000Z"));
+    assert_eq!(
+        event.get_summary(),
+        Some("Rates, tiers; and shut-offs (Water Affordability)")
+    );
+    assert_eq!(event.get_location(), None);
+
+    // Cancelled (after its confirmation page): still there, struck, and one change more.
+    let confirm = Page::of(
+        s.facilitator
+            .get(&format!("/cohorts/{SLUG}/sessions/{id}/cancel"))
+            .await,
+    )
+    .await;
+    assert_eq!(
+        confirm.h1(),
+        "Cancel the session “Rates, tiers; and shut-offs”?"
+    );
+    let page = Page::of(
+        s.facilitator
+            .post_form(&format!("/cohorts/{SLUG}/sessions/{id}/cancel"), &[])
+            .await,
+    )
+    .await;
+    assert!(page.text(".flash").contains("is cancelled"));
+    assert_eq!(
+        page.text(&format!("#session-{id} .badge")),
+        "Cancelled",
+        "the list shows it cancelled"
+    );
+    assert!(!page.has(&format!("#session-{id} a[href$='/edit']")));
+    let cal = calendar(s.member.get(&path).await).await;
+    let event = cal.events().next().unwrap();
+    assert_eq!(event.get_uid(), Some(uid.as_str()));
+    assert_eq!(event.get_sequence(), Some(2));
+    assert_eq!(event.property_value("STATUS"), Some("CANCELLED"));
+    // A cancelled session is not changed again.
+    let again = Page::of(
+        s.facilitator
+            .post_form(
+                &format!("/cohorts/{SLUG}/sessions/{id}"),
+                &session("Back on", "2027-01-15T09:00"),
+            )
+            .await,
+    )
+    .await;
+    assert!(again.text(".flash").contains("can no longer be changed"));
+    assert_eq!(
+        s.count("SELECT sequence FROM cohort_sessions").await,
+        2,
+        "nothing was counted"
+    );
+}
+
+#[tokio::test]
+async fn the_feed_lists_the_cohorts_sessions_until_its_address_is_renewed_or_the_member_may_no_longer_enter()
+ {
+    let s = space().await;
+    s.plan(&session("Rates and tiers", &in_days(20))).await;
+    s.plan(&session("Shut-offs", &in_days(50))).await;
+    let feed = |token: String| format!("/cohorts/calendar/{token}.ics");
+    // Anyone holding the address gets it: a calendar asks without a log-in.
+    let anonymous = s.app.visitor();
+    let advisor_feed = feed(s.token_of("advisor@a.gov").await);
+    let cal = calendar(anonymous.get(&advisor_feed).await).await;
+    let mut titles: Vec<_> = cal
+        .events()
+        .map(|e| e.get_summary().unwrap().to_owned())
+        .collect();
+    titles.sort();
+    assert_eq!(
+        titles,
+        [
+            "Rates and tiers (Water Affordability)",
+            "Shut-offs (Water Affordability)"
+        ]
+    );
+    assert_eq!(cal.get_name(), Some("Water Affordability"));
+
+    // Renewed: the old address is gone, the new one works.
+    s.member
+        .post_form(&format!("/cohorts/{SLUG}/calendar/renew"), &[])
+        .await;
+    assert_eq!(anonymous.get(&advisor_feed).await.status(), 404);
+    let renewed = feed(s.token_of("advisor@a.gov").await);
+    assert_ne!(renewed, advisor_feed);
+    assert_eq!(anonymous.get(&renewed).await.status(), 200);
+
+    // A member removed by staff.
+    let colleague_feed = feed(s.token_of("colleague@a.gov").await);
+    assert_eq!(anonymous.get(&colleague_feed).await.status(), 200);
+    let colleague = s.person_id("colleague@a.gov").await;
+    s.staff
+        .post_form(&format!("/cohorts/{SLUG}/members/{colleague}/remove"), &[])
+        .await;
+    assert_eq!(anonymous.get(&colleague_feed).await.status(), 404);
+
+    // A member whose city lapsed.
+    let lapsing_feed = feed(s.token_of("mayor@c.gov").await);
+    assert_eq!(anonymous.get(&lapsing_feed).await.status(), 200);
+    s.lapse().await;
+    assert_eq!(anonymous.get(&lapsing_feed).await.status(), 404);
+
+    // A person no longer active.
+    let facilitator_feed = feed(s.token_of("mayor@a.gov").await);
+    assert_eq!(anonymous.get(&facilitator_feed).await.status(), 200);
+    sqlx::query("UPDATE people SET active = 0 WHERE email = 'mayor@a.gov'")
+        .execute(&s.app.state.pool)
+        .await
+        .unwrap();
+    assert_eq!(anonymous.get(&facilitator_feed).await.status(), 404);
+
+    // Unknown addresses.
+    for path in [
+        "/cohorts/calendar/0123456789abcdef0123456789abcdef.ics".to_owned(),
+        renewed.trim_end_matches(".ics").to_owned(),
+        "/cohorts/calendar/.ics".to_owned(),
+        "/cohorts/calendar/%27%20OR%201=1%20--.ics".to_owned(),
+    ] {
+        assert_eq!(anonymous.get(&path).await.status(), 404, "{path}");
+    }
+}
+
+#[tokio::test]
+async fn another_citys_member_a_lapsed_member_and_the_public_find_no_session() {
+    let s = space().await;
+    let id = s.plan(&session("Rates and tiers", &in_days(20))).await;
+    let pages = [
+        format!("/cohorts/{SLUG}/sessions"),
+        format!("/cohorts/{SLUG}/sessions/new"),
+        format!("/cohorts/{SLUG}/sessions/{id}/edit"),
+        format!("/cohorts/{SLUG}/sessions/{id}/cancel"),
+        format!("/cohorts/{SLUG}/sessions/{id}/calendar.ics"),
+    ];
+    assert_eq!(s.lapsing.get(&pages[0]).await.status(), 200);
+    s.lapse().await;
+    for who in [&s.outsider, &s.lapsing] {
+        for path in &pages {
+            assert_eq!(who.get(path).await.status(), 404, "{path}");
+        }
+        for path in [
+            format!("/cohorts/{SLUG}/sessions"),
+            format!("/cohorts/{SLUG}/sessions/{id}"),
+            format!("/cohorts/{SLUG}/sessions/{id}/cancel"),
+        ] {
+            let r = who
+                .post_form(&path, &session("Taken over", &in_days(3)))
+                .await;
+            assert_eq!(r.status(), 404, "POST {path}");
+        }
+    }
+    let public = s.app.visitor().get(&pages[4]).await;
+    assert_eq!(public.url().path(), "/login");
+    // A session of another cohort is not found through this one.
+    let r = s
+        .staff
+        .post_form(
+            "/staff/cohorts",
+            &[
+                ("name", "Data Leaders"),
+                ("join_policy", "open"),
+                ("visible", "1"),
+                ("status", "active"),
+                ("facilitators", "mayor@a.gov"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        s.member
+            .get(&format!("/cohorts/data-leaders/sessions/{id}/calendar.ics"))
+            .await
+            .status(),
+        404
+    );
+    assert_eq!(
+        s.facilitator
+            .get(&format!("/cohorts/data-leaders/sessions/{id}/edit"))
+            .await
+            .status(),
+        404
+    );
+    // A plain member reads but does not plan.
+    for path in &pages[1..4] {
+        assert_eq!(s.member.get(path).await.status(), 403, "{path}");
+    }
+    let r = s
+        .member
+        .post_form(
+            &format!("/cohorts/{SLUG}/sessions"),
+            &session("Mine", &in_days(3)),
+        )
+        .await;
+    assert_eq!(r.status(), 403);
+    assert_eq!(s.count("SELECT COUNT(*) FROM cohort_sessions").await, 1);
+    assert_eq!(
+        s.count("SELECT sequence + cancelled FROM cohort_sessions")
+            .await,
+        0
+    );
+}
+
+#[tokio::test]
+async fn a_reader_in_new_york_sees_the_time_in_their_zone_with_the_chicago_time_beside_it() {
+    let s = space().await;
+    let id = s
+        .plan(&session("Rates and tiers", "2027-01-14T09:00"))
+        .await;
+    s.set_zone("advisor@a.gov", "America/New_York").await;
+    let page = Page::of(s.member.get(&format!("/cohorts/{SLUG}/sessions")).await).await;
+    let item = format!("#session-{id}");
+    assert_eq!(page.text(&format!("{item} h3")), "Rates and tiers");
+    assert_eq!(
+        page.text(&format!("{item} .session-when time")),
+        "14 Jan 2027, 10:00 AM EST – 11:00 AM EST"
+    );
+    assert_eq!(
+        page.attr(&format!("{item} .session-when time"), "datetime")
+            .as_deref(),
+        Some("2027-01-14T15:00:00Z")
+    );
+    assert_eq!(
+        page.text(&format!("{item} .session-own-zone")),
+        "(9:00 AM CST – 10:00 AM CST in America/Chicago)"
+    );
+    // The call link and the notes, rendered and made safe, for the people inside.
+    assert_eq!(
+        page.attr(&format!("{item} .session-call a"), "href")
+            .as_deref(),
+        Some("https://meet.example.org/water")
+    );
+    assert_eq!(
+        page.text(&format!("{item} .session-notes strong")),
+        "rate tables"
+    );
+    assert!(!page.has(&format!("{item} .session-notes script")));
+    assert!(!page.has(&format!("{item} a[href$='/edit']")));
+
+    // A reader in Chicago sees Chicago's time alone.
+    let page = Page::of(
+        s.facilitator
+            .get(&format!("/cohorts/{SLUG}/sessions"))
+            .await,
+    )
+    .await;
+    assert_eq!(
+        page.text(&format!("{item} .session-when time")),
+        "14 Jan 2027, 9:00 AM CST – 10:00 AM CST"
+    );
+    assert!(!page.has(&format!("{item} .session-own-zone")));
+    assert!(page.has(&format!("{item} a[href$='/edit']")));
+}
+
+#[tokio::test]
+async fn upcoming_sessions_come_first_then_past_ones_and_the_overview_shows_the_next_three() {
+    let s = space().await;
+    let past = s.plan(&session("Kick-off", "2020-01-14T09:00")).await;
+    let far = s.plan(&session("Fourth", &in_days(40))).await;
+    let first = s.plan(&session("First", &in_days(10))).await;
+    let second = s.plan(&session("Second", &in_days(20))).await;
+    let dropped = s.plan(&session("Dropped", &in_days(15))).await;
+    let third = s.plan(&session("Third", &in_days(30))).await;
+    s.facilitator
+        .post_form(&format!("/cohorts/{SLUG}/sessions/{dropped}/cancel"), &[])
+        .await;
+    let page = Page::of(s.member.get(&format!("/cohorts/{SLUG}/sessions")).await).await;
+    assert_eq!(
+        page.texts("#upcoming > li h3"),
+        ["First", "Dropped Cancelled", "Second", "Third", "Fourth"]
+    );
+    assert_eq!(page.texts("#past > li h3"), ["Kick-off"]);
+    assert_eq!(
+        page.text(&format!("#session-{dropped} .session-status")),
+        "This session is cancelled."
+    );
+    assert!(!page.has(&format!("#session-{dropped} .session-call")));
+    assert!(page.has(&format!("#session-{past}")));
+
+    let overview = Page::of(s.member.get(&format!("/cohorts/{SLUG}")).await).await;
+    let next: Vec<String> = overview.texts(".next-sessions li a").into_iter().collect();
+    assert_eq!(next, ["First", "Second", "Third"]);
+    assert_eq!(
+        overview.attr(".next-sessions li a", "href").as_deref(),
+        Some(format!("/cohorts/{SLUG}/sessions#session-{first}").as_str())
+    );
+    let _ = (second, third, far);
+
+    // The member home's next session, over the person's cohorts.
+    let advisor = s.person_id("advisor@a.gov").await;
+    let now = s.app.state.clock.now();
+    let (cohort, slug, title, _starts) =
+        portal::cohorts::sessions::next_session(&s.app.state.pool, advisor, now)
+            .await
+            .unwrap()
+            .unwrap();
+    assert_eq!(
+        (cohort.as_str(), slug.as_str(), title.as_str()),
+        ("Water Affordability", SLUG, "First")
+    );
+    let outsider = s.person_id("mayor@b.gov").await;
+    assert!(
+        portal::cohorts::sessions::next_session(&s.app.state.pool, outsider, now)
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn emails_about_a_new_and_a_changed_session_reach_followers_who_may_enter_in_their_own_zone()
+{
+    let s = space().await;
+    s.set_zone("advisor@a.gov", "America/New_York").await;
+    // The colleague stops following; the third city lapses.
+    s.colleague
+        .post_form(&format!("/cohorts/{SLUG}/following"), &[("follow", "0")])
+        .await;
+    s.lapse().await;
+    let id = s.plan(&session("Rates and tiers", &in_days(30))).await;
+    let (starts, ends): (i64, i64) =
+        sqlx::query_as("SELECT starts_at, ends_at FROM cohort_sessions WHERE id = $1")
+            .bind(id)
+            .fetch_one(&s.app.state.pool)
+            .await
+            .unwrap();
+    let new_york = Zone::parse("America/New_York").unwrap();
+    let chicago = Zone::parse("America/Chicago").unwrap();
+    let recipients = |subject_start: &'static str| {
+        let app = &s.app;
+        async move {
+            let mut to: Vec<String> = app
+                .outbox()
+                .await
+                .into_iter()
+                .filter(|m| m.subject.starts_with(subject_start))
+                .map(|m| m.to)
+                .collect();
+            to.sort();
+            to
+        }
+    };
+    // The facilitator who planned it is not told; nor the colleague, nor the lapsed city's
+    // mayor, nor staff outside the cohort.
+    assert_eq!(recipients("New session").await, ["advisor@a.gov"]);
+    let mail = s.app.last_mail_to("advisor@a.gov").await;
+    assert_eq!(
+        mail.subject,
+        "New session in Water Affordability: Rates and tiers"
+    );
+    let when = portal::cohorts::sessions::span(&new_york, starts, ends);
+    let own = portal::cohorts::sessions::own_span(&new_york, &chicago, starts, ends).unwrap();
+    assert!(mail.text.contains(&when), "{when} in\n{}", mail.text);
+    assert!(mail.text.contains(&own), "{own} in\n{}", mail.text);
+    assert!(mail.text.contains("https://meet.example.org/water"));
+    assert_eq!(
+        mail.link(&s.app.address, "/cohorts/"),
+        format!("{}/cohorts/{SLUG}/sessions", s.app.address)
+    );
+    assert!(mail.html.contains(&when));
+
+    // Staff change it: the facilitator, who follows, is told too.
+    let later = in_days(31);
+    let mut changed = session("Rates and tiers", &later);
+    changed[3] = ("time_zone", "America/New_York");
+    let r = s
+        .staff
+        .post_form(&format!("/cohorts/{SLUG}/sessions/{id}"), &changed)
+        .await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        recipients("Session changed").await,
+        ["advisor@a.gov", "mayor@a.gov"]
+    );
+    let mail = s.app.last_mail_to("advisor@a.gov").await;
+    assert_eq!(
+        mail.subject,
+        "Session changed in Water Affordability: Rates and tiers"
+    );
+    // Now in the reader's own zone: no second time beside it.
+    assert!(!mail.text.contains(" in America/"), "{}", mail.text);
+    let facilitator_mail = s.app.last_mail_to("mayor@a.gov").await;
+    assert!(
+        facilitator_mail.text.contains("in America/New_York"),
+        "{}",
+        facilitator_mail.text
+    );
+
+    // Saving it unchanged tells nobody again; cancelling does.
+    s.staff
+        .post_form(&format!("/cohorts/{SLUG}/sessions/{id}"), &changed)
+        .await;
+    assert_eq!(recipients("Session changed").await.len(), 2);
+    s.staff
+        .post_form(&format!("/cohorts/{SLUG}/sessions/{id}/cancel"), &[])
+        .await;
+    assert_eq!(
+        recipients("Session cancelled").await,
+        ["advisor@a.gov", "mayor@a.gov"]
+    );
+    assert!(
+        !s.app
+            .last_mail_to("advisor@a.gov")
+            .await
+            .text
+            .contains("meet.example.org"),
+        "a cancelled session's call link is not sent"
+    );
+}
+
+#[tokio::test]
+async fn a_time_skipped_by_daylight_saving_and_a_call_link_that_is_not_a_web_address_are_refused() {
+    let s = space().await;
+    let path = format!("/cohorts/{SLUG}/sessions");
+    // 14 March 2027: in Chicago, 2:00 AM becomes 3:00 AM.
+    let response = s
+        .facilitator
+        .post_form(&path, &session("Night owls", "2027-03-14T02:30"))
+        .await;
+    assert_eq!(response.status(), 422);
+    let page = Page::of(response).await;
+    assert!(page.text("title").starts_with("Error: "));
+    assert_eq!(
+        page.texts(".error-summary li"),
+        [
+            "2:30 AM on 14 Mar 2027 does not exist in America/Chicago: the clocks skip that hour for daylight saving. Choose another time."
+        ]
+    );
+    assert_eq!(
+        page.attr("#starts", "aria-invalid").as_deref(),
+        Some("true")
+    );
+    // What was entered comes back.
+    assert_eq!(page.attr("#title", "value").as_deref(), Some("Night owls"));
+    assert_eq!(
+        page.attr("#starts", "value").as_deref(),
+        Some("2027-03-14T02:30")
+    );
+    assert_eq!(
+        page.attr("#time_zone option[selected]", "value").as_deref(),
+        Some("America/Chicago")
+    );
+
+    let starts = in_days(10);
+    for link in [
+        "javascript:alert(document.cookie)",
+        "meet.example.org/water",
+        "ftp://example.org/x",
+    ] {
+        let mut form = session("Rates", &starts);
+        form[4] = ("call_url", link);
+        let response = s.facilitator.post_form(&path, &form).await;
+        assert_eq!(response.status(), 422, "{link}");
+        let page = Page::of(response).await;
+        assert_eq!(
+            page.texts(".error-summary li"),
+            [
+                "Enter the video-call link as a web address starting with https:// (or http://), for example https://meet.example.org/water-cohort."
+            ],
+            "{link}"
+        );
+    }
+    // An empty form says what is missing, in the form's order.
+    let page = Page::of(s.facilitator.post_form(&path, &[]).await).await;
+    assert_eq!(
+        page.texts(".error-summary li"),
+        [
+            "Enter the session's title.",
+            "Enter the date and time it starts.",
+            "Enter its length in minutes."
+        ]
+    );
+    assert_eq!(s.count("SELECT COUNT(*) FROM cohort_sessions").await, 0);
+    assert_eq!(
+        s.count("SELECT COUNT(*) FROM outbox WHERE subject LIKE '%session%'")
+            .await,
+        0
+    );
+}
+
+#[tokio::test]
+async fn twenty_parallel_edits_each_count_once_in_the_sequence() {
+    let s = space().await;
+    let id = s.plan(&session("Rates and tiers", &in_days(30))).await;
+    let starts = in_days(31);
+    let mut set = JoinSet::new();
+    for _ in 0..20 {
+        let client = s.facilitator.client.clone();
+        let url = s.facilitator.url(&format!("/cohorts/{SLUG}/sessions/{id}"));
+        let form: Vec<(String, String)> = session("Rates, tiers and shut-offs", &starts)
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect();
+        set.spawn(async move {
+            client
+                .post(url)
+                .form(&form)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        });
+    }
+    while let Some(status) = set.join_next().await {
+        assert_eq!(status.unwrap(), 200);
+    }
+    assert_eq!(
+        s.count("SELECT sequence FROM cohort_sessions").await,
+        20,
+        "each edit counted once"
+    );
+    // The first edit changed it; the other nineteen saved the same: one email each.
+    let changed = s
+        .app
+        .outbox()
+        .await
+        .into_iter()
+        .filter(|m| m.subject.starts_with("Session changed") && m.to == "advisor@a.gov")
+        .count();
+    assert_eq!(changed, 1);
+    let uid_count = s
+        .count("SELECT COUNT(DISTINCT uid) FROM cohort_sessions")
+        .await;
+    assert_eq!(uid_count, 1);
+}
+
+#[tokio::test]
+async fn no_cohort_may_take_the_address_of_the_calendar_feeds() {
+    let app = spawn_app().await;
+    let staff = app.staff_visitor().await;
+    for (name, slug) in [("Calendar", ""), ("Planning", "calendar")] {
+        let response = staff
+            .post_form(
+                "/staff/cohorts",
+                &[
+                    ("name", name),
+                    ("slug", slug),
+                    ("join_policy", "open"),
+                    ("visible", "1"),
+                    ("status", "active"),
+                ],
+            )
+            .await;
+        assert_eq!(response.status(), 422, "{name}");
+        let page = Page::of(response).await;
+        assert_eq!(
+            page.texts(".error-summary li"),
+            [
+                "The address “calendar” is kept for the cohorts' calendar feeds: choose another, for example calendar-cohort."
+            ]
+        );
+    }
+    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM cohorts")
+        .fetch_one(&app.state.pool)
+        .await
+        .unwrap();
+    assert_eq!(count, 0);
+}
