@@ -23,6 +23,13 @@ pub const COMMON_ZONES: [(&str, &str); 8] = [
     ("America/Puerto_Rico", "Atlantic (Puerto Rico)"),
 ];
 
+/// The site's one way of writing a date: "27 November 2026". Every date a person reads (pages
+/// and emails) is written with it, through `Zone::date` or `long_date`.
+pub const DATE_FORMAT: &str = "%-d %B %Y";
+/// The site's one way of writing a time of day, with the zone's abbreviation: "8:14 AM CST".
+/// An instant is its date and its time of day: "27 November 2026, 8:14 AM CST" (`Zone::time`).
+pub const CLOCK_FORMAT: &str = "%-I:%M %p %Z";
+
 /// A time zone known by its IANA name.
 #[derive(Debug, Clone)]
 pub struct Zone {
@@ -63,14 +70,14 @@ impl Zone {
         &self.name
     }
 
-    /// "27 Nov 2026, 8:14 AM CST"
+    /// "27 November 2026, 8:14 AM CST": the date and the time of day, in the site's formats.
     pub fn time(&self, t: i64) -> String {
-        self.format(t, "%-d %b %Y, %-I:%M %p %Z")
+        format!("{}, {}", self.date(t), self.clock(t))
     }
 
-    /// "27 Nov 2026"
+    /// "27 November 2026"
     pub fn date(&self, t: i64) -> String {
-        self.format(t, "%-d %b %Y")
+        self.format(t, DATE_FORMAT)
     }
 
     /// The date in this zone as ISO 8601, for `<time datetime>` and date fields: "2026-11-27".
@@ -80,7 +87,7 @@ impl Zone {
 
     /// "8:14 AM CST"
     pub fn clock(&self, t: i64) -> String {
-        self.format(t, "%-I:%M %p %Z")
+        self.format(t, CLOCK_FORMAT)
     }
 
     /// The abbreviation in force at an instant: "CST", "CDT".
@@ -117,8 +124,9 @@ impl Zone {
         let ambiguous = self.tz.to_ambiguous_zoned_datetime(dt);
         match ambiguous.offset() {
             AmbiguousOffset::Gap { .. } => Err(format!(
-                "{} does not exist in {}: the clocks skip that hour for daylight saving. Choose another time.",
-                dt.strftime("%-I:%M %p on %-d %b %Y"),
+                "{} on {} does not exist in {}: the clocks skip that hour for daylight saving. Choose another time.",
+                dt.strftime("%-I:%M %p"),
+                dt.date().strftime(DATE_FORMAT),
                 self.name
             )),
             _ => ambiguous
@@ -141,11 +149,11 @@ impl PartialEq for Zone {
     }
 }
 
-/// A calendar date stored as ISO 8601 ("2026-03-01"), as pages show dates: "1 Mar 2026";
-/// what is not a date is shown as it is.
+/// A calendar date stored as ISO 8601 ("2026-03-01", a city's renewal date, a cohort's start),
+/// written as every date is: "1 March 2026"; what is not a date is shown as it is.
 pub fn long_date(iso: &str) -> String {
-    match iso.parse::<jiff::civil::Date>() {
-        Ok(d) => d.strftime("%-d %b %Y").to_string(),
+    match iso.trim().parse::<jiff::civil::Date>() {
+        Ok(d) => d.strftime(DATE_FORMAT).to_string(),
         Err(_) => iso.to_owned(),
     }
 }
@@ -204,10 +212,34 @@ mod tests {
     fn instants_read_in_the_readers_zone_with_its_abbreviation() {
         // 2026-11-27 14:14:00 UTC
         let t = 1_795_788_840;
-        assert_eq!(zone("America/Chicago").time(t), "27 Nov 2026, 8:14 AM CST");
-        assert_eq!(zone("America/New_York").time(t), "27 Nov 2026, 9:14 AM EST");
-        assert_eq!(zone("UTC").time(t), "27 Nov 2026, 2:14 PM UTC");
-        assert_eq!(zone("Pacific/Honolulu").date(t), "27 Nov 2026");
+        assert_eq!(
+            zone("America/Chicago").time(t),
+            "27 November 2026, 8:14 AM CST"
+        );
+        assert_eq!(
+            zone("America/New_York").time(t),
+            "27 November 2026, 9:14 AM EST"
+        );
+        assert_eq!(zone("UTC").time(t), "27 November 2026, 2:14 PM UTC");
+        assert_eq!(zone("Pacific/Honolulu").date(t), "27 November 2026");
+    }
+
+    #[test]
+    fn every_date_is_written_one_way_whether_an_instant_or_a_calendar_date() {
+        // 2026-03-05 15:00 UTC: a single-digit day, and a month written out.
+        let t = 1_772_722_800;
+        let chicago = zone("America/Chicago");
+        assert_eq!(chicago.date(t), "5 March 2026");
+        assert_eq!(chicago.time(t), "5 March 2026, 9:00 AM CST");
+        assert_eq!(long_date("2026-03-05"), chicago.date(t));
+        assert_eq!(long_date("2027-11-27"), "27 November 2027");
+        // Not a date: shown as stored rather than lost.
+        assert_eq!(long_date("someday"), "someday");
+        // The parts of a time are the date and the clock, in that order.
+        assert_eq!(
+            chicago.time(t),
+            format!("{}, {}", chicago.date(t), chicago.clock(t))
+        );
     }
 
     #[test]

@@ -4,3 +4,17 @@ var summary = document.getElementById("error-summary");
 if (summary) {
   summary.focus();
 }
+
+// The header's "Menu" (a <details>, static/portal.css): from 760 pixels up the stylesheet shows
+// what it folds and hides "Menu". There it is opened too, so that what is shown is also what
+// the page tells a screen reader or other tool is open; on a narrower screen it folds again.
+// Without this script the menu works the same.
+var fold = document.querySelector("header details.nav-fold");
+if (fold && window.matchMedia && window.CSS && CSS.supports("selector(::details-content)")) {
+  var wide = window.matchMedia("(min-width: 47.5rem)");
+  var follow = function () {
+    fold.open = wide.matches;
+  };
+  follow();
+  wide.addEventListener("change", follow);
+}

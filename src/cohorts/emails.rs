@@ -130,7 +130,7 @@ pub struct SessionNotice {
     pub cohort_name: String,
     pub change: SessionChange,
     pub title: String,
-    /// "14 Jan 2027, 10:00 AM EST – 11:00 AM EST", in the recipient's zone.
+    /// "14 January 2027, 10:00 AM EST – 11:00 AM EST", in the recipient's zone.
     pub when: String,
     /// The same in the session's zone, "9:00 AM CST – 10:00 AM CST in America/Chicago", or
     /// empty when it is the recipient's zone.

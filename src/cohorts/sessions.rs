@@ -122,7 +122,7 @@ async fn find(conn: &mut AnyConnection, cohort_id: i64, id: i64) -> AppResult<Se
     .ok_or(AppError::NotFound)
 }
 
-/// "14 Jan 2027, 10:00 AM EST – 11:00 AM EST": a span in one zone, the end's date written
+/// "14 January 2027, 10:00 AM EST – 11:00 AM EST": a span in one zone, the end's date written
 /// only when it is another day.
 pub fn span(zone: &Zone, starts: i64, ends: i64) -> String {
     if zone.iso_date(starts) == zone.iso_date(ends) {
@@ -939,11 +939,11 @@ mod tests {
         let t = chicago.parse_local("2027-01-14T09:00").unwrap();
         assert_eq!(
             span(&chicago, t, t + 3600),
-            "14 Jan 2027, 9:00 AM CST – 10:00 AM CST"
+            "14 January 2027, 9:00 AM CST – 10:00 AM CST"
         );
         assert_eq!(
             span(&chicago, t, t + 16 * 3600),
-            "14 Jan 2027, 9:00 AM CST – 15 Jan 2027, 1:00 AM CST"
+            "14 January 2027, 9:00 AM CST – 15 January 2027, 1:00 AM CST"
         );
     }
 
@@ -961,7 +961,7 @@ mod tests {
         let late = chicago.parse_local("2027-01-14T20:00").unwrap();
         assert_eq!(
             own_span(&chicago, &zone("Asia/Tokyo"), late, late + 3600).as_deref(),
-            Some("15 Jan 2027, 11:00 AM JST – 12:00 PM JST in Asia/Tokyo")
+            Some("15 January 2027, 11:00 AM JST – 12:00 PM JST in Asia/Tokyo")
         );
     }
 

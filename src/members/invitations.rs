@@ -32,7 +32,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/invitations", get(list).post(create))
         .route("/invitations/{id}/resend", post(resend))
-        .route("/invitations/{id}/revoke", post(revoke))
+        .route("/invitations/{id}/revoke", get(revoke_form).post(revoke))
         .route("/invite/{token}", get(accept_form).post(accept))
 }
 
@@ -615,6 +615,42 @@ async fn resend(
     ))
     .await?;
     Ok(web::see_other("/invitations"))
+}
+
+/// The question before an invitation is withdrawn; one already accepted or withdrawn is said
+/// so on the list instead.
+async fn revoke_form(SignedIn(ctx, actor): SignedIn, Path(id): Path<i64>) -> AppResult<Response> {
+    let inv = manageable(&ctx, &actor, id, policy::can_revoke_invitation).await?;
+    if inv.accepted_at.is_some() || inv.revoked_at.is_some() {
+        let message = if inv.accepted_at.is_some() {
+            format!(
+                "The invitation to {} was already accepted; it cannot be withdrawn.",
+                inv.email
+            )
+        } else {
+            format!("The invitation to {} was already withdrawn.", inv.email)
+        };
+        ctx.flash(message).await?;
+        return Ok(web::see_other("/invitations"));
+    }
+    let whom = match inv.city_label() {
+        city if city.is_empty() => inv.role().label().to_lowercase(),
+        city => format!("{} of {city}", inv.role().label().to_lowercase()),
+    };
+    Ok(web::confirm::Confirm {
+        layout: ctx.layout().await,
+        title: format!("Revoke: invitation to {}", inv.email),
+        heading: format!("Revoke the invitation to {}?", inv.email),
+        explanation: format!(
+            "{} was invited as {whom} by {}. Once revoked, the link in the email no longer works; you can invite them again later.",
+            inv.email, inv.inviter_name
+        ),
+        action: format!("/invitations/{id}/revoke"),
+        button: "Revoke the invitation".to_owned(),
+        back: "/invitations".to_owned(),
+        back_label: "Keep it".to_owned(),
+    }
+    .render())
 }
 
 async fn revoke(SignedIn(ctx, actor): SignedIn, Path(id): Path<i64>) -> AppResult<Response> {

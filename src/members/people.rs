@@ -24,7 +24,10 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/people", get(list))
         .route("/people/{id}", get(show))
-        .route("/people/{id}/deactivate", post(deactivate))
+        .route(
+            "/people/{id}/deactivate",
+            get(deactivate_form).post(deactivate),
+        )
         .route("/people/{id}/reactivate", post(reactivate))
         .route("/people/{id}/role", post(change_role))
 }
@@ -233,6 +236,39 @@ async fn set_active(ctx: Ctx, actor: Person, id: i64, active: bool) -> AppResult
     };
     ctx.flash(message).await?;
     Ok(web::see_other(&format!("/people/{id}")))
+}
+
+/// The question before a person is deactivated; someone already deactivated is said so on
+/// their page instead.
+async fn deactivate_form(
+    SignedIn(ctx, actor): SignedIn,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
+    let person = visible(&ctx, &actor, id).await?;
+    web::permit(policy::can_set_active(&actor, &person))?;
+    if !person.is_active() {
+        ctx.flash(format!("{} is already deactivated.", person.name))
+            .await?;
+        return Ok(web::see_other(&format!("/people/{id}")));
+    }
+    let of = match person.city_label() {
+        city if city.is_empty() => person.role_label().to_owned(),
+        city => format!("{}, {city}", person.role_label()),
+    };
+    Ok(web::confirm::Confirm {
+        layout: ctx.layout().await,
+        title: format!("Deactivate: {}", person.name),
+        heading: format!("Deactivate {}?", person.name),
+        explanation: format!(
+            "{} ({of}, {}) is logged out everywhere at once and cannot log in until reactivated. Nothing they wrote is deleted.",
+            person.name, person.email
+        ),
+        action: format!("/people/{id}/deactivate"),
+        button: format!("Deactivate {}", person.name),
+        back: format!("/people/{id}"),
+        back_label: "Keep them active".to_owned(),
+    }
+    .render())
 }
 
 async fn deactivate(SignedIn(ctx, actor): SignedIn, Path(id): Path<i64>) -> AppResult<Response> {

@@ -1,6 +1,7 @@
 //! News: posts with cover images and topics, their public pages, feed, sitemap and search,
 //! and the staff's publishing.
 
+mod confirm;
 pub mod images;
 pub mod markdown;
 mod public;
@@ -23,6 +24,7 @@ pub fn router(upload_limit: usize) -> Router<AppState> {
     Router::new()
         .merge(public::router())
         .merge(staff::router().layer(DefaultBodyLimit::max(upload_limit)))
+        .merge(confirm::router())
         .route("/news/covers/{name}", get(images::serve))
 }
 

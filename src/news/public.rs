@@ -1,4 +1,4 @@
-//! The public pages of news: the list ("More News") with topics, articles, the Atom feed,
+//! The public pages of news: the list ("News") with topics, articles, the Atom feed,
 //! the sitemap, robots.txt and search.
 
 use askama::Template;
@@ -89,8 +89,8 @@ async fn list(ctx: Ctx, Query(q): Query<ListQuery>) -> AppResult<Response> {
     let topics = super::topics(pool).await?;
     let mut layout = ctx.layout().await;
     layout.meta.title = match &topic {
-        Some(t) => format!("{} — More News", t.name),
-        None => "More News".to_owned(),
+        Some(t) => format!("News: {}", t.name),
+        None => "News".to_owned(),
     };
     layout.meta.description = format!(
         "News from {}: what member cities are doing and learning.",

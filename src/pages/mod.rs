@@ -35,7 +35,7 @@ pub fn router() -> Router<AppState> {
         .route("/staff/pages/new", get(new_form))
         .route("/staff/pages/{id}/edit", get(edit_form))
         .route("/staff/pages/{id}", post(update))
-        .route("/staff/pages/{id}/delete", post(delete))
+        .route("/staff/pages/{id}/delete", get(delete_form).post(delete))
 }
 
 /// Where a page's link appears.
@@ -454,6 +454,34 @@ async fn update(
     }
     ctx.flash(saved_message(&c)).await?;
     Ok(web::see_other("/staff/pages"))
+}
+
+/// The question before a page is deleted.
+async fn delete_form(Staff(ctx, person): Staff, Path(id): Path<i64>) -> AppResult<Response> {
+    web::permit(policy::can_edit_pages(&person))?;
+    let page = by_id(&ctx.state.pool, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let what = match page.placement.as_str() {
+        place @ ("footer" | "header") => format!(
+            "The page, its address /pages/{} and its link in the {place}",
+            page.slug
+        ),
+        _ => format!("The page and its address /pages/{}", page.slug),
+    };
+    Ok(web::confirm::Confirm {
+        layout: ctx.layout().await,
+        title: format!("Delete: {}", page.title),
+        heading: format!("Delete “{}”?", page.title),
+        explanation: format!(
+            "{what} are removed for good. To hide it but keep it, save it as a draft instead."
+        ),
+        action: format!("/staff/pages/{id}/delete"),
+        button: "Delete for good".to_owned(),
+        back: format!("/staff/pages/{id}/edit"),
+        back_label: "Keep it".to_owned(),
+    }
+    .render())
 }
 
 async fn delete(Staff(ctx, person): Staff, Path(id): Path<i64>) -> AppResult<Response> {

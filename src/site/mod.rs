@@ -33,12 +33,18 @@ pub fn router() -> Router<AppState> {
             "/staff/site/logo",
             post(upload_logo).layer(DefaultBodyLimit::max(LOGO.max_bytes as usize + 64 * 1024)),
         )
-        .route("/staff/site/logo/delete", post(delete_logo))
+        .route(
+            "/staff/site/logo/delete",
+            get(delete_logo_form).post(delete_logo),
+        )
         .route("/site/logo/{id}", get(serve_logo))
         .route("/staff/site/statement", post(save_statement))
         .route("/staff/testimonials", post(add_testimonial))
         .route("/staff/testimonials/{id}", post(update_testimonial))
-        .route("/staff/testimonials/{id}/delete", post(delete_testimonial))
+        .route(
+            "/staff/testimonials/{id}/delete",
+            get(delete_testimonial_form).post(delete_testimonial),
+        )
 }
 
 pub const DEFAULT_BODY: &str = "Mayors of cities large and small, and their most trusted advisors, learn from each other \
@@ -349,6 +355,45 @@ async fn update_testimonial(
     Ok(web::see_other("/staff/site"))
 }
 
+/// The question before a testimonial is deleted: whose it is and what it says.
+async fn delete_testimonial_form(
+    Staff(ctx, person): Staff,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
+    web::permit(policy::can_publish(&person))?;
+    let t = sqlx::query_as::<_, Testimonial>(
+        "SELECT id, quote, name, title, city, active FROM testimonials WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&ctx.state.pool)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    let quote: String = if t.quote.chars().count() > 160 {
+        let cut: String = t.quote.chars().take(160).collect();
+        format!("{}…", cut.trim_end())
+    } else {
+        t.quote.clone()
+    };
+    Ok(web::confirm::Confirm {
+        layout: ctx.layout().await,
+        title: format!("Delete: testimonial by {}", t.name),
+        heading: format!("Delete the testimonial by {}?", t.name),
+        explanation: format!(
+            "“{quote}” is removed for good{}. To keep it but not show it, untick “Shown” instead.",
+            if t.active == 1 {
+                ", and the home page no longer shows it"
+            } else {
+                ""
+            }
+        ),
+        action: format!("/staff/testimonials/{id}/delete"),
+        button: "Delete for good".to_owned(),
+        back: "/staff/site".to_owned(),
+        back_label: "Keep it".to_owned(),
+    }
+    .render())
+}
+
 async fn delete_testimonial(Staff(ctx, person): Staff, Path(id): Path<i64>) -> AppResult<Response> {
     web::permit(policy::can_publish(&person))?;
     sqlx::query("DELETE FROM testimonials WHERE id = $1")
@@ -581,6 +626,26 @@ async fn upload_logo(Staff(ctx, person): Staff, mut multipart: Multipart) -> App
         }
     }
     page(&ctx, None, None, TestimonialForm::default(), errors).await
+}
+
+/// The question before the logo is removed; with no logo there is nothing to ask.
+async fn delete_logo_form(Staff(ctx, person): Staff) -> AppResult<Response> {
+    web::permit(policy::can_publish(&person))?;
+    if setting(&ctx.state.pool, identity::LOGO).await?.is_none() {
+        ctx.flash("There is no logo to remove.").await?;
+        return Ok(web::see_other("/staff/site"));
+    }
+    Ok(web::confirm::Confirm {
+        layout: ctx.layout().await,
+        title: "Remove: the logo".to_owned(),
+        heading: "Remove the logo?".to_owned(),
+        explanation: "Every page's header then shows the organization's name instead. To use it again later, upload it again.".to_owned(),
+        action: "/staff/site/logo/delete".to_owned(),
+        button: "Remove the logo".to_owned(),
+        back: "/staff/site".to_owned(),
+        back_label: "Keep it".to_owned(),
+    }
+    .render())
 }
 
 async fn delete_logo(Staff(ctx, person): Staff) -> AppResult<Response> {

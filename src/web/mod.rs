@@ -1,6 +1,7 @@
 //! What every page shares: the layout, the request context, forms, the client address.
 
 pub mod assets;
+pub mod confirm;
 pub mod cross_site;
 pub mod form;
 pub mod headers;
@@ -125,12 +126,12 @@ impl Layout {
         self
     }
 
-    /// An instant as this reader reads it: "27 Nov 2026, 8:14 AM CST".
+    /// An instant as this reader reads it: "27 November 2026, 8:14 AM CST".
     pub fn time(&self, t: &i64) -> String {
         self.zone.time(*t)
     }
 
-    /// An instant's date as this reader reads it: "27 Nov 2026".
+    /// An instant's date as this reader reads it: "27 November 2026".
     pub fn date(&self, t: &i64) -> String {
         self.zone.date(*t)
     }
@@ -138,6 +139,11 @@ impl Layout {
     /// The same date as ISO 8601, for `<time datetime="…">`: "2026-11-27".
     pub fn iso_date(&self, t: &i64) -> String {
         self.zone.iso_date(*t)
+    }
+
+    /// A stored calendar date ("2026-11-27") written as every date is: "27 November 2026".
+    pub fn civil_date(&self, iso: &str) -> String {
+        crate::time::long_date(iso)
     }
 
     pub fn is_staff(&self) -> bool {

@@ -89,6 +89,94 @@ async fn browser_the_skip_link_is_the_first_thing_the_keyboard_reaches() {
     assert_eq!(browser.press_tab().await, "Skip to main content");
 }
 
+/// What the header shows now: whether "Menu" is open and shown, whether the navigation and the
+/// account are shown, and whether "Menu" sits beside the brand (the header is one line).
+async fn header_state(browser: &Browser) -> serde_json::Value {
+    browser
+        .execute(
+            "const d = document.querySelector('header details.nav-fold');
+             const s = d.querySelector('summary');
+             const b = document.querySelector('header .brand').getBoundingClientRect();
+             const r = s.getBoundingClientRect();
+             return { open: d.open, menu: s.checkVisibility(),
+                      list: d.querySelector('nav ul').checkVisibility(),
+                      account: d.querySelector('.account').checkVisibility(),
+                      oneLine: !s.checkVisibility() || (r.top < b.bottom && b.top < r.bottom) };",
+            json!([]),
+        )
+        .await
+}
+
+/// On a phone the header is one line, the brand and "Menu": the navigation and the account
+/// are folded behind it and open by a click or from the keyboard (a <details>, which needs no
+/// script). From 760 pixels up "Menu" is hidden and the navigation always shown; the page's
+/// script opens the <details> there, so that what is shown is what is said to be open.
+#[tokio::test]
+#[ignore = "needs chromium; .ci/run runs the browser suite"]
+async fn browser_on_a_phone_the_navigation_folds_behind_menu_and_opens_by_click_or_keyboard() {
+    let app = spawn_app().await;
+    let mut scan = Scanner::new(&app, "menu");
+    let browser = Browser::start(375).await;
+    browser.goto(&app.url("/news")).await;
+    let folded =
+        json!({"open": false, "menu": true, "list": false, "account": false, "oneLine": true});
+    assert_eq!(header_state(&browser).await, folded, "folded at 375px");
+    assert_eq!(browser.text("header summary").await, "Menu");
+
+    browser.click("header summary").await;
+    assert_eq!(
+        header_state(&browser).await,
+        json!({"open": true, "menu": true, "list": true, "account": true, "oneLine": true}),
+        "opened by a click"
+    );
+    let links = browser.texts("header nav a").await;
+    for label in ["Home", "News", "Member Cities", "Search", "Join"] {
+        assert!(links.contains(&label.to_owned()), "{label} in {links:?}");
+    }
+    assert_eq!(browser.text("header .account a").await, "Log in");
+    scan.check(&browser, "menu open", 375).await;
+    browser.click("header summary").await;
+    assert_eq!(
+        header_state(&browser).await,
+        folded,
+        "closed by a second click"
+    );
+
+    // From the keyboard: after the skip link and the brand, "Menu"; Enter opens it and the
+    // next Tab reaches its first link.
+    browser.goto(&app.url("/news")).await;
+    assert_eq!(browser.press_tab().await, "Skip to main content");
+    browser.press_tab().await;
+    assert_eq!(browser.press_tab().await, "Menu");
+    browser.press(fantoccini::key::Key::Enter).await;
+    assert_eq!(
+        header_state(&browser).await["open"],
+        true,
+        "opened by Enter"
+    );
+    assert_eq!(browser.press_tab().await, "Home");
+
+    // On the narrowest phone too, folded on one line; on a wide screen, no "Menu", and the
+    // navigation and account shown and open.
+    browser.goto(&app.url("/news")).await;
+    browser.emulate_width(NARROWEST).await;
+    assert_eq!(header_state(&browser).await, folded, "folded at 320px");
+    browser.emulate_width(1280).await;
+    assert_eq!(
+        header_state(&browser).await,
+        json!({"open": true, "menu": false, "list": true, "account": true, "oneLine": true}),
+        "unfolded at 1280px"
+    );
+    // Back on a phone, folded again.
+    browser.emulate_width(375).await;
+    assert_eq!(
+        header_state(&browser).await,
+        folded,
+        "folded again at 375px"
+    );
+    scan.assert_none();
+}
+
 #[tokio::test]
 #[ignore = "needs chromium; .ci/run runs the browser suite"]
 async fn browser_a_mayor_lands_on_her_member_home_and_chooses_her_time_zone() {
@@ -118,7 +206,9 @@ async fn browser_a_mayor_lands_on_her_member_home_and_chooses_her_time_zone() {
     );
     browser.screenshot("member-home-375").await;
 
-    // Her name in the header leads to her account, where she chooses a zone of the list.
+    // Her name in the header (under "Menu" on a phone) leads to her account, where she
+    // chooses a zone of the list.
+    browser.open_menu().await;
     browser.click("header .who a").await;
     assert_eq!(
         browser.wait_for_text("main h1", "Your account").await,
@@ -165,6 +255,7 @@ async fn browser_a_mayor_lands_on_her_member_home_and_chooses_her_time_zone() {
     assert_eq!(browser.value("#time_zone").await, "");
 
     // A log-in that was asked for a page leads there, not home.
+    browser.open_menu().await;
     browser.click("header form[action='/logout'] button").await;
     let out = "You have logged out.";
     assert_eq!(browser.wait_for_text(".flash", out).await, out);
@@ -229,9 +320,9 @@ async fn browser_a_city_its_mayor_and_an_advisor_join_by_invitation() {
             "Active",
             "30,411",
             "https://lafayetteco.gov",
-            "2019-03-01",
+            "1 March 2019",
             "America/Chicago (the organization's)",
-            "2027-03-01"
+            "1 March 2027"
         ]
     );
     assert_eq!(
@@ -407,6 +498,7 @@ async fn browser_a_city_its_mayor_and_an_advisor_join_by_invitation() {
             .await,
         "Welcome, Sam Advisor. You are now an advisor of Lafayette, CO."
     );
+    advisor.open_menu().await;
     assert_eq!(
         advisor.text("header .who").await,
         "Logged in as Sam Advisor"
@@ -507,7 +599,7 @@ async fn person_id(app: &TestApp, email: &str) -> i64 {
 }
 
 /// Every member and staff page, and every page a link in an email opens, in each state a
-/// person can see it, at 375 and 1280 pixels; the members' pages also fit a 320-pixel screen.
+/// person can see it, at 375 and 1280 pixels; every page also fits a 320-pixel screen.
 #[tokio::test]
 #[ignore = "needs chromium; .ci/run runs the browser suite"]
 async fn browser_every_member_and_staff_page_passes_the_axe_scan_at_phone_and_desktop_widths() {
@@ -776,6 +868,27 @@ async fn browser_every_member_and_staff_page_passes_the_axe_scan_at_phone_and_de
         "Expired",
     )
     .await;
+    let pat: i64 =
+        sqlx::query_scalar("SELECT id FROM invitations WHERE email_norm = 'pat@lafayetteco.gov'")
+            .fetch_one(&app.state.pool)
+            .await
+            .unwrap();
+    scan.page(
+        &staff,
+        &format!("/invitations/{pat}/revoke"),
+        "invitation revoke",
+        "Revoke the invitation to pat@lafayetteco.gov?",
+        "Once revoked",
+    )
+    .await;
+    scan.page(
+        &staff,
+        &format!("/people/{jamie}/deactivate"),
+        "person deactivate staff",
+        "Deactivate Jamie Harkins?",
+        "logged out everywhere",
+    )
+    .await;
     scan.clicked(
         &staff,
         "/invitations",
@@ -830,9 +943,9 @@ async fn browser_every_member_and_staff_page_passes_the_axe_scan_at_phone_and_de
     .await;
     drop(staff);
 
-    // What the mayor sees, down to the narrowest phone (checked there for fit only). She
+    // What the mayor sees. She
     // lands on her member home.
-    let mayors = Widths::start_at(&[NARROWEST, 375, 1280]).await;
+    let mayors = Widths::start().await;
     mayors
         .log_in(&app, "jamie@lafayetteco.gov", MEMBER_PASSWORD, "/home")
         .await;
@@ -859,6 +972,14 @@ async fn browser_every_member_and_staff_page_passes_the_axe_scan_at_phone_and_de
         "person mayor",
         "Sam Advisor",
         "Deactivate Sam Advisor",
+    )
+    .await;
+    scan.page(
+        &mayors,
+        &format!("/people/{sam}/deactivate"),
+        "person deactivate mayor",
+        "Deactivate Sam Advisor?",
+        "Nothing they wrote is deleted.",
     )
     .await;
     scan.page(
@@ -925,8 +1046,8 @@ async fn browser_every_member_and_staff_page_passes_the_axe_scan_at_phone_and_de
     }
     drop(mayors);
 
-    // The mayor and an advisor of a city whose membership lapsed, down to the narrowest phone.
-    let lapsed = Widths::start_at(&[NARROWEST, 375, 1280]).await;
+    // The mayor and an advisor of a city whose membership lapsed.
+    let lapsed = Widths::start().await;
     lapsed
         .log_in(&app, "satya@cityofmadison.com", MEMBER_PASSWORD, "/home")
         .await;
@@ -947,7 +1068,7 @@ async fn browser_every_member_and_staff_page_passes_the_axe_scan_at_phone_and_de
     )
     .await;
     drop(lapsed);
-    let advisor = Widths::start_at(&[NARROWEST, 375, 1280]).await;
+    let advisor = Widths::start().await;
     advisor
         .log_in(&app, "ravi@cityofmadison.com", MEMBER_PASSWORD, "/home")
         .await;

@@ -177,6 +177,7 @@ async fn browser_the_public_reads_news_searches_and_applies_to_join() {
     browser.screenshot("reader-article-375").await;
 
     // Search, from the navigation.
+    browser.open_menu().await;
     browser.click("header nav a[href='/search']").await;
     assert_eq!(browser.wait_for_text("main h1", "Search").await, "Search");
     browser.type_into("#q", "water affordability").await;
@@ -209,13 +210,10 @@ async fn browser_the_public_reads_news_searches_and_applies_to_join() {
         "a result opens its article"
     );
 
-    // More News from the home page, then a topic.
+    // The news, from the home page's More News, then a topic.
     browser.goto(&app.url("/")).await;
     browser.click(".more-news a.button").await;
-    assert_eq!(
-        browser.wait_for_text("main h1", "More News").await,
-        "More News"
-    );
+    assert_eq!(browser.wait_for_text("main h1", "News").await, "News");
     let all = browser.texts(".card-grid .card-title").await;
     assert_eq!(
         all.len(),
@@ -224,7 +222,7 @@ async fn browser_the_public_reads_news_searches_and_applies_to_join() {
     );
     assert!(all.contains(&MEMBERS_ONLY.to_owned()));
     assert_eq!(
-        assert_pictures_described_and_loaded(&browser, "More News").await,
+        assert_pictures_described_and_loaded(&browser, "News").await,
         5,
         "the members' notes keep their picture for members"
     );
@@ -272,6 +270,7 @@ async fn browser_the_public_reads_news_searches_and_applies_to_join() {
     }
 
     // Become a Member City, from the navigation, every field filled in.
+    browser.open_menu().await;
     browser.click("header nav a[href='/join']").await;
     assert_eq!(
         browser
@@ -547,7 +546,7 @@ async fn browser_every_public_page_passes_the_axe_scan_at_phone_and_desktop_widt
         HEADLINES[0],
     )
     .await;
-    scan.page(&public, "/news", "news", "More News", "Older posts")
+    scan.page(&public, "/news", "news", "News", "Older posts")
         .await;
     scan.page(
         &public,
@@ -570,7 +569,7 @@ async fn browser_every_public_page_passes_the_axe_scan_at_phone_and_desktop_widt
         "/news",
         ".pager a[rel=next]",
         "news page 2",
-        "More News",
+        "News",
         "Newer posts",
     )
     .await;
@@ -774,6 +773,51 @@ async fn browser_every_public_page_passes_the_axe_scan_at_phone_and_desktop_widt
     .await;
     scan.page(&staff, "/staff/topics", "staff topics", "Topics", "Water")
         .await;
+    // The questions before a topic, a page or a testimonial is deleted or the logo removed.
+    let one = |sql: &'static str| {
+        let pool = app.state.pool.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>(sql)
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        }
+    };
+    let water = one("SELECT id FROM topics WHERE name = 'Water'").await;
+    scan.page(
+        &staff,
+        &format!("/staff/topics/{water}/delete"),
+        "staff topic delete",
+        "Delete the topic “Water”?",
+        "no post is deleted",
+    )
+    .await;
+    let about = one("SELECT id FROM pages WHERE slug = 'about-us'").await;
+    scan.page(
+        &staff,
+        &format!("/staff/pages/{about}/delete"),
+        "staff page delete",
+        "Delete “About us”?",
+        "/pages/about-us",
+    )
+    .await;
+    let testimonial = one("SELECT MIN(id) FROM testimonials").await;
+    scan.page(
+        &staff,
+        &format!("/staff/testimonials/{testimonial}/delete"),
+        "staff testimonial delete",
+        "Delete the testimonial by Mayor Jamie Harkins?",
+        "truly useful connections",
+    )
+    .await;
+    scan.page(
+        &staff,
+        "/staff/site/logo/delete",
+        "staff logo remove",
+        "Remove the logo?",
+        "organization's name instead",
+    )
+    .await;
     scan.page(
         &staff,
         "/staff/site",

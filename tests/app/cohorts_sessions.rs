@@ -466,7 +466,7 @@ async fn a_reader_in_new_york_sees_the_time_in_their_zone_with_the_chicago_time_
     assert_eq!(page.text(&format!("{item} h3")), "Rates and tiers");
     assert_eq!(
         page.text(&format!("{item} .session-when time")),
-        "14 Jan 2027, 10:00 AM EST – 11:00 AM EST"
+        "14 January 2027, 10:00 AM EST – 11:00 AM EST"
     );
     assert_eq!(
         page.attr(&format!("{item} .session-when time"), "datetime")
@@ -499,7 +499,7 @@ async fn a_reader_in_new_york_sees_the_time_in_their_zone_with_the_chicago_time_
     .await;
     assert_eq!(
         page.text(&format!("{item} .session-when time")),
-        "14 Jan 2027, 9:00 AM CST – 10:00 AM CST"
+        "14 January 2027, 9:00 AM CST – 10:00 AM CST"
     );
     assert!(!page.has(&format!("{item} .session-own-zone")));
     assert!(page.has(&format!("{item} a[href$='/edit']")));
@@ -676,7 +676,7 @@ async fn a_time_skipped_by_daylight_saving_and_a_call_link_that_is_not_a_web_add
     assert_eq!(
         page.texts(".error-summary li"),
         [
-            "2:30 AM on 14 Mar 2027 does not exist in America/Chicago: the clocks skip that hour for daylight saving. Choose another time."
+            "2:30 AM on 14 March 2027 does not exist in America/Chicago: the clocks skip that hour for daylight saving. Choose another time."
         ]
     );
     assert_eq!(

@@ -32,4 +32,5 @@ mod smtp;
 mod staff_desk;
 mod support;
 mod webdriver;
+mod words;
 mod zones;

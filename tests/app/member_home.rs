@@ -42,7 +42,7 @@ async fn a_mayor_lands_on_the_member_home_with_the_city_its_people_and_the_membe
     assert_eq!(home.text("#city-heading"), "Lafayette, CO");
     assert_eq!(
         home.texts(".member-city dd")[..3],
-        ["Active", "2024-01-01", "2027-03-31"]
+        ["Active", "1 January 2024", "31 March 2027"]
     );
     let people = home.texts(".people-list li");
     assert_eq!(people.len(), 2, "{people:?}");

@@ -30,6 +30,8 @@ const POLL: Duration = Duration::from_millis(100);
 /// One headless Chromium, with the chromedriver that drives it; both end when it is dropped.
 pub struct Browser {
     client: Client,
+    /// The screen's width and height, as emulated.
+    width: u32,
     driver: Child,
     /// chromedriver's address and the session's id, to end the session from `Drop`.
     driver_addr: String,
@@ -77,9 +79,14 @@ fn free_port() -> u16 {
 
 /// Headless Chromium, `width` pixels wide, on a fresh profile, with nothing that reaches out to
 /// the network on its own.
+/// The screen's height for a width: a phone's is shorter.
+fn height_for(width: u32) -> u32 {
+    if width < 500 { 800 } else { 900 }
+}
+
 fn capabilities(chromium: &str, width: u32, profile: &std::path::Path) -> Capabilities {
     // Chromium's windows are at least 500 pixels wide: narrower viewports are emulated.
-    let height = if width < 500 { 800 } else { 900 };
+    let height = height_for(width);
     let caps = json!({
         "browserName": "chrome",
         "goog:chromeOptions": {
@@ -141,6 +148,7 @@ impl Browser {
             .expect("a WebDriver session id");
         Browser {
             client,
+            width,
             driver,
             driver_addr,
             session,
@@ -306,13 +314,57 @@ impl Browser {
             .unwrap_or_else(|e| panic!("script failed: {e}"))
     }
 
+    /// Presses a key, as a person at the keyboard would, on what has the focus.
+    pub async fn press(&self, key: Key) {
+        let key = char::from(key);
+        let keys = KeyActions::new("keyboard".to_owned())
+            .then(KeyAction::Down { value: key })
+            .then(KeyAction::Up { value: key });
+        self.client.perform_actions(keys).await.unwrap();
+    }
+
+    /// Opens the header's "Menu" if the screen is narrow enough to fold it (on a wide screen
+    /// "Menu" is hidden and what it folds is shown), so that its links can be clicked.
+    pub async fn open_menu(&self) {
+        let folded = self
+            .execute(
+                "const s = document.querySelector('header summary.nav-toggle');
+                 return !!s && s.checkVisibility() && !s.parentElement.open;",
+                json!([]),
+            )
+            .await;
+        if folded.as_bool() == Some(true) {
+            self.click("header summary.nav-toggle").await;
+        }
+    }
+
+    /// Makes the screen `width` pixels wide (an emulated phone's, whatever the window's), and
+    /// waits until the page is laid out for it.
+    pub async fn emulate_width(&self, width: u32) {
+        self.cdp(
+            "Emulation.setDeviceMetricsOverride",
+            json!({"width": width, "height": height_for(width), "deviceScaleFactor": 1.0, "mobile": true}),
+        )
+        .await;
+        let started = std::time::Instant::now();
+        while started.elapsed() < PATIENCE {
+            let laid_out = self
+                .execute(
+                    "return matchMedia('(width: ' + arguments[0] + 'px)').matches;",
+                    json!([width]),
+                )
+                .await;
+            if laid_out.as_bool() == Some(true) {
+                return;
+            }
+            tokio::time::sleep(POLL).await;
+        }
+        panic!("the page was not laid out for {width} pixels");
+    }
+
     /// Presses Tab and returns the focused element's text, for keyboard checks.
     pub async fn press_tab(&self) -> String {
-        let tab = char::from(Key::Tab);
-        let keys = KeyActions::new("keyboard".to_owned())
-            .then(KeyAction::Down { value: tab })
-            .then(KeyAction::Up { value: tab });
-        self.client.perform_actions(keys).await.unwrap();
+        self.press(Key::Tab).await;
         self.execute(
             "return document.activeElement.textContent.trim();",
             json!([]),
@@ -473,11 +525,43 @@ pub async fn log_in(browser: &Browser, app: &TestApp, email: &str, password: &st
     browser.current_url().await
 }
 
+/// How much wider than a screen `width` pixels wide the page is, and which elements make it
+/// so; nothing if it fits (what is inside a scroller of its own, like a wide table, may be
+/// wider). The width is measured against the screen's, not the page's own: an emulated phone
+/// widens its viewport to a page too wide for it, as phones zoom out, and the page would then
+/// seem to fit.
+pub async fn overflow(browser: &Browser, width: u32) -> Option<String> {
+    browser
+        .execute(
+            "const w = arguments[0];
+                 const extra = Math.max(document.documentElement.scrollWidth, window.innerWidth) - w;
+                 if (extra <= 0) return null;
+                 const scrolls = e => {
+                     for (let a = e.parentElement; a; a = a.parentElement) {
+                         if (!['visible', 'clip'].includes(getComputedStyle(a).overflowX)) return true;
+                     }
+                     return false;
+                 };
+                 const wide = [...document.body.querySelectorAll('*')].filter(e =>
+                     !scrolls(e) && e.getBoundingClientRect().right > w + 0.5
+                     && (!e.parentElement || e.parentElement.getBoundingClientRect().right <= w + 0.5));
+                 return extra + 'px wider than the screen, because of: '
+                     + wide.slice(0, 3).map(e => e.tagName.toLowerCase()
+                         + (e.className ? '.' + [...e.classList].join('.') : '')
+                         + ' ' + JSON.stringify(e.textContent.trim().slice(0, 40))).join(', ');",
+            json!([width]),
+        )
+        .await
+        .as_str()
+        .map(str::to_owned)
+}
+
 /// One person's browsers, one per screen width.
 pub struct Widths(pub Vec<(u32, Browser)>);
 
 /// The narrowest screen the pages must fit without scrolling sideways (WCAG's reflow at 320
-/// CSS pixels); pages are checked for fit there, and scanned by axe at the wider two.
+/// CSS pixels): every page the scanner checks is also measured there, the first browser to
+/// check it narrowed for the measure; axe scans at the wider widths.
 pub const NARROWEST: u32 = 320;
 
 impl Widths {
@@ -516,6 +600,8 @@ pub struct Scanner {
     /// Screenshots' names begin with it, to keep each suite's apart.
     prefix: &'static str,
     failures: Vec<String>,
+    /// The page last checked for fit at the narrowest width, to check each page there once.
+    fitted: String,
 }
 
 impl Scanner {
@@ -525,6 +611,7 @@ impl Scanner {
             base: app.address.clone(),
             prefix,
             failures: Vec::new(),
+            fitted: String::new(),
         }
     }
 
@@ -536,12 +623,10 @@ impl Scanner {
         }
     }
 
-    /// Checks the page the browser shows now: its pictures load; it fits the screen's width
-    /// (nothing scrolls sideways but what is inside a scroller of its own, like a wide table);
-    /// and, from a phone's width up, axe finds no serious or critical violation. The width is
-    /// measured against the screen's, not the page's own: an emulated phone widens its
-    /// viewport to a page too wide for it, as phones zoom out, and the page would then seem to
-    /// fit.
+    /// Checks the page the browser shows now: its pictures load; it fits the screen's width and
+    /// the narrowest screen's (nothing scrolls sideways but what is inside a scroller of its
+    /// own, like a wide table; see `overflow`); and, from a phone's width up, axe finds no
+    /// serious or critical violation.
     pub async fn check(&mut self, browser: &Browser, label: &str, width: u32) {
         for (alt, loaded) in pictures(browser).await {
             if !loaded {
@@ -555,30 +640,23 @@ impl Scanner {
                 self.failures.push(format!("{label} at {width}px: {v}"));
             }
         }
-        let overflow = browser
-            .execute(
-                "const w = arguments[0];
-                 const extra = Math.max(document.documentElement.scrollWidth, window.innerWidth) - w;
-                 if (extra <= 0) return null;
-                 const scrolls = e => {
-                     for (let a = e.parentElement; a; a = a.parentElement) {
-                         if (!['visible', 'clip'].includes(getComputedStyle(a).overflowX)) return true;
-                     }
-                     return false;
-                 };
-                 const wide = [...document.body.querySelectorAll('*')].filter(e =>
-                     !scrolls(e) && e.getBoundingClientRect().right > w + 0.5
-                     && (!e.parentElement || e.parentElement.getBoundingClientRect().right <= w + 0.5));
-                 return extra + 'px wider than the screen, because of: '
-                     + wide.slice(0, 3).map(e => e.tagName.toLowerCase()
-                         + (e.className ? '.' + [...e.classList].join('.') : '')
-                         + ' ' + JSON.stringify(e.textContent.trim().slice(0, 40))).join(', ');",
-                json!([width]),
-            )
-            .await;
-        if let Some(overflow) = overflow.as_str() {
+        if let Some(overflow) = overflow(browser, width).await {
             self.failures
                 .push(format!("{label} at {width}px: the page is {overflow}"));
+        }
+        // Every page fits the narrowest screen too: the first browser to check a page (a
+        // phone's, as a rule) is narrowed to it for the measure, then widened back.
+        if self.fitted != label {
+            self.fitted = label.to_owned();
+            if width != NARROWEST {
+                browser.emulate_width(NARROWEST).await;
+                let narrow = overflow(browser, NARROWEST).await;
+                browser.emulate_width(browser.width).await;
+                if let Some(overflow) = narrow {
+                    self.failures
+                        .push(format!("{label} at {NARROWEST}px: the page is {overflow}"));
+                }
+            }
         }
         browser
             .screenshot(&format!(

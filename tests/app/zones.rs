@@ -63,7 +63,7 @@ async fn a_time_entered_in_new_york_is_stored_in_utc_and_each_reader_sees_it_in_
     let saved = schedule(&author, "Spring Forward", "2027-03-14T09:00").await;
     assert_eq!(
         saved.text(".flash"),
-        "“Spring Forward” is scheduled for 14 Mar 2027, 9:00 AM EDT.",
+        "“Spring Forward” is scheduled for 14 March 2027, 9:00 AM EDT.",
         "{:?}",
         saved.texts(".error-summary li")
     );
@@ -81,7 +81,7 @@ async fn a_time_entered_in_new_york_is_stored_in_utc_and_each_reader_sees_it_in_
     assert!(
         saved
             .text(".status-line")
-            .contains("14 Mar 2027, 9:00 AM EDT"),
+            .contains("14 March 2027, 9:00 AM EDT"),
         "{}",
         saved.text(".status-line")
     );
@@ -91,12 +91,12 @@ async fn a_time_entered_in_new_york_is_stored_in_utc_and_each_reader_sees_it_in_
     let list = Page::of(reader.get("/staff/news").await).await;
     assert_eq!(
         list.texts("div[aria-labelledby=scheduled-caption] td:nth-child(2)"),
-        ["14 Mar 2027, 8:00 AM CDT"]
+        ["14 March 2027, 8:00 AM CDT"]
     );
     let theirs = Page::of(author.get("/staff/news").await).await;
     assert_eq!(
         theirs.texts("div[aria-labelledby=scheduled-caption] td:nth-child(2)"),
-        ["14 Mar 2027, 9:00 AM EDT"]
+        ["14 March 2027, 9:00 AM EDT"]
     );
 }
 
@@ -114,7 +114,7 @@ async fn a_time_the_clocks_skip_is_refused_next_to_its_field() {
     assert_eq!(refused.status, 422);
     assert_eq!(
         refused.text("#publish_at-error"),
-        "Error: 2:30 AM on 14 Mar 2027 does not exist in America/New_York: the clocks skip that hour for daylight saving. Choose another time."
+        "Error: 2:30 AM on 14 March 2027 does not exist in America/New_York: the clocks skip that hour for daylight saving. Choose another time."
     );
     assert_eq!(
         refused.attr("#publish_at", "value").as_deref(),
@@ -129,7 +129,7 @@ async fn a_time_the_clocks_skip_is_refused_next_to_its_field() {
     let fold = schedule(&author, "Fall Back", "2027-11-07T01:30").await;
     assert_eq!(
         fold.text(".flash"),
-        "“Fall Back” is scheduled for 7 Nov 2027, 1:30 AM EDT."
+        "“Fall Back” is scheduled for 7 November 2027, 1:30 AM EDT."
     );
 }
 
