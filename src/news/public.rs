@@ -400,7 +400,10 @@ async fn feed(ctx: Ctx) -> AppResult<Response> {
     .bind(scope.members)
     .fetch_all(&state.pool)
     .await?;
-    let org = xml_escape(&state.config.org_name);
+    // The stored name and tagline (`/staff/site`) over the configured ones, as pages show them.
+    let layout =
+        crate::web::Layout::plain(state).with_identity(crate::web::identity::load(state).await);
+    let org = xml_escape(&layout.org_name);
     let updated = rows
         .iter()
         .map(|r| r.updated_at.max(r.publish_at))
@@ -410,7 +413,7 @@ async fn feed(ctx: Ctx) -> AppResult<Response> {
     xml.push_str("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n");
     xml.push_str(&format!(
         "  <title>{org} — News</title>\n  <subtitle>{}</subtitle>\n",
-        xml_escape(&state.config.org_tagline)
+        xml_escape(&layout.tagline)
     ));
     xml.push_str(&format!("  <id>{base}/news</id>\n  <link rel=\"self\" type=\"application/atom+xml\" href=\"{base}/news/feed.xml\"/>\n"));
     xml.push_str(&format!("  <link rel=\"alternate\" type=\"text/html\" href=\"{base}/news\"/>\n  <updated>{}</updated>\n", rfc3339(updated)));
@@ -422,7 +425,7 @@ async fn feed(ctx: Ctx) -> AppResult<Response> {
         } else {
             r.author_name
                 .clone()
-                .unwrap_or_else(|| state.config.org_name.clone())
+                .unwrap_or_else(|| layout.org_name.clone())
         };
         xml.push_str("  <entry>\n");
         xml.push_str(&format!("    <title>{}</title>\n    <id>{url}</id>\n    <link rel=\"alternate\" type=\"text/html\" href=\"{url}\"/>\n", xml_escape(&r.title)));

@@ -473,3 +473,35 @@ async fn the_demo_sets_a_drawn_logo_contact_details_and_the_pages_the_footer_and
         assert!(page.texts(".page-body p").len() >= 2, "{slug} has a body");
     }
 }
+
+#[tokio::test]
+async fn the_feed_carries_the_stored_name_and_tagline() {
+    let app = spawn_app().await;
+    let staff = app.staff_visitor().await;
+    save_identity(
+        &staff,
+        &[
+            ("org_name", "Mayors Innovation Lab"),
+            ("org_tagline", "Where mayors learn from each other."),
+        ],
+    )
+    .await;
+    let xml = app
+        .visitor()
+        .get("/news/feed.xml")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let doc = roxmltree::Document::parse(&xml).unwrap();
+    let text = |name: &str| {
+        doc.root_element()
+            .children()
+            .find(|n| n.has_tag_name(name))
+            .and_then(|n| n.text())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert_eq!(text("title"), "Mayors Innovation Lab — News");
+    assert_eq!(text("subtitle"), "Where mayors learn from each other.");
+}
