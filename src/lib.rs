@@ -16,6 +16,7 @@ pub mod news;
 pub mod notify;
 pub mod pages;
 pub mod policy;
+pub mod secret;
 pub mod site;
 pub mod staff;
 pub mod state;

@@ -3,10 +3,11 @@
 //! joining an open cohort, asking to join one by request, withdrawing, leaving, and
 //! following or not (activity emails).
 
+use super::Access;
+use crate::web::door::{Inside, Outside};
 use askama::Template;
 use axum::{
     Router,
-    extract::Path,
     response::Response,
     routing::{get, post},
 };
@@ -18,7 +19,7 @@ use crate::{
     notify, policy,
     viewer::Person,
     web::{
-        self, FormErrors, Layout, Member, SignedIn,
+        self, FormErrors, Layout, Member,
         form::{self, Field, Fields, Form},
     },
 };
@@ -155,31 +156,17 @@ async fn list(Member(ctx, person): Member) -> AppResult<Response> {
     }))
 }
 
-/// The cohort as someone outside it may see it, to join or ask: the 404 of a missing cohort
-/// when the person may not see it at all.
-async fn outside_view(
-    state: &crate::state::AppState,
-    person: &Person,
-    slug: &str,
-) -> AppResult<super::Access> {
-    let mut conn = state.pool.acquire().await?;
-    let access = super::look(&mut conn, person, slug)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    if !policy::can_see_cohort(person, access.standing) {
-        return Err(AppError::NotFound);
+/// Whether the person outside a cohort they see may join it or ask to (403 with the reason
+/// otherwise): the question every handler behind the `Outside` door asks first.
+fn joinable(person: &Person, access: &Access) -> AppResult<()> {
+    match policy::cohort_join_refusal(person, access.standing) {
+        Some(why) => Err(AppError::NoAccess(why.to_owned())),
+        None => Ok(()),
     }
-    web::permit(policy::can_join_cohorts(person))?;
-    if access.cohort.is_archived() {
-        return Err(AppError::NoAccess(
-            "This cohort is archived: nobody joins it any more.".to_owned(),
-        ));
-    }
-    Ok(access)
 }
 
-async fn join(SignedIn(ctx, person): SignedIn, Path(slug): Path<String>) -> AppResult<Response> {
-    let access = outside_view(&ctx.state, &person, &slug).await?;
+async fn join(Outside(ctx, person, access): Outside<Access>) -> AppResult<Response> {
+    joinable(&person, &access)?;
     let cohort = &access.cohort;
     if access.membership.is_none() {
         if cohort.join_policy != JoinPolicy::Open && !policy::can_manage_cohorts(&person) {
@@ -227,11 +214,8 @@ struct RequestPage {
     fields: &'static Fields,
 }
 
-async fn request_form(
-    SignedIn(ctx, person): SignedIn,
-    Path(slug): Path<String>,
-) -> AppResult<Response> {
-    let access = outside_view(&ctx.state, &person, &slug).await?;
+async fn request_form(Outside(ctx, person, access): Outside<Access>) -> AppResult<Response> {
+    joinable(&person, &access)?;
     if access.membership.is_some() {
         return Ok(web::see_other(&access.cohort.href()));
     }
@@ -248,11 +232,10 @@ async fn request_form(
 }
 
 async fn request(
-    SignedIn(ctx, person): SignedIn,
-    Path(slug): Path<String>,
+    Outside(ctx, person, access): Outside<Access>,
     Form(form): Form<RequestForm>,
 ) -> AppResult<Response> {
-    let access = outside_view(&ctx.state, &person, &slug).await?;
+    joinable(&person, &access)?;
     let cohort = access.cohort;
     if access.membership.is_some() {
         return Ok(web::see_other(&cohort.href()));
@@ -315,11 +298,8 @@ async fn request(
     Ok(web::see_other("/cohorts"))
 }
 
-async fn withdraw(
-    SignedIn(ctx, person): SignedIn,
-    Path(slug): Path<String>,
-) -> AppResult<Response> {
-    let access = outside_view(&ctx.state, &person, &slug).await?;
+async fn withdraw(Outside(ctx, person, access): Outside<Access>) -> AppResult<Response> {
+    joinable(&person, &access)?;
     let mut tx = ctx.state.begin_write().await?;
     let done = sqlx::query(
         "UPDATE cohort_requests SET status = 'withdrawn', decided_at = $1, decided_by = $2 \
@@ -348,11 +328,7 @@ struct LeavePage {
     cohort: Cohort,
 }
 
-async fn leave_form(
-    SignedIn(ctx, person): SignedIn,
-    Path(slug): Path<String>,
-) -> AppResult<Response> {
-    let access = super::enter(&ctx.state, &person, &slug).await?;
+async fn leave_form(Inside(ctx, _, access): Inside<Access>) -> AppResult<Response> {
     if access.membership.is_none() {
         return Err(AppError::NotFound);
     }
@@ -364,8 +340,7 @@ async fn leave_form(
     }))
 }
 
-async fn leave(SignedIn(ctx, person): SignedIn, Path(slug): Path<String>) -> AppResult<Response> {
-    let access = super::enter(&ctx.state, &person, &slug).await?;
+async fn leave(Inside(ctx, person, access): Inside<Access>) -> AppResult<Response> {
     let mut tx = ctx.state.begin_write().await?;
     sqlx::query("DELETE FROM cohort_members WHERE cohort_id = $1 AND person_id = $2")
         .bind(access.cohort.id)
@@ -386,11 +361,9 @@ pub struct FollowingForm {
 
 /// Follow a cohort (activity emails) or stop, without leaving it.
 async fn following(
-    SignedIn(ctx, person): SignedIn,
-    Path(slug): Path<String>,
+    Inside(ctx, person, access): Inside<Access>,
     Form(form): Form<FollowingForm>,
 ) -> AppResult<Response> {
-    let access = super::enter(&ctx.state, &person, &slug).await?;
     if access.membership.is_none() {
         // Staff who are not in it have nothing to follow.
         return Err(AppError::NotFound);
@@ -419,30 +392,38 @@ async fn following(
     Ok(web::see_other(&access.cohort.href()))
 }
 
-/// A new secret address for the person's calendar feed of this cohort; the old one stops
+#[derive(Template)]
+#[template(path = "cohorts/calendar.html")]
+struct CalendarPage {
+    layout: Layout,
+    cohort: super::Cohort,
+    url: String,
+}
+
+/// A new secret address for the person's calendar feed of this cohort, shown on the page
+/// that answers the POST and nowhere else (only its digest is stored); the old one stops
 /// working at once.
-async fn renew_calendar(
-    SignedIn(ctx, person): SignedIn,
-    Path(slug): Path<String>,
-) -> AppResult<Response> {
-    let access = super::enter(&ctx.state, &person, &slug).await?;
+async fn renew_calendar(Inside(ctx, person, access): Inside<Access>) -> AppResult<Response> {
     if access.membership.is_none() {
         // Only the cohort's members have a calendar address.
         return Err(AppError::NotFound);
     }
+    let (secret, digest) = super::calendar_secret();
     let mut tx = ctx.state.begin_write().await?;
     sqlx::query(
         "UPDATE cohort_members SET calendar_token = $1 WHERE cohort_id = $2 AND person_id = $3",
     )
-    .bind(super::calendar_secret())
+    .bind(&digest)
     .bind(access.cohort.id)
     .bind(person.id)
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
-    ctx.flash(
-        "Your calendar has a new address: subscribe to it again. The old address no longer works.",
-    )
-    .await?;
-    Ok(web::see_other(&access.cohort.href()))
+    let mut layout = ctx.layout().await;
+    layout.meta.title = format!("Your calendar address: {}", access.cohort.name);
+    Ok(web::render(&CalendarPage {
+        layout,
+        url: format!("{}/cohorts/calendar/{secret}.ics", ctx.state.config.base()),
+        cohort: access.cohort,
+    }))
 }

@@ -5,6 +5,7 @@
 //! to the followers who may enter the cohort (replies: to those who took part in the thread).
 //! Every handler enters through `super::enter*`, the one door.
 
+use crate::web::door::{Inside, Steering, Writing};
 use askama::Template;
 use axum::{
     Router,
@@ -23,7 +24,7 @@ use crate::{
     notify,
     viewer::Person,
     web::{
-        self, FormErrors, Layout, SignedIn,
+        self, FormErrors, Layout,
         form::{self, Field, Fields, Form},
         paging,
     },
@@ -277,11 +278,9 @@ async fn discussion_page(
 }
 
 async fn list(
-    SignedIn(ctx, person): SignedIn,
-    Path(slug): Path<String>,
+    Inside(ctx, person, access): Inside<Access>,
     Query(q): Query<PageQuery>,
 ) -> AppResult<Response> {
-    let access = super::enter(&ctx.state, &person, &slug).await?;
     let request = paging::Request::from_query(
         q.after.as_deref(),
         q.before.as_deref(),
@@ -322,11 +321,10 @@ async fn mark_read(
 /// Starts a thread: its title and opening post, and an email to every follower who may
 /// enter the cohort.
 async fn create(
-    SignedIn(ctx, person): SignedIn,
+    Writing(ctx, person, access): Writing<Access>,
     Path(slug): Path<String>,
     Form(form): Form<PostForm>,
 ) -> AppResult<Response> {
-    let access = super::enter_to_write(&ctx.state, &person, &slug).await?;
     let mut check = FIELDS.check(&[]);
     let title = check.text("title", &form.title);
     let body = check.text("body", &form.body);
@@ -558,10 +556,9 @@ async fn thread_page(
 }
 
 async fn show(
-    SignedIn(ctx, person): SignedIn,
-    Path((slug, thread_id)): Path<(String, i64)>,
+    Inside(ctx, person, access): Inside<Access>,
+    Path((_, thread_id)): Path<(String, i64)>,
 ) -> AppResult<Response> {
-    let access = super::enter(&ctx.state, &person, &slug).await?;
     thread_page(
         &ctx,
         &person,
@@ -576,11 +573,10 @@ async fn show(
 
 /// Replies in a thread, and emails those who took part in it and follow the cohort.
 async fn reply(
-    SignedIn(ctx, person): SignedIn,
+    Writing(ctx, person, access): Writing<Access>,
     Path((slug, thread_id)): Path<(String, i64)>,
     Form(form): Form<PostForm>,
 ) -> AppResult<Response> {
-    let access = super::enter_to_write(&ctx.state, &person, &slug).await?;
     let thread = {
         let mut conn = ctx.state.pool.acquire().await?;
         thread_of(&mut conn, &access, &person, thread_id).await?
@@ -771,10 +767,9 @@ async fn edit_page(
 }
 
 async fn edit_form(
-    SignedIn(ctx, person): SignedIn,
-    Path((slug, thread_id, post_id)): Path<(String, i64, i64)>,
+    Writing(ctx, person, access): Writing<Access>,
+    Path((_, thread_id, post_id)): Path<(String, i64, i64)>,
 ) -> AppResult<Response> {
-    let access = super::enter_to_write(&ctx.state, &person, &slug).await?;
     let (thread, post, opening) = post_of(&ctx, &access, &person, thread_id, post_id).await?;
     may_edit(&person, &post, ctx.state.clock.now())?;
     let form = PostForm {
@@ -800,11 +795,10 @@ async fn edit_form(
 
 /// The author edits their post within [`EDIT_WINDOW`] (the opening post's thread title too).
 async fn update(
-    SignedIn(ctx, person): SignedIn,
+    Writing(ctx, person, access): Writing<Access>,
     Path((slug, thread_id, post_id)): Path<(String, i64, i64)>,
     Form(form): Form<PostForm>,
 ) -> AppResult<Response> {
-    let access = super::enter_to_write(&ctx.state, &person, &slug).await?;
     let (thread, post, opening) = post_of(&ctx, &access, &person, thread_id, post_id).await?;
     let now = ctx.state.clock.now();
     may_edit(&person, &post, now)?;
@@ -852,17 +846,17 @@ async fn update(
 }
 
 async fn hide(
-    SignedIn(ctx, person): SignedIn,
+    Steering(ctx, person, access): Steering<Access>,
     Path((slug, thread_id, post_id)): Path<(String, i64, i64)>,
 ) -> AppResult<Response> {
-    moderate(ctx, person, slug, thread_id, post_id, true).await
+    moderate(ctx, person, access, slug, thread_id, post_id, true).await
 }
 
 async fn restore(
-    SignedIn(ctx, person): SignedIn,
+    Steering(ctx, person, access): Steering<Access>,
     Path((slug, thread_id, post_id)): Path<(String, i64, i64)>,
 ) -> AppResult<Response> {
-    moderate(ctx, person, slug, thread_id, post_id, false).await
+    moderate(ctx, person, access, slug, thread_id, post_id, false).await
 }
 
 /// Hides a post from the cohort's members, or shows it again; the opening post takes its
@@ -870,13 +864,12 @@ async fn restore(
 async fn moderate(
     ctx: web::Ctx,
     person: Person,
+    access: Access,
     slug: String,
     thread_id: i64,
     post_id: i64,
     hiding: bool,
 ) -> AppResult<Response> {
-    let access = super::enter_to_write(&ctx.state, &person, &slug).await?;
-    web::permit(access.can_facilitate(&person))?;
     let (thread, post, opening) = post_of(&ctx, &access, &person, thread_id, post_id).await?;
     let now = ctx.state.clock.now();
     let mut tx = ctx.state.begin_write().await?;

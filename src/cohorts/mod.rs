@@ -3,7 +3,8 @@
 //! inside a cohort's space (`space`) its members talk (`discussion`), share files and links
 //! (`resources`) and meet (`sessions`, with calendar files in `ics`). Everything in a space is
 //! private: a person who may not enter it gets the 404 of a cohort that does not exist, from
-//! [`enter`], which every space handler calls first.
+//! the door (`web::door`: `Inside<Access>`, `Writing<Access>`, …) that every space handler
+//! names.
 
 pub mod directory;
 pub mod discussion;
@@ -18,13 +19,14 @@ pub mod sessions;
 pub mod space;
 
 use axum::Router;
+
+use crate::state::AppState;
 use sqlx::AnyConnection;
 
 use crate::{
-    error::{AppError, AppResult},
-    policy::{self, CohortStanding},
-    state::AppState,
+    policy::{self, CohortStanding, Level, Refusal},
     viewer::Person,
+    web::door::{Room, TokenDoor},
 };
 
 pub fn router() -> Router<AppState> {
@@ -213,16 +215,17 @@ pub struct Membership {
     pub role: MemberRole,
     pub joined_at: i64,
     pub following: i64,
-    pub calendar_token: String,
 }
 
 /// A cohort as one person may use it: the cohort, the person's membership if any, and what
-/// the policy says of the two.
+/// the policy says of the two. Only the door ([`Room`]) makes one, so a handler that reads a
+/// cohort's private things has passed it.
 #[derive(Debug, Clone)]
 pub struct Access {
     pub cohort: Cohort,
     pub membership: Option<Membership>,
     pub standing: CohortStanding,
+    _door: (),
 }
 
 impl Access {
@@ -234,7 +237,74 @@ impl Access {
     }
 }
 
-fn standing(cohort: &Cohort, membership: Option<&Membership>) -> CohortStanding {
+impl Room for Access {
+    const KEY: &'static str = "slug";
+
+    async fn find(
+        conn: &mut AnyConnection,
+        person: &Person,
+        key: &str,
+    ) -> sqlx::Result<Option<Self>> {
+        let Some(cohort) = by_slug(conn, key).await? else {
+            return Ok(None);
+        };
+        let membership = membership(conn, cohort.id, person.id).await?;
+        let standing = standing(&cohort, membership.as_ref());
+        Ok(Some(Access {
+            cohort,
+            membership,
+            standing,
+            _door: (),
+        }))
+    }
+
+    fn judge(&self, person: &Person, level: Level) -> Result<(), Refusal> {
+        policy::cohort_door(person, self.standing, level)
+    }
+
+    fn key(&self) -> &str {
+        &self.cohort.slug
+    }
+}
+
+/// The secret address of a member's calendar feed of a cohort: found by the digest of its
+/// secret (only the digest is stored), for the person whose feed it is.
+pub struct Feed {
+    pub cohort: Cohort,
+    standing: CohortStanding,
+}
+
+impl TokenDoor for Feed {
+    const KEY: &'static str = "file";
+    const SUFFIX: &'static str = ".ics";
+
+    async fn find_by_digest(
+        conn: &mut AnyConnection,
+        digest: &str,
+    ) -> sqlx::Result<Option<(Self, i64)>> {
+        let found: Option<(i64, i64)> = sqlx::query_as(
+            "SELECT cohort_id, person_id FROM cohort_members WHERE calendar_token = $1",
+        )
+        .bind(digest)
+        .fetch_optional(&mut *conn)
+        .await?;
+        let Some((cohort_id, person_id)) = found else {
+            return Ok(None);
+        };
+        let Some(cohort) = by_id(conn, cohort_id).await? else {
+            return Ok(None);
+        };
+        let membership = membership(conn, cohort_id, person_id).await?;
+        let standing = standing(&cohort, membership.as_ref());
+        Ok(Some((Feed { cohort, standing }, person_id)))
+    }
+
+    fn admits(&self, person: &Person) -> bool {
+        person.is_active() && policy::can_enter_cohort(person, self.standing)
+    }
+}
+
+pub(crate) fn standing(cohort: &Cohort, membership: Option<&Membership>) -> CohortStanding {
     CohortStanding {
         visible: cohort.visible == 1,
         archived: cohort.is_archived(),
@@ -271,7 +341,7 @@ pub async fn membership(
     person_id: i64,
 ) -> sqlx::Result<Option<Membership>> {
     sqlx::query_as::<_, Membership>(
-        "SELECT role, joined_at, following, calendar_token FROM cohort_members \
+        "SELECT role, joined_at, following FROM cohort_members \
          WHERE cohort_id = $1 AND person_id = $2",
     )
     .bind(cohort_id)
@@ -280,60 +350,12 @@ pub async fn membership(
     .await
 }
 
-/// The cohort and this person's standing in it, whatever the policy says of them.
-pub async fn look(
-    conn: &mut AnyConnection,
-    person: &Person,
-    slug: &str,
-) -> AppResult<Option<Access>> {
-    let Some(cohort) = by_slug(conn, slug).await? else {
-        return Ok(None);
-    };
-    let membership = membership(conn, cohort.id, person.id).await?;
-    let standing = standing(&cohort, membership.as_ref());
-    Ok(Some(Access {
-        cohort,
-        membership,
-        standing,
-    }))
-}
-
-/// The cohort's space as this person may enter it, or the 404 of a cohort that does not
-/// exist: the one door of every page, post, file and calendar of a cohort.
-pub async fn enter(state: &AppState, person: &Person, slug: &str) -> AppResult<Access> {
-    let mut conn = state.pool.acquire().await?;
-    match look(&mut conn, person, slug).await? {
-        Some(access) if policy::can_enter_cohort(person, access.standing) => Ok(access),
-        _ => Err(AppError::NotFound),
-    }
-}
-
-/// [`enter`], for a change: the space must also be open for writing (not archived), else
-/// the person is told why (403).
-pub async fn enter_to_write(state: &AppState, person: &Person, slug: &str) -> AppResult<Access> {
-    let access = enter(state, person, slug).await?;
-    if !access.can_write(person) {
-        return Err(AppError::NoAccess(
-            "This cohort is archived: it can be read, but nothing in it can be changed.".to_owned(),
-        ));
-    }
-    Ok(access)
-}
-
-/// [`enter`], for facilitators and staff only (403 for the cohort's other members).
-pub async fn enter_to_facilitate(
-    state: &AppState,
-    person: &Person,
-    slug: &str,
-) -> AppResult<Access> {
-    let access = enter(state, person, slug).await?;
-    crate::web::permit(access.can_facilitate(person))?;
-    Ok(access)
-}
-
-/// A new secret for a person's calendar feed of a cohort.
-pub fn calendar_secret() -> String {
-    crate::accounts::tokens::generate()
+/// A new secret for a person's calendar feed of a cohort, and its digest to store: the
+/// secret is shown once, to the person, and never stored.
+pub fn calendar_secret() -> (String, String) {
+    let secret = crate::secret::generate();
+    let digest = crate::secret::digest(&secret);
+    (secret, digest)
 }
 
 /// Adds a person to a cohort (no-op when already in it): whether they were added.
@@ -352,35 +374,29 @@ pub async fn add_member(
     .bind(person_id)
     .bind(role)
     .bind(now)
-    .bind(calendar_secret())
+    // Nobody's address until the person asks for one (which renews this).
+    .bind(calendar_secret().1)
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
 }
 
 /// The people a cohort's activity email may go to: its members who follow it and may enter
-/// it now (active, of an active city, or staff), but for `except`.
+/// it now (active, of an active city, or staff, as the door says), but for `except`.
 pub async fn mail_recipients(
     conn: &mut AnyConnection,
     cohort: &Cohort,
     except: i64,
 ) -> sqlx::Result<Vec<Person>> {
-    let people = sqlx::query_as::<_, Person>(crate::select_people!(
-        "JOIN cohort_members m ON m.person_id = p.id \
-         WHERE m.cohort_id = $1 AND m.following = 1 AND p.active = 1 AND p.id <> $2 ORDER BY p.id"
+    sqlx::query_as::<_, Person>(concat!(
+        crate::select_people!("JOIN cohort_members m ON m.person_id = p.id WHERE m.cohort_id = $1 AND m.following = 1 AND p.id <> $2 AND "),
+        crate::member_areas_open!("p", "c"),
+        " ORDER BY p.id"
     ))
     .bind(cohort.id)
     .bind(except)
-    .fetch_all(&mut *conn)
-    .await?;
-    let mut allowed = Vec::new();
-    for person in people {
-        let m = membership(conn, cohort.id, person.id).await?;
-        if policy::can_receive_cohort_mail(&person, standing(cohort, m.as_ref())) {
-            allowed.push(person);
-        }
-    }
-    Ok(allowed)
+    .fetch_all(conn)
+    .await
 }
 
 /// The facilitators of a cohort who may act on it now; staff when it has none.
@@ -388,22 +404,14 @@ pub async fn facilitators_to_tell(
     conn: &mut AnyConnection,
     cohort: &Cohort,
 ) -> sqlx::Result<Vec<Person>> {
-    let facilitators = sqlx::query_as::<_, Person>(crate::select_people!(
-        "JOIN cohort_members m ON m.person_id = p.id \
-         WHERE m.cohort_id = $1 AND m.role = 'facilitator' AND p.active = 1 ORDER BY p.id"
+    let mut people = sqlx::query_as::<_, Person>(concat!(
+        crate::select_people!("JOIN cohort_members m ON m.person_id = p.id WHERE m.cohort_id = $1 AND m.role = 'facilitator' AND "),
+        crate::member_areas_open!("p", "c"),
+        " ORDER BY p.id"
     ))
     .bind(cohort.id)
     .fetch_all(&mut *conn)
     .await?;
-    let facilitating = CohortStanding {
-        member: true,
-        facilitator: true,
-        ..standing(cohort, None)
-    };
-    let mut people: Vec<Person> = facilitators
-        .into_iter()
-        .filter(|p| policy::can_facilitate_cohort(p, facilitating))
-        .collect();
     if people.is_empty() {
         people = sqlx::query_as::<_, Person>(crate::select_people!(
             "WHERE p.role = 'staff' AND p.active = 1 ORDER BY p.id"

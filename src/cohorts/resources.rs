@@ -3,6 +3,7 @@
 //! facilitators and staff remove it. Files are served only through [`super::enter`], so a
 //! person who may not enter the cohort gets the 404 of a missing file, cached copy or not.
 
+use crate::web::door::{Inside, Writing};
 use askama::Template;
 use axum::{
     Router,
@@ -26,7 +27,7 @@ use crate::{
     state::AppState,
     viewer::Person,
     web::{
-        self, Ctx, FormErrors, Layout, SignedIn,
+        self, Ctx, FormErrors, Layout,
         form::{self, Field, Fields},
     },
 };
@@ -233,8 +234,7 @@ struct ListPage {
     can_add: bool,
 }
 
-async fn list(SignedIn(ctx, person): SignedIn, Path(slug): Path<String>) -> AppResult<Response> {
-    let access = super::enter(&ctx.state, &person, &slug).await?;
+async fn list(Inside(ctx, person, access): Inside<Access>) -> AppResult<Response> {
     let nav = nav(&ctx.state, &person, &access, "resources").await?;
     let mut conn = ctx.state.pool.acquire().await?;
     let resources = of_cohort(&mut conn, access.cohort.id, i64::MAX).await?;
@@ -366,11 +366,7 @@ async fn add_page(
     })
 }
 
-async fn file_form(
-    SignedIn(ctx, person): SignedIn,
-    Path(slug): Path<String>,
-) -> AppResult<Response> {
-    let access = super::enter_to_write(&ctx.state, &person, &slug).await?;
+async fn file_form(Writing(ctx, person, access): Writing<Access>) -> AppResult<Response> {
     add_page(
         &ctx,
         &person,
@@ -382,11 +378,7 @@ async fn file_form(
     .await
 }
 
-async fn link_form(
-    SignedIn(ctx, person): SignedIn,
-    Path(slug): Path<String>,
-) -> AppResult<Response> {
-    let access = super::enter_to_write(&ctx.state, &person, &slug).await?;
+async fn link_form(Writing(ctx, person, access): Writing<Access>) -> AppResult<Response> {
     add_page(
         &ctx,
         &person,
@@ -492,11 +484,10 @@ async fn delete_file(state: &AppState, id: i64) -> AppResult<()> {
 }
 
 async fn add_file(
-    SignedIn(ctx, person): SignedIn,
+    Writing(ctx, person, access): Writing<Access>,
     Path(slug): Path<String>,
     multipart: Multipart,
 ) -> AppResult<Response> {
-    let access = super::enter_to_write(&ctx.state, &person, &slug).await?;
     let Upload {
         form,
         removed,
@@ -569,14 +560,13 @@ pub fn is_web_address(url: &str) -> bool {
 }
 
 async fn add_link(
-    SignedIn(ctx, person): SignedIn,
+    Writing(ctx, person, access): Writing<Access>,
     Path(slug): Path<String>,
     form::Checked {
         value: form,
         removed,
     }: form::Checked<AddForm>,
 ) -> AppResult<Response> {
-    let access = super::enter_to_write(&ctx.state, &person, &slug).await?;
     let mut check = LINK_FIELDS.check(&removed);
     let title = check.text("title", &form.title);
     let url = check.text("url", &form.url);
@@ -613,11 +603,10 @@ async fn add_link(
 /// A resource's file, to those who may enter the cohort: everyone else gets the 404 of a
 /// missing file before any header of the file (its ETag included) is looked at.
 async fn download(
-    SignedIn(ctx, person): SignedIn,
-    Path((slug, resource_id)): Path<(String, i64)>,
+    Inside(ctx, _, access): Inside<Access>,
+    Path((_, resource_id)): Path<(String, i64)>,
     headers: HeaderMap,
 ) -> AppResult<Response> {
-    let access = super::enter(&ctx.state, &person, &slug).await?;
     let resource = one(&ctx.state, &access, resource_id).await?;
     let file_id = resource.file_id.ok_or(AppError::NotFound)?;
     let file = files::find(&ctx.state.pool, file_id)
@@ -655,10 +644,9 @@ struct RemovePage {
 async fn removable(
     state: &AppState,
     person: &Person,
-    slug: &str,
+    access: Access,
     resource_id: i64,
 ) -> AppResult<(Access, Resource)> {
-    let access = super::enter_to_write(state, person, slug).await?;
     let resource = one(state, &access, resource_id).await?;
     web::permit(policy::can_remove_cohort_resource(
         person,
@@ -670,10 +658,10 @@ async fn removable(
 
 /// The confirmation before a resource is removed.
 async fn remove_form(
-    SignedIn(ctx, person): SignedIn,
-    Path((slug, resource_id)): Path<(String, i64)>,
+    Writing(ctx, person, access): Writing<Access>,
+    Path((_, resource_id)): Path<(String, i64)>,
 ) -> AppResult<Response> {
-    let (access, resource) = removable(&ctx.state, &person, &slug, resource_id).await?;
+    let (access, resource) = removable(&ctx.state, &person, access, resource_id).await?;
     let mut layout = ctx.layout().await;
     layout.meta.title = format!("Remove “{}” from {}", resource.title, access.cohort.name);
     Ok(web::render(&RemovePage {
@@ -685,10 +673,10 @@ async fn remove_form(
 
 /// Removes a resource once; its file goes back to the store's sweeper.
 async fn remove(
-    SignedIn(ctx, person): SignedIn,
+    Writing(ctx, person, access): Writing<Access>,
     Path((slug, resource_id)): Path<(String, i64)>,
 ) -> AppResult<Response> {
-    let (_, resource) = removable(&ctx.state, &person, &slug, resource_id).await?;
+    let (_, resource) = removable(&ctx.state, &person, access, resource_id).await?;
     let mut tx = ctx.state.begin_write().await?;
     let gone = sqlx::query("DELETE FROM cohort_resources WHERE id = $1 AND cohort_id = $2")
         .bind(resource.id)

@@ -7,10 +7,11 @@
 //! A session's `uid` is set once; `sequence` grows by one with every change (a guarded
 //! `sequence = sequence + 1`), so that calendars update the event in place.
 
+use crate::web::door::{ByToken, Inside, Steering};
 use askama::Template;
 use axum::{
     Router,
-    extract::{Path, State},
+    extract::Path,
     http::header,
     response::{IntoResponse, Response},
     routing::get,
@@ -27,12 +28,12 @@ use super::{
 use crate::{
     error::{AppError, AppResult},
     news::markdown,
-    notify, policy,
+    notify,
     state::AppState,
     time::Zone,
-    viewer::{self, Person},
+    viewer::Person,
     web::{
-        self, FormErrors, Layout, SignedIn,
+        self, FormErrors, Layout,
         form::{self, Field, Fields, Form},
     },
 };
@@ -206,8 +207,7 @@ struct ListPage {
     can_plan: bool,
 }
 
-async fn list(SignedIn(ctx, person): SignedIn, Path(slug): Path<String>) -> AppResult<Response> {
-    let access = super::enter(&ctx.state, &person, &slug).await?;
+async fn list(Inside(ctx, person, access): Inside<Access>) -> AppResult<Response> {
     let nav = space::nav(&ctx.state, &person, &access, "sessions").await?;
     let now = ctx.state.clock.now();
     let sessions = of_cohort(&ctx.state.pool, access.cohort.id).await?;
@@ -236,14 +236,6 @@ async fn list(SignedIn(ctx, person): SignedIn, Path(slug): Path<String>) -> AppR
 
 fn can_plan(person: &Person, access: &Access) -> bool {
     access.can_facilitate(person) && access.can_write(person)
-}
-
-/// The door of every change: the space open for writing, and the person one of its
-/// facilitators or staff (403 for its other members).
-async fn enter_to_plan(state: &AppState, person: &Person, slug: &str) -> AppResult<Access> {
-    let access = super::enter_to_write(state, person, slug).await?;
-    web::permit(access.can_facilitate(person))?;
-    Ok(access)
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -455,11 +447,7 @@ async fn form_page(
     })
 }
 
-async fn new_form(
-    SignedIn(ctx, person): SignedIn,
-    Path(slug): Path<String>,
-) -> AppResult<Response> {
-    let access = enter_to_plan(&ctx.state, &person, &slug).await?;
+async fn new_form(Steering(ctx, person, access): Steering<Access>) -> AppResult<Response> {
     let form = SessionForm {
         duration: "60".to_owned(),
         time_zone: zone_of(&ctx.state, &person).name().to_owned(),
@@ -490,11 +478,10 @@ fn new_uid(base: &str) -> String {
 }
 
 async fn create(
-    SignedIn(ctx, person): SignedIn,
+    Steering(ctx, person, access): Steering<Access>,
     Path(slug): Path<String>,
     Form(form): Form<SessionForm>,
 ) -> AppResult<Response> {
-    let access = enter_to_plan(&ctx.state, &person, &slug).await?;
     let input = match read(&form, &zone_of(&ctx.state, &person)) {
         Ok(input) => input,
         Err(errors) => return form_page(&ctx, &access, None, form, errors).await,
@@ -535,10 +522,9 @@ async fn create(
 }
 
 async fn edit_form(
-    SignedIn(ctx, person): SignedIn,
+    Steering(ctx, _, access): Steering<Access>,
     Path((slug, session_id)): Path<(String, i64)>,
 ) -> AppResult<Response> {
-    let access = enter_to_plan(&ctx.state, &person, &slug).await?;
     let session = find(
         &mut *ctx.state.pool.acquire().await?,
         access.cohort.id,
@@ -571,11 +557,10 @@ async fn already_cancelled(ctx: &web::Ctx, slug: &str, session: &Session) -> App
 }
 
 async fn update(
-    SignedIn(ctx, person): SignedIn,
+    Steering(ctx, person, access): Steering<Access>,
     Path((slug, session_id)): Path<(String, i64)>,
     Form(form): Form<SessionForm>,
 ) -> AppResult<Response> {
-    let access = enter_to_plan(&ctx.state, &person, &slug).await?;
     let session = find(
         &mut *ctx.state.pool.acquire().await?,
         access.cohort.id,
@@ -647,10 +632,9 @@ struct CancelPage {
 
 /// Cancelling a session: the confirmation first.
 async fn cancel_form(
-    SignedIn(ctx, person): SignedIn,
+    Steering(ctx, _, access): Steering<Access>,
     Path((slug, session_id)): Path<(String, i64)>,
 ) -> AppResult<Response> {
-    let access = enter_to_plan(&ctx.state, &person, &slug).await?;
     let session = find(
         &mut *ctx.state.pool.acquire().await?,
         access.cohort.id,
@@ -672,10 +656,9 @@ async fn cancel_form(
 
 /// Cancels a session once: the first request counts the change and sends the emails.
 async fn cancel(
-    SignedIn(ctx, person): SignedIn,
+    Steering(ctx, person, access): Steering<Access>,
     Path((slug, session_id)): Path<(String, i64)>,
 ) -> AppResult<Response> {
-    let access = enter_to_plan(&ctx.state, &person, &slug).await?;
     let session = find(
         &mut *ctx.state.pool.acquire().await?,
         access.cohort.id,
@@ -809,10 +792,9 @@ fn calendar_response(body: String, file_name: Option<String>) -> Response {
 
 /// One session's calendar file, for the people who enter the space.
 async fn calendar_file(
-    SignedIn(ctx, person): SignedIn,
-    Path((slug, session_id)): Path<(String, i64)>,
+    Inside(ctx, _, access): Inside<Access>,
+    Path((_, session_id)): Path<(String, i64)>,
 ) -> AppResult<Response> {
-    let access = super::enter(&ctx.state, &person, &slug).await?;
     let session = find(
         &mut *ctx.state.pool.acquire().await?,
         access.cohort.id,
@@ -834,32 +816,8 @@ async fn calendar_file(
 /// A member's feed of the cohort's sessions, at a secret address and without a log-in (a
 /// calendar asks for it): the same 404 as for an unknown address unless the person may enter
 /// the cohort now (active, of an active city or staff, still in it), and for a renewed one.
-async fn feed(State(state): State<AppState>, Path(file): Path<String>) -> AppResult<Response> {
-    let token = file
-        .strip_suffix(".ics")
-        .filter(|t| !t.is_empty() && t.len() <= 128 && t.bytes().all(|b| b.is_ascii_alphanumeric()))
-        .ok_or(AppError::NotFound)?;
-    let mut conn = state.pool.acquire().await?;
-    let found: Option<(i64, i64)> =
-        sqlx::query_as("SELECT cohort_id, person_id FROM cohort_members WHERE calendar_token = $1")
-            .bind(token)
-            .fetch_optional(&mut *conn)
-            .await?;
-    let (cohort_id, person_id) = found.ok_or(AppError::NotFound)?;
-    drop(conn);
-    let person = viewer::find_active(&state.pool, person_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let mut conn = state.pool.acquire().await?;
-    let cohort = super::by_id(&mut conn, cohort_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let membership = super::membership(&mut conn, cohort.id, person.id).await?;
-    drop(conn);
-    let standing = super::standing(&cohort, membership.as_ref());
-    if !person.is_active() || !policy::can_enter_cohort(&person, standing) {
-        return Err(AppError::NotFound);
-    }
+async fn feed(ByToken(state, _, feed): ByToken<super::Feed>) -> AppResult<Response> {
+    let cohort = feed.cohort;
     let events: Vec<ics::Event> = of_cohort(&state.pool, cohort.id)
         .await?
         .iter()

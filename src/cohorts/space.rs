@@ -3,6 +3,7 @@
 //! all, facilitators add people), join requests for facilitators, and the members' CSV for
 //! staff. Every handler enters through `super::enter*`, the one door.
 
+use crate::web::door::{Inside, Leading, Steering, Writing};
 use askama::Template;
 use axum::{
     Router,
@@ -21,7 +22,7 @@ use crate::{
     notify, policy,
     viewer::Person,
     web::{
-        self, FormErrors, Layout, SignedIn,
+        self, FormErrors, Layout,
         form::{self, Field, Fields, Form},
     },
 };
@@ -117,13 +118,11 @@ struct ShowPage {
     cohort: Cohort,
     description: String,
     membership: Option<super::Membership>,
-    calendar_url: Option<String>,
     facilitators: Vec<Person>,
     sections: super::overview::Sections,
 }
 
-async fn show(SignedIn(ctx, person): SignedIn, Path(slug): Path<String>) -> AppResult<Response> {
-    let access = super::enter(&ctx.state, &person, &slug).await?;
+async fn show(Inside(ctx, person, access): Inside<Access>) -> AppResult<Response> {
     let nav = nav(&ctx.state, &person, &access, "overview").await?;
     let (description, _) = markdown::render(&access.cohort.description);
     let facilitators = sqlx::query_as::<_, Person>(crate::select_people!(
@@ -137,19 +136,11 @@ async fn show(SignedIn(ctx, person): SignedIn, Path(slug): Path<String>) -> AppR
     let sections = super::overview::sections(&ctx.state, &layout, &person, &access).await?;
     let mut layout = layout;
     layout.meta.title = access.cohort.name.clone();
-    let calendar_url = access.membership.as_ref().map(|m| {
-        format!(
-            "{}/cohorts/calendar/{}.ics",
-            ctx.state.config.base(),
-            m.calendar_token
-        )
-    });
     Ok(web::render(&ShowPage {
         layout,
         nav,
         description,
         membership: access.membership.clone(),
-        calendar_url,
         facilitators,
         sections,
         cohort: access.cohort,
@@ -287,8 +278,7 @@ async fn members_page(
     })
 }
 
-async fn members(SignedIn(ctx, person): SignedIn, Path(slug): Path<String>) -> AppResult<Response> {
-    let access = super::enter(&ctx.state, &person, &slug).await?;
+async fn members(Inside(ctx, person, access): Inside<Access>) -> AppResult<Response> {
     members_page(
         &ctx,
         &person,
@@ -301,11 +291,10 @@ async fn members(SignedIn(ctx, person): SignedIn, Path(slug): Path<String>) -> A
 
 /// Facilitators and staff add a person by email; staff may add a facilitator.
 async fn add_member(
-    SignedIn(ctx, person): SignedIn,
+    Writing(ctx, person, access): Writing<Access>,
     Path(slug): Path<String>,
     Form(form): Form<AddForm>,
 ) -> AppResult<Response> {
-    let access = super::enter_to_write(&ctx.state, &person, &slug).await?;
     web::permit(access.can_facilitate(&person))?;
     let mut check = ADD_FIELDS.check(&[]);
     let email = check.text("email", &form.email);
@@ -400,10 +389,9 @@ struct RemovePage {
 
 /// Staff remove a person from a cohort: the confirmation first.
 async fn remove_form(
-    SignedIn(ctx, person): SignedIn,
-    Path((slug, person_id)): Path<(String, i64)>,
+    Inside(ctx, person, access): Inside<Access>,
+    Path((_, person_id)): Path<(String, i64)>,
 ) -> AppResult<Response> {
-    let access = super::enter(&ctx.state, &person, &slug).await?;
     web::permit(policy::can_manage_cohorts(&person))?;
     let member = member_of(&ctx.state.pool, access.cohort.id, person_id).await?;
     let mut layout = ctx.layout().await;
@@ -416,10 +404,9 @@ async fn remove_form(
 }
 
 async fn remove(
-    SignedIn(ctx, person): SignedIn,
+    Inside(ctx, person, access): Inside<Access>,
     Path((slug, person_id)): Path<(String, i64)>,
 ) -> AppResult<Response> {
-    let access = super::enter(&ctx.state, &person, &slug).await?;
     web::permit(policy::can_manage_cohorts(&person))?;
     let member = member_of(&ctx.state.pool, access.cohort.id, person_id).await?;
     let now = ctx.state.clock.now();
@@ -460,11 +447,10 @@ pub struct ChoiceForm {
 
 /// Staff make a member a facilitator, or a facilitator a member.
 async fn set_role(
-    SignedIn(ctx, person): SignedIn,
+    Inside(ctx, person, access): Inside<Access>,
     Path((slug, person_id)): Path<(String, i64)>,
     Form(form): Form<ChoiceForm>,
 ) -> AppResult<Response> {
-    let access = super::enter(&ctx.state, &person, &slug).await?;
     web::permit(policy::can_manage_cohorts(&person))?;
     let member = member_of(&ctx.state.pool, access.cohort.id, person_id).await?;
     let role = MemberRole::parse(&form.value)
@@ -507,11 +493,10 @@ async fn set_role(
 /// Staff override a member's own listing choice in this cohort (or return it to the
 /// person's choice); every change is logged.
 async fn set_listing(
-    SignedIn(ctx, person): SignedIn,
+    Inside(ctx, person, access): Inside<Access>,
     Path((slug, person_id)): Path<(String, i64)>,
     Form(form): Form<ChoiceForm>,
 ) -> AppResult<Response> {
-    let access = super::enter(&ctx.state, &person, &slug).await?;
     web::permit(policy::can_manage_cohorts(&person))?;
     let member = member_of(&ctx.state.pool, access.cohort.id, person_id).await?;
     let (value, said): (Option<i64>, &str) = match form.value.as_str() {
@@ -566,11 +551,7 @@ fn csv_cell(value: &str) -> String {
 }
 
 /// Staff export a cohort's members (everyone, listed or not) as CSV.
-async fn members_csv(
-    SignedIn(ctx, person): SignedIn,
-    Path(slug): Path<String>,
-) -> AppResult<Response> {
-    let access = super::enter(&ctx.state, &person, &slug).await?;
+async fn members_csv(Inside(ctx, person, access): Inside<Access>) -> AppResult<Response> {
     web::permit(policy::can_manage_cohorts(&person))?;
     let zone = person.zone(&crate::time::Zone::of_stored(Some(
         &ctx.state.config.time_zone,
@@ -641,11 +622,7 @@ struct RequestsPage {
     requests: Vec<Request>,
 }
 
-async fn requests(
-    SignedIn(ctx, person): SignedIn,
-    Path(slug): Path<String>,
-) -> AppResult<Response> {
-    let access = super::enter_to_facilitate(&ctx.state, &person, &slug).await?;
+async fn requests(Leading(ctx, person, access): Leading<Access>) -> AppResult<Response> {
     let nav = nav(&ctx.state, &person, &access, "requests").await?;
     let requests = sqlx::query_as::<_, Request>(
         "SELECT r.id, r.person_id, p.name, p.title, c.name AS city_name, c.state AS city_state, \
@@ -667,17 +644,17 @@ async fn requests(
 }
 
 async fn approve(
-    SignedIn(ctx, person): SignedIn,
+    Steering(ctx, person, access): Steering<Access>,
     Path((slug, id)): Path<(String, i64)>,
 ) -> AppResult<Response> {
-    decide(ctx, person, slug, id, true).await
+    decide(ctx, person, access, slug, id, true).await
 }
 
 async fn decline(
-    SignedIn(ctx, person): SignedIn,
+    Steering(ctx, person, access): Steering<Access>,
     Path((slug, id)): Path<(String, i64)>,
 ) -> AppResult<Response> {
-    decide(ctx, person, slug, id, false).await
+    decide(ctx, person, access, slug, id, false).await
 }
 
 /// Approves or declines a pending request once: the first decision wins, and only it adds
@@ -685,16 +662,11 @@ async fn decline(
 async fn decide(
     ctx: web::Ctx,
     person: Person,
+    access: Access,
     slug: String,
     id: i64,
     approved: bool,
 ) -> AppResult<Response> {
-    let access = super::enter_to_facilitate(&ctx.state, &person, &slug).await?;
-    if !access.can_write(&person) {
-        return Err(AppError::NoAccess(
-            "This cohort is archived: nobody joins it any more.".to_owned(),
-        ));
-    }
     let cohort = &access.cohort;
     let now = ctx.state.clock.now();
     let mut tx = ctx.state.begin_write().await?;

@@ -220,7 +220,36 @@ pub async fn migrate(pool: &AnyPool, backend: Backend) -> Result<(), OpenError> 
         Backend::Sqlite => &SQLITE_MIGRATIONS,
         Backend::Postgres => &POSTGRES_MIGRATIONS,
     };
-    migrator.run(pool).await.map_err(OpenError::Migrate)
+    migrator.run(pool).await.map_err(OpenError::Migrate)?;
+    digest_calendar_secrets(pool)
+        .await
+        .map_err(|e| OpenError::Migrate(sqlx::migrate::MigrateError::Execute(e)))
+}
+
+/// Calendar feed secrets were stored as sent until December 2026 (32 hex digits); since
+/// then only their SHA-256 (64) is, as for every other secret. A data step SQL cannot do on
+/// SQLite: each stored secret becomes its digest, once, so that addresses already
+/// subscribed keep working.
+async fn digest_calendar_secrets(pool: &AnyPool) -> sqlx::Result<()> {
+    let plain: Vec<(i64, i64, String)> = sqlx::query_as(
+        "SELECT cohort_id, person_id, calendar_token FROM cohort_members \
+         WHERE length(calendar_token) = 32",
+    )
+    .fetch_all(pool)
+    .await?;
+    for (cohort_id, person_id, secret) in plain {
+        sqlx::query(
+            "UPDATE cohort_members SET calendar_token = $1 \
+             WHERE cohort_id = $2 AND person_id = $3 AND calendar_token = $4",
+        )
+        .bind(crate::secret::digest(&secret))
+        .bind(cohort_id)
+        .bind(person_id)
+        .bind(&secret)
+        .execute(pool)
+        .await?;
+    }
+    Ok(())
 }
 
 /// How long an SQLite writer waits for another's lock (the `busy_timeout` above, for every

@@ -3,6 +3,7 @@
 pub mod assets;
 pub mod confirm;
 pub mod cross_site;
+pub mod door;
 pub mod form;
 pub mod headers;
 pub mod identity;
@@ -328,8 +329,7 @@ impl Ctx {
     }
 }
 
-/// What a logged-in person without the right to a page is told (a 403 in the error page).
-pub const NO_ACCESS: &str = "You do not have access to this page.";
+pub use crate::policy::NO_ACCESS;
 
 /// A handler for anyone: [`Ctx`] is the viewer, with the person if someone is logged in.
 pub type Viewer = Ctx;

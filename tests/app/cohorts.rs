@@ -710,25 +710,36 @@ async fn a_member_stops_following_without_leaving() {
 }
 
 #[tokio::test]
-async fn a_renewed_calendar_address_replaces_the_old_one() {
+async fn a_calendar_address_is_shown_once_and_a_new_one_replaces_it() {
     let app = spawn_app().await;
     let net = network(&app).await;
-    let before = Page::of(net.member.get(&format!("/cohorts/{SLUG}")).await).await;
-    let old = before.attr("#calendar-url", "value").unwrap();
-    assert!(old.starts_with(&format!("{}/cohorts/calendar/", app.address)));
-    let after = Page::of(
-        net.member
-            .post_form(&format!("/cohorts/{SLUG}/calendar/renew"), &[])
-            .await,
-    )
-    .await;
-    let new = after.attr("#calendar-url", "value").unwrap();
-    assert_ne!(old, new);
-    assert!(
-        after
-            .text(".flash")
-            .starts_with("Your calendar has a new address")
+    let overview = Page::of(net.member.get(&format!("/cohorts/{SLUG}")).await).await;
+    // The overview offers an address; it does not show one (only digests are kept).
+    assert!(!overview.has("#calendar-url"));
+    assert_eq!(
+        overview.text("form[action$='/calendar/renew'] button"),
+        "Get a calendar address"
     );
+    let get = || async {
+        Page::of(
+            net.member
+                .post_form(&format!("/cohorts/{SLUG}/calendar/renew"), &[])
+                .await,
+        )
+        .await
+    };
+    let first = get().await;
+    assert_eq!(first.h1(), "Your calendar address for Water Affordability");
+    let old = first.attr("#calendar-url", "value").unwrap();
+    assert!(old.starts_with(&format!("{}/cohorts/calendar/", app.address)));
+    let anonymous = app.visitor();
+    let path = |url: &str| url.strip_prefix(&app.address).unwrap().to_owned();
+    assert_eq!(anonymous.get(&path(&old)).await.status(), 200);
+    let second = get().await;
+    let new = second.attr("#calendar-url", "value").unwrap();
+    assert_ne!(old, new);
+    assert_eq!(anonymous.get(&path(&old)).await.status(), 404);
+    assert_eq!(anonymous.get(&path(&new)).await.status(), 200);
 }
 
 #[tokio::test]

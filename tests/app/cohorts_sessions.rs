@@ -130,7 +130,24 @@ impl Space {
             .unwrap()
     }
 
+    /// A calendar secret for this person's feed, set as the portal sets one (only its
+    /// digest stored), for people whose pages the test does not open.
     async fn token_of(&self, email: &str) -> String {
+        let secret = portal::secret::generate();
+        sqlx::query(
+            "UPDATE cohort_members SET calendar_token = $1 \
+             WHERE person_id = (SELECT id FROM people WHERE email = $2)",
+        )
+        .bind(portal::secret::digest(&secret))
+        .bind(email)
+        .execute(&self.app.state.pool)
+        .await
+        .unwrap();
+        secret
+    }
+
+    /// What the database holds for this person's calendar secret.
+    async fn stored_secret_of(&self, email: &str) -> String {
         sqlx::query_scalar(
             "SELECT m.calendar_token FROM cohort_members m JOIN people p ON p.id = m.person_id \
              WHERE p.email = $1",
@@ -331,14 +348,36 @@ async fn the_feed_lists_the_cohorts_sessions_until_its_address_is_renewed_or_the
     );
     assert_eq!(cal.get_name(), Some("Water Affordability"));
 
-    // Renewed: the old address is gone, the new one works.
-    s.member
-        .post_form(&format!("/cohorts/{SLUG}/calendar/renew"), &[])
-        .await;
+    // Renewed on the member's page: the old address is gone, the new one, shown once on
+    // the page that answers, works; the database holds only its digest.
+    let page = Page::of(
+        s.member
+            .post_form(&format!("/cohorts/{SLUG}/calendar/renew"), &[])
+            .await,
+    )
+    .await;
     assert_eq!(anonymous.get(&advisor_feed).await.status(), 404);
-    let renewed = feed(s.token_of("advisor@a.gov").await);
+    let shown = page.attr("#calendar-url", "value").unwrap();
+    let renewed = shown
+        .strip_prefix(&s.app.address)
+        .expect("the address is the portal's")
+        .to_owned();
     assert_ne!(renewed, advisor_feed);
     assert_eq!(anonymous.get(&renewed).await.status(), 200);
+    let secret = renewed
+        .trim_start_matches("/cohorts/calendar/")
+        .trim_end_matches(".ics");
+    let stored = s.stored_secret_of("advisor@a.gov").await;
+    assert_eq!(stored, portal::secret::digest(secret));
+    assert!(!stored.contains(secret));
+    // The stored digest itself opens nothing.
+    assert_eq!(
+        anonymous
+            .get(&format!("/cohorts/calendar/{stored}.ics"))
+            .await
+            .status(),
+        404
+    );
 
     // A member removed by staff.
     let colleague_feed = feed(s.token_of("colleague@a.gov").await);
@@ -809,4 +848,43 @@ async fn no_cohort_may_take_the_address_of_the_calendar_feeds() {
         .await
         .unwrap();
     assert_eq!(count, 0);
+}
+
+#[tokio::test]
+async fn a_calendar_address_from_before_digests_keeps_working_and_is_kept_as_a_digest() {
+    let s = space().await;
+    s.plan(&session("Rates and tiers", &in_days(20))).await;
+    // As versions before December 2026 stored it: the secret itself.
+    let old = "0123456789abcdef0123456789abcdef";
+    sqlx::query(
+        "UPDATE cohort_members SET calendar_token = $1 \
+         WHERE person_id = (SELECT id FROM people WHERE email = 'advisor@a.gov')",
+    )
+    .bind(old)
+    .execute(&s.app.state.pool)
+    .await
+    .unwrap();
+    portal::db::migrate(&s.app.state.pool, s.app.state.backend)
+        .await
+        .unwrap();
+    assert_eq!(
+        s.stored_secret_of("advisor@a.gov").await,
+        portal::secret::digest(old)
+    );
+    let cal = calendar(
+        s.app
+            .visitor()
+            .get(&format!("/cohorts/calendar/{old}.ics"))
+            .await,
+    )
+    .await;
+    assert_eq!(cal.events().count(), 1);
+    // Migrating again changes nothing.
+    portal::db::migrate(&s.app.state.pool, s.app.state.backend)
+        .await
+        .unwrap();
+    assert_eq!(
+        s.stored_secret_of("advisor@a.gov").await,
+        portal::secret::digest(old)
+    );
 }

@@ -950,15 +950,19 @@ async fn cohort_fixture(
     )
     .await;
     // The feed of a member whom no role of the table renews or removes before asking.
+    // A secret set as the portal sets one: only its digest is stored.
     let token = |email: &'static str| async move {
-        sqlx::query_scalar::<_, String>(
-            "SELECT m.calendar_token FROM cohort_members m JOIN people p ON p.id = m.person_id \
-             WHERE p.email = $1",
+        let secret = portal::secret::generate();
+        sqlx::query(
+            "UPDATE cohort_members SET calendar_token = $1 \
+             WHERE person_id = (SELECT id FROM people WHERE email = $2)",
         )
+        .bind(portal::secret::digest(&secret))
         .bind(email)
-        .fetch_one(&app.state.pool)
+        .execute(&app.state.pool)
         .await
-        .unwrap()
+        .unwrap();
+        secret
     };
     let feed = format!("{}.ics", token("colleague@a.gov").await);
     let feed_lapsed = format!("{}.ics", token("mayor@c.gov").await);

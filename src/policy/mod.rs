@@ -2,6 +2,12 @@
 //! ask here; nothing is visible unless a rule below says so. Roles' rights live here and
 //! nowhere else.
 
+mod cohorts;
+mod news;
+
+pub use cohorts::*;
+pub use news::*;
+
 use crate::viewer::Person;
 
 /// The roles a person can have.
@@ -143,6 +149,52 @@ impl std::fmt::Display for CityStatus {
 
 crate::stored_as_text!(CityStatus);
 
+/// What a logged-in person without the right to a page is told (a 403 in the error page).
+pub const NO_ACCESS: &str = "You do not have access to this page.";
+
+/// How far a person goes into a thing of a member area (a cohort, a meeting, a request):
+/// every area's door asks its rules at one of these levels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    /// Sees that it exists, from outside (to join or ask).
+    See,
+    /// Reads what is inside.
+    Enter,
+    /// Changes what is inside (posts, adds, registers).
+    Write,
+    /// Leads it (facilitators, organizers), reading only.
+    Lead,
+    /// Leads it and changes it.
+    Steer,
+}
+
+/// Why a person may not pass a door.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// The same as a thing that does not exist (404).
+    Hidden,
+    /// The person is inside but may not do this, and is told why (403).
+    Closed(String),
+}
+
+/// SQL condition: the person `$p` (with the city `$c`, LEFT JOINed) may use the member areas
+/// now, as [`can_use_member_areas`] says: active, and staff or of an active city. A fixed
+/// fragment, for lists of people (email recipients) that must agree with the doors.
+#[macro_export]
+macro_rules! member_areas_open {
+    ($p:literal, $c:literal) => {
+        concat!(
+            "(",
+            $p,
+            ".active = 1 AND (",
+            $p,
+            ".role = 'staff' OR ",
+            $c,
+            ".status = 'active'))"
+        )
+    };
+}
+
 fn role(person: &Person) -> Option<Role> {
     (person.status == PersonStatus::Active).then_some(person.role)
 }
@@ -249,20 +301,6 @@ pub fn membership_lapsed(person: &Person) -> bool {
     role(person).is_some_and(Role::needs_city) && person.city_status == Some(CityStatus::Lapsed)
 }
 
-/// Read the body of a members-only post (pages, feed, search, sitemap): the same people
-/// as the member areas.
-pub fn can_read_members_news(person: &Person) -> bool {
-    can_use_member_areas(person)
-}
-
-/// See a news post's cover picture (on pages and at its address): publishers always (drafts
-/// and scheduled posts, in the editor and previews); anyone else only once the post is out
-/// (`out`: published and its time come), and for a members-only post only its readers.
-pub fn can_see_post_picture(viewer: Option<&Person>, out: bool, members_only: bool) -> bool {
-    viewer.is_some_and(can_publish)
-        || (out && (!members_only || viewer.is_some_and(can_read_members_news)))
-}
-
 /// Write, publish and delete news; manage topics, testimonials, the home page's statement.
 pub fn can_publish(person: &Person) -> bool {
     is_staff(person)
@@ -278,155 +316,20 @@ pub fn can_read_draft_page(viewer: Option<&Person>) -> bool {
     viewer.is_some_and(can_edit_pages)
 }
 
-/// A cohort as the access rules see it for one person: whether it shows itself to people
-/// who are not in it, whether it is archived, and the person's place in it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct CohortStanding {
-    /// People who are not in it see that it exists (in the list of cohorts).
-    pub visible: bool,
-    /// Read-only, still visible to its members.
-    pub archived: bool,
-    /// The person is in it (as a member or a facilitator).
-    pub member: bool,
-    /// The person facilitates it.
-    pub facilitator: bool,
-}
-
-/// Create, edit and archive cohorts, add and remove their members, export their lists.
-pub fn can_manage_cohorts(person: &Person) -> bool {
-    is_staff(person)
-}
-
-/// Join cohorts, or ask to: the people of an active member city, and staff.
-pub fn can_join_cohorts(person: &Person) -> bool {
-    can_use_member_areas(person)
-}
-
-/// See that a cohort exists (its name, description and how to join) in the list of cohorts.
-pub fn can_see_cohort(person: &Person, c: CohortStanding) -> bool {
-    can_use_member_areas(person) && (is_staff(person) || c.member || (c.visible && !c.archived))
-}
-
-/// Enter a cohort's space: its members, discussion, resources, sessions, files and calendar.
-/// Everyone else, a lapsed city's people included, gets the 404 of a cohort that does not
-/// exist.
-pub fn can_enter_cohort(person: &Person, c: CohortStanding) -> bool {
-    can_use_member_areas(person) && (is_staff(person) || c.member)
-}
-
-/// Post, reply and add resources: whoever enters the space, while it is not archived.
-pub fn can_write_in_cohort(person: &Person, c: CohortStanding) -> bool {
-    can_enter_cohort(person, c) && !c.archived
-}
-
-/// Approve requests, add people to an invite-only cohort, hide and restore posts, plan
-/// sessions, remove resources: the cohort's facilitators and staff.
-pub fn can_facilitate_cohort(person: &Person, c: CohortStanding) -> bool {
-    can_enter_cohort(person, c) && (is_staff(person) || c.facilitator)
-}
-
-/// Receive a cohort's activity emails: the same people as [`can_enter_cohort`], so that no
-/// email carries a cohort's content to anyone else.
-pub fn can_receive_cohort_mail(person: &Person, c: CohortStanding) -> bool {
-    person.is_active() && can_enter_cohort(person, c)
-}
-
-/// Remove a file or link from a cohort's resources: the person who added it (`added_it`),
-/// its facilitators and staff, while the cohort is open for writing.
-pub fn can_remove_cohort_resource(person: &Person, c: CohortStanding, added_it: bool) -> bool {
-    can_write_in_cohort(person, c) && (added_it || can_facilitate_cohort(person, c))
-}
-
 /// Review applications to become a member city.
 pub fn can_review_applications(person: &Person) -> bool {
     is_staff(person)
 }
 
-/// What of the news a reader may see, as every news query applies it (lists, the feed,
-/// search, the sitemap, the home page's cards and the article itself), so that a list and
-/// an item never disagree. Posts are listed once published and their time has come (with
-/// [`post_listed!`]); a members-only post's body is read only by the people
-/// [`can_read_members_news`] names, decided in the query ([`post_readable!`], [`post_body!`])
-/// so that the body is never loaded for a reader who may not read it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PostScope {
-    /// Posts whose time is at or before this instant are out; bound to the `now` placeholder.
-    pub now: i64,
-    /// 1 when the reader may read members-only bodies, else 0; bound to the `members`
-    /// placeholder.
-    pub members: i64,
-}
-
-/// The news scope of this reader (`None`: the public, and every cached public page) at `now`.
-pub fn post_scope(viewer: Option<&Person>, now: i64) -> PostScope {
-    PostScope {
-        now,
-        members: i64::from(viewer.is_some_and(can_read_members_news)),
-    }
-}
-
-impl PostScope {
-    /// Whether this reader may read the body of a post with this members-only flag.
-    pub fn can_read(&self, members_only: bool) -> bool {
-        !members_only || self.members == 1
-    }
-
-    /// Whether a post, published or not, with this time is out (listed) in this scope.
-    pub fn lists(&self, published: bool, publish_at: Option<i64>) -> bool {
-        published && publish_at.is_some_and(|t| t <= self.now)
-    }
-}
-
-/// SQL condition: the posts a [`PostScope`] lists. `$t` is the table alias (`posts` or
-/// `post_topics`, which carries the same columns for its index), `$now` the placeholder
-/// bound to [`PostScope::now`]. A fixed fragment: queries stay `&'static str`.
-#[macro_export]
-macro_rules! post_listed {
-    ($t:literal, $now:literal) => {
-        concat!(
-            $t,
-            ".status = 'published' AND ",
-            $t,
-            ".publish_at <= ",
-            $now
-        )
-    };
-}
-
-/// SQL condition: the posts whose body this reader may read (search, whose snippets are
-/// made of bodies; the sitemap). `$members` is the placeholder bound to
-/// [`PostScope::members`].
-#[macro_export]
-macro_rules! post_readable {
-    ($t:literal, $members:literal) => {
-        concat!("(", $t, ".members_only = 0 OR ", $members, " = 1)")
-    };
-}
-
-/// SQL expression: a body column as this reader may read it, empty otherwise.
-#[macro_export]
-macro_rules! post_body {
-    ($t:literal, $column:literal, $members:literal) => {
-        concat!(
-            "CASE WHEN ",
-            $crate::post_readable!($t, $members),
-            " THEN ",
-            $t,
-            ".",
-            $column,
-            " ELSE '' END"
-        )
-    };
-}
-
 #[cfg(test)]
-mod tests {
+pub(crate) mod fixtures {
+    //! The people every policy test judges.
     use super::*;
 
-    const OWN: i64 = 1;
-    const OTHER: i64 = 2;
+    pub const OWN: i64 = 1;
+    pub const OTHER: i64 = 2;
 
-    fn person(id: i64, role: Role, city: Option<i64>, city_status: &str) -> Person {
+    pub fn person(id: i64, role: Role, city: Option<i64>, city_status: &str) -> Person {
         Person {
             id,
             email: format!("p{id}@example.org"),
@@ -442,31 +345,36 @@ mod tests {
             city_time_zone: None,
         }
     }
-    fn staff() -> Person {
+    pub fn staff() -> Person {
         person(1, Role::Staff, None, "")
     }
-    fn mayor() -> Person {
+    pub fn mayor() -> Person {
         person(2, Role::Mayor, Some(OWN), "active")
     }
-    fn advisor() -> Person {
+    pub fn advisor() -> Person {
         person(3, Role::Advisor, Some(OWN), "active")
     }
-    fn other_mayor() -> Person {
+    pub fn other_mayor() -> Person {
         person(4, Role::Mayor, Some(OTHER), "active")
     }
-    fn other_advisor() -> Person {
+    pub fn other_advisor() -> Person {
         person(5, Role::Advisor, Some(OTHER), "active")
     }
-    fn lapsed_mayor() -> Person {
+    pub fn lapsed_mayor() -> Person {
         person(6, Role::Mayor, Some(OWN), "lapsed")
     }
-    fn lapsed_advisor() -> Person {
+    pub fn lapsed_advisor() -> Person {
         person(7, Role::Advisor, Some(OWN), "lapsed")
     }
-    fn inactive(mut p: Person) -> Person {
+    pub fn inactive(mut p: Person) -> Person {
         p.status = PersonStatus::Deactivated;
         p
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{fixtures::*, *};
 
     #[test]
     fn only_active_staff_use_the_staff_area_and_its_pages() {
@@ -602,52 +510,6 @@ mod tests {
     }
 
     #[test]
-    fn the_news_scope_lets_members_and_staff_read_members_only_bodies() {
-        let now = 1_000;
-        assert_eq!(post_scope(None, now), PostScope { now, members: 0 });
-        for p in [staff(), mayor(), advisor(), other_mayor()] {
-            assert_eq!(post_scope(Some(&p), now).members, 1, "{:?}", p.role);
-        }
-        for p in [lapsed_mayor(), lapsed_advisor(), inactive(advisor())] {
-            assert_eq!(post_scope(Some(&p), now).members, 0);
-        }
-        let public = post_scope(None, now);
-        let member = post_scope(Some(&advisor()), now);
-        assert!(public.can_read(false));
-        assert!(!public.can_read(true));
-        assert!(member.can_read(true));
-        assert!(public.lists(true, Some(now)));
-        assert!(!public.lists(true, Some(now + 1)));
-        assert!(!public.lists(true, None));
-        assert!(!member.lists(false, Some(now - 1)));
-    }
-
-    #[test]
-    fn a_post_picture_shows_where_its_post_does() {
-        let members = advisor();
-        let lapsed = lapsed_advisor();
-        assert!(can_see_post_picture(None, true, false));
-        assert!(!can_see_post_picture(None, true, true));
-        assert!(!can_see_post_picture(None, false, false));
-        assert!(can_see_post_picture(Some(&members), true, true));
-        assert!(!can_see_post_picture(Some(&members), false, false));
-        assert!(!can_see_post_picture(Some(&lapsed), true, true));
-        assert!(can_see_post_picture(Some(&staff()), false, true));
-    }
-
-    #[test]
-    fn the_news_fragments_are_fixed_sql() {
-        assert_eq!(
-            crate::post_listed!("p", "$1"),
-            "p.status = 'published' AND p.publish_at <= $1"
-        );
-        assert_eq!(
-            crate::post_body!("p", "body_html", "$3"),
-            "CASE WHEN (p.members_only = 0 OR $3 = 1) THEN p.body_html ELSE '' END"
-        );
-    }
-
-    #[test]
     fn roles_and_statuses_are_only_the_known_words() {
         for role in Role::ALL {
             assert_eq!(Role::parse(role.as_str()), Some(role));
@@ -661,61 +523,5 @@ mod tests {
         assert_eq!(PersonStatus::from_flag(1), Some(PersonStatus::Active));
         assert_eq!(PersonStatus::from_flag(0), Some(PersonStatus::Deactivated));
         assert_eq!(PersonStatus::from_flag(2), None);
-    }
-
-    #[test]
-    fn a_cohorts_space_is_for_its_members_and_staff_and_closes_when_the_city_lapses() {
-        let outside = CohortStanding {
-            visible: true,
-            ..CohortStanding::default()
-        };
-        let inside = CohortStanding {
-            member: true,
-            ..outside
-        };
-        let facilitating = CohortStanding {
-            facilitator: true,
-            ..inside
-        };
-        // Staff enter every cohort; members only their own; a lapsed city's member none.
-        assert!(can_enter_cohort(&staff(), outside));
-        assert!(can_enter_cohort(&advisor(), inside));
-        assert!(!can_enter_cohort(&advisor(), outside));
-        assert!(!can_enter_cohort(&lapsed_advisor(), inside));
-        assert!(!can_enter_cohort(&inactive(advisor()), inside));
-        assert!(!can_receive_cohort_mail(&lapsed_mayor(), facilitating));
-        // A hidden cohort is not seen by people outside it.
-        let hidden = CohortStanding {
-            visible: false,
-            ..outside
-        };
-        assert!(!can_see_cohort(&other_mayor(), hidden));
-        assert!(can_see_cohort(&other_mayor(), outside));
-        assert!(can_see_cohort(&staff(), hidden));
-        assert!(!can_see_cohort(&lapsed_mayor(), outside));
-        // An archived cohort is read-only and no longer offered to people outside it.
-        let archived = CohortStanding {
-            archived: true,
-            ..facilitating
-        };
-        assert!(can_enter_cohort(&mayor(), archived));
-        assert!(!can_write_in_cohort(&mayor(), archived));
-        assert!(!can_see_cohort(
-            &other_advisor(),
-            CohortStanding {
-                archived: true,
-                ..outside
-            }
-        ));
-        // Facilitating is for facilitators and staff.
-        assert!(can_facilitate_cohort(&mayor(), facilitating));
-        assert!(!can_facilitate_cohort(&advisor(), inside));
-        assert!(can_facilitate_cohort(&staff(), outside));
-        assert!(!can_facilitate_cohort(&lapsed_mayor(), facilitating));
-        // Joining: people of active cities and staff.
-        assert!(can_join_cohorts(&advisor()));
-        assert!(can_join_cohorts(&staff()));
-        assert!(!can_join_cohorts(&lapsed_advisor()));
-        assert!(can_manage_cohorts(&staff()) && !can_manage_cohorts(&mayor()));
     }
 }
