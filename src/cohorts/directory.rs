@@ -88,6 +88,7 @@ struct Row {
 
 /// The cohorts this person may see, with their state for the person.
 pub async fn visible_to(state: &crate::state::AppState, person: &Person) -> AppResult<Vec<Item>> {
+    let scope = policy::cohort_scope(Some(person));
     let rows = sqlx::query_as::<_, Row>(concat!(
         "SELECT ",
         crate::cohort_columns!("c"),
@@ -95,22 +96,17 @@ pub async fn visible_to(state: &crate::state::AppState, person: &Person) -> AppR
          (SELECT COUNT(*) FROM cohort_requests r WHERE r.cohort_id = c.id AND r.person_id = $1 AND r.status = 'pending') AS requested, \
          (SELECT COUNT(*) FROM cohort_members a WHERE a.cohort_id = c.id) AS members \
          FROM cohorts c LEFT JOIN cohort_members m ON m.cohort_id = c.id AND m.person_id = $1 \
-         ORDER BY CASE c.status WHEN 'active' THEN 0 ELSE 1 END, c.name, c.id"
+         WHERE ",
+        crate::cohort_seen!("c", "m", "$2", "$3"),
+        " ORDER BY CASE c.status WHEN 'active' THEN 0 ELSE 1 END, c.name, c.id"
     ))
-    .bind(person.id)
+    .bind(scope.person)
+    .bind(scope.open)
+    .bind(scope.all)
     .fetch_all(&state.pool)
     .await?;
     let mut items = Vec::new();
     for row in rows {
-        let standing = policy::CohortStanding {
-            visible: row.cohort.visible == 1,
-            archived: row.cohort.is_archived(),
-            member: row.role.is_some(),
-            facilitator: row.role == Some(MemberRole::Facilitator),
-        };
-        if !policy::can_see_cohort(person, standing) {
-            continue;
-        }
         let state = if row.cohort.is_archived() {
             State::Archived
         } else if row.role == Some(MemberRole::Facilitator) {

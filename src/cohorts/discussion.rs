@@ -21,7 +21,7 @@ use crate::{
     audit,
     error::{AppError, AppResult},
     news::markdown,
-    notify,
+    notify, policy,
     viewer::Person,
     web::{
         self, FormErrors, Layout,
@@ -50,9 +50,6 @@ pub fn router() -> Router<crate::state::AppState> {
             post(restore),
         )
 }
-
-/// How long after posting its author may edit a post, in seconds.
-pub const EDIT_WINDOW: i64 = 30 * 60;
 
 /// Threads on a page of the discussion.
 const PAGE: i64 = 20;
@@ -173,7 +170,10 @@ async fn threads(
     let rows = sqlx::query_as::<_, ThreadRow>(sql)
         .bind(access.cohort.id)
         .bind(person.id)
-        .bind(i64::from(access.can_facilitate(person)))
+        .bind(i64::from(policy::can_see_hidden_cohort_posts(
+            person,
+            access.standing,
+        )))
         .bind(joined_at(access))
         .bind(bound.key)
         .bind(bound.id)
@@ -405,7 +405,12 @@ async fn thread_of(
     .fetch_optional(conn)
     .await?;
     match thread {
-        Some(t) if t.hidden_at.is_none() || access.can_facilitate(person) => Ok(t),
+        Some(t)
+            if t.hidden_at.is_none()
+                || policy::can_see_hidden_cohort_posts(person, access.standing) =>
+        {
+            Ok(t)
+        }
         _ => Err(AppError::NotFound),
     }
 }
@@ -478,7 +483,7 @@ async fn thread_page(
         let mut conn = pool.acquire().await?;
         thread_of(&mut conn, access, person, thread_id).await?
     };
-    let facilitate = access.can_facilitate(person);
+    let facilitate = policy::can_see_hidden_cohort_posts(person, access.standing);
     let can_write = access.can_write(person);
     let rows = sqlx::query_as::<_, PostRow>(
         "SELECT x.id, x.author_id, p.name AS author_name, c.name AS city_name, c.state AS city_state, \
@@ -514,10 +519,14 @@ async fn thread_page(
                 _ => "Staff".to_owned(),
             },
             new: r.author_id != person.id && r.created_at > since && r.hidden_at.is_none(),
-            editable: can_write
-                && r.author_id == person.id
-                && r.hidden_at.is_none()
-                && now < r.created_at + EDIT_WINDOW,
+            editable: policy::can_edit_cohort_post(
+                person,
+                access.standing,
+                r.author_id,
+                r.hidden_at.is_some(),
+                r.created_at,
+                now,
+            ),
             opening: Some(r.id) == opening_id,
             hidden: r.hidden_at.is_some(),
             author_name: r.author_name,
@@ -685,7 +694,12 @@ async fn post_of(
     .fetch_optional(&mut *conn)
     .await?;
     let post = match post {
-        Some(p) if p.hidden_at.is_none() || access.can_facilitate(person) => p,
+        Some(p)
+            if p.hidden_at.is_none()
+                || policy::can_see_hidden_cohort_posts(person, access.standing) =>
+        {
+            p
+        }
         _ => return Err(AppError::NotFound),
     };
     let opening: Option<i64> =
@@ -697,23 +711,19 @@ async fn post_of(
     Ok((thread, post, opening))
 }
 
-const NOT_YOURS: &str = "You can edit only your own posts.";
-const TOO_LATE: &str = "A post can be edited for 30 minutes after it is posted, and this one was posted longer ago. Reply in the thread to add or correct something.";
-
 /// Whether the person may edit the post now: 403 with the reason otherwise.
-fn may_edit(person: &Person, post: &PostRef, now: i64) -> AppResult<()> {
-    if post.author_id != person.id {
-        return Err(AppError::NoAccess(NOT_YOURS.to_owned()));
+fn may_edit(person: &Person, access: &Access, post: &PostRef, now: i64) -> AppResult<()> {
+    match policy::cohort_edit_refusal(
+        person,
+        access.standing,
+        post.author_id,
+        post.hidden_at.is_some(),
+        post.created_at,
+        now,
+    ) {
+        Some(why) => Err(AppError::NoAccess(why.to_owned())),
+        None => Ok(()),
     }
-    if post.hidden_at.is_some() {
-        return Err(AppError::NoAccess(
-            "This post is hidden by a facilitator: it cannot be edited.".to_owned(),
-        ));
-    }
-    if now >= post.created_at + EDIT_WINDOW {
-        return Err(AppError::NoAccess(TOO_LATE.to_owned()));
-    }
-    Ok(())
 }
 
 #[derive(Template)]
@@ -754,7 +764,7 @@ async fn edit_page(
         thread,
         post_id: post.id,
         opening,
-        until: post.created_at + EDIT_WINDOW,
+        until: post.created_at + policy::COHORT_EDIT_WINDOW,
         form,
         errors,
         fields: &FIELDS,
@@ -771,7 +781,7 @@ async fn edit_form(
     Path((_, thread_id, post_id)): Path<(String, i64, i64)>,
 ) -> AppResult<Response> {
     let (thread, post, opening) = post_of(&ctx, &access, &person, thread_id, post_id).await?;
-    may_edit(&person, &post, ctx.state.clock.now())?;
+    may_edit(&person, &access, &post, ctx.state.clock.now())?;
     let form = PostForm {
         title: if opening {
             thread.title.clone()
@@ -793,7 +803,7 @@ async fn edit_form(
     .await
 }
 
-/// The author edits their post within [`EDIT_WINDOW`] (the opening post's thread title too).
+/// The author edits their post within [`policy::COHORT_EDIT_WINDOW`] (the opening post's thread title too).
 async fn update(
     Writing(ctx, person, access): Writing<Access>,
     Path((slug, thread_id, post_id)): Path<(String, i64, i64)>,
@@ -801,7 +811,7 @@ async fn update(
 ) -> AppResult<Response> {
     let (thread, post, opening) = post_of(&ctx, &access, &person, thread_id, post_id).await?;
     let now = ctx.state.clock.now();
-    may_edit(&person, &post, now)?;
+    may_edit(&person, &access, &post, now)?;
     let mut check = FIELDS.check(&[]);
     let title = if opening {
         check.text("title", &form.title)
@@ -823,12 +833,22 @@ async fn update(
     .bind(now)
     .bind(post.id)
     .bind(person.id)
-    .bind(now - EDIT_WINDOW)
+    .bind(now - policy::COHORT_EDIT_WINDOW)
     .execute(&mut *tx)
     .await?;
     if done.rows_affected() != 1 {
         tx.rollback().await?;
-        return Err(AppError::NoAccess(TOO_LATE.to_owned()));
+        // The clock passed the window (or a facilitator hid it) since the check above.
+        let why = policy::cohort_edit_refusal(
+            &person,
+            access.standing,
+            post.author_id,
+            post.hidden_at.is_some(),
+            post.created_at,
+            now.max(post.created_at + policy::COHORT_EDIT_WINDOW),
+        )
+        .unwrap_or("This post can no longer be edited.");
+        return Err(AppError::NoAccess(why.to_owned()));
     }
     if opening {
         sqlx::query("UPDATE cohort_threads SET title = $1 WHERE id = $2")

@@ -15,33 +15,27 @@ pub struct Mine {
 struct Row {
     #[sqlx(flatten)]
     cohort: super::Cohort,
-    role: super::MemberRole,
     joined_at: i64,
 }
 
 /// The person's cohorts, active ones first, each with what is new.
 pub async fn summary(state: &AppState, layout: &Layout, person: &Person) -> AppResult<Vec<Mine>> {
+    let scope = policy::cohort_scope(Some(person));
     let rows = sqlx::query_as::<_, Row>(concat!(
         "SELECT ",
         crate::cohort_columns!("c"),
-        ", m.role, m.joined_at FROM cohort_members m JOIN cohorts c ON c.id = m.cohort_id \
-         WHERE m.person_id = $1 \
-         ORDER BY CASE c.status WHEN 'active' THEN 0 ELSE 1 END, c.name, c.id"
+        ", m.joined_at FROM cohort_members m JOIN cohorts c ON c.id = m.cohort_id \
+         WHERE m.person_id = $1 AND ",
+        crate::cohort_entered!("m", "$2", "$3"),
+        " ORDER BY CASE c.status WHEN 'active' THEN 0 ELSE 1 END, c.name, c.id"
     ))
-    .bind(person.id)
+    .bind(scope.person)
+    .bind(scope.open)
+    .bind(scope.all)
     .fetch_all(&state.pool)
     .await?;
     let mut mine = Vec::new();
     for row in rows {
-        let standing = policy::CohortStanding {
-            visible: row.cohort.visible == 1,
-            archived: row.cohort.is_archived(),
-            member: true,
-            facilitator: row.role == super::MemberRole::Facilitator,
-        };
-        if !policy::can_enter_cohort(person, standing) {
-            continue;
-        }
         let mut notes = Vec::new();
         if row.cohort.is_archived() {
             notes.push("Archived".to_owned());

@@ -7,10 +7,7 @@
 
 use sqlx::AnyPool;
 
-use crate::{
-    policy::{self, CohortStanding},
-    viewer::Person,
-};
+use crate::{policy, viewer::Person};
 
 /// Results shown at most.
 pub const LIMIT: usize = 20;
@@ -30,35 +27,6 @@ pub struct Hit {
     pub snippet: String,
     /// The thread's latest post, or when the resource was added.
     pub at: i64,
-}
-
-/// Which cohorts a reader's search covers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Scope {
-    None,
-    /// The cohorts the person is in.
-    Own(i64),
-    All,
-}
-
-/// Asks the policy the question `cohorts::enter` asks, for a cohort the reader is not in and
-/// for one they are in, so that search never disagrees with the door.
-fn scope(reader: Option<&Person>) -> Scope {
-    let Some(person) = reader else {
-        return Scope::None;
-    };
-    let outside = CohortStanding::default();
-    let inside = CohortStanding {
-        member: true,
-        ..CohortStanding::default()
-    };
-    if policy::can_enter_cohort(person, outside) {
-        Scope::All
-    } else if policy::can_enter_cohort(person, inside) {
-        Scope::Own(person.id)
-    } else {
-        Scope::None
-    }
 }
 
 /// `%word%` for `LIKE … ESCAPE '\'`, lower-cased: the word's `\`, `%` and `_` escaped.
@@ -131,11 +99,13 @@ macro_rules! resource_word {
 
 /// Threads and resources matching `q` in the cohorts `reader` may enter, newest first.
 pub async fn search(pool: &AnyPool, reader: Option<&Person>, q: &str) -> sqlx::Result<Vec<Hit>> {
-    let (all, person_id) = match scope(reader) {
-        Scope::None => return Ok(Vec::new()),
-        Scope::Own(id) => (0_i64, id),
-        Scope::All => (1, 0),
-    };
+    // The policy's cohort scope, as the door and every list apply it: open to the member
+    // areas, then every cohort (staff) or the reader's own.
+    let scope = policy::cohort_scope(reader);
+    if scope.open == 0 {
+        return Ok(Vec::new());
+    }
+    let (all, person_id) = (scope.all, scope.person);
     let Some(words) = patterns(q) else {
         return Ok(Vec::new());
     };

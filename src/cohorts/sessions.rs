@@ -235,7 +235,7 @@ async fn list(Inside(ctx, person, access): Inside<Access>) -> AppResult<Response
 }
 
 fn can_plan(person: &Person, access: &Access) -> bool {
-    access.can_facilitate(person) && access.can_write(person)
+    crate::policy::can_plan_cohort_sessions(person, access.standing)
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -3,7 +3,7 @@
 //! all, facilitators add people), join requests for facilitators, and the members' CSV for
 //! staff. Every handler enters through `super::enter*`, the one door.
 
-use crate::web::door::{Inside, Leading, Steering, Writing};
+use crate::web::door::{self, Inside, Leading, Level, Steering, Writing};
 use askama::Template;
 use axum::{
     Router,
@@ -244,17 +244,23 @@ async fn members_page(
 ) -> AppResult<Response> {
     let nav = nav(&ctx.state, person, access, "members").await?;
     let manage = policy::can_manage_cohorts(person);
-    let mut everyone = all_members(&ctx.state.pool, access.cohort.id).await?;
-    // The people of a lapsed city are out of the cohort until renewal: only staff see them.
-    if !manage {
-        everyone.retain(Listed::in_good_standing);
-    }
-    let total = everyone.len();
-    let people: Vec<Listed> = if manage {
-        everyone
-    } else {
-        everyone.into_iter().filter(Listed::shown).collect()
-    };
+    let everyone = all_members(&ctx.state.pool, access.cohort.id).await?;
+    // The people of a lapsed city are out of the cohort until renewal: not counted.
+    let total = everyone
+        .iter()
+        .filter(|m| manage || m.in_good_standing())
+        .count();
+    let people: Vec<Listed> = everyone
+        .into_iter()
+        .filter(|m| {
+            policy::cohort_lists_member(
+                person,
+                m.in_good_standing(),
+                m.listed == 1,
+                m.listed_override.map(|o| o == 1),
+            )
+        })
+        .collect();
     let unlisted = total - people.len();
     let mut layout = ctx.layout().await;
     layout.meta.title = format!("Members: {}", access.cohort.name);
@@ -266,7 +272,7 @@ async fn members_page(
         people,
         unlisted,
         manage,
-        can_add: access.can_facilitate(person) && access.can_write(person),
+        can_add: policy::can_bring_into_cohort(person, access.standing),
         form,
         errors,
         fields: &ADD_FIELDS,
@@ -667,33 +673,65 @@ async fn decide(
     id: i64,
     approved: bool,
 ) -> AppResult<Response> {
-    let cohort = &access.cohort;
     let now = ctx.state.clock.now();
     let mut tx = ctx.state.begin_write().await?;
-    let asker: Option<i64> = sqlx::query_scalar(
-        "UPDATE cohort_requests SET status = $1, decided_at = $2, decided_by = $3 \
-         WHERE id = $4 AND cohort_id = $5 AND status = 'pending' RETURNING person_id",
-    )
-    .bind(if approved { "approved" } else { "declined" })
-    .bind(now)
-    .bind(person.id)
+    // The door again, in the transaction: the facilitator may have lost the cohort meanwhile.
+    let (person, access) = door::again(&mut tx, &person, &access, Level::Steer).await?;
+    let cohort = &access.cohort;
+    // Decide first, then store what was decided: a person whose city lapsed or who was
+    // deactivated since asking cannot join, so an approval becomes a decline, stored as one.
+    let asker = sqlx::query_as::<_, Person>(crate::select_people!(
+        "JOIN cohort_requests r ON r.person_id = p.id \
+         WHERE r.id = $1 AND r.cohort_id = $2 AND r.status = 'pending'"
+    ))
     .bind(id)
     .bind(cohort.id)
     .fetch_optional(&mut *tx)
     .await?;
-    let Some(asker_id) = asker else {
+    let fit = asker
+        .as_ref()
+        .is_some_and(|a| a.is_active() && policy::can_join_cohorts(a));
+    let outcome = approved && fit;
+    let done = sqlx::query(
+        "UPDATE cohort_requests SET status = $1, decided_at = $2, decided_by = $3 \
+         WHERE id = $4 AND cohort_id = $5 AND status = 'pending'",
+    )
+    .bind(if outcome { "approved" } else { "declined" })
+    .bind(now)
+    .bind(person.id)
+    .bind(id)
+    .bind(cohort.id)
+    .execute(&mut *tx)
+    .await?;
+    let Some(asker) = asker.filter(|_| done.rows_affected() == 1) else {
         tx.rollback().await?;
         ctx.flash("This request was already answered.").await?;
         return Ok(web::see_other(&format!("/cohorts/{slug}/requests")));
     };
-    let asker = sqlx::query_as::<_, Person>(crate::select_people!("WHERE p.id = $1"))
-        .bind(asker_id)
-        .fetch_one(&mut *tx)
-        .await?;
-    // A person whose city lapsed since asking is told no: they could not enter.
-    let approved = approved && asker.is_active() && policy::can_join_cohorts(&asker);
+    let approved = outcome;
     if approved {
         super::add_member(&mut tx, cohort.id, asker.id, MemberRole::Member, now).await?;
+    } else if !fit {
+        tracing::info!(
+            request = id,
+            cohort = %cohort.slug,
+            "a join request was approved for a person who can no longer join: stored as declined"
+        );
+        audit::record(
+            &mut tx,
+            now,
+            person.id,
+            "cohort.request_declined",
+            audit::Subject {
+                person_id: Some(asker.id),
+                city_id: asker.city_id,
+                detail: &format!(
+                    "{}: declined because the person can no longer join cohorts",
+                    cohort.name
+                ),
+            },
+        )
+        .await?;
     }
     if asker.is_active() {
         let base = ctx.state.config.base();
@@ -713,6 +751,11 @@ async fn decide(
     tx.commit().await?;
     ctx.flash(if approved {
         format!("{} is now a member of {}.", asker.name, cohort.name)
+    } else if !fit {
+        format!(
+            "{} can no longer join cohorts (their city's membership has lapsed or their account is closed): the request is declined.",
+            asker.name
+        )
     } else {
         format!("The request of {} is declined.", asker.name)
     })

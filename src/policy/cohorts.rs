@@ -113,8 +113,32 @@ pub fn can_see_hidden_cohort_posts(person: &Person, c: CohortStanding) -> bool {
 /// How long after posting its author may edit a post, in seconds.
 pub const COHORT_EDIT_WINDOW: i64 = 30 * 60;
 
-/// Edit a post: its author, while the cohort is open, the post not hidden, and within
-/// [`COHORT_EDIT_WINDOW`] of posting (`now`).
+/// Why this person may not edit a post now, if they may not: only its author, while the
+/// cohort is open, the post not hidden, and within [`COHORT_EDIT_WINDOW`] of posting.
+pub fn cohort_edit_refusal(
+    person: &Person,
+    c: CohortStanding,
+    author_id: i64,
+    hidden: bool,
+    posted_at: i64,
+    now: i64,
+) -> Option<&'static str> {
+    if !can_write_in_cohort(person, c) {
+        Some(ARCHIVED)
+    } else if author_id != person.id {
+        Some("You can edit only your own posts.")
+    } else if hidden {
+        Some("This post is hidden by a facilitator: it cannot be edited.")
+    } else if now >= posted_at + COHORT_EDIT_WINDOW {
+        Some(
+            "A post can be edited for 30 minutes after it is posted, and this one was posted longer ago. Reply in the thread to add or correct something.",
+        )
+    } else {
+        None
+    }
+}
+
+/// Edit a post: see [`cohort_edit_refusal`].
 pub fn can_edit_cohort_post(
     person: &Person,
     c: CohortStanding,
@@ -123,10 +147,7 @@ pub fn can_edit_cohort_post(
     posted_at: i64,
     now: i64,
 ) -> bool {
-    can_write_in_cohort(person, c)
-        && author_id == person.id
-        && !hidden
-        && now < posted_at + COHORT_EDIT_WINDOW
+    cohort_edit_refusal(person, c, author_id, hidden, posted_at, now).is_none()
 }
 
 /// Add a person to a cohort: staff add anyone who may join cohorts; a facilitator who is
@@ -134,7 +155,13 @@ pub fn can_edit_cohort_post(
 /// answer is the same whatever makes `target` unfit, so that the form tells a facilitator
 /// nothing about accounts they may not know of.
 pub fn can_add_to_cohort(actor: &Person, c: CohortStanding, target: &Person) -> bool {
-    can_facilitate_cohort(actor, c) && can_write_in_cohort(actor, c) && can_join_cohorts(target)
+    can_bring_into_cohort(actor, c) && can_join_cohorts(target)
+}
+
+/// Bring people into a cohort (the add form on its members page): its facilitators and
+/// staff, while it is open.
+pub fn can_bring_into_cohort(actor: &Person, c: CohortStanding) -> bool {
+    can_facilitate_cohort(actor, c) && can_write_in_cohort(actor, c)
 }
 
 /// Whether a facilitator's adding is an invitation the person accepts, rather than adding

@@ -837,3 +837,63 @@ async fn the_member_home_lists_the_persons_cohorts_with_what_is_new_and_the_next
     let home = Page::of(net.lapsed.get("/home").await).await;
     assert!(!home.has("#panel-cohorts ~ .panel-items"));
 }
+
+#[tokio::test]
+async fn approving_a_request_of_a_person_whose_city_lapsed_meanwhile_stores_and_tells_a_decline() {
+    let app = spawn_app().await;
+    let net = network(&app).await;
+    create_cohort(
+        &net.staff,
+        "Data Leaders",
+        &[
+            ("join_policy", "request"),
+            ("visible", "1"),
+            ("facilitators", "mayor@a.gov"),
+        ],
+    )
+    .await;
+    net.other_city
+        .post_form("/cohorts/data-leaders/request", &[("message", "Please.")])
+        .await;
+    let requests = Page::of(net.facilitator.get("/cohorts/data-leaders/requests").await).await;
+    let approve = requests
+        .attr(".request-list form[action$='/approve']", "action")
+        .unwrap();
+    // Madison lapses between the request and the facilitator's click.
+    let madison: i64 = sqlx::query_scalar("SELECT city_id FROM people WHERE email = 'mayor@b.gov'")
+        .fetch_one(&app.state.pool)
+        .await
+        .unwrap();
+    set_city(&app, madison, "lapsed").await;
+    let answered = Page::of(net.facilitator.post_form(&approve, &[]).await).await;
+    assert_eq!(
+        answered.text(".flash"),
+        "Ben Mayor can no longer join cohorts (their city's membership has lapsed or their account is closed): the request is declined."
+    );
+    // What is stored is what happened, and what the person is told.
+    let status: String = sqlx::query_scalar(
+        "SELECT r.status FROM cohort_requests r JOIN people p ON p.id = r.person_id WHERE p.email = 'mayor@b.gov'",
+    )
+    .fetch_one(&app.state.pool)
+    .await
+    .unwrap();
+    assert_eq!(status, "declined");
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM cohort_members m JOIN people p ON p.id = m.person_id WHERE p.email = 'mayor@b.gov'"
+        )
+        .await,
+        0
+    );
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'cohort.request_declined'"
+        )
+        .await,
+        1
+    );
+    let mail = app.last_mail_to("mayor@b.gov").await;
+    assert!(!mail.subject.starts_with("You are in"), "{}", mail.subject);
+}
