@@ -33,6 +33,8 @@ pub fn router() -> Router<crate::state::AppState> {
         .route("/cohorts/{slug}/leave", get(leave_form).post(leave))
         .route("/cohorts/{slug}/following", post(following))
         .route("/cohorts/{slug}/calendar/renew", post(renew_calendar))
+        .route("/cohorts/{slug}/invitation/accept", post(accept))
+        .route("/cohorts/{slug}/invitation/decline", post(decline))
 }
 
 /// Where a person stands with a cohort, as the list shows it.
@@ -41,6 +43,8 @@ pub enum State {
     Join,
     RequestToJoin,
     Requested,
+    /// A facilitator invited the person: accept or decline.
+    Invited,
     InvitationOnly,
     Member,
     Facilitator,
@@ -56,6 +60,7 @@ impl State {
             State::Join => "Open to join",
             State::RequestToJoin => "Join by request",
             State::Requested => "Requested",
+            State::Invited => "Invited",
             State::InvitationOnly => "Invitation only",
             State::Member => "Member",
             State::Facilitator => "Facilitator",
@@ -83,6 +88,7 @@ struct Row {
     cohort: Cohort,
     role: Option<MemberRole>,
     requested: i64,
+    invited: i64,
     members: i64,
 }
 
@@ -94,10 +100,11 @@ pub async fn visible_to(state: &crate::state::AppState, person: &Person) -> AppR
         crate::cohort_columns!("c"),
         ", m.role, \
          (SELECT COUNT(*) FROM cohort_requests r WHERE r.cohort_id = c.id AND r.person_id = $1 AND r.status = 'pending') AS requested, \
+         (SELECT COUNT(*) FROM cohort_invitations i WHERE i.cohort_id = c.id AND i.person_id = $1 AND i.status = 'pending') AS invited, \
          (SELECT COUNT(*) FROM cohort_members a WHERE a.cohort_id = c.id) AS members \
          FROM cohorts c LEFT JOIN cohort_members m ON m.cohort_id = c.id AND m.person_id = $1 \
          WHERE ",
-        crate::cohort_seen!("c", "m", "$2", "$3"),
+        crate::cohort_seen!("c", "m", "$1", "$2", "$3"),
         " ORDER BY CASE c.status WHEN 'active' THEN 0 ELSE 1 END, c.name, c.id"
     ))
     .bind(scope.person)
@@ -113,6 +120,8 @@ pub async fn visible_to(state: &crate::state::AppState, person: &Person) -> AppR
             State::Facilitator
         } else if row.role.is_some() {
             State::Member
+        } else if row.invited > 0 {
+            State::Invited
         } else if row.requested > 0 {
             State::Requested
         } else if policy::can_manage_cohorts(person) {
@@ -185,6 +194,57 @@ async fn join(Outside(ctx, person, access): Outside<Access>) -> AppResult<Respon
     ctx.flash(format!("You are a member of {}.", cohort.name))
         .await?;
     Ok(web::see_other(&cohort.href()))
+}
+
+/// The person accepts a facilitator's invitation: in the cohort at once, if the invitation
+/// is still open (answered once, however many clicks).
+async fn accept(Outside(ctx, person, access): Outside<Access>) -> AppResult<Response> {
+    answer(ctx, person, access, true).await
+}
+
+/// The person declines a facilitator's invitation.
+async fn decline(Outside(ctx, person, access): Outside<Access>) -> AppResult<Response> {
+    answer(ctx, person, access, false).await
+}
+
+async fn answer(
+    ctx: web::Ctx,
+    person: Person,
+    access: Access,
+    accepting: bool,
+) -> AppResult<Response> {
+    joinable(&person, &access)?;
+    let cohort = &access.cohort;
+    let now = ctx.state.clock.now();
+    let mut tx = ctx.state.begin_write().await?;
+    let done = sqlx::query(
+        "UPDATE cohort_invitations SET status = $1, decided_at = $2 \
+         WHERE cohort_id = $3 AND person_id = $4 AND status = 'pending'",
+    )
+    .bind(if accepting { "accepted" } else { "declined" })
+    .bind(now)
+    .bind(cohort.id)
+    .bind(person.id)
+    .execute(&mut *tx)
+    .await?;
+    if done.rows_affected() == 0 {
+        tx.rollback().await?;
+        ctx.flash("This invitation was already answered.").await?;
+        return Ok(web::see_other("/cohorts"));
+    }
+    if accepting {
+        super::add_member(&mut tx, cohort.id, person.id, MemberRole::Member, now).await?;
+    }
+    tx.commit().await?;
+    if accepting {
+        ctx.flash(format!("You are a member of {}.", cohort.name))
+            .await?;
+        Ok(web::see_other(&cohort.href()))
+    } else {
+        ctx.flash(format!("You declined the invitation to {}.", cohort.name))
+            .await?;
+        Ok(web::see_other("/cohorts"))
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]

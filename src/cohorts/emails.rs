@@ -171,3 +171,27 @@ impl Email for SessionNotice {
         self.render_parts()
     }
 }
+
+/// To a person a facilitator invites: accept or decline on the cohorts page.
+pub struct Invitation {
+    pub org_name: String,
+    pub name: String,
+    pub inviter_name: String,
+    pub cohort_name: String,
+    pub link: String,
+}
+email_templates!(
+    Invitation,
+    "email/cohort_invitation.txt",
+    "email/cohort_invitation.html"
+);
+
+impl Email for Invitation {
+    const KIND: &'static str = "cohort-invitation";
+    fn subject(&self) -> String {
+        format!("{} invites you to {}", self.inviter_name, self.cohort_name)
+    }
+    fn render(&self) -> askama::Result<(String, String)> {
+        self.render_parts()
+    }
+}

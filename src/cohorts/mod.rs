@@ -237,6 +237,17 @@ impl Access {
     }
 }
 
+/// A cohort with the person's membership columns (NULL outside it) and open invitations.
+#[derive(sqlx::FromRow)]
+struct Found {
+    #[sqlx(flatten)]
+    cohort: Cohort,
+    role: Option<MemberRole>,
+    joined_at: Option<i64>,
+    following: Option<i64>,
+    invitations: i64,
+}
+
 impl Room for Access {
     const KEY: &'static str = "slug";
 
@@ -245,13 +256,38 @@ impl Room for Access {
         person: &Person,
         key: &str,
     ) -> sqlx::Result<Option<Self>> {
-        let Some(cohort) = by_slug(conn, key).await? else {
+        // One statement, so one snapshot: the membership and an open invitation are read
+        // together (an invitation accepted meanwhile is a membership, never neither).
+        let Some(row) = sqlx::query_as::<_, Found>(concat!(
+            "SELECT ",
+            cohort_columns!("c"),
+            ", m.role, m.joined_at, m.following, \
+             (SELECT COUNT(*) FROM cohort_invitations i WHERE i.cohort_id = c.id \
+               AND i.person_id = $2 AND i.status = 'pending') AS invitations \
+             FROM cohorts c LEFT JOIN cohort_members m ON m.cohort_id = c.id AND m.person_id = $2 \
+             WHERE c.slug = $1"
+        ))
+        .bind(key)
+        .bind(person.id)
+        .fetch_optional(conn)
+        .await?
+        else {
             return Ok(None);
         };
-        let membership = membership(conn, cohort.id, person.id).await?;
-        let standing = standing(&cohort, membership.as_ref());
+        let membership = match (row.role, row.joined_at, row.following) {
+            (Some(role), Some(joined_at), Some(following)) => Some(Membership {
+                role,
+                joined_at,
+                following,
+            }),
+            _ => None,
+        };
+        let standing = CohortStanding {
+            invited: membership.is_none() && row.invitations > 0,
+            ..standing(&row.cohort, membership.as_ref())
+        };
         Ok(Some(Access {
-            cohort,
+            cohort: row.cohort,
             membership,
             standing,
             _door: (),
@@ -310,6 +346,7 @@ pub(crate) fn standing(cohort: &Cohort, membership: Option<&Membership>) -> Coho
         archived: cohort.is_archived(),
         member: membership.is_some(),
         facilitator: membership.is_some_and(|m| m.role == MemberRole::Facilitator),
+        invited: false,
     }
 }
 

@@ -3,7 +3,7 @@
 //! all, facilitators add people), join requests for facilitators, and the members' CSV for
 //! staff. Every handler enters through `super::enter*`, the one door.
 
-use crate::web::door::{self, Inside, Leading, Level, Steering, Writing};
+use crate::web::door::{self, Inside, Leading, Level, Steering};
 use askama::Template;
 use axum::{
     Router,
@@ -295,58 +295,59 @@ async fn members(Inside(ctx, person, access): Inside<Access>) -> AppResult<Respo
     .await
 }
 
-/// Facilitators and staff add a person by email; staff may add a facilitator.
+/// Staff add a person by email (and may add a facilitator); a facilitator who is not staff
+/// invites, and the person accepts before being in the cohort. A facilitator is told the
+/// same thing whoever the address belongs to (or nobody), so the form reveals nothing about
+/// accounts outside the cohort.
 async fn add_member(
-    Writing(ctx, person, access): Writing<Access>,
-    Path(slug): Path<String>,
+    Steering(ctx, person, access): Steering<Access>,
     Form(form): Form<AddForm>,
 ) -> AppResult<Response> {
-    web::permit(access.can_facilitate(&person))?;
+    web::permit(policy::can_bring_into_cohort(&person, access.standing))?;
     let mut check = ADD_FIELDS.check(&[]);
     let email = check.text("email", &form.email);
-    let role = if form.role == "facilitator" && policy::can_manage_cohorts(&person) {
+    let result = check.finish();
+    let Ok(()) = result else {
+        let kept = AddForm {
+            email: ADD_FIELDS.keep("email", &form.email),
+            role: form.role.clone(),
+        };
+        return members_page(&ctx, &person, &access, kept, result.unwrap_err()).await;
+    };
+    let found = sqlx::query_as::<_, Person>(crate::select_people!(
+        "WHERE lower(p.email) = lower($1) AND p.active = 1"
+    ))
+    .bind(&email)
+    .fetch_optional(&ctx.state.pool)
+    .await?
+    .filter(|target| policy::can_add_to_cohort(&person, access.standing, target));
+    if policy::cohort_adding_invites(&person) {
+        if let Some(target) = found {
+            invite(&ctx, &person, &access, &target).await?;
+        }
+        ctx.flash(format!(
+            "If {email} belongs to a member of the network who can join cohorts and is not in {} yet, they are invited by email, and in the cohort once they accept.",
+            access.cohort.name
+        ))
+        .await?;
+        return Ok(web::see_other(&format!("{}/members", access.cohort.href())));
+    }
+    let Some(target) = found else {
+        let mut errors = FormErrors::default();
+        errors.add(
+            "email",
+            "Nobody who can join cohorts has this email address: check it, or invite them to the portal first.",
+        );
+        let kept = AddForm {
+            email: ADD_FIELDS.keep("email", &form.email),
+            role: form.role.clone(),
+        };
+        return members_page(&ctx, &person, &access, kept, errors).await;
+    };
+    let role = if form.role == "facilitator" {
         MemberRole::Facilitator
     } else {
         MemberRole::Member
-    };
-    let found = if check.has("email") {
-        None
-    } else {
-        sqlx::query_as::<_, Person>(crate::select_people!(
-            "WHERE lower(p.email) = lower($1) AND p.active = 1"
-        ))
-        .bind(&email)
-        .fetch_optional(&ctx.state.pool)
-        .await?
-    };
-    let target = match found {
-        Some(p) if policy::can_join_cohorts(&p) => Some(p),
-        Some(_) => {
-            check.add(
-                "email",
-                "This person cannot join cohorts: their city's membership has lapsed.",
-            );
-            None
-        }
-        None if !check.has("email") => {
-            check.add(
-                "email",
-                "Nobody with this email address has an account. Invite them to the portal first.",
-            );
-            None
-        }
-        None => None,
-    };
-    let target = match (check.finish(), target) {
-        (Ok(()), Some(target)) => target,
-        (result, _) => {
-            let kept = AddForm {
-                email: ADD_FIELDS.keep("email", &form.email),
-                role: form.role.clone(),
-            };
-            let errors = result.err().unwrap_or_default();
-            return members_page(&ctx, &person, &access, kept, errors).await;
-        }
     };
     let now = ctx.state.clock.now();
     let mut tx = ctx.state.begin_write().await?;
@@ -372,7 +373,58 @@ async fn add_member(
         format!("{} was already in {}.", target.name, access.cohort.name)
     })
     .await?;
-    Ok(web::see_other(&format!("/cohorts/{slug}/members")))
+    Ok(web::see_other(&format!("{}/members", access.cohort.href())))
+}
+
+/// Invites a person to the cohort once (an open invitation is not repeated, a member is not
+/// invited), with an email through the outbox.
+async fn invite(
+    ctx: &web::Ctx,
+    person: &Person,
+    access: &Access,
+    target: &Person,
+) -> AppResult<()> {
+    let now = ctx.state.clock.now();
+    let mut tx = ctx.state.begin_write().await?;
+    let member = super::membership(&mut tx, access.cohort.id, target.id).await?;
+    if member.is_some() {
+        return Ok(());
+    }
+    let done = sqlx::query(
+        "INSERT INTO cohort_invitations (cohort_id, person_id, invited_by, status, created_at) \
+         VALUES ($1, $2, $3, 'pending', $4) \
+         ON CONFLICT (cohort_id, person_id) WHERE status = 'pending' DO NOTHING",
+    )
+    .bind(access.cohort.id)
+    .bind(target.id)
+    .bind(person.id)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    if done.rows_affected() == 1 {
+        let email = emails::Invitation {
+            org_name: ctx.state.config.org_name.clone(),
+            name: target.name.clone(),
+            inviter_name: person.name.clone(),
+            cohort_name: access.cohort.name.clone(),
+            link: format!("{}/cohorts", ctx.state.config.base()),
+        };
+        notify::enqueue(&mut tx, &ctx.state, &target.email, &email).await?;
+        audit::record(
+            &mut tx,
+            now,
+            person.id,
+            "cohort.member_invited",
+            audit::Subject {
+                person_id: Some(target.id),
+                city_id: target.city_id,
+                detail: &access.cohort.name,
+            },
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
 }
 
 /// A member of this cohort, by id, as the management pages name them: the 404 of a missing

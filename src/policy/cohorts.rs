@@ -16,6 +16,8 @@ pub struct CohortStanding {
     pub member: bool,
     /// The person facilitates it.
     pub facilitator: bool,
+    /// A facilitator invited the person, who has not answered yet.
+    pub invited: bool,
 }
 
 /// Create, edit and archive cohorts, add and remove their members, export their lists.
@@ -30,7 +32,8 @@ pub fn can_join_cohorts(person: &Person) -> bool {
 
 /// See that a cohort exists (its name, description and how to join) in the list of cohorts.
 pub fn can_see_cohort(person: &Person, c: CohortStanding) -> bool {
-    can_use_member_areas(person) && (is_staff(person) || c.member || (c.visible && !c.archived))
+    can_use_member_areas(person)
+        && (is_staff(person) || c.member || ((c.visible || c.invited) && !c.archived))
 }
 
 /// Enter a cohort's space: its members, discussion, resources, sessions, files and calendar.
@@ -231,10 +234,11 @@ macro_rules! cohort_entered {
 }
 
 /// SQL condition: the cohorts a [`CohortScope`] sees in the list, as [`can_see_cohort`]
-/// says: those it enters, and the visible active ones. `$c` is the cohort's alias.
+/// says: those it enters, and the active ones that are visible or to which the person
+/// (`$person`) is invited. `$c` is the cohort's alias.
 #[macro_export]
 macro_rules! cohort_seen {
-    ($c:literal, $m:literal, $open:literal, $all:literal) => {
+    ($c:literal, $m:literal, $person:literal, $open:literal, $all:literal) => {
         concat!(
             "(",
             $crate::cohort_entered!($m, $open, $all),
@@ -242,9 +246,14 @@ macro_rules! cohort_seen {
             $open,
             " = 1 AND ",
             $c,
-            ".visible = 1 AND ",
+            ".status = 'active' AND (",
             $c,
-            ".status = 'active'))"
+            ".visible = 1 OR EXISTS (\
+             SELECT 1 FROM cohort_invitations i WHERE i.cohort_id = ",
+            $c,
+            ".id AND i.person_id = ",
+            $person,
+            " AND i.status = 'pending'))))"
         )
     };
 }
@@ -456,9 +465,26 @@ mod tests {
             "($2 = 1 AND ($3 = 1 OR m.person_id IS NOT NULL))"
         );
         assert_eq!(
-            crate::cohort_seen!("c", "m", "$2", "$3"),
-            "(($2 = 1 AND ($3 = 1 OR m.person_id IS NOT NULL)) OR ($2 = 1 AND c.visible = 1 AND c.status = 'active'))"
+            crate::cohort_seen!("c", "m", "$1", "$2", "$3"),
+            "(($2 = 1 AND ($3 = 1 OR m.person_id IS NOT NULL)) OR ($2 = 1 AND c.status = 'active' AND (c.visible = 1 OR EXISTS (SELECT 1 FROM cohort_invitations i WHERE i.cohort_id = c.id AND i.person_id = $1 AND i.status = 'pending'))))"
         );
+        // An invitation shows a hidden cohort to the person invited, until archived.
+        let hidden = CohortStanding::default();
+        assert!(!can_see_cohort(&other_advisor(), hidden));
+        let invited = CohortStanding {
+            invited: true,
+            ..hidden
+        };
+        assert!(can_see_cohort(&other_advisor(), invited));
+        assert!(!can_enter_cohort(&other_advisor(), invited));
+        assert!(!can_see_cohort(&lapsed_advisor(), invited));
+        assert!(!can_see_cohort(
+            &other_advisor(),
+            CohortStanding {
+                archived: true,
+                ..invited
+            }
+        ));
         assert_eq!(
             crate::member_areas_open!("p", "pc"),
             "(p.active = 1 AND (p.role = 'staff' OR pc.status = 'active'))"

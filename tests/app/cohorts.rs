@@ -427,17 +427,48 @@ async fn a_hidden_cohort_is_unknown_to_people_outside_it_and_an_invite_only_one_
             .status(),
         403
     );
-    // Its facilitator sees it and adds people; staff see it in the list.
+    // Its facilitator sees it and invites people, who accept before they are in; staff see
+    // it in the list.
     let facilitator_list = Page::of(net.facilitator.get("/cohorts").await).await;
     assert!(
         facilitator_list
             .texts(".cohort-card .card-title")
             .contains(&"Quiet Circle".to_owned())
     );
-    add(&net.facilitator, "quiet-circle", "mayor@b.gov").await;
+    net.facilitator
+        .post_form("/cohorts/quiet-circle/members", &[("email", "mayor@b.gov")])
+        .await;
+    assert_eq!(
+        net.other_city.get("/cohorts/quiet-circle").await.status(),
+        404
+    );
+    let mail = app.last_mail_to("mayor@b.gov").await;
+    assert_eq!(mail.subject, "Ana Mayor invites you to Quiet Circle");
+    let list = Page::of(net.other_city.get("/cohorts").await).await;
+    let names = list.texts(".cohort-card .card-title");
+    let at = names.iter().position(|n| n == "Quiet Circle").unwrap();
+    assert_eq!(list.texts(".cohort-card .badge")[at], "Invited");
+    // Twenty clicks on Accept: in once.
+    let clicks: Vec<_> = (0..20)
+        .map(|_| {
+            net.other_city
+                .post_form("/cohorts/quiet-circle/invitation/accept", &[])
+        })
+        .collect();
+    for r in futures_util::future::join_all(clicks).await {
+        assert!(r.status().is_success(), "{}", r.status());
+    }
     assert_eq!(
         net.other_city.get("/cohorts/quiet-circle").await.status(),
         200
+    );
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM cohort_members m JOIN people p ON p.id = m.person_id WHERE p.email = 'mayor@b.gov'"
+        )
+        .await,
+        1
     );
     let staff_list = Page::of(net.staff.get("/cohorts").await).await;
     assert!(
@@ -896,4 +927,97 @@ async fn approving_a_request_of_a_person_whose_city_lapsed_meanwhile_stores_and_
     );
     let mail = app.last_mail_to("mayor@b.gov").await;
     assert!(!mail.subject.starts_with("You are in"), "{}", mail.subject);
+}
+
+#[tokio::test]
+async fn a_facilitator_who_is_not_staff_invites_and_learns_nothing_about_accounts_outside_the_cohort()
+ {
+    let app = spawn_app().await;
+    let net = network(&app).await;
+    let members = format!("/cohorts/{SLUG}/members");
+    let form = Page::of(net.facilitator.get(&members).await).await;
+    assert_eq!(form.text("#add-heading"), "Invite someone");
+    // An account that can join, nobody, a lapsed city's mayor, staff, someone already in:
+    // one answer for all.
+    let mut flashes = Vec::new();
+    for email in [
+        "mayor@b.gov",
+        "nobody@nowhere.example",
+        "mayor@c.gov",
+        "advisor@a.gov",
+    ] {
+        let page = Page::of(
+            net.facilitator
+                .post_form(&members, &[("email", email)])
+                .await,
+        )
+        .await;
+        assert_eq!(page.path(), members);
+        assert!(page.texts(".error-summary li").is_empty(), "{email}");
+        flashes.push(page.text(".flash").replace(email, "EMAIL"));
+    }
+    assert!(flashes.windows(2).all(|w| w[0] == w[1]), "{flashes:?}");
+    assert!(flashes[0].starts_with("If EMAIL belongs to a member of the network"));
+    // Only the person who may join got an invitation, and nobody was added.
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM cohort_invitations").await,
+        1
+    );
+    assert_eq!(
+        net.other_city
+            .get(&format!("/cohorts/{SLUG}"))
+            .await
+            .status(),
+        404
+    );
+    let invited_mail: Vec<_> = app
+        .outbox()
+        .await
+        .into_iter()
+        .filter(|m| m.subject.contains("invites you"))
+        .collect();
+    assert_eq!(invited_mail.len(), 1);
+    assert_eq!(invited_mail[0].to, "mayor@b.gov");
+    // Inviting again sends nothing more.
+    net.facilitator
+        .post_form(&members, &[("email", "mayor@b.gov")])
+        .await;
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM cohort_invitations").await,
+        1
+    );
+    // Declined: not in, and the invitation is closed.
+    let page = Page::of(
+        net.other_city
+            .post_form(&format!("/cohorts/{SLUG}/invitation/decline"), &[])
+            .await,
+    )
+    .await;
+    assert_eq!(
+        page.text(".flash"),
+        "You declined the invitation to Water Affordability."
+    );
+    assert_eq!(
+        net.other_city
+            .get(&format!("/cohorts/{SLUG}"))
+            .await
+            .status(),
+        404
+    );
+    // Staff still add directly, and are told when nobody has the address.
+    let page = Page::of(
+        net.staff
+            .post_form(&members, &[("email", "nobody@nowhere.example")])
+            .await,
+    )
+    .await;
+    assert_eq!(page.texts(".error-summary li").len(), 1);
+    add(&net.staff, SLUG, "mayor@b.gov").await;
+    assert_eq!(
+        net.other_city
+            .get(&format!("/cohorts/{SLUG}"))
+            .await
+            .status(),
+        200
+    );
 }
