@@ -483,6 +483,20 @@ const TABLE: &[Row] = &[
         "request-cohort",
         [Login, Ok, Ok, Ok, NotFound, Ok],
     ),
+    // Without an open invitation, answering one changes nothing: told so, for those who see
+    // the cohort.
+    row(
+        "POST",
+        "/cohorts/{slug}/invitation/accept",
+        "request-cohort",
+        [Login, Ok, Ok, Ok, NotFound, Ok],
+    ),
+    row(
+        "POST",
+        "/cohorts/{slug}/invitation/decline",
+        "request-cohort",
+        [Login, Ok, Ok, Ok, NotFound, Ok],
+    ),
     // Only its facilitator (the mayor) and staff enter the cohort joined by request: for
     // everyone else leaving it is a 404.
     row(
