@@ -377,23 +377,31 @@ async fn withdraw(Outside(ctx, person, access): Outside<Access>) -> AppResult<Re
     Ok(web::see_other("/cohorts"))
 }
 
-#[derive(Template)]
-#[template(path = "cohorts/leave.html")]
-struct LeavePage {
-    layout: Layout,
-    cohort: Cohort,
-}
-
 async fn leave_form(Inside(ctx, _, access): Inside<Access>) -> AppResult<Response> {
     if access.membership.is_none() {
         return Err(AppError::NotFound);
     }
-    let mut layout = ctx.layout().await;
-    layout.meta.title = format!("Leave: {}", access.cohort.name);
-    Ok(web::render(&LeavePage {
-        layout,
-        cohort: access.cohort,
-    }))
+    let cohort = &access.cohort;
+    let back = if cohort.join_policy == JoinPolicy::Open {
+        "You can join again at any time."
+    } else {
+        "To come back, you will need a facilitator's approval."
+    };
+    Ok(web::confirm::Confirm {
+        layout: ctx.layout().await,
+        title: format!("Leave: {}", cohort.name),
+        heading: format!("Leave {}?", cohort.name),
+        explanation: format!(
+            "You will no longer see its discussion, resources and sessions, nor get its emails. What you wrote stays in the cohort. {back}"
+        ),
+        action: format!("{}/leave", cohort.href()),
+        button: format!("Leave {}", cohort.name),
+        back: cohort.href(),
+        back_label: "Stay in the cohort".to_owned(),
+        crumb: Some((cohort.href(), cohort.name.clone())),
+        detail: None,
+    }
+    .render())
 }
 
 async fn leave(Inside(ctx, person, access): Inside<Access>) -> AppResult<Response> {

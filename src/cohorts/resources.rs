@@ -631,14 +631,6 @@ async fn download(
     Ok(response)
 }
 
-#[derive(Template)]
-#[template(path = "cohorts/resources_remove.html")]
-struct RemovePage {
-    layout: Layout,
-    cohort: Cohort,
-    resource: Resource,
-}
-
 /// The resource, when this person may remove it: the cohort must be open for writing (403
 /// otherwise), and the person must have added it or facilitate the cohort (403).
 async fn removable(
@@ -662,13 +654,28 @@ async fn remove_form(
     Path((_, resource_id)): Path<(String, i64)>,
 ) -> AppResult<Response> {
     let (access, resource) = removable(&ctx.state, &person, access, resource_id).await?;
-    let mut layout = ctx.layout().await;
-    layout.meta.title = format!("Remove “{}” from {}", resource.title, access.cohort.name);
-    Ok(web::render(&RemovePage {
+    let layout = ctx.layout().await;
+    let cohort = &access.cohort;
+    let list = format!("{}/resources", cohort.href());
+    Ok(web::confirm::Confirm {
+        explanation: format!(
+            "{} ({}), added by {} on {}, will no longer be among the cohort's resources. This cannot be undone.",
+            if resource.is_link() { "The link" } else { "The file" },
+            resource.details(),
+            resource.added_by_name,
+            layout.date(&resource.created_at)
+        ),
         layout,
-        cohort: access.cohort,
-        resource,
-    }))
+        title: format!("Remove “{}” from {}", resource.title, cohort.name),
+        heading: format!("Remove “{}”?", resource.title),
+        action: format!("{list}/{}/remove", resource.id),
+        button: format!("Remove “{}”", resource.title),
+        back: list.clone(),
+        back_label: "Keep it".to_owned(),
+        crumb: Some((list, format!("Resources of {}", cohort.name))),
+        detail: None,
+    }
+    .render())
 }
 
 /// Removes a resource once; its file goes back to the store's sweeper.

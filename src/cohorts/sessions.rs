@@ -622,14 +622,6 @@ async fn update(
     Ok(web::see_other(&format!("/cohorts/{slug}/sessions")))
 }
 
-#[derive(Template)]
-#[template(path = "cohorts/sessions_cancel.html")]
-struct CancelPage {
-    layout: Layout,
-    cohort: Cohort,
-    session: Listed,
-}
-
 /// Cancelling a session: the confirmation first.
 async fn cancel_form(
     Steering(ctx, _, access): Steering<Access>,
@@ -644,14 +636,29 @@ async fn cancel_form(
     if session.is_cancelled() {
         return already_cancelled(&ctx, &slug, &session).await;
     }
-    let mut layout = ctx.layout().await;
-    layout.meta.title = format!("Cancel the session “{}”", session.title);
+    let layout = ctx.layout().await;
     let session = Listed::of(&session, &layout.zone);
-    Ok(web::render(&CancelPage {
+    let list = format!("{}/sessions", access.cohort.href());
+    let when = match &session.own_when {
+        Some(own) => format!("{} ({own})", session.when),
+        None => session.when.clone(),
+    };
+    Ok(web::confirm::Confirm {
         layout,
-        cohort: access.cohort,
-        session,
-    }))
+        title: format!("Cancel the session “{}”", session.title),
+        heading: format!("Cancel the session “{}”?", session.title),
+        explanation: "The session stays in the list, marked as cancelled. Everyone who follows the cohort gets an email, and calendars that subscribed to the cohort's sessions strike it. A cancelled session cannot be changed again.".to_owned(),
+        action: format!("{list}/{}/cancel", session.id),
+        button: "Cancel the session".to_owned(),
+        back: list.clone(),
+        back_label: "Keep the session".to_owned(),
+        crumb: Some((list, format!("Sessions of {}", access.cohort.name))),
+        detail: Some(web::confirm::Detail {
+            text: when,
+            datetime: Some(session.datetime.clone()),
+        }),
+    }
+    .render())
 }
 
 /// Cancels a session once: the first request counts the change and sends the emails.

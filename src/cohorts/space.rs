@@ -437,14 +437,6 @@ async fn member_of(pool: &sqlx::AnyPool, cohort_id: i64, person_id: i64) -> AppR
         .ok_or(AppError::NotFound)
 }
 
-#[derive(Template)]
-#[template(path = "cohorts/remove.html")]
-struct RemovePage {
-    layout: Layout,
-    cohort: Cohort,
-    member: Listed,
-}
-
 /// Staff remove a person from a cohort: the confirmation first.
 async fn remove_form(
     Inside(ctx, person, access): Inside<Access>,
@@ -452,13 +444,25 @@ async fn remove_form(
 ) -> AppResult<Response> {
     web::permit(policy::can_manage_cohorts(&person))?;
     let member = member_of(&ctx.state.pool, access.cohort.id, person_id).await?;
-    let mut layout = ctx.layout().await;
-    layout.meta.title = format!("Remove {} from {}", member.name, access.cohort.name);
-    Ok(web::render(&RemovePage {
-        layout,
-        cohort: access.cohort,
-        member,
-    }))
+    let cohort = &access.cohort;
+    let list = format!("{}/members", cohort.href());
+    Ok(web::confirm::Confirm {
+        layout: ctx.layout().await,
+        title: format!("Remove {} from {}", member.name, cohort.name),
+        heading: format!("Remove {} from {}?", member.name, cohort.name),
+        explanation: format!(
+            "{} ({}) will no longer see the cohort or get its emails. What they wrote stays.",
+            member.name,
+            member.city()
+        ),
+        action: format!("{list}/{}/remove", member.id),
+        button: format!("Remove {}", member.name),
+        back: list.clone(),
+        back_label: format!("Keep {} in the cohort", member.name),
+        crumb: Some((list, format!("Members of {}", cohort.name))),
+        detail: None,
+    }
+    .render())
 }
 
 async fn remove(

@@ -649,6 +649,8 @@ async fn revoke_form(SignedIn(ctx, actor): SignedIn, Path(id): Path<i64>) -> App
         button: "Revoke the invitation".to_owned(),
         back: "/invitations".to_owned(),
         back_label: "Keep it".to_owned(),
+        crumb: None,
+        detail: None,
     }
     .render())
 }

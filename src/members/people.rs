@@ -267,6 +267,8 @@ async fn deactivate_form(
         button: format!("Deactivate {}", person.name),
         back: format!("/people/{id}"),
         back_label: "Keep them active".to_owned(),
+        crumb: None,
+        detail: None,
     }
     .render())
 }

@@ -40,6 +40,8 @@ async fn delete_topic(Staff(ctx, person): Staff, Path(id): Path<i64>) -> AppResu
         button: "Delete the topic".to_owned(),
         back: "/staff/topics".to_owned(),
         back_label: "Keep it".to_owned(),
+        crumb: None,
+        detail: None,
     }
     .render())
 }

@@ -480,6 +480,8 @@ async fn delete_form(Staff(ctx, person): Staff, Path(id): Path<i64>) -> AppResul
         button: "Delete for good".to_owned(),
         back: format!("/staff/pages/{id}/edit"),
         back_label: "Keep it".to_owned(),
+        crumb: None,
+        detail: None,
     }
     .render())
 }

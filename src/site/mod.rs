@@ -390,6 +390,8 @@ async fn delete_testimonial_form(
         button: "Delete for good".to_owned(),
         back: "/staff/site".to_owned(),
         back_label: "Keep it".to_owned(),
+        crumb: None,
+        detail: None,
     }
     .render())
 }
@@ -644,6 +646,8 @@ async fn delete_logo_form(Staff(ctx, person): Staff) -> AppResult<Response> {
         button: "Remove the logo".to_owned(),
         back: "/staff/site".to_owned(),
         back_label: "Keep it".to_owned(),
+        crumb: None,
+        detail: None,
     }
     .render())
 }

@@ -24,6 +24,17 @@ pub struct Confirm {
     /// Where "keep it" leads, and its words.
     pub back: String,
     pub back_label: String,
+    /// A link above the heading to the list the thing is in (address, words).
+    pub crumb: Option<(String, String)>,
+    /// A line naming the thing more closely, under the heading (a session's time).
+    pub detail: Option<Detail>,
+}
+
+/// A line of a confirmation page naming its thing: text, and the machine-readable instant
+/// when the text is a time (`<time datetime>`).
+pub struct Detail {
+    pub text: String,
+    pub datetime: Option<String>,
 }
 
 impl Confirm {

@@ -287,6 +287,19 @@ async fn a_session_entered_in_chicago_has_its_utc_instant_in_its_calendar_file_a
         confirm.h1(),
         "Cancel the session “Rates, tiers; and shut-offs”?"
     );
+    // The one confirmation page of the core, with the session's time and the way back.
+    assert_eq!(
+        confirm.attr(".confirm-detail time", "datetime").as_deref(),
+        Some("2027-01-14T16:00:00Z")
+    );
+    assert_eq!(
+        confirm.attr(".breadcrumb a", "href"),
+        Some(format!("/cohorts/{SLUG}/sessions"))
+    );
+    assert_eq!(
+        confirm.attr("form.actions", "action"),
+        Some(format!("/cohorts/{SLUG}/sessions/{id}/cancel"))
+    );
     let page = Page::of(
         s.facilitator
             .post_form(&format!("/cohorts/{SLUG}/sessions/{id}/cancel"), &[])
