@@ -2,6 +2,7 @@
 //! by the binary and by the tests.
 
 pub mod accounts;
+pub mod areas;
 pub mod audit;
 pub mod cohorts;
 pub mod config;

@@ -1,5 +1,6 @@
-//! The member home's cohorts panel: the person's cohorts, with what is new in each since
-//! their last visit and the next session.
+//! Cohorts on the shared pages: the member home's panel (the person's cohorts, with what is
+//! new in each since their last visit and the next session) and the area's entry in
+//! `crate::areas`.
 
 use crate::{error::AppResult, policy, state::AppState, viewer::Person, web::Layout};
 
@@ -66,4 +67,47 @@ pub async fn summary(state: &AppState, layout: &Layout, person: &Person) -> AppR
         });
     }
     Ok(mine)
+}
+
+/// What the cohorts panel says when it has nothing of the person's to show.
+pub const ABOUT: &str = "Small groups of mayors and advisors working on one theme for a season: discussion, resources and sessions.";
+
+/// The cohorts panel of the member home: the person's cohorts, with what is new in each.
+pub fn panel<'a>(
+    state: &'a AppState,
+    layout: &'a Layout,
+    person: &'a Person,
+) -> crate::web::shared::Fut<'a, AppResult<crate::web::shared::Panel>> {
+    Box::pin(async move {
+        let mine = summary(state, layout, person).await?;
+        let lines = if mine.is_empty() {
+            vec![format!("{ABOUT} You are in none yet.")]
+        } else {
+            Vec::new()
+        };
+        Ok(crate::web::shared::Panel {
+            title: "Cohorts & networks",
+            id: "cohorts",
+            lines,
+            items: mine
+                .into_iter()
+                .map(|c| crate::web::shared::PanelItem {
+                    href: c.href,
+                    label: c.name,
+                    notes: c.notes,
+                })
+                .collect(),
+            link: Some(("/cohorts", "All cohorts")),
+        })
+    })
+}
+
+/// The cohorts' hits for the portal's search: threads and resources of the cohorts the
+/// reader may enter.
+pub fn search<'a>(
+    pool: &'a sqlx::AnyPool,
+    reader: Option<&'a Person>,
+    q: &'a str,
+) -> crate::web::shared::Fut<'a, sqlx::Result<Vec<crate::web::shared::Hit>>> {
+    Box::pin(super::search::search(pool, reader, q))
 }

@@ -15,19 +15,7 @@ pub const LIMIT: usize = 20;
 /// Words of a query that count; the rest are ignored.
 const WORDS: usize = 5;
 
-/// A thread or resource found.
-#[derive(Debug, Clone)]
-pub struct Hit {
-    /// "Thread" or "Resource".
-    pub kind: &'static str,
-    pub title: String,
-    pub cohort_name: String,
-    pub href: String,
-    /// The start of the opening post or of the note, as plain text.
-    pub snippet: String,
-    /// The thread's latest post, or when the resource was added.
-    pub at: i64,
-}
+pub use crate::web::shared::Hit;
 
 /// `%word%` for `LIKE … ESCAPE '\'`, lower-cased: the word's `\`, `%` and `_` escaped.
 fn pattern(word: &str) -> String {
@@ -159,7 +147,7 @@ pub async fn search(pool: &AnyPool, reader: Option<&Person>, q: &str) -> sqlx::R
         .map(|(id, title, slug, cohort_name, at, body)| Hit {
             kind: "Thread",
             title,
-            cohort_name,
+            context: cohort_name,
             href: format!("/cohorts/{slug}/discussion/{id}"),
             snippet: snippet(&body),
             at,
@@ -170,7 +158,7 @@ pub async fn search(pool: &AnyPool, reader: Option<&Person>, q: &str) -> sqlx::R
                 .map(|(_, title, slug, cohort_name, at, note)| Hit {
                     kind: "Resource",
                     title,
-                    cohort_name,
+                    context: cohort_name,
                     href: format!("/cohorts/{slug}/resources"),
                     snippet: snippet(&note),
                     at,

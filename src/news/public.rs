@@ -301,10 +301,10 @@ struct SearchPage {
     layout: Layout,
     q: String,
     hits: Vec<search::Hit>,
-    /// Threads and resources of the cohorts the reader may enter.
-    cohort_hits: Vec<crate::cohorts::search::Hit>,
-    /// Whether the reader may have cohorts to search (the section is shown to them only).
-    in_cohorts: bool,
+    /// Each member area's hits, for the areas the reader may search.
+    areas: Vec<crate::areas::Results>,
+    /// "the news and your cohorts": what the box searches for this reader.
+    scope_label: String,
     searched: bool,
 }
 
@@ -328,12 +328,15 @@ async fn search_page(ctx: Ctx, Query(q): Query<SearchQuery>) -> AppResult<Respon
     } else {
         Vec::new()
     };
-    let in_cohorts = ctx.person.as_ref().is_some_and(policy::can_join_cohorts);
-    let cohort_hits = if searched && in_cohorts {
-        crate::cohorts::search::search(&ctx.state.pool, ctx.person.as_ref(), &q).await?
+    let areas = if searched {
+        crate::areas::search(&ctx.state.pool, ctx.person.as_ref(), &q).await?
     } else {
         Vec::new()
     };
+    let scope_label = std::iter::once("the news")
+        .chain(crate::areas::searchable(ctx.person.as_ref()))
+        .collect::<Vec<_>>()
+        .join(" and ");
     let mut layout = ctx.layout().await;
     layout.meta.title = if searched {
         format!("Search: {}", q.chars().take(60).collect::<String>())
@@ -344,8 +347,8 @@ async fn search_page(ctx: Ctx, Query(q): Query<SearchQuery>) -> AppResult<Respon
         layout,
         q,
         hits,
-        cohort_hits,
-        in_cohorts,
+        areas,
+        scope_label,
         searched,
     }))
 }

@@ -8,6 +8,7 @@ pub mod form;
 pub mod headers;
 pub mod identity;
 pub mod paging;
+pub mod shared;
 
 use std::net::SocketAddr;
 

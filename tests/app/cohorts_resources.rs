@@ -588,13 +588,13 @@ async fn a_member_finds_their_cohorts_threads_and_resources_and_nobody_else_does
 
     // A word of a reply finds the thread; a word of a note finds the resource.
     let page = cohort_results(&net.advisor, "MORATORIUM").await;
-    assert_eq!(page.text("#cohort-results-heading"), "In your cohorts");
+    assert_eq!(page.text("#cohorts-results-heading"), "In your cohorts");
     assert_eq!(
-        page.texts(".cohort-results h3"),
+        page.texts(".cohorts-results h3"),
         vec!["Shutoff moratorium ordinance", "Lifeline rates that worked"]
     );
     let links: Vec<String> = {
-        let sel = scraper::Selector::parse(".cohort-results h3 a").unwrap();
+        let sel = scraper::Selector::parse(".cohorts-results h3 a").unwrap();
         page.html
             .select(&sel)
             .map(|a| a.value().attr("href").unwrap().to_owned())
@@ -608,30 +608,30 @@ async fn a_member_finds_their_cohorts_threads_and_resources_and_nobody_else_does
         ]
     );
     assert!(
-        page.texts(".cohort-results .card-meta")[1].starts_with("Thread in Water Affordability")
+        page.texts(".cohorts-results .card-meta")[1].starts_with("Thread in Water Affordability")
     );
     // Every word counts, wherever it is (title or post).
     let page = cohort_results(&net.advisor, "lifeline shutoff").await;
     assert_eq!(
-        page.texts(".cohort-results h3"),
+        page.texts(".cohorts-results h3"),
         vec!["Lifeline rates that worked"]
     );
     // Hidden posts are not searched; % and _ are only characters.
     for q in ["quetzalcoatl", "_", "2\\%"] {
         let page = cohort_results(&net.advisor, q).await;
-        assert!(page.texts(".cohort-results h3").is_empty(), "{q}");
+        assert!(page.texts(".cohorts-results h3").is_empty(), "{q}");
     }
     for q in ["%", "2%"] {
         let page = cohort_results(&net.advisor, q).await;
         assert_eq!(
-            page.texts(".cohort-results h3"),
+            page.texts(".cohorts-results h3"),
             vec!["Lifeline rates that worked"],
             "only the text with a {q} in it"
         );
     }
     // Staff find it in every cohort.
     let page = cohort_results(&net.staff, "moratorium").await;
-    assert_eq!(page.texts(".cohort-results h3").len(), 2);
+    assert_eq!(page.texts(".cohorts-results h3").len(), 2);
 
     for (who, visitor) in [
         ("the other city's mayor", &net.other_city),
@@ -640,7 +640,7 @@ async fn a_member_finds_their_cohorts_threads_and_resources_and_nobody_else_does
         ("the public", &app.visitor()),
     ] {
         let page = cohort_results(visitor, "moratorium").await;
-        assert!(page.texts(".cohort-results h3").is_empty(), "{who}");
+        assert!(page.texts(".cohorts-results h3").is_empty(), "{who}");
         let main = page.text("main");
         assert!(
             !main.contains("Lifeline") && !main.contains("ordinance"),
@@ -651,12 +651,12 @@ async fn a_member_finds_their_cohorts_threads_and_resources_and_nobody_else_does
     assert!(
         cohort_results(&net.outsider, "moratorium")
             .await
-            .has("#cohort-results-heading")
+            .has("#cohorts-results-heading")
     );
     assert!(
         !cohort_results(&app.visitor(), "moratorium")
             .await
-            .has("#cohort-results-heading")
+            .has("#cohorts-results-heading")
     );
 }
 

@@ -1,0 +1,44 @@
+//! What every member area gives the shared pages: a panel on the member home and hits in the
+//! portal's one search. Areas fill these shapes and register in `crate::areas`; the member
+//! home and the search page read that one list.
+
+use std::{future::Future, pin::Pin};
+
+/// A boxed future borrowing its arguments, for the functions areas register.
+pub type Fut<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// One member area's panel on the member home.
+pub struct Panel {
+    /// The heading.
+    pub title: &'static str,
+    /// The `id` stem of the section.
+    pub id: &'static str,
+    /// What the area holds for this person now, or what is coming.
+    pub lines: Vec<String>,
+    /// Things of the area for this person (their cohorts, …), each a link with notes.
+    pub items: Vec<PanelItem>,
+    /// The way into the area, once it exists.
+    pub link: Option<(&'static str, &'static str)>,
+}
+
+/// One thing in a panel: a link, and what is new about it.
+pub struct PanelItem {
+    pub href: String,
+    pub label: String,
+    pub notes: Vec<String>,
+}
+
+/// A thing a member area found for a search, as the search page lists it.
+#[derive(Debug, Clone)]
+pub struct Hit {
+    /// "Thread", "Resource", …
+    pub kind: &'static str,
+    pub title: String,
+    /// Where it is: the cohort's name, …
+    pub context: String,
+    pub href: String,
+    /// A plain-text start of it.
+    pub snippet: String,
+    /// Its time, for ordering and display.
+    pub at: i64,
+}
