@@ -93,12 +93,7 @@ async fn send_link(state: &AppState, person: &Person) -> AppResult<()> {
     // The limit is counted and the link written in one write transaction, holding the
     // person's row, so that requests sent at once cannot all pass the count.
     let mut tx = state.begin_write().await?;
-    if state.backend == crate::db::Backend::Postgres {
-        sqlx::query("SELECT id FROM people WHERE id = $1 FOR UPDATE")
-            .bind(person.id)
-            .execute(&mut *tx)
-            .await?;
-    }
+    crate::db::lock_key(&mut tx, state.backend, &format!("reset:{}", person.id)).await?;
     let recent: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM password_resets WHERE person_id = $1 AND created_at > $2",
     )

@@ -15,7 +15,7 @@
 
 use sqlx::AnyPool;
 
-use crate::{db::Backend, state::AppState};
+use crate::state::AppState;
 
 /// One limit: at most `max` failed attempts within `window` seconds.
 #[derive(Debug, Clone, Copy)]
@@ -57,18 +57,13 @@ pub async fn reserve(
     now: i64,
 ) -> sqlx::Result<Result<Attempt, i64>> {
     let mut tx = state.begin_write().await?;
-    if state.backend == Backend::Postgres {
-        // SQLite serializes write transactions already; PostgreSQL needs a lock per key, always
-        // the account's before the address's so that two attempts never wait on each other.
-        for key in [
-            format!("login-account:{email_norm}"),
-            format!("login-address:{ip}"),
-        ] {
-            sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
-                .bind(key)
-                .execute(&mut *tx)
-                .await?;
-        }
+    // A lock per key, always the account's before the address's so that two attempts
+    // never wait on each other.
+    for key in [
+        format!("login-account:{email_norm}"),
+        format!("login-address:{ip}"),
+    ] {
+        crate::db::lock_key(&mut tx, state.backend, &key).await?;
     }
     // For each limit, the max-th most recent failure in its window: once it leaves the
     // window, so does the lock.

@@ -245,7 +245,7 @@ impl CohortForm {
             topic: cohort.topic.clone(),
             description: cohort.description.clone(),
             join_policy: cohort.join_policy.as_str().to_owned(),
-            visible: cohort.visible.to_string(),
+            visible: i64::from(cohort.visible.get()).to_string(),
             starts_on: cohort.starts_on.clone().unwrap_or_default(),
             ends_on: cohort.ends_on.clone().unwrap_or_default(),
             status: cohort.status.as_str().to_owned(),

@@ -24,6 +24,7 @@ use crate::state::AppState;
 use sqlx::AnyConnection;
 
 use crate::{
+    db::Flag,
     policy::{self, CohortStanding, Level, Refusal},
     viewer::Person,
     web::door::{Room, TokenDoor},
@@ -145,6 +146,42 @@ impl MemberRole {
 }
 crate::stored_as_text!(MemberRole);
 
+/// Where a request to join stands: waiting, or decided once by a guarded transition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RequestStatus {
+    Pending,
+    Approved,
+    Declined,
+    /// Taken back by the person who asked.
+    Withdrawn,
+}
+
+impl RequestStatus {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "pending" => Some(Self::Pending),
+            "approved" => Some(Self::Approved),
+            "declined" => Some(Self::Declined),
+            "withdrawn" => Some(Self::Withdrawn),
+            _ => None,
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Approved => "approved",
+            Self::Declined => "declined",
+            Self::Withdrawn => "withdrawn",
+        }
+    }
+}
+crate::stored_as_text!(RequestStatus);
+
+impl crate::db::Status for RequestStatus {
+    const TRANSITION: &'static str = "UPDATE cohort_requests SET status = $1, decided_at = $4, decided_by = $5 \
+         WHERE id = $2 AND status = $3";
+}
+
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Cohort {
     pub id: i64,
@@ -153,7 +190,8 @@ pub struct Cohort {
     pub topic: String,
     pub description: String,
     pub join_policy: JoinPolicy,
-    pub visible: i64,
+    /// People who are not in it see that it exists.
+    pub visible: Flag,
     pub starts_on: Option<String>,
     pub ends_on: Option<String>,
     pub status: CohortStatus,
@@ -214,7 +252,8 @@ impl Cohort {
 pub struct Membership {
     pub role: MemberRole,
     pub joined_at: i64,
-    pub following: i64,
+    /// Gets the cohort's activity emails.
+    pub following: Flag,
 }
 
 /// A cohort as one person may use it: the cohort, the person's membership if any, and what
@@ -244,7 +283,7 @@ struct Found {
     cohort: Cohort,
     role: Option<MemberRole>,
     joined_at: Option<i64>,
-    following: Option<i64>,
+    following: Option<Flag>,
     invitations: i64,
 }
 
@@ -342,7 +381,7 @@ impl TokenDoor for Feed {
 
 pub(crate) fn standing(cohort: &Cohort, membership: Option<&Membership>) -> CohortStanding {
     CohortStanding {
-        visible: cohort.visible == 1,
+        visible: cohort.visible.get(),
         archived: cohort.is_archived(),
         member: membership.is_some(),
         facilitator: membership.is_some_and(|m| m.role == MemberRole::Facilitator),

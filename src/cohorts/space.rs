@@ -14,9 +14,9 @@ use axum::{
 };
 use serde::Deserialize;
 
-use super::{Access, Cohort, MemberRole, emails};
+use super::{Access, Cohort, MemberRole, RequestStatus, emails};
 use crate::{
-    audit,
+    audit, db,
     error::{AppError, AppResult},
     news::markdown,
     notify, policy,
@@ -748,18 +748,21 @@ async fn decide(
         .as_ref()
         .is_some_and(|a| a.is_active() && policy::can_join_cohorts(a));
     let outcome = approved && fit;
-    let done = sqlx::query(
-        "UPDATE cohort_requests SET status = $1, decided_at = $2, decided_by = $3 \
-         WHERE id = $4 AND cohort_id = $5 AND status = 'pending'",
-    )
-    .bind(if outcome { "approved" } else { "declined" })
-    .bind(now)
-    .bind(person.id)
-    .bind(id)
-    .bind(cohort.id)
-    .execute(&mut *tx)
-    .await?;
-    let Some(asker) = asker.filter(|_| done.rows_affected() == 1) else {
+    let won = asker.is_some()
+        && db::transition(
+            &mut tx,
+            id,
+            RequestStatus::Pending,
+            if outcome {
+                RequestStatus::Approved
+            } else {
+                RequestStatus::Declined
+            },
+            now,
+            Some(person.id),
+        )
+        .await?;
+    let Some(asker) = asker.filter(|_| won) else {
         tx.rollback().await?;
         ctx.flash("This request was already answered.").await?;
         return Ok(web::see_other(&format!("/cohorts/{slug}/requests")));

@@ -314,3 +314,98 @@ macro_rules! stored_as_text {
         }
     };
 }
+
+/// Holds, until the transaction on `conn` ends, the right to act on `key` (an address, an
+/// account, an invitation's email): on PostgreSQL an advisory lock every instance shares;
+/// on SQLite nothing, since its write transaction (`BEGIN IMMEDIATE`) already runs alone.
+/// Always take several keys in the same order, so that two holders never wait on each other.
+pub async fn lock_key(conn: &mut AnyConnection, backend: Backend, key: &str) -> sqlx::Result<()> {
+    if backend == Backend::Postgres {
+        sqlx::query(
+            "SELECT 1 FROM (SELECT pg_advisory_xact_lock(hashtextextended($1, 0))) AS locked",
+        )
+        .bind(key)
+        .execute(conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// A status column that moves only by guarded transitions, for status enums stored as text
+/// (`stored_as_text!`): a decision is taken once, by the request whose update changed the row.
+pub trait Status:
+    Copy + Send + Sync + 'static + sqlx::Type<Any> + for<'q> sqlx::Encode<'q, Any>
+{
+    /// The guarded update, a fixed statement: `$1` the new status, `$2` the row's id, `$3`
+    /// the status the row must still have, `$4` the instant, `$5` who decided (or NULL).
+    const TRANSITION: &'static str;
+}
+
+/// Moves row `id` from `from` to `to`, recording when and by whom: true for the one request
+/// that changed it, false when it was no longer `from` (decided meanwhile). Side effects
+/// (emails, rows elsewhere) follow only a true.
+pub async fn transition<S: Status>(
+    conn: &mut AnyConnection,
+    id: i64,
+    from: S,
+    to: S,
+    now: i64,
+    by: Option<i64>,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query(S::TRANSITION)
+        .bind(to)
+        .bind(id)
+        .bind(from)
+        .bind(now)
+        .bind(by)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// A 0/1 integer column read as a `bool` (sqlx `Any` decodes integers, not booleans, from
+/// SQLite), and written back as 0 or 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Flag(pub bool);
+
+impl Flag {
+    pub fn get(self) -> bool {
+        self.0
+    }
+}
+
+impl From<Flag> for bool {
+    fn from(f: Flag) -> bool {
+        f.0
+    }
+}
+
+impl sqlx::Type<Any> for Flag {
+    fn type_info() -> sqlx::any::AnyTypeInfo {
+        <i64 as sqlx::Type<Any>>::type_info()
+    }
+    fn compatible(ty: &sqlx::any::AnyTypeInfo) -> bool {
+        <i64 as sqlx::Type<Any>>::compatible(ty)
+    }
+}
+
+impl<'r> sqlx::Decode<'r, Any> for Flag {
+    fn decode(
+        value: <Any as sqlx::Database>::ValueRef<'r>,
+    ) -> Result<Self, sqlx::error::BoxDynError> {
+        match <i64 as sqlx::Decode<Any>>::decode(value)? {
+            0 => Ok(Flag(false)),
+            1 => Ok(Flag(true)),
+            n => Err(format!("a flag must be 0 or 1, the database holds {n}").into()),
+        }
+    }
+}
+
+impl sqlx::Encode<'_, Any> for Flag {
+    fn encode_by_ref(
+        &self,
+        buf: &mut <Any as sqlx::Database>::ArgumentBuffer,
+    ) -> Result<sqlx::encode::IsNull, sqlx::error::BoxDynError> {
+        <i64 as sqlx::Encode<Any>>::encode(i64::from(self.0), buf)
+    }
+}

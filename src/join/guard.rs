@@ -104,14 +104,7 @@ pub fn stamp_for_retry(key: &[u8], sent: &str, now: i64) -> String {
 /// PostgreSQL an advisory lock per address (every instance shares it); on SQLite the write
 /// transaction that the conditional insert begins already serializes writers.
 pub async fn lock_address(conn: &mut AnyConnection, backend: Backend, ip: &str) -> AppResult<()> {
-    if backend == Backend::Postgres {
-        sqlx::query(
-            "SELECT 1 FROM (SELECT pg_advisory_xact_lock(7355608, hashtext($1))) AS locked",
-        )
-        .bind(ip)
-        .execute(&mut *conn)
-        .await?;
-    }
+    crate::db::lock_key(conn, backend, &format!("join-address:{ip}")).await?;
     Ok(())
 }
 

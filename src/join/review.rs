@@ -21,6 +21,38 @@ use crate::{
     },
 };
 
+/// Where an application stands: waiting, or decided once by a guarded transition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApplicationStatus {
+    Pending,
+    Approved,
+    Declined,
+}
+
+impl ApplicationStatus {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "pending" => Some(Self::Pending),
+            "approved" => Some(Self::Approved),
+            "declined" => Some(Self::Declined),
+            _ => None,
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Approved => "approved",
+            Self::Declined => "declined",
+        }
+    }
+}
+crate::stored_as_text!(ApplicationStatus);
+
+impl crate::db::Status for ApplicationStatus {
+    const TRANSITION: &'static str = "UPDATE applications SET status = $1, decided_at = $4, decided_by = $5 \
+         WHERE id = $2 AND status = $3";
+}
+
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Row {
     pub id: i64,
@@ -34,7 +66,7 @@ pub struct Row {
     pub contact_email: String,
     pub contact_phone: String,
     pub reason: String,
-    pub status: String,
+    pub status: ApplicationStatus,
     pub created_at: i64,
     pub decision_note: String,
     pub city_id: Option<i64>,
@@ -176,14 +208,14 @@ async fn existing_city<'c>(
 /// The answer to a decision on an application someone has already decided (a second
 /// click, or two staff at once): the application's page, saying what happened.
 async fn already_decided(ctx: &Ctx, id: i64) -> AppResult<Response> {
-    let status: Option<String> =
+    let status: Option<ApplicationStatus> =
         sqlx::query_scalar("SELECT status FROM applications WHERE id = $1")
             .bind(id)
             .fetch_optional(&ctx.state.pool)
             .await?;
-    let message = match status.as_deref() {
-        Some("approved") => "This application was already approved.",
-        Some("declined") => "This application was already declined.",
+    let message = match status {
+        Some(ApplicationStatus::Approved) => "This application was already approved.",
+        Some(ApplicationStatus::Declined) => "This application was already declined.",
         _ => "This application was already decided.",
     };
     ctx.flash(message).await?;
@@ -235,7 +267,7 @@ pub(super) async fn approve(Staff(ctx, staff): Staff, Path(id): Path<i64>) -> Ap
     web::permit(policy::can_review_applications(&staff))?;
     let app = load(&ctx, id).await?;
     let state = &ctx.state;
-    if app.status != "pending" {
+    if app.status != ApplicationStatus::Pending {
         return already_decided(&ctx, id).await;
     }
     let mayor_email = EmailAddress::parse(&app.mayor_email)
@@ -244,13 +276,16 @@ pub(super) async fn approve(Staff(ctx, staff): Staff, Path(id): Path<i64>) -> Ap
     let mut tx = state.begin_write().await?;
     // The decision first: of two approvals at once only one gets past this, and only it
     // creates the city and invites the mayor.
-    let won = sqlx::query("UPDATE applications SET status = 'approved', decided_at = $1, decided_by = $2 WHERE id = $3 AND status = 'pending'")
-        .bind(now)
-        .bind(staff.id)
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
-    if won.rows_affected() != 1 {
+    let won = crate::db::transition(
+        &mut tx,
+        id,
+        ApplicationStatus::Pending,
+        ApplicationStatus::Approved,
+        now,
+        Some(staff.id),
+    )
+    .await?;
+    if !won {
         drop(tx);
         return already_decided(&ctx, id).await;
     }
@@ -398,7 +433,7 @@ pub(super) async fn decline(
     web::permit(policy::can_review_applications(&staff))?;
     let app = load(&ctx, id).await?;
     let state = &ctx.state;
-    if app.status != "pending" {
+    if app.status != ApplicationStatus::Pending {
         return already_decided(&ctx, id).await;
     }
     let mut check = FIELDS.check(&[]);
@@ -410,18 +445,25 @@ pub(super) async fn decline(
     let message = message.as_str();
     let now = state.clock.now();
     let mut tx = state.begin_write().await?;
-    let won = sqlx::query("UPDATE applications SET status = 'declined', decided_at = $1, decided_by = $2, decision_note = $3 WHERE id = $4 AND status = 'pending'")
-        .bind(now)
-        .bind(staff.id)
+    let won = crate::db::transition(
+        &mut tx,
+        id,
+        ApplicationStatus::Pending,
+        ApplicationStatus::Declined,
+        now,
+        Some(staff.id),
+    )
+    .await?;
+    // A second click, or another staff member at the same moment: one decision, one email.
+    if !won {
+        drop(tx);
+        return already_decided(&ctx, id).await;
+    }
+    sqlx::query("UPDATE applications SET decision_note = $1 WHERE id = $2")
         .bind(message)
         .bind(id)
         .execute(&mut *tx)
         .await?;
-    // A second click, or another staff member at the same moment: one decision, one email.
-    if won.rows_affected() != 1 {
-        drop(tx);
-        return already_decided(&ctx, id).await;
-    }
     let email = emails::ApplicationDeclined {
         org_name: state.config.org_name.clone(),
         contact_name: app.contact_name.clone(),

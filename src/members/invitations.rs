@@ -389,12 +389,7 @@ async fn address_taken(
 ) -> AppResult<Option<String>> {
     // On PostgreSQL several writers run at once: invitations to one address take turns
     // (SQLite's single writer does this already).
-    if state.backend == crate::db::Backend::Postgres {
-        sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
-            .bind(format!("invitation:{}", e.normalized))
-            .execute(&mut *tx)
-            .await?;
-    }
+    crate::db::lock_key(tx, state.backend, &format!("invitation:{}", e.normalized)).await?;
     let is_staff = policy::can_use_staff_area(inviter);
     let own = |city_id: Option<i64>| city_id.is_some() && city_id == inviter.city_id;
     if let Some(existing) = people_db::find_by_email(&mut *tx, &e.normalized).await? {
