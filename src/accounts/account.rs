@@ -98,7 +98,7 @@ pub async fn profile(
     SignedIn(ctx, person): SignedIn,
     Form(form): Form<ProfileForm>,
 ) -> AppResult<Response> {
-    let mut check = super::FIELDS.check(&[]);
+    let mut check = super::FIELDS.check();
     let name = check.text("name", &form.name);
     let title = check.text("title", &form.title);
     if let Err(errors) = check.finish() {

@@ -57,18 +57,21 @@ pub static FIELDS: crate::web::form::Fields = crate::web::form::Fields(&[
         label: "your name",
         max_len: 200,
         required: true,
+        lines: false,
     },
     crate::web::form::Field {
         name: "title",
         label: "your title",
         max_len: 200,
         required: false,
+        lines: false,
     },
     crate::web::form::Field {
         name: "email",
         label: "an email address",
         max_len: 254,
         required: true,
+        lines: false,
     },
 ]);
 
@@ -79,7 +82,7 @@ pub fn check_new_person(
     email: &str,
     password: &str,
 ) -> Result<email::EmailAddress, crate::web::FormErrors> {
-    let mut check = FIELDS.check(&[]);
+    let mut check = FIELDS.check();
     let name = check.text("name", name);
     let name = name.as_str();
     let mut errors = check.errors;

@@ -258,6 +258,7 @@ static REQUEST_FIELDS: Fields = Fields(&[Field {
     label: "your message",
     max_len: 2000,
     required: false,
+    lines: true,
 }]);
 
 #[derive(Template)]
@@ -297,7 +298,7 @@ async fn request(
         return Ok(web::see_other(&cohort.href()));
     }
     web::permit(cohort.join_policy == JoinPolicy::Request)?;
-    let mut check = REQUEST_FIELDS.check(&[]);
+    let mut check = REQUEST_FIELDS.check();
     let message = check.text("message", &form.message);
     if let Err(errors) = check.finish() {
         let mut layout = ctx.layout().await;

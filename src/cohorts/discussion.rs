@@ -72,12 +72,14 @@ static FIELDS: Fields = Fields(&[
         label: "a title",
         max_len: 200,
         required: true,
+        lines: false,
     },
     Field {
         name: "body",
         label: "your message",
         max_len: 20_000,
         required: true,
+        lines: true,
     },
 ]);
 
@@ -325,7 +327,7 @@ async fn create(
     Path(slug): Path<String>,
     Form(form): Form<PostForm>,
 ) -> AppResult<Response> {
-    let mut check = FIELDS.check(&[]);
+    let mut check = FIELDS.check();
     let title = check.text("title", &form.title);
     let body = check.text("body", &form.body);
     if let Err(errors) = check.finish() {
@@ -595,7 +597,7 @@ async fn reply(
             "This thread is hidden: restore its opening post before replying.".to_owned(),
         ));
     }
-    let mut check = FIELDS.check(&[]);
+    let mut check = FIELDS.check();
     let body = check.text("body", &form.body);
     if let Err(errors) = check.finish() {
         return thread_page(
@@ -812,7 +814,7 @@ async fn update(
     let (thread, post, opening) = post_of(&ctx, &access, &person, thread_id, post_id).await?;
     let now = ctx.state.clock.now();
     may_edit(&person, &access, &post, now)?;
-    let mut check = FIELDS.check(&[]);
+    let mut check = FIELDS.check();
     let title = if opening {
         check.text("title", &form.title)
     } else {

@@ -96,42 +96,49 @@ pub static FIELDS: Fields = Fields(&[
         label: "the cohort's name",
         max_len: 120,
         required: true,
+        lines: false,
     },
     Field {
         name: "slug",
         label: "the address",
         max_len: 80,
         required: false,
+        lines: false,
     },
     Field {
         name: "topic",
         label: "the topic",
         max_len: 80,
         required: false,
+        lines: false,
     },
     Field {
         name: "description",
         label: "the description",
         max_len: 20_000,
         required: false,
+        lines: true,
     },
     Field {
         name: "starts_on",
         label: "the start date",
         max_len: 10,
         required: false,
+        lines: false,
     },
     Field {
         name: "ends_on",
         label: "the end date",
         max_len: 10,
         required: false,
+        lines: false,
     },
     Field {
         name: "facilitators",
         label: "the facilitators",
         max_len: 2000,
         required: false,
+        lines: false,
     },
 ]);
 
@@ -150,7 +157,7 @@ pub struct NewCohort {
 
 impl CohortForm {
     fn check(&self) -> Result<(NewCohort, Vec<String>), FormErrors> {
-        let mut check = FIELDS.check(&[]);
+        let mut check = FIELDS.check();
         let name = check.text("name", &self.name);
         let typed = check.text("slug", &self.slug);
         let slug = if typed.is_empty() {

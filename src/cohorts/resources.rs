@@ -28,6 +28,7 @@ use crate::{
     viewer::Person,
     web::{
         self, Ctx, FormErrors, Layout,
+        form::Form,
         form::{self, Field, Fields},
     },
 };
@@ -269,12 +270,14 @@ pub static FILE_FIELDS: Fields = Fields(&[
         label: "a title",
         max_len: 200,
         required: true,
+        lines: false,
     },
     Field {
         name: "note",
         label: "the note",
         max_len: 5000,
         required: false,
+        lines: true,
     },
 ]);
 
@@ -285,18 +288,21 @@ pub static LINK_FIELDS: Fields = Fields(&[
         label: "a title",
         max_len: 200,
         required: true,
+        lines: false,
     },
     Field {
         name: "url",
         label: "the link's address",
         max_len: 2000,
         required: true,
+        lines: false,
     },
     Field {
         name: "note",
         label: "the note",
         max_len: 5000,
         required: false,
+        lines: true,
     },
 ]);
 
@@ -390,11 +396,10 @@ async fn link_form(Writing(ctx, person, access): Writing<Access>) -> AppResult<R
     .await
 }
 
-/// The file form as read: its text fields (cleaned), the fields that held control
-/// characters, and the file stored as it arrived, or why not.
+/// The file form as read: its text fields (as sent, for the form's rules), and the file
+/// stored as it arrived, or why not.
 struct Upload {
     form: AddForm,
-    removed: Vec<String>,
     file: Option<Result<StoredFile, FileError>>,
 }
 
@@ -402,7 +407,6 @@ struct Upload {
 async fn read_upload(state: &AppState, mut multipart: Multipart) -> AppResult<Upload> {
     let mut upload = Upload {
         form: AddForm::default(),
-        removed: Vec::new(),
         file: None,
     };
     let unreadable = || {
@@ -449,14 +453,11 @@ async fn read_upload(state: &AppState, mut multipart: Multipart) -> AppResult<Up
             upload.file = Some(stored);
             continue;
         }
+        // Checked (and cleaned) by the form's rules, as every text is.
         let text = field.text().await.map_err(|_| unreadable())?;
-        let cleaned = form::clean(&name, &text);
-        if cleaned.removed && !upload.removed.contains(&name) {
-            upload.removed.push(name.clone());
-        }
         match name.as_str() {
-            "title" => upload.form.title = cleaned.value,
-            "note" => upload.form.note = cleaned.value,
+            "title" => upload.form.title = text,
+            "note" => upload.form.note = text,
             _ => {}
         }
     }
@@ -488,12 +489,8 @@ async fn add_file(
     Path(slug): Path<String>,
     multipart: Multipart,
 ) -> AppResult<Response> {
-    let Upload {
-        form,
-        removed,
-        file,
-    } = read_upload(&ctx.state, multipart).await?;
-    let mut check = FILE_FIELDS.check(&removed);
+    let Upload { form, file } = read_upload(&ctx.state, multipart).await?;
+    let mut check = FILE_FIELDS.check();
     let title = check.text("title", &form.title);
     let file = match file {
         None => {
@@ -562,12 +559,9 @@ pub fn is_web_address(url: &str) -> bool {
 async fn add_link(
     Writing(ctx, person, access): Writing<Access>,
     Path(slug): Path<String>,
-    form::Checked {
-        value: form,
-        removed,
-    }: form::Checked<AddForm>,
+    Form(form): Form<AddForm>,
 ) -> AppResult<Response> {
-    let mut check = LINK_FIELDS.check(&removed);
+    let mut check = LINK_FIELDS.check();
     let title = check.text("title", &form.title);
     let url = check.text("url", &form.url);
     if !check.has("url") && !is_web_address(&url) {

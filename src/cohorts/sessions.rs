@@ -263,30 +263,35 @@ static FIELDS: Fields = Fields(&[
         label: "the session's title",
         max_len: 200,
         required: true,
+        lines: false,
     },
     Field {
         name: "starts",
         label: "the date and time it starts",
         max_len: 32,
         required: true,
+        lines: false,
     },
     Field {
         name: "duration",
         label: "its length in minutes",
         max_len: 8,
         required: true,
+        lines: false,
     },
     Field {
         name: "call_url",
         label: "the video-call link",
         max_len: 2000,
         required: false,
+        lines: false,
     },
     Field {
         name: "notes",
         label: "the notes",
         max_len: 20_000,
         required: false,
+        lines: true,
     },
 ]);
 
@@ -327,7 +332,7 @@ fn is_web_link(url: &str) -> bool {
 /// Reads the form: the start entered in the chosen zone (a time that zone's clocks skip is
 /// refused with its message), the end from the length.
 fn read(form: &SessionForm, planner_zone: &Zone) -> Result<Input, FormErrors> {
-    let mut check = FIELDS.check(&[]);
+    let mut check = FIELDS.check();
     let title = check.text("title", &form.title);
     let zone = if form.time_zone.trim().is_empty() {
         Ok(planner_zone.clone())

@@ -216,6 +216,7 @@ static ADD_FIELDS: Fields = Fields(&[Field {
     label: "the person's email address",
     max_len: 254,
     required: true,
+    lines: false,
 }]);
 
 #[derive(Template)]
@@ -304,7 +305,7 @@ async fn add_member(
     Form(form): Form<AddForm>,
 ) -> AppResult<Response> {
     web::permit(policy::can_bring_into_cohort(&person, access.standing))?;
-    let mut check = ADD_FIELDS.check(&[]);
+    let mut check = ADD_FIELDS.check();
     let email = check.text("email", &form.email);
     let result = check.finish();
     let Ok(()) = result else {

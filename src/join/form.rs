@@ -12,7 +12,7 @@ use crate::{
     notify::{self, emails},
     web::{
         self, ClientIp, Ctx, FormErrors, Layout,
-        form::{self, Check, Checked, Field, Fields},
+        form::{self, Check, Field, Fields, Form},
     },
 };
 
@@ -116,62 +116,71 @@ pub static FIELDS: Fields = Fields(&[
         label: "the city's name",
         max_len: 120,
         required: true,
+        lines: false,
     },
     Field {
         name: "population",
         label: "the population",
         max_len: 20,
         required: true,
+        lines: false,
     },
     Field {
         name: "mayor_name",
         label: "the mayor's name",
         max_len: 200,
         required: true,
+        lines: false,
     },
     Field {
         name: "mayor_email",
         label: "the mayor's email address",
         max_len: 254,
         required: true,
+        lines: false,
     },
     Field {
         name: "contact_name",
         label: "your name",
         max_len: 200,
         required: true,
+        lines: false,
     },
     Field {
         name: "contact_title",
         label: "your title",
         max_len: 200,
         required: true,
+        lines: false,
     },
     Field {
         name: "contact_email",
         label: "your email address",
         max_len: 254,
         required: true,
+        lines: false,
     },
     Field {
         name: "contact_phone",
         label: "a phone number",
         max_len: 40,
         required: true,
+        lines: false,
     },
     Field {
         name: "reason",
         label: "why your city wants to join",
         max_len: 4000,
         required: true,
+        lines: true,
     },
 ]);
 
-/// Checks the form; `removed` names the fields from which control characters were taken out
-/// (the form comes back so that the person sees what is left).
-fn check(form: &JoinForm, removed: &[String]) -> Result<Application, FormErrors> {
+/// Checks the form (control characters are taken out and refused: the form comes back so
+/// that the person sees what is left).
+fn check(form: &mut JoinForm) -> Result<Application, FormErrors> {
     // Fields are checked in the order of the form, as the summary lists them.
-    let mut check = FIELDS.check(removed);
+    let mut check = FIELDS.check();
     let city_name = check.text("city_name", &form.city_name);
     if !STATES.iter().any(|(c, _)| *c == form.state) {
         check.add("state", "Choose the state.");
@@ -187,19 +196,20 @@ fn check(form: &JoinForm, removed: &[String]) -> Result<Application, FormErrors>
             "Enter the population as a whole number, like 30,000.",
         )
     };
-    check.text("mayor_name", &form.mayor_name);
+    form.mayor_name = check.text("mayor_name", &form.mayor_name);
     let mayor_email = email(&mut check, "mayor_email", &form.mayor_email, "The mayor's");
-    check.text("contact_name", &form.contact_name);
-    check.text("contact_title", &form.contact_title);
+    form.contact_name = check.text("contact_name", &form.contact_name);
+    form.contact_title = check.text("contact_title", &form.contact_title);
     let contact_email = email(&mut check, "contact_email", &form.contact_email, "Your");
     let phone = check.text("contact_phone", &form.contact_phone);
+    form.contact_phone = phone.clone();
     if !check.has("contact_phone") && phone.chars().filter(char::is_ascii_digit).count() < 7 {
         check.add(
             "contact_phone",
             "Enter a phone number with its area code, like 608-555-0100.",
         );
     }
-    check.text("reason", &form.reason);
+    form.reason = check.text("reason", &form.reason);
     check.finish()?;
     match (population, mayor_email, contact_email) {
         (Some(population), Some(mayor_email), Some(contact_email)) => Ok(Application {
@@ -214,17 +224,12 @@ fn check(form: &JoinForm, removed: &[String]) -> Result<Application, FormErrors>
 }
 
 /// An email address field: its rule, then the address itself.
-fn email(
-    check: &mut Check<'_>,
-    name: &'static str,
-    value: &str,
-    whose: &str,
-) -> Option<EmailAddress> {
-    check.text(name, value);
+fn email(check: &mut Check, name: &'static str, value: &str, whose: &str) -> Option<EmailAddress> {
+    let value = check.text(name, value);
     if check.has(name) {
         return None;
     }
-    match EmailAddress::parse(value) {
+    match EmailAddress::parse(&value) {
         Ok(e) => Some(e),
         Err(m) => {
             check.add(name, format!("{whose} email address: {m}"));
@@ -255,10 +260,7 @@ fn trimmed(form: &JoinForm) -> JoinForm {
 pub(super) async fn submit(
     ctx: Ctx,
     ClientIp(ip): ClientIp,
-    Checked {
-        value: form,
-        removed,
-    }: Checked<JoinForm>,
+    Form(mut form): Form<JoinForm>,
 ) -> AppResult<Response> {
     let state = &ctx.state;
     let now = state.clock.now();
@@ -271,7 +273,7 @@ pub(super) async fn submit(
     let problem = guard::check(&key, &form.started, now)
         .err()
         .map(|p| p.message().to_owned());
-    let application = match (problem, check(&form, &removed)) {
+    let application = match (problem, check(&mut form)) {
         (None, Ok(application)) => application,
         (problem, checked) => {
             return render_form(

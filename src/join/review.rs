@@ -417,6 +417,7 @@ pub static FIELDS: Fields = Fields(&[Field {
     label: "a message to the contact",
     max_len: 4000,
     required: true,
+    lines: true,
 }]);
 
 #[derive(Deserialize)]
@@ -436,7 +437,7 @@ pub(super) async fn decline(
     if app.status != ApplicationStatus::Pending {
         return already_decided(&ctx, id).await;
     }
-    let mut check = FIELDS.check(&[]);
+    let mut check = FIELDS.check();
     let message = check.text("message", &form.message);
     if let Err(errors) = check.finish() {
         let kept = FIELDS.keep("message", &form.message);

@@ -321,12 +321,14 @@ pub static FIELDS: Fields = Fields(&[
         label: "the city's name",
         max_len: 120,
         required: true,
+        lines: false,
     },
     Field {
         name: "website",
         label: "the website's address",
         max_len: 300,
         required: false,
+        lines: false,
     },
 ]);
 
@@ -384,7 +386,7 @@ impl CityForm {
     }
 
     fn check(&self) -> Result<CityInput, FormErrors> {
-        let mut check = FIELDS.check(&[]);
+        let mut check = FIELDS.check();
         let name = check.text("name", &self.name);
         if !STATES.iter().any(|(code, _)| *code == self.state) {
             check.add("state", "Choose the state.");

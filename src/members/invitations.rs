@@ -125,12 +125,14 @@ pub static FIELDS: Fields = Fields(&[
         label: "the email address",
         max_len: 254,
         required: true,
+        lines: false,
     },
     Field {
         name: "name",
         label: "the name",
         max_len: 200,
         required: false,
+        lines: false,
     },
 ]);
 
@@ -307,12 +309,12 @@ async fn create(
         let page = page(&ctx, &inviter, form, FormErrors::default(), None).await?;
         return Ok(web::render_status(StatusCode::FORBIDDEN, &page));
     }
-    let mut check = FIELDS.check(&[]);
-    check.text("email", &form.email);
+    let mut check = FIELDS.check();
+    let entered = check.text("email", &form.email);
     let email = if check.has("email") {
         None
     } else {
-        EmailAddress::parse(&form.email)
+        EmailAddress::parse(&entered)
             .map_err(|m| check.add("email", m))
             .ok()
     };
@@ -792,6 +794,10 @@ async fn accept(
     if !errors.is_empty() {
         return Ok(again(errors, invitation).await);
     }
+    // Checked: no control characters are left; line breaks in these one-line fields become
+    // spaces, as the check read them.
+    let one_line = |s: &str| form::clean(s, false).value.trim().to_owned();
+    let (name, title) = (one_line(&form.name), one_line(&form.title));
     let email = EmailAddress::parse(&invitation.email)
         .map_err(|_| AppError::internal("stored invitation email does not parse"))?;
     let hash = password::hash(state, &form.password).await?;
@@ -802,8 +808,8 @@ async fn accept(
         city_id: invitation.city_id,
         email: &email.entered,
         email_norm: &email.normalized,
-        name: form.name.trim(),
-        title: form.title.trim(),
+        name: &name,
+        title: &title,
         role,
         password_hash: &hash,
         now,
@@ -824,7 +830,7 @@ async fn accept(
     };
     ctx.flash(format!(
         "Welcome, {}. You are now {}{place}.",
-        form.name.trim(),
+        &name,
         role.phrase()
     ))
     .await?;
@@ -843,7 +849,7 @@ fn accept_errors(invitation: &Invitation, form: &AcceptForm) -> FormErrors {
         Ok(_) => FormErrors::default(),
         Err(errors) => errors,
     };
-    let mut check = accounts::FIELDS.check(&[]);
+    let mut check = accounts::FIELDS.check();
     check.text("title", &form.title);
     if let Err(more) = check.finish() {
         for (field, message) in more.all() {

@@ -316,7 +316,7 @@ impl SearchPage {
 
 async fn search_page(ctx: Ctx, Query(q): Query<SearchQuery>) -> AppResult<Response> {
     // The same cleaning as every form: no control character reaches the query or the page.
-    let q: String = crate::web::form::clean("q", &q.q.unwrap_or_default())
+    let q: String = crate::web::form::clean(&q.q.unwrap_or_default(), false)
         .value
         .chars()
         .take(2000)

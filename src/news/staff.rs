@@ -381,7 +381,8 @@ async fn read_form(state: &AppState, mut multipart: Multipart) -> AppResult<(Pos
             cover = Some(stored);
             continue;
         }
-        let value = web::form::clean(&name, &field.text().await.map_err(bad)?).value;
+        // Checked (and cleaned) by the form's rules, as every text is.
+        let value = field.text().await.map_err(bad)?;
         match name.as_str() {
             "title" => form.title = value,
             "slug" => form.slug = value,
@@ -438,36 +439,42 @@ pub static FIELDS: Fields = Fields(&[
         label: "a title",
         max_len: 200,
         required: true,
+        lines: false,
     },
     Field {
         name: "slug",
         label: "the address",
         max_len: 100,
         required: false,
+        lines: false,
     },
     Field {
         name: "excerpt",
         label: "the excerpt",
         max_len: 500,
         required: false,
+        lines: true,
     },
     Field {
         name: "body",
         label: "the body",
         max_len: 200_000,
         required: false,
+        lines: true,
     },
     Field {
         name: "guest_byline",
         label: "the byline",
         max_len: 200,
         required: false,
+        lines: false,
     },
     Field {
         name: "cover_alt",
         label: "the picture's description",
         max_len: 300,
         required: false,
+        lines: false,
     },
 ]);
 
@@ -499,11 +506,11 @@ async fn save(
         None => None,
     };
     // Control characters in a post were removed on reading, as the editor has always done.
-    let mut check = FIELDS.check(&[]);
+    let mut check = FIELDS.check();
     attach_cover(state, &mut form, cover, &mut check).await?;
     let topics = super::topics(&state.pool).await?;
     form.topics.retain(|t| topics.iter().any(|x| x.id == *t));
-    let checked = match check_post(&form, before.as_ref(), now, &zone, check) {
+    let checked = match check_post(&mut form, before.as_ref(), now, &zone, check) {
         Ok(checked) => checked,
         Err((cover_id, errors)) => {
             return form_again(&ctx, id, form, cover_id, before.as_ref(), errors).await;
@@ -565,7 +572,7 @@ async fn attach_cover(
     state: &AppState,
     form: &mut PostForm,
     cover: Upload,
-    check: &mut Check<'_>,
+    check: &mut Check,
 ) -> AppResult<()> {
     if let Some(earlier) = form.cover_image_id
         && !images::exists(&state.pool, earlier).await?
@@ -592,14 +599,14 @@ async fn attach_cover(
 /// Checks the editor's fields and decides the post's status from the button pressed; on
 /// failure, the cover to show again with the messages.
 fn check_post(
-    form: &PostForm,
+    form: &mut PostForm,
     before: Option<&Stored>,
     now: i64,
     zone: &Zone,
-    mut check: Check<'_>,
+    mut check: Check,
 ) -> Result<Checked, (Option<i64>, FormErrors)> {
     let title = check.text("title", &form.title);
-    check.text("slug", &form.slug);
+    form.slug = check.text("slug", &form.slug);
     let wanted = if form.slug.trim().is_empty() {
         slug::slugify(&title)
     } else {
@@ -617,9 +624,9 @@ fn check_post(
             "Use only lower-case letters, numbers and hyphens, like city-data-2020.",
         );
     }
-    check.text("excerpt", &form.excerpt);
-    check.text("body", &form.body);
-    check.text("guest_byline", &form.guest_byline);
+    form.excerpt = check.text("excerpt", &form.excerpt);
+    form.body = check.text("body", &form.body);
+    form.guest_byline = check.text("guest_byline", &form.guest_byline);
     let cover_id = if form.remove_cover {
         None
     } else {
@@ -627,6 +634,7 @@ fn check_post(
             .or(before.and_then(|b| b.cover_image_id))
     };
     let alt = check.text("cover_alt", &form.cover_alt);
+    form.cover_alt = alt.clone();
     if cover_id.is_some() && alt.is_empty() && !check.has("cover_alt") {
         check.add(
             "cover_alt",
@@ -652,7 +660,7 @@ fn publication(
     before: Option<&Stored>,
     now: i64,
     zone: &Zone,
-    check: &mut Check<'_>,
+    check: &mut Check,
 ) -> (PostState, Option<i64>) {
     use PostState::{Draft, Published};
     match (form.action.as_str(), before) {
@@ -918,6 +926,7 @@ pub static TOPIC_FIELDS: Fields = Fields(&[Field {
     label: "a topic name",
     max_len: 60,
     required: true,
+    lines: false,
 }]);
 
 async fn topics_page(ctx: &Ctx, name: String, errors: FormErrors) -> AppResult<Response> {
@@ -953,7 +962,7 @@ struct TopicForm {
 }
 
 fn check_topic(name: &str) -> Result<(String, String), FormErrors> {
-    let mut check = TOPIC_FIELDS.check(&[]);
+    let mut check = TOPIC_FIELDS.check();
     let name = check.text("name", name);
     let slug = slug::slugify(&name);
     if !check.has("name") && slug.is_empty() {

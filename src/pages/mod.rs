@@ -114,24 +114,28 @@ pub static FIELDS: Fields = Fields(&[
         label: "the title",
         max_len: 120,
         required: true,
+        lines: false,
     },
     Field {
         name: "slug",
         label: "the address",
         max_len: 80,
         required: false,
+        lines: false,
     },
     Field {
         name: "body",
         label: "the text",
         max_len: 50_000,
         required: true,
+        lines: true,
     },
     Field {
         name: "position",
         label: "the order",
         max_len: 4,
         required: false,
+        lines: false,
     },
 ]);
 
@@ -147,7 +151,7 @@ struct Checked {
 
 impl PageForm {
     fn check(&self) -> Result<Checked, FormErrors> {
-        let mut check = FIELDS.check(&[]);
+        let mut check = FIELDS.check();
         let title = check.text("title", &self.title);
         let typed = check.text("slug", &self.slug);
         let slug = if typed.is_empty() {

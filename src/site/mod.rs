@@ -131,66 +131,77 @@ pub static FIELDS: Fields = Fields(&[
         label: "the organization's name",
         max_len: 120,
         required: false,
+        lines: false,
     },
     Field {
         name: "org_tagline",
         label: "the tagline",
         max_len: 200,
         required: false,
+        lines: false,
     },
     Field {
         name: "contact_email",
         label: "the contact email",
         max_len: 254,
         required: false,
+        lines: false,
     },
     Field {
         name: "address",
         label: "the postal address",
         max_len: 400,
         required: false,
+        lines: true,
     },
     Field {
         name: "social",
         label: "the social links",
         max_len: 2000,
         required: false,
+        lines: true,
     },
     Field {
         name: "heading",
         label: "the heading",
         max_len: 120,
         required: true,
+        lines: false,
     },
     Field {
         name: "body",
         label: "the paragraph",
         max_len: 1000,
         required: true,
+        lines: true,
     },
     Field {
         name: "quote",
         label: "the quote",
         max_len: 600,
         required: true,
+        lines: true,
     },
     Field {
         name: "t_name",
         label: "who said it",
         max_len: 120,
         required: true,
+        lines: false,
     },
     Field {
         name: "t_title",
         label: "their title",
         max_len: 120,
         required: false,
+        lines: false,
     },
     Field {
         name: "t_city",
         label: "their city",
         max_len: 120,
         required: false,
+        lines: false,
     },
 ]);
 
@@ -268,7 +279,7 @@ async fn save_statement(
     Form(form): Form<StatementForm>,
 ) -> AppResult<Response> {
     web::permit(policy::can_publish(&person))?;
-    let mut check = FIELDS.check(&[]);
+    let mut check = FIELDS.check();
     let heading = check.text("heading", &form.heading);
     let body = check.text("body", &form.body);
     if let Err(errors) = check.finish() {
@@ -297,19 +308,20 @@ pub struct TestimonialForm {
 }
 
 impl TestimonialForm {
-    fn check(&self) -> FormErrors {
-        let mut check = FIELDS.check(&[]);
-        check.text("quote", &self.quote);
-        check.text("t_name", &self.name);
-        check.text("t_title", &self.title);
-        check.text("t_city", &self.city);
+    /// Checks the form, keeping each text as checked (cleaned).
+    fn check(&mut self) -> FormErrors {
+        let mut check = FIELDS.check();
+        self.quote = check.text("quote", &self.quote);
+        self.name = check.text("t_name", &self.name);
+        self.title = check.text("t_title", &self.title);
+        self.city = check.text("t_city", &self.city);
         check.errors
     }
 }
 
 async fn add_testimonial(
     Staff(ctx, person): Staff,
-    Form(form): Form<TestimonialForm>,
+    Form(mut form): Form<TestimonialForm>,
 ) -> AppResult<Response> {
     web::permit(policy::can_publish(&person))?;
     let errors = form.check();
@@ -332,7 +344,7 @@ async fn add_testimonial(
 async fn update_testimonial(
     Staff(ctx, person): Staff,
     Path(id): Path<i64>,
-    Form(form): Form<TestimonialForm>,
+    Form(mut form): Form<TestimonialForm>,
 ) -> AppResult<Response> {
     web::permit(policy::can_publish(&person))?;
     let errors = form.check();
@@ -455,7 +467,7 @@ impl IdentityForm {
 
     /// The values to store, by setting, or the messages.
     pub fn check(&self) -> Result<Vec<(&'static str, String)>, FormErrors> {
-        let mut check = FIELDS.check(&[]);
+        let mut check = FIELDS.check();
         let mut values = Vec::new();
         for (field, key) in IDENTITY_KEYS {
             let value = check.text(field, self.value(field));

@@ -1,12 +1,13 @@
-//! The form kit: reading a form (every text a person submits passes through [`clean`], here
-//! and only here), checking it against rules stated once per form ([`Fields`], [`Check`]), and
-//! showing it again with its messages ([`again`]).
+//! The form kit: reading a form ([`Form`]), checking it against rules stated once per form
+//! ([`Fields`], [`Check`]: every text a person submits passes through [`Check::text`] and its
+//! [`clean`]), and showing it again with its messages ([`again`]).
 //!
 //! Control characters have no place in what people type: a NUL in a post title made the
 //! Atom feed invalid XML for every subscriber, and a line break in a one-line field can end up
 //! in an email header or a log line. So line endings become `\n`; one-line fields get a space
 //! where a line break or tab was; every other control character (C0 but tab and line feed,
-//! DEL, C1) is removed. Multi-line fields keep their line breaks and tabs.
+//! DEL, C1) is refused: the form comes back with them removed and a message saying so.
+//! Multi-line fields ([`Field::lines`]) keep their line breaks and tabs.
 
 use axum::{
     extract::{FromRequest, Request},
@@ -16,21 +17,6 @@ use axum::{
 use serde::de::DeserializeOwned;
 
 use super::FormErrors;
-
-/// The fields that take several lines (the portal's textareas), by name, across all forms;
-/// every other field is one line. A unit test checks this list against the templates.
-pub const MULTI_LINE: &[&str] = &[
-    "address",
-    "body",
-    "description",
-    "excerpt",
-    "message",
-    "note",
-    "notes",
-    "quote",
-    "reason",
-    "social",
-];
 
 /// One text field of a form, stated once: its checks, the messages about it, and the
 /// `maxlength` its template shows all come from here.
@@ -42,12 +28,14 @@ pub struct Field {
     /// The most characters it takes (after trimming).
     pub max_len: usize,
     pub required: bool,
+    /// Whether it takes several lines (a textarea), keeping line breaks and tabs.
+    pub lines: bool,
 }
 
 impl Field {
-    /// Whether the field takes several lines (a textarea): see [`MULTI_LINE`].
+    /// Whether the field takes several lines (a textarea).
     pub fn multi_line(&self) -> bool {
-        MULTI_LINE.contains(&self.name)
+        self.lines
     }
 }
 
@@ -73,39 +61,42 @@ impl Fields {
     /// What of an entered value goes back into the page with its messages: enough to correct
     /// it (half as much again as the maximum), never a huge field.
     pub fn keep(&self, name: &str, value: &str) -> String {
-        let max = self.max(name);
-        value.chars().take(max + max / 2).collect()
+        let field = self.get(name);
+        let max = field.max_len;
+        clean(value, field.lines)
+            .value
+            .chars()
+            .take(max + max / 2)
+            .collect()
     }
 
-    /// Starts checking a submitted form; `removed` names the fields from which control
-    /// characters were removed on reading (see [`Checked`]): they are refused.
-    pub fn check<'a>(&'static self, removed: &'a [String]) -> Check<'a> {
+    /// Starts checking a submitted form.
+    pub fn check(&'static self) -> Check {
         Check {
             fields: self,
-            removed,
             errors: FormErrors::default(),
         }
     }
 }
 
 /// A form being checked: add the fields in the order of the form, as the summary lists them.
-pub struct Check<'a> {
+pub struct Check {
     fields: &'static Fields,
-    removed: &'a [String],
     pub errors: FormErrors,
 }
 
-impl Check<'_> {
-    /// Checks a text field by its rule: control characters refused, required, maximum length.
-    /// Gives the value trimmed.
+impl Check {
+    /// Checks a text field by its rule: control characters refused (the value given back
+    /// without them), required, maximum length. Gives the value cleaned and trimmed.
     pub fn text(&mut self, name: &str, value: &str) -> String {
         let field = self.fields.get(name);
-        let value = value.trim();
-        if self.removed.iter().any(|r| r == field.name) {
+        let cleaned = clean(value, field.lines);
+        let value = cleaned.value.trim();
+        if cleaned.removed {
             self.errors.add(
                 field.name,
                 format!(
-                    "{} held control characters, which were removed. Check it and send the form again.",
+                    "{} held control characters (invisible codes, often pasted from another program), which were removed. Check it and send the form again.",
                     capitalize(field.label)
                 ),
             );
@@ -250,9 +241,8 @@ pub struct Cleaned {
     pub removed: bool,
 }
 
-/// Cleans the value of the field `name` (see the module's description).
-pub fn clean(name: &str, value: &str) -> Cleaned {
-    let multi_line = MULTI_LINE.contains(&name);
+/// Cleans a value: multi-line (`lines`) or one line (see the module's description).
+pub fn clean(value: &str, multi_line: bool) -> Cleaned {
     let mut out = String::with_capacity(value.len());
     let mut removed = false;
     let mut chars = value.chars().peekable();
@@ -275,17 +265,13 @@ pub fn clean(name: &str, value: &str) -> Cleaned {
     }
 }
 
-/// A form read from a urlencoded body, every value cleaned; use in place of `axum::Form`.
+/// A form read from a urlencoded body; use in place of `axum::Form`. Field names are
+/// cleaned; values come as sent, for [`Check::text`] to clean by each field's kind and to
+/// refuse control characters with a message (choices and numbers are parsed, and refuse
+/// anything else).
 pub struct Form<T>(pub T);
 
-/// The same, also naming the fields from which control characters were removed, for forms
-/// that tell the person (the public join form).
-pub struct Checked<T> {
-    pub value: T,
-    pub removed: Vec<String>,
-}
-
-impl<T, S> FromRequest<S> for Checked<T>
+impl<T, S> FromRequest<S> for Form<T>
 where
     T: DeserializeOwned,
     S: Send + Sync,
@@ -297,34 +283,14 @@ where
         let axum::Form(pairs) = axum::Form::<Vec<(String, String)>>::from_request(request, state)
             .await
             .map_err(IntoResponse::into_response)?;
-        let mut removed = Vec::new();
         let pairs: Vec<(String, String)> = pairs
             .into_iter()
-            .map(|(name, value)| {
-                let cleaned = clean(&name, &value);
-                if cleaned.removed && !removed.contains(&name) {
-                    removed.push(name.clone());
-                }
-                (clean("", &name).value, cleaned.value)
-            })
+            .map(|(name, value)| (clean(&name, false).value, value))
             .collect();
         let encoded = serde_urlencoded::to_string(&pairs)
             .map_err(|_| StatusCode::UNPROCESSABLE_ENTITY.into_response())?;
         let value = serde_urlencoded::from_str(&encoded)
             .map_err(|_| StatusCode::UNPROCESSABLE_ENTITY.into_response())?;
-        Ok(Checked { value, removed })
-    }
-}
-
-impl<T, S> FromRequest<S> for Form<T>
-where
-    T: DeserializeOwned,
-    S: Send + Sync,
-{
-    type Rejection = Response;
-
-    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let Checked { value, .. } = Checked::from_request(request, state).await?;
         Ok(Form(value))
     }
 }
@@ -339,30 +305,31 @@ mod tests {
             label: "the city's name",
             max_len: 5,
             required: true,
+            lines: false,
         },
         Field {
             name: "title",
             label: "your title",
             max_len: 1200,
             required: false,
+            lines: false,
         },
     ]);
 
     #[test]
     fn a_field_is_checked_by_its_rule_and_control_characters_are_refused() {
-        let removed = vec!["title".to_owned()];
-        let mut check = RULES.check(&removed);
+        let mut check = RULES.check();
         assert_eq!(check.text("name", "  "), "");
-        assert_eq!(check.text("title", " Mayor "), "Mayor");
+        assert_eq!(check.text("title", " Ma\u{0}yor\u{7} "), "Mayor");
         let errors = check.finish().unwrap_err();
         assert_eq!(errors.get("name"), Some("Enter the city's name."));
         assert_eq!(
             errors.get("title"),
             Some(
-                "Your title held control characters, which were removed. Check it and send the form again."
+                "Your title held control characters (invisible codes, often pasted from another program), which were removed. Check it and send the form again."
             )
         );
-        let mut check = RULES.check(&[]);
+        let mut check = RULES.check();
         check.text("name", "Lafayette");
         check.text("title", &"x".repeat(1201));
         let errors = check.finish().unwrap_err();
@@ -379,7 +346,7 @@ mod tests {
 
     #[test]
     fn numbers_and_dates_are_checked_in_range() {
-        let mut check = RULES.check(&[]);
+        let mut check = RULES.check();
         assert_eq!(
             check.number("population", "30,000", 1..=50_000_000, "n"),
             Some(30_000)
@@ -445,58 +412,47 @@ mod tests {
 
     #[test]
     fn one_line_fields_lose_control_characters_and_line_breaks() {
-        let c = clean("title", "City\0 data\r\n2020\tnow\u{7}\u{85}");
+        let c = clean("City\0 data\r\n2020\tnow\u{7}\u{85}", false);
         assert_eq!(c.value, "City data 2020 now");
         assert!(c.removed);
-        let plain = clean("title", "Água & “quotes”");
+        let plain = clean("Água & “quotes”", false);
         assert_eq!(plain.value, "Água & “quotes”");
         assert!(!plain.removed);
         assert!(
-            !clean("title", "a\r\nb").removed,
+            !clean("a\r\nb", false).removed,
             "a line break is not refused"
         );
     }
 
     #[test]
     fn multi_line_fields_keep_line_breaks_and_tabs_only() {
-        let c = clean("body", "one\r\ntwo\rthree\n\tfour\0\u{1b}[31m");
+        let c = clean("one\r\ntwo\rthree\n\tfour\0\u{1b}[31m", true);
         assert_eq!(c.value, "one\ntwo\nthree\n\tfour[31m");
         assert!(c.removed);
     }
 
     #[test]
-    fn every_textarea_in_the_templates_is_a_multi_line_field() {
-        let mut names = Vec::new();
-        let mut stack = vec![std::path::PathBuf::from(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/templates"
-        ))];
-        while let Some(dir) = stack.pop() {
-            for entry in std::fs::read_dir(dir).unwrap() {
-                let path = entry.unwrap().path();
-                if path.is_dir() {
-                    stack.push(path);
-                    continue;
-                }
-                let text = std::fs::read_to_string(&path).unwrap_or_default();
-                for piece in text.split("<textarea").skip(1) {
-                    let tag = piece.split('>').next().unwrap_or_default();
-                    if let Some(rest) = tag.split("name=\"").nth(1) {
-                        let name = rest.split('"').next().unwrap_or_default();
-                        // The textarea macro's own name comes from its callers, below.
-                        if !name.starts_with("{{") {
-                            names.push(name.to_owned());
-                        }
-                    }
-                }
-                for piece in text.split("m::textarea(fields.get(\"").skip(1) {
-                    names.push(piece.split('"').next().unwrap_or_default().to_owned());
-                }
-            }
-        }
-        assert!(!names.is_empty());
-        for name in names {
-            assert!(MULTI_LINE.contains(&name.as_str()), "{name}");
-        }
+    fn a_line_break_in_a_multi_line_field_is_kept_and_in_a_one_line_field_is_a_space() {
+        static TWO: Fields = Fields(&[
+            Field {
+                name: "body",
+                label: "the text",
+                max_len: 100,
+                required: true,
+                lines: true,
+            },
+            Field {
+                name: "title",
+                label: "the title",
+                max_len: 100,
+                required: true,
+                lines: false,
+            },
+        ]);
+        let mut check = TWO.check();
+        assert_eq!(check.text("body", "a\r\n\tb"), "a\n\tb");
+        assert_eq!(check.text("title", "a\r\nb"), "a b");
+        assert!(check.finish().is_ok());
+        assert_eq!(TWO.keep("title", "x\u{0}y"), "xy");
     }
 }

@@ -1043,7 +1043,7 @@ async fn every_demo_post_has_a_picture_of_its_own_that_its_alt_text_describes() 
 }
 
 #[tokio::test]
-async fn a_nul_in_a_post_title_is_removed_and_the_feed_stays_valid_xml() {
+async fn a_nul_in_a_post_title_is_refused_with_a_message_and_the_feed_stays_valid_xml() {
     let app = spawn_app().await;
     let staff = app.staff_visitor().await;
     let page = editor(
@@ -1052,6 +1052,36 @@ async fn a_nul_in_a_post_title_is_removed_and_the_feed_stays_valid_xml() {
         &[
             ("title", "City\0 Data\r\n2020\u{1b}"),
             ("body", "First line.\r\n\r\nSecond\0 paragraph."),
+            ("action", "publish"),
+        ],
+        None,
+    )
+    .await;
+    // Nothing is stored; the editor comes back with what is left and a message by each field.
+    assert_eq!(page.status, 422);
+    assert!(
+        page.text("#title-error").contains("control characters"),
+        "{}",
+        page.text("#title-error")
+    );
+    assert!(page.text("#body-error").contains("control characters"));
+    assert_eq!(
+        page.attr("#title", "value").as_deref(),
+        Some("City Data 2020")
+    );
+    assert_eq!(page.text("#body"), "First line. Second paragraph.");
+    let posts: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM posts")
+        .fetch_one(&app.state.pool)
+        .await
+        .unwrap();
+    assert_eq!(posts, 0);
+    // Sent again as shown, it is published, and the feed stays valid XML.
+    let page = editor(
+        &staff,
+        "/staff/news",
+        &[
+            ("title", "City Data 2020"),
+            ("body", "First line.\r\n\r\nSecond paragraph."),
             ("action", "publish"),
         ],
         None,
