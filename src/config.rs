@@ -108,7 +108,7 @@ pub struct Config {
         value_parser = parse_zone,
         global = true
     )]
-    pub time_zone: String,
+    pub time_zone: crate::time::Zone,
 
     /// Days of inactivity after which a session ends.
     #[arg(
@@ -247,7 +247,8 @@ impl Config {
     }
 }
 
-/// Accepts a time zone the bundled database knows, by its IANA name.
-fn parse_zone(s: &str) -> Result<String, String> {
-    crate::time::Zone::parse(s).map(|z| z.name().to_owned())
+/// Accepts a time zone the bundled database knows, by its IANA name: the organization's zone, parsed once here; every page and email takes it from the
+/// configuration.
+fn parse_zone(s: &str) -> Result<crate::time::Zone, String> {
+    crate::time::Zone::parse(s)
 }

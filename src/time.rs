@@ -149,6 +149,68 @@ impl PartialEq for Zone {
     }
 }
 
+/// An instant's date in UTC as ISO 8601 ("2026-11-27"): sitemaps, and dates that belong to
+/// no reader (a city's `member_since`).
+pub fn utc_date(t: i64) -> String {
+    utc(t, "%Y-%m-%d")
+}
+
+/// An instant in UTC as RFC 3339 ("2026-11-27T14:14:00Z"): feeds, and `<time datetime>`.
+pub fn rfc3339(t: i64) -> String {
+    utc(t, "%Y-%m-%dT%H:%M:%SZ")
+}
+
+/// The one UTC formatter: every instant written for machines goes through it.
+pub fn utc(t: i64, pattern: &str) -> String {
+    Timestamp::from_second(t)
+        .map(|ts| ts.strftime(pattern).to_string())
+        .unwrap_or_default()
+}
+
+/// A calendar date typed as ISO 8601 ("2024-01-31"), with its year; `None` when it is not
+/// one. A date whose year no calendar here holds ("-9999-01-01") comes back with that year
+/// as typed, so that the form can say which years it takes.
+pub fn parse_date(input: &str) -> Option<(i32, String)> {
+    match input.trim().parse::<jiff::civil::Date>() {
+        Ok(d) => Some((i32::from(d.year()), d.strftime("%Y-%m-%d").to_string())),
+        Err(_) => typed_year(input).map(|y| (y, input.trim().to_owned())),
+    }
+}
+
+/// A wall-clock date and time typed as `YYYY-MM-DDTHH:MM` (seconds allowed and dropped),
+/// with its year, written back to the minute; `None` when it is not one (a year out of the
+/// calendar's reach comes back as typed, as for [`parse_date`]).
+pub fn parse_wall_clock(input: &str) -> Option<(i32, String)> {
+    match input.trim().parse::<DateTime>() {
+        Ok(dt) => Some((
+            i32::from(dt.year()),
+            dt.strftime("%Y-%m-%dT%H:%M").to_string(),
+        )),
+        Err(_) => typed_year(input).map(|y| (y, input.trim().to_owned())),
+    }
+}
+
+/// The year of something shaped like a date ("-9999-01-01", "99999-12-31T09:00") whose
+/// year is outside 0 to 9999, which the calendar cannot hold.
+fn typed_year(input: &str) -> Option<i32> {
+    let s = input.trim();
+    let (sign, rest) = match s.strip_prefix('-') {
+        Some(rest) => (-1, rest),
+        None => (1, s.strip_prefix('+').unwrap_or(s)),
+    };
+    let (digits, date) = rest.split_once('-')?;
+    let shaped = date.len() >= 5
+        && date.as_bytes()[2] == b'-'
+        && date[..2].bytes().all(|b| b.is_ascii_digit())
+        && date[3..5].bytes().all(|b| b.is_ascii_digit());
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) || !shaped {
+        return None;
+    }
+    let year = digits.parse::<i64>().map_or(i64::MAX, |y| y * sign);
+    let year = i32::try_from(year).unwrap_or(if sign < 0 { i32::MIN } else { i32::MAX });
+    (!(0..=9999).contains(&year)).then_some(year)
+}
+
 /// A calendar date stored as ISO 8601 ("2026-03-01", a city's renewal date, a cohort's start),
 /// written as every date is: "1 March 2026"; what is not a date is shown as it is.
 pub fn long_date(iso: &str) -> String {
@@ -202,6 +264,39 @@ pub fn all_zone_names() -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn instants_for_machines_are_written_in_utc_by_one_formatter() {
+        // 2026-11-27 14:14:00 UTC
+        let t = 1_795_788_840;
+        assert_eq!(utc_date(t), "2026-11-27");
+        assert_eq!(rfc3339(t), "2026-11-27T14:14:00Z");
+        assert_eq!(utc(t, "%Y%m%dT%H%M%SZ"), "20261127T141400Z");
+    }
+
+    #[test]
+    fn typed_dates_and_wall_clock_times_are_read_with_their_year() {
+        assert_eq!(
+            parse_date(" 2024-01-31 "),
+            Some((2024, "2024-01-31".to_owned()))
+        );
+        assert_eq!(parse_date("2024-02-30"), None);
+        assert_eq!(parse_date("soon"), None);
+        assert_eq!(
+            parse_wall_clock("2026-12-01T09:00:59"),
+            Some((2026, "2026-12-01T09:00".to_owned()))
+        );
+        assert_eq!(parse_wall_clock("0001-12-01T09:00").map(|p| p.0), Some(1));
+        assert_eq!(parse_wall_clock("tomorrow"), None);
+        // Years no calendar here holds come back as typed, for the message on years.
+        assert_eq!(parse_date("-9999-01-01").map(|p| p.0), Some(-9999));
+        assert_eq!(
+            parse_wall_clock("99999-12-31T09:00").map(|p| p.0),
+            Some(99999)
+        );
+        assert_eq!(parse_date("-12"), None);
+    }
+
     use super::*;
 
     fn zone(name: &str) -> Zone {

@@ -67,7 +67,7 @@ impl AccountPage {
             time_zone: person.time_zone.clone(),
             default_zone: match person.city_time_zone.as_deref().filter(|z| !z.is_empty()) {
                 Some(z) => format!("{z}, your city's"),
-                None => format!("{}, the organization's", ctx.state.config.time_zone),
+                None => format!("{}, the organization's", ctx.state.config.time_zone.name()),
             },
             listed: listed == 1,
             shown_email_kind,

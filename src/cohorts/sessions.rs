@@ -151,7 +151,7 @@ pub fn own_span(reader: &Zone, own: &Zone, starts: i64, ends: i64) -> Option<Str
 
 /// The zone a person reads and enters times in (their own, their city's, or the portal's).
 fn zone_of(state: &AppState, person: &Person) -> Zone {
-    person.zone(&Zone::of_stored(Some(&state.config.time_zone)))
+    person.zone(&state.config.time_zone)
 }
 
 /// A session as the list shows it to one reader.
@@ -177,7 +177,7 @@ impl Listed {
             title: s.title.clone(),
             when: span(reader, s.starts_at, s.ends_at),
             own_when: own_span(reader, &s.zone(), s.starts_at, s.ends_at),
-            datetime: iso_utc(s.starts_at),
+            datetime: crate::time::rfc3339(s.starts_at),
             call_url: s.call_url.clone(),
             notes_html: if s.notes.trim().is_empty() {
                 String::new()
@@ -187,12 +187,6 @@ impl Listed {
             cancelled: s.is_cancelled(),
         }
     }
-}
-
-fn iso_utc(t: i64) -> String {
-    jiff::Timestamp::from_second(t)
-        .map(|ts| ts.strftime("%Y-%m-%dT%H:%M:%SZ").to_string())
-        .unwrap_or_default()
 }
 
 #[derive(Template)]
@@ -732,7 +726,7 @@ async fn tell(
     if session.ends_at <= now {
         return Ok(());
     }
-    let default = Zone::of_stored(Some(&state.config.time_zone));
+    let default = state.config.time_zone.clone();
     let own = session.zone();
     let link = format!("{}/cohorts/{}/sessions", state.config.base(), cohort.slug);
     for recipient in super::mail_recipients(&mut *conn, cohort, except).await? {

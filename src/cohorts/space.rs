@@ -616,9 +616,7 @@ fn csv_cell(value: &str) -> String {
 /// Staff export a cohort's members (everyone, listed or not) as CSV.
 async fn members_csv(Inside(ctx, person, access): Inside<Access>) -> AppResult<Response> {
     web::permit(policy::can_manage_cohorts(&person))?;
-    let zone = person.zone(&crate::time::Zone::of_stored(Some(
-        &ctx.state.config.time_zone,
-    )));
+    let zone = person.zone(&ctx.state.config.time_zone);
     let mut csv = String::from("Name,Title,City,Email,Role,Joined,Listed\r\n");
     for m in all_members(&ctx.state.pool, access.cohort.id).await? {
         let row = [

@@ -222,7 +222,7 @@ macro_rules! lapsing {
 /// The last renewal date that counts as lapsing within `days` of `now`: a date in the
 /// organization's zone, as renewal dates are written.
 fn lapsing_horizon(state: &AppState, now: i64, days: i64) -> String {
-    Zone::of_stored(Some(&state.config.time_zone)).iso_date(now + days * 86_400)
+    state.config.time_zone.iso_date(now + days * 86_400)
 }
 
 /// How many active cities' renewal dates fall within `days` of now (or have passed), as
@@ -289,7 +289,7 @@ async fn show(Staff(ctx, person): Staff, Path(id): Path<i64>) -> AppResult<Respo
         layout: ctx.layout().await,
         city,
         people,
-        default_zone: ctx.state.config.time_zone.clone(),
+        default_zone: ctx.state.config.time_zone.name().to_owned(),
     }))
 }
 
@@ -477,9 +477,7 @@ struct FormPage {
 
 /// Today's date in UTC, as a city's `member_since`.
 pub fn today(now: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(now)
-        .map(|d| d.date().to_string())
-        .unwrap_or_default()
+    crate::time::utc_date(now)
 }
 
 async fn new_form(Staff(ctx, person): Staff) -> AppResult<Response> {
@@ -497,7 +495,7 @@ async fn new_form(Staff(ctx, person): Staff) -> AppResult<Response> {
         form,
         errors: FormErrors::default(),
         states: STATES,
-        default_zone: ctx.state.config.time_zone.clone(),
+        default_zone: ctx.state.config.time_zone.name().to_owned(),
         fields: &FIELDS,
     }))
 }
@@ -512,7 +510,7 @@ async fn edit_form(Staff(ctx, person): Staff, Path(id): Path<i64>) -> AppResult<
         form,
         errors: FormErrors::default(),
         states: STATES,
-        default_zone: ctx.state.config.time_zone.clone(),
+        default_zone: ctx.state.config.time_zone.name().to_owned(),
         fields: &FIELDS,
     }))
 }
@@ -529,7 +527,7 @@ async fn form_again(
         form: form.kept(),
         errors,
         states: STATES,
-        default_zone: ctx.state.config.time_zone.clone(),
+        default_zone: ctx.state.config.time_zone.name().to_owned(),
         fields: &FIELDS,
     })
 }

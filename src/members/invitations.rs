@@ -91,7 +91,7 @@ impl Invitation {
 fn invitee_zone(state: &AppState, city_zone: Option<&str>) -> Zone {
     match city_zone.filter(|z| !z.is_empty()) {
         Some(z) => Zone::of_stored(Some(z)),
-        None => Zone::of_stored(Some(&state.config.time_zone)),
+        None => state.config.time_zone.clone(),
     }
 }
 

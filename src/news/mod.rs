@@ -59,21 +59,7 @@ impl Card {
     }
 }
 
-pub fn iso_date(t: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(t)
-        .map(|d| d.date().to_string())
-        .unwrap_or_default()
-}
-
-pub fn rfc3339(t: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(t)
-        .ok()
-        .and_then(|d| {
-            d.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        })
-        .unwrap_or_default()
-}
+pub use crate::time::{rfc3339, utc_date as iso_date};
 
 #[derive(sqlx::FromRow)]
 struct CardRow {

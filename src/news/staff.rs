@@ -314,23 +314,12 @@ async fn edit_form(Staff(ctx, person): Staff, Path(id): Path<i64>) -> AppResult<
 /// form can read, with a year in [`web::YEARS`], that the zone's clocks show (not skipped by
 /// daylight saving). Otherwise the message for the field.
 fn parse_publish_at(zone: &Zone, s: &str) -> Result<i64, String> {
-    let f = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]");
-    let f2 = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]");
-    let dt = time::PrimitiveDateTime::parse(s.trim(), &f)
-        .or_else(|_| time::PrimitiveDateTime::parse(s.trim(), &f2))
-        .map_err(|_| "Enter the date and time to publish, like 2026-12-01T09:00.".to_owned())?;
-    if !web::YEARS.contains(&dt.year()) {
+    let (year, wall) = crate::time::parse_wall_clock(s)
+        .ok_or_else(|| "Enter the date and time to publish, like 2026-12-01T09:00.".to_owned())?;
+    if !web::YEARS.contains(&year) {
         return Err(web::years_message("the date and time to publish"));
     }
     // Seconds are dropped: a post is scheduled to the minute, as the field shows it.
-    let wall = format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}",
-        dt.year(),
-        u8::from(dt.month()),
-        dt.day(),
-        dt.hour(),
-        dt.minute()
-    );
     zone.parse_local(&wall)
 }
 
@@ -500,7 +489,7 @@ async fn save(
     let state = &ctx.state;
     let now = state.clock.now();
     // Times are entered, and confirmed, in the author's zone.
-    let zone = author.zone(&Zone::of_stored(Some(&state.config.time_zone)));
+    let zone = author.zone(&state.config.time_zone);
     let before = match id {
         Some(id) => Some(stored(&ctx, id).await?),
         None => None,

@@ -149,17 +149,16 @@ impl Check {
         what: &str,
         unreadable: &str,
     ) -> Option<String> {
-        let format = time::macros::format_description!("[year]-[month]-[day]");
         if value.trim().is_empty() && !required {
             return None;
         }
-        match time::Date::parse(value.trim(), &format) {
-            Ok(d) if super::YEARS.contains(&d.year()) => d.format(&format).ok(),
-            Ok(_) => {
+        match crate::time::parse_date(value) {
+            Some((year, iso)) if super::YEARS.contains(&year) => Some(iso),
+            Some(_) => {
                 self.errors.add(name, super::years_message(what));
                 None
             }
-            Err(_) => {
+            None => {
                 self.errors.add(name, unreadable);
                 None
             }

@@ -102,7 +102,7 @@ impl Layout {
             script: assets::url("form.js"),
             favicon: assets::url("favicon.svg"),
             path: String::new(),
-            zone: crate::time::Zone::of_stored(Some(&state.config.time_zone)),
+            zone: state.config.time_zone.clone(),
             meta: Meta {
                 title: String::new(),
                 description: state.config.org_tagline.clone(),

@@ -76,7 +76,10 @@ async fn invitation(app: &TestApp, inviter: i64, expires_at: i64, revoked: bool)
 async fn renewal(app: &TestApp, name: &str, status: &str, days_from_now: Option<i64>) {
     let city = app.insert_city(name, "WI", status).await;
     let date = days_from_now.map(|d| {
-        portal::time::Zone::of_stored(Some(&app.state.config.time_zone))
+        app.state
+            .config
+            .time_zone
+            .clone()
             .iso_date(app.state.clock.now() + d * 86_400)
     });
     sqlx::query("UPDATE cities SET renewal_date = $1 WHERE id = $2")

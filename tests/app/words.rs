@@ -157,7 +157,7 @@ async fn every_date_is_written_one_way_on_pages_and_in_emails() {
         .fetch_one(&app.state.pool)
         .await
         .unwrap();
-    let zone = portal::time::Zone::of_stored(Some(&app.state.config.time_zone));
+    let zone = app.state.config.time_zone.clone();
     let day = zone.date(expires);
     let pieces: Vec<&str> = day.split(' ').collect();
     assert_eq!(pieces.len(), 3, "{day}");
