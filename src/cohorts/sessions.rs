@@ -868,27 +868,6 @@ pub async fn next_three(
         .collect())
 }
 
-/// The next session (not cancelled, not over) of the active cohorts a person is in, for the
-/// member home: (cohort name, cohort slug, session title, starts at). The caller decides
-/// whether the person may use the member areas at all (a lapsed city's people may not).
-pub async fn next_session(
-    pool: &AnyPool,
-    person_id: i64,
-    now: i64,
-) -> sqlx::Result<Option<(String, String, String, i64)>> {
-    sqlx::query_as(
-        "SELECT c.name, c.slug, s.title, s.starts_at FROM cohort_sessions s \
-         JOIN cohorts c ON c.id = s.cohort_id \
-         JOIN cohort_members m ON m.cohort_id = s.cohort_id AND m.person_id = $1 \
-         WHERE s.cancelled = 0 AND s.ends_at > $2 AND c.status = 'active' \
-         ORDER BY s.starts_at, s.id LIMIT 1",
-    )
-    .bind(person_id)
-    .bind(now)
-    .fetch_optional(pool)
-    .await
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -723,3 +723,75 @@ async fn an_archived_cohorts_discussion_is_read_only() {
     assert_eq!(r.status(), 403);
     assert_eq!(count(&w.app, "SELECT COUNT(*) FROM cohort_posts").await, 1);
 }
+
+#[tokio::test]
+async fn the_discussion_pages_its_threads_twenty_at_a_time_newest_first_forward_and_back() {
+    let w = world().await;
+    // 45 threads, each a minute after the one before (inserted directly: only the list's
+    // paging is under test here).
+    let cohort: i64 = sqlx::query_scalar("SELECT id FROM cohorts WHERE slug = $1")
+        .bind(SLUG)
+        .fetch_one(&w.app.state.pool)
+        .await
+        .unwrap();
+    let author: i64 = sqlx::query_scalar("SELECT id FROM people WHERE email = 'advisor@a.gov'")
+        .fetch_one(&w.app.state.pool)
+        .await
+        .unwrap();
+    let start = w.app.state.clock.now() - 100 * 60;
+    for n in 1..=45_i64 {
+        let at = start + n * 60;
+        let thread: i64 = sqlx::query_scalar(
+            "INSERT INTO cohort_threads (cohort_id, author_id, title, created_at, last_post_at) \
+             VALUES ($1, $2, $3, $4, $4) RETURNING id",
+        )
+        .bind(cohort)
+        .bind(author)
+        .bind(format!("Thread {n:02}"))
+        .bind(at)
+        .fetch_one(&w.app.state.pool)
+        .await
+        .unwrap();
+        sqlx::query(
+            "INSERT INTO cohort_posts (thread_id, author_id, body, created_at) VALUES ($1, $2, 'Text.', $3)",
+        )
+        .bind(thread)
+        .bind(author)
+        .bind(at)
+        .execute(&w.app.state.pool)
+        .await
+        .unwrap();
+    }
+    let titles = |p: &Page| p.texts(".thread-list .thread-title a");
+    let first = Page::of(w.advisor.get(DISCUSSION).await).await;
+    let expected = |from: i64, to: i64| -> Vec<String> {
+        (to..=from)
+            .rev()
+            .map(|n| format!("Thread {n:02}"))
+            .collect()
+    };
+    assert_eq!(titles(&first), expected(45, 26));
+    assert!(!first.has("a[rel='prev']"));
+    let second_href = first.attr("a[rel='next']", "href").unwrap();
+    let second = Page::of(w.advisor.get(&second_href).await).await;
+    assert_eq!(titles(&second), expected(25, 6));
+    let third = Page::of(
+        w.advisor
+            .get(&second.attr("a[rel='next']", "href").unwrap())
+            .await,
+    )
+    .await;
+    assert_eq!(titles(&third), expected(5, 1));
+    assert!(!third.has("a[rel='next']"));
+    // And back: the same pages, none skipped or repeated.
+    let back = Page::of(
+        w.advisor
+            .get(&third.attr("a[rel='prev']", "href").unwrap())
+            .await,
+    )
+    .await;
+    assert_eq!(titles(&back), expected(25, 6));
+    // A cursor that is not one names a page that does not exist.
+    let junk = w.advisor.get(&format!("{DISCUSSION}?after=junk")).await;
+    assert_eq!(junk.status(), 404);
+}

@@ -590,26 +590,6 @@ async fn upcoming_sessions_come_first_then_past_ones_and_the_overview_shows_the_
         Some(format!("/cohorts/{SLUG}/sessions#session-{first}").as_str())
     );
     let _ = (second, third, far);
-
-    // The member home's next session, over the person's cohorts.
-    let advisor = s.person_id("advisor@a.gov").await;
-    let now = s.app.state.clock.now();
-    let (cohort, slug, title, _starts) =
-        portal::cohorts::sessions::next_session(&s.app.state.pool, advisor, now)
-            .await
-            .unwrap()
-            .unwrap();
-    assert_eq!(
-        (cohort.as_str(), slug.as_str(), title.as_str()),
-        ("Water Affordability", SLUG, "First")
-    );
-    let outsider = s.person_id("mayor@b.gov").await;
-    assert!(
-        portal::cohorts::sessions::next_session(&s.app.state.pool, outsider, now)
-            .await
-            .unwrap()
-            .is_none()
-    );
 }
 
 #[tokio::test]
