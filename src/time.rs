@@ -70,6 +70,24 @@ impl Zone {
         &self.name
     }
 
+    /// The zone as people say it, from its abbreviation at `t`: "Eastern time", "Central
+    /// time"…; the IANA name where it has no common name.
+    pub fn spoken(&self, t: i64) -> String {
+        let said = match self.abbreviation(t).as_str() {
+            "EST" | "EDT" => "Eastern time",
+            "CST" | "CDT" => "Central time",
+            "MST" | "MDT" => "Mountain time",
+            "PST" | "PDT" => "Pacific time",
+            "AKST" | "AKDT" => "Alaska time",
+            "HST" | "HDT" => "Hawaii time",
+            "AST" | "ADT" => "Atlantic time",
+            "ChST" => "Chamorro time",
+            "SST" => "Samoa time",
+            _ => return self.name.clone(),
+        };
+        said.to_owned()
+    }
+
     /// "27 November 2026, 8:14 AM CST": the date and the time of day, in the site's formats.
     pub fn time(&self, t: i64) -> String {
         format!("{}, {}", self.date(t), self.clock(t))
@@ -147,6 +165,27 @@ impl PartialEq for Zone {
     fn eq(&self, other: &Self) -> bool {
         self.name == other.name
     }
+}
+
+/// The time zone of a US state or territory that lies in one zone (almost all of it), by
+/// its postal code; `None` for the states that span several (Florida, Indiana, Kentucky,
+/// Michigan, Tennessee, Texas, the Dakotas, Nebraska, Kansas, Oregon, Idaho, Alaska), whose
+/// cities' zones are asked for, and for codes it does not know.
+pub fn zone_of_state(code: &str) -> Option<&'static str> {
+    let zone = match code {
+        "CT" | "DE" | "DC" | "GA" | "ME" | "MD" | "MA" | "NH" | "NJ" | "NY" | "NC" | "OH"
+        | "PA" | "RI" | "SC" | "VT" | "VA" | "WV" => "America/New_York",
+        "AL" | "AR" | "IL" | "IA" | "LA" | "MN" | "MS" | "MO" | "OK" | "WI" => "America/Chicago",
+        "CO" | "MT" | "NM" | "UT" | "WY" => "America/Denver",
+        "AZ" => "America/Phoenix",
+        "CA" | "NV" | "WA" => "America/Los_Angeles",
+        "HI" => "Pacific/Honolulu",
+        "PR" | "VI" => "America/Puerto_Rico",
+        "GU" | "MP" => "Pacific/Guam",
+        "AS" => "Pacific/Pago_Pago",
+        _ => return None,
+    };
+    Some(zone)
 }
 
 /// An instant's date in UTC as ISO 8601 ("2026-11-27"): sitemaps, and dates that belong to
@@ -264,6 +303,38 @@ pub fn all_zone_names() -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_city_takes_its_states_zone_unless_the_state_spans_several() {
+        assert_eq!(zone_of_state("RI"), Some("America/New_York"));
+        assert_eq!(zone_of_state("CO"), Some("America/Denver"));
+        assert_eq!(zone_of_state("AZ"), Some("America/Phoenix"));
+        for several in [
+            "FL", "IN", "KY", "MI", "TN", "TX", "ND", "SD", "NE", "KS", "OR", "ID", "AK",
+        ] {
+            assert_eq!(zone_of_state(several), None, "{several}");
+        }
+        assert_eq!(zone_of_state("XX"), None);
+        for code in ["NY", "IL", "CA", "HI", "PR", "GU", "AS"] {
+            assert!(Zone::parse(zone_of_state(code).unwrap()).is_ok(), "{code}");
+        }
+    }
+
+    #[test]
+    fn zones_are_named_as_people_say_them() {
+        let winter = 1_767_225_600; // 1 January 2026
+        let summer = winter + 180 * 86_400;
+        let z = |n: &str| Zone::parse(n).unwrap();
+        assert_eq!(z("America/New_York").spoken(winter), "Eastern time");
+        assert_eq!(z("America/New_York").spoken(summer), "Eastern time");
+        assert_eq!(
+            z("America/Indiana/Indianapolis").spoken(winter),
+            "Eastern time"
+        );
+        assert_eq!(z("America/Chicago").spoken(summer), "Central time");
+        assert_eq!(z("America/Phoenix").spoken(summer), "Mountain time");
+        assert_eq!(z("Europe/Paris").spoken(winter), "Europe/Paris");
+    }
 
     #[test]
     fn instants_for_machines_are_written_in_utc_by_one_formatter() {

@@ -65,9 +65,16 @@ impl AccountPage {
             title: person.title.clone(),
             new_email: String::new(),
             time_zone: person.time_zone.clone(),
-            default_zone: match person.city_time_zone.as_deref().filter(|z| !z.is_empty()) {
-                Some(z) => format!("{z}, your city's"),
-                None => format!("{}, the organization's", ctx.state.config.time_zone.name()),
+            default_zone: {
+                let now = ctx.state.clock.now();
+                let said = |z: &crate::time::Zone| format!("{}, {}", z.spoken(now), z.name());
+                match person.city_time_zone.as_deref().filter(|z| !z.is_empty()) {
+                    Some(z) => format!(
+                        "{}, your city's",
+                        said(&crate::time::Zone::of_stored(Some(z)))
+                    ),
+                    None => format!("{}, the organization's", said(&ctx.state.config.time_zone)),
+                }
             },
             listed: listed == 1,
             shown_email_kind,

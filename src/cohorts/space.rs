@@ -767,8 +767,44 @@ async fn decide(
         return Ok(web::see_other(&format!("/cohorts/{slug}/requests")));
     };
     let approved = outcome;
+    carry_out(
+        &ctx, &mut tx, &person, cohort, &asker, id, approved, fit, now,
+    )
+    .await?;
+    tx.commit().await?;
+    ctx.flash(if approved {
+        format!("{} is now a member of {}.", asker.name, cohort.name)
+    } else if !fit {
+        format!(
+            "{} can no longer join cohorts (their city's membership has lapsed or their account is closed): the request is declined.",
+            asker.name
+        )
+    } else {
+        format!("The request of {} is declined.", asker.name)
+    })
+    .await?;
+    Ok(web::see_other(&format!("/cohorts/{slug}/requests")))
+}
+
+/// What follows a decision, in its transaction: the person added (approved), the audit line
+/// of an approval that became a decline, and the email to the person who asked.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one decision's facts, passed once"
+)]
+async fn carry_out(
+    ctx: &web::Ctx,
+    tx: &mut crate::db::WriteTx,
+    person: &Person,
+    cohort: &Cohort,
+    asker: &Person,
+    id: i64,
+    approved: bool,
+    fit: bool,
+    now: i64,
+) -> AppResult<()> {
     if approved {
-        super::add_member(&mut tx, cohort.id, asker.id, MemberRole::Member, now).await?;
+        super::add_member(tx, cohort.id, asker.id, MemberRole::Member, now).await?;
     } else if !fit {
         tracing::info!(
             request = id,
@@ -776,7 +812,7 @@ async fn decide(
             "a join request was approved for a person who can no longer join: stored as declined"
         );
         audit::record(
-            &mut tx,
+            tx,
             now,
             person.id,
             "cohort.request_declined",
@@ -804,19 +840,7 @@ async fn decide(
                 format!("{base}/cohorts")
             },
         };
-        notify::enqueue(&mut tx, &ctx.state, &asker.email, &email).await?;
+        notify::enqueue(tx, &ctx.state, &asker.email, &email).await?;
     }
-    tx.commit().await?;
-    ctx.flash(if approved {
-        format!("{} is now a member of {}.", asker.name, cohort.name)
-    } else if !fit {
-        format!(
-            "{} can no longer join cohorts (their city's membership has lapsed or their account is closed): the request is declined.",
-            asker.name
-        )
-    } else {
-        format!("The request of {} is declined.", asker.name)
-    })
-    .await?;
-    Ok(web::see_other(&format!("/cohorts/{slug}/requests")))
+    Ok(())
 }

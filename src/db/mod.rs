@@ -221,9 +221,33 @@ pub async fn migrate(pool: &AnyPool, backend: Backend) -> Result<(), OpenError> 
         Backend::Postgres => &POSTGRES_MIGRATIONS,
     };
     migrator.run(pool).await.map_err(OpenError::Migrate)?;
-    digest_calendar_secrets(pool)
-        .await
+    let data = async {
+        digest_calendar_secrets(pool).await?;
+        zone_cities_by_state(pool).await
+    };
+    data.await
         .map_err(|e| OpenError::Migrate(sqlx::migrate::MigrateError::Execute(e)))
+}
+
+/// Cities created before zones were inferred (December 2026) without a zone of their own
+/// take their state's, where the state has one zone: a Providence mayor reads Eastern time
+/// without anyone's effort. Cities of states that span several keep the organization's
+/// until staff choose.
+async fn zone_cities_by_state(pool: &AnyPool) -> sqlx::Result<()> {
+    let unzoned: Vec<(i64, String)> =
+        sqlx::query_as("SELECT id, state FROM cities WHERE time_zone = ''")
+            .fetch_all(pool)
+            .await?;
+    for (id, state) in unzoned {
+        if let Some(zone) = crate::time::zone_of_state(&state) {
+            sqlx::query("UPDATE cities SET time_zone = $1 WHERE id = $2 AND time_zone = ''")
+                .bind(zone)
+                .bind(id)
+                .execute(pool)
+                .await?;
+        }
+    }
+    Ok(())
 }
 
 /// Calendar feed secrets were stored as sent until December 2026 (32 hex digits); since

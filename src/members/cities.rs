@@ -126,6 +126,11 @@ pub async fn create_city(
     city: &NewCity<'_>,
     note: &str,
 ) -> sqlx::Result<Option<City>> {
+    // A city without a zone of its own takes its state's, where the state has one zone.
+    let time_zone = match city.time_zone {
+        "" => crate::time::zone_of_state(city.state).unwrap_or(""),
+        chosen => chosen,
+    };
     let inserted = sqlx::query_scalar::<_, i64>(
         "INSERT INTO cities (name, state, population, website, status, member_since, renewal_date, created_at, time_zone) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
@@ -138,7 +143,7 @@ pub async fn create_city(
     .bind(city.member_since)
     .bind(city.renewal_date)
     .bind(now)
-    .bind(city.time_zone)
+    .bind(time_zone)
     .fetch_one(&mut *conn)
     .await;
     let id = match inserted {
@@ -168,7 +173,7 @@ pub async fn create_city(
         status: city.status,
         member_since: city.member_since.to_owned(),
         renewal_date: city.renewal_date.map(str::to_owned),
-        time_zone: city.time_zone.to_owned(),
+        time_zone: time_zone.to_owned(),
     }))
 }
 
@@ -438,7 +443,19 @@ impl CityForm {
             "Enter the renewal date like 2027-01-31, or leave it empty.",
         );
         let time_zone = match self.time_zone.trim() {
-            "" => String::new(),
+            // A state with one zone gives it; one that spans several asks.
+            "" => match crate::time::zone_of_state(&self.state) {
+                Some(zone) => zone.to_owned(),
+                None => {
+                    if let Some((_, state)) = STATES.iter().find(|(code, _)| *code == self.state) {
+                        check.add(
+                            "time_zone",
+                            format!("{state} spans several time zones: choose the city's."),
+                        );
+                    }
+                    String::new()
+                }
+            },
             name => match Zone::parse(name) {
                 Ok(zone) => zone.name().to_owned(),
                 Err(message) => {

@@ -695,7 +695,7 @@ async fn a_person_chooses_the_time_zone_their_times_are_shown_in() {
     let page = Page::of(app.get("/account").await).await;
     assert_eq!(
         page.text("#time_zone option[selected]"),
-        "Default (America/Chicago, the organization's)"
+        "Default (Central time, America/Chicago, the organization's)"
     );
 
     let saved = Page::of(

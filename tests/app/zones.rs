@@ -179,13 +179,17 @@ async fn the_outbox_and_the_audit_log_show_times_with_the_readers_abbreviation()
 
 /// Adds a city through the staff form; returns the page it lands on.
 async fn add_city(staff: &Visitor, name: &str, zone: &str) -> Page {
+    add_city_in(staff, name, "CO", zone).await
+}
+
+async fn add_city_in(staff: &Visitor, name: &str, state: &str, zone: &str) -> Page {
     Page::of(
         staff
             .post_form(
                 "/staff/cities",
                 &[
                     ("name", name),
-                    ("state", "CO"),
+                    ("state", state),
                     ("population", "30,000"),
                     ("status", "active"),
                     ("member_since", "2024-01-01"),
@@ -237,11 +241,29 @@ async fn the_city_form_saves_a_time_zone_and_refuses_an_unknown_one() {
         .unwrap();
     assert_eq!(golden, 0);
 
-    // Left to the organization's zone, the city says so.
+    // Left empty, a city of a state with one zone takes the state's.
     let plain = add_city(&staff, "Golden", "").await;
     let facts = plain.texts("dl.facts dt, dl.facts dd");
     let at = facts.iter().position(|t| t == "Time zone").unwrap();
-    assert_eq!(facts[at + 1], "America/Chicago (the organization's)");
+    assert_eq!(facts[at + 1], "America/Denver");
+    let providence = add_city_in(&staff, "Providence", "RI", "").await;
+    let facts = providence.texts("dl.facts dt, dl.facts dd");
+    let at = facts.iter().position(|t| t == "Time zone").unwrap();
+    assert_eq!(facts[at + 1], "America/New_York");
+    // A state that spans several zones asks.
+    let el_paso = add_city_in(&staff, "El Paso", "TX", "").await;
+    assert_eq!(el_paso.status, 422);
+    assert_eq!(
+        el_paso.text("#time_zone-error"),
+        "Error: Texas spans several time zones: choose the city's."
+    );
+    let chosen = add_city_in(&staff, "El Paso", "TX", "America/Denver").await;
+    assert_eq!(
+        chosen.status,
+        200,
+        "{:?}",
+        chosen.texts(".error-summary li")
+    );
 }
 
 #[tokio::test]
@@ -259,6 +281,12 @@ async fn the_invitation_email_gives_the_expiry_in_the_invited_citys_zone() {
     let boulder = denver_city.path().rsplit('/').next().unwrap().to_owned();
     let plain_city = add_city(&staff, "Golden", "").await;
     let golden = plain_city.path().rsplit('/').next().unwrap().to_owned();
+    // A city without a zone of its own (as one of a state with several zones is, when its
+    // application is approved): its people read the organization's.
+    sqlx::query("UPDATE cities SET time_zone = '' WHERE name = 'Golden'")
+        .execute(&app.state.pool)
+        .await
+        .unwrap();
     for (email, city) in [
         ("mayor@boulder.gov", &boulder),
         ("mayor@golden.gov", &golden),
@@ -313,4 +341,53 @@ async fn the_invitation_email_gives_the_expiry_in_the_invited_citys_zone() {
             page.texts("main p")
         );
     }
+}
+
+#[tokio::test]
+async fn a_providence_mayor_reads_eastern_time_once_the_city_takes_its_states_zone() {
+    let app = spawn_app().await;
+    let staff = app.staff_visitor().await;
+    // A city stored before zones were inferred: no zone of its own.
+    let providence = app.insert_city("Providence", "RI", "active").await;
+    let el_paso = app.insert_city("El Paso", "TX", "active").await;
+    let mayor = app
+        .invite_and_accept(
+            &staff,
+            "mayor@providence.gov",
+            "Pat Mayor",
+            "mayor",
+            providence,
+        )
+        .await;
+    let before = Page::of(mayor.get("/account").await).await;
+    assert_eq!(
+        before.text("#time_zone option[selected]"),
+        "Default (Central time, America/Chicago, the organization's)"
+    );
+    // The next start fills it from the state; a state of several zones is left to staff.
+    portal::db::migrate(&app.state.pool, app.state.backend)
+        .await
+        .unwrap();
+    let zone_of = |id: i64| {
+        let pool = app.state.pool.clone();
+        async move {
+            sqlx::query_scalar::<_, String>("SELECT time_zone FROM cities WHERE id = $1")
+                .bind(id)
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(zone_of(providence).await, "America/New_York");
+    assert_eq!(zone_of(el_paso).await, "");
+    let after = Page::of(mayor.get("/account").await).await;
+    assert_eq!(
+        after.text("#time_zone option[selected]"),
+        "Default (Eastern time, America/New_York, your city's)"
+    );
+    // 11:00 in Chicago on a January day is noon in Providence.
+    let chicago = portal::time::Zone::parse("America/Chicago").unwrap();
+    let t = chicago.parse_local("2027-01-14T11:00").unwrap();
+    let eastern = portal::time::Zone::parse(&zone_of(providence).await).unwrap();
+    assert_eq!(eastern.clock(t), "12:00 PM EST");
 }
