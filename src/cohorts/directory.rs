@@ -45,6 +45,8 @@ pub enum State {
     Requested,
     /// A facilitator invited the person: accept or decline.
     Invited,
+    /// Staff removed the person, who may be invited again.
+    Removed,
     InvitationOnly,
     Member,
     Facilitator,
@@ -61,6 +63,7 @@ impl State {
             State::RequestToJoin => "Join by request",
             State::Requested => "Requested",
             State::Invited => "Invited",
+            State::Removed => "Removed",
             State::InvitationOnly => "Invitation only",
             State::Member => "Member",
             State::Facilitator => "Facilitator",
@@ -89,6 +92,7 @@ struct Row {
     role: Option<MemberRole>,
     requested: i64,
     invited: i64,
+    removed: i64,
     members: i64,
 }
 
@@ -101,6 +105,7 @@ pub async fn visible_to(state: &crate::state::AppState, person: &Person) -> AppR
         ", m.role, \
          (SELECT COUNT(*) FROM cohort_requests r WHERE r.cohort_id = c.id AND r.person_id = $1 AND r.status = 'pending') AS requested, \
          (SELECT COUNT(*) FROM cohort_invitations i WHERE i.cohort_id = c.id AND i.person_id = $1 AND i.status = 'pending') AS invited, \
+         (SELECT COUNT(*) FROM cohort_removals x WHERE x.cohort_id = c.id AND x.person_id = $1) AS removed, \
          (SELECT COUNT(*) FROM cohort_members a WHERE a.cohort_id = c.id) AS members \
          FROM cohorts c LEFT JOIN cohort_members m ON m.cohort_id = c.id AND m.person_id = $1 \
          WHERE ",
@@ -124,6 +129,8 @@ pub async fn visible_to(state: &crate::state::AppState, person: &Person) -> AppR
             State::Invited
         } else if row.requested > 0 {
             State::Requested
+        } else if row.removed > 0 && !policy::can_manage_cohorts(person) {
+            State::Removed
         } else if policy::can_manage_cohorts(person) {
             State::Staff
         } else {

@@ -285,6 +285,7 @@ struct Found {
     joined_at: Option<i64>,
     following: Option<Flag>,
     invitations: i64,
+    removals: i64,
 }
 
 impl Room for Access {
@@ -302,7 +303,9 @@ impl Room for Access {
             cohort_columns!("c"),
             ", m.role, m.joined_at, m.following, \
              (SELECT COUNT(*) FROM cohort_invitations i WHERE i.cohort_id = c.id \
-               AND i.person_id = $2 AND i.status = 'pending') AS invitations \
+               AND i.person_id = $2 AND i.status = 'pending') AS invitations, \
+             (SELECT COUNT(*) FROM cohort_removals x WHERE x.cohort_id = c.id \
+               AND x.person_id = $2) AS removals \
              FROM cohorts c LEFT JOIN cohort_members m ON m.cohort_id = c.id AND m.person_id = $2 \
              WHERE c.slug = $1"
         ))
@@ -323,6 +326,7 @@ impl Room for Access {
         };
         let standing = CohortStanding {
             invited: membership.is_none() && row.invitations > 0,
+            removed: membership.is_none() && row.removals > 0,
             ..standing(&row.cohort, membership.as_ref())
         };
         Ok(Some(Access {
@@ -386,6 +390,7 @@ pub(crate) fn standing(cohort: &Cohort, membership: Option<&Membership>) -> Coho
         member: membership.is_some(),
         facilitator: membership.is_some_and(|m| m.role == MemberRole::Facilitator),
         invited: false,
+        removed: false,
     }
 }
 
@@ -434,7 +439,8 @@ pub fn calendar_secret() -> (String, String) {
     (secret, digest)
 }
 
-/// Adds a person to a cohort (no-op when already in it): whether they were added.
+/// Adds a person to a cohort (no-op when already in it): whether they were added. Adding
+/// lifts a removal: staff added them, a facilitator approved or invited them.
 pub async fn add_member(
     conn: &mut AnyConnection,
     cohort_id: i64,
@@ -442,6 +448,11 @@ pub async fn add_member(
     role: MemberRole,
     now: i64,
 ) -> sqlx::Result<bool> {
+    sqlx::query("DELETE FROM cohort_removals WHERE cohort_id = $1 AND person_id = $2")
+        .bind(cohort_id)
+        .bind(person_id)
+        .execute(&mut *conn)
+        .await?;
     let done = sqlx::query(
         "INSERT INTO cohort_members (cohort_id, person_id, role, joined_at, following, calendar_token) \
          VALUES ($1, $2, $3, $4, 1, $5) ON CONFLICT (cohort_id, person_id) DO NOTHING",

@@ -480,6 +480,18 @@ async fn remove(
         .execute(&mut *tx)
         .await?;
     if done.rows_affected() == 1 {
+        // A state, not only a deleted row: the person does not join again by themselves.
+        sqlx::query(
+            "INSERT INTO cohort_removals (cohort_id, person_id, removed_at, removed_by) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT (cohort_id, person_id) \
+             DO UPDATE SET removed_at = excluded.removed_at, removed_by = excluded.removed_by",
+        )
+        .bind(access.cohort.id)
+        .bind(person_id)
+        .bind(now)
+        .bind(person.id)
+        .execute(&mut *tx)
+        .await?;
         audit::record(
             &mut tx,
             now,

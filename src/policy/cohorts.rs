@@ -18,6 +18,8 @@ pub struct CohortStanding {
     pub facilitator: bool,
     /// A facilitator invited the person, who has not answered yet.
     pub invited: bool,
+    /// Staff removed the person, who may not come back by themselves.
+    pub removed: bool,
 }
 
 /// Create, edit and archive cohorts, add and remove their members, export their lists.
@@ -98,6 +100,8 @@ pub fn cohort_join_refusal(person: &Person, c: CohortStanding) -> Option<&'stati
         Some(NO_ACCESS)
     } else if c.archived {
         Some("This cohort is archived: nobody joins it any more.")
+    } else if c.removed && !c.invited && !is_staff(person) {
+        Some("You were removed from this cohort. Its facilitators or staff can invite you again.")
     } else {
         None
     }

@@ -1023,3 +1023,72 @@ async fn a_facilitator_who_is_not_staff_invites_and_learns_nothing_about_account
         200
     );
 }
+
+#[tokio::test]
+async fn someone_removed_from_an_open_cohort_does_not_join_again_until_staff_or_a_facilitator_bring_them_back()
+ {
+    let app = spawn_app().await;
+    let net = network(&app).await;
+    let advisor: i64 = sqlx::query_scalar("SELECT id FROM people WHERE email = 'advisor@a.gov'")
+        .fetch_one(&app.state.pool)
+        .await
+        .unwrap();
+    let removed = net
+        .staff
+        .post_form(&format!("/cohorts/{SLUG}/members/{advisor}/remove"), &[])
+        .await;
+    assert!(removed.status().is_success());
+    // The open cohort's Join does not bring them back.
+    let join = net
+        .member
+        .post_form(&format!("/cohorts/{SLUG}/join"), &[])
+        .await;
+    assert_eq!(join.status(), 403);
+    assert!(
+        Page::of(join)
+            .await
+            .text("main")
+            .contains("You were removed from this cohort")
+    );
+    assert_eq!(
+        net.member.get(&format!("/cohorts/{SLUG}")).await.status(),
+        404
+    );
+    let list = Page::of(net.member.get("/cohorts").await).await;
+    let names = list.texts(".cohort-card .card-title");
+    let at = names
+        .iter()
+        .position(|n| n == "Water Affordability")
+        .unwrap();
+    assert_eq!(list.texts(".cohort-card .badge")[at], "Removed");
+    // A facilitator's invitation, accepted, lifts it.
+    net.facilitator
+        .post_form(
+            &format!("/cohorts/{SLUG}/members"),
+            &[("email", "advisor@a.gov")],
+        )
+        .await;
+    let accepted = net
+        .member
+        .post_form(&format!("/cohorts/{SLUG}/invitation/accept"), &[])
+        .await;
+    assert!(accepted.status().is_success());
+    assert_eq!(
+        net.member.get(&format!("/cohorts/{SLUG}")).await.status(),
+        200
+    );
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM cohort_removals").await, 0);
+    // Leaving of one's own accord is no removal: joining again works at once.
+    net.member
+        .post_form(&format!("/cohorts/{SLUG}/leave"), &[])
+        .await;
+    let rejoin = net
+        .member
+        .post_form(&format!("/cohorts/{SLUG}/join"), &[])
+        .await;
+    assert!(rejoin.status().is_success());
+    assert_eq!(
+        net.member.get(&format!("/cohorts/{SLUG}")).await.status(),
+        200
+    );
+}

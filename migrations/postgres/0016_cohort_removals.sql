@@ -1,0 +1,10 @@
+-- People removed from a cohort by staff: a state, not only a deleted membership, so that
+-- nobody removed joins again at once. Staff lift it by adding the person again; a
+-- facilitator's invitation, once accepted, lifts it too.
+CREATE TABLE cohort_removals (
+    cohort_id   BIGINT  NOT NULL REFERENCES cohorts (id) ON DELETE CASCADE,
+    person_id   BIGINT  NOT NULL REFERENCES people (id),
+    removed_at  BIGINT  NOT NULL,
+    removed_by  BIGINT  NOT NULL REFERENCES people (id),
+    PRIMARY KEY (cohort_id, person_id)
+);
