@@ -5,7 +5,7 @@
 //! to the followers who may enter the cohort (replies: to those who took part in the thread).
 //! Every handler enters through `super::enter*`, the one door.
 
-use crate::web::door::{Inside, Steering, Writing};
+use crate::web::door::{self, Inside, Level, Steering, Writing};
 use askama::Template;
 use axum::{
     Router,
@@ -337,6 +337,8 @@ async fn create(
     let cohort = &access.cohort;
     let now = ctx.state.clock.now();
     let mut tx = ctx.state.begin_write().await?;
+    // The door again, in the write: removed, deactivated or lapsed meanwhile, nothing lands.
+    door::again(&mut tx, &person, &access, Level::Write).await?;
     let thread_id: i64 = sqlx::query_scalar(
         "INSERT INTO cohort_threads (cohort_id, author_id, title, created_at, last_post_at) \
          VALUES ($1, $2, $3, $4, $4) RETURNING id",
@@ -614,6 +616,8 @@ async fn reply(
     let cohort = &access.cohort;
     let now = ctx.state.clock.now();
     let mut tx = ctx.state.begin_write().await?;
+    // The door again, in the write: removed, deactivated or lapsed meanwhile, nothing lands.
+    door::again(&mut tx, &person, &access, Level::Write).await?;
     let post_id: i64 = sqlx::query_scalar(
         "INSERT INTO cohort_posts (thread_id, author_id, body, created_at) \
          VALUES ($1, $2, $3, $4) RETURNING id",
@@ -826,6 +830,8 @@ async fn update(
         return edit_page(&ctx, &person, &access, thread, &post, opening, kept, errors).await;
     }
     let mut tx = ctx.state.begin_write().await?;
+    // The door again, in the write: removed, deactivated or lapsed meanwhile, nothing lands.
+    door::again(&mut tx, &person, &access, Level::Write).await?;
     // The window is checked again in the write: the clock may have passed it meanwhile.
     let done = sqlx::query(
         "UPDATE cohort_posts SET body = $1, edited_at = $2 \

@@ -3,7 +3,7 @@
 //! facilitators and staff remove it. Files are served only through [`super::enter`], so a
 //! person who may not enter the cohort gets the 404 of a missing file, cached copy or not.
 
-use crate::web::door::{Inside, Writing};
+use crate::web::door::{self, Inside, Level, Writing};
 use askama::Template;
 use axum::{
     Router,
@@ -518,6 +518,9 @@ async fn add_file(
     };
     let now = ctx.state.clock.now();
     let mut tx = ctx.state.begin_write().await?;
+    // The door again, in the write: a person removed, deactivated or lapsed during a long
+    // upload adds nothing.
+    door::again(&mut tx, &person, &access, Level::Write).await?;
     if !files::attach(&mut tx, file.id).await? {
         tx.rollback().await?;
         let mut errors = FormErrors::default();
@@ -576,6 +579,9 @@ async fn add_link(
     }
     let now = ctx.state.clock.now();
     let mut tx = ctx.state.begin_write().await?;
+    // The door again, in the write: a person removed, deactivated or lapsed during a long
+    // upload adds nothing.
+    door::again(&mut tx, &person, &access, Level::Write).await?;
     sqlx::query(
         "INSERT INTO cohort_resources (cohort_id, title, note, url, file_id, added_by, created_at) \
          VALUES ($1, $2, $3, $4, NULL, $5, $6)",

@@ -782,3 +782,60 @@ pub async fn the_demo_cohorts_are_alive(app: &TestApp, report: &portal::demo::Re
     let overview = Page::of(advisor.get("/cohorts/water-affordability").await).await;
     assert_eq!(overview.texts(".overview-resources li a").len(), 2);
 }
+
+#[tokio::test]
+async fn an_upload_by_someone_removed_while_it_was_sent_is_refused_and_nothing_is_added() {
+    let app = spawn_app().await;
+    let net = network(&app).await;
+    // The file arrives in two halves; between them, staff remove the advisor.
+    let (halves, rx) = tokio::sync::mpsc::channel::<Result<Vec<u8>, std::io::Error>>(2);
+    let body = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|piece| (piece, rx))
+    });
+    let form = Form::new()
+        .text("title", "Rate study")
+        .text("note", "")
+        .part(
+            "file",
+            Part::stream(reqwest::Body::wrap_stream(body)).file_name("rates.pdf"),
+        );
+    let sending = {
+        let client = net.advisor.client.clone();
+        let url = net
+            .advisor
+            .url(&format!("/cohorts/{SLUG}/resources/add-file"));
+        tokio::spawn(async move { client.post(url).multipart(form).send().await.unwrap() })
+    };
+    // A first half larger than a stored chunk: once the store holds a chunk of it, the
+    // request is past its door and in the middle of the upload.
+    let mut first = pdf("rates");
+    first.extend(std::iter::repeat_n(b'%', 300 * 1024));
+    first.push(b'\n');
+    halves.send(Ok(first)).await.unwrap();
+    let mut waited = 0;
+    while count(&app, "SELECT COUNT(*) FROM files").await == 0 {
+        assert!(waited < 100, "the upload never reached the file store");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        waited += 1;
+    }
+    let advisor: i64 = sqlx::query_scalar("SELECT id FROM people WHERE email = 'advisor@a.gov'")
+        .fetch_one(&app.state.pool)
+        .await
+        .unwrap();
+    let removed = net
+        .staff
+        .post_form(&format!("/cohorts/{SLUG}/members/{advisor}/remove"), &[])
+        .await;
+    assert!(removed.status().is_success());
+    halves
+        .send(Ok(b"%%EOF\n".to_vec()))
+        .await
+        .expect("the upload was still being read");
+    drop(halves);
+    let answer = sending.await.unwrap();
+    assert_eq!(answer.status(), 404);
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM cohort_resources").await,
+        0
+    );
+}
