@@ -408,6 +408,7 @@ async fn leave_form(Inside(ctx, _, access): Inside<Access>) -> AppResult<Respons
         back_label: "Stay in the cohort".to_owned(),
         crumb: Some((cohort.href(), cohort.name.clone())),
         detail: None,
+        note: None,
     }
     .render())
 }

@@ -36,6 +36,8 @@ pub struct RequestDecision {
     pub name: String,
     pub cohort_name: String,
     pub approved: bool,
+    /// The facilitator's reason for a decline, or empty.
+    pub reason: String,
     pub link: String,
 }
 email_templates!(

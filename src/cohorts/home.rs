@@ -17,6 +17,10 @@ struct Row {
     #[sqlx(flatten)]
     cohort: super::Cohort,
     joined_at: i64,
+    /// Requests to join waiting for the person, who facilitates the open cohort (else 0).
+    waiting: i64,
+    /// When the oldest of them was sent.
+    oldest: Option<i64>,
 }
 
 /// The person's cohorts, active ones first, each with what is new.
@@ -25,7 +29,12 @@ pub async fn summary(state: &AppState, layout: &Layout, person: &Person) -> AppR
     let rows = sqlx::query_as::<_, Row>(concat!(
         "SELECT ",
         crate::cohort_columns!("c"),
-        ", m.joined_at FROM cohort_members m JOIN cohorts c ON c.id = m.cohort_id \
+        ", m.joined_at, \
+         CASE WHEN m.role = 'facilitator' AND c.status = 'active' THEN \
+           (SELECT COUNT(*) FROM cohort_requests r WHERE r.cohort_id = c.id AND r.status = 'pending') \
+           ELSE 0 END AS waiting, \
+         (SELECT MIN(r.created_at) FROM cohort_requests r WHERE r.cohort_id = c.id AND r.status = 'pending') AS oldest \
+         FROM cohort_members m JOIN cohorts c ON c.id = m.cohort_id \
          WHERE m.person_id = $1 AND ",
         crate::cohort_entered!("m", "$2", "$3"),
         " ORDER BY CASE c.status WHEN 'active' THEN 0 ELSE 1 END, c.name, c.id"
@@ -60,11 +69,30 @@ pub async fn summary(state: &AppState, layout: &Layout, person: &Person) -> AppR
                 if unread == 1 { "thread" } else { "threads" }
             ));
         }
+        let requests = (row.waiting > 0).then(|| Mine {
+            href: format!("{}/requests", row.cohort.href()),
+            name: format!(
+                "{} {} to join {} waiting for your answer",
+                row.waiting,
+                if row.waiting == 1 {
+                    "request"
+                } else {
+                    "requests"
+                },
+                row.cohort.name
+            ),
+            notes: row
+                .oldest
+                .map(|t| format!("The oldest since {}", layout.date(&t)))
+                .into_iter()
+                .collect(),
+        });
         mine.push(Mine {
             href: row.cohort.href(),
             name: row.cohort.name,
             notes,
         });
+        mine.extend(requests);
     }
     Ok(mine)
 }

@@ -674,6 +674,7 @@ async fn remove_form(
         back_label: "Keep it".to_owned(),
         crumb: Some((list, format!("Resources of {}", cohort.name))),
         detail: None,
+        note: None,
     }
     .render())
 }

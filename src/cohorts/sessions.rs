@@ -656,6 +656,7 @@ async fn cancel_form(
             text: when,
             datetime: Some(session.datetime.clone()),
         }),
+        note: None,
     }
     .render())
 }

@@ -43,7 +43,10 @@ pub fn router() -> Router<crate::state::AppState> {
         )
         .route("/cohorts/{slug}/requests", get(requests))
         .route("/cohorts/{slug}/requests/{id}/approve", post(approve))
-        .route("/cohorts/{slug}/requests/{id}/decline", post(decline))
+        .route(
+            "/cohorts/{slug}/requests/{id}/decline",
+            get(decline_form).post(decline),
+        )
 }
 
 /// The heading and navigation every page of a space shows (`cohorts/space_nav.html`).
@@ -462,6 +465,7 @@ async fn remove_form(
         back_label: format!("Keep {} in the cohort", member.name),
         crumb: Some((list, format!("Members of {}", cohort.name))),
         detail: None,
+        note: None,
     }
     .render())
 }
@@ -720,14 +724,105 @@ async fn approve(
     Steering(ctx, person, access): Steering<Access>,
     Path((slug, id)): Path<(String, i64)>,
 ) -> AppResult<Response> {
-    decide(ctx, person, access, slug, id, true).await
+    decide(ctx, person, access, slug, id, true, "").await
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct DeclineForm {
+    #[serde(default)]
+    pub reason: String,
+}
+
+static DECLINE_FIELDS: Fields = Fields(&[Field {
+    name: "reason",
+    label: "the reason",
+    max_len: 1000,
+    required: false,
+    lines: true,
+}]);
+
+/// The confirmation before a request is declined, with an optional reason for the person.
+async fn decline_form(
+    Steering(ctx, _, access): Steering<Access>,
+    Path((_, id)): Path<(String, i64)>,
+) -> AppResult<Response> {
+    match decline_page(&ctx, &access, id, String::new()).await {
+        Ok(page) => Ok(page.render()),
+        // An old link: the request was answered since.
+        Err(AppError::NotFound) => {
+            ctx.flash("This request was already answered.").await?;
+            Ok(web::see_other(&format!(
+                "{}/requests",
+                access.cohort.href()
+            )))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn decline_page(
+    ctx: &web::Ctx,
+    access: &Access,
+    id: i64,
+    reason: String,
+) -> AppResult<web::confirm::Confirm> {
+    let cohort = &access.cohort;
+    let name: String = sqlx::query_scalar(
+        "SELECT p.name FROM cohort_requests r JOIN people p ON p.id = r.person_id \
+         WHERE r.id = $1 AND r.cohort_id = $2 AND r.status = 'pending'",
+    )
+    .bind(id)
+    .bind(cohort.id)
+    .fetch_optional(&ctx.state.pool)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    let list = format!("{}/requests", cohort.href());
+    Ok(web::confirm::Confirm {
+        layout: ctx.layout().await,
+        title: format!("Decline: {name}'s request to join {}", cohort.name),
+        heading: format!("Decline {name}'s request to join {}?", cohort.name),
+        explanation: format!(
+            "{name} gets an email saying the request is declined, with your reason if you give one. They may ask again later."
+        ),
+        action: format!("{list}/{id}/decline"),
+        button: "Decline the request".to_owned(),
+        back: list.clone(),
+        back_label: "Keep it waiting".to_owned(),
+        crumb: Some((list, format!("Requests to join {}", cohort.name))),
+        detail: None,
+        note: Some(web::confirm::Note {
+            field: DECLINE_FIELDS.get("reason"),
+            label: "Your reason (optional)",
+            hint: "Sent to the person with the answer.",
+            value: reason,
+        }),
+    })
 }
 
 async fn decline(
     Steering(ctx, person, access): Steering<Access>,
     Path((slug, id)): Path<(String, i64)>,
+    Form(form): Form<DeclineForm>,
 ) -> AppResult<Response> {
-    decide(ctx, person, access, slug, id, false).await
+    let mut check = DECLINE_FIELDS.check();
+    let reason = check.text("reason", &form.reason);
+    if let Err(errors) = check.finish() {
+        // The one field's message, on the confirmation page that holds it.
+        let why = errors
+            .get("reason")
+            .unwrap_or("Check the reason.")
+            .to_owned();
+        let mut page = decline_page(
+            &ctx,
+            &access,
+            id,
+            DECLINE_FIELDS.keep("reason", &form.reason),
+        )
+        .await?;
+        page.explanation = why;
+        return Ok(form::again(&page));
+    }
+    decide(ctx, person, access, slug, id, false, &reason).await
 }
 
 /// Approves or declines a pending request once: the first decision wins, and only it adds
@@ -739,6 +834,7 @@ async fn decide(
     slug: String,
     id: i64,
     approved: bool,
+    reason: &str,
 ) -> AppResult<Response> {
     let now = ctx.state.clock.now();
     let mut tx = ctx.state.begin_write().await?;
@@ -779,10 +875,19 @@ async fn decide(
         return Ok(web::see_other(&format!("/cohorts/{slug}/requests")));
     };
     let approved = outcome;
-    carry_out(
-        &ctx, &mut tx, &person, cohort, &asker, id, approved, fit, now,
-    )
-    .await?;
+    if !reason.is_empty() {
+        sqlx::query("UPDATE cohort_requests SET decision_note = $1 WHERE id = $2")
+            .bind(reason)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    let told = Told {
+        approved,
+        fit,
+        reason,
+    };
+    carry_out(&ctx, &mut tx, &person, cohort, &asker, id, told, now).await?;
     tx.commit().await?;
     ctx.flash(if approved {
         format!("{} is now a member of {}.", asker.name, cohort.name)
@@ -798,6 +903,14 @@ async fn decide(
     Ok(web::see_other(&format!("/cohorts/{slug}/requests")))
 }
 
+/// What a decision comes to: approved or not, whether the person could still join, and the
+/// facilitator's reason for a decline.
+struct Told<'a> {
+    approved: bool,
+    fit: bool,
+    reason: &'a str,
+}
+
 /// What follows a decision, in its transaction: the person added (approved), the audit line
 /// of an approval that became a decline, and the email to the person who asked.
 #[expect(
@@ -811,10 +924,14 @@ async fn carry_out(
     cohort: &Cohort,
     asker: &Person,
     id: i64,
-    approved: bool,
-    fit: bool,
+    told: Told<'_>,
     now: i64,
 ) -> AppResult<()> {
+    let Told {
+        approved,
+        fit,
+        reason,
+    } = told;
     if approved {
         super::add_member(tx, cohort.id, asker.id, MemberRole::Member, now).await?;
     } else if !fit {
@@ -846,6 +963,7 @@ async fn carry_out(
             name: asker.name.clone(),
             cohort_name: cohort.name.clone(),
             approved,
+            reason: reason.to_owned(),
             link: if approved {
                 format!("{base}/cohorts/{}", cohort.slug)
             } else {

@@ -648,6 +648,7 @@ async fn revoke_form(SignedIn(ctx, actor): SignedIn, Path(id): Path<i64>) -> App
         back_label: "Keep it".to_owned(),
         crumb: None,
         detail: None,
+        note: None,
     }
     .render())
 }

@@ -269,6 +269,7 @@ async fn deactivate_form(
         back_label: "Keep them active".to_owned(),
         crumb: None,
         detail: None,
+        note: None,
     }
     .render())
 }

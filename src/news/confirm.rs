@@ -42,6 +42,7 @@ async fn delete_topic(Staff(ctx, person): Staff, Path(id): Path<i64>) -> AppResu
         back_label: "Keep it".to_owned(),
         crumb: None,
         detail: None,
+        note: None,
     }
     .render())
 }

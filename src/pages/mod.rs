@@ -486,6 +486,7 @@ async fn delete_form(Staff(ctx, person): Staff, Path(id): Path<i64>) -> AppResul
         back_label: "Keep it".to_owned(),
         crumb: None,
         detail: None,
+        note: None,
     }
     .render())
 }

@@ -404,6 +404,7 @@ async fn delete_testimonial_form(
         back_label: "Keep it".to_owned(),
         crumb: None,
         detail: None,
+        note: None,
     }
     .render())
 }
@@ -660,6 +661,7 @@ async fn delete_logo_form(Staff(ctx, person): Staff) -> AppResult<Response> {
         back_label: "Keep it".to_owned(),
         crumb: None,
         detail: None,
+        note: None,
     }
     .render())
 }

@@ -28,6 +28,17 @@ pub struct Confirm {
     pub crumb: Option<(String, String)>,
     /// A line naming the thing more closely, under the heading (a session's time).
     pub detail: Option<Detail>,
+    /// An optional text sent with the action (a reason given to the person concerned).
+    pub note: Option<Note>,
+}
+
+/// A text field of a confirmation page, sent with its button.
+pub struct Note {
+    pub field: &'static super::form::Field,
+    /// The label people read.
+    pub label: &'static str,
+    pub hint: &'static str,
+    pub value: String,
 }
 
 /// A line of a confirmation page naming its thing: text, and the machine-readable instant

@@ -366,7 +366,7 @@ async fn a_request_reaches_the_facilitator_and_the_answer_reaches_the_person_by_
         .await;
     let requests = Page::of(net.facilitator.get("/cohorts/data-leaders/requests").await).await;
     let decline = requests
-        .attr(".request-list form[action$='/decline']", "action")
+        .attr(".request-list a[href$='/decline']", "href")
         .unwrap();
     net.facilitator.post_form(&decline, &[]).await;
     let mail = app.last_mail_to("outsider@a.gov").await;
@@ -1091,4 +1091,78 @@ async fn someone_removed_from_an_open_cohort_does_not_join_again_until_staff_or_
         net.member.get(&format!("/cohorts/{SLUG}")).await.status(),
         200
     );
+}
+
+#[tokio::test]
+async fn a_facilitator_sees_waiting_requests_at_home_and_declines_one_with_a_reason_after_confirming()
+ {
+    let app = spawn_app().await;
+    let net = network(&app).await;
+    create_cohort(
+        &net.staff,
+        "Data Leaders",
+        &[
+            ("join_policy", "request"),
+            ("visible", "1"),
+            ("facilitators", "mayor@a.gov"),
+        ],
+    )
+    .await;
+    net.other_city
+        .post_form("/cohorts/data-leaders/request", &[("message", "Please.")])
+        .await;
+    // The member home says what waits, as a link to decide.
+    let home = Page::of(net.facilitator.get("/home").await).await;
+    assert_eq!(
+        home.attr("a[href='/cohorts/data-leaders/requests']", "href")
+            .as_deref(),
+        Some("/cohorts/data-leaders/requests")
+    );
+    assert_eq!(
+        home.text("a[href='/cohorts/data-leaders/requests']"),
+        "1 request to join Data Leaders waiting for your answer"
+    );
+    // Decline is a page that asks first, with a reason for the person.
+    let requests = Page::of(net.facilitator.get("/cohorts/data-leaders/requests").await).await;
+    let decline = requests
+        .attr(".request-list a[href$='/decline']", "href")
+        .unwrap();
+    let confirm = Page::of(net.facilitator.get(&decline).await).await;
+    assert_eq!(
+        confirm.h1(),
+        "Decline Ben Mayor's request to join Data Leaders?"
+    );
+    assert_eq!(
+        confirm.text("label[for='reason']"),
+        "Your reason (optional)"
+    );
+    // Nothing is decided by opening the page.
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM cohort_requests WHERE status = 'pending'"
+        )
+        .await,
+        1
+    );
+    let done = Page::of(
+        net.facilitator
+            .post_form(
+                &decline,
+                &[("reason", "This cohort is for cities over 100,000 people.")],
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(done.text(".flash"), "The request of Ben Mayor is declined.");
+    let mail = app.last_mail_to("mayor@b.gov").await;
+    assert_eq!(mail.subject, "Your request to join Data Leaders");
+    assert!(
+        mail.text
+            .contains("This cohort is for cities over 100,000 people."),
+        "{}",
+        mail.text
+    );
+    let home = Page::of(net.facilitator.get("/home").await).await;
+    assert!(!home.has("a[href='/cohorts/data-leaders/requests']"));
 }

@@ -460,6 +460,12 @@ const TABLE: &[Row] = &[
         [Login, Forbidden, Forbidden, NotFound, NotFound, Bad],
     ),
     row(
+        "GET",
+        "/cohorts/{slug}/requests/{id}/decline",
+        "request",
+        [Login, NotFound, Ok, NotFound, NotFound, Ok],
+    ),
+    row(
         "POST",
         "/cohorts/{slug}/requests/{id}/decline",
         "request",
