@@ -184,11 +184,16 @@ async fn an_uploaded_logo_shows_in_the_header_with_the_name_as_its_text_and_an_s
     assert_eq!(logo.status(), 200);
     let headers = logo.headers().clone();
     assert_eq!(headers["content-type"], "image/svg+xml");
+    // Drawn with its own styles; no script, no fetch, no form, no frame, and a sandbox.
     assert_eq!(
         headers["content-security-policy"],
-        "default-src 'none'; style-src 'unsafe-inline'"
+        "default-src 'none'; style-src 'unsafe-inline'; form-action 'none'; \
+         frame-ancestors 'none'; sandbox"
     );
-    assert_eq!(headers["content-disposition"], "inline");
+    assert_eq!(
+        headers["content-disposition"],
+        "inline; filename=\"logo.svg\""
+    );
     assert_eq!(logo.bytes().await.unwrap().as_ref(), svg.as_slice());
 
     // A PNG replaces it; the old address is gone.
