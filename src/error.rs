@@ -88,13 +88,21 @@ impl IntoResponse for AppError {
 /// Whether a database error means "busy, try again": no connection or write turn came in
 /// time, a lock held elsewhere outlasted the busy timeout (SQLite 5 and 6, with their
 /// extended codes), or PostgreSQL gave up on a lock (55P03) or on a deadlock (40P01).
+/// PostgreSQL's codes are read as PostgreSQL's: some are all digits, and 22021 (a NUL byte
+/// in text) read as an SQLite code is 5, "busy".
 pub fn is_busy(e: &sqlx::Error) -> bool {
     match e {
         sqlx::Error::PoolTimedOut => true,
         sqlx::Error::Database(db) => db.code().is_some_and(|code| {
             let code = code.as_ref();
-            matches!(code, "55P03" | "40P01")
-                || code.parse::<i64>().is_ok_and(|n| matches!(n & 0xff, 5 | 6))
+            if db
+                .try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
+                .is_some()
+            {
+                matches!(code, "55P03" | "40P01")
+            } else {
+                code.parse::<i64>().is_ok_and(|n| matches!(n & 0xff, 5 | 6))
+            }
         }),
         _ => false,
     }

@@ -70,6 +70,7 @@ pub fn app(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/static/{*path}", get(web::assets::serve))
         .fallback(|| async { AppError::NotFound })
+        .layer(middleware::from_fn(web::headers::refuse_nul_bytes))
         // Inside the session layer, so that they see the loaded session.
         .layer(middleware::from_fn_with_state(
             state.clone(),

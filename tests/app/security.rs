@@ -364,3 +364,44 @@ async fn public_pages_are_cacheable_for_anonymous_readers_and_never_for_a_logged
     let account = anonymous.get(app.url("/account")).send().await.unwrap();
     assert_eq!(account.headers()["cache-control"], "no-store");
 }
+
+#[tokio::test]
+async fn an_address_with_a_nul_byte_is_the_404_page_on_both_databases() {
+    let app = spawn_app().await;
+    let staff = app.staff_visitor().await;
+    let public = app.visitor();
+    let paths = [
+        "/news/a%00b",
+        "/pages/a%00b",
+        "/news?topic=a%00b",
+        "/search?q=water%00",
+        "/invite/a%00b",
+        "/setup/a%00b",
+        "/cohorts/calendar/a%00b.ics",
+        "/login?next=/home%00",
+        "/static/portal%00.css",
+    ];
+    for path in paths {
+        let page = Page::of(public.get(path).await).await;
+        assert_eq!(page.status, 404, "{path}");
+        assert_eq!(page.h1(), "Page not found", "{path}");
+    }
+    for path in ["/cohorts/a%00b", "/cohorts/a%00b/resources", "/people/1%00"] {
+        let page = Page::of(staff.get(path).await).await;
+        assert_eq!(page.status, 404, "{path}");
+        assert_eq!(page.h1(), "Page not found", "{path}");
+        // Refused before anything is looked up, with the person still logged in.
+        assert_eq!(page.text("header .who strong"), "Grace Staff", "{path}");
+    }
+    let posted = staff.post_form("/cohorts/a%00b/join", &[]).await;
+    assert_eq!(posted.status(), 404);
+    // Should a NUL reach the database some other way, PostgreSQL's refusal of it (22021) is
+    // an error of the request, not "busy, try again".
+    if let Err(e) = sqlx::query("SELECT $1")
+        .bind("a\0b")
+        .execute(&app.state.pool)
+        .await
+    {
+        assert!(!portal::error::is_busy(&e), "{e}");
+    }
+}
