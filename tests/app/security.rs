@@ -1,6 +1,6 @@
 //! Cross-site requests, headers, limits, static files, error pages, health.
 
-use crate::support::{Page, spawn_app, spawn_app_with};
+use crate::support::{Page, spawn_app, spawn_app_with, spawn_app_with_routes};
 
 #[tokio::test]
 async fn a_cross_site_post_is_refused_with_a_page_that_says_why() {
@@ -404,4 +404,78 @@ async fn an_address_with_a_nul_byte_is_the_404_page_on_both_databases() {
     {
         assert!(!portal::error::is_busy(&e), "{e}");
     }
+}
+
+/// Log lines written while the test runs, as the server writes them.
+#[derive(Clone, Default)]
+struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_handler_that_panics_answers_the_500_page_logs_the_cause_and_the_portal_goes_on() {
+    // The test's runtime is one thread: the server's tasks log to this subscriber.
+    let logs = Captured::default();
+    let writer = logs.clone();
+    let _guard = tracing::subscriber::set_default(
+        tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .finish(),
+    );
+    // No route of the portal panics on purpose; a bug such as `Fields::get` of an undeclared
+    // field does, so the test adds a handler with that bug.
+    let buggy = axum::Router::new().route(
+        "/test/bug",
+        axum::routing::get(|| async {
+            panic!("undeclared form field `nickname`");
+            #[allow(unreachable_code)]
+            ""
+        }),
+    );
+    let app = spawn_app_with_routes(|_| {}, buggy).await;
+    let staff = app.staff_visitor().await;
+
+    let got = staff.get("/test/bug").await;
+    assert_eq!(got.status(), 500);
+    let headers = got.headers().clone();
+    assert!(
+        headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    assert!(headers.contains_key("content-security-policy"));
+    assert_eq!(headers["cache-control"], "no-store");
+    let page = Page::of(got).await;
+    assert_eq!(page.h1(), "Something went wrong");
+    assert_eq!(
+        page.text("main p"),
+        "The portal could not complete this request. It has been logged; please try again later."
+    );
+    assert_eq!(page.text("header .who strong"), "Grace Staff");
+    assert!(
+        !page.html.html().contains("nickname"),
+        "the cause stays in the log"
+    );
+
+    let logged = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        logged
+            .lines()
+            .any(|l| l.contains("ERROR") && l.contains("undeclared form field `nickname`")),
+        "{logged}"
+    );
+    // The same person goes on with the same connection pool and session.
+    let home = Page::of(staff.get("/staff").await).await;
+    assert_eq!(home.status, 200);
+    assert_eq!(home.text("header .who strong"), "Grace Staff");
 }
