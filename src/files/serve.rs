@@ -45,8 +45,13 @@ impl Disposition {
     /// The header for a file of this name: `inline` or `attachment`, the name as plain ASCII
     /// and, when it is not, in full as UTF-8 (RFC 6266 and 8187).
     pub fn header(self, name: &str) -> HeaderValue {
-        HeaderValue::from_str(&disposition(name, self == Disposition::Inline))
+        HeaderValue::from_str(&self.value(name))
             .unwrap_or_else(|_| HeaderValue::from_static("attachment"))
+    }
+
+    /// The same as text (always ASCII), for responses built from strings.
+    pub fn value(self, name: &str) -> String {
+        disposition(name, self == Disposition::Inline)
     }
 }
 
