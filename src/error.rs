@@ -85,16 +85,37 @@ impl IntoResponse for AppError {
     }
 }
 
+/// The answer to a handler that panicked (a bug: an undeclared form field, an index out of
+/// range): the cause to the log, never to the page, and a bare 500 that
+/// [`render_error_pages`] turns into the error page, as for any other server error.
+pub fn panic_response(cause: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let message = cause
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| cause.downcast_ref::<&str>().copied())
+        .unwrap_or("a panic without a message");
+    tracing::error!(panic = %message, "a handler panicked");
+    StatusCode::INTERNAL_SERVER_ERROR.into_response()
+}
+
 /// Whether a database error means "busy, try again": no connection or write turn came in
 /// time, a lock held elsewhere outlasted the busy timeout (SQLite 5 and 6, with their
 /// extended codes), or PostgreSQL gave up on a lock (55P03) or on a deadlock (40P01).
+/// PostgreSQL's codes are read as PostgreSQL's: some are all digits, and 22021 (a NUL byte
+/// in text) read as an SQLite code is 5, "busy".
 pub fn is_busy(e: &sqlx::Error) -> bool {
     match e {
         sqlx::Error::PoolTimedOut => true,
         sqlx::Error::Database(db) => db.code().is_some_and(|code| {
             let code = code.as_ref();
-            matches!(code, "55P03" | "40P01")
-                || code.parse::<i64>().is_ok_and(|n| matches!(n & 0xff, 5 | 6))
+            if db
+                .try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
+                .is_some()
+            {
+                matches!(code, "55P03" | "40P01")
+            } else {
+                code.parse::<i64>().is_ok_and(|n| matches!(n & 0xff, 5 | 6))
+            }
         }),
         _ => false,
     }

@@ -32,6 +32,7 @@ use axum::{
 };
 use tower::ServiceBuilder;
 use tower_http::{
+    catch_panic::CatchPanicLayer,
     compression::{CompressionLayer, DefaultPredicate, Predicate},
     limit::RequestBodyLimitLayer,
     trace::TraceLayer,
@@ -45,6 +46,13 @@ pub const SESSION_COOKIE: &str = "portal_session";
 
 /// The whole application, with every layer, ready to serve.
 pub fn app(state: AppState) -> Router {
+    app_with_routes(state, Router::new())
+}
+
+/// The application with more routes, inside every layer as the portal's own are: sessions,
+/// error pages, security headers, a panic caught. The tests add routes this way (a handler
+/// that panics); the binary adds none.
+pub fn app_with_routes(state: AppState, routes: Router<AppState>) -> Router {
     let sessions = SessionManagerLayer::new(DbStore::new(state.pool.clone()))
         .with_name(SESSION_COOKIE)
         .with_secure(state.config.secure_cookies())
@@ -69,9 +77,15 @@ pub fn app(state: AppState) -> Router {
         .merge(join::router())
         .merge(notify::router())
         .merge(audit::router())
+        .merge(routes)
         .route("/healthz", get(healthz))
         .route("/static/{*path}", get(web::assets::serve))
         .fallback(|| async { AppError::NotFound })
+        // Innermost: a handler that panics (a bug) answers the 500 page, with the person's
+        // header and every other layer's work, instead of dropping the connection; the
+        // cause goes to the log.
+        .layer(CatchPanicLayer::custom(error::panic_response))
+        .layer(middleware::from_fn(web::headers::refuse_nul_bytes))
         // Inside the session layer, so that they see the loaded session.
         .layer(middleware::from_fn_with_state(
             state.clone(),

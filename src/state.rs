@@ -13,6 +13,11 @@ use crate::{
     db::{self, Backend, WriteGate, WriteTx},
 };
 
+/// The most password hashes computed at once, whatever the number of cores: each takes
+/// argon2's 19 MiB, so a burst of a hundred log-ins holds at most this many of them at once
+/// (on a 36-core host, one a core let a burst take the process to 731 MB) and queues the rest.
+pub const HASHES_AT_ONCE: usize = 4;
+
 #[derive(Clone)]
 pub struct AppState(Arc<Inner>);
 
@@ -25,9 +30,10 @@ pub struct Inner {
     pub config: Config,
     /// The time as the portal sees it; tests move it forward instead of sleeping.
     pub clock: Clock,
-    /// Bounds the password hashes computed at once, so a burst of log-ins neither
-    /// exhausts memory nor starves the threads that serve pages.
-    pub hashing: Semaphore,
+    /// Bounds the password hashes computed at once (one a core, up to [`HASHES_AT_ONCE`]), so a burst of log-ins queues instead
+    /// of taking memory or the threads that serve pages. Shared with the blocking task of
+    /// each hash, which holds its permit until the hash is done.
+    pub hashing: Arc<Semaphore>,
     /// One image decoded at a time in the whole process: a decode may take a few hundred
     /// megabytes and seconds of CPU, and four at once took 636 MB.
     pub decoding: Semaphore,
@@ -50,7 +56,7 @@ impl AppState {
             backend,
             config,
             clock: Clock::default(),
-            hashing: Semaphore::new(cores),
+            hashing: Arc::new(Semaphore::new(cores.min(HASHES_AT_ONCE))),
             decoding: Semaphore::new(1),
             writes: WriteGate::for_backend(backend),
         }))

@@ -1,8 +1,9 @@
 //! Passwords: the rules (after NIST SP 800-63B), and argon2id hashing off the async threads.
 
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 
 use argon2::{Argon2, PasswordHasher, PasswordVerifier};
+use tokio::sync::Semaphore;
 
 use crate::{
     error::{AppError, AppResult},
@@ -68,25 +69,45 @@ static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| {
         .unwrap_or_default()
 });
 
+/// Runs `work` on the blocking pool once `gate` (the state's `hashing`, sized to the cores
+/// up to [`crate::state::HASHES_AT_ONCE`]) gives a permit. The permit goes with the
+/// work and is released when the work ends, not when the request that asked goes away: a
+/// client that disconnects mid-hash does not free a place while its hash still runs, so no
+/// stream of abandoned log-ins can run more hashes at once than the gate allows.
+async fn bounded<T: Send + 'static>(
+    gate: &Arc<Semaphore>,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> AppResult<T> {
+    let permit = gate
+        .clone()
+        .acquire_owned()
+        .await
+        .map_err(AppError::internal)?;
+    tokio::task::spawn_blocking(move || {
+        let done = work();
+        drop(permit);
+        done
+    })
+    .await
+    .map_err(AppError::internal)
+}
+
 /// Hashes a password with argon2id on the blocking pool.
 pub async fn hash(state: &AppState, password: &str) -> AppResult<String> {
-    let _permit = state.hashing.acquire().await.map_err(AppError::internal)?;
     let password = password.to_owned();
-    tokio::task::spawn_blocking(move || {
+    bounded(&state.hashing, move || {
         Argon2::default()
             .hash_password(password.as_bytes())
             .map(|h| h.to_string())
             .map_err(AppError::internal)
     })
-    .await
-    .map_err(AppError::internal)?
+    .await?
 }
 
 /// Verifies a password against a stored hash, or against the dummy hash when there is none.
 pub async fn verify(state: &AppState, password: &str, stored: Option<String>) -> AppResult<bool> {
-    let _permit = state.hashing.acquire().await.map_err(AppError::internal)?;
     let password = password.to_owned();
-    tokio::task::spawn_blocking(move || {
+    bounded(&state.hashing, move || {
         let known = stored.is_some();
         let hash = stored.unwrap_or_else(|| DUMMY_HASH.clone());
         let ok = Argon2::default()
@@ -95,12 +116,61 @@ pub async fn verify(state: &AppState, password: &str, stored: Option<String>) ->
         known && ok
     })
     .await
-    .map_err(AppError::internal)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::check_new;
+    use std::{
+        sync::atomic::{AtomicUsize, Ordering},
+        time::Duration,
+    };
+
+    use super::*;
+
+    #[tokio::test]
+    async fn requests_that_go_away_mid_hash_do_not_let_more_hashes_run_at_once() {
+        let gate = Arc::new(Semaphore::new(2));
+        let running = Arc::new(AtomicUsize::new(0));
+        let peak = Arc::new(AtomicUsize::new(0));
+        let work = || {
+            let (running, peak) = (running.clone(), peak.clone());
+            move || {
+                let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                peak.fetch_max(now, Ordering::SeqCst);
+                std::thread::sleep(Duration::from_millis(60));
+                running.fetch_sub(1, Ordering::SeqCst);
+            }
+        };
+        // Log-ins whose clients disconnect while their hash runs, in waves.
+        for _ in 0..5 {
+            let tasks: Vec<_> = (0..10)
+                .map(|_| {
+                    let gate = gate.clone();
+                    let work = work();
+                    tokio::spawn(async move { bounded(&gate, work).await })
+                })
+                .collect();
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            for task in tasks {
+                task.abort();
+            }
+        }
+        // And a burst that waits for its answers: each is computed, in turn.
+        let waited: Vec<_> = (0..10)
+            .map(|_| {
+                let gate = gate.clone();
+                let work = work();
+                tokio::spawn(async move { bounded(&gate, work).await })
+            })
+            .collect();
+        for task in waited {
+            task.await.unwrap().unwrap();
+        }
+        while running.load(Ordering::SeqCst) > 0 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert_eq!(peak.load(Ordering::SeqCst), 2);
+    }
 
     #[test]
     fn short_passwords_are_refused_whatever_their_characters() {

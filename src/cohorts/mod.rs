@@ -264,8 +264,17 @@ pub struct Access {
     pub cohort: Cohort,
     pub membership: Option<Membership>,
     pub standing: CohortStanding,
-    _door: (),
+    /// Private: only the door makes an `Access`.
+    #[expect(
+        dead_code,
+        reason = "a seal: it is there to be impossible to name elsewhere"
+    )]
+    sealed: Sealed,
 }
+
+/// Makes [`Access`] constructible in this module only.
+#[derive(Debug, Clone, Copy)]
+struct Sealed;
 
 impl Access {
     pub fn can_write(&self, person: &Person) -> bool {
@@ -333,7 +342,7 @@ impl Room for Access {
             cohort: row.cohort,
             membership,
             standing,
-            _door: (),
+            sealed: Sealed,
         }))
     }
 

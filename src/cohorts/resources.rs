@@ -8,7 +8,7 @@ use askama::Template;
 use axum::{
     Router,
     extract::{DefaultBodyLimit, Multipart, Path},
-    http::{HeaderMap, HeaderValue, header},
+    http::HeaderMap,
     response::Response,
     routing::get,
 };
@@ -404,57 +404,15 @@ struct Upload {
 }
 
 /// Reads the file form; the file goes to the store chunk by chunk as it arrives.
-async fn read_upload(state: &AppState, mut multipart: Multipart) -> AppResult<Upload> {
+async fn read_upload(state: &AppState, multipart: Multipart) -> AppResult<Upload> {
+    let sent =
+        files::read_multipart(&state.pool, state.clock.now(), multipart, "file", &RULES).await?;
     let mut upload = Upload {
         form: AddForm::default(),
-        file: None,
+        file: sent.file,
     };
-    let unreadable = || {
-        AppError::BadRequest(
-            "The form could not be read. Try again, with a smaller file if it was large."
-                .to_owned(),
-        )
-    };
-    loop {
-        let field = match multipart.next_field().await {
-            Ok(Some(field)) => field,
-            Ok(None) => break,
-            // A file over the limit was refused already: say that, with what was read.
-            Err(_) if matches!(upload.file, Some(Err(_))) => break,
-            Err(_) => return Err(unreadable()),
-        };
-        let name = field.name().unwrap_or_default().to_owned();
-        if name == "file" {
-            let file_name = field.file_name().unwrap_or_default().to_owned();
-            let mut field = std::pin::pin!(field);
-            // A file input left empty sends a part without a name or bytes; a second file
-            // part is not part of the form.
-            if file_name.is_empty() || upload.file.is_some() {
-                while futures_util::StreamExt::next(&mut field).await.is_some() {}
-                continue;
-            }
-            let stored = files::store_stream(
-                &state.pool,
-                state.clock.now(),
-                &RULES,
-                &file_name,
-                &mut field,
-            )
-            .await;
-            if stored.is_err() {
-                // The rest of the refused file is read and dropped, so that the fields after
-                // it still come through.
-                while let Some(piece) = futures_util::StreamExt::next(&mut field).await {
-                    if piece.is_err() {
-                        break;
-                    }
-                }
-            }
-            upload.file = Some(stored);
-            continue;
-        }
+    for (name, text) in sent.fields {
         // Checked (and cleaned) by the form's rules, as every text is.
-        let text = field.text().await.map_err(|_| unreadable())?;
         match name.as_str() {
             "title" => upload.form.title = text,
             "note" => upload.form.note = text,
@@ -612,23 +570,14 @@ async fn download(
     let file = files::find(&ctx.state.pool, file_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let mut response = files::serve(
+    // Always saved, never shown in the page: a resource is a download, pictures included.
+    Ok(files::serve(
         &ctx.state.pool,
         &file,
         &headers,
         files::Audience::Restricted,
-    );
-    // Always saved, never shown in the page: a resource is a download, pictures included.
-    if let Some(value) = response.headers().get(header::CONTENT_DISPOSITION)
-        && let Ok(text) = value.to_str()
-        && let Some(rest) = text.strip_prefix("inline")
-        && let Ok(attachment) = HeaderValue::from_str(&format!("attachment{rest}"))
-    {
-        response
-            .headers_mut()
-            .insert(header::CONTENT_DISPOSITION, attachment);
-    }
-    Ok(response)
+        files::Disposition::Attachment,
+    ))
 }
 
 /// The resource, when this person may remove it: the cohort must be open for writing (403

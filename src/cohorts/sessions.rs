@@ -787,12 +787,11 @@ fn calendar_response(body: String, file_name: Option<String>) -> Response {
         body,
     )
         .into_response();
-    if let Some(name) = file_name
-        && let Ok(value) = format!("attachment; filename=\"{name}\"").parse()
-    {
-        response
-            .headers_mut()
-            .insert(header::CONTENT_DISPOSITION, value);
+    if let Some(name) = file_name {
+        response.headers_mut().insert(
+            header::CONTENT_DISPOSITION,
+            crate::files::Disposition::Attachment.header(&name),
+        );
     }
     response
 }

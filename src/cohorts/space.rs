@@ -657,10 +657,8 @@ async fn members_csv(Inside(ctx, person, access): Inside<Access>) -> AppResult<R
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
             (
                 header::CONTENT_DISPOSITION,
-                format!(
-                    "attachment; filename=\"{}-members.csv\"",
-                    access.cohort.slug
-                ),
+                crate::files::Disposition::Attachment
+                    .value(&format!("{}-members.csv", access.cohort.slug)),
             ),
         ],
         csv,

@@ -6,8 +6,11 @@
 //! `policy` whether the reader may see what the file belongs to, answers the same 404 as for
 //! a missing file when not, and only then calls [`serve`]. Uploads are read as streams and
 //! written chunk by chunk as they arrive; downloads are streamed chunk by chunk. Files are
-//! write-once: a key always names the same bytes.
+//! write-once: a key always names the same bytes. Programs and scripts are refused by every
+//! use, by their name and by their content: a cohort's resources reach people's own computers.
 
+mod multipart;
+mod programs;
 mod serve;
 
 use std::fmt::Display;
@@ -17,7 +20,9 @@ use futures_util::{Stream, StreamExt};
 use sha2::{Digest, Sha256};
 use sqlx::{AnyConnection, AnyPool};
 
-pub use serve::{Audience, serve};
+pub use multipart::{UploadForm, read_multipart};
+pub use programs::{is_program, is_program_name};
+pub use serve::{Audience, Disposition, FILE_POLICY, serve};
 
 /// Bytes per stored chunk: what a download holds in memory at once, per request.
 pub const CHUNK_SIZE: usize = 256 * 1024;
@@ -45,6 +50,13 @@ pub enum FileError {
     /// The type found from the bytes is not among the use's types.
     #[error("Files of this type ({0}) are not accepted here.")]
     TypeNotAllowed(String),
+    /// A program or a script, told by its name or by its first bytes, whatever the use
+    /// accepts otherwise.
+    #[error(
+        "Programs and scripts (such as .exe, .bat, .vbs, .ps1 or .js files) are not accepted, \
+         whatever their name. Share a document, a picture or a link."
+    )]
+    Program,
     /// The client's stream failed (a dropped connection, a body over the request limit).
     #[error("The upload was interrupted. Try again.")]
     Interrupted(String),
@@ -80,13 +92,21 @@ pub fn human_size(bytes: u64) -> String {
     }
 }
 
-/// The name as uploaded, without any folder a browser sent along, control characters or
-/// surrounding spaces, and at most 200 characters; "file" when nothing is left.
+/// Characters that change the direction in which the characters around them are shown
+/// (Unicode's `Bidi_Control`): in a file name they make `…\u{202E}fdp.vbs` read as
+/// "…sbv.pdf".
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// The name as uploaded, without any folder a browser sent along, control characters,
+/// direction controls or surrounding spaces, and at most 200 characters; "file" when nothing
+/// is left.
 pub fn clean_name(name: &str) -> String {
     let base = name.rsplit(['/', '\\']).next().unwrap_or_default();
     let cleaned: String = base
         .chars()
-        .filter(|c| !c.is_control())
+        .filter(|c| !c.is_control() && !is_bidi_control(*c))
         .collect::<String>()
         .trim()
         .chars()
@@ -165,6 +185,9 @@ impl Upload<'_> {
     async fn flush(&mut self) -> Result<(), FileError> {
         if self.row.is_none() {
             let content_type = detect_type(&self.buf);
+            if is_program(content_type, &self.buf) {
+                return Err(FileError::Program);
+            }
             if !self.rules.types.contains(&content_type) {
                 return Err(FileError::TypeNotAllowed(content_type.to_owned()));
             }
@@ -248,8 +271,9 @@ impl Upload<'_> {
 }
 
 /// Stores what `stream` yields, chunk by chunk as it arrives, never holding more than one
-/// chunk: stops with [`FileError::TooLarge`] past the use's limit and with
-/// [`FileError::TypeNotAllowed`] when the first bytes are not of an accepted type. The file is
+/// chunk: stops with [`FileError::TooLarge`] past the use's limit, with
+/// [`FileError::TypeNotAllowed`] when the first bytes are not of an accepted type, and with
+/// [`FileError::Program`] when the name or the first bytes are a program's. The file is
 /// unattached: claim it with [`attach`] within [`ORPHAN_AFTER_SECONDS`] or it is swept. On an
 /// error nothing is left stored, and the stream is left where it stopped (drain it to go on
 /// reading a multipart form).
@@ -264,11 +288,15 @@ where
     S: Stream<Item = Result<Bytes, E>> + Unpin,
     E: Display,
 {
+    let name = clean_name(name);
+    if is_program_name(&name) {
+        return Err(FileError::Program);
+    }
     let mut upload = Upload {
         pool,
         now,
         rules,
-        name: clean_name(name),
+        name,
         row: None,
         seq: 0,
         size: 0,
@@ -413,6 +441,19 @@ mod tests {
         assert_eq!(clean_name(".."), "file");
         assert_eq!(clean_name(""), "file");
         assert_eq!(clean_name(&"é".repeat(300)).chars().count(), 200);
+    }
+
+    #[test]
+    fn names_lose_the_controls_that_turn_text_around() {
+        assert_eq!(
+            clean_name("Budget 2027\u{202E}fdp.vbs"),
+            "Budget 2027fdp.vbs"
+        );
+        let every = "\u{202A}\u{202B}\u{202C}\u{202D}\u{202E}\u{2066}\u{2067}\u{2068}\u{2069}\u{200E}\u{200F}\u{061C}";
+        assert_eq!(clean_name(&format!("a{every}b.pdf")), "ab.pdf");
+        assert_eq!(clean_name(every), "file");
+        // Letters of right-to-left scripts stay: only the controls go.
+        assert_eq!(clean_name("تقرير.pdf"), "تقرير.pdf");
     }
 
     #[test]

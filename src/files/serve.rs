@@ -1,6 +1,7 @@
 //! Sending a stored file: streamed from the database chunk by chunk, with its length, an
 //! ETag (and 304 for a copy the client has), one byte range (206, or 416), the type found
-//! from the bytes, the original name, and nosniff. The caller has checked access already.
+//! from the bytes, the original name shown or saved as the caller says, nosniff, and a
+//! sandboxing policy. The caller has checked access already.
 
 use axum::{
     body::{Body, Bytes},
@@ -29,14 +30,38 @@ impl Audience {
     }
 }
 
-/// Types a browser shows in the page rather than saving: pictures it draws itself.
-const INLINE_TYPES: &[&str] = &[
-    "image/jpeg",
-    "image/png",
-    "image/gif",
-    "image/webp",
-    "image/avif",
-];
+/// How the browser is to treat a file: the route that serves it decides, and this module
+/// writes the `Content-Disposition` header, for stored files and for the files the portal
+/// writes itself (calendars, exports) alike.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Disposition {
+    /// Shown in the browser: pictures in a page, a logo opened by its address.
+    Inline,
+    /// Saved, never shown: resources, exports, calendar files.
+    Attachment,
+}
+
+impl Disposition {
+    /// The header for a file of this name: `inline` or `attachment`, the name as plain ASCII
+    /// and, when it is not, in full as UTF-8 (RFC 6266 and 8187).
+    pub fn header(self, name: &str) -> HeaderValue {
+        HeaderValue::from_str(&self.value(name))
+            .unwrap_or_else(|_| HeaderValue::from_static("attachment"))
+    }
+
+    /// The same as text (always ASCII), for responses built from strings.
+    pub fn value(self, name: &str) -> String {
+        disposition(name, self == Disposition::Inline)
+    }
+}
+
+/// The policy every stored file is served with, whatever its type: a file that can hold
+/// markup (an SVG logo opened by its address, a resource a browser renders despite
+/// `attachment`) draws itself with its own styles and does nothing else: no script, no
+/// fetch, no form sent anywhere, no frame, and in a sandbox (a unique origin, no plugins,
+/// no pop-ups, no navigation of the page around it).
+pub const FILE_POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; form-action 'none'; \
+frame-ancestors 'none'; sandbox";
 
 /// Which bytes a request asks for.
 #[derive(Debug, PartialEq, Eq)]
@@ -47,50 +72,63 @@ enum Ask {
     Unsatisfiable,
 }
 
-/// Reads a `Range` header for a file of `size` bytes. One range is served; several are
-/// answered with the whole file (which the standard allows), a unit other than bytes is
-/// ignored, and a malformed or unsatisfiable byte range is refused.
+/// Reads a `Range` header for a file of `size` bytes (RFC 9110, 14.1 and 14.2). One range is
+/// served; several are answered with the whole file (which the standard allows). A header
+/// that is not a byte range as the grammar writes it (another unit, no `=`, letters, a sign,
+/// a last byte before the first) is ignored, and the whole file sent: only a well-formed range
+/// that no byte of the file satisfies (starting past the end, an empty suffix, any range of
+/// an empty file) is refused with 416.
 fn parse_range(value: &str, size: u64) -> Ask {
-    let value = value.trim();
-    let Some((unit, spec)) = value.split_once('=') else {
-        return Ask::Unsatisfiable;
-    };
-    if !unit.trim().eq_ignore_ascii_case("bytes") {
+    let Some((unit, spec)) = value.trim().split_once('=') else {
         return Ask::Whole;
-    }
-    if spec.contains(',') {
+    };
+    if !unit.trim().eq_ignore_ascii_case("bytes") || spec.contains(',') {
         return Ask::Whole;
     }
     let Some((first, last)) = spec.trim().split_once('-') else {
-        return Ask::Unsatisfiable;
+        return Ask::Whole;
     };
-    let number = |s: &str| -> Option<u64> {
-        let s = s.trim();
-        if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
-            None
+    let (first, last) = (first.trim(), last.trim());
+    // Digits only: `u64::from_str` would take a leading `+`, which the grammar does not.
+    let number = |s: &str| -> Option<Option<u64>> {
+        if s.is_empty() {
+            Some(None)
+        } else if s.bytes().all(|b| b.is_ascii_digit()) {
+            // More digits than a u64 holds: past the end of any file.
+            Some(Some(s.parse().unwrap_or(u64::MAX)))
         } else {
-            s.parse().ok()
+            None
         }
     };
-    if size == 0 {
-        return Ask::Unsatisfiable;
-    }
-    match (first.trim().is_empty(), last.trim().is_empty()) {
-        // "-500": the last 500 bytes.
-        (true, false) => match number(last) {
-            Some(n) if n > 0 => Ask::Part(size - n.min(size), size - 1),
-            _ => Ask::Unsatisfiable,
-        },
+    let (Some(first), Some(last)) = (number(first), number(last)) else {
+        return Ask::Whole;
+    };
+    match (first, last) {
+        (None, None) => Ask::Whole,
+        // "-500": the last 500 bytes; "-0" asks for none of them.
+        (None, Some(n)) => {
+            if n == 0 || size == 0 {
+                Ask::Unsatisfiable
+            } else {
+                Ask::Part(size - n.min(size), size - 1)
+            }
+        }
         // "500-": from byte 500 to the end.
-        (false, true) => match number(first) {
-            Some(a) if a < size => Ask::Part(a, size - 1),
-            _ => Ask::Unsatisfiable,
-        },
-        (false, false) => match (number(first), number(last)) {
-            (Some(a), Some(b)) if a <= b && a < size => Ask::Part(a, b.min(size - 1)),
-            _ => Ask::Unsatisfiable,
-        },
-        (true, true) => Ask::Unsatisfiable,
+        (Some(a), None) => {
+            if a < size {
+                Ask::Part(a, size - 1)
+            } else {
+                Ask::Unsatisfiable
+            }
+        }
+        (Some(a), Some(b)) if b < a => Ask::Whole,
+        (Some(a), Some(b)) => {
+            if a < size {
+                Ask::Part(a, b.min(size - 1))
+            } else {
+                Ask::Unsatisfiable
+            }
+        }
     }
 }
 
@@ -130,12 +168,14 @@ fn disposition(name: &str, inline: bool) -> String {
     format!("{kind}; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
 }
 
-/// The response for a stored file, to a reader whose access the caller has checked.
+/// The response for a stored file, to a reader whose access the caller has checked, shown or
+/// saved as `shown` says.
 pub fn serve(
     pool: &AnyPool,
     file: &StoredFile,
     request: &HeaderMap,
     audience: Audience,
+    shown: Disposition,
 ) -> Response {
     let size = file.size.max(0) as u64;
     let etag = format!("\"{}\"", file.sha256);
@@ -149,6 +189,7 @@ pub fn serve(
     set(header::CACHE_CONTROL, audience.cache_control());
     set(header::X_CONTENT_TYPE_OPTIONS, "nosniff");
     set(header::ACCEPT_RANGES, "bytes");
+    set(header::CONTENT_SECURITY_POLICY, FILE_POLICY);
 
     let header_str = |name: header::HeaderName| request.get(name).and_then(|v| v.to_str().ok());
     if header_str(header::IF_NONE_MATCH).is_some_and(|v| matches_etag(v, &etag)) {
@@ -176,13 +217,7 @@ pub fn serve(
     let length = if size == 0 { 0 } else { last - first + 1 };
     set(header::CONTENT_TYPE, &file.content_type);
     set(header::CONTENT_LENGTH, &length.to_string());
-    set(
-        header::CONTENT_DISPOSITION,
-        &disposition(
-            &file.name,
-            INLINE_TYPES.contains(&file.content_type.as_str()),
-        ),
-    );
+    headers.insert(header::CONTENT_DISPOSITION, shown.header(&file.name));
     let body = chunks(
         pool.clone(),
         file.id,
@@ -233,13 +268,42 @@ mod tests {
         assert_eq!(parse_range("bytes=95-", 100), Ask::Part(95, 99));
         assert_eq!(parse_range("bytes=-10", 100), Ask::Part(90, 99));
         assert_eq!(parse_range("bytes=-500", 100), Ask::Part(0, 99));
-        assert_eq!(parse_range("bytes=100-", 100), Ask::Unsatisfiable);
-        assert_eq!(parse_range("bytes=9-0", 100), Ask::Unsatisfiable);
-        assert_eq!(parse_range("bytes=-0", 100), Ask::Unsatisfiable);
-        assert_eq!(parse_range("bytes=a-b", 100), Ask::Unsatisfiable);
-        assert_eq!(parse_range("bytes=+1-2", 100), Ask::Unsatisfiable);
+        assert_eq!(
+            parse_range("bytes=99999999999999999999999-", 100),
+            Ask::Unsatisfiable
+        );
         assert_eq!(parse_range("bytes=0-1,5-6", 100), Ask::Whole);
         assert_eq!(parse_range("pages=1-2", 100), Ask::Whole);
+    }
+
+    #[test]
+    fn a_well_formed_range_outside_the_file_is_unsatisfiable() {
+        assert_eq!(parse_range("bytes=100-", 100), Ask::Unsatisfiable);
+        assert_eq!(parse_range("bytes=100-200", 100), Ask::Unsatisfiable);
+        assert_eq!(parse_range("bytes=-0", 100), Ask::Unsatisfiable);
+        assert_eq!(parse_range("bytes=0-0", 0), Ask::Unsatisfiable);
+        assert_eq!(parse_range("bytes=-5", 0), Ask::Unsatisfiable);
+    }
+
+    #[test]
+    fn a_malformed_range_is_ignored_as_rfc_9110_says() {
+        for garbled in [
+            "bytes=a-b",
+            "bytes=ten-twenty",
+            "bytes=+1-2",
+            "bytes=1-+2",
+            "bytes=1-2-3",
+            "bytes=5",
+            "bytes=",
+            "bytes=-",
+            "bytes 0-9",
+            "0-9",
+            "",
+            "bytes=9-0",
+            "bytes=0x10-20",
+        ] {
+            assert_eq!(parse_range(garbled, 100), Ask::Whole, "{garbled}");
+        }
     }
 
     #[test]

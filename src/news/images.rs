@@ -9,7 +9,6 @@
 use std::io::Cursor;
 
 use axum::{extract::Path, http::HeaderMap, response::Response};
-use futures_util::Stream;
 use image::{DynamicImage, ImageFormat, ImageReader, Limits, codecs::jpeg::JpegEncoder};
 use sha2::{Digest, Sha256};
 use sqlx::AnyPool;
@@ -47,6 +46,10 @@ pub enum ImageError {
     Interrupted,
     #[error("The picture uploaded earlier is no longer kept. Attach it again.")]
     Gone,
+    #[error(
+        "Programs and scripts are not accepted, whatever their name. Attach a JPEG, PNG or WebP image."
+    )]
+    Program,
 }
 
 /// What the store accepts as a cover upload: the types are checked again by decoding.
@@ -67,6 +70,7 @@ impl ImageError {
             FileError::Empty => Ok(ImageError::Empty),
             FileError::TooLarge(_) => Ok(ImageError::TooLarge),
             FileError::TypeNotAllowed(_) => Ok(ImageError::NotAnImage),
+            FileError::Program => Ok(ImageError::Program),
             FileError::Interrupted(_) => Ok(ImageError::Interrupted),
             FileError::Database(e) => Err(e.into()),
         }
@@ -171,18 +175,12 @@ fn give_memory_back() {
     }
 }
 
-/// Reads a cover upload into the file store as it arrives (never whole in memory). The file
-/// is unclaimed until [`create`] makes an image of it.
-pub async fn upload<S, E>(
-    state: &AppState,
-    name: &str,
-    stream: &mut S,
-) -> AppResult<Result<StoredFile, ImageError>>
-where
-    S: Stream<Item = Result<axum::body::Bytes, E>> + Unpin,
-    E: std::fmt::Display,
-{
-    match files::store_stream(&state.pool, state.clock.now(), &UPLOAD, name, stream).await {
+/// A cover upload as the store took it (see `files::read_multipart`), or why it is no
+/// picture. The file is unclaimed until [`create`] makes an image of it.
+pub fn checked_upload(
+    stored: Result<StoredFile, FileError>,
+) -> AppResult<Result<StoredFile, ImageError>> {
+    match stored {
         Ok(file) => Ok(Ok(file)),
         Err(e) => ImageError::from_file(e).map(Err),
     }
@@ -514,7 +512,13 @@ pub async fn serve(ctx: Ctx, Path(name): Path<String>, headers: HeaderMap) -> Ap
     let file = files::find(pool, file_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    Ok(files::serve(pool, &file, &headers, audience))
+    Ok(files::serve(
+        pool,
+        &file,
+        &headers,
+        audience,
+        files::Disposition::Inline,
+    ))
 }
 
 /// Moves cover pictures written by earlier versions under `<data-dir>/images` into the file

@@ -96,11 +96,8 @@ async fn list(ctx: Ctx, Query(q): Query<ListQuery>) -> AppResult<Response> {
         "News from {}: what member cities are doing and learning.",
         layout.org_name
     );
-    layout.meta.canonical = match (&topic, at_start) {
-        (Some(t), true) => format!("{}/news?topic={}", ctx.state.config.base(), t.slug),
-        (None, true) => format!("{}/news", ctx.state.config.base()),
-        _ => layout.meta.canonical.clone(),
-    };
+    // The topic chooses what the list is; a later page of it names the list's first page.
+    layout.meta.canonical = format!("{}{here}", ctx.state.config.base());
     Ok(web::render(&ListPage {
         layout,
         cards,

@@ -327,51 +327,19 @@ fn parse_publish_at(zone: &Zone, s: &str) -> Result<i64, String> {
 type Upload = Option<Result<crate::files::StoredFile, images::ImageError>>;
 
 /// Reads the editor's multipart form; the cover file goes to the file store as it arrives.
-async fn read_form(state: &AppState, mut multipart: Multipart) -> AppResult<(PostForm, Upload)> {
+async fn read_form(state: &AppState, multipart: Multipart) -> AppResult<(PostForm, Upload)> {
+    let sent = crate::files::read_multipart(
+        &state.pool,
+        state.clock.now(),
+        multipart,
+        "cover",
+        &images::UPLOAD,
+    )
+    .await?;
+    let cover: Upload = sent.file.map(images::checked_upload).transpose()?;
     let mut form = PostForm::default();
-    let mut cover: Upload = None;
-    let bad = |_| {
-        AppError::BadRequest(
-            "The form could not be read. Try again, with a smaller picture if you attached one."
-                .to_owned(),
-        )
-    };
-    loop {
-        let field = match multipart.next_field().await {
-            Ok(Some(field)) => field,
-            Ok(None) => break,
-            // A picture over its limit was refused already: say that, with what was read.
-            Err(_) if matches!(cover, Some(Err(_))) => break,
-            Err(e) => return Err(bad(e)),
-        };
-        let name = field.name().unwrap_or_default().to_owned();
-        if name == "cover" {
-            let file_name = field.file_name().unwrap_or_default().to_owned();
-            let mut field = std::pin::pin!(field);
-            // A file input left empty sends a part without a name or bytes.
-            if file_name.is_empty() {
-                while futures_util::StreamExt::next(&mut field).await.is_some() {}
-                continue;
-            }
-            if let Some(Ok(earlier)) = cover.take() {
-                let mut conn = state.pool.acquire().await?;
-                crate::files::delete(&mut conn, earlier.id).await?;
-            }
-            let stored = images::upload(state, &file_name, &mut field).await?;
-            if stored.is_err() {
-                // The rest of the refused file is read and dropped, so that the fields
-                // after it still come through.
-                while let Some(piece) = futures_util::StreamExt::next(&mut field).await {
-                    if piece.is_err() {
-                        break;
-                    }
-                }
-            }
-            cover = Some(stored);
-            continue;
-        }
+    for (name, value) in sent.fields {
         // Checked (and cleaned) by the form's rules, as every text is.
-        let value = field.text().await.map_err(bad)?;
         match name.as_str() {
             "title" => form.title = value,
             "slug" => form.slug = value,

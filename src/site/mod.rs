@@ -6,7 +6,7 @@ use askama::Template;
 use axum::{
     Router,
     extract::{DefaultBodyLimit, Multipart, Path},
-    http::{HeaderMap, HeaderValue, header},
+    http::HeaderMap,
     response::Response,
     routing::{get, post},
 };
@@ -551,11 +551,6 @@ pub const LOGO: files::Rules = files::Rules {
     types: &["image/png", "image/svg+xml"],
 };
 
-/// What an SVG logo may do when opened on its own: draw itself, with its own styles, and
-/// nothing else (no script, no fetch, no form). In an `<img>` a browser runs no script
-/// anyway; this policy covers the logo opened by its address.
-pub const LOGO_POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'";
-
 /// Makes a stored file the logo, in one write transaction: the new file is claimed and the
 /// one it replaces given back to the sweeper.
 pub async fn set_logo(state: &AppState, file_id: i64) -> AppResult<bool> {
@@ -581,48 +576,17 @@ pub async fn set_logo(state: &AppState, file_id: i64) -> AppResult<bool> {
     Ok(true)
 }
 
-async fn upload_logo(Staff(ctx, person): Staff, mut multipart: Multipart) -> AppResult<Response> {
+async fn upload_logo(Staff(ctx, person): Staff, multipart: Multipart) -> AppResult<Response> {
     web::permit(policy::can_publish(&person))?;
-    let unreadable = || {
-        AppError::BadRequest(
-            "The form could not be read. Try again with a smaller file.".to_owned(),
-        )
-    };
-    let mut outcome: Option<Result<files::StoredFile, files::FileError>> = None;
-    loop {
-        let field = match multipart.next_field().await {
-            Ok(Some(field)) => field,
-            Ok(None) => break,
-            Err(_) if matches!(outcome, Some(Err(_))) => break,
-            Err(_) => return Err(unreadable()),
-        };
-        let mut field = std::pin::pin!(field);
-        if field.name() != Some("logo") || outcome.is_some() {
-            while futures_util::StreamExt::next(&mut field).await.is_some() {}
-            continue;
-        }
-        let name = field.file_name().unwrap_or_default().to_owned();
-        if name.is_empty() {
-            while futures_util::StreamExt::next(&mut field).await.is_some() {}
-            continue;
-        }
-        let stored = files::store_stream(
-            &ctx.state.pool,
-            ctx.state.clock.now(),
-            &LOGO,
-            &name,
-            &mut field,
-        )
-        .await;
-        if stored.is_err() {
-            while let Some(piece) = futures_util::StreamExt::next(&mut field).await {
-                if piece.is_err() {
-                    break;
-                }
-            }
-        }
-        outcome = Some(stored);
-    }
+    let outcome = files::read_multipart(
+        &ctx.state.pool,
+        ctx.state.clock.now(),
+        multipart,
+        "logo",
+        &LOGO,
+    )
+    .await?
+    .file;
     let mut errors = FormErrors::default();
     match outcome {
         None => errors.add("logo", "Choose a PNG or SVG file for the logo."),
@@ -687,8 +651,9 @@ async fn delete_logo(Staff(ctx, person): Staff) -> AppResult<Response> {
 }
 
 /// The logo, public once set: only the file the setting names (an earlier logo, or any other
-/// stored file, is the 404 of a missing one). Served with a policy that lets an SVG draw
-/// itself and do nothing else.
+/// stored file, is the 404 of a missing one). Shown in the browser when opened by its
+/// address, under the store's policy (`files::FILE_POLICY`): an SVG draws itself and does
+/// nothing else. In an `<img>` a browser runs no script anyway.
 async fn serve_logo(ctx: Viewer, Path(id): Path<i64>, headers: HeaderMap) -> AppResult<Response> {
     let current = setting(&ctx.state.pool, identity::LOGO)
         .await?
@@ -699,15 +664,11 @@ async fn serve_logo(ctx: Viewer, Path(id): Path<i64>, headers: HeaderMap) -> App
     let file = files::find(&ctx.state.pool, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let mut response = files::serve(&ctx.state.pool, &file, &headers, files::Audience::Anyone);
-    let out = response.headers_mut();
-    out.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(LOGO_POLICY),
-    );
-    out.insert(
-        header::CONTENT_DISPOSITION,
-        HeaderValue::from_static("inline"),
-    );
-    Ok(response)
+    Ok(files::serve(
+        &ctx.state.pool,
+        &file,
+        &headers,
+        files::Audience::Anyone,
+        files::Disposition::Inline,
+    ))
 }

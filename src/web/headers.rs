@@ -1,4 +1,5 @@
-//! Security and caching headers on every response, and the ceiling on the length of addresses.
+//! Security and caching headers on every response, the ceiling on the length of addresses,
+//! and addresses no page can have (a NUL byte).
 
 use axum::{
     extract::{Request, State},
@@ -93,6 +94,22 @@ pub async fn refuse_long_uris(request: Request, next: Next) -> Response {
         .map_or(0, |pq| pq.as_str().len());
     if length > MAX_URI_BYTES {
         return StatusCode::URI_TOO_LONG.into_response();
+    }
+    next.run(request).await
+}
+
+/// Answers 404 for an address whose path or query holds a NUL byte (`%00`): no page, slug,
+/// key or search of the portal has one, and PostgreSQL refuses a NUL in text with an error
+/// instead of finding nothing. One check here, before any extractor or query, keeps it from
+/// every route, present and future. Inside the session layer, so the 404 page keeps the
+/// person's header.
+pub async fn refuse_nul_bytes(request: Request, next: Next) -> Response {
+    let holds_nul = request
+        .uri()
+        .path_and_query()
+        .is_some_and(|pq| pq.as_str().contains("%00"));
+    if holds_nul {
+        return StatusCode::NOT_FOUND.into_response();
     }
     next.run(request).await
 }

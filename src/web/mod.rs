@@ -78,6 +78,8 @@ pub struct Meta {
     /// The page's title for link previews; empty means the organization's name.
     pub title: String,
     pub description: String,
+    /// The page's own absolute address, for `<link rel="canonical">` and `og:url`; empty
+    /// for none. A page whose query selects what it shows (a news topic) sets its own.
     pub canonical: String,
     pub og_type: &'static str,
     /// An absolute image URL for link previews.
@@ -91,7 +93,8 @@ pub struct NavItem {
 }
 
 impl Layout {
-    /// The layout without a person, for error pages.
+    /// The layout without a person, for error pages: it names no canonical address (an
+    /// error is no page of its own); [`Ctx::layout`] names the page's.
     pub fn plain(state: &AppState) -> Self {
         Layout {
             org_name: state.config.org_name.clone(),
@@ -106,7 +109,7 @@ impl Layout {
             meta: Meta {
                 title: String::new(),
                 description: state.config.org_tagline.clone(),
-                canonical: state.config.base().to_owned(),
+                canonical: String::new(),
                 og_type: "website",
                 image: None,
             },
@@ -305,6 +308,12 @@ impl Ctx {
             person: self.person.clone(),
             flash,
             path: self.path.clone(),
+            // The address of this page, without its query: a search, a form's `next` or a
+            // paging cursor does not make another page.
+            meta: Meta {
+                canonical: format!("{}{}", self.state.config.base(), self.path),
+                ..plain.meta
+            },
             ..plain
         }
     }

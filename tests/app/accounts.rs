@@ -1,6 +1,6 @@
 //! Setup link, log-in, log-out, throttling, sessions.
 
-use crate::support::{Page, STAFF_PASSWORD, new_client, spawn_app};
+use crate::support::{Page, STAFF_PASSWORD, new_client, spawn_app, spawn_app_with};
 
 #[tokio::test]
 async fn the_setup_link_creates_the_first_staff_account_and_logs_them_in() {
@@ -431,4 +431,59 @@ async fn log_in_never_redirects_to_another_site() {
             .await;
         assert_eq!(Page::of(response).await.url, app.url("/"), "next={next}");
     }
+}
+
+#[tokio::test]
+async fn a_hundred_log_ins_at_once_from_a_hundred_addresses_queue_for_their_hashes_and_all_get_an_answer()
+ {
+    let app = spawn_app_with(|c| c.trust_proxy = true).await;
+    app.create_staff("ada@mayorsinnovation.org", "Ada Staff")
+        .await;
+    let strangers = (0..100).map(|i| {
+        let client = new_client();
+        let url = app.url("/login");
+        async move {
+            client
+                .post(url)
+                .header(
+                    "x-forwarded-for",
+                    format!("198.51.{}.{}", i / 200, i % 200 + 1),
+                )
+                .form(&[
+                    ("email", format!("nobody{i}@example.org")),
+                    ("password", "a guess that is long enough".to_owned()),
+                ])
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    });
+    let owner = new_client();
+    let (answers, owner_page) = tokio::join!(futures_util::future::join_all(strangers), async {
+        Page::of(
+            owner
+                .post(app.url("/login"))
+                .header("x-forwarded-for", "203.0.113.9")
+                .form(&[
+                    ("email", "ada@mayorsinnovation.org"),
+                    ("password", STAFF_PASSWORD),
+                ])
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    });
+    // Each is told its password is wrong, after its turn: none is refused for lack of room.
+    assert!(answers.iter().all(|s| *s == 422), "{answers:?}");
+    assert_eq!(owner_page.text("header .who strong"), "Ada Staff");
+    // Every hash is done and its place given back.
+    assert_eq!(
+        app.state.hashing.available_permits(),
+        std::thread::available_parallelism()
+            .map_or(2, |n| n.get())
+            .min(portal::state::HASHES_AT_ONCE)
+    );
 }

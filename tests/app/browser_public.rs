@@ -470,8 +470,10 @@ async fn browser_staff_publish_a_post_with_a_cover_and_approve_an_application() 
         browser.text(".byline").await,
         format!(
             "By Ada Staff · {}",
-            Ok::<_, String>(app.state.config.time_zone.clone())
-                .unwrap()
+            app.state
+                .config
+                .time_zone
+                .clone()
                 .date(app.state.clock.now())
         )
     );

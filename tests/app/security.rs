@@ -1,6 +1,6 @@
 //! Cross-site requests, headers, limits, static files, error pages, health.
 
-use crate::support::{Page, spawn_app, spawn_app_with};
+use crate::support::{Page, spawn_app, spawn_app_with, spawn_app_with_routes};
 
 #[tokio::test]
 async fn a_cross_site_post_is_refused_with_a_page_that_says_why() {
@@ -363,4 +363,119 @@ async fn public_pages_are_cacheable_for_anonymous_readers_and_never_for_a_logged
     }
     let account = anonymous.get(app.url("/account")).send().await.unwrap();
     assert_eq!(account.headers()["cache-control"], "no-store");
+}
+
+#[tokio::test]
+async fn an_address_with_a_nul_byte_is_the_404_page_on_both_databases() {
+    let app = spawn_app().await;
+    let staff = app.staff_visitor().await;
+    let public = app.visitor();
+    let paths = [
+        "/news/a%00b",
+        "/pages/a%00b",
+        "/news?topic=a%00b",
+        "/search?q=water%00",
+        "/invite/a%00b",
+        "/setup/a%00b",
+        "/cohorts/calendar/a%00b.ics",
+        "/login?next=/home%00",
+        "/static/portal%00.css",
+    ];
+    for path in paths {
+        let page = Page::of(public.get(path).await).await;
+        assert_eq!(page.status, 404, "{path}");
+        assert_eq!(page.h1(), "Page not found", "{path}");
+    }
+    for path in ["/cohorts/a%00b", "/cohorts/a%00b/resources", "/people/1%00"] {
+        let page = Page::of(staff.get(path).await).await;
+        assert_eq!(page.status, 404, "{path}");
+        assert_eq!(page.h1(), "Page not found", "{path}");
+        // Refused before anything is looked up, with the person still logged in.
+        assert_eq!(page.text("header .who strong"), "Grace Staff", "{path}");
+    }
+    let posted = staff.post_form("/cohorts/a%00b/join", &[]).await;
+    assert_eq!(posted.status(), 404);
+    // Should a NUL reach the database some other way, PostgreSQL's refusal of it (22021) is
+    // an error of the request, not "busy, try again".
+    if let Err(e) = sqlx::query("SELECT $1")
+        .bind("a\0b")
+        .execute(&app.state.pool)
+        .await
+    {
+        assert!(!portal::error::is_busy(&e), "{e}");
+    }
+}
+
+/// Log lines written while the test runs, as the server writes them.
+#[derive(Clone, Default)]
+struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_handler_that_panics_answers_the_500_page_logs_the_cause_and_the_portal_goes_on() {
+    // The test's runtime is one thread: the server's tasks log to this subscriber.
+    let logs = Captured::default();
+    let writer = logs.clone();
+    let _guard = tracing::subscriber::set_default(
+        tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .finish(),
+    );
+    // No route of the portal panics on purpose; a bug such as `Fields::get` of an undeclared
+    // field does, so the test adds a handler with that bug.
+    let buggy = axum::Router::new().route(
+        "/test/bug",
+        axum::routing::get(|| async {
+            panic!("undeclared form field `nickname`");
+            #[allow(unreachable_code)]
+            ""
+        }),
+    );
+    let app = spawn_app_with_routes(|_| {}, buggy).await;
+    let staff = app.staff_visitor().await;
+
+    let got = staff.get("/test/bug").await;
+    assert_eq!(got.status(), 500);
+    let headers = got.headers().clone();
+    assert!(
+        headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    assert!(headers.contains_key("content-security-policy"));
+    assert_eq!(headers["cache-control"], "no-store");
+    let page = Page::of(got).await;
+    assert_eq!(page.h1(), "Something went wrong");
+    assert_eq!(
+        page.text("main p"),
+        "The portal could not complete this request. It has been logged; please try again later."
+    );
+    assert_eq!(page.text("header .who strong"), "Grace Staff");
+    assert!(
+        !page.html.html().contains("nickname"),
+        "the cause stays in the log"
+    );
+
+    let logged = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        logged
+            .lines()
+            .any(|l| l.contains("ERROR") && l.contains("undeclared form field `nickname`")),
+        "{logged}"
+    );
+    // The same person goes on with the same connection pool and session.
+    let home = Page::of(staff.get("/staff").await).await;
+    assert_eq!(home.status, 200);
+    assert_eq!(home.text("header .who strong"), "Grace Staff");
 }

@@ -93,8 +93,16 @@ pub async fn spawn_app() -> TestApp {
 
 /// Starts the app with a configuration changed by `adjust`.
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
+    spawn_app_with_routes(adjust, axum::Router::new()).await
+}
+
+/// Starts the app with more routes, inside all its layers (`portal::app_with_routes`).
+pub async fn spawn_app_with_routes(
+    adjust: impl FnOnce(&mut Config),
+    routes: axum::Router<AppState>,
+) -> TestApp {
     let db = test_db().await;
-    let (address, state) = serve_on(&db, adjust).await;
+    let (address, state) = serve_on(&db, adjust, routes).await;
     TestApp {
         address,
         state,
@@ -104,7 +112,11 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
 }
 
 /// A server of its own (pool, state, port) on the database `db`, migrated.
-async fn serve_on(db: &TestDb, adjust: impl FnOnce(&mut Config)) -> (String, AppState) {
+async fn serve_on(
+    db: &TestDb,
+    adjust: impl FnOnce(&mut Config),
+    routes: axum::Router<AppState>,
+) -> (String, AppState) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let address = format!("http://{addr}");
@@ -114,7 +126,7 @@ async fn serve_on(db: &TestDb, adjust: impl FnOnce(&mut Config)) -> (String, App
     let (pool, backend) = db::open(&db.url).await.unwrap();
     db::migrate(&pool, backend).await.unwrap();
     let state = AppState::new(pool, backend, config);
-    let app = portal::app(state.clone());
+    let app = portal::app_with_routes(state.clone(), routes);
     tokio::spawn(async move {
         axum::serve(
             listener,
@@ -158,7 +170,12 @@ impl TestApp {
         let dir = std::env::temp_dir().join(format!("portal-test-{}", random_suffix()));
         std::fs::create_dir_all(&dir).unwrap();
         let data_dir = dir.clone();
-        let (address, state) = serve_on(&self.db, move |c| c.data_dir = data_dir).await;
+        let (address, state) = serve_on(
+            &self.db,
+            move |c| c.data_dir = data_dir,
+            axum::Router::new(),
+        )
+        .await;
         Instance {
             address,
             state,
