@@ -19,6 +19,7 @@ pub mod policy;
 pub mod site;
 pub mod staff;
 pub mod state;
+pub mod text;
 pub mod time;
 pub mod viewer;
 pub mod web;

@@ -19,8 +19,8 @@ use super::{Access, Cohort, emails, space};
 use crate::{
     audit,
     error::{AppError, AppResult},
-    news::markdown,
     notify,
+    text::markdown,
     viewer::Person,
     web::{
         self, FormErrors, Layout, SignedIn,

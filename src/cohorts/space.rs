@@ -17,8 +17,8 @@ use super::{Access, Cohort, MemberRole, emails};
 use crate::{
     audit,
     error::{AppError, AppResult},
-    news::markdown,
     notify, policy,
+    text::{EmailAddress, csv::Csv, markdown},
     viewer::Person,
     web::{
         self, FormErrors, Layout, SignedIn,
@@ -314,15 +314,25 @@ async fn add_member(
     } else {
         MemberRole::Member
     };
-    let found = if check.has("email") {
-        None
-    } else {
-        sqlx::query_as::<_, Person>(crate::select_people!(
-            "WHERE lower(p.email) = lower($1) AND p.active = 1"
-        ))
-        .bind(&email)
-        .fetch_optional(&ctx.state.pool)
-        .await?
+    let email = match EmailAddress::parse(&email) {
+        Ok(email) => Some(email),
+        Err(message) => {
+            if !check.has("email") {
+                check.add("email", message);
+            }
+            None
+        }
+    };
+    let found = match &email {
+        None => None,
+        Some(email) => {
+            sqlx::query_as::<_, Person>(crate::select_people!(
+                "WHERE p.email_norm = $1 AND p.active = 1"
+            ))
+            .bind(email.normalized())
+            .fetch_optional(&ctx.state.pool)
+            .await?
+        }
     };
     let target = match found {
         Some(p) if policy::can_join_cohorts(&p) => Some(p),
@@ -555,16 +565,6 @@ async fn set_listing(
     Ok(web::see_other(&format!("/cohorts/{slug}/members")))
 }
 
-/// A cell of a CSV file: quoted, and a text a spreadsheet would run as a formula made plain.
-fn csv_cell(value: &str) -> String {
-    let value = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{value}")
-    } else {
-        value.to_owned()
-    };
-    format!("\"{}\"", value.replace('"', "\"\""))
-}
-
 /// Staff export a cohort's members (everyone, listed or not) as CSV.
 async fn members_csv(
     SignedIn(ctx, person): SignedIn,
@@ -575,7 +575,7 @@ async fn members_csv(
     let zone = person.zone(&crate::time::Zone::of_stored(Some(
         &ctx.state.config.time_zone,
     )));
-    let mut csv = String::from("Name,Title,City,Email,Role,Joined,Listed\r\n");
+    let mut csv = Csv::new(["Name", "Title", "City", "Email", "Role", "Joined", "Listed"]);
     for m in all_members(&ctx.state.pool, access.cohort.id).await? {
         let row = [
             m.name.clone(),
@@ -586,13 +586,7 @@ async fn members_csv(
             zone.iso_date(m.joined_at),
             if m.shown() { "yes" } else { "no" }.to_owned(),
         ];
-        csv.push_str(
-            &row.iter()
-                .map(|v| csv_cell(v))
-                .collect::<Vec<_>>()
-                .join(","),
-        );
-        csv.push_str("\r\n");
+        csv.row(row);
     }
     Ok((
         [
@@ -605,7 +599,7 @@ async fn members_csv(
                 ),
             ),
         ],
-        csv,
+        csv.finish(),
     )
         .into_response())
 }

@@ -330,7 +330,7 @@ async fn search_page(ctx: Ctx, Query(q): Query<SearchQuery>) -> AppResult<Respon
     };
     let in_cohorts = ctx.person.as_ref().is_some_and(policy::can_join_cohorts);
     let cohort_hits = if searched && in_cohorts {
-        crate::cohorts::search::search(&ctx.state.pool, ctx.person.as_ref(), &q).await?
+        crate::cohorts::search::search(&ctx.state, ctx.person.as_ref(), &q).await?
     } else {
         Vec::new()
     };
