@@ -2,8 +2,6 @@
 //! portal's search. A new area adds its entry here, and neither the member home
 //! (`home::member`) nor the search page (`news::public`) changes.
 
-use sqlx::AnyPool;
-
 use crate::{
     error::AppResult,
     policy,
@@ -20,7 +18,7 @@ pub type PanelFn = for<'a> fn(&'a AppState, &'a Layout, &'a Person) -> Fut<'a, A
 
 /// Finds an area's things matching a query, in the reader's scope.
 pub type SearchFn =
-    for<'a> fn(&'a AnyPool, Option<&'a Person>, &'a str) -> Fut<'a, sqlx::Result<Vec<Hit>>>;
+    for<'a> fn(&'a AppState, Option<&'a Person>, &'a str) -> Fut<'a, sqlx::Result<Vec<Hit>>>;
 
 /// An area's part of the search page.
 pub struct Search {
@@ -132,7 +130,7 @@ pub fn searchable(reader: Option<&Person>) -> Vec<&'static str> {
 
 /// Every area's hits for `q` that this reader may see, area by area.
 pub async fn search(
-    pool: &AnyPool,
+    state: &AppState,
     reader: Option<&Person>,
     q: &str,
 ) -> sqlx::Result<Vec<Results>> {
@@ -146,7 +144,7 @@ pub async fn search(
             id: area.id,
             heading: s.heading,
             none: s.none,
-            hits: (s.run)(pool, reader, q).await?,
+            hits: (s.run)(state, reader, q).await?,
         });
     }
     Ok(out)

@@ -11,9 +11,10 @@ use image::{ImageFormat, Rgb, RgbImage};
 use crate::{
     accounts::{db as people_db, password},
     members::cities::{self, NewCity},
-    news::{self, PostInput, PostState, images, slug},
+    news::{self, PostInput, PostState, images},
     policy::{CityStatus, Role},
     state::AppState,
+    text::slug,
 };
 
 struct DemoCity {

@@ -21,6 +21,7 @@ pub mod secret;
 pub mod site;
 pub mod staff;
 pub mod state;
+pub mod text;
 pub mod time;
 pub mod viewer;
 pub mod web;

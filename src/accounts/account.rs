@@ -5,7 +5,8 @@ use askama::Template;
 use axum::{extract::Path, http::StatusCode, response::Response};
 use serde::Deserialize;
 
-use super::{Person, db, email::EmailAddress, password, reset, sessions, throttle, tokens};
+use super::{Person, db, password, reset, sessions, throttle, tokens};
+use crate::text::EmailAddress;
 use crate::web::form::Form;
 use crate::{
     error::{AppError, AppResult, is_unique_violation},
@@ -155,7 +156,7 @@ pub async fn listing(
     match kind {
         "account" | "none" => {}
         "other" => match EmailAddress::parse(&form.shown_email) {
-            Ok(e) => other = e.entered,
+            Ok(e) => other = e.entered().to_owned(),
             Err(m) => errors.add("shown_email", m),
         },
         _ => errors.add(
@@ -347,7 +348,7 @@ pub async fn change_email(
     let parsed = EmailAddress::parse(&form.new_email);
     match &parsed {
         Err(m) => errors.add("new_email", *m),
-        Ok(e) if e.normalized == person.email.to_lowercase() => {
+        Ok(e) if e.normalized() == person.email.to_lowercase() => {
             errors.add("new_email", "This is already your email address.")
         }
         Ok(_) => {}
@@ -359,7 +360,7 @@ pub async fn change_email(
     // Whether an address is taken is said only to whoever knows the password.
     if let Ok(e) = &parsed
         && errors.is_empty()
-        && db::email_taken(&state.pool, &e.normalized, person.id).await?
+        && db::email_taken(&state.pool, e.normalized(), person.id).await?
     {
         errors.add("new_email", "An account with this email already exists.");
     }
@@ -391,8 +392,8 @@ pub async fn change_email(
     )
     .bind(tokens::digest(&token))
     .bind(person.id)
-    .bind(&new.entered)
-    .bind(&new.normalized)
+    .bind(new.entered())
+    .bind(new.normalized())
     .bind(now)
     .bind(now + EMAIL_VALID_FOR)
     .execute(&mut *tx)
@@ -400,15 +401,15 @@ pub async fn change_email(
     let confirm = emails::EmailChangeConfirm {
         org_name: state.config.org_name.clone(),
         name: person.name.clone(),
-        new_email: new.entered.clone(),
+        new_email: new.entered().to_owned(),
         link: format!("{}/account/email/confirm/{token}", state.config.base()),
     };
-    notify::enqueue(&mut tx, state, &new.entered, &confirm).await?;
+    notify::enqueue(&mut tx, state, new.entered(), &confirm).await?;
     // The old address hears of it, in case the request is not the owner's.
     let notice = emails::EmailChangeNotice {
         org_name: state.config.org_name.clone(),
         name: person.name.clone(),
-        new_email: new.entered.clone(),
+        new_email: new.entered().to_owned(),
         base_url: state.config.base().to_owned(),
     };
     notify::enqueue(&mut tx, state, &person.email, &notice).await?;
@@ -416,7 +417,7 @@ pub async fn change_email(
     tracing::info!(person_id = person.id, "email change requested");
     ctx.flash(format!(
         "We sent a link to {}. Your address changes when you open it.",
-        new.entered
+        new.entered()
     ))
     .await?;
     Ok(web::see_other("/account"))

@@ -8,8 +8,9 @@ use axum::{
 };
 use serde::Deserialize;
 
-use super::{Person, db, email::EmailAddress, password, sessions, throttle};
+use super::{Person, db, password, sessions, throttle};
 use crate::state::AppState;
+use crate::text::EmailAddress;
 use crate::web::form::Form;
 use crate::{
     error::{AppError, AppResult},
@@ -118,7 +119,7 @@ async fn authenticate(
         return Ok(Err(Refused::Missing(errors)));
     }
     let email_norm = EmailAddress::parse(&form.email)
-        .map(|e| e.normalized)
+        .map(|e| e.normalized().to_owned())
         .unwrap_or_else(|_| form.email.trim().to_lowercase());
     let email_norm: String = email_norm.chars().take(254).collect();
     let attempt = match throttle::reserve(state, &email_norm, ip, state.clock.now()).await? {

@@ -3,7 +3,6 @@
 
 mod account;
 pub mod db;
-pub mod email;
 mod handlers;
 pub mod password;
 mod reset;
@@ -81,12 +80,12 @@ pub fn check_new_person(
     name: &str,
     email: &str,
     password: &str,
-) -> Result<email::EmailAddress, crate::web::FormErrors> {
+) -> Result<crate::text::EmailAddress, crate::web::FormErrors> {
     let mut check = FIELDS.check();
     let name = check.text("name", name);
     let name = name.as_str();
     let mut errors = check.errors;
-    let parsed = email::EmailAddress::parse(email);
+    let parsed = crate::text::EmailAddress::parse(email);
     if let Err(m) = &parsed {
         errors.add("email", *m);
     }

@@ -5,7 +5,8 @@ use axum::{extract::Path, response::Response};
 use serde::Deserialize;
 use sqlx::AnyConnection;
 
-use super::{Person, db, email::EmailAddress, password, sessions, throttle, tokens};
+use super::{Person, db, password, sessions, throttle, tokens};
+use crate::text::EmailAddress;
 use crate::web::form::Form;
 use crate::{
     error::{AppError, AppResult},
@@ -81,7 +82,7 @@ pub async fn forgot(ctx: Ctx, Form(form): Form<ForgotForm>) -> AppResult<Respons
     let state = &ctx.state;
     // The answer is the same whether or not an account exists, so the form tells no one who
     // has an account.
-    if let Some(person) = db::find_active_by_email(&state.pool, &email.normalized).await? {
+    if let Some(person) = db::find_active_by_email(&state.pool, email.normalized()).await? {
         send_link(state, &person).await?;
     }
     Ok(web::see_other("/password/forgot/sent"))

@@ -140,8 +140,8 @@ pub async fn create(
     }
     let new = db::NewPerson {
         city_id: None,
-        email: &email.entered,
-        email_norm: &email.normalized,
+        email: email.entered(),
+        email_norm: email.normalized(),
         name: form.name.trim(),
         title: "",
         role: crate::policy::Role::Staff,
@@ -194,8 +194,8 @@ pub async fn create_staff(
     let mut conn = state.pool.acquire().await.map_err(|e| e.to_string())?;
     let new = db::NewPerson {
         city_id: None,
-        email: &email.entered,
-        email_norm: &email.normalized,
+        email: email.entered(),
+        email_norm: email.normalized(),
         name: name.trim(),
         title: "",
         role: crate::policy::Role::Staff,
@@ -206,7 +206,7 @@ pub async fn create_staff(
         Ok(id) => Ok(id),
         Err(e) if is_unique_violation(&e) => Err(format!(
             "email: an account with {} already exists",
-            email.entered
+            email.entered()
         )),
         Err(e) => Err(e.to_string()),
     }

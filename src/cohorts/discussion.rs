@@ -20,8 +20,8 @@ use super::{Access, Cohort, emails, space};
 use crate::{
     audit,
     error::{AppError, AppResult},
-    news::markdown,
     notify, policy,
+    text::markdown,
     viewer::Person,
     web::{
         self, FormErrors, Layout,

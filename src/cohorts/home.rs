@@ -133,9 +133,9 @@ pub fn panel<'a>(
 /// The cohorts' hits for the portal's search: threads and resources of the cohorts the
 /// reader may enter.
 pub fn search<'a>(
-    pool: &'a sqlx::AnyPool,
+    state: &'a AppState,
     reader: Option<&'a Person>,
     q: &'a str,
 ) -> crate::web::shared::Fut<'a, sqlx::Result<Vec<crate::web::shared::Hit>>> {
-    Box::pin(super::search::search(pool, reader, q))
+    Box::pin(super::search::search(state, reader, q))
 }

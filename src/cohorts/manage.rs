@@ -15,8 +15,8 @@ use super::{Cohort, CohortStatus, JoinPolicy, MemberRole};
 use crate::{
     audit,
     error::{AppError, AppResult, is_unique_violation},
-    news::slug,
     policy,
+    text::{EmailAddress, slug},
     viewer::Person,
     web::{
         self, FormErrors, Layout, Staff,
@@ -156,7 +156,7 @@ pub struct NewCohort {
 }
 
 impl CohortForm {
-    fn check(&self) -> Result<(NewCohort, Vec<String>), FormErrors> {
+    fn check(&self) -> Result<(NewCohort, Vec<EmailAddress>), FormErrors> {
         let mut check = FIELDS.check();
         let name = check.text("name", &self.name);
         let typed = check.text("slug", &self.slug);
@@ -207,12 +207,23 @@ impl CohortForm {
         }
         let status = CohortStatus::parse(&self.status).unwrap_or(CohortStatus::Active);
         let emails = check.text("facilitators", &self.facilitators);
-        let facilitators: Vec<String> = emails
+        let mut facilitators = Vec::new();
+        for typed in emails
             .split([',', ' ', '\n', ';'])
             .map(str::trim)
             .filter(|e| !e.is_empty())
-            .map(str::to_lowercase)
-            .collect();
+        {
+            match EmailAddress::parse(typed) {
+                Ok(email) => facilitators.push(email),
+                Err(_) => {
+                    check.add(
+                        "facilitators",
+                        format!("“{typed}” is not an email address: separate the facilitators' addresses with commas."),
+                    );
+                    break;
+                }
+            }
+        }
         check.finish()?;
         Ok((
             NewCohort {
@@ -318,14 +329,14 @@ async fn new_form(Staff(ctx, person): Staff) -> AppResult<Response> {
 /// The people the facilitators field names, or the message about those it cannot.
 async fn find_facilitators(
     conn: &mut AnyConnection,
-    emails: &[String],
+    emails: &[EmailAddress],
 ) -> AppResult<Result<Vec<Person>, String>> {
     let mut people = Vec::new();
     for email in emails {
         let person = sqlx::query_as::<_, Person>(crate::select_people!(
-            "WHERE lower(p.email) = $1 AND p.active = 1"
+            "WHERE p.email_norm = $1 AND p.active = 1"
         ))
-        .bind(email)
+        .bind(email.normalized())
         .fetch_optional(&mut *conn)
         .await?;
         match person {
@@ -339,7 +350,8 @@ async fn find_facilitators(
             }
             None => {
                 return Ok(Err(format!(
-                    "Nobody with the address {email} has an account. Invite them first, or leave them out."
+                    "Nobody with the address {} has an account. Invite them first, or leave them out.",
+                    email.entered()
                 )));
             }
         }

@@ -10,7 +10,6 @@ pub mod directory;
 pub mod discussion;
 pub mod emails;
 pub mod home;
-pub mod ics;
 pub mod manage;
 pub mod overview;
 pub mod resources;

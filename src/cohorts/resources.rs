@@ -22,9 +22,9 @@ use super::{
 use crate::{
     error::{AppError, AppResult},
     files::{self, FileError, StoredFile},
-    news::markdown,
     policy,
     state::AppState,
+    text::{WebUrl, markdown},
     viewer::Person,
     web::{
         self, Ctx, FormErrors, Layout,
@@ -121,10 +121,14 @@ macro_rules! resource_select {
 }
 
 impl Resource {
-    /// Where the title leads: the file's download, or the link.
+    /// Where the title leads: the file's download, or the link as a browser reads it (a
+    /// stored link that is no longer a [`WebUrl`] leads back to the resources).
     pub fn href(&self, slug: &str) -> String {
         match &self.url {
-            Some(url) => url.clone(),
+            Some(url) => WebUrl::parse(url).map_or_else(
+                |_| format!("/cohorts/{slug}/resources"),
+                |url| url.as_str().to_owned(),
+            ),
             None => format!("/cohorts/{slug}/resources/{}/file", self.id),
         }
     }
@@ -136,7 +140,10 @@ impl Resource {
     /// "PDF · 1.2 MB", or the link's host.
     pub fn details(&self) -> String {
         match &self.url {
-            Some(url) => format!("Link · {}", host(url)),
+            Some(url) => WebUrl::parse(url).map_or_else(
+                |_| "Link".to_owned(),
+                |url| format!("Link · {}", url.host()),
+            ),
             None => format!(
                 "{} · {}",
                 kind(
@@ -147,17 +154,6 @@ impl Resource {
             ),
         }
     }
-}
-
-/// The host of a link, for the reader to see where it leads.
-fn host(url: &str) -> String {
-    let rest = url.split_once("://").map_or(url, |(_, r)| r);
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    authority
-        .rsplit('@')
-        .next()
-        .unwrap_or_default()
-        .to_lowercase()
 }
 
 /// What kind of file it is, in words: from the type found from the bytes, and for the
@@ -503,20 +499,6 @@ async fn add_file(
     Ok(web::see_other(&format!("/cohorts/{slug}/resources")))
 }
 
-/// Whether an address may be a link of the portal: http or https, with a host, without
-/// spaces. Anything else (`javascript:`, `data:`, a bare word) is refused.
-pub fn is_web_address(url: &str) -> bool {
-    let lower = url.to_ascii_lowercase();
-    let Some(rest) = lower
-        .strip_prefix("https://")
-        .or_else(|| lower.strip_prefix("http://"))
-    else {
-        return false;
-    };
-    let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    !host.is_empty() && !url.chars().any(|c| c.is_whitespace() || c.is_control())
-}
-
 async fn add_link(
     Writing(ctx, person, access): Writing<Access>,
     Path(slug): Path<String>,
@@ -525,12 +507,19 @@ async fn add_link(
     let mut check = LINK_FIELDS.check();
     let title = check.text("title", &form.title);
     let url = check.text("url", &form.url);
-    if !check.has("url") && !is_web_address(&url) {
-        check.add(
-            "url",
-            "Enter an address beginning with https:// or http://, like https://example.org/report.",
-        );
-    }
+    // Kept as a browser reads it, so that the host shown is where the link leads.
+    let url = match WebUrl::parse(&url) {
+        Ok(parsed) => parsed.as_str().to_owned(),
+        Err(_) => {
+            if !check.has("url") {
+                check.add(
+                    "url",
+                    "Enter an address beginning with https:// or http://, like https://example.org/report.",
+                );
+            }
+            url
+        }
+    };
     let note = check.text("note", &form.note);
     if let Err(errors) = check.finish() {
         return add_page(&ctx, &person, access, true, form, errors).await;
@@ -659,26 +648,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn only_web_addresses_with_a_host_are_links() {
-        assert!(is_web_address("https://example.org/report.pdf"));
-        assert!(is_web_address("HTTP://Example.org"));
-        assert!(!is_web_address("javascript:alert(1)"));
-        assert!(!is_web_address("data:text/html,<b>x</b>"));
-        assert!(!is_web_address("https://"));
-        assert!(!is_web_address("https:///path"));
-        assert!(!is_web_address("https://exa mple.org"));
-        assert!(!is_web_address("example.org"));
-    }
-
-    #[test]
     fn a_file_is_named_by_its_type_and_for_text_by_its_name() {
         assert_eq!(kind("application/pdf", "x.bin"), "PDF");
         assert_eq!(kind("application/octet-stream", "rates.CSV"), "CSV file");
         assert_eq!(kind("application/zip", "plan.docx"), "Word document");
         assert_eq!(kind("application/octet-stream", "blob"), "File");
-        assert_eq!(
-            host("https://user@Data.Example.org:8080/x?y"),
-            "data.example.org:8080"
-        );
     }
 }

@@ -4,10 +4,20 @@
 //! member city their own cohorts, nobody else any. Hidden threads and posts are never
 //! searched. A plain `LIKE` on both databases: cohorts hold little text, and what a person
 //! typed is escaped so that `%` and `_` are only characters.
+//!
+//! Case is ignored the same way on both databases: the query and the text are folded in Rust
+//! ([`text::fold`]), the text into a `search_text` copy beside it that this search fills
+//! where it is missing (new rows; a trigger empties it when the text changes). SQL's
+//! `lower()` folds only ASCII on SQLite, so "ÁGUA" would find "água" on one database only.
 
 use sqlx::AnyPool;
 
-use crate::{policy, viewer::Person};
+use crate::{
+    policy,
+    state::AppState,
+    text::{self, markdown},
+    viewer::Person,
+};
 
 /// Results shown at most.
 pub const LIMIT: usize = 20;
@@ -17,10 +27,11 @@ const WORDS: usize = 5;
 
 pub use crate::web::shared::Hit;
 
-/// `%word%` for `LIKE … ESCAPE '\'`, lower-cased: the word's `\`, `%` and `_` escaped.
+/// `%word%` for `LIKE … ESCAPE '\'`, folded as the text is: the word's `\`, `%` and `_`
+/// escaped.
 fn pattern(word: &str) -> String {
     let mut out = String::from("%");
-    for c in word.to_lowercase().chars() {
+    for c in text::fold(word).chars() {
         if matches!(c, '\\' | '%' | '_') {
             out.push('\\');
         }
@@ -45,48 +56,85 @@ fn patterns(q: &str) -> Option<[String; WORDS]> {
 }
 
 /// The first words of a Markdown text, as plain text.
-fn snippet(markdown: &str) -> String {
-    let (_, plain) = crate::news::markdown::render(markdown);
-    let plain = plain.split_whitespace().collect::<Vec<_>>().join(" ");
-    if plain.chars().count() <= 200 {
-        return plain;
+fn snippet(body: &str) -> String {
+    markdown::shorten(&markdown::render(body).1, 200)
+}
+
+/// Fills the folded copies that are missing: rows written since the last search, and every
+/// row once after the migration that added them. Each copy is written only if the text is
+/// still the one folded (an edit meanwhile empties the copy again, for the next search).
+async fn fill_folded(state: &AppState) -> sqlx::Result<()> {
+    let pool = &state.pool;
+    let threads: Vec<(i64, String)> =
+        sqlx::query_as("SELECT id, title FROM cohort_threads WHERE search_text IS NULL")
+            .fetch_all(pool)
+            .await?;
+    let posts: Vec<(i64, String)> =
+        sqlx::query_as("SELECT id, body FROM cohort_posts WHERE search_text IS NULL")
+            .fetch_all(pool)
+            .await?;
+    let resources: Vec<(i64, String, String)> =
+        sqlx::query_as("SELECT id, title, note FROM cohort_resources WHERE search_text IS NULL")
+            .fetch_all(pool)
+            .await?;
+    if threads.is_empty() && posts.is_empty() && resources.is_empty() {
+        return Ok(());
     }
-    let cut: String = plain.chars().take(200).collect();
-    match cut.rfind(' ') {
-        Some(at) => format!("{}…", &cut[..at]),
-        None => format!("{cut}…"),
+    let mut tx = state.begin_write().await?;
+    for (id, title) in &threads {
+        sqlx::query("UPDATE cohort_threads SET search_text = $1 WHERE id = $2 AND title = $3")
+            .bind(text::fold(title))
+            .bind(id)
+            .bind(title)
+            .execute(&mut *tx)
+            .await?;
     }
+    for (id, body) in &posts {
+        sqlx::query("UPDATE cohort_posts SET search_text = $1 WHERE id = $2 AND body = $3")
+            .bind(text::fold(body))
+            .bind(id)
+            .bind(body)
+            .execute(&mut *tx)
+            .await?;
+    }
+    for (id, title, note) in &resources {
+        // A line break between them: a word of a query never spans the two.
+        sqlx::query(
+            "UPDATE cohort_resources SET search_text = $1 WHERE id = $2 AND title = $3 AND note = $4",
+        )
+        .bind(text::fold(&format!("{title}\n{note}")))
+        .bind(id)
+        .bind(title)
+        .bind(note)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await
 }
 
 /// A thread matches when each word is in its title or in one of its visible posts.
 macro_rules! thread_word {
     ($n:literal) => {
         concat!(
-            " AND (lower(t.title) LIKE $",
+            " AND (t.search_text LIKE $",
             $n,
             " ESCAPE '\\' OR EXISTS (SELECT 1 FROM cohort_posts w WHERE w.thread_id = t.id \
-             AND w.hidden_at IS NULL AND lower(w.body) LIKE $",
+             AND w.hidden_at IS NULL AND w.search_text LIKE $",
             $n,
             " ESCAPE '\\'))"
         )
     };
 }
 
-/// A resource matches when each word is in its title or its note.
+/// A resource matches when each word is in its title or its note (both in its folded copy).
 macro_rules! resource_word {
     ($n:literal) => {
-        concat!(
-            " AND (lower(r.title) LIKE $",
-            $n,
-            " ESCAPE '\\' OR lower(r.note) LIKE $",
-            $n,
-            " ESCAPE '\\')"
-        )
+        concat!(" AND r.search_text LIKE $", $n, " ESCAPE '\\'")
     };
 }
 
 /// Threads and resources matching `q` in the cohorts `reader` may enter, newest first.
-pub async fn search(pool: &AnyPool, reader: Option<&Person>, q: &str) -> sqlx::Result<Vec<Hit>> {
+pub async fn search(state: &AppState, reader: Option<&Person>, q: &str) -> sqlx::Result<Vec<Hit>> {
     // The policy's cohort scope, as the door and every list apply it: open to the member
     // areas, then every cohort (staff) or the reader's own.
     let scope = policy::cohort_scope(reader);
@@ -97,6 +145,8 @@ pub async fn search(pool: &AnyPool, reader: Option<&Person>, q: &str) -> sqlx::R
     let Some(words) = patterns(q) else {
         return Ok(Vec::new());
     };
+    fill_folded(state).await?;
+    let pool: &AnyPool = &state.pool;
     let threads: Vec<(i64, String, String, String, i64, String)> = {
         let query = sqlx::query_as(concat!(
             "SELECT t.id, t.title, c.slug, c.name, t.last_post_at, \
@@ -178,6 +228,8 @@ mod tests {
     fn what_a_person_types_is_only_characters_to_like() {
         assert_eq!(pattern("50%_off\\"), "%50\\%\\_off\\\\%");
         assert_eq!(pattern("Water"), "%water%");
+        assert_eq!(pattern("ÁGUA"), "%água%");
+        assert_eq!(pattern("Ñandú"), "%ñandú%");
         let p = patterns("  water   rates ").unwrap();
         assert_eq!(p[0], "%water%");
         assert_eq!(p[1], "%rates%");

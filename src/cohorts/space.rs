@@ -18,8 +18,8 @@ use super::{Access, Cohort, MemberRole, RequestStatus, emails};
 use crate::{
     audit, db,
     error::{AppError, AppResult},
-    news::markdown,
     notify, policy,
+    text::{EmailAddress, csv::Csv, markdown},
     viewer::Person,
     web::{
         self, FormErrors, Layout,
@@ -309,19 +309,36 @@ async fn add_member(
 ) -> AppResult<Response> {
     web::permit(policy::can_bring_into_cohort(&person, access.standing))?;
     let mut check = ADD_FIELDS.check();
-    let email = check.text("email", &form.email);
+    let entered = check.text("email", &form.email);
+    // An address that is not one is said so: that is about the typing, not about accounts.
+    let email = match EmailAddress::parse(&entered) {
+        Ok(email) => Some(email),
+        Err(message) => {
+            if !check.has("email") {
+                check.add("email", message);
+            }
+            None
+        }
+    };
     let result = check.finish();
-    let Ok(()) = result else {
+    let (Ok(()), Some(email)) = (result.clone(), email) else {
         let kept = AddForm {
             email: ADD_FIELDS.keep("email", &form.email),
             role: form.role.clone(),
         };
-        return members_page(&ctx, &person, &access, kept, result.unwrap_err()).await;
+        return members_page(
+            &ctx,
+            &person,
+            &access,
+            kept,
+            result.err().unwrap_or_default(),
+        )
+        .await;
     };
     let found = sqlx::query_as::<_, Person>(crate::select_people!(
-        "WHERE lower(p.email) = lower($1) AND p.active = 1"
+        "WHERE p.email_norm = $1 AND p.active = 1"
     ))
-    .bind(&email)
+    .bind(email.normalized())
     .fetch_optional(&ctx.state.pool)
     .await?
     .filter(|target| policy::can_add_to_cohort(&person, access.standing, target));
@@ -330,7 +347,7 @@ async fn add_member(
             invite(&ctx, &person, &access, &target).await?;
         }
         ctx.flash(format!(
-            "If {email} belongs to a member of the network who can join cohorts and is not in {} yet, they are invited by email, and in the cohort once they accept.",
+            "If {entered} belongs to a member of the network who can join cohorts and is not in {} yet, they are invited by email, and in the cohort once they accept.",
             access.cohort.name
         ))
         .await?;
@@ -619,21 +636,11 @@ async fn set_listing(
     Ok(web::see_other(&format!("/cohorts/{slug}/members")))
 }
 
-/// A cell of a CSV file: quoted, and a text a spreadsheet would run as a formula made plain.
-fn csv_cell(value: &str) -> String {
-    let value = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{value}")
-    } else {
-        value.to_owned()
-    };
-    format!("\"{}\"", value.replace('"', "\"\""))
-}
-
 /// Staff export a cohort's members (everyone, listed or not) as CSV.
 async fn members_csv(Inside(ctx, person, access): Inside<Access>) -> AppResult<Response> {
     web::permit(policy::can_manage_cohorts(&person))?;
     let zone = person.zone(&ctx.state.config.time_zone);
-    let mut csv = String::from("Name,Title,City,Email,Role,Joined,Listed\r\n");
+    let mut csv = Csv::new(["Name", "Title", "City", "Email", "Role", "Joined", "Listed"]);
     for m in all_members(&ctx.state.pool, access.cohort.id).await? {
         let row = [
             m.name.clone(),
@@ -644,13 +651,7 @@ async fn members_csv(Inside(ctx, person, access): Inside<Access>) -> AppResult<R
             zone.iso_date(m.joined_at),
             if m.shown() { "yes" } else { "no" }.to_owned(),
         ];
-        csv.push_str(
-            &row.iter()
-                .map(|v| csv_cell(v))
-                .collect::<Vec<_>>()
-                .join(","),
-        );
-        csv.push_str("\r\n");
+        csv.row(row);
     }
     Ok((
         [
@@ -661,7 +662,7 @@ async fn members_csv(Inside(ctx, person, access): Inside<Access>) -> AppResult<R
                     .value(&format!("{}-members.csv", access.cohort.slug)),
             ),
         ],
-        csv,
+        csv.finish(),
     )
         .into_response())
 }

@@ -6,10 +6,10 @@ use serde::Deserialize;
 
 use super::guard;
 use crate::{
-    accounts::email::EmailAddress,
     error::AppResult,
     members::STATES,
     notify::{self, emails},
+    text::EmailAddress,
     web::{
         self, ClientIp, Ctx, FormErrors, Layout,
         form::{self, Check, Field, Fields, Form},
@@ -332,10 +332,10 @@ async fn insert(
     .bind(&form.state)
     .bind(application.population)
     .bind(form.mayor_name.trim())
-    .bind(&application.mayor_email.entered)
+    .bind(application.mayor_email.entered())
     .bind(form.contact_name.trim())
     .bind(form.contact_title.trim())
-    .bind(&application.contact_email.entered)
+    .bind(application.contact_email.entered())
     .bind(form.contact_phone.trim())
     .bind(form.reason.trim())
     .bind(ip)
@@ -361,7 +361,13 @@ async fn tell_contact_and_staff(
         contact_name: form.contact_name.trim().to_owned(),
         city: city.clone(),
     };
-    notify::enqueue(tx, state, &application.contact_email.entered, &confirmation).await?;
+    notify::enqueue(
+        tx,
+        state,
+        application.contact_email.entered(),
+        &confirmation,
+    )
+    .await?;
     let staff: Vec<String> = sqlx::query_scalar(
         "SELECT email FROM people WHERE role = 'staff' AND active = 1 ORDER BY id",
     )

@@ -9,12 +9,13 @@ use axum::{
 use serde::Deserialize;
 
 use crate::{
-    accounts::{Person, db as people_db, email::EmailAddress},
+    accounts::{Person, db as people_db},
     audit,
     error::{AppError, AppResult},
     members::{cities, invitations},
     notify::{self, emails},
     policy::{self, CityStatus, Role},
+    text::EmailAddress,
     web::{
         self, Ctx, FormErrors, Layout, Staff,
         form::{self, Field, Fields, Form},
@@ -373,10 +374,10 @@ async fn invite_mayor(
     now: i64,
 ) -> AppResult<String> {
     let has_mayor = cities::mayor_of(&mut *tx, city.id).await?;
-    let has_account = people_db::find_by_email(&mut *tx, &mayor_email.normalized)
+    let has_account = people_db::find_by_email(&mut *tx, mayor_email.normalized())
         .await?
         .is_some();
-    let invited = invitations::pending_for(&mut *tx, &mayor_email.normalized, now)
+    let invited = invitations::pending_for(&mut *tx, mayor_email.normalized(), now)
         .await?
         .is_some();
     let note = if let Some(m) = has_mayor {
@@ -388,12 +389,12 @@ async fn invite_mayor(
     } else if has_account {
         format!(
             "{} already has an account; no invitation was sent.",
-            mayor_email.entered
+            mayor_email.entered()
         )
     } else if invited {
         format!(
             "An invitation to {} was already waiting.",
-            mayor_email.entered
+            mayor_email.entered()
         )
     } else {
         invitations::send(

@@ -17,6 +17,7 @@ use crate::{
     error::{AppError, AppResult, is_unique_violation},
     policy::{self, CityStatus},
     state::AppState,
+    text::WebUrl,
     time::Zone,
     web::{
         self, Ctx, FormErrors, Layout, Staff,
@@ -407,23 +408,28 @@ impl CityForm {
                 "Enter the population as a whole number, like 30,000.",
             )
         };
-        let mut website = check.text("website", &self.website);
-        if !website.is_empty()
-            && !website.starts_with("http://")
-            && !website.starts_with("https://")
-        {
-            website = format!("https://{website}");
-        }
-        if !check.has("website")
-            && (website.chars().any(char::is_whitespace)
-                || (!website.is_empty()
-                    && !website.split("://").nth(1).is_some_and(|h| h.contains('.'))))
-        {
-            check.add(
-                "website",
-                "Enter the website's address, like https://www.city.gov.",
-            );
-        }
+        let website = check.text("website", &self.website);
+        // "www.city.gov" is read as https://www.city.gov; the address is kept as a browser
+        // reads it, and a city's website has a domain name.
+        let parsed = WebUrl::parse(&website).or_else(|e| {
+            if website.contains("://") {
+                Err(e)
+            } else {
+                WebUrl::parse(&format!("https://{website}"))
+            }
+        });
+        let website = match parsed {
+            Ok(url) if url.host().contains('.') => url.as_str().to_owned(),
+            _ => {
+                if !website.is_empty() && !check.has("website") {
+                    check.add(
+                        "website",
+                        "Enter the website's address, like https://www.city.gov.",
+                    );
+                }
+                website
+            }
+        };
         let status = CityStatus::parse(&self.status);
         if status.is_none() {
             check.add("status", "Choose the membership status.");

@@ -15,12 +15,13 @@ use sqlx::AnyConnection;
 use super::cities::{self, City};
 use crate::web::form::{self, Field, Fields, Form};
 use crate::{
-    accounts::{self, Person, db as people_db, email::EmailAddress, password, tokens},
+    accounts::{self, Person, db as people_db, password, tokens},
     audit,
     error::{AppError, AppResult, is_unique_violation},
     notify::{self, emails},
     policy::{self, Role},
     state::AppState,
+    text::EmailAddress,
     time::Zone,
     web::{self, Ctx, FormErrors, Layout, SignedIn},
 };
@@ -374,7 +375,7 @@ async fn create(
     tracing::info!(invitation_id = id, "invitation sent");
     ctx.flash(format!(
         "The invitation to {} is on its way. The link works for 7 days.",
-        email.entered
+        email.entered()
     ))
     .await?;
     Ok(web::see_other("/invitations"))
@@ -391,10 +392,10 @@ async fn address_taken(
 ) -> AppResult<Option<String>> {
     // On PostgreSQL several writers run at once: invitations to one address take turns
     // (SQLite's single writer does this already).
-    crate::db::lock_key(tx, state.backend, &format!("invitation:{}", e.normalized)).await?;
+    crate::db::lock_key(tx, state.backend, &format!("invitation:{}", e.normalized())).await?;
     let is_staff = policy::can_use_staff_area(inviter);
     let own = |city_id: Option<i64>| city_id.is_some() && city_id == inviter.city_id;
-    if let Some(existing) = people_db::find_by_email(&mut *tx, &e.normalized).await? {
+    if let Some(existing) = people_db::find_by_email(&mut *tx, e.normalized()).await? {
         if is_staff || own(existing.city_id) {
             let place = if existing.city_label().is_empty() {
                 String::new()
@@ -403,16 +404,17 @@ async fn address_taken(
             };
             return Ok(Some(format!(
                 "{} already has an account ({}{place}).",
-                e.entered, existing.name
+                e.entered(),
+                existing.name
             )));
         }
         return Ok(Some(not_from_your_city(&mut *tx, state).await?));
     }
-    if let Some(city_id) = pending_for(&mut *tx, &e.normalized, state.clock.now()).await? {
+    if let Some(city_id) = pending_for(&mut *tx, e.normalized(), state.clock.now()).await? {
         if is_staff || own(city_id) {
             return Ok(Some(format!(
                 "An invitation to {} is already waiting; resend it from the list below.",
-                e.entered
+                e.entered()
             )));
         }
         return Ok(Some(not_from_your_city(&mut *tx, state).await?));
@@ -452,8 +454,8 @@ pub async fn send(
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
     )
     .bind(tokens::digest(&token))
-    .bind(&email.entered)
-    .bind(&email.normalized)
+    .bind(email.entered())
+    .bind(email.normalized())
     .bind(name)
     .bind(role.as_str())
     .bind(city_id)
@@ -474,13 +476,13 @@ pub async fn send(
         &token,
         expires_at,
     );
-    notify::enqueue(&mut *conn, state, &email.entered, &message).await?;
+    notify::enqueue(&mut *conn, state, email.entered(), &message).await?;
     let place = if city_label.is_empty() {
         String::new()
     } else {
         format!(" of {city_label}")
     };
-    let detail = format!("{} as {}{place}", email.entered, role.as_str());
+    let detail = format!("{} as {}{place}", email.entered(), role.as_str());
     audit::record(
         &mut *conn,
         now,
@@ -807,8 +809,8 @@ async fn accept(
     let mut tx = state.begin_write().await?;
     let new = people_db::NewPerson {
         city_id: invitation.city_id,
-        email: &email.entered,
-        email_norm: &email.normalized,
+        email: email.entered(),
+        email_norm: email.normalized(),
         name: &name,
         title: &title,
         role,
@@ -913,7 +915,7 @@ async fn taken_message(
     invitation: &Invitation,
     email: &EmailAddress,
 ) -> AppResult<String> {
-    let has_account = people_db::find_for_login(&state.pool, &email.normalized)
+    let has_account = people_db::find_for_login(&state.pool, email.normalized())
         .await?
         .is_some();
     Ok(if invitation.role() == Role::Mayor && !has_account {
@@ -925,7 +927,7 @@ async fn taken_message(
     } else {
         format!(
             "An account with {} exists already. Log in instead.",
-            email.entered
+            email.entered()
         )
     })
 }

@@ -3,10 +3,8 @@
 
 mod confirm;
 pub mod images;
-pub mod markdown;
 mod public;
 pub mod search;
-pub mod slug;
 mod staff;
 pub use staff::waiting_counts;
 mod write;

@@ -326,7 +326,7 @@ async fn search_page(ctx: Ctx, Query(q): Query<SearchQuery>) -> AppResult<Respon
         Vec::new()
     };
     let areas = if searched {
-        crate::areas::search(&ctx.state.pool, ctx.person.as_ref(), &q).await?
+        crate::areas::search(&ctx.state, ctx.person.as_ref(), &q).await?
     } else {
         Vec::new()
     };

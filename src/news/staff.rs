@@ -13,9 +13,7 @@ use serde::Deserialize;
 use sqlx::AnyConnection;
 
 use super::{
-    Topic, images,
-    markdown::{self, Preview},
-    public, search, slug,
+    Topic, images, public, search,
     write::{PostInput, PostState, create_post, update_post},
 };
 use crate::{
@@ -23,6 +21,10 @@ use crate::{
     error::{AppError, AppResult, is_unique_violation},
     policy,
     state::AppState,
+    text::{
+        markdown::{self, Preview},
+        slug,
+    },
     time::Zone,
     web::{
         self, Ctx, FormErrors, Layout, Staff,

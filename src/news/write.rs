@@ -3,8 +3,9 @@
 
 use sqlx::AnyConnection;
 
-use super::{markdown, search};
+use super::search;
 use crate::db::Backend;
+use crate::text::markdown;
 
 /// A post's status as stored: a draft, or published. A published post whose time is still to
 /// come is scheduled ([`PostState::shown`]).

@@ -16,12 +16,12 @@ use sqlx::AnyPool;
 
 use crate::{
     error::{AppError, AppResult, is_unique_violation},
-    news::{
+    policy,
+    state::AppState,
+    text::{
         markdown::{self, Preview},
         slug,
     },
-    policy,
-    state::AppState,
     web::{
         self, FormErrors, Layout, Staff, Viewer,
         form::{self, Field, Fields, Form},

@@ -14,10 +14,10 @@ use serde::Deserialize;
 use sqlx::AnyPool;
 
 use crate::{
-    accounts::email::EmailAddress,
     error::{AppError, AppResult},
     files, policy,
     state::AppState,
+    text::EmailAddress,
     web::{
         self, Ctx, FormErrors, Layout, Staff, Viewer,
         form::{self, Field, Fields, Form},

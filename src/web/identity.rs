@@ -5,7 +5,7 @@
 
 use sqlx::AnyPool;
 
-use crate::state::AppState;
+use crate::{state::AppState, text::WebUrl};
 
 /// The settings' keys, under `identity.`.
 pub const NAME: &str = "identity.name";
@@ -39,19 +39,19 @@ pub struct Identity {
     pub footer_pages: Vec<Link>,
 }
 
-/// Reads the social links' setting: "Label https://…" a line; lines without an http(s)
-/// address are left out.
+/// Reads the social links' setting: "Label https://…" a line; lines without a web address
+/// ([`WebUrl`]) are left out.
 pub fn parse_social(value: &str) -> Vec<Link> {
     value
         .lines()
         .filter_map(|line| {
             let (label, href) = line.trim().rsplit_once(char::is_whitespace)?;
-            let (label, href) = (label.trim(), href.trim());
-            (!label.is_empty() && (href.starts_with("https://") || href.starts_with("http://")))
-                .then(|| Link {
-                    label: label.to_owned(),
-                    href: href.to_owned(),
-                })
+            let label = label.trim();
+            let href = WebUrl::parse(href).ok()?;
+            (!label.is_empty()).then(|| Link {
+                label: label.to_owned(),
+                href: href.as_str().to_owned(),
+            })
         })
         .collect()
 }
@@ -126,7 +126,7 @@ mod tests {
     #[test]
     fn social_links_are_read_a_line_each_and_only_with_web_addresses() {
         let links = parse_social(
-            "Bluesky https://bsky.app/profile/mip\n\nnot a link\nEvil javascript:alert(1)\nOur LinkedIn http://linkedin.com/x",
+            "Bluesky https://bsky.app/profile/mip\n\nnot a link\nEvil javascript:alert(1)\nOur LinkedIn http://linkedin.com/x\nTrick https://trusted.org@evil.example\nHttps https://",
         );
         assert_eq!(
             links,

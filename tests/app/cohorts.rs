@@ -695,15 +695,26 @@ async fn staff_export_the_members_as_csv_with_formulas_made_plain() {
     .execute(&app.state.pool)
     .await
     .unwrap();
+    sqlx::query("UPDATE people SET name = 'Água Mayor' WHERE email = 'mayor@c.gov'")
+        .execute(&app.state.pool)
+        .await
+        .unwrap();
     let response = net.staff.get(&format!("/cohorts/{SLUG}/members.csv")).await;
     assert_eq!(response.status(), 200);
     assert_eq!(
         response.headers()["content-type"],
         "text/csv; charset=utf-8"
     );
-    let csv = response.text().await.unwrap();
+    let bytes = response.bytes().await.unwrap();
+    // A UTF-8 byte order mark first, so that Excel shows "Água" and not "Ã\u{81}gua".
+    assert_eq!(bytes[..3], [0xEF, 0xBB, 0xBF]);
+    let csv = std::str::from_utf8(&bytes[3..]).unwrap();
+    assert!(csv.contains("\"Água Mayor\""), "{csv}");
     let lines: Vec<&str> = csv.lines().collect();
-    assert_eq!(lines[0], "Name,Title,City,Email,Role,Joined,Listed");
+    assert_eq!(
+        lines[0],
+        "\"Name\",\"Title\",\"City\",\"Email\",\"Role\",\"Joined\",\"Listed\""
+    );
     // Facilitator first, then members by name; the lapsed city's mayor is still a member.
     assert_eq!(lines.len(), 4, "{csv}");
     assert!(
@@ -715,6 +726,67 @@ async fn staff_export_the_members_as_csv_with_formulas_made_plain() {
             .iter()
             .any(|l| l.starts_with("\"Abe Advisor\",\"'=HYPERLINK(\"\"http://evil\"\")\"")),
         "{csv}"
+    );
+}
+
+#[tokio::test]
+async fn a_cohort_named_with_letters_outside_ascii_gets_a_transliterated_address() {
+    let app = spawn_app().await;
+    let net = network(&app).await;
+    // Facilitators are found by their address whatever its case; a word that is not an
+    // address is said to be one.
+    let response = net
+        .staff
+        .post_form(
+            "/staff/cohorts",
+            &[
+                ("name", "Çankaya Su"),
+                ("join_policy", "open"),
+                ("visible", "1"),
+                ("status", "active"),
+                ("facilitators", "Ana, Mayor@A.gov"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), 422);
+    assert_eq!(
+        Page::of(response).await.texts(".error-summary li"),
+        vec!["“Ana” is not an email address: separate the facilitators' addresses with commas."]
+    );
+    let page = create_cohort(
+        &net.staff,
+        "Çankaya Su",
+        &[
+            ("join_policy", "open"),
+            ("visible", "1"),
+            ("facilitators", "Mayor@A.gov"),
+        ],
+    )
+    .await;
+    assert_eq!(
+        page.path(),
+        "/staff/cohorts",
+        "{:?}",
+        page.texts(".error-summary li")
+    );
+    let slug: String = sqlx::query_scalar("SELECT slug FROM cohorts WHERE name = 'Çankaya Su'")
+        .fetch_one(&app.state.pool)
+        .await
+        .unwrap();
+    assert_eq!(slug, "cankaya-su");
+    let space = Page::of(net.facilitator.get("/cohorts/cankaya-su").await).await;
+    assert_eq!(space.status, 200);
+    assert_eq!(space.h1(), "Çankaya Su");
+    // A member is added by their address whatever its case.
+    add(&net.staff, "cankaya-su", "ADVISOR@a.gov").await;
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM cohort_members m JOIN cohorts c ON c.id = m.cohort_id \
+             WHERE c.slug = 'cankaya-su'"
+        )
+        .await,
+        2
     );
 }
 

@@ -660,6 +660,149 @@ async fn a_member_finds_their_cohorts_threads_and_resources_and_nobody_else_does
     );
 }
 
+#[tokio::test]
+async fn a_link_shows_the_host_a_browser_goes_to_and_one_with_a_name_before_the_host_is_refused() {
+    let app = spawn_app().await;
+    let net = network(&app).await;
+    let path = format!("/cohorts/{SLUG}/resources/add-link");
+    // A browser reads `\` as `/`: this address leads to evil.example, not trusted.org, and
+    // that is the host shown and the address linked.
+    let page = Page::of(
+        net.advisor
+            .post_form(
+                &path,
+                &[
+                    ("title", "Mirror"),
+                    ("url", "https://evil.example\\@trusted.org"),
+                    ("note", ""),
+                ],
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(page.path(), format!("/cohorts/{SLUG}/resources"));
+    assert_eq!(
+        page.attr(".resource-title a", "href").as_deref(),
+        Some("https://evil.example/@trusted.org")
+    );
+    assert_eq!(page.text(".resource-details"), "Link · evil.example");
+    // A name before the host makes an address look as if it led elsewhere.
+    let response = net
+        .advisor
+        .post_form(
+            &path,
+            &[
+                ("title", "Trick"),
+                ("url", "https://trusted.org@evil.example/"),
+                ("note", ""),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), 422);
+    assert_eq!(
+        Page::of(response).await.texts(".error-summary li"),
+        vec![
+            "Enter an address beginning with https:// or http://, like https://example.org/report."
+        ]
+    );
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM cohort_resources").await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn search_ignores_case_beyond_ascii_the_same_way_on_both_databases() {
+    let app = spawn_app().await;
+    let net = network(&app).await;
+    let pool = &app.state.pool;
+    let author: i64 = sqlx::query_scalar("SELECT id FROM people WHERE email = 'advisor@a.gov'")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    let thread: i64 = sqlx::query_scalar(
+        "INSERT INTO cohort_threads (cohort_id, author_id, title, created_at, last_post_at) \
+         SELECT id, $1, 'ÁGUA POTÁVEL PARA TODOS', 100, 200 FROM cohorts WHERE slug = $2 RETURNING id",
+    )
+    .bind(author)
+    .bind(SLUG)
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    let post: i64 = sqlx::query_scalar(
+        "INSERT INTO cohort_posts (thread_id, author_id, body, created_at) \
+         VALUES ($1, $2, 'El ñandú bebe del río.', 150) RETURNING id",
+    )
+    .bind(thread)
+    .bind(author)
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    let page = Page::of(
+        net.advisor
+            .post_form(
+                &format!("/cohorts/{SLUG}/resources/add-link"),
+                &[
+                    ("title", "Água de reúso"),
+                    ("url", "https://example.org/reuso"),
+                    ("note", "Guía del ÑANDÚ"),
+                ],
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(page.path(), format!("/cohorts/{SLUG}/resources"));
+
+    let both = vec!["Água de reúso", "ÁGUA POTÁVEL PARA TODOS"];
+    for q in [
+        "água",
+        "ÁGUA",
+        "Água",
+        "A\u{301}GUA",
+        "ñandú",
+        "ÑANDÚ",
+        "Ñandú",
+    ] {
+        let page = cohort_results(&net.advisor, q).await;
+        assert_eq!(page.texts(".cohorts-results h3"), both, "{q}");
+    }
+    let page = cohort_results(&net.advisor, "POTÁVEL río").await;
+    assert_eq!(
+        page.texts(".cohorts-results h3"),
+        vec!["ÁGUA POTÁVEL PARA TODOS"]
+    );
+    // Accents still count: "agua" is another word.
+    assert!(
+        cohort_results(&net.advisor, "agua")
+            .await
+            .texts(".cohorts-results h3")
+            .is_empty()
+    );
+    assert_eq!(
+        count(
+            &app,
+            "SELECT (SELECT COUNT(*) FROM cohort_threads WHERE search_text IS NULL) \
+             + (SELECT COUNT(*) FROM cohort_posts WHERE search_text IS NULL) \
+             + (SELECT COUNT(*) FROM cohort_resources WHERE search_text IS NULL)"
+        )
+        .await,
+        0
+    );
+    // An edited text is searched as it now reads.
+    sqlx::query("UPDATE cohort_posts SET body = 'El cóndor vuela.' WHERE id = $1")
+        .bind(post)
+        .execute(pool)
+        .await
+        .unwrap();
+    let page = cohort_results(&net.advisor, "ÑANDÚ").await;
+    assert_eq!(page.texts(".cohorts-results h3"), vec!["Água de reúso"]);
+    let page = cohort_results(&net.advisor, "CÓNDOR").await;
+    assert_eq!(
+        page.texts(".cohorts-results h3"),
+        vec!["ÁGUA POTÁVEL PARA TODOS"]
+    );
+}
+
 /// What `portal demo` made of cohorts (called from the demo's test, in `news`): one of each
 /// join policy with facilitators, members of several cities, threads with replies by others,
 /// a file and a link, sessions ahead at 11:00 in Chicago; and an advisor in none of them,

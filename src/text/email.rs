@@ -1,13 +1,26 @@
 //! Email addresses, parsed once: a value of this type is a plausible, normalized address.
+//! Its fields are private and [`EmailAddress::parse`] is the only way to make one, so a
+//! function that takes an `EmailAddress` need not check it again.
 
 /// A syntactically valid email address, as entered and in a normalized (lower-case) form.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EmailAddress {
-    pub entered: String,
-    pub normalized: String,
+    entered: String,
+    normalized: String,
 }
 
 impl EmailAddress {
+    /// The address as the person typed it (trimmed): what mail is sent to and what is shown.
+    pub fn entered(&self) -> &str {
+        &self.entered
+    }
+
+    /// The lower-cased address that accounts are found by (`people.email_norm`).
+    pub fn normalized(&self) -> &str {
+        &self.normalized
+    }
+
+    /// Reads an address, or says in a sentence what is wrong with it.
     pub fn parse(input: &str) -> Result<Self, &'static str> {
         let s = input.trim();
         if s.is_empty() {
@@ -51,8 +64,8 @@ mod tests {
     #[test]
     fn accepts_ordinary_addresses_and_lowercases_them() {
         let e = EmailAddress::parse("  Jamie.Harkins@LafayetteCO.gov ").unwrap();
-        assert_eq!(e.entered, "Jamie.Harkins@LafayetteCO.gov");
-        assert_eq!(e.normalized, "jamie.harkins@lafayetteco.gov");
+        assert_eq!(e.entered(), "Jamie.Harkins@LafayetteCO.gov");
+        assert_eq!(e.normalized(), "jamie.harkins@lafayetteco.gov");
     }
 
     #[test]
@@ -67,6 +80,10 @@ mod tests {
             "a@.gov",
             "a@city..gov",
             "a@b@c.gov",
+            "Jamie <jamie@city.gov>",
+            "jamie@city.gov, ana@city.gov",
+            "jamie@city.gov\nBcc: x@evil.example",
+            "jamie@-city.gov",
         ] {
             assert!(EmailAddress::parse(bad).is_err(), "{bad:?} was accepted");
         }

@@ -1,21 +1,14 @@
 //! Slugs for addresses: lower-case ASCII words joined by hyphens.
 
-/// "Ending Police Brutality: A Mayor's Perspective" -> "ending-police-brutality-a-mayors-perspective"
+/// "Ending Police Brutality: A Mayor's Perspective" -> "ending-police-brutality-a-mayors-perspective".
+/// Letters outside ASCII are transliterated first ("Çankaya" -> "cankaya", "Straße" ->
+/// "strasse"), so that no letter of a name is lost.
 pub fn slugify(title: &str) -> String {
     let mut slug = String::new();
     let mut dash = false;
-    for c in title.chars() {
-        let c = match c {
-            'á' | 'à' | 'â' | 'ä' | 'ã' | 'å' | 'Á' | 'À' | 'Â' | 'Ä' => 'a',
-            'é' | 'è' | 'ê' | 'ë' | 'É' | 'È' => 'e',
-            'í' | 'ì' | 'î' | 'ï' => 'i',
-            'ó' | 'ò' | 'ô' | 'ö' | 'õ' | 'Ó' | 'Ö' => 'o',
-            'ú' | 'ù' | 'û' | 'ü' | 'Ú' | 'Ü' => 'u',
-            'ñ' | 'Ñ' => 'n',
-            'ç' => 'c',
-            other => other,
-        };
-        if c == '\'' || c == '’' {
+    // Typographic apostrophes come out of `deunicode` as `'`.
+    for c in deunicode::deunicode(title).chars() {
+        if c == '\'' {
             continue;
         }
         if c.is_ascii_alphanumeric() {
@@ -59,6 +52,17 @@ mod tests {
         );
         assert_eq!(slugify("Año Nuevo"), "ano-nuevo");
         assert_eq!(slugify("!!!"), "");
+        assert_eq!(slugify("Mayors’ Water Forum"), "mayors-water-forum");
         assert!(is_valid("city-data-2020") && !is_valid("City Data") && !is_valid("-x"));
+    }
+
+    #[test]
+    fn letters_outside_ascii_are_transliterated_not_dropped() {
+        assert_eq!(slugify("Çankaya"), "cankaya");
+        assert_eq!(slugify("Çankaya Su"), "cankaya-su");
+        assert_eq!(slugify("São Paulo: Água"), "sao-paulo-agua");
+        assert_eq!(slugify("Łódź and Straße"), "lodz-and-strasse");
+        assert_eq!(slugify("ÑANDÚ"), "nandu");
+        assert!(is_valid(&slugify("Ærøskøbing — Ørsted")));
     }
 }
