@@ -105,8 +105,10 @@ macro_rules! returning_claimed {
     };
 }
 
-/// Claims up to `limit` rows for `worker`, which is recorded alive first: rows due now, and
-/// rows claimed by a worker whose heartbeat is older than `CLAIM_TIMEOUT`. On PostgreSQL,
+/// Claims up to `limit` rows for `worker`, which is recorded alive first: rows due now, rows
+/// claimed by a worker whose heartbeat is older than `CLAIM_TIMEOUT`, and rows this worker
+/// claimed before and left unfinished (a worker claims only when it holds nothing, and its
+/// heartbeat would otherwise keep such rows from everyone). On PostgreSQL,
 /// `FOR UPDATE SKIP LOCKED` keeps two workers from claiming the same row; SQLite serializes
 /// writers anyway.
 pub async fn claim(
@@ -121,16 +123,16 @@ pub async fn claim(
         Backend::Postgres => concat!(
             "UPDATE outbox SET status = 'sending', claimed_at = $1, claimed_by = $2 WHERE id IN ( \
                SELECT id FROM outbox WHERE (status = 'pending' AND next_attempt_at <= $1) \
-                 OR (status = 'sending' AND NOT EXISTS (SELECT 1 FROM mail_workers w \
-                       WHERE w.id = outbox.claimed_by AND w.heartbeat_at >= $3)) \
+                 OR (status = 'sending' AND (claimed_by = $2 OR NOT EXISTS (SELECT 1 FROM mail_workers w \
+                       WHERE w.id = outbox.claimed_by AND w.heartbeat_at >= $3))) \
                ORDER BY id LIMIT $4 FOR UPDATE SKIP LOCKED) ",
             returning_claimed!()
         ),
         Backend::Sqlite => concat!(
             "UPDATE outbox SET status = 'sending', claimed_at = $1, claimed_by = $2 WHERE id IN ( \
                SELECT id FROM outbox WHERE (status = 'pending' AND next_attempt_at <= $1) \
-                 OR (status = 'sending' AND NOT EXISTS (SELECT 1 FROM mail_workers w \
-                       WHERE w.id = outbox.claimed_by AND w.heartbeat_at >= $3)) \
+                 OR (status = 'sending' AND (claimed_by = $2 OR NOT EXISTS (SELECT 1 FROM mail_workers w \
+                       WHERE w.id = outbox.claimed_by AND w.heartbeat_at >= $3))) \
                ORDER BY id LIMIT $4) ",
             returning_claimed!()
         ),

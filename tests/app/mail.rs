@@ -652,7 +652,7 @@ async fn a_crash_between_the_servers_250_and_the_commit_sends_only_the_email_in_
     );
 
     assert_eq!(app.deliver_mail().await, 0, "a live claim is left alone");
-    app.state.clock.advance(CLAIM_TIMEOUT - 1);
+    app.state.clock.advance(29);
     assert_eq!(app.deliver_mail().await, 0);
     app.state.clock.advance(2);
     assert_eq!(
@@ -768,4 +768,17 @@ async fn staff_send_every_failed_email_again_at_once_or_those_of_one_kind() {
         page.text(".flash"),
         "There were no failed emails to send again (any more)."
     );
+}
+
+#[tokio::test]
+async fn a_worker_takes_up_again_a_claim_of_its_own_left_unfinished() {
+    let smtp = SmtpServer::start(0).await;
+    let url = smtp.url();
+    let app = spawn_app_with(|c| c.smtp_url = Some(url)).await;
+    queue_invitations(&app, 2).await;
+    // A pass that stopped with its claim unfinished (the database failed, and giving the
+    // claim back failed too): the worker's own heartbeat must not keep it from everyone.
+    assert_eq!(claim_and_crash(&app, "test-worker").await, 2);
+    assert_eq!(app.deliver_mail().await, 2);
+    assert_eq!(copies(&smtp).len(), 2);
 }
