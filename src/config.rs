@@ -165,14 +165,17 @@ pub struct Config {
     #[arg(long, env = "PORTAL_MAIL_FROM", global = true)]
     pub mail_from: Option<String>,
 
-    /// Attempts to send an email before it is marked failed.
+    /// Hours an email that cannot be sent is retried (at most an hour apart) before it is
+    /// marked failed; 0 marks it failed at the first failure. A permanent refusal (SMTP 5xx)
+    /// marks it failed at once.
     #[arg(
         long,
-        env = "PORTAL_MAIL_MAX_ATTEMPTS",
-        default_value_t = 8,
+        env = "PORTAL_MAIL_GIVE_UP_HOURS",
+        default_value_t = 72,
+        value_parser = clap::value_parser!(i64).range(0..=24 * 365),
         global = true
     )]
-    pub mail_max_attempts: i64,
+    pub mail_give_up_hours: i64,
 
     /// Seconds between looks at the outbox.
     #[arg(

@@ -1,16 +1,20 @@
-//! The outbox table: insert, claim, mark sent or failed, list, retry.
+//! The outbox table: insert, claim (held while its worker beats), mark sent or failed, list, retry.
 
 use sqlx::{AnyConnection, AnyPool};
 
 use crate::{db::Backend, state::AppState};
 
-/// A claim older than this is taken to be left by a crashed worker and is taken again. A worker
-/// renews its claim (`heartbeat`) while an email takes long to send, so a live claim never
-/// gets this old.
-pub const CLAIM_TIMEOUT: i64 = 2 * 60;
+/// A claim is taken over by another worker when the worker that holds it has shown no sign of
+/// life (`beat`) for this long: its process died, or it lost the database. A live worker beats
+/// every few seconds while it holds claims (`worker::HEARTBEAT`), well within this.
+pub const CLAIM_TIMEOUT: i64 = 30;
 
 /// How many rows a worker claims at once: few, so that a crash strands few emails.
 pub const CLAIM_BATCH: i64 = 5;
+
+/// The longest wait between two attempts at one email, as mail servers retry: an outage of
+/// days is tried at least hourly, so that the queue drains soon after it ends.
+pub const BACKOFF_CAP: i64 = 3600;
 
 pub async fn insert(
     conn: &mut AnyConnection,
@@ -60,10 +64,53 @@ pub struct Claimed {
     pub message_id: String,
     pub created_at: i64,
     pub attempts: i64,
+    pub failing_since: Option<i64>,
 }
 
-/// Claims up to `limit` due rows for this worker. On PostgreSQL, `FOR UPDATE SKIP LOCKED`
-/// keeps two workers from claiming the same row; SQLite serializes writers anyway.
+/// Records that `worker` is alive at `now`; its claims stay its own for `CLAIM_TIMEOUT` more.
+pub async fn beat(pool: &AnyPool, worker: &str, now: i64) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO mail_workers (id, started_at, heartbeat_at) VALUES ($1, $2, $2) \
+         ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at",
+    )
+    .bind(worker)
+    .bind(now)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Removes a worker that stopped cleanly (after giving back its claims).
+pub async fn retire(pool: &AnyPool, worker: &str) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM mail_workers WHERE id = $1")
+        .bind(worker)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// Forgets workers not heard of for a day (processes that crashed; each start has a new id).
+pub async fn forget_dead_workers(pool: &AnyPool, now: i64) -> sqlx::Result<u64> {
+    let done = sqlx::query("DELETE FROM mail_workers WHERE heartbeat_at < $1")
+        .bind(now - 24 * 3600)
+        .execute(pool)
+        .await?;
+    Ok(done.rows_affected())
+}
+
+/// The columns of a `Claimed`, after an `UPDATE … WHERE id IN (…)`.
+macro_rules! returning_claimed {
+    () => {
+        "RETURNING id, to_addr, subject, text_body, html_body, message_id, created_at, attempts, failing_since"
+    };
+}
+
+/// Claims up to `limit` rows for `worker`, which is recorded alive first: rows due now, rows
+/// claimed by a worker whose heartbeat is older than `CLAIM_TIMEOUT`, and rows this worker
+/// claimed before and left unfinished (a worker claims only when it holds nothing, and its
+/// heartbeat would otherwise keep such rows from everyone). On PostgreSQL,
+/// `FOR UPDATE SKIP LOCKED` keeps two workers from claiming the same row; SQLite serializes
+/// writers anyway.
 pub async fn claim(
     pool: &AnyPool,
     backend: Backend,
@@ -71,19 +118,24 @@ pub async fn claim(
     now: i64,
     limit: i64,
 ) -> sqlx::Result<Vec<Claimed>> {
+    beat(pool, worker, now).await?;
     let sql = match backend {
-        Backend::Postgres => {
+        Backend::Postgres => concat!(
             "UPDATE outbox SET status = 'sending', claimed_at = $1, claimed_by = $2 WHERE id IN ( \
                SELECT id FROM outbox WHERE (status = 'pending' AND next_attempt_at <= $1) \
-                 OR (status = 'sending' AND claimed_at < $3) ORDER BY id LIMIT $4 FOR UPDATE SKIP LOCKED) \
-             RETURNING id, to_addr, subject, text_body, html_body, message_id, created_at, attempts"
-        }
-        Backend::Sqlite => {
+                 OR (status = 'sending' AND (claimed_by = $2 OR NOT EXISTS (SELECT 1 FROM mail_workers w \
+                       WHERE w.id = outbox.claimed_by AND w.heartbeat_at >= $3))) \
+               ORDER BY id LIMIT $4 FOR UPDATE SKIP LOCKED) ",
+            returning_claimed!()
+        ),
+        Backend::Sqlite => concat!(
             "UPDATE outbox SET status = 'sending', claimed_at = $1, claimed_by = $2 WHERE id IN ( \
                SELECT id FROM outbox WHERE (status = 'pending' AND next_attempt_at <= $1) \
-                 OR (status = 'sending' AND claimed_at < $3) ORDER BY id LIMIT $4) \
-             RETURNING id, to_addr, subject, text_body, html_body, message_id, created_at, attempts"
-        }
+                 OR (status = 'sending' AND (claimed_by = $2 OR NOT EXISTS (SELECT 1 FROM mail_workers w \
+                       WHERE w.id = outbox.claimed_by AND w.heartbeat_at >= $3))) \
+               ORDER BY id LIMIT $4) ",
+            returning_claimed!()
+        ),
     };
     sqlx::query_as::<_, Claimed>(sql)
         .bind(now)
@@ -94,14 +146,45 @@ pub async fn claim(
         .await
 }
 
-/// Renews the claims this worker holds, while it is still working on them.
-pub async fn heartbeat(pool: &AnyPool, worker: &str, now: i64) -> sqlx::Result<()> {
-    sqlx::query("UPDATE outbox SET claimed_at = $1 WHERE claimed_by = $2 AND status = 'sending'")
+/// Claims the one waiting email (pending, its next attempt later) that is due soonest, to try
+/// now: a probe of whether the mail server is back.
+pub async fn claim_next_waiting(
+    pool: &AnyPool,
+    backend: Backend,
+    worker: &str,
+    now: i64,
+) -> sqlx::Result<Option<Claimed>> {
+    beat(pool, worker, now).await?;
+    let sql = match backend {
+        Backend::Postgres => concat!(
+            "UPDATE outbox SET status = 'sending', claimed_at = $1, claimed_by = $2 WHERE id IN ( \
+               SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at > $1 \
+               ORDER BY next_attempt_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) ",
+            returning_claimed!()
+        ),
+        Backend::Sqlite => concat!(
+            "UPDATE outbox SET status = 'sending', claimed_at = $1, claimed_by = $2 WHERE id IN ( \
+               SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at > $1 \
+               ORDER BY next_attempt_at, id LIMIT 1) ",
+            returning_claimed!()
+        ),
+    };
+    sqlx::query_as::<_, Claimed>(sql)
         .bind(now)
         .bind(worker)
-        .execute(pool)
-        .await?;
-    Ok(())
+        .fetch_optional(pool)
+        .await
+}
+
+/// Makes every waiting email due now (the mail server is back); returns how many.
+pub async fn catch_up(pool: &AnyPool, now: i64) -> sqlx::Result<u64> {
+    let done = sqlx::query(
+        "UPDATE outbox SET next_attempt_at = $1 WHERE status = 'pending' AND next_attempt_at > $1",
+    )
+    .bind(now)
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected())
 }
 
 /// Gives back every row this worker claimed and has not sent, to be sent by the next worker
@@ -117,54 +200,79 @@ pub async fn release(pool: &AnyPool, worker: &str) -> sqlx::Result<u64> {
     Ok(done.rows_affected())
 }
 
-pub async fn mark_sent(pool: &AnyPool, id: i64, worker: &str, now: i64) -> sqlx::Result<()> {
+/// Records that the mail server accepted the email: its own commit, right after the server's
+/// answer, so that a crash afterwards cannot send it again. Not guarded by the claim: once the
+/// server has it, it is sent, whoever holds the row now.
+pub async fn mark_sent(pool: &AnyPool, id: i64, now: i64) -> sqlx::Result<()> {
     sqlx::query(
-        "UPDATE outbox SET status = 'sent', sent_at = $1, attempts = attempts + 1, last_error = NULL \
-         WHERE id = $2 AND claimed_by = $3",
+        "UPDATE outbox SET status = 'sent', sent_at = $1, attempts = attempts + 1, last_error = NULL, \
+         failing_since = NULL, claimed_at = NULL, claimed_by = NULL WHERE id = $2 AND status <> 'sent'",
     )
     .bind(now)
     .bind(id)
-    .bind(worker)
     .execute(pool)
     .await?;
     Ok(())
 }
 
-/// Seconds to wait after the given number of failed attempts: 1, 2, 4 … minutes, at most 6 hours.
+/// Seconds to wait after the given number of failed attempts: 1, 2, 4 … minutes, at most an
+/// hour (`BACKOFF_CAP`).
 pub fn backoff(attempts: i64) -> i64 {
-    (60i64 << (attempts - 1).clamp(0, 20)).min(6 * 3600)
+    (60i64 << (attempts - 1).clamp(0, 20)).min(BACKOFF_CAP)
 }
 
-/// Records a failed attempt: back to pending after a backoff, or failed for good when the
-/// attempts are spent or the refusal is permanent (an SMTP 5xx: trying again cannot help).
+/// What became of an email after a failed attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AfterFailure {
+    /// Back in the queue, to be tried at this instant.
+    RetryAt(i64),
+    /// Failed for good: the refusal was permanent, or the email has failed for `give_up` seconds.
+    Failed,
+}
+
+/// Where a failed attempt leaves the email: retried with a backoff while it has failed for
+/// less than `give_up` seconds (the last try falls on that deadline), failed at once when the
+/// refusal is permanent.
+pub fn after_failure(row: &Claimed, now: i64, give_up: i64, permanent: bool) -> AfterFailure {
+    let deadline = row.failing_since.unwrap_or(now) + give_up;
+    if permanent || now >= deadline {
+        AfterFailure::Failed
+    } else {
+        AfterFailure::RetryAt((now + backoff(row.attempts + 1)).min(deadline))
+    }
+}
+
+/// Records a failed attempt: back to pending after a backoff, or failed for good when it has
+/// failed for `give_up` seconds or the refusal is permanent (an SMTP 5xx: trying again cannot
+/// help).
 pub async fn mark_attempt_failed(
     pool: &AnyPool,
     row: &Claimed,
     worker: &str,
     now: i64,
-    max_attempts: i64,
+    give_up: i64,
     error: &str,
     permanent: bool,
-) -> sqlx::Result<()> {
-    let attempts = row.attempts + 1;
-    let (status, next) = if permanent || attempts >= max_attempts {
-        ("failed", now)
-    } else {
-        ("pending", now + backoff(attempts))
+) -> sqlx::Result<AfterFailure> {
+    let after = after_failure(row, now, give_up, permanent);
+    let (status, next) = match after {
+        AfterFailure::RetryAt(at) => ("pending", at),
+        AfterFailure::Failed => ("failed", now),
     };
     sqlx::query(
-        "UPDATE outbox SET status = $1, attempts = $2, next_attempt_at = $3, last_error = $4, claimed_at = NULL, claimed_by = NULL \
-         WHERE id = $5 AND claimed_by = $6",
+        "UPDATE outbox SET status = $1, attempts = $2, next_attempt_at = $3, last_error = $4, \
+         failing_since = $5, claimed_at = NULL, claimed_by = NULL WHERE id = $6 AND claimed_by = $7",
     )
     .bind(status)
-    .bind(attempts)
+    .bind(row.attempts + 1)
     .bind(next)
     .bind(error.chars().take(2000).collect::<String>())
+    .bind(row.failing_since.unwrap_or(now))
     .bind(row.id)
     .bind(worker)
     .execute(pool)
     .await?;
-    Ok(())
+    Ok(after)
 }
 
 /// A row as the staff's outbox page shows it.
@@ -180,14 +288,22 @@ pub struct Entry {
     pub next_attempt_at: i64,
     pub sent_at: Option<i64>,
     pub last_error: Option<String>,
+    pub failing_since: Option<i64>,
 }
 
-pub async fn list(pool: &AnyPool, status: &str, limit: i64) -> sqlx::Result<Vec<Entry>> {
+/// The latest `limit` emails of a status, of one kind when `kind` is not empty.
+pub async fn list(
+    pool: &AnyPool,
+    status: &str,
+    kind: &str,
+    limit: i64,
+) -> sqlx::Result<Vec<Entry>> {
     sqlx::query_as::<_, Entry>(
-        "SELECT id, kind, to_addr, subject, status, attempts, created_at, next_attempt_at, sent_at, last_error \
-         FROM outbox WHERE status = $1 ORDER BY id DESC LIMIT $2",
+        "SELECT id, kind, to_addr, subject, status, attempts, created_at, next_attempt_at, sent_at, last_error, failing_since \
+         FROM outbox WHERE status = $1 AND ($2 = '' OR kind = $2) ORDER BY id DESC LIMIT $3",
     )
     .bind(status)
+    .bind(kind)
     .bind(limit)
     .fetch_all(pool)
     .await
@@ -199,14 +315,106 @@ pub async fn counts(pool: &AnyPool) -> sqlx::Result<Vec<(String, i64)>> {
         .await
 }
 
-/// Puts a failed email back in the queue, to be sent at once with a fresh count of attempts.
+/// The kinds of the failed emails, each with how many, by kind.
+pub async fn failed_kinds(pool: &AnyPool) -> sqlx::Result<Vec<(String, i64)>> {
+    sqlx::query_as(
+        "SELECT kind, COUNT(*) FROM outbox WHERE status = 'failed' GROUP BY kind ORDER BY kind",
+    )
+    .fetch_all(pool)
+    .await
+}
+
+/// Puts a failed email back in the queue, to be sent at once with a fresh count of attempts
+/// and a fresh time before it is given up.
 pub async fn retry(pool: &AnyPool, id: i64, now: i64) -> sqlx::Result<bool> {
     let done = sqlx::query(
-        "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = $1 WHERE id = $2 AND status = 'failed'",
+        "UPDATE outbox SET status = 'pending', attempts = 0, failing_since = NULL, next_attempt_at = $1 \
+         WHERE id = $2 AND status = 'failed'",
     )
     .bind(now)
     .bind(id)
     .execute(pool)
     .await?;
     Ok(done.rows_affected() == 1)
+}
+
+/// Puts every failed email (of one kind when `kind` is not empty) back in the queue as
+/// `retry` does, in one guarded update: a second request at the same time finds none.
+/// Returns how many.
+pub async fn retry_failed(pool: &AnyPool, kind: &str, now: i64) -> sqlx::Result<u64> {
+    let done = sqlx::query(
+        "UPDATE outbox SET status = 'pending', attempts = 0, failing_since = NULL, next_attempt_at = $1 \
+         WHERE status = 'failed' AND ($2 = '' OR kind = $2)",
+    )
+    .bind(now)
+    .bind(kind)
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(attempts: i64, failing_since: Option<i64>) -> Claimed {
+        Claimed {
+            id: 1,
+            to_addr: String::new(),
+            subject: String::new(),
+            text_body: String::new(),
+            html_body: String::new(),
+            message_id: String::new(),
+            created_at: 0,
+            attempts,
+            failing_since,
+        }
+    }
+
+    const DAYS_3: i64 = 72 * 3600;
+
+    #[test]
+    fn the_backoff_doubles_from_a_minute_and_stops_at_an_hour() {
+        let waits: Vec<i64> = (1..=9).map(backoff).collect();
+        assert_eq!(waits, vec![60, 120, 240, 480, 960, 1920, 3600, 3600, 3600]);
+        assert_eq!(backoff(1000), BACKOFF_CAP);
+    }
+
+    #[test]
+    fn a_first_failure_is_retried_in_a_minute() {
+        assert_eq!(
+            after_failure(&row(0, None), 1000, DAYS_3, false),
+            AfterFailure::RetryAt(1060)
+        );
+    }
+
+    #[test]
+    fn an_email_failing_for_days_is_tried_hourly_until_the_deadline_then_failed() {
+        let start = 1_000_000;
+        assert_eq!(
+            after_failure(&row(40, Some(start)), start + 48 * 3600, DAYS_3, false),
+            AfterFailure::RetryAt(start + 49 * 3600)
+        );
+        assert_eq!(
+            after_failure(&row(60, Some(start)), start + DAYS_3 - 600, DAYS_3, false),
+            AfterFailure::RetryAt(start + DAYS_3),
+            "the last try falls on the deadline"
+        );
+        assert_eq!(
+            after_failure(&row(61, Some(start)), start + DAYS_3, DAYS_3, false),
+            AfterFailure::Failed
+        );
+    }
+
+    #[test]
+    fn a_permanent_refusal_fails_at_once_and_zero_hours_never_retries() {
+        assert_eq!(
+            after_failure(&row(0, None), 5, DAYS_3, true),
+            AfterFailure::Failed
+        );
+        assert_eq!(
+            after_failure(&row(0, None), 5, 0, false),
+            AfterFailure::Failed
+        );
+    }
 }

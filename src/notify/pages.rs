@@ -1,4 +1,5 @@
-//! The staff's view of the outbox: pending, sent and failed mail, and retrying a failure.
+//! The staff's view of the outbox: pending, sent and failed mail, and sending failed mail
+//! again, one email or all of them (of a kind) at once.
 
 use askama::Template;
 use axum::{
@@ -14,13 +15,14 @@ use crate::{
     error::{AppError, AppResult},
     policy,
     state::AppState,
-    web::{self, Layout, Staff},
+    web::{self, Layout, Staff, form::Form},
 };
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/staff/outbox", get(list))
         .route("/staff/outbox/{id}/retry", post(retry))
+        .route("/staff/outbox/failed/retry", post(retry_failed))
 }
 
 #[derive(Template)]
@@ -30,6 +32,14 @@ struct OutboxPage {
     status: String,
     tabs: Vec<(&'static str, &'static str, i64)>,
     entries: Vec<Entry>,
+    /// On the failed list: the kind shown ("" for all), and the failed emails' kinds with
+    /// how many of each.
+    kind: String,
+    kinds: Vec<(String, i64)>,
+    /// How many failed emails the "send again" button puts back in the queue.
+    to_retry: i64,
+    /// Seconds an email is retried before it is given up.
+    give_up: i64,
 }
 
 impl OutboxPage {
@@ -40,11 +50,34 @@ impl OutboxPage {
     fn when_opt(&self, t: &Option<i64>) -> String {
         t.map(|t| self.layout.time(&t)).unwrap_or_default()
     }
+    /// When a failing email will be given up, if it is failing.
+    fn gives_up(&self, e: &Entry) -> Option<String> {
+        e.failing_since
+            .map(|t| self.layout.time(&(t + self.give_up)))
+    }
+    /// How long a failing email is retried, in words.
+    fn give_up_words(&self) -> String {
+        match self.give_up / 3600 {
+            1 => "an hour".to_owned(),
+            h if h % 24 == 0 && h > 24 => format!("{} days", h / 24),
+            h => format!("{h} hours"),
+        }
+    }
+    fn all_failed(&self) -> i64 {
+        self.kinds.iter().map(|(_, n)| n).sum()
+    }
 }
 
 #[derive(Deserialize)]
 struct StatusQuery {
     status: Option<String>,
+    kind: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct RetryFailedForm {
+    #[serde(default)]
+    kind: String,
 }
 
 async fn list(Staff(ctx, person): Staff, Query(q): Query<StatusQuery>) -> AppResult<Response> {
@@ -65,15 +98,32 @@ async fn list(Staff(ctx, person): Staff, Query(q): Query<StatusQuery>) -> AppRes
         ("sent", "Sent", count("sent")),
         ("failed", "Failed", count("failed")),
     ];
-    let mut entries = outbox::list(&ctx.state.pool, &status, 200).await?;
+    let (kind, kinds) = if status == "failed" {
+        (
+            q.kind.unwrap_or_default(),
+            outbox::failed_kinds(&ctx.state.pool).await?,
+        )
+    } else {
+        (String::new(), Vec::new())
+    };
+    let mut entries = outbox::list(&ctx.state.pool, &status, &kind, 200).await?;
     if status == "pending" {
-        entries.extend(outbox::list(&ctx.state.pool, "sending", 200).await?);
+        entries.extend(outbox::list(&ctx.state.pool, "sending", "", 200).await?);
     }
+    let to_retry = kinds
+        .iter()
+        .filter(|(k, _)| kind.is_empty() || *k == kind)
+        .map(|(_, n)| n)
+        .sum();
     Ok(web::render(&OutboxPage {
         layout: ctx.layout().await,
         status,
         tabs,
         entries,
+        kind,
+        kinds,
+        to_retry,
+        give_up: ctx.state.config.mail_give_up_hours * 3600,
     }))
 }
 
@@ -86,5 +136,22 @@ async fn retry(Staff(ctx, person): Staff, Path(id): Path<i64>) -> AppResult<Resp
         ctx.flash("That email is not failed (any more), so there was nothing to retry.")
             .await?;
     }
+    Ok(web::see_other("/staff/outbox?status=failed"))
+}
+
+/// Sends every failed email again (of the kind the list shows, if one), in one guarded update.
+async fn retry_failed(
+    Staff(ctx, person): Staff,
+    Form(form): Form<RetryFailedForm>,
+) -> AppResult<Response> {
+    web::permit(policy::can_see_outbox(&person))?;
+    let kind = form.kind.trim();
+    let n = outbox::retry_failed(&ctx.state.pool, kind, ctx.state.clock.now()).await?;
+    ctx.flash(match n {
+        0 => "There were no failed emails to send again (any more).".to_owned(),
+        1 => "1 email is queued again and will be sent in a moment.".to_owned(),
+        n => format!("{n} emails are queued again and will be sent in a moment."),
+    })
+    .await?;
     Ok(web::see_other("/staff/outbox?status=failed"))
 }

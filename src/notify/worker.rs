@@ -67,7 +67,7 @@ impl Mailer {
     async fn send(&self, message: Message) -> Result<(), SendError> {
         match self {
             Mailer::Smtp(t) => t.send(message).await.map(|_| ()).map_err(|e| SendError {
-                permanent: e.is_permanent(),
+                failure: classify(&e),
                 reason: e.to_string(),
             }),
             Mailer::Files(t, dir) => t.send(message).await.map(|_| ()).map_err(|e| {
@@ -75,7 +75,8 @@ impl Mailer {
                 let cause =
                     std::error::Error::source(&e).map_or_else(|| e.to_string(), |s| s.to_string());
                 SendError {
-                    permanent: false,
+                    // A folder that takes no file takes no email: as a server that is down.
+                    failure: Failure::Server,
                     reason: format!("cannot write to the mail folder {}: {cause}", dir.display()),
                 }
             }),
@@ -83,37 +84,63 @@ impl Mailer {
     }
 }
 
+/// Whom an SMTP error concerns. A reply of 5xx is a refusal for good; 421 ("service not
+/// available") and no reply at all (refused, reset, timed out, TLS) say the server is out of
+/// reach for every email; any other 4xx concerns this email (a mailbox busy or full,
+/// greylisting), and says nothing of the others.
+fn classify(e: &lettre::transport::smtp::Error) -> Failure {
+    match e.status().map(u16::from) {
+        Some(500..) => Failure::Permanent,
+        Some(421) | None => Failure::Server,
+        Some(_) => Failure::Message,
+    }
+}
+
 /// Why an email was not sent, and whether trying again could help.
 #[derive(Debug)]
 struct SendError {
     reason: String,
+    failure: Failure,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Failure {
     /// The receiving server refused for good (SMTP 5xx), or the message cannot be made.
-    permanent: bool,
+    Permanent,
+    /// This email could not be sent now; another might be.
+    Message,
+    /// Nothing can be sent now: the server is out of reach, or the folder takes no file.
+    Server,
 }
 
 impl SendError {
-    fn transient(reason: String) -> Self {
+    fn permanent(reason: String) -> Self {
         SendError {
             reason,
-            permanent: false,
+            failure: Failure::Permanent,
         }
     }
 }
 
-/// Renew this worker's claim this often while an email is being sent, well within
-/// `CLAIM_TIMEOUT`, since an SMTP exchange may take minutes on a slow server.
-const HEARTBEAT: Duration = Duration::from_secs(30);
+/// How often a worker records that it is alive while it holds claims: a few times within
+/// `outbox::CLAIM_TIMEOUT`, so that one slow write does not lose them.
+pub const HEARTBEAT: Duration = Duration::from_secs(10);
+
+/// While the mail server seems out of reach, the waiting email due soonest is tried this
+/// often (seconds), whatever its backoff, so that the queue drains soon after the server
+/// returns rather than an hour later.
+pub const PROBE_EVERY: i64 = 15;
 
 fn build(state: &AppState, row: &Claimed) -> Result<Message, SendError> {
-    // A wrong PORTAL_MAIL_FROM is fixed by the operator, after which the email can go out.
-    let from: Mailbox =
-        state.config.mail_from().parse().map_err(|e| {
-            SendError::transient(format!("PORTAL_MAIL_FROM is not an address: {e}"))
-        })?;
-    let to: Mailbox = row.to_addr.parse().map_err(|e| SendError {
-        reason: format!("the recipient is not an address: {e}"),
-        permanent: true,
+    // A wrong PORTAL_MAIL_FROM is fixed by the operator, after which every email can go out.
+    let from: Mailbox = state.config.mail_from().parse().map_err(|e| SendError {
+        reason: format!("PORTAL_MAIL_FROM is not an address: {e}"),
+        failure: Failure::Server,
     })?;
+    let to: Mailbox = row
+        .to_addr
+        .parse()
+        .map_err(|e| SendError::permanent(format!("the recipient is not an address: {e}")))?;
     Message::builder()
         .from(from)
         .to(to)
@@ -128,123 +155,258 @@ fn build(state: &AppState, row: &Claimed) -> Result<Message, SendError> {
             row.text_body.clone(),
             row.html_body.clone(),
         ))
-        .map_err(|e| SendError::transient(e.to_string()))
+        .map_err(|e| SendError {
+            reason: e.to_string(),
+            failure: Failure::Message,
+        })
 }
 
-/// Sends every email due now; returns how many were sent.
-pub async fn deliver_due(state: &AppState, mailer: &Mailer, worker: &str) -> sqlx::Result<usize> {
-    let (_never, stop) = watch::channel(false);
-    deliver_due_until(state, mailer, worker, &stop).await
+/// One sender of the outbox (one per running instance), and what it has learned of the mail
+/// server between passes.
+pub struct Worker {
+    id: String,
+    /// The server was last found out of reach (or this worker has not tried it yet): the
+    /// waiting email due soonest is tried every `PROBE_EVERY` seconds.
+    probing: bool,
+    /// The server was found out of reach since the last email went out (or this worker has not
+    /// sent one yet): the next email that goes out makes every waiting email due.
+    catch_up: bool,
+    /// The last attempt that found the server out of reach, or the last probe.
+    last_probe: Option<i64>,
+    /// The last heartbeat that was written.
+    last_beat: i64,
 }
 
-/// Sends every email due now, or until `stop` turns true: then it finishes the email in hand
-/// and gives back the rest of its claim for the next worker to send at once.
-pub async fn deliver_due_until(
-    state: &AppState,
-    mailer: &Mailer,
-    worker: &str,
-    stop: &watch::Receiver<bool>,
-) -> sqlx::Result<usize> {
-    let mut sent = 0;
-    let result = deliver_claims(state, mailer, worker, stop, &mut sent).await;
-    // Stopped, or the database failed mid-batch: whatever is still claimed goes back now
-    // rather than waiting for the claim to time out.
-    if result.is_err() || *stop.borrow() {
-        match outbox::release(&state.pool, worker).await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(released = n, "emails given back to the outbox"),
-            Err(e) => tracing::warn!(error = %e, "claimed emails could not be given back"),
+impl Worker {
+    /// A worker with this id, which names its claims in the outbox.
+    pub fn new(id: impl Into<String>) -> Worker {
+        Worker {
+            id: id.into(),
+            probing: true,
+            catch_up: true,
+            last_probe: None,
+            last_beat: i64::MIN,
         }
     }
-    result.map(|()| sent)
-}
 
-async fn deliver_claims(
-    state: &AppState,
-    mailer: &Mailer,
-    worker: &str,
-    stop: &watch::Receiver<bool>,
-    sent: &mut usize,
-) -> sqlx::Result<()> {
-    loop {
-        if *stop.borrow() {
-            return Ok(());
+    /// A worker for this process: an id no other instance has, now or later.
+    pub fn for_this_process() -> Worker {
+        Worker::new(format!(
+            "{}-{}",
+            std::process::id(),
+            &crate::accounts::tokens::generate()[..12]
+        ))
+    }
+
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// Sends every email due now, or until `stop` turns true: then it finishes the email in
+    /// hand and gives back the rest of its claim for the next worker to send at once. Returns
+    /// how many were sent.
+    pub async fn deliver_due(
+        &mut self,
+        state: &AppState,
+        mailer: &Mailer,
+        stop: &watch::Receiver<bool>,
+    ) -> sqlx::Result<usize> {
+        let mut sent = 0;
+        let result = self.deliver_claims(state, mailer, stop, &mut sent).await;
+        // Stopped, or the database failed mid-batch: whatever is still claimed goes back now
+        // rather than waiting for the claim to time out.
+        if result.is_err() || *stop.borrow() {
+            match outbox::release(&state.pool, &self.id).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(released = n, "emails given back to the outbox"),
+                Err(e) => tracing::warn!(error = %e, "claimed emails could not be given back"),
+            }
         }
-        let now = state.clock.now();
-        let batch =
-            outbox::claim(&state.pool, state.backend, worker, now, outbox::CLAIM_BATCH).await?;
-        if batch.is_empty() {
-            return Ok(());
-        }
-        for row in batch {
+        result.map(|()| sent)
+    }
+
+    async fn deliver_claims(
+        &mut self,
+        state: &AppState,
+        mailer: &Mailer,
+        stop: &watch::Receiver<bool>,
+        sent: &mut usize,
+    ) -> sqlx::Result<()> {
+        loop {
             if *stop.borrow() {
                 return Ok(());
             }
-            let result = match build(state, &row) {
-                Ok(message) => send_renewing_claim(state, mailer, worker, message).await,
-                Err(e) => Err(e),
-            };
             let now = state.clock.now();
-            match result {
-                Ok(()) => {
-                    outbox::mark_sent(&state.pool, row.id, worker, now).await?;
-                    tracing::info!(outbox_id = row.id, "email sent");
-                    *sent += 1;
+            let mut batch = outbox::claim(
+                &state.pool,
+                state.backend,
+                &self.id,
+                now,
+                outbox::CLAIM_BATCH,
+            )
+            .await?;
+            self.last_beat = now;
+            if batch.is_empty() && self.may_probe(now) {
+                self.last_probe = Some(now);
+                batch.extend(
+                    outbox::claim_next_waiting(&state.pool, state.backend, &self.id, now).await?,
+                );
+            }
+            if batch.is_empty() {
+                return Ok(());
+            }
+            for row in batch {
+                if *stop.borrow() || !self.keep_claims(state).await {
+                    return Ok(());
                 }
-                Err(e) => {
-                    tracing::warn!(
-                        outbox_id = row.id,
-                        attempt = row.attempts + 1,
-                        permanent = e.permanent,
-                        error = %e.reason,
-                        "email not sent"
-                    );
-                    outbox::mark_attempt_failed(
-                        &state.pool,
-                        &row,
-                        worker,
-                        now,
-                        state.config.mail_max_attempts,
-                        &e.reason,
-                        e.permanent,
-                    )
-                    .await?;
+                self.deliver_one(state, mailer, &row, sent).await?;
+            }
+        }
+    }
+
+    /// A probe is due while the server seems out of reach, at most every `PROBE_EVERY`
+    /// seconds after the last attempt that found it so.
+    fn may_probe(&self, now: i64) -> bool {
+        self.probing && self.last_probe.is_none_or(|t| now - t >= PROBE_EVERY)
+    }
+
+    /// Renews this worker's claims when a heartbeat is due; false when they may have been
+    /// taken over (heartbeats have failed for too long), so that it sends no more of them.
+    async fn keep_claims(&mut self, state: &AppState) -> bool {
+        let now = state.clock.now();
+        if now - self.last_beat < HEARTBEAT.as_secs() as i64 {
+            return true;
+        }
+        match outbox::beat(&state.pool, &self.id, now).await {
+            Ok(()) => {
+                self.last_beat = now;
+                true
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "the claim on emails to send could not be renewed");
+                now - self.last_beat < outbox::CLAIM_TIMEOUT - HEARTBEAT.as_secs() as i64
+            }
+        }
+    }
+
+    async fn deliver_one(
+        &mut self,
+        state: &AppState,
+        mailer: &Mailer,
+        row: &Claimed,
+        sent: &mut usize,
+    ) -> sqlx::Result<()> {
+        let result = match build(state, row) {
+            Ok(message) => self.send_renewing_claim(state, mailer, message).await,
+            Err(e) => Err(e),
+        };
+        let now = state.clock.now();
+        match result {
+            Ok(()) => {
+                mark_sent(state, row.id, now).await?;
+                tracing::info!(outbox_id = row.id, "email sent");
+                *sent += 1;
+                self.probing = false;
+                if self.catch_up {
+                    // The server is back (or this worker is new): the emails waiting out
+                    // their backoff are tried now rather than one by one as it ends.
+                    let waiting = outbox::catch_up(&state.pool, now).await?;
+                    if waiting > 0 {
+                        tracing::info!(
+                            waiting,
+                            "the mail server takes mail again: the waiting emails are sent now"
+                        );
+                    }
+                    self.catch_up = false;
+                }
+            }
+            Err(e) => {
+                if e.failure == Failure::Server {
+                    self.probing = true;
+                    self.catch_up = true;
+                    self.last_probe = Some(now);
+                } else {
+                    // The server answered, about this email only.
+                    self.probing = false;
+                }
+                let after = outbox::mark_attempt_failed(
+                    &state.pool,
+                    row,
+                    &self.id,
+                    now,
+                    state.config.mail_give_up_hours * 3600,
+                    &e.reason,
+                    e.failure == Failure::Permanent,
+                )
+                .await?;
+                tracing::warn!(
+                    outbox_id = row.id,
+                    attempt = row.attempts + 1,
+                    failure = ?e.failure,
+                    error = %e.reason,
+                    next = ?after,
+                    "email not sent"
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// Sends one message, renewing this worker's claims every `HEARTBEAT` until it is done.
+    async fn send_renewing_claim(
+        &mut self,
+        state: &AppState,
+        mailer: &Mailer,
+        message: Message,
+    ) -> Result<(), SendError> {
+        let send = mailer.send(message);
+        tokio::pin!(send);
+        let mut beat = tokio::time::interval_at(tokio::time::Instant::now() + HEARTBEAT, HEARTBEAT);
+        loop {
+            tokio::select! {
+                result = &mut send => return result,
+                _ = beat.tick() => {
+                    let now = state.clock.now();
+                    match outbox::beat(&state.pool, &self.id, now).await {
+                        Ok(()) => self.last_beat = now,
+                        Err(e) => tracing::warn!(error = %e, "the claim on emails being sent could not be renewed"),
+                    }
                 }
             }
         }
     }
 }
 
-/// Sends one message, renewing this worker's claim every `HEARTBEAT` until it is done.
-async fn send_renewing_claim(
-    state: &AppState,
-    mailer: &Mailer,
-    worker: &str,
-    message: Message,
-) -> Result<(), SendError> {
-    let send = mailer.send(message);
-    tokio::pin!(send);
-    let mut beat = tokio::time::interval_at(tokio::time::Instant::now() + HEARTBEAT, HEARTBEAT);
-    loop {
-        tokio::select! {
-            result = &mut send => return result,
-            _ = beat.tick() => {
-                if let Err(e) = outbox::heartbeat(&state.pool, worker, state.clock.now()).await {
-                    tracing::warn!(error = %e, "the claim on emails being sent could not be renewed");
-                }
+/// Marks the email sent, trying a few times over some seconds: the server has it, and an
+/// email left unmarked would be sent again.
+async fn mark_sent(state: &AppState, id: i64, now: i64) -> sqlx::Result<()> {
+    let mut wait = Duration::from_millis(200);
+    for _ in 0..4 {
+        match outbox::mark_sent(&state.pool, id, now).await {
+            Ok(()) => return Ok(()),
+            Err(e) => {
+                tracing::warn!(outbox_id = id, error = %e, "a sent email could not be marked sent yet");
+                tokio::time::sleep(wait).await;
+                wait *= 2;
             }
         }
     }
+    outbox::mark_sent(&state.pool, id, now).await
+}
+
+/// One pass of a new worker named `worker`: sends every email due now; returns how many.
+pub async fn deliver_due(state: &AppState, mailer: &Mailer, worker: &str) -> sqlx::Result<usize> {
+    let (_never, stop) = watch::channel(false);
+    Worker::new(worker).deliver_due(state, mailer, &stop).await
 }
 
 /// Runs until `stop` turns true, looking at the outbox every few seconds; on stop it finishes
 /// the email in hand and gives back the rest of its claim.
 pub async fn run(state: AppState, mailer: Mailer, mut stop: watch::Receiver<bool>) {
-    let worker = format!(
-        "{}-{}",
-        std::process::id(),
-        &crate::accounts::tokens::generate()[..8]
-    );
+    let mut worker = Worker::for_this_process();
+    if let Err(e) = outbox::forget_dead_workers(&state.pool, state.clock.now()).await {
+        tracing::warn!(error = %e, "the outbox could not be read");
+    }
     let mut tick =
         tokio::time::interval(Duration::from_secs(state.config.mail_poll_seconds.max(1)));
     loop {
@@ -259,9 +421,12 @@ pub async fn run(state: AppState, mailer: Mailer, mut stop: watch::Receiver<bool
         if *stop.borrow() {
             break;
         }
-        if let Err(e) = deliver_due_until(&state, &mailer, &worker, &stop).await {
+        if let Err(e) = worker.deliver_due(&state, &mailer, &stop).await {
             tracing::warn!(error = %e, "the outbox could not be read");
         }
+    }
+    if let Err(e) = outbox::retire(&state.pool, worker.id()).await {
+        tracing::warn!(error = %e, "the mail worker could not sign off");
     }
     tracing::info!("mail worker stopped");
 }

@@ -332,6 +332,7 @@ const TABLE: &[Row] = &[
     row("POST", "/people/{id}/deactivate", "colleague", CITY_A),
     row("POST", "/people/{id}/reactivate", "colleague", CITY_A),
     row("POST", "/staff/outbox/{id}/retry", "outbox", STAFF),
+    row("POST", "/staff/outbox/failed/retry", "", STAFF),
     Row {
         body: Body::Multipart,
         ..row("POST", "/staff/news", "", STAFF)

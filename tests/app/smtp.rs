@@ -1,11 +1,12 @@
 //! A real SMTP server inside the test process: it speaks enough of RFC 5321 for lettre,
-//! keeps what it receives, and can refuse mail, refuse a recipient for good, answer slowly,
-//! or be stopped, to test retries, permanent failures and shutdown.
+//! keeps what it receives, and can refuse mail, refuse a recipient for now or for good, be out
+//! of service (421), answer slowly or never, to test retries, outages, permanent failures,
+//! crashes and shutdown.
 
 use std::{
     sync::{
         Arc, Mutex,
-        atomic::{AtomicBool, AtomicU64, Ordering},
+        atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering},
     },
     time::Duration,
 };
@@ -82,8 +83,18 @@ pub struct SmtpServer {
     pub refuse: Arc<AtomicBool>,
     /// Recipients refused for good (554), as a server refuses a mailbox that does not exist.
     pub rejected: Arc<Mutex<Vec<String>>>,
+    /// Recipients refused for now (450), as a busy mailbox or greylisting does.
+    pub deferred: Arc<Mutex<Vec<String>>>,
+    /// Every `RCPT TO` address asked for, refused or not, in order.
+    pub asked: Arc<Mutex<Vec<String>>>,
+    /// When set, the server is out of service: it greets with 421 and closes, and answers
+    /// 421 to any command on a connection opened before.
+    pub down: Arc<AtomicBool>,
     /// Milliseconds between receiving a message (it is kept at once) and answering 250.
     pub delay_ms: Arc<AtomicU64>,
+    /// Once this many messages are kept, the next ones are kept but never answered, as when
+    /// the sender dies between the end of the data and the server's 250.
+    pub hang_after: Arc<AtomicUsize>,
 }
 
 impl SmtpServer {
@@ -96,7 +107,11 @@ impl SmtpServer {
             received: Arc::default(),
             refuse: Arc::default(),
             rejected: Arc::default(),
+            deferred: Arc::default(),
+            asked: Arc::default(),
+            down: Arc::default(),
             delay_ms: Arc::default(),
+            hang_after: Arc::new(AtomicUsize::new(usize::MAX)),
         };
         let s = server.clone();
         tokio::spawn(async move {
@@ -117,13 +132,45 @@ impl SmtpServer {
         self.rejected.lock().unwrap().push(address.to_owned());
     }
 
+    /// Answers 450 to `RCPT TO` this address until `undefer`.
+    pub fn defer(&self, address: &str) {
+        self.deferred.lock().unwrap().push(address.to_owned());
+    }
+
+    pub fn undefer(&self, address: &str) {
+        self.deferred.lock().unwrap().retain(|a| a != address);
+    }
+
+    /// How many times a sender asked to deliver to this address.
+    pub fn asked_for(&self, address: &str) -> usize {
+        self.asked
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|a| *a == address)
+            .count()
+    }
+
     pub fn messages(&self) -> Vec<Received> {
         self.received.lock().unwrap().clone()
     }
 
+    /// The Message-ID of every message received, in order.
+    pub fn message_ids(&self) -> Vec<String> {
+        self.messages()
+            .iter()
+            .map(|m| m.header("Message-ID").unwrap())
+            .collect()
+    }
+
     async fn session(&self, stream: tokio::net::TcpStream) {
+        const DOWN: &[u8] = b"421 4.3.2 Service not available, closing channel\r\n";
         let (read, mut write) = stream.into_split();
         let mut lines = BufReader::new(read);
+        if self.down.load(Ordering::SeqCst) {
+            let _ = write.write_all(DOWN).await;
+            return;
+        }
         let _ = write.write_all(b"220 test.local ESMTP ready\r\n").await;
         let mut rcpt = Vec::new();
         let mut line = String::new();
@@ -133,6 +180,10 @@ impl SmtpServer {
                 return;
             }
             let upper = line.to_uppercase();
+            if self.down.load(Ordering::SeqCst) {
+                let _ = write.write_all(DOWN).await;
+                return;
+            }
             let reply: &[u8] = if upper.starts_with("EHLO") {
                 b"250-test.local\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n"
             } else if upper.starts_with("HELO") {
@@ -142,8 +193,11 @@ impl SmtpServer {
                 b"250 OK\r\n"
             } else if upper.starts_with("RCPT TO") {
                 let addr = line.split(['<', '>']).nth(1).unwrap_or_default().to_owned();
+                self.asked.lock().unwrap().push(addr.clone());
                 if self.rejected.lock().unwrap().contains(&addr) {
                     b"554 5.7.1 Recipient address rejected: no such mailbox here\r\n"
+                } else if self.deferred.lock().unwrap().contains(&addr) {
+                    b"450 4.2.1 Mailbox busy, try again later\r\n"
                 } else {
                     rcpt.push(addr);
                     b"250 OK\r\n"
@@ -170,10 +224,19 @@ impl SmtpServer {
                 if self.refuse.load(Ordering::SeqCst) {
                     b"451 4.3.0 Try again later\r\n"
                 } else {
-                    self.received.lock().unwrap().push(Received {
-                        rcpt: std::mem::take(&mut rcpt),
-                        data,
-                    });
+                    let kept = {
+                        let mut received = self.received.lock().unwrap();
+                        received.push(Received {
+                            rcpt: std::mem::take(&mut rcpt),
+                            data,
+                        });
+                        received.len()
+                    };
+                    if kept > self.hang_after.load(Ordering::SeqCst) {
+                        // Kept, never answered: wait for the sender to go away.
+                        while lines.read_line(&mut line).await.unwrap_or(0) > 0 {}
+                        return;
+                    }
                     let delay = self.delay_ms.load(Ordering::SeqCst);
                     if delay > 0 {
                         tokio::time::sleep(Duration::from_millis(delay)).await;
