@@ -685,11 +685,6 @@ async fn search_never_errors_whatever_is_typed() {
             .send()
             .await
             .unwrap();
-        // An address holding a NUL byte is no page of the portal (see security.rs).
-        if q.contains('\0') {
-            assert_eq!(r.status(), 404, "query {q:?}");
-            continue;
-        }
         assert_eq!(r.status(), 200, "query {q:?}");
         // What is shown back is the cleaned query: no control character in the page.
         let page = Page::of(r).await;
