@@ -239,12 +239,27 @@ async fn send_renewing_claim(
 
 /// Runs until `stop` turns true, looking at the outbox every few seconds; on stop it finishes
 /// the email in hand and gives back the rest of its claim.
-pub async fn run(state: AppState, mailer: Mailer, mut stop: watch::Receiver<bool>) {
-    let worker = format!(
+pub async fn run(state: AppState, mailer: Mailer, stop: watch::Receiver<bool>) {
+    run_as(state, mailer, stop, new_worker_id()).await
+}
+
+/// A worker's name in the outbox's claims: the process and a random part.
+pub fn new_worker_id() -> String {
+    format!(
         "{}-{}",
         std::process::id(),
         &crate::accounts::tokens::generate()[..8]
-    );
+    )
+}
+
+/// [`run`] under a name the caller knows, so that it can give back the worker's claim
+/// ([`outbox::release`]) when the worker is stopped before it finishes (shutdown's deadline).
+pub async fn run_as(
+    state: AppState,
+    mailer: Mailer,
+    mut stop: watch::Receiver<bool>,
+    worker: String,
+) {
     let mut tick =
         tokio::time::interval(Duration::from_secs(state.config.mail_poll_seconds.max(1)));
     loop {

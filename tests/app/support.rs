@@ -111,7 +111,7 @@ async fn serve_on(db: &TestDb, adjust: impl FnOnce(&mut Config)) -> (String, App
     let mut config = Config::for_database(&db.url, db.dir.clone());
     config.base_url = address.clone();
     adjust(&mut config);
-    let (pool, backend) = db::open(&db.url).await.unwrap();
+    let (pool, backend) = db::open_with(&db.url, config.lock_wait()).await.unwrap();
     db::migrate(&pool, backend).await.unwrap();
     let state = AppState::new(pool, backend, config);
     let app = portal::app(state.clone());
