@@ -669,7 +669,7 @@ fn parameters(value: &str) -> Vec<(String, String)> {
     let mut chars = value.chars().peekable();
     loop {
         // Up to the next ';' (the disposition type first, skipped).
-        while let Some(c) = chars.next() {
+        for c in chars.by_ref() {
             if c == ';' {
                 break;
             }
