@@ -189,6 +189,42 @@ pub struct Config {
     /// Largest request body accepted, in bytes.
     #[arg(long, env = "PORTAL_MAX_BODY_BYTES", default_value_t = 1024 * 1024, global = true)]
     pub max_body_bytes: usize,
+
+    /// Milliseconds a write waits for a lock held elsewhere (SQLite's busy timeout,
+    /// PostgreSQL's lock_timeout) before the request answers 503 and gives the form back.
+    #[arg(
+        long,
+        env = "PORTAL_DB_LOCK_WAIT_MS",
+        default_value_t = 10_000,
+        global = true
+    )]
+    pub db_lock_wait_ms: u64,
+
+    /// /healthz answers 503 when the data folder's file system has less free space than this,
+    /// in megabytes (0: not checked).
+    #[arg(long, env = "PORTAL_MIN_FREE_MB", default_value_t = 200, global = true)]
+    pub min_free_mb: u64,
+
+    /// Seconds a client has to send a request's headers; a connection that has not sent them
+    /// by then is closed.
+    #[arg(
+        long,
+        env = "PORTAL_HEADER_TIMEOUT_SECONDS",
+        default_value_t = 30,
+        global = true
+    )]
+    pub header_timeout_seconds: u64,
+
+    /// Seconds SIGTERM or SIGINT waits for the requests in flight and the email in hand;
+    /// then the connections left are closed, the emails still claimed are given back, and
+    /// the portal exits.
+    #[arg(
+        long,
+        env = "PORTAL_SHUTDOWN_SECONDS",
+        default_value_t = 30,
+        global = true
+    )]
+    pub shutdown_seconds: u64,
 }
 
 impl Config {
@@ -234,6 +270,11 @@ impl Config {
     /// The folder where mail is written when no SMTP server is configured.
     pub fn mail_dir(&self) -> PathBuf {
         self.data_dir.join("mail")
+    }
+
+    /// How long a write waits for a lock held elsewhere.
+    pub fn lock_wait(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(self.db_lock_wait_ms)
     }
 
     /// The base URL without a trailing slash, for building absolute links.

@@ -127,6 +127,12 @@ pub fn app_with_routes(state: AppState, routes: Router<AppState>) -> Router {
                     state.clone(),
                     web::cross_site::refuse_cross_site,
                 ))
+                // Outside the session layer, to see its failures too: a form the database
+                // could not take comes back whole with the message that nothing was saved.
+                .layer(middleware::from_fn_with_state(
+                    state.clone(),
+                    web::unsaved::keep_forms,
+                ))
                 // The hard ceiling is the largest upload; every form but the news editor's and
                 // a cohort's file upload is held to the configured limit by DefaultBodyLimit.
                 .layer(RequestBodyLimitLayer::new(
@@ -141,9 +147,17 @@ pub fn app_with_routes(state: AppState, routes: Router<AppState>) -> Router {
         .with_state(state)
 }
 
-/// 200 when the database answers and takes writes; 503 with the reason when it does not.
+/// 200 when the database answers and takes writes and the data folder has room; 503 with the
+/// reason when not.
 async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
-    match db::health::check(&state.pool, state.backend, &state.config.database_url()).await {
+    let checked =
+        match db::health::check_free_space(&state.config.data_dir, state.config.min_free_mb) {
+            Ok(()) => {
+                db::health::check(&state.pool, state.backend, &state.config.database_url()).await
+            }
+            Err(problem) => Err(problem),
+        };
+    match checked {
         Ok(()) => (StatusCode::OK, "ok").into_response(),
         Err(problem) => {
             tracing::warn!(%problem, "health check failed");

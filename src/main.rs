@@ -1,6 +1,6 @@
 //! The `portal` binary: configuration, logging, database, then serve or run a command.
 
-use std::{io::IsTerminal, net::SocketAddr, process::ExitCode};
+use std::{io::IsTerminal, net::SocketAddr, process::ExitCode, time::Duration};
 
 use clap::Parser;
 use portal::{
@@ -36,7 +36,7 @@ fn init_tracing(format: LogFormat) {
 }
 
 async fn open(config: &Config) -> Result<AppState, String> {
-    let (pool, backend) = db::open(&config.database_url())
+    let (pool, backend) = db::open_with(&config.database_url(), config.lock_wait())
         .await
         .map_err(|e| e.to_string())?;
     db::migrate(&pool, backend)
@@ -127,10 +127,12 @@ async fn serve(config: Config) -> Result<(), String> {
         portal::notify::worker::Mailer::Smtp(_) => tracing::info!("emails are sent over SMTP"),
     }
     let (stop_worker, worker_stop) = tokio::sync::watch::channel(false);
-    let worker = tokio::spawn(portal::notify::worker::run(
+    let worker_id = portal::notify::worker::new_worker_id();
+    let mut worker = tokio::spawn(portal::notify::worker::run_as(
         state.clone(),
         mailer,
         worker_stop,
+        worker_id.clone(),
     ));
     tokio::spawn(portal::housekeeping(state.clone()));
     let listener = tokio::net::TcpListener::bind(config.bind)
@@ -142,33 +144,118 @@ async fn serve(config: Config) -> Result<(), String> {
         config.bind,
         state.backend
     );
-    axum::serve(
+    let grace = Duration::from_secs(config.shutdown_seconds);
+    let deadline = serve_connections(
         listener,
-        portal::app(state).into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(async move {
-        shutdown_signal().await;
+        portal::app(state.clone()),
+        Duration::from_secs(config.header_timeout_seconds.max(1)),
+        grace,
         // The worker stops with the requests, not after them: it finishes the email in hand
         // while the last requests are answered.
-        let _ = stop_worker.send(true);
-    })
-    .await
-    .map_err(|e| e.to_string())?;
-    // Bounded, so that a hung SMTP server cannot hold the exit; a claim left behind is
-    // taken again after `CLAIM_TIMEOUT`.
-    if tokio::time::timeout(WORKER_GRACE, worker).await.is_err() {
+        move || {
+            let _ = stop_worker.send(true);
+        },
+    )
+    .await;
+    // The worker has what is left of the same deadline: a hung SMTP server does not hold the
+    // exit. What it still holds is given back, to be sent after the next start (the email in
+    // hand may then go out twice: it may have reached the server).
+    let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+    if tokio::time::timeout(left, &mut worker).await.is_err() {
+        worker.abort();
+        let released = portal::notify::outbox::release(&state.pool, &worker_id).await;
         tracing::warn!(
-            "the mail worker did not finish within {} s; its emails will be sent after the next start",
-            WORKER_GRACE.as_secs()
+            released = released.as_ref().ok(),
+            "the mail worker did not finish within {} s of the signal; the emails it held are given back and will be sent after the next start",
+            grace.as_secs()
         );
     }
     tracing::info!("stopped");
     Ok(())
 }
 
-/// How long the mail worker may take to finish the email in hand at shutdown: more than one
-/// SMTP exchange usually takes, less than the 90 s service managers wait before killing.
-const WORKER_GRACE: std::time::Duration = std::time::Duration::from_secs(60);
+/// Serves HTTP/1.1 on `listener` until SIGINT or SIGTERM; then stops accepting, calls
+/// `on_signal`, lets the requests in flight finish for `grace` at most, and closes the
+/// connections left. Answers the deadline (the signal plus `grace`).
+///
+/// Each connection has `header_timeout` to send a request's headers (then it is closed), so
+/// that a client that sends a byte and waits holds neither a connection nor the exit. (HTTP/1.1
+/// only: proxies speak it to their upstreams, and HTTP/2's first bytes are read with no time
+/// limit.)
+async fn serve_connections(
+    listener: tokio::net::TcpListener,
+    app: axum::Router,
+    header_timeout: Duration,
+    grace: Duration,
+    on_signal: impl FnOnce(),
+) -> tokio::time::Instant {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use tower::ServiceExt;
+
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(header_timeout);
+    let (closing, closing_rx) = tokio::sync::watch::channel(false);
+    let mut connections = tokio::task::JoinSet::new();
+    let signal = shutdown_signal();
+    tokio::pin!(signal);
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let (stream, peer) = match accepted {
+                    Ok(accepted) => accepted,
+                    Err(e) => {
+                        // Out of file descriptors, or a connection reset before it was
+                        // accepted: wait a little rather than spin.
+                        tracing::warn!(error = %e, "could not accept a connection");
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                        continue;
+                    }
+                };
+                let service = app.clone().map_request(move |mut request: axum::http::Request<hyper::body::Incoming>| {
+                    request
+                        .extensions_mut()
+                        .insert(axum::extract::ConnectInfo::<SocketAddr>(peer));
+                    request
+                });
+                let service = hyper_util::service::TowerToHyperService::new(service);
+                let http = http.clone();
+                let mut closing = closing_rx.clone();
+                connections.spawn(async move {
+                    let connection = http.serve_connection(TokioIo::new(stream), service);
+                    tokio::pin!(connection);
+                    tokio::select! {
+                        _ = connection.as_mut() => return,
+                        _ = closing.wait_for(|closing| *closing) => {}
+                    }
+                    // Answers the request in flight, if any, then closes.
+                    connection.as_mut().graceful_shutdown();
+                    let _ = connection.await;
+                });
+            }
+            // Finished connections are reaped as they go.
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+            () = &mut signal => break,
+        }
+    }
+    let deadline = tokio::time::Instant::now() + grace;
+    drop(listener);
+    on_signal();
+    let _ = closing.send(true);
+    let finished = tokio::time::timeout_at(deadline, async {
+        while connections.join_next().await.is_some() {}
+    })
+    .await;
+    if finished.is_err() {
+        tracing::warn!(
+            connections = connections.len(),
+            "closing the connections still open {} s after the signal",
+            grace.as_secs()
+        );
+        connections.shutdown().await;
+    }
+    deadline
+}
 
 /// SIGINT or SIGTERM: stop accepting, finish the requests in flight, then exit.
 async fn shutdown_signal() {

@@ -1,8 +1,11 @@
 //! The state every handler shares: pool, backend, configuration, clock.
 
-use std::sync::{
-    Arc,
-    atomic::{AtomicI64, Ordering},
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicI64, Ordering},
+    },
+    time::Duration,
 };
 
 use sqlx::AnyPool;
@@ -67,7 +70,41 @@ impl AppState {
     pub async fn begin_write(&self) -> sqlx::Result<WriteTx> {
         db::begin_write(&self.pool, self.backend, &self.writes).await
     }
+
+    /// A write the page does not depend on (the reading of a thread, forgiving a right
+    /// log-in's earlier failures): run on a task of its own, waited for [`ASIDE_WAIT`] at
+    /// most, so that a locked or unreachable database delays the page by that much and no
+    /// more. A write that cannot happen is given up after the lock wait, with a log line;
+    /// `what` names it there.
+    pub async fn write_aside<F, Fut>(&self, what: &'static str, write: F)
+    where
+        F: FnOnce(AppState) -> Fut,
+        Fut: std::future::Future<Output = sqlx::Result<()>> + Send + 'static,
+    {
+        let limit = self.config.lock_wait() + Duration::from_secs(5);
+        let writing = write(self.clone());
+        let mut task = tokio::spawn(async move {
+            match tokio::time::timeout(limit, writing).await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => match crate::error::Trouble::of(&e) {
+                    Some(trouble) => crate::error::log_trouble(trouble, what, &e),
+                    None => tracing::warn!(error = %e, "{what} was not recorded"),
+                },
+                Err(_) => crate::error::log_trouble(
+                    crate::error::Trouble::Busy,
+                    what,
+                    &format_args!("not done within {} s", limit.as_secs()),
+                ),
+            }
+        });
+        let _ = tokio::time::timeout(ASIDE_WAIT, &mut task).await;
+    }
 }
+
+/// How long a request waits for a [`AppState::write_aside`] before answering: long enough
+/// for the write to land at once when the database is well (so the next page sees it), short
+/// enough not to be noticed when it is not.
+pub const ASIDE_WAIT: Duration = Duration::from_millis(250);
 
 /// Unix time in seconds, plus an offset that only tests change.
 #[derive(Debug, Default, Clone)]

@@ -136,7 +136,14 @@ async fn authenticate(
     let verified = password::verify(state, &password_text, hash).await?;
     match person {
         Some(p) if verified && p.is_active() => {
-            attempt.forgive(&state.pool).await?;
+            // Beside the log-in, not in its way: what a log-in must write is the attempt,
+            // reserved above before the password was verified, and the session.
+            state
+                .write_aside(
+                    "forgiving a right log-in's failures",
+                    move |state| async move { attempt.forgive(&state.pool).await },
+                )
+                .await;
             Ok(Ok(p))
         }
         _ => {
@@ -183,7 +190,7 @@ async fn refuse(ctx: &Ctx, form: &LoginForm, next: String, refused: Refused) -> 
 
 pub async fn logout(ctx: Ctx) -> AppResult<Response> {
     // Ends the session on the server: the old cookie is worth nothing after this.
-    ctx.session.flush().await.map_err(AppError::internal)?;
+    ctx.session.flush().await.map_err(AppError::session)?;
     ctx.flash("You have logged out.").await?;
     Ok(web::see_other("/").into_response())
 }

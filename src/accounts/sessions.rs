@@ -19,7 +19,10 @@ use axum::{
 use tower_sessions::Session;
 
 use super::SESSION_PERSON;
-use crate::{error::AppError, state::AppState};
+use crate::{
+    error::{AppError, Trouble, log_trouble, store_error},
+    state::AppState,
+};
 
 /// The session key holding when the person logged in (Unix seconds), for the absolute lifetime.
 pub const SESSION_AUTH_AT: &str = "auth_at";
@@ -30,38 +33,57 @@ const SESSION_SEEN_AT: &str = "seen_at";
 pub const TOUCH_EVERY: i64 = 5 * 60;
 
 /// Logs a person in on this browser: a new session id (an id planted before is worth nothing
-/// after), the person, and the time, from which the absolute lifetime counts.
+/// after), the person, and the time, from which the absolute lifetime counts. A browser
+/// without a stored session gets a new id anyway when the session is created: only a stored
+/// one is deleted, so that a first log-in writes one row.
 pub async fn log_in(
     session: &Session,
     person_id: i64,
     now: i64,
 ) -> std::result::Result<(), AppError> {
-    session.cycle_id().await.map_err(AppError::internal)?;
+    // Loaded first (the id is known only then), as `Ctx` has done already.
+    session
+        .get::<i64>(SESSION_PERSON)
+        .await
+        .map_err(AppError::session)?;
+    if session.id().is_some() {
+        session.cycle_id().await.map_err(AppError::session)?;
+    }
     session
         .insert(SESSION_PERSON, person_id)
         .await
-        .map_err(AppError::internal)?;
+        .map_err(AppError::session)?;
     session
         .insert(SESSION_AUTH_AT, now)
         .await
-        .map_err(AppError::internal)?;
+        .map_err(AppError::session)?;
     session
         .insert(SESSION_SEEN_AT, now)
         .await
-        .map_err(AppError::internal)?;
+        .map_err(AppError::session)?;
     Ok(())
 }
 
 /// Middleware inside the session layer: ends a logged-in session past its absolute lifetime,
 /// and pushes its idle expiry back (which saves it and renews the cookie) at most every
 /// [`TOUCH_EVERY`] seconds.
+///
+/// A session that cannot be read because of the database's trouble is marked on the request
+/// (the [`Trouble`] as an extension), so that `Ctx` answers 503 at once instead of reading it
+/// again, and never takes the person for logged out.
 pub async fn keep_alive(
     State(state): State<AppState>,
     session: Session,
-    request: Request,
+    mut request: Request,
     next: Next,
 ) -> Response {
-    if let Ok(Some(_)) = session.get::<i64>(SESSION_PERSON).await {
+    let person = session.get::<i64>(SESSION_PERSON).await;
+    if let Err(e) = &person
+        && let Some(trouble) = crate::error::session_trouble(e)
+    {
+        request.extensions_mut().insert(trouble);
+    }
+    if let Ok(Some(_)) = person {
         let now = state.clock.now();
         let max_age = state.config.session_max_days * 24 * 60 * 60;
         match session.get::<i64>(SESSION_AUTH_AT).await {
@@ -106,10 +128,6 @@ impl DbStore {
     }
 }
 
-fn backend(e: impl std::fmt::Display) -> Error {
-    Error::Backend(e.to_string())
-}
-
 fn person_of(record: &Record) -> Option<i64> {
     record.data.get(SESSION_PERSON).and_then(|v| v.as_i64())
 }
@@ -133,8 +151,20 @@ impl SessionStore for DbStore {
             .bind(record.expiry_date.unix_timestamp())
             .bind(person_of(record))
             .execute(&self.pool)
-            .await
-            .map_err(backend)?;
+            .await;
+            let done = match done {
+                Ok(done) => done,
+                // A visitor's session holds only a message for the next page: that message is
+                // lost, not the page that left it (a form's result already stored). A
+                // log-in's session fails the log-in, which is given back to be sent again.
+                Err(e) => match Trouble::of(&e) {
+                    Some(trouble) if person_of(record).is_none() => {
+                        log_trouble(trouble, "a visitor's session was not stored", &e);
+                        return Ok(());
+                    }
+                    _ => return Err(store_error(e)),
+                },
+            };
             if done.rows_affected() == 1 {
                 return Ok(());
             }
@@ -148,15 +178,29 @@ impl SessionStore for DbStore {
     /// ended, even when a request that loaded it before is still in flight and saves it after.
     async fn save(&self, record: &Record) -> Result<()> {
         let data = serde_json::to_string(&record.data).map_err(|e| Error::Encode(e.to_string()))?;
-        sqlx::query("UPDATE sessions SET data = $2, expires_at = $3, person_id = $4 WHERE id = $1")
-            .bind(record.id.to_string())
-            .bind(&data)
-            .bind(record.expiry_date.unix_timestamp())
-            .bind(person_of(record))
-            .execute(&self.pool)
-            .await
-            .map_err(backend)?;
-        Ok(())
+        let saved = sqlx::query(
+            "UPDATE sessions SET data = $2, expires_at = $3, person_id = $4 WHERE id = $1",
+        )
+        .bind(record.id.to_string())
+        .bind(&data)
+        .bind(record.expiry_date.unix_timestamp())
+        .bind(person_of(record))
+        .execute(&self.pool)
+        .await;
+        match saved {
+            Ok(_) => Ok(()),
+            // What a stored session's save changes is its idle expiry or a message for the
+            // next page: losing that is better than failing a page whose work is done (the
+            // session layer would answer a blank 500 after a reply was stored, and the reply
+            // would be sent twice).
+            Err(e) => match Trouble::of(&e) {
+                Some(trouble) => {
+                    log_trouble(trouble, "a session's change was not saved", &e);
+                    Ok(())
+                }
+                None => Err(store_error(e)),
+            },
+        }
     }
 
     async fn load(&self, id: &Id) -> Result<Option<Record>> {
@@ -168,7 +212,7 @@ impl SessionStore for DbStore {
         .bind(now)
         .fetch_optional(&self.pool)
         .await
-        .map_err(backend)?;
+        .map_err(store_error)?;
         let Some((data, expires_at)) = row else {
             return Ok(None);
         };
@@ -185,7 +229,7 @@ impl SessionStore for DbStore {
             .bind(id.to_string())
             .execute(&self.pool)
             .await
-            .map_err(backend)?;
+            .map_err(store_error)?;
         Ok(())
     }
 }

@@ -124,18 +124,14 @@ impl Attempt {
     /// The password was right: this attempt is not a failure, and neither are the earlier
     /// ones of this account from this address.
     pub async fn forgive(self, pool: &AnyPool) -> sqlx::Result<()> {
-        let row: Option<(String, String)> =
-            sqlx::query_as("SELECT email_norm, client_ip FROM login_failures WHERE id = $1")
-                .bind(self.id)
-                .fetch_optional(pool)
-                .await?;
-        if let Some((email_norm, ip)) = row {
-            sqlx::query("DELETE FROM login_failures WHERE email_norm = $1 AND client_ip = $2")
-                .bind(email_norm)
-                .bind(ip)
-                .execute(pool)
-                .await?;
-        }
+        // One statement: one write, whatever the failures before.
+        sqlx::query(
+            "DELETE FROM login_failures WHERE (email_norm, client_ip) = \
+             (SELECT email_norm, client_ip FROM login_failures WHERE id = $1)",
+        )
+        .bind(self.id)
+        .execute(pool)
+        .await?;
         Ok(())
     }
 

@@ -560,10 +560,16 @@ async fn thread_page(
         web::render(&page)
     };
     if read {
-        // One short write: the reading, for the "New" marks of the next visit.
-        let mut tx = ctx.state.begin_write().await?;
-        mark_read(&mut tx, page.thread.id, person.id, now).await?;
-        tx.commit().await?;
+        // The reading, for the "New" marks of the next visit: beside the page, so that a
+        // database that takes no writes (locked, full) still lets the thread be read.
+        let (thread_id, person_id) = (page.thread.id, person.id);
+        ctx.state
+            .write_aside("the reading of a thread", move |state| async move {
+                let mut tx = state.begin_write().await?;
+                mark_read(&mut tx, thread_id, person_id, now).await?;
+                tx.commit().await
+            })
+            .await;
     }
     Ok(response)
 }

@@ -54,8 +54,19 @@ impl Backend {
     }
 }
 
-/// Opens a pool on the URL, creating the SQLite file and its folder when needed.
+/// Opens a pool on the URL, creating the SQLite file and its folder when needed; a write
+/// waits [`LOCK_WAIT`] for a lock held elsewhere.
 pub async fn open(url: &str) -> Result<(AnyPool, Backend), OpenError> {
+    open_with(url, LOCK_WAIT).await
+}
+
+/// How long a write waits for another's lock by default (`--db-lock-wait-ms`).
+pub const LOCK_WAIT: Duration = Duration::from_secs(10);
+
+/// [`open`], with how long a write waits for a lock held elsewhere (SQLite's busy timeout,
+/// PostgreSQL's lock_timeout) before it fails as busy.
+pub async fn open_with(url: &str, lock_wait: Duration) -> Result<(AnyPool, Backend), OpenError> {
+    let lock_wait_ms = lock_wait.as_millis().min(i32::MAX as u128) as u64;
     sqlx::any::install_default_drivers();
     let backend = Backend::of_url(url)?;
     let mut options = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(5));
@@ -65,7 +76,7 @@ pub async fn open(url: &str) -> Result<(AnyPool, Backend), OpenError> {
                 .map_err(|e| OpenError::Malformed(e.to_string()))?
                 .create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
-                .busy_timeout(Duration::from_secs(10))
+                .busy_timeout(Duration::from_millis(lock_wait_ms))
                 .foreign_keys(true);
             if let Some(parent) = parsed.get_filename().parent()
                 && !parent.as_os_str().is_empty()
@@ -82,12 +93,17 @@ pub async fn open(url: &str) -> Result<(AnyPool, Backend), OpenError> {
                 .await
                 .map_err(|e| OpenError::Connect(file.clone(), cause(&e)))?;
             drop(conn);
-            options = options.max_connections(8).after_connect(|conn, _| {
+            options = options.max_connections(8).after_connect(move |conn, _| {
                 Box::pin(async move {
                     sqlx::query("PRAGMA foreign_keys = ON")
                         .execute(&mut *conn)
                         .await?;
-                    sqlx::query(SQLITE_BUSY_TIMEOUT).execute(&mut *conn).await?;
+                    // Built from a number only.
+                    sqlx::query(sqlx::AssertSqlSafe(format!(
+                        "PRAGMA busy_timeout = {lock_wait_ms}"
+                    )))
+                    .execute(&mut *conn)
+                    .await?;
                     sqlx::query("PRAGMA synchronous = NORMAL")
                         .execute(&mut *conn)
                         .await?;
@@ -117,13 +133,15 @@ pub async fn open(url: &str) -> Result<(AnyPool, Backend), OpenError> {
                     ));
                 }
             }
-            options = options.max_connections(16).after_connect(|conn, _| {
+            options = options.max_connections(16).after_connect(move |conn, _| {
                 Box::pin(async move {
                     // A lock held elsewhere is waited for as long as SQLite's busy timeout,
-                    // then the request answers 503 instead of hanging.
-                    sqlx::query("SET lock_timeout = '10s'")
-                        .execute(&mut *conn)
-                        .await?;
+                    // then the request answers 503 instead of hanging. Built from a number only.
+                    sqlx::query(sqlx::AssertSqlSafe(format!(
+                        "SET lock_timeout = {lock_wait_ms}"
+                    )))
+                    .execute(&mut *conn)
+                    .await?;
                     Ok(())
                 })
             });
@@ -275,10 +293,6 @@ async fn digest_calendar_secrets(pool: &AnyPool) -> sqlx::Result<()> {
     }
     Ok(())
 }
-
-/// How long an SQLite writer waits for another's lock (the `busy_timeout` above, for every
-/// connection of the pool).
-const SQLITE_BUSY_TIMEOUT: &str = "PRAGMA busy_timeout = 10000";
 
 /// How long the first connection to PostgreSQL may take before the server is called silent.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);

@@ -402,8 +402,24 @@ pub async fn deliver_due(state: &AppState, mailer: &Mailer, worker: &str) -> sql
 
 /// Runs until `stop` turns true, looking at the outbox every few seconds; on stop it finishes
 /// the email in hand and gives back the rest of its claim.
-pub async fn run(state: AppState, mailer: Mailer, mut stop: watch::Receiver<bool>) {
-    let mut worker = Worker::for_this_process();
+pub async fn run(state: AppState, mailer: Mailer, stop: watch::Receiver<bool>) {
+    run_as(state, mailer, stop, new_worker_id()).await
+}
+
+/// A worker's name in the outbox's claims: one no other instance has, now or later.
+pub fn new_worker_id() -> String {
+    Worker::for_this_process().id().to_owned()
+}
+
+/// [`run`] under a name the caller knows, so that it can give back the worker's claim
+/// ([`outbox::release`]) when the worker is stopped before it finishes (shutdown's deadline).
+pub async fn run_as(
+    state: AppState,
+    mailer: Mailer,
+    mut stop: watch::Receiver<bool>,
+    worker_id: String,
+) {
+    let mut worker = Worker::new(worker_id);
     if let Err(e) = outbox::forget_dead_workers(&state.pool, state.clock.now()).await {
         tracing::warn!(error = %e, "the outbox could not be read");
     }

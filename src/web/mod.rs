@@ -9,6 +9,7 @@ pub mod headers;
 pub mod identity;
 pub mod paging;
 pub mod shared;
+pub mod unsaved;
 
 use std::net::SocketAddr;
 
@@ -20,7 +21,7 @@ use axum::{
 use tower_sessions::Session;
 
 use crate::{
-    error::{AppError, AppResult},
+    error::{AppError, AppResult, Trouble},
     policy,
     state::AppState,
     viewer::{self, Person},
@@ -231,16 +232,20 @@ impl Layout {
 pub struct ErrorViewer(pub Person);
 
 /// Middleware inside the session layer: puts the logged-in person on error responses that
-/// are not pages yet. Costs a query only when something went wrong.
+/// are not pages yet. Costs a query only when something went wrong, and none when the
+/// database cannot be reached (the page would wait on it a second time).
 pub async fn viewer_on_errors(
     axum::extract::State(state): axum::extract::State<AppState>,
     session: Session,
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
+    let unreadable = request.extensions().get::<Trouble>().is_some();
     let mut response = next.run(request).await;
     let status = response.status();
     if (status.is_client_error() || status.is_server_error())
+        && !unreadable
+        && response.extensions().get::<Trouble>() != Some(&Trouble::Unreachable)
         && !response.headers().contains_key(header::CONTENT_TYPE)
         && let Ok(Some(id)) = session.get::<i64>(viewer::SESSION_PERSON).await
         && let Ok(Some(person)) = viewer::find_active(&state.pool, id).await
@@ -269,10 +274,22 @@ impl FromRequestParts<AppState> for Ctx {
         let session = Session::from_request_parts(parts, state)
             .await
             .map_err(|(_, m)| AppError::internal(m))?;
+        // A session the database could not give is not a log-out: the person would be sent
+        // to log in and lose what they sent. The request answers 503 (and its form comes back,
+        // see `unsaved`). The session layer's `keep_alive` found it first.
+        if let Some(trouble) = parts.extensions.get::<Trouble>() {
+            return Err(AppError::Trouble(
+                *trouble,
+                "the session could not be read".to_owned(),
+            ));
+        }
         let person = match session.get::<i64>(viewer::SESSION_PERSON).await {
             Ok(Some(id)) => viewer::find_active(&state.pool, id).await?,
             Ok(None) => None,
-            // An unreadable session is treated as no session.
+            Err(e) if crate::error::session_trouble(&e).is_some() => {
+                return Err(AppError::session(e));
+            }
+            // A session that cannot be decoded is treated as no session.
             Err(_) => None,
         };
         Ok(Ctx {
@@ -335,7 +352,7 @@ impl Ctx {
         self.session
             .insert(FLASH_KEY, message.into())
             .await
-            .map_err(AppError::internal)
+            .map_err(AppError::session)
     }
 }
 

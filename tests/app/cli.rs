@@ -169,6 +169,10 @@ fn help_lists_every_setting_with_its_environment_variable() {
         "PORTAL_ORG_NAME",
         "PORTAL_ORG_TAGLINE",
         "PORTAL_LOG_FORMAT",
+        "PORTAL_DB_LOCK_WAIT_MS",
+        "PORTAL_MIN_FREE_MB",
+        "PORTAL_HEADER_TIMEOUT_SECONDS",
+        "PORTAL_SHUTDOWN_SECONDS",
     ] {
         assert!(help.contains(word), "--help does not mention {word}");
     }
@@ -333,6 +337,45 @@ async fn terminate(mut child: Child) -> (std::process::ExitStatus, String) {
     .unwrap()
 }
 
+/// SIGTERM, then the exit status, the log and how long the exit took; a server still running
+/// after `limit` is killed and the test fails, rather than hanging on it.
+async fn terminate_within(
+    mut child: Child,
+    limit: Duration,
+) -> (std::process::ExitStatus, String, Duration) {
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break Some(status);
+        }
+        if started.elapsed() > limit {
+            break None;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    let took = started.elapsed();
+    let status = match status {
+        Some(status) => status,
+        None => {
+            let _ = child.kill();
+            child.wait().unwrap()
+        }
+    };
+    let log = tokio::task::spawn_blocking(move || {
+        let mut log = String::new();
+        std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut log).unwrap();
+        log
+    })
+    .await
+    .unwrap();
+    assert!(took <= limit, "still running {took:?} after SIGTERM: {log}");
+    (status, log, took)
+}
+
 async fn count(app: &crate::support::TestApp, status: &str) -> i64 {
     sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE status = $1")
         .bind(status)
@@ -406,4 +449,153 @@ async fn sigterm_while_emails_are_sent_leaves_none_claimed_and_the_next_start_se
     ids.sort();
     ids.dedup();
     assert_eq!(ids.len(), 8, "each email went out once");
+}
+
+/// `portal serve` on this database with these settings more, once `/healthz` answers; its
+/// port.
+async fn serve_up(db_url: &str, data: &std::path::Path, more: &[&str]) -> (Child, u16) {
+    let port = free_port();
+    let mut child = portal()
+        .env("RUST_LOG", "info")
+        .args([
+            "serve",
+            "--bind",
+            &format!("127.0.0.1:{port}"),
+            "--base-url",
+            &format!("http://127.0.0.1:{port}"),
+            "--database-url",
+            db_url,
+            "--data-dir",
+            data.to_str().unwrap(),
+        ])
+        .args(more)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let client = reqwest::Client::new();
+    for _ in 0..100 {
+        if client
+            .get(format!("http://127.0.0.1:{port}/healthz"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status() == 200)
+        {
+            return (child, port);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let mut log = String::new();
+    let _ = std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut log);
+    panic!("the server did not come up: {log}");
+}
+
+#[tokio::test]
+async fn sigterm_with_a_client_that_sent_one_byte_exits_within_the_shutdown_deadline() {
+    use tokio::io::AsyncWriteExt;
+    let db = test_db().await;
+    let data = TempDir::new();
+    let (server, port) = serve_up(&db.url, &data.0, &["--shutdown-seconds", "2"]).await;
+    // One byte of a request, and then nothing (the headers' time limit is 30 s).
+    let mut stalled = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .unwrap();
+    stalled.write_all(b"G").await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let (status, log, took) = terminate_within(server, Duration::from_secs(6)).await;
+    assert!(status.success(), "{log}");
+    assert!(took >= Duration::from_millis(1_500), "took {took:?}: {log}");
+    assert!(
+        log.contains("closing the connections still open 2 s after the signal"),
+        "{log}"
+    );
+    assert!(log.contains("stopped"), "{log}");
+    drop(stalled);
+}
+
+#[tokio::test]
+async fn a_client_that_does_not_finish_its_headers_in_time_is_disconnected() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let db = test_db().await;
+    let data = TempDir::new();
+    let (server, port) = serve_up(&db.url, &data.0, &["--header-timeout-seconds", "1"]).await;
+    let mut stalled = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .unwrap();
+    stalled
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        .await
+        .unwrap();
+    let started = Instant::now();
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(5), stalled.read_to_end(&mut answer)).await;
+    let took = started.elapsed();
+    // A client that sends its request in time is served as always.
+    let ok = reqwest::get(format!("http://127.0.0.1:{port}/healthz"))
+        .await
+        .map(|r| r.status().as_u16());
+    // Stopped before anything is asserted, so that a failure leaves no server behind.
+    drop(stalled);
+    let (status, log, _) = terminate_within(server, Duration::from_secs(30)).await;
+    assert!(read.is_ok(), "still connected after {took:?}");
+    assert!(took < Duration::from_secs(3), "closed after {took:?}");
+    assert!(
+        answer.is_empty() || answer.starts_with(b"HTTP/1.1 408"),
+        "{}",
+        String::from_utf8_lossy(&answer)
+    );
+    assert_eq!(ok.ok(), Some(200));
+    assert!(status.success(), "{log}");
+}
+
+#[tokio::test]
+async fn sigterm_while_the_smtp_server_hangs_gives_the_emails_back_within_the_deadline() {
+    let smtp = SmtpServer::start(0).await;
+    // The server takes the message and then does not answer for a minute.
+    smtp.delay_ms
+        .store(60_000, std::sync::atomic::Ordering::SeqCst);
+    let app = spawn_app().await;
+    let data = TempDir::new();
+    for i in 0..2 {
+        let mut conn = app.state.pool.acquire().await.unwrap();
+        portal::notify::outbox::insert(
+            &mut conn,
+            &app.state,
+            "password_reset",
+            &format!("mayor{i}@example.org"),
+            "Reset your password",
+            "Follow the link.",
+            "<p>Follow the link.</p>",
+        )
+        .await
+        .unwrap();
+    }
+    let (server, _) = serve_up(
+        &app.db.url,
+        &data.0,
+        &[
+            "--smtp-url",
+            &smtp.url(),
+            "--mail-poll-seconds",
+            "1",
+            "--shutdown-seconds",
+            "2",
+        ],
+    )
+    .await;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while smtp.messages().is_empty() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(smtp.messages().len(), 1, "the worker did not start sending");
+    let (status, log, _) = terminate_within(server, Duration::from_secs(6)).await;
+    assert!(status.success(), "{log}");
+    assert_eq!(count(&app, "sending").await, 0, "none left claimed: {log}");
+    assert_eq!(
+        count(&app, "pending").await,
+        2,
+        "both to be sent after the next start: {log}"
+    );
+    assert!(log.contains("the emails it held are given back"), "{log}");
 }

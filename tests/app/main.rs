@@ -14,6 +14,7 @@ mod cohorts_sessions;
 mod concurrency;
 mod directory;
 mod editor;
+mod faults;
 mod files;
 mod forms;
 mod health;

@@ -123,7 +123,7 @@ async fn serve_on(
     let mut config = Config::for_database(&db.url, db.dir.clone());
     config.base_url = address.clone();
     adjust(&mut config);
-    let (pool, backend) = db::open(&db.url).await.unwrap();
+    let (pool, backend) = db::open_with(&db.url, config.lock_wait()).await.unwrap();
     db::migrate(&pool, backend).await.unwrap();
     let state = AppState::new(pool, backend, config);
     let app = portal::app_with_routes(state.clone(), routes);
