@@ -239,6 +239,15 @@ async fn browser_every_cohort_page_passes_the_axe_scan_at_phone_and_desktop_widt
         "Your membership",
     )
     .await;
+    scan.clicked(
+        &member,
+        &format!("/cohorts/{SLUG}"),
+        "form[action$='/calendar/renew'] button[type=submit]",
+        "calendar address, shown once",
+        "Your calendar address for Water Affordability",
+        "Copy it now",
+    )
+    .await;
     scan.page(
         &member,
         &format!("/cohorts/{SLUG}/members"),
@@ -416,12 +425,25 @@ async fn browser_every_cohort_page_passes_the_axe_scan_at_phone_and_desktop_widt
         "We are rebuilding our budget dashboards.",
     )
     .await;
+    let request: i64 =
+        sqlx::query_scalar("SELECT id FROM cohort_requests WHERE status = 'pending'")
+            .fetch_one(&app.state.pool)
+            .await
+            .unwrap();
+    scan.page(
+        &facilitator,
+        &format!("/cohorts/data-leaders/requests/{request}/decline"),
+        "decline confirmation with a reason",
+        "Decline Olga Outside's request to join Data Leaders?",
+        "Your reason (optional)",
+    )
+    .await;
     scan.page(
         &facilitator,
         &format!("/cohorts/{SLUG}/members"),
-        "members with the add form",
+        "members with the invite form",
         "Water Affordability",
-        "Add someone",
+        "Invite someone",
     )
     .await;
     scan.clicked(
