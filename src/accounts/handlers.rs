@@ -120,7 +120,14 @@ async fn authenticate(
     }
     let email_norm = EmailAddress::parse(&form.email)
         .map(|e| e.normalized().to_owned())
-        .unwrap_or_else(|_| form.email.trim().to_lowercase());
+        // Not an address: still counted for the throttle, without what no address holds (a
+        // control character would only make the database refuse the text).
+        .unwrap_or_else(|_| {
+            crate::web::form::clean(&form.email, false)
+                .value
+                .trim()
+                .to_lowercase()
+        });
     let email_norm: String = email_norm.chars().take(254).collect();
     let attempt = match throttle::reserve(state, &email_norm, ip, state.clock.now()).await? {
         Ok(attempt) => attempt,

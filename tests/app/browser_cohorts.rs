@@ -426,7 +426,7 @@ async fn browser_every_cohort_page_passes_the_axe_scan_at_phone_and_desktop_widt
     )
     .await;
     let request: i64 =
-        sqlx::query_scalar("SELECT id FROM cohort_requests WHERE status = 'pending'")
+        sqlx::query_scalar("SELECT r.id FROM cohort_requests r JOIN people p ON p.id = r.person_id WHERE r.status = 'pending' AND p.email = 'outsider@a.gov'")
             .fetch_one(&app.state.pool)
             .await
             .unwrap();
