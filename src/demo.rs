@@ -330,6 +330,8 @@ pub async fn run(state: &AppState, extra_posts: usize) -> Result<Report, String>
     seed.identity().await?;
     seed.pages().await?;
     seed.cohorts().await?;
+    // The demo writes its bodies directly: render them now, as a save would have.
+    crate::db::fill_rendered(&state.pool).await.map_err(db)?;
     Ok(Report {
         logins: seed.logins,
         cities: CITIES.len(),

@@ -241,10 +241,68 @@ pub async fn migrate(pool: &AnyPool, backend: Backend) -> Result<(), OpenError> 
     migrator.run(pool).await.map_err(OpenError::Migrate)?;
     let data = async {
         digest_calendar_secrets(pool).await?;
-        zone_cities_by_state(pool).await
+        zone_cities_by_state(pool).await?;
+        fill_rendered(pool).await
     };
     data.await
         .map_err(|e| OpenError::Migrate(sqlx::migrate::MigrateError::Execute(e)))
+}
+
+/// The Markdown bodies stored rendered (migration 0019): table, key, source, HTML column.
+const RENDERED: [(&str, &str, &str, &str); 5] = [
+    ("cohort_posts", "id", "body", "body_html"),
+    ("cohort_resources", "id", "note", "note_html"),
+    ("cohort_sessions", "id", "notes", "notes_html"),
+    ("cohorts", "id", "description", "description_html"),
+    ("pages", "id", "body", "body_html"),
+];
+
+/// Renders the Markdown bodies not rendered yet (rows from before bodies were stored
+/// rendered, or written by hand, as the demo's are), in batches, off the async threads. Each
+/// is stored only if its source is still the one rendered. Run at start-up and after the
+/// demo's seeding; pages render a missing one themselves meanwhile.
+pub async fn fill_rendered(pool: &AnyPool) -> sqlx::Result<()> {
+    for (table, key, source, html) in RENDERED {
+        loop {
+            let select = format!(
+                "SELECT {key}, {source} FROM {table} WHERE {html} IS NULL ORDER BY {key} LIMIT 200"
+            );
+            let rows: Vec<(i64, String)> = sqlx::query_as(sqlx::AssertSqlSafe(select))
+                .fetch_all(pool)
+                .await?;
+            if rows.is_empty() {
+                break;
+            }
+            let rendered = tokio::task::spawn_blocking(move || {
+                rows.into_iter()
+                    .map(|(id, body)| {
+                        let (html, _) = crate::text::markdown::render(&body);
+                        (id, body, html)
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .await
+            .map_err(|e| sqlx::Error::Protocol(format!("rendering stopped: {e}")))?;
+            let update = format!(
+                "UPDATE {table} SET {html} = $1 WHERE {key} = $2 AND {source} = $3 AND {html} IS NULL"
+            );
+            let mut stored = 0;
+            for (id, body, rendered) in rendered {
+                stored += sqlx::query(sqlx::AssertSqlSafe(update.clone()))
+                    .bind(rendered)
+                    .bind(id)
+                    .bind(body)
+                    .execute(pool)
+                    .await?
+                    .rows_affected();
+            }
+            if stored == 0 {
+                // Every row of the batch changed meanwhile: the next start fills them.
+                break;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Cities created before zones were inferred (December 2026) without a zone of their own

@@ -1,12 +1,170 @@
 //! Markdown bodies: rendered with pulldown-cmark, then sanitized with ammonia, so that a
 //! script, an event attribute or a `javascript:` link in a post comes out inert.
+//!
+//! Rendering costs the square of how deeply the text nests: the sanitizer's HTML parser
+//! looks through every open element for each new one, so 20,000 `>` took a second and
+//! 200,000 more than two minutes, while the Markdown parser itself stays linear. So:
+//! - what nests deeper than [`MAX_DEPTH`] (quotes, lists, raw HTML elements left open) is
+//!   refused when written ([`crate::web::form::Check::markdown`]) and never given to the
+//!   sanitizer ([`render`] shows such a text as plain paragraphs instead);
+//! - a body is rendered once, when it is saved, off the async threads and within
+//!   [`RENDER_TIME`] ([`render_off_thread`]), and pages serve the stored HTML.
 
-use pulldown_cmark::{Event, Options, Parser, TagEnd, html};
+use std::time::Duration;
 
-/// The sanitized HTML and the plain text (for search and excerpts) of a Markdown body.
+use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd, html};
+
+/// The deepest nesting accepted: quotes in quotes, lists in lists, HTML elements in
+/// elements, counted together. Real posts stay under eight.
+pub const MAX_DEPTH: usize = 16;
+
+/// The longest a body may take to render when it is saved; past it the form says so.
+pub const RENDER_TIME: Duration = Duration::from_secs(5);
+
+fn options() -> Options {
+    Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_FOOTNOTES
+}
+
+/// How deeply a Markdown text nests, in one linear pass of the parser: its quotes and
+/// lists (inline markup cannot nest deeply, and costs nothing), plus the raw HTML elements it opens and has not closed (those stay open
+/// across blocks, so they are counted through the whole text).
+pub fn depth(markdown: &str) -> usize {
+    let mut blocks = 0usize;
+    let mut elements = 0usize;
+    let mut deepest = 0usize;
+    for event in Parser::new_ext(markdown, options()) {
+        match event {
+            Event::Start(Tag::BlockQuote(_) | Tag::List(_)) => blocks += 1,
+            Event::End(TagEnd::BlockQuote(_) | TagEnd::List(_)) => {
+                blocks = blocks.saturating_sub(1)
+            }
+            Event::Html(raw) | Event::InlineHtml(raw) => {
+                elements = raw_html_depth(&raw, elements);
+            }
+            _ => {}
+        }
+        deepest = deepest.max(blocks + elements);
+    }
+    deepest
+}
+
+/// The count of open HTML elements after a run of raw HTML: `<tag` opens one (not a void
+/// element, not `<tag/>`), `</` closes one. Rough, on purpose: it is a bound, not a parser.
+fn raw_html_depth(raw: &str, mut open: usize) -> usize {
+    const VOID: [&str; 14] = [
+        "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
+        "track", "wbr", "param",
+    ];
+    let bytes = raw.as_bytes();
+    let mut i = 0;
+    while let Some(at) = raw[i..].find('<') {
+        let start = i + at + 1;
+        i = start;
+        match bytes.get(start) {
+            Some(b'/') => open = open.saturating_sub(1),
+            Some(c) if c.is_ascii_alphabetic() => {
+                let name_end = raw[start..]
+                    .find(|c: char| !c.is_ascii_alphanumeric())
+                    .map_or(raw.len(), |n| start + n);
+                let name = raw[start..name_end].to_ascii_lowercase();
+                let tag_end = raw[name_end..].find('>').map(|n| name_end + n);
+                let self_closing = tag_end.is_some_and(|e| raw[..e].ends_with('/'));
+                if !VOID.contains(&name.as_str()) && !self_closing {
+                    open += 1;
+                }
+            }
+            _ => {}
+        }
+    }
+    open
+}
+
+/// Whether a text nests deeper than [`MAX_DEPTH`].
+pub fn too_deep(markdown: &str) -> bool {
+    depth(markdown) > MAX_DEPTH
+}
+
+/// A Markdown body ready to store: its source, sanitized HTML and plain text.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Rendered {
+    pub source: String,
+    pub html: String,
+    pub text: String,
+}
+
+/// Renders a body on a blocking thread within [`RENDER_TIME`]; `None` when it took longer
+/// (the thread finishes on its own; nothing waits for it) or failed.
+pub async fn render_off_thread(source: String) -> Option<Rendered> {
+    let task = tokio::task::spawn_blocking(move || {
+        let (html, text) = render(&source);
+        Rendered { source, html, text }
+    });
+    match tokio::time::timeout(RENDER_TIME, task).await {
+        Ok(Ok(rendered)) => Some(rendered),
+        Ok(Err(e)) => {
+            tracing::error!(error = %e, "rendering a Markdown body failed");
+            None
+        }
+        Err(_) => {
+            tracing::warn!("rendering a Markdown body took longer than {RENDER_TIME:?}");
+            None
+        }
+    }
+}
+
+/// The stored HTML of a body, or, for a row written before bodies were stored rendered (or
+/// by hand), the body rendered now: [`render`] is bounded, so a view stays cheap either way.
+pub fn stored_or_render(html: Option<String>, markdown: &str) -> String {
+    html.unwrap_or_else(|| render(markdown).0)
+}
+
+/// The plain-text start of a body for a search snippet of `max` characters: only the start
+/// is rendered, never the whole post.
+pub fn snippet(markdown: &str, max: usize) -> String {
+    let head: String = markdown.chars().take(max * 4).collect();
+    shorten(&render(&head).1, max)
+}
+
+/// A text too deep to render, shown as what it is: its paragraphs, escaped.
+fn as_plain_paragraphs(markdown: &str) -> (String, String) {
+    let mut html = String::new();
+    for paragraph in markdown.split("\n\n").filter(|p| !p.trim().is_empty()) {
+        html.push_str("<p>");
+        for (n, line) in paragraph.lines().enumerate() {
+            if n > 0 {
+                html.push_str("<br>");
+            }
+            html.push_str(&escape(line));
+        }
+        html.push_str("</p>\n");
+    }
+    let text = markdown.split_whitespace().collect::<Vec<_>>().join(" ");
+    (html, text)
+}
+
+fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The sanitized HTML and the plain text (for search and excerpts) of a Markdown body. A
+/// body nesting deeper than [`MAX_DEPTH`] (written before the limit, or by hand) is shown as
+/// plain paragraphs: the sanitizer never sees it.
 pub fn render(markdown: &str) -> (String, String) {
-    let options =
-        Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_FOOTNOTES;
+    if too_deep(markdown) {
+        return as_plain_paragraphs(markdown);
+    }
+    let options = options();
     let mut unsafe_html = String::new();
     html::push_html(&mut unsafe_html, Parser::new_ext(markdown, options));
     let clean = ammonia::Builder::default()
@@ -76,7 +234,33 @@ pub fn shorten(text: &str, max: usize) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::render;
+    use super::{MAX_DEPTH, depth, render, too_deep};
+
+    #[test]
+    fn nesting_is_measured_for_quotes_lists_and_open_html_elements() {
+        assert_eq!(depth("Plain *words*."), 0);
+        assert_eq!(depth("> quoted\n>\n> - a\n>   - b"), 3);
+        assert!(!too_deep("> quoted\n>> twice\n\n- a\n  - b\n    - c"));
+        assert!(too_deep(&">".repeat(MAX_DEPTH + 1)));
+        assert!(too_deep(&"1. ".repeat(MAX_DEPTH + 1)));
+        // Elements left open stay open across paragraphs; closed ones and void ones do not
+        // count.
+        assert!(too_deep(&"<div>x\n\n".repeat(MAX_DEPTH + 1)));
+        assert!(!too_deep(&"<div>x</div>\n\n".repeat(200)));
+        assert!(!too_deep(&"a<br>b<img src=x><hr/>\n\n".repeat(200)));
+    }
+
+    #[test]
+    fn a_text_too_deep_is_shown_escaped_and_quickly_whatever_its_size() {
+        let hostile = ">".repeat(200_000);
+        let started = std::time::Instant::now();
+        let (html, _) = render(&hostile);
+        assert!(started.elapsed() < std::time::Duration::from_millis(500));
+        assert!(html.starts_with("<p>&gt;&gt;"), "{}", &html[..40]);
+        let (html, text) = render(&format!("{}<script>x</script>", "<div>".repeat(40)));
+        assert!(!html.contains("<script"), "{html}");
+        assert!(text.contains("<script>"), "the text is kept as typed: {text}");
+    }
 
     #[test]
     fn scripts_event_attributes_and_javascript_links_come_out_inert() {

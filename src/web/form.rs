@@ -17,6 +17,7 @@ use axum::{
 use serde::de::DeserializeOwned;
 
 use super::FormErrors;
+use crate::text::markdown;
 
 /// One text field of a form, stated once: its checks, the messages about it, and the
 /// `maxlength` its template shows all come from here.
@@ -114,6 +115,52 @@ impl Check {
             );
         }
         value.to_owned()
+    }
+
+    /// A Markdown body: checked as [`Check::text`], refused when it nests deeper than
+    /// [`markdown::MAX_DEPTH`], and rendered off the async threads (refused when that takes
+    /// longer than [`markdown::RENDER_TIME`]). Gives the source with its HTML and plain text,
+    /// to store together; on a refusal the HTML is empty and the form comes back.
+    pub async fn markdown(&mut self, name: &str, value: &str) -> markdown::Rendered {
+        let source = self.text(name, value);
+        let field = self.fields.get(name);
+        if self.has(field.name) || source.is_empty() {
+            return markdown::Rendered {
+                source,
+                ..Default::default()
+            };
+        }
+        if markdown::too_deep(&source) {
+            self.errors.add(
+                field.name,
+                format!(
+                    "{} nests quotes, lists or HTML elements more than {} levels deep. Use at most {} levels.",
+                    capitalize(field.label),
+                    markdown::MAX_DEPTH,
+                    markdown::MAX_DEPTH
+                ),
+            );
+            return markdown::Rendered {
+                source,
+                ..Default::default()
+            };
+        }
+        match markdown::render_off_thread(source.clone()).await {
+            Some(rendered) => rendered,
+            None => {
+                self.errors.add(
+                    field.name,
+                    format!(
+                        "{} took too long to prepare for the page. Shorten it or simplify its formatting, then send it again.",
+                        capitalize(field.label)
+                    ),
+                );
+                markdown::Rendered {
+                    source,
+                    ..Default::default()
+                }
+            }
+        }
     }
 
     /// A whole number in `range`, written as people write them ("30,000"); `None` after adding
