@@ -581,10 +581,11 @@ impl Seed<'_> {
     /// About us, Contact, Privacy, Accessibility, and the member areas' public descriptions.
     async fn pages(&self) -> Result<(), String> {
         for (slug, title, placement, position, body) in PAGES {
+            let body = crate::text::markdown::Rendered::now(body);
             let input = crate::pages::PageInput {
                 slug,
                 title,
-                body,
+                body: &body,
                 placement,
                 position,
                 published: true,

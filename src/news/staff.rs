@@ -729,7 +729,7 @@ async fn show_preview(
     };
     let preview = Preview {
         note,
-        ..Preview::of(&form.body)
+        ..Preview::of(&form.body).await
     };
     let page = FormPage {
         layout: ctx.layout().await,

@@ -143,14 +143,14 @@ pub static FIELDS: Fields = Fields(&[
 struct Checked {
     title: String,
     slug: String,
-    body: String,
+    body: markdown::Rendered,
     placement: &'static str,
     position: i64,
     published: bool,
 }
 
 impl PageForm {
-    fn check(&self) -> Result<Checked, FormErrors> {
+    async fn check(&self) -> Result<Checked, FormErrors> {
         let mut check = FIELDS.check();
         let title = check.text("title", &self.title);
         let typed = check.text("slug", &self.slug);
@@ -165,7 +165,7 @@ impl PageForm {
                 "Use only lowercase letters, digits and hyphens for the address, for example: about-us.",
             );
         }
-        let body = check.text("body", &self.body);
+        let body = check.markdown("body", &self.body).await;
         let placement = PLACEMENTS
             .iter()
             .map(|(p, _)| *p)
@@ -219,12 +219,13 @@ impl PageForm {
 /// A new page, or the demo's: its id, or `None` when the slug is taken.
 pub async fn insert(pool: &AnyPool, input: &PageInput<'_>, now: i64) -> sqlx::Result<Option<i64>> {
     let result = sqlx::query_scalar(
-        "INSERT INTO pages (slug, title, body, placement, position, status, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
+        "INSERT INTO pages (slug, title, body, body_html, placement, position, status, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
     )
     .bind(input.slug)
     .bind(input.title)
-    .bind(input.body)
+    .bind(&input.body.source)
+    .bind(&input.body.html)
     .bind(input.placement)
     .bind(input.position)
     .bind(if input.published { "published" } else { "draft" })
@@ -242,7 +243,7 @@ pub async fn insert(pool: &AnyPool, input: &PageInput<'_>, now: i64) -> sqlx::Re
 pub struct PageInput<'a> {
     pub slug: &'a str,
     pub title: &'a str,
-    pub body: &'a str,
+    pub body: &'a markdown::Rendered,
     pub placement: &'a str,
     pub position: i64,
     pub published: bool,
@@ -263,10 +264,14 @@ async fn show(ctx: Viewer, Path(slug): Path<String>) -> AppResult<Response> {
     if page.is_draft() && !policy::can_read_draft_page(ctx.person.as_ref()) {
         return Err(AppError::NotFound);
     }
-    let (html, text) = markdown::render(&page.body);
+    let stored: Option<String> = sqlx::query_scalar("SELECT body_html FROM pages WHERE id = $1")
+        .bind(page.id)
+        .fetch_one(&ctx.state.pool)
+        .await?;
+    let html = markdown::stored_or_render(stored, &page.body);
     let mut layout = ctx.layout().await;
     layout.meta.title = page.title.clone();
-    layout.meta.description = markdown::shorten(&text, 200);
+    layout.meta.description = markdown::snippet(&page.body, 200);
     layout.meta.canonical = format!("{}/pages/{}", ctx.state.config.base(), page.slug);
     Ok(web::render(&ShowPage { layout, page, html }))
 }
@@ -340,9 +345,9 @@ async fn new_form(Staff(ctx, person): Staff) -> AppResult<Response> {
 
 /// The Preview button: the form again as entered, with the text rendered as it will be
 /// published; nothing is stored.
-fn preview_page(layout: Layout, id: Option<i64>, form: &PageForm) -> Response {
+async fn preview_page(layout: Layout, id: Option<i64>, form: &PageForm) -> Response {
     let form = form.kept();
-    let preview = Some(Preview::of(&form.body));
+    let preview = Some(Preview::of(&form.body).await);
     web::render(&FormPage {
         layout,
         id,
@@ -371,9 +376,9 @@ fn saved_message(c: &Checked) -> String {
 async fn create(Staff(ctx, person): Staff, Form(form): Form<PageForm>) -> AppResult<Response> {
     web::permit(policy::can_edit_pages(&person))?;
     if form.action == "preview" {
-        return Ok(preview_page(ctx.layout().await, None, &form));
+        return Ok(preview_page(ctx.layout().await, None, &form).await);
     }
-    let c = match form.check() {
+    let c = match form.check().await {
         Ok(c) => c,
         Err(errors) => return Ok(form_page(ctx.layout().await, None, form.kept(), errors)),
     };
@@ -423,24 +428,25 @@ async fn update(
         .await?
         .ok_or(AppError::NotFound)?;
     if form.action == "preview" {
-        return Ok(preview_page(ctx.layout().await, Some(id), &form));
+        return Ok(preview_page(ctx.layout().await, Some(id), &form).await);
     }
-    let c = match form.check() {
+    let c = match form.check().await {
         Ok(c) => c,
         Err(errors) => return Ok(form_page(ctx.layout().await, Some(id), form.kept(), errors)),
     };
     let result = sqlx::query(
-        "UPDATE pages SET slug = $1, title = $2, body = $3, placement = $4, position = $5, \
-         status = $6, updated_at = $7 WHERE id = $8",
+        "UPDATE pages SET slug = $1, title = $2, body = $3, body_html = $9, placement = $4, \
+         position = $5, status = $6, updated_at = $7 WHERE id = $8",
     )
     .bind(&c.slug)
     .bind(&c.title)
-    .bind(&c.body)
+    .bind(&c.body.source)
     .bind(c.placement)
     .bind(c.position)
     .bind(if c.published { "published" } else { "draft" })
     .bind(ctx.state.clock.now())
     .bind(id)
+    .bind(&c.body.html)
     .execute(&ctx.state.pool)
     .await;
     match result {

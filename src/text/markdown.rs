@@ -92,6 +92,19 @@ pub struct Rendered {
     pub text: String,
 }
 
+impl Rendered {
+    /// A body rendered here and now, for text the portal writes itself (the demo's): bounded
+    /// by [`render`], but on the calling thread.
+    pub fn now(source: &str) -> Rendered {
+        let (html, text) = render(source);
+        Rendered {
+            source: source.to_owned(),
+            html,
+            text,
+        }
+    }
+}
+
 /// Renders a body on a blocking thread within [`RENDER_TIME`]; `None` when it took longer
 /// (the thread finishes on its own; nothing waits for it) or failed.
 pub async fn render_off_thread(source: String) -> Option<Rendered> {
@@ -213,11 +226,26 @@ pub struct Preview {
 }
 
 impl Preview {
-    /// The preview of a Markdown body.
-    pub fn of(markdown: &str) -> Preview {
-        Preview {
-            html: render(markdown).0,
-            note: String::new(),
+    /// The preview of a Markdown body, rendered off the async threads as a save would; a
+    /// body too deep or too slow to render says so instead.
+    pub async fn of(markdown: &str) -> Preview {
+        if too_deep(markdown) {
+            return Preview {
+                html: String::new(),
+                note: format!(
+                    "The text nests quotes, lists or HTML elements more than {MAX_DEPTH} levels deep, so it cannot be previewed or saved. Use at most {MAX_DEPTH} levels."
+                ),
+            };
+        }
+        match render_off_thread(markdown.to_owned()).await {
+            Some(rendered) => Preview {
+                html: rendered.html,
+                note: String::new(),
+            },
+            None => Preview {
+                html: String::new(),
+                note: "The text took too long to prepare for the page. Shorten it or simplify its formatting.".to_owned(),
+            },
         }
     }
 }
@@ -259,7 +287,10 @@ mod tests {
         assert!(html.starts_with("<p>&gt;&gt;"), "{}", &html[..40]);
         let (html, text) = render(&format!("{}<script>x</script>", "<div>".repeat(40)));
         assert!(!html.contains("<script"), "{html}");
-        assert!(text.contains("<script>"), "the text is kept as typed: {text}");
+        assert!(
+            text.contains("<script>"),
+            "the text is kept as typed: {text}"
+        );
     }
 
     #[test]
