@@ -4,8 +4,9 @@
 //! an email each time. Each session has a calendar file, and each member a secret feed of the
 //! cohort's sessions (`/cohorts/calendar/{token}.ics`), both written by [`crate::text::ics`].
 //!
-//! A session's `uid` is set once; `sequence` grows by one with every change (a guarded
-//! `sequence = sequence + 1`), so that calendars update the event in place.
+//! A session's `uid` is set once; `sequence` grows by one with every change and only then (a
+//! guarded `sequence = sequence + 1` that compares with the stored row), so that calendars
+//! update the event in place.
 
 use crate::web::door::{ByToken, Inside, Steering};
 use askama::Template;
@@ -292,7 +293,7 @@ static FIELDS: Fields = Fields(&[
 const MAX_MINUTES: i64 = 720;
 
 /// A checked form.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 struct Input {
     title: String,
     starts_at: i64,
@@ -548,48 +549,51 @@ async fn update(
     };
     let now = ctx.state.clock.now();
     let mut tx = ctx.state.begin_write().await?;
-    // The version this change replaces, read by the statement that counts the change: the
-    // row stays locked to this transaction until it ends, so that parallel edits each count
-    // once and each compares with the one before it.
-    let before: Option<Input> = sqlx::query_as(
-        "UPDATE cohort_sessions SET sequence = sequence + 1, updated_at = $1 \
-         WHERE id = $2 AND cohort_id = $3 AND cancelled = 0 \
-         RETURNING title, starts_at, ends_at, time_zone, call_url, notes",
-    )
-    .bind(now)
-    .bind(session.id)
-    .bind(access.cohort.id)
-    .fetch_optional(&mut *tx)
-    .await?;
-    let Some(before) = before else {
-        tx.rollback().await?;
-        return already_cancelled(&ctx, &slug, &session).await;
-    };
-    sqlx::query(
+    // Counted only when something changes: the statement compares with the row as it stands
+    // when it runs, and the row stays locked to this transaction until it ends, so that
+    // parallel edits each count once when they change it and not at all when they save what
+    // is there already.
+    let changed: Option<Session> = sqlx::query_as(concat!(
         "UPDATE cohort_sessions SET title = $1, starts_at = $2, ends_at = $3, time_zone = $4, \
-         call_url = $5, notes = $6 WHERE id = $7",
-    )
+         call_url = $5, notes = $6, sequence = sequence + 1, updated_at = $7 \
+         WHERE id = $8 AND cohort_id = $9 AND cancelled = 0 \
+         AND (title <> $1 OR starts_at <> $2 OR ends_at <> $3 OR time_zone <> $4 \
+         OR call_url <> $5 OR notes <> $6) RETURNING ",
+        session_columns!()
+    ))
     .bind(&input.title)
     .bind(input.starts_at)
     .bind(input.ends_at)
     .bind(&input.time_zone)
     .bind(&input.call_url)
     .bind(&input.notes)
+    .bind(now)
     .bind(session.id)
-    .execute(&mut *tx)
+    .bind(access.cohort.id)
+    .fetch_optional(&mut *tx)
     .await?;
-    if before != input {
-        let changed = find(&mut tx, access.cohort.id, session.id).await?;
-        tell(
-            &mut tx,
-            &ctx.state,
-            &access.cohort,
-            &changed,
-            person.id,
-            SessionChange::Changed,
-            now,
-        )
-        .await?;
+    match changed {
+        Some(changed) => {
+            tell(
+                &mut tx,
+                &ctx.state,
+                &access.cohort,
+                &changed,
+                person.id,
+                SessionChange::Changed,
+                now,
+            )
+            .await?;
+        }
+        // Unchanged, or cancelled meanwhile: the row as it stands says which.
+        None if find(&mut tx, access.cohort.id, session.id)
+            .await?
+            .is_cancelled() =>
+        {
+            tx.rollback().await?;
+            return already_cancelled(&ctx, &slug, &session).await;
+        }
+        None => {}
     }
     tx.commit().await?;
     ctx.flash(format!("The session “{}” is saved.", input.title))
