@@ -3,12 +3,14 @@
 
 use askama::Template;
 use axum::{extract::Path, response::Response};
+use sqlx::{AnyConnection, AnyPool};
 
 use super::{FIELDS, PostForm, Thread, joined_at, kept, mark_read, thread_of};
 use crate::{
     cohorts::{Access, Cohort, emails, mail_recipients, space},
     error::{AppError, AppResult},
     notify, policy,
+    state::AppState,
     text::markdown,
     viewer::Person,
     web::{
@@ -81,38 +83,75 @@ async fn thread_page(
     errors: FormErrors,
     read: bool,
 ) -> AppResult<Response> {
-    let pool = &ctx.state.pool;
     let thread = {
-        let mut conn = pool.acquire().await?;
+        let mut conn = ctx.state.pool.acquire().await?;
         thread_of(&mut conn, access, person, thread_id).await?
     };
-    let facilitate = policy::can_see_hidden_cohort_posts(person, access.standing);
-    let can_write = access.can_write(person);
+    let now = ctx.state.clock.now();
+    let posts = posts(&ctx.state.pool, access, person, thread.id, now).await?;
+    let nav = space::nav(&ctx.state, person, access, "discussion").await?;
+    let mut layout = ctx.layout().await;
+    layout.meta.title = format!("{}: {}", thread.title, access.cohort.name);
+    let failed = !errors.is_empty();
+    let page = ThreadPage {
+        layout,
+        nav,
+        cohort: access.cohort.clone(),
+        thread,
+        posts,
+        can_write: access.can_write(person),
+        can_facilitate: policy::can_see_hidden_cohort_posts(person, access.standing),
+        form,
+        errors,
+        fields: &FIELDS,
+    };
+    let response = if failed {
+        form::again(&page)
+    } else {
+        web::render(&page)
+    };
+    if read {
+        record_reading(ctx, page.thread.id, person.id, now).await;
+    }
+    Ok(response)
+}
+
+/// The thread's posts as the person may see them (hidden ones only for facilitators and
+/// staff), each marked new when it came after the person's last reading (or their joining).
+async fn posts(
+    pool: &AnyPool,
+    access: &Access,
+    person: &Person,
+    thread_id: i64,
+    now: i64,
+) -> sqlx::Result<Vec<PostView>> {
     let rows = sqlx::query_as::<_, PostRow>(
         "SELECT x.id, x.author_id, p.name AS author_name, c.name AS city_name, c.state AS city_state, \
          x.body, x.created_at, x.edited_at, x.hidden_at \
          FROM cohort_posts x JOIN people p ON p.id = x.author_id LEFT JOIN cities c ON c.id = p.city_id \
          WHERE x.thread_id = $1 AND (x.hidden_at IS NULL OR $2 = 1) ORDER BY x.created_at, x.id",
     )
-    .bind(thread.id)
-    .bind(i64::from(facilitate))
+    .bind(thread_id)
+    .bind(i64::from(policy::can_see_hidden_cohort_posts(
+        person,
+        access.standing,
+    )))
     .fetch_all(pool)
     .await?;
     let opening_id: Option<i64> =
         sqlx::query_scalar("SELECT MIN(id) FROM cohort_posts WHERE thread_id = $1")
-            .bind(thread.id)
+            .bind(thread_id)
             .fetch_one(pool)
             .await?;
     let previous: Option<i64> = sqlx::query_scalar(
         "SELECT read_at FROM cohort_reads WHERE thread_id = $1 AND person_id = $2",
     )
-    .bind(thread.id)
+    .bind(thread_id)
     .bind(person.id)
     .fetch_optional(pool)
     .await?;
     let since = previous.unwrap_or_else(|| joined_at(access));
-    let now = ctx.state.clock.now();
-    let posts = rows
+    Ok(rows
         .into_iter()
         .map(|r| PostView {
             id: r.id,
@@ -136,41 +175,19 @@ async fn thread_page(
             created_at: r.created_at,
             edited_at: r.edited_at,
         })
-        .collect();
-    let nav = space::nav(&ctx.state, person, access, "discussion").await?;
-    let mut layout = ctx.layout().await;
-    layout.meta.title = format!("{}: {}", thread.title, access.cohort.name);
-    let failed = !errors.is_empty();
-    let page = ThreadPage {
-        layout,
-        nav,
-        cohort: access.cohort.clone(),
-        thread,
-        posts,
-        can_write,
-        can_facilitate: facilitate,
-        form,
-        errors,
-        fields: &FIELDS,
-    };
-    let response = if failed {
-        form::again(&page)
-    } else {
-        web::render(&page)
-    };
-    if read {
-        // The reading, for the "New" marks of the next visit: beside the page, so that a
-        // database that takes no writes (locked, full) still lets the thread be read.
-        let (thread_id, person_id) = (page.thread.id, person.id);
-        ctx.state
-            .write_aside("the reading of a thread", move |state| async move {
-                let mut tx = state.begin_write().await?;
-                mark_read(&mut tx, thread_id, person_id, now).await?;
-                tx.commit().await
-            })
-            .await;
-    }
-    Ok(response)
+        .collect())
+}
+
+/// The reading, for the "New" marks of the next visit: beside the page, so that a database
+/// that takes no writes (locked, full) still lets the thread be read.
+async fn record_reading(ctx: &web::Ctx, thread_id: i64, person_id: i64, now: i64) {
+    ctx.state
+        .write_aside("the reading of a thread", move |state| async move {
+            let mut tx = state.begin_write().await?;
+            mark_read(&mut tx, thread_id, person_id, now).await?;
+            tx.commit().await
+        })
+        .await;
 }
 
 pub(super) async fn show(
@@ -218,7 +235,6 @@ pub(super) async fn reply(
         )
         .await;
     }
-    let cohort = &access.cohort;
     let now = ctx.state.clock.now();
     let mut tx = ctx.state.begin_write().await?;
     // The door again, in the write: removed, deactivated or lapsed meanwhile, nothing lands.
@@ -239,38 +255,61 @@ pub(super) async fn reply(
         .execute(&mut *tx)
         .await?;
     mark_read(&mut tx, thread.id, person.id, now).await?;
-    let took_part: Vec<i64> =
-        sqlx::query_scalar("SELECT DISTINCT author_id FROM cohort_posts WHERE thread_id = $1")
-            .bind(thread.id)
-            .fetch_all(&mut *tx)
-            .await?;
-    let link = format!(
-        "{}/cohorts/{}/discussion/{}#post-{post_id}",
-        ctx.state.config.base(),
-        cohort.slug,
-        thread.id
-    );
-    for to in mail_recipients(&mut tx, cohort, person.id).await? {
-        if !took_part.contains(&to.id) {
-            continue;
-        }
-        let email = emails::Reply {
-            org_name: ctx.state.config.org_name.clone(),
-            name: to.name.clone(),
-            author_name: person.name.clone(),
-            author_city: person.city_label(),
-            cohort_name: cohort.name.clone(),
-            title: thread.title.clone(),
-            body: body.clone(),
-            link: link.clone(),
-            cohort_link: format!("{}{}", ctx.state.config.base(), cohort.href()),
-        };
-        notify::enqueue(&mut tx, &ctx.state, &to.email, &email).await?;
-    }
+    tell_took_part(
+        &mut tx,
+        &ctx.state,
+        &access.cohort,
+        &person,
+        &thread,
+        post_id,
+        &body,
+    )
+    .await?;
     tx.commit().await?;
     ctx.flash("Your reply is posted.").await?;
     Ok(web::see_other(&format!(
         "/cohorts/{slug}/discussion/{}#post-{post_id}",
         thread.id
     )))
+}
+
+/// Emails a reply to those who took part in the thread and follow the cohort (but its author).
+async fn tell_took_part(
+    conn: &mut AnyConnection,
+    state: &AppState,
+    cohort: &Cohort,
+    author: &Person,
+    thread: &Thread,
+    post_id: i64,
+    body: &str,
+) -> AppResult<()> {
+    let took_part: Vec<i64> =
+        sqlx::query_scalar("SELECT DISTINCT author_id FROM cohort_posts WHERE thread_id = $1")
+            .bind(thread.id)
+            .fetch_all(&mut *conn)
+            .await?;
+    let link = format!(
+        "{}/cohorts/{}/discussion/{}#post-{post_id}",
+        state.config.base(),
+        cohort.slug,
+        thread.id
+    );
+    for to in mail_recipients(&mut *conn, cohort, author.id).await? {
+        if !took_part.contains(&to.id) {
+            continue;
+        }
+        let email = emails::Reply {
+            org_name: state.config.org_name.clone(),
+            name: to.name.clone(),
+            author_name: author.name.clone(),
+            author_city: author.city_label(),
+            cohort_name: cohort.name.clone(),
+            title: thread.title.clone(),
+            body: body.to_owned(),
+            link: link.clone(),
+            cohort_link: format!("{}{}", state.config.base(), cohort.href()),
+        };
+        notify::enqueue(&mut *conn, state, &to.email, &email).await?;
+    }
+    Ok(())
 }

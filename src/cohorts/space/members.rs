@@ -178,32 +178,9 @@ pub(super) async fn add_member(
     Form(form): Form<AddForm>,
 ) -> AppResult<Response> {
     web::permit(policy::can_bring_into_cohort(&person, access.standing))?;
-    let mut check = ADD_FIELDS.check();
-    let entered = check.text("email", &form.email);
-    // An address that is not one is said so: that is about the typing, not about accounts.
-    let email = match EmailAddress::parse(&entered) {
-        Ok(email) => Some(email),
-        Err(message) => {
-            if !check.has("email") {
-                check.add("email", message);
-            }
-            None
-        }
-    };
-    let result = check.finish();
-    let (Ok(()), Some(email)) = (result.clone(), email) else {
-        let kept = AddForm {
-            email: ADD_FIELDS.keep("email", &form.email),
-            role: form.role.clone(),
-        };
-        return members_page(
-            &ctx,
-            &person,
-            &access,
-            kept,
-            result.err().unwrap_or_default(),
-        )
-        .await;
+    let (entered, email) = match read_address(&form.email) {
+        Ok(read) => read,
+        Err(errors) => return members_page(&ctx, &person, &access, kept(&form), errors).await,
     };
     let found = sqlx::query_as::<_, Person>(crate::select_people!(
         "WHERE p.email_norm = $1 AND p.active = 1"
@@ -229,17 +206,52 @@ pub(super) async fn add_member(
             "email",
             "Nobody who can join cohorts has this email address: check it, or invite them to the portal first.",
         );
-        let kept = AddForm {
-            email: ADD_FIELDS.keep("email", &form.email),
-            role: form.role.clone(),
-        };
-        return members_page(&ctx, &person, &access, kept, errors).await;
+        return members_page(&ctx, &person, &access, kept(&form), errors).await;
     };
     let role = if form.role == "facilitator" {
         MemberRole::Facilitator
     } else {
         MemberRole::Member
     };
+    add_directly(&ctx, &person, &access, &target, role).await
+}
+
+/// The address typed in the add form (as entered, and parsed), or its message: an address
+/// that is not one is said so (that is about the typing, not about accounts).
+fn read_address(entered: &str) -> Result<(String, EmailAddress), FormErrors> {
+    let mut check = ADD_FIELDS.check();
+    let entered = check.text("email", entered);
+    let email = match EmailAddress::parse(&entered) {
+        Ok(email) => Some(email),
+        Err(message) => {
+            if !check.has("email") {
+                check.add("email", message);
+            }
+            None
+        }
+    };
+    match (check.finish(), email) {
+        (Ok(()), Some(email)) => Ok((entered, email)),
+        (result, _) => Err(result.err().unwrap_or_default()),
+    }
+}
+
+/// The add form as it goes back into the page with its message.
+fn kept(form: &AddForm) -> AddForm {
+    AddForm {
+        email: ADD_FIELDS.keep("email", &form.email),
+        role: form.role.clone(),
+    }
+}
+
+/// Staff add a person at once, in a role; logged when it changed something.
+async fn add_directly(
+    ctx: &web::Ctx,
+    person: &Person,
+    access: &Access,
+    target: &Person,
+    role: MemberRole,
+) -> AppResult<Response> {
     let now = ctx.state.clock.now();
     let mut tx = ctx.state.begin_write().await?;
     let added = cohorts::add_member(&mut tx, access.cohort.id, target.id, role, now).await?;
