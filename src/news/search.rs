@@ -118,7 +118,7 @@ async fn search_sqlite(
     scope: PostScope,
     limit: i64,
 ) -> sqlx::Result<Vec<Hit>> {
-    let query = fts5_query(&q);
+    let query = fts5_query(q);
     if query.is_empty() {
         return Ok(Vec::new());
     }
