@@ -7,7 +7,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 
-use super::{Session, find, of_cohort};
+use super::{Session, find_now, of_cohort};
 use crate::{
     cohorts::{Access, Cohort, Feed},
     error::AppResult,
@@ -69,12 +69,7 @@ pub(super) async fn calendar_file(
     Inside(ctx, _, access): Inside<Access>,
     Path((_, session_id)): Path<(String, i64)>,
 ) -> AppResult<Response> {
-    let session = find(
-        &mut *ctx.state.pool.acquire().await?,
-        access.cohort.id,
-        session_id,
-    )
-    .await?;
+    let session = find_now(&ctx.state.pool, access.cohort.id, session_id).await?;
     let body = ics::calendar(
         &ctx.state.config.org_name,
         &access.cohort.name,

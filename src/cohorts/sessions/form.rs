@@ -6,7 +6,7 @@ use askama::Template;
 use axum::{extract::Path, response::Response};
 use serde::Deserialize;
 
-use super::{Listed, Session, find, notices::tell, zone_of};
+use super::{Listed, Session, find, find_now, notices::tell, zone_of};
 use crate::{
     cohorts::{Access, Cohort, emails::SessionChange},
     error::AppResult,
@@ -290,12 +290,7 @@ pub(super) async fn edit_form(
     Steering(ctx, _, access): Steering<Access>,
     Path((slug, session_id)): Path<(String, i64)>,
 ) -> AppResult<Response> {
-    let session = find(
-        &mut *ctx.state.pool.acquire().await?,
-        access.cohort.id,
-        session_id,
-    )
-    .await?;
+    let session = find_now(&ctx.state.pool, access.cohort.id, session_id).await?;
     if session.is_cancelled() {
         return already_cancelled(&ctx, &slug, &session).await;
     }
@@ -326,12 +321,7 @@ pub(super) async fn update(
     Path((slug, session_id)): Path<(String, i64)>,
     Form(form): Form<SessionForm>,
 ) -> AppResult<Response> {
-    let session = find(
-        &mut *ctx.state.pool.acquire().await?,
-        access.cohort.id,
-        session_id,
-    )
-    .await?;
+    let session = find_now(&ctx.state.pool, access.cohort.id, session_id).await?;
     let input = match read(&form, &zone_of(&ctx.state, &person)) {
         Ok(input) => input,
         Err(errors) => return form_page(&ctx, &access, Some(&session), form, errors).await,
@@ -395,12 +385,7 @@ pub(super) async fn cancel_form(
     Steering(ctx, _, access): Steering<Access>,
     Path((slug, session_id)): Path<(String, i64)>,
 ) -> AppResult<Response> {
-    let session = find(
-        &mut *ctx.state.pool.acquire().await?,
-        access.cohort.id,
-        session_id,
-    )
-    .await?;
+    let session = find_now(&ctx.state.pool, access.cohort.id, session_id).await?;
     if session.is_cancelled() {
         return already_cancelled(&ctx, &slug, &session).await;
     }
@@ -435,12 +420,7 @@ pub(super) async fn cancel(
     Steering(ctx, person, access): Steering<Access>,
     Path((slug, session_id)): Path<(String, i64)>,
 ) -> AppResult<Response> {
-    let session = find(
-        &mut *ctx.state.pool.acquire().await?,
-        access.cohort.id,
-        session_id,
-    )
-    .await?;
+    let session = find_now(&ctx.state.pool, access.cohort.id, session_id).await?;
     let now = ctx.state.clock.now();
     let mut tx = ctx.state.begin_write().await?;
     let done = sqlx::query(

@@ -119,6 +119,11 @@ async fn find(conn: &mut AnyConnection, cohort_id: i64, id: i64) -> AppResult<Se
     .ok_or(AppError::NotFound)
 }
 
+/// A session of this cohort read outside a transaction, or the 404 of one that does not exist.
+async fn find_now(pool: &AnyPool, cohort_id: i64, id: i64) -> AppResult<Session> {
+    find(&mut *pool.acquire().await?, cohort_id, id).await
+}
+
 /// "14 January 2027, 10:00 AM EST – 11:00 AM EST": a span in one zone, the end's date written
 /// only when it is another day.
 pub fn span(zone: &Zone, starts: i64, ends: i64) -> String {
