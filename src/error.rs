@@ -336,31 +336,10 @@ struct ErrorPage {
     message: String,
 }
 
-/// Renders every error response that is not already a page (handler errors, the 404
-/// fallback, refused cross-site requests, oversized bodies, axum's own rejections).
-pub async fn render_error_pages(
-    State(state): State<AppState>,
-    request: Request,
-    next: Next,
-) -> Response {
-    let response = next.run(request).await;
-    let status = response.status();
-    if !(status.is_client_error() || status.is_server_error()) {
-        return response;
-    }
-    let is_html = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("text/html"));
-    if is_html {
-        return response;
-    }
-    let custom = response
-        .extensions()
-        .get::<ErrorMessage>()
-        .map(|m| m.0.clone());
-    let (heading, default) = match status {
+/// The heading and the message an error page of this status shows, unless the error says
+/// its own.
+fn wording(status: StatusCode) -> (&'static str, &'static str) {
+    match status {
         StatusCode::NOT_FOUND => (
             "Page not found",
             "There is nothing at this address. Check the link, or start again from the home page.",
@@ -405,7 +384,34 @@ pub async fn render_error_pages(
             "Request not understood",
             "The portal could not understand this request. Go back, check what you entered, and try again.",
         ),
-    };
+    }
+}
+
+/// Renders every error response that is not already a page (handler errors, the 404
+/// fallback, refused cross-site requests, oversized bodies, axum's own rejections).
+pub async fn render_error_pages(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let response = next.run(request).await;
+    let status = response.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let is_html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if is_html {
+        return response;
+    }
+    let custom = response
+        .extensions()
+        .get::<ErrorMessage>()
+        .map(|m| m.0.clone());
+    let (heading, default) = wording(status);
     let mut layout = Layout::plain(&state);
     // A server error may be the database's: its page does not wait on it for the stored
     // name and footer, and shows the configured name.

@@ -54,30 +54,8 @@ pub fn app(state: AppState) -> Router {
 /// error pages, security headers, a panic caught. The tests add routes this way (a handler
 /// that panics); the binary adds none.
 pub fn app_with_routes(state: AppState, routes: Router<AppState>) -> Router {
-    let sessions = SessionManagerLayer::new(DbStore::new(state.pool.clone()))
-        .with_name(SESSION_COOKIE)
-        .with_secure(state.config.secure_cookies())
-        .with_http_only(true)
-        .with_same_site(SameSite::Lax)
-        .with_expiry(Expiry::OnInactivity(::time::Duration::days(
-            state.config.session_idle_days,
-        )))
-        // Saved only when changed: `sessions::keep_alive` pushes a logged-in person's expiry
-        // back every few minutes, and a session ended elsewhere is never written back.
-        .with_always_save(false);
-
-    Router::new()
-        .merge(home::router())
-        .merge(accounts::router())
-        .merge(staff::router())
-        .merge(members::router())
-        .merge(news::router(news::images::MAX_BYTES + 256 * 1024))
-        .merge(site::router())
-        .merge(pages::router())
-        .merge(cohorts::router())
-        .merge(join::router())
-        .merge(notify::router())
-        .merge(audit::router())
+    let sessions = session_layer(&state);
+    areas()
         .merge(routes)
         .route("/healthz", get(healthz))
         .route("/static/{*path}", get(web::assets::serve))
@@ -145,6 +123,37 @@ pub fn app_with_routes(state: AppState, routes: Router<AppState>) -> Router {
                 .layer(sessions),
         )
         .with_state(state)
+}
+
+/// Every area's routes.
+fn areas() -> Router<AppState> {
+    Router::new()
+        .merge(home::router())
+        .merge(accounts::router())
+        .merge(staff::router())
+        .merge(members::router())
+        .merge(news::router(news::images::MAX_BYTES + 256 * 1024))
+        .merge(site::router())
+        .merge(pages::router())
+        .merge(cohorts::router())
+        .merge(join::router())
+        .merge(notify::router())
+        .merge(audit::router())
+}
+
+/// Sessions in the application's database, ended after the configured idle days.
+fn session_layer(state: &AppState) -> SessionManagerLayer<DbStore> {
+    SessionManagerLayer::new(DbStore::new(state.pool.clone()))
+        .with_name(SESSION_COOKIE)
+        .with_secure(state.config.secure_cookies())
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_expiry(Expiry::OnInactivity(::time::Duration::days(
+            state.config.session_idle_days,
+        )))
+        // Saved only when changed: `sessions::keep_alive` pushes a logged-in person's expiry
+        // back every few minutes, and a session ended elsewhere is never written back.
+        .with_always_save(false)
 }
 
 /// 200 when the database answers and takes writes and the data folder has room; 503 with the

@@ -96,36 +96,7 @@ async fn serve(config: Config) -> Result<(), String> {
     let state = open(&config).await?;
     // Before anything is logged or written: a mail folder that cannot be used stops the start.
     let mailer = portal::notify::worker::Mailer::from_config(&config)?;
-    if let Some(token) = portal::accounts::setup::ensure_token(&state)
-        .await
-        .map_err(|e| e.to_string())?
-    {
-        tracing::warn!(
-            "No staff account yet. Open this link within 24 hours to create the first one: {}/setup/{}",
-            config.base(),
-            token
-        );
-    }
-    match portal::news::images::import_legacy(&state).await {
-        Ok(0) => {}
-        Ok(n) => tracing::info!(
-            images = n,
-            "cover pictures moved from {} into the database; that folder is no longer used",
-            config.data_dir.join("images").display()
-        ),
-        Err(e) => {
-            tracing::warn!(error = %e, "could not move the old cover pictures into the database")
-        }
-    }
-    match &mailer {
-        portal::notify::worker::Mailer::Files(_, dir) => {
-            tracing::info!(
-                "no SMTP_URL: emails are written as .eml files to {}",
-                dir.display()
-            )
-        }
-        portal::notify::worker::Mailer::Smtp(_) => tracing::info!("emails are sent over SMTP"),
-    }
+    announce(&state, &config, &mailer).await?;
     let (stop_worker, worker_stop) = tokio::sync::watch::channel(false);
     let worker_id = portal::notify::worker::new_worker_id();
     let mut worker = tokio::spawn(portal::notify::worker::run_as(
@@ -171,6 +142,46 @@ async fn serve(config: Config) -> Result<(), String> {
         );
     }
     tracing::info!("stopped");
+    Ok(())
+}
+
+/// What the start says and does before serving: the link to create the first staff account
+/// when there is none, old cover pictures moved into the database, and where emails go.
+async fn announce(
+    state: &portal::state::AppState,
+    config: &Config,
+    mailer: &portal::notify::worker::Mailer,
+) -> Result<(), String> {
+    if let Some(token) = portal::accounts::setup::ensure_token(state)
+        .await
+        .map_err(|e| e.to_string())?
+    {
+        tracing::warn!(
+            "No staff account yet. Open this link within 24 hours to create the first one: {}/setup/{}",
+            config.base(),
+            token
+        );
+    }
+    match portal::news::images::import_legacy(state).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(
+            images = n,
+            "cover pictures moved from {} into the database; that folder is no longer used",
+            config.data_dir.join("images").display()
+        ),
+        Err(e) => {
+            tracing::warn!(error = %e, "could not move the old cover pictures into the database")
+        }
+    }
+    match mailer {
+        portal::notify::worker::Mailer::Files(_, dir) => {
+            tracing::info!(
+                "no SMTP_URL: emails are written as .eml files to {}",
+                dir.display()
+            )
+        }
+        portal::notify::worker::Mailer::Smtp(_) => tracing::info!("emails are sent over SMTP"),
+    }
     Ok(())
 }
 

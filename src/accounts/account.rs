@@ -376,6 +376,19 @@ pub async fn change_email(
         }
     };
 
+    request_change(state, &person, &new).await?;
+    tracing::info!(person_id = person.id, "email change requested");
+    ctx.flash(format!(
+        "We sent a link to {}. Your address changes when you open it.",
+        new.entered()
+    ))
+    .await?;
+    Ok(web::see_other("/account"))
+}
+
+/// Stores a request to change the person's address, with the link to the new address and a
+/// notice to the old one, together or not at all; only the newest request can be confirmed.
+async fn request_change(state: &AppState, person: &Person, new: &EmailAddress) -> AppResult<()> {
     let token = tokens::generate();
     let now = state.clock.now();
     // The request and both emails are written together, or none of them.
@@ -414,13 +427,7 @@ pub async fn change_email(
     };
     notify::enqueue(&mut tx, state, &person.email, &notice).await?;
     tx.commit().await?;
-    tracing::info!(person_id = person.id, "email change requested");
-    ctx.flash(format!(
-        "We sent a link to {}. Your address changes when you open it.",
-        new.entered()
-    ))
-    .await?;
-    Ok(web::see_other("/account"))
+    Ok(())
 }
 
 /// A requested change of address, while its link works.

@@ -20,7 +20,7 @@ use crate::{
     viewer::Person,
     web::{
         self, FormErrors, Layout, Staff,
-        form::{self, Field, Fields, Form},
+        form::{self, Check, Field, Fields, Form},
     },
 };
 
@@ -159,9 +159,39 @@ impl CohortForm {
     fn check(&self) -> Result<(NewCohort, Vec<EmailAddress>), FormErrors> {
         let mut check = FIELDS.check();
         let name = check.text("name", &self.name);
+        let slug = self.read_slug(&mut check, &name);
+        let topic = check.text("topic", &self.topic);
+        let description = check.text("description", &self.description);
+        let join_policy = JoinPolicy::parse(&self.join_policy);
+        if join_policy.is_none() {
+            check.add("join_policy", "Choose how people join the cohort.");
+        }
+        let (starts_on, ends_on) = self.read_dates(&mut check);
+        let status = CohortStatus::parse(&self.status).unwrap_or(CohortStatus::Active);
+        let facilitators = self.read_facilitators(&mut check);
+        check.finish()?;
+        Ok((
+            NewCohort {
+                name,
+                slug,
+                topic,
+                description,
+                join_policy: join_policy.unwrap_or(JoinPolicy::Open),
+                visible: self.visible == "1",
+                starts_on,
+                ends_on,
+                status,
+            },
+            facilitators,
+        ))
+    }
+
+    /// The address typed, or made from the name: lowercase letters, digits and hyphens, and
+    /// none that the cohorts' routes keep.
+    fn read_slug(&self, check: &mut Check, name: &str) -> String {
         let typed = check.text("slug", &self.slug);
         let slug = if typed.is_empty() {
-            slug::slugify(&name)
+            slug::slugify(name)
         } else {
             typed
         };
@@ -180,12 +210,11 @@ impl CohortForm {
                 format!("The address “{slug}” is kept for the cohorts' calendar feeds: choose another, for example {slug}-cohort."),
             );
         }
-        let topic = check.text("topic", &self.topic);
-        let description = check.text("description", &self.description);
-        let join_policy = JoinPolicy::parse(&self.join_policy);
-        if join_policy.is_none() {
-            check.add("join_policy", "Choose how people join the cohort.");
-        }
+        slug
+    }
+
+    /// The start and end dates, both optional, the end not before the start.
+    fn read_dates(&self, check: &mut Check) -> (Option<String>, Option<String>) {
         let starts_on = check.date(
             "starts_on",
             &self.starts_on,
@@ -205,7 +234,12 @@ impl CohortForm {
         {
             check.add("ends_on", "The end date must not be before the start date.");
         }
-        let status = CohortStatus::parse(&self.status).unwrap_or(CohortStatus::Active);
+        (starts_on, ends_on)
+    }
+
+    /// The facilitators' addresses, separated by commas, spaces, semicolons or lines; the
+    /// first that is not an address is named.
+    fn read_facilitators(&self, check: &mut Check) -> Vec<EmailAddress> {
         let emails = check.text("facilitators", &self.facilitators);
         let mut facilitators = Vec::new();
         for typed in emails
@@ -224,21 +258,7 @@ impl CohortForm {
                 }
             }
         }
-        check.finish()?;
-        Ok((
-            NewCohort {
-                name,
-                slug,
-                topic,
-                description,
-                join_policy: join_policy.unwrap_or(JoinPolicy::Open),
-                visible: self.visible == "1",
-                starts_on,
-                ends_on,
-                status,
-            },
-            facilitators,
-        ))
+        facilitators
     }
 
     fn kept(&self) -> CohortForm {
@@ -564,6 +584,32 @@ async fn update(
             ));
         }
     };
+    if !store(&mut tx, id, &c, &facilitators, now).await? {
+        tx.rollback().await?;
+        return Ok(form_page(
+            titled(&ctx, title).await,
+            Some(id),
+            form.kept(),
+            slug_taken(),
+        ));
+    }
+    if old.status != c.status {
+        log_status_change(&mut tx, person.id, &c, now).await?;
+    }
+    tx.commit().await?;
+    ctx.flash(format!("{} is saved.", c.name)).await?;
+    Ok(web::see_other("/staff/cohorts"))
+}
+
+/// Stores a cohort's edited fields and facilitators: `false` when another cohort has the
+/// address, the 404 of a cohort deleted meanwhile.
+async fn store(
+    conn: &mut AnyConnection,
+    id: i64,
+    c: &NewCohort,
+    facilitators: &[Person],
+    now: i64,
+) -> AppResult<bool> {
     let result = sqlx::query(
         "UPDATE cohorts SET slug = $1, name = $2, topic = $3, description = $4, join_policy = $5, \
          visible = $6, starts_on = $7, ends_on = $8, status = $9, updated_at = $10 WHERE id = $11",
@@ -579,41 +625,39 @@ async fn update(
     .bind(c.status)
     .bind(now)
     .bind(id)
-    .execute(&mut *tx)
+    .execute(&mut *conn)
     .await;
     match result {
         Ok(done) if done.rows_affected() == 1 => {}
         Ok(_) => return Err(AppError::NotFound),
-        Err(e) if is_unique_violation(&e) => {
-            tx.rollback().await?;
-            return Ok(form_page(
-                titled(&ctx, title).await,
-                Some(id),
-                form.kept(),
-                slug_taken(),
-            ));
-        }
+        Err(e) if is_unique_violation(&e) => return Ok(false),
         Err(e) => return Err(e.into()),
     }
-    set_facilitators(&mut tx, id, &facilitators, now).await?;
-    if old.status != c.status {
-        audit::record(
-            &mut tx,
-            now,
-            person.id,
-            if c.status == CohortStatus::Archived {
-                "cohort.archived"
-            } else {
-                "cohort.reopened"
-            },
-            audit::Subject {
-                detail: &c.name,
-                ..audit::Subject::default()
-            },
-        )
-        .await?;
-    }
-    tx.commit().await?;
-    ctx.flash(format!("{} is saved.", c.name)).await?;
-    Ok(web::see_other("/staff/cohorts"))
+    set_facilitators(conn, id, facilitators, now).await?;
+    Ok(true)
+}
+
+/// The audit line of a cohort archived or opened again.
+async fn log_status_change(
+    conn: &mut AnyConnection,
+    by: i64,
+    c: &NewCohort,
+    now: i64,
+) -> AppResult<()> {
+    audit::record(
+        conn,
+        now,
+        by,
+        if c.status == CohortStatus::Archived {
+            "cohort.archived"
+        } else {
+            "cohort.reopened"
+        },
+        audit::Subject {
+            detail: &c.name,
+            ..audit::Subject::default()
+        },
+    )
+    .await?;
+    Ok(())
 }

@@ -146,8 +146,25 @@ pub async fn search(state: &AppState, reader: Option<&Person>, q: &str) -> sqlx:
         return Ok(Vec::new());
     };
     fill_folded(state).await?;
-    let pool: &AnyPool = &state.pool;
-    let threads: Vec<(i64, String, String, String, i64, String)> = {
+    let mut hits = threads(&state.pool, all, person_id, &words).await?;
+    hits.extend(resources(&state.pool, all, person_id, &words).await?);
+    hits.sort_by_key(|h| std::cmp::Reverse(h.at));
+    hits.truncate(LIMIT);
+    Ok(hits)
+}
+
+/// A row of a hit: id, title, the cohort's slug and name, its time, the text of its snippet.
+type HitRow = (i64, String, String, String, i64, String);
+
+/// The newest threads (visible ones, in the reader's cohorts or all for staff) whose title or
+/// opening post holds every word.
+async fn threads(
+    pool: &AnyPool,
+    all: i64,
+    person_id: i64,
+    words: &[String],
+) -> sqlx::Result<Vec<Hit>> {
+    let threads: Vec<HitRow> = {
         let query = sqlx::query_as(concat!(
             "SELECT t.id, t.title, c.slug, c.name, t.last_post_at, \
                COALESCE((SELECT o.body FROM cohort_posts o WHERE o.thread_id = t.id AND o.hidden_at IS NULL \
@@ -171,7 +188,28 @@ pub async fn search(state: &AppState, reader: Option<&Person>, q: &str) -> sqlx:
             .fetch_all(pool)
             .await?
     };
-    let resources: Vec<(i64, String, String, String, i64, String)> = {
+    Ok(threads
+        .into_iter()
+        .map(|(id, title, slug, cohort_name, at, body)| Hit {
+            kind: "Thread",
+            title,
+            context: cohort_name,
+            href: format!("/cohorts/{slug}/discussion/{id}"),
+            snippet: snippet(&body),
+            at,
+        })
+        .collect())
+}
+
+/// The newest resources (in the reader's cohorts or all for staff) whose title or note
+/// holds every word.
+async fn resources(
+    pool: &AnyPool,
+    all: i64,
+    person_id: i64,
+    words: &[String],
+) -> sqlx::Result<Vec<Hit>> {
+    let resources: Vec<HitRow> = {
         let query = sqlx::query_as(concat!(
             "SELECT r.id, r.title, c.slug, c.name, r.created_at, r.note \
              FROM cohort_resources r JOIN cohorts c ON c.id = r.cohort_id \
@@ -192,32 +230,17 @@ pub async fn search(state: &AppState, reader: Option<&Person>, q: &str) -> sqlx:
             .fetch_all(pool)
             .await?
     };
-    let mut hits: Vec<Hit> = threads
+    Ok(resources
         .into_iter()
-        .map(|(id, title, slug, cohort_name, at, body)| Hit {
-            kind: "Thread",
+        .map(|(_, title, slug, cohort_name, at, note)| Hit {
+            kind: "Resource",
             title,
             context: cohort_name,
-            href: format!("/cohorts/{slug}/discussion/{id}"),
-            snippet: snippet(&body),
+            href: format!("/cohorts/{slug}/resources"),
+            snippet: snippet(&note),
             at,
         })
-        .chain(
-            resources
-                .into_iter()
-                .map(|(_, title, slug, cohort_name, at, note)| Hit {
-                    kind: "Resource",
-                    title,
-                    context: cohort_name,
-                    href: format!("/cohorts/{slug}/resources"),
-                    snippet: snippet(&note),
-                    at,
-                }),
-        )
-        .collect();
-    hits.sort_by_key(|h| std::cmp::Reverse(h.at));
-    hits.truncate(LIMIT);
-    Ok(hits)
+        .collect())
 }
 
 #[cfg(test)]

@@ -69,89 +69,105 @@ pub async fn open_with(url: &str, lock_wait: Duration) -> Result<(AnyPool, Backe
     let lock_wait_ms = lock_wait.as_millis().min(i32::MAX as u128) as u64;
     sqlx::any::install_default_drivers();
     let backend = Backend::of_url(url)?;
-    let mut options = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(5));
-    match backend {
-        Backend::Sqlite => {
-            let parsed = SqliteConnectOptions::from_str(url)
-                .map_err(|e| OpenError::Malformed(e.to_string()))?
-                .create_if_missing(true)
-                .journal_mode(SqliteJournalMode::Wal)
-                .busy_timeout(Duration::from_millis(lock_wait_ms))
-                .foreign_keys(true);
-            if let Some(parent) = parsed.get_filename().parent()
-                && !parent.as_os_str().is_empty()
-            {
-                std::fs::create_dir_all(parent)
-                    .map_err(|e| OpenError::Folder(parent.display().to_string(), e))?;
-            }
-            // The file is created (and put in WAL mode) by a typed connection; the Any pool
-            // then opens it with the URL's own options.
-            use sqlx::ConnectOptions;
-            let file = format!(" file {}", parsed.get_filename().display());
-            let conn = parsed
-                .connect()
-                .await
-                .map_err(|e| OpenError::Connect(file.clone(), cause(&e)))?;
-            drop(conn);
-            options = options.max_connections(8).after_connect(move |conn, _| {
-                Box::pin(async move {
-                    sqlx::query("PRAGMA foreign_keys = ON")
-                        .execute(&mut *conn)
-                        .await?;
-                    // Built from a number only.
-                    sqlx::query(sqlx::AssertSqlSafe(format!(
-                        "PRAGMA busy_timeout = {lock_wait_ms}"
-                    )))
-                    .execute(&mut *conn)
-                    .await?;
-                    sqlx::query("PRAGMA synchronous = NORMAL")
-                        .execute(&mut *conn)
-                        .await?;
-                    Ok(())
-                })
-            });
-        }
-        Backend::Postgres => {
-            let parsed =
-                PgConnectOptions::from_str(url).map_err(|e| OpenError::Malformed(e.to_string()))?;
-            let server = match parsed.get_socket() {
-                Some(socket) => format!(" at {}", socket.display()),
-                None => format!(" at {}:{}", parsed.get_host(), parsed.get_port()),
-            };
-            // One direct connection first: the pool retries a refused connection until its
-            // acquire timeout and then says only "pool timed out", hiding the cause.
-            use sqlx::Connection;
-            match tokio::time::timeout(CONNECT_TIMEOUT, sqlx::AnyConnection::connect(url)).await {
-                Ok(Ok(conn)) => {
-                    let _ = conn.close().await;
-                }
-                Ok(Err(e)) => return Err(OpenError::Connect(server, cause(&e))),
-                Err(_) => {
-                    return Err(OpenError::Connect(
-                        server,
-                        format!("no answer within {} s", CONNECT_TIMEOUT.as_secs()),
-                    ));
-                }
-            }
-            options = options.max_connections(16).after_connect(move |conn, _| {
-                Box::pin(async move {
-                    // A lock held elsewhere is waited for as long as SQLite's busy timeout,
-                    // then the request answers 503 instead of hanging. Built from a number only.
-                    sqlx::query(sqlx::AssertSqlSafe(format!(
-                        "SET lock_timeout = {lock_wait_ms}"
-                    )))
-                    .execute(&mut *conn)
-                    .await?;
-                    Ok(())
-                })
-            });
-        }
-    }
+    let options = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(5));
+    let options = match backend {
+        Backend::Sqlite => sqlite_pool(url, options, lock_wait_ms).await?,
+        Backend::Postgres => postgres_pool(url, options, lock_wait_ms).await?,
+    };
     let pool = options
         .connect(url)
         .await
         .map_err(|e| OpenError::Connect(String::new(), cause(&e)))?;
     Ok((pool, backend))
+}
+
+/// SQLite: the file (and its folder) created in WAL mode, then the pool's options, each
+/// connection with foreign keys, the busy timeout and `synchronous = NORMAL`.
+async fn sqlite_pool(
+    url: &str,
+    options: AnyPoolOptions,
+    lock_wait_ms: u64,
+) -> Result<AnyPoolOptions, OpenError> {
+    let parsed = SqliteConnectOptions::from_str(url)
+        .map_err(|e| OpenError::Malformed(e.to_string()))?
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .busy_timeout(Duration::from_millis(lock_wait_ms))
+        .foreign_keys(true);
+    if let Some(parent) = parsed.get_filename().parent()
+        && !parent.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(parent)
+            .map_err(|e| OpenError::Folder(parent.display().to_string(), e))?;
+    }
+    // The file is created (and put in WAL mode) by a typed connection; the Any pool
+    // then opens it with the URL's own options.
+    use sqlx::ConnectOptions;
+    let file = format!(" file {}", parsed.get_filename().display());
+    let conn = parsed
+        .connect()
+        .await
+        .map_err(|e| OpenError::Connect(file.clone(), cause(&e)))?;
+    drop(conn);
+    Ok(options.max_connections(8).after_connect(move |conn, _| {
+        Box::pin(async move {
+            sqlx::query("PRAGMA foreign_keys = ON")
+                .execute(&mut *conn)
+                .await?;
+            // Built from a number only.
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "PRAGMA busy_timeout = {lock_wait_ms}"
+            )))
+            .execute(&mut *conn)
+            .await?;
+            sqlx::query("PRAGMA synchronous = NORMAL")
+                .execute(&mut *conn)
+                .await?;
+            Ok(())
+        })
+    }))
+}
+
+/// PostgreSQL: one direct connection first to name a refusal, then the pool's options, each
+/// connection with the lock timeout.
+async fn postgres_pool(
+    url: &str,
+    options: AnyPoolOptions,
+    lock_wait_ms: u64,
+) -> Result<AnyPoolOptions, OpenError> {
+    let parsed =
+        PgConnectOptions::from_str(url).map_err(|e| OpenError::Malformed(e.to_string()))?;
+    let server = match parsed.get_socket() {
+        Some(socket) => format!(" at {}", socket.display()),
+        None => format!(" at {}:{}", parsed.get_host(), parsed.get_port()),
+    };
+    // One direct connection first: the pool retries a refused connection until its
+    // acquire timeout and then says only "pool timed out", hiding the cause.
+    use sqlx::Connection;
+    match tokio::time::timeout(CONNECT_TIMEOUT, sqlx::AnyConnection::connect(url)).await {
+        Ok(Ok(conn)) => {
+            let _ = conn.close().await;
+        }
+        Ok(Err(e)) => return Err(OpenError::Connect(server, cause(&e))),
+        Err(_) => {
+            return Err(OpenError::Connect(
+                server,
+                format!("no answer within {} s", CONNECT_TIMEOUT.as_secs()),
+            ));
+        }
+    }
+    Ok(options.max_connections(16).after_connect(move |conn, _| {
+        Box::pin(async move {
+            // A lock held elsewhere is waited for as long as SQLite's busy timeout,
+            // then the request answers 503 instead of hanging. Built from a number only.
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SET lock_timeout = {lock_wait_ms}"
+            )))
+            .execute(&mut *conn)
+            .await?;
+            Ok(())
+        })
+    }))
 }
 
 /// Bounds the write transactions one process runs at once. Writers beyond the bound wait

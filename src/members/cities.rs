@@ -21,7 +21,7 @@ use crate::{
     time::Zone,
     web::{
         self, Ctx, FormErrors, Layout, Staff,
-        form::{self, Field, Fields, Form},
+        form::{self, Check, Field, Fields, Form},
     },
 };
 
@@ -408,28 +408,7 @@ impl CityForm {
                 "Enter the population as a whole number, like 30,000.",
             )
         };
-        let website = check.text("website", &self.website);
-        // "www.city.gov" is read as https://www.city.gov; the address is kept as a browser
-        // reads it, and a city's website has a domain name.
-        let parsed = WebUrl::parse(&website).or_else(|e| {
-            if website.contains("://") {
-                Err(e)
-            } else {
-                WebUrl::parse(&format!("https://{website}"))
-            }
-        });
-        let website = match parsed {
-            Ok(url) if url.host().contains('.') => url.as_str().to_owned(),
-            _ => {
-                if !website.is_empty() && !check.has("website") {
-                    check.add(
-                        "website",
-                        "Enter the website's address, like https://www.city.gov.",
-                    );
-                }
-                website
-            }
-        };
+        let website = self.read_website(&mut check);
         let status = CityStatus::parse(&self.status);
         if status.is_none() {
             check.add("status", "Choose the membership status.");
@@ -448,8 +427,49 @@ impl CityForm {
             "the renewal date",
             "Enter the renewal date like 2027-01-31, or leave it empty.",
         );
-        let time_zone = match self.time_zone.trim() {
-            // A state with one zone gives it; one that spans several asks.
+        let time_zone = self.read_time_zone(&mut check);
+        check.finish()?;
+        Ok(CityInput {
+            name,
+            state: self.state.clone(),
+            population: population.unwrap_or_default(),
+            website,
+            status: status.unwrap_or(CityStatus::Active),
+            member_since: member_since.unwrap_or_default(),
+            renewal_date,
+            time_zone,
+        })
+    }
+
+    /// The website as a browser reads it: "www.city.gov" is read as https://www.city.gov, and
+    /// a city's website has a domain name.
+    fn read_website(&self, check: &mut Check) -> String {
+        let website = check.text("website", &self.website);
+        let parsed = WebUrl::parse(&website).or_else(|e| {
+            if website.contains("://") {
+                Err(e)
+            } else {
+                WebUrl::parse(&format!("https://{website}"))
+            }
+        });
+        match parsed {
+            Ok(url) if url.host().contains('.') => url.as_str().to_owned(),
+            _ => {
+                if !website.is_empty() && !check.has("website") {
+                    check.add(
+                        "website",
+                        "Enter the website's address, like https://www.city.gov.",
+                    );
+                }
+                website
+            }
+        }
+    }
+
+    /// The city's time zone: the one chosen, or its state's when the state has one zone (a
+    /// state that spans several asks).
+    fn read_time_zone(&self, check: &mut Check) -> String {
+        match self.time_zone.trim() {
             "" => match crate::time::zone_of_state(&self.state) {
                 Some(zone) => zone.to_owned(),
                 None => {
@@ -469,18 +489,7 @@ impl CityForm {
                     String::new()
                 }
             },
-        };
-        check.finish()?;
-        Ok(CityInput {
-            name,
-            state: self.state.clone(),
-            population: population.unwrap_or_default(),
-            website,
-            status: status.unwrap_or(CityStatus::Active),
-            member_since: member_since.unwrap_or_default(),
-            renewal_date,
-            time_zone,
-        })
+        }
     }
 }
 

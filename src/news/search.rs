@@ -1,7 +1,7 @@
 //! Search over published news, by SQLite FTS5 or PostgreSQL full-text search behind one
 //! function. Later features add their content here with the same access check.
 
-use sqlx::AnyConnection;
+use sqlx::{AnyConnection, AnyPool};
 
 use crate::{db::Backend, policy::PostScope, state::AppState};
 
@@ -106,85 +106,101 @@ pub async fn search(
 ) -> sqlx::Result<Vec<Hit>> {
     let q: String = q.chars().take(500).collect();
     match state.backend {
-        Backend::Sqlite => {
-            let query = fts5_query(&q);
-            if query.is_empty() {
-                return Ok(Vec::new());
-            }
-            // Ranked from the full-text index first (CROSS JOIN fixes that order; a planner that
-            // starts from posts would run the match once per post), then snippets are made
-            // for the page of results only.
-            let ranked: Vec<(i64, String, String, Option<i64>)> = sqlx::query_as(concat!(
-                "WITH hits AS MATERIALIZED (SELECT rowid AS id, bm25(post_search, 5.0, 1.0) AS score FROM post_search WHERE post_search MATCH $1) \
-                 SELECT p.id, p.slug, p.title, p.publish_at FROM hits CROSS JOIN posts p ON p.id = hits.id WHERE ",
-                crate::post_listed!("p", "$2"),
-                " AND ",
-                crate::post_readable!("p", "$3"),
-                " ORDER BY hits.score, p.publish_at DESC LIMIT $4"
-            ))
-            .bind(&query)
-            .bind(scope.now)
-            .bind(scope.members)
-            .bind(limit)
-            .fetch_all(&state.pool)
-            .await?;
-            if ranked.is_empty() {
-                return Ok(Vec::new());
-            }
-            let ids = format!(
-                "[{}]",
-                ranked
-                    .iter()
-                    .map(|r| r.0.to_string())
-                    .collect::<Vec<_>>()
-                    .join(",")
-            );
-            let snippets: Vec<(i64, String)> = sqlx::query_as(
-                "SELECT rowid, snippet(post_search, 1, char(1), char(2), '…', 24) FROM post_search \
-                 WHERE post_search MATCH $1 AND rowid IN (SELECT value FROM json_each($2))",
-            )
-            .bind(&query)
-            .bind(ids)
-            .fetch_all(&state.pool)
-            .await?;
-            Ok(ranked
-                .into_iter()
-                .map(|(id, slug, title, publish_at)| Hit {
-                    slug,
-                    title,
-                    publish_at,
-                    snippet: snippets
-                        .iter()
-                        .find(|s| s.0 == id)
-                        .map(|s| s.1.clone())
-                        .unwrap_or_default(),
-                })
-                .collect())
-        }
-        Backend::Postgres => {
-            // websearch_to_tsquery accepts anything a person types (quotes, OR, -word) without error.
-            let q = q.replace('\0', " ");
-            if q.trim().is_empty() {
-                return Ok(Vec::new());
-            }
-            sqlx::query_as::<_, Hit>(concat!(
-                "SELECT p.slug, p.title, p.publish_at, \
-                   ts_headline('english', p.body_text, query, 'StartSel=' || chr(1) || ', StopSel=' || chr(2) || ', MaxWords=30, MinWords=12, ShortWord=2') AS snippet \
-                 FROM post_search s JOIN posts p ON p.id = s.post_id, websearch_to_tsquery('english', $1) query \
-                 WHERE s.vector @@ query AND ",
-                crate::post_listed!("p", "$2"),
-                " AND ",
-                crate::post_readable!("p", "$3"),
-                " ORDER BY ts_rank(s.vector, query) DESC, p.publish_at DESC LIMIT $4"
-            ))
-            .bind(q)
-            .bind(scope.now)
-            .bind(scope.members)
-            .bind(limit)
-            .fetch_all(&state.pool)
-            .await
-        }
+        Backend::Sqlite => search_sqlite(&state.pool, &q, scope, limit).await,
+        Backend::Postgres => search_postgres(&state.pool, &q, scope, limit).await,
     }
+}
+
+/// The search on SQLite: FTS5 ranked by bm25, snippets made for the page of results only.
+async fn search_sqlite(
+    pool: &AnyPool,
+    q: &str,
+    scope: PostScope,
+    limit: i64,
+) -> sqlx::Result<Vec<Hit>> {
+    let query = fts5_query(q);
+    if query.is_empty() {
+        return Ok(Vec::new());
+    }
+    // Ranked from the full-text index first (CROSS JOIN fixes that order; a planner that
+    // starts from posts would run the match once per post), then snippets are made
+    // for the page of results only.
+    let ranked: Vec<(i64, String, String, Option<i64>)> = sqlx::query_as(concat!(
+        "WITH hits AS MATERIALIZED (SELECT rowid AS id, bm25(post_search, 5.0, 1.0) AS score FROM post_search WHERE post_search MATCH $1) \
+         SELECT p.id, p.slug, p.title, p.publish_at FROM hits CROSS JOIN posts p ON p.id = hits.id WHERE ",
+        crate::post_listed!("p", "$2"),
+        " AND ",
+        crate::post_readable!("p", "$3"),
+        " ORDER BY hits.score, p.publish_at DESC LIMIT $4"
+    ))
+    .bind(&query)
+    .bind(scope.now)
+    .bind(scope.members)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    if ranked.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids = format!(
+        "[{}]",
+        ranked
+            .iter()
+            .map(|r| r.0.to_string())
+            .collect::<Vec<_>>()
+            .join(",")
+    );
+    let snippets: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT rowid, snippet(post_search, 1, char(1), char(2), '…', 24) FROM post_search \
+         WHERE post_search MATCH $1 AND rowid IN (SELECT value FROM json_each($2))",
+    )
+    .bind(&query)
+    .bind(ids)
+    .fetch_all(pool)
+    .await?;
+    Ok(ranked
+        .into_iter()
+        .map(|(id, slug, title, publish_at)| Hit {
+            slug,
+            title,
+            publish_at,
+            snippet: snippets
+                .iter()
+                .find(|s| s.0 == id)
+                .map(|s| s.1.clone())
+                .unwrap_or_default(),
+        })
+        .collect())
+}
+
+/// The search on PostgreSQL: a `tsvector` index, with `ts_headline` snippets.
+async fn search_postgres(
+    pool: &AnyPool,
+    q: &str,
+    scope: PostScope,
+    limit: i64,
+) -> sqlx::Result<Vec<Hit>> {
+    // websearch_to_tsquery accepts anything a person types (quotes, OR, -word) without error.
+    let q = q.replace('\0', " ");
+    if q.trim().is_empty() {
+        return Ok(Vec::new());
+    }
+    sqlx::query_as::<_, Hit>(concat!(
+        "SELECT p.slug, p.title, p.publish_at, \
+           ts_headline('english', p.body_text, query, 'StartSel=' || chr(1) || ', StopSel=' || chr(2) || ', MaxWords=30, MinWords=12, ShortWord=2') AS snippet \
+         FROM post_search s JOIN posts p ON p.id = s.post_id, websearch_to_tsquery('english', $1) query \
+         WHERE s.vector @@ query AND ",
+        crate::post_listed!("p", "$2"),
+        " AND ",
+        crate::post_readable!("p", "$3"),
+        " ORDER BY ts_rank(s.vector, query) DESC, p.publish_at DESC LIMIT $4"
+    ))
+    .bind(q)
+    .bind(scope.now)
+    .bind(scope.members)
+    .bind(limit)
+    .fetch_all(pool)
+    .await
 }
 
 #[cfg(test)]

@@ -514,100 +514,112 @@ impl Scanner {
                     (Reading::Preamble, false)
                 }
             },
-            Reading::AfterDelimiter => {
-                if self.pending.len() < 2 {
-                    (Reading::AfterDelimiter, false)
-                } else if self.pending.starts_with(b"--") {
-                    self.pending.clear();
-                    (Reading::Done, false)
-                } else {
-                    // Transport padding (spaces, tabs) may come before the line break.
-                    match find(&self.pending, b"\r\n") {
-                        Some(at)
-                            if self.pending[..at].iter().all(|b| *b == b' ' || *b == b'\t') =>
-                        {
-                            self.pending.drain(..at + 2);
-                            (Reading::Headers, true)
-                        }
-                        Some(_) => (Reading::Broken, false),
-                        None if self.pending.len() > 1024 => (Reading::Broken, false),
-                        None => (Reading::AfterDelimiter, false),
-                    }
-                }
-            }
-            Reading::Headers => {
-                let end = if self.pending.starts_with(b"\r\n") {
-                    Some((0, 2))
-                } else {
-                    find(&self.pending, b"\r\n\r\n").map(|at| (at, at + 4))
-                };
-                match end {
-                    Some((at, skip)) => {
-                        let headers = String::from_utf8_lossy(&self.pending[..at]).into_owned();
-                        self.pending.drain(..skip);
-                        let (name, filename) = disposition(&headers);
-                        (
-                            Reading::Content {
-                                name,
-                                filename,
-                                text: Vec::new(),
-                            },
-                            true,
-                        )
-                    }
-                    None if self.pending.len() > HEADERS_LIMIT => (Reading::Broken, false),
-                    None => (Reading::Headers, false),
-                }
-            }
+            Reading::AfterDelimiter => self.after_delimiter(),
+            Reading::Headers => self.headers(),
             Reading::Content {
                 name,
                 filename,
-                mut text,
-            } => {
-                let keeping = name.is_some() && filename.is_none();
-                let (end, found) = match find(&self.pending, &self.delimiter) {
-                    Some(at) => (at, true),
-                    None => (
-                        self.pending.len().saturating_sub(self.delimiter.len() - 1),
-                        false,
-                    ),
-                };
-                if keeping {
-                    self.kept += end;
-                    if self.kept > TEXT_LIMIT {
-                        self.pending.clear();
-                        self.state = Reading::Broken;
-                        return false;
-                    }
-                    text.extend_from_slice(&self.pending[..end]);
-                }
-                if found {
-                    self.pending.drain(..end + self.delimiter.len());
-                    if let Some(name) = name {
-                        let value = match filename {
-                            Some(filename) => Value::File(filename),
-                            None => Value::Text(String::from_utf8_lossy(&text).into_owned()),
-                        };
-                        self.fields.push(Field { name, value });
-                    }
-                    (Reading::AfterDelimiter, true)
-                } else {
-                    self.pending.drain(..end);
-                    (
-                        Reading::Content {
-                            name,
-                            filename,
-                            text,
-                        },
-                        false,
-                    )
-                }
-            }
+                text,
+            } => self.content(name, filename, text),
             Reading::Done => (Reading::Done, false),
             Reading::Broken => (Reading::Broken, false),
         };
         self.state = next;
         more
+    }
+
+    /// After a delimiter: the closing "--", or the line break before a part's headers.
+    fn after_delimiter(&mut self) -> (Reading, bool) {
+        if self.pending.len() < 2 {
+            (Reading::AfterDelimiter, false)
+        } else if self.pending.starts_with(b"--") {
+            self.pending.clear();
+            (Reading::Done, false)
+        } else {
+            // Transport padding (spaces, tabs) may come before the line break.
+            match find(&self.pending, b"\r\n") {
+                Some(at) if self.pending[..at].iter().all(|b| *b == b' ' || *b == b'\t') => {
+                    self.pending.drain(..at + 2);
+                    (Reading::Headers, true)
+                }
+                Some(_) => (Reading::Broken, false),
+                None if self.pending.len() > 1024 => (Reading::Broken, false),
+                None => (Reading::AfterDelimiter, false),
+            }
+        }
+    }
+
+    /// A part's headers, up to the empty line: its field name and file name.
+    fn headers(&mut self) -> (Reading, bool) {
+        let end = if self.pending.starts_with(b"\r\n") {
+            Some((0, 2))
+        } else {
+            find(&self.pending, b"\r\n\r\n").map(|at| (at, at + 4))
+        };
+        match end {
+            Some((at, skip)) => {
+                let headers = String::from_utf8_lossy(&self.pending[..at]).into_owned();
+                self.pending.drain(..skip);
+                let (name, filename) = disposition(&headers);
+                (
+                    Reading::Content {
+                        name,
+                        filename,
+                        text: Vec::new(),
+                    },
+                    true,
+                )
+            }
+            None if self.pending.len() > HEADERS_LIMIT => (Reading::Broken, false),
+            None => (Reading::Headers, false),
+        }
+    }
+
+    /// A part's content, up to the next delimiter: a text field's value is kept (within
+    /// [`TEXT_LIMIT`]), a file's bytes are not.
+    fn content(
+        &mut self,
+        name: Option<String>,
+        filename: Option<String>,
+        mut text: Vec<u8>,
+    ) -> (Reading, bool) {
+        let keeping = name.is_some() && filename.is_none();
+        let (end, found) = match find(&self.pending, &self.delimiter) {
+            Some(at) => (at, true),
+            None => (
+                self.pending.len().saturating_sub(self.delimiter.len() - 1),
+                false,
+            ),
+        };
+        if keeping {
+            self.kept += end;
+            if self.kept > TEXT_LIMIT {
+                self.pending.clear();
+                return (Reading::Broken, false);
+            }
+            text.extend_from_slice(&self.pending[..end]);
+        }
+        if found {
+            self.pending.drain(..end + self.delimiter.len());
+            if let Some(name) = name {
+                let value = match filename {
+                    Some(filename) => Value::File(filename),
+                    None => Value::Text(String::from_utf8_lossy(&text).into_owned()),
+                };
+                self.fields.push(Field { name, value });
+            }
+            (Reading::AfterDelimiter, true)
+        } else {
+            self.pending.drain(..end);
+            (
+                Reading::Content {
+                    name,
+                    filename,
+                    text,
+                },
+                false,
+            )
+        }
     }
 
     /// Keeps only what may be the start of a delimiter cut in two by the chunks.

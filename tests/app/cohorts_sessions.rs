@@ -764,18 +764,63 @@ async fn a_time_skipped_by_daylight_saving_and_a_call_link_that_is_not_a_web_add
 }
 
 #[tokio::test]
-async fn twenty_parallel_edits_each_count_once_in_the_sequence() {
+async fn saving_a_session_without_a_change_keeps_its_sequence_and_tells_no_one() {
     let s = space().await;
-    let id = s.plan(&session("Rates and tiers", &in_days(30))).await;
-    let starts = in_days(31);
+    let starts = in_days(30);
+    let form = session("Rates and tiers", &starts);
+    let id = s.plan(&form).await;
+    let feed = format!(
+        "/cohorts/calendar/{}.ics",
+        s.token_of("advisor@a.gov").await
+    );
+    let calendar_app = s.app.visitor();
+    let sequence = async || {
+        let cal = calendar(calendar_app.get(&feed).await).await;
+        cal.events().next().unwrap().get_sequence()
+    };
+    assert_eq!(sequence().await, Some(0));
+    let changed_emails = async || {
+        s.app
+            .outbox()
+            .await
+            .into_iter()
+            .filter(|m| m.subject.starts_with("Session changed"))
+            .count()
+    };
+
+    // The same form saved twice: saved as asked, but nothing changed, so calendars are not
+    // told of a new version and followers get no email.
+    for _ in 0..2 {
+        let page = Page::of(
+            s.facilitator
+                .post_form(&format!("/cohorts/{SLUG}/sessions/{id}"), &form)
+                .await,
+        )
+        .await;
+        assert_eq!(
+            page.text(".flash"),
+            "The session “Rates and tiers” is saved."
+        );
+        assert_eq!(sequence().await, Some(0));
+    }
+    assert_eq!(changed_emails().await, 0);
+
+    // A real change counts once, and its followers hear of it.
+    let mut longer = form.clone();
+    longer[2] = ("duration", "90");
+    s.facilitator
+        .post_form(&format!("/cohorts/{SLUG}/sessions/{id}"), &longer)
+        .await;
+    assert_eq!(sequence().await, Some(1));
+    assert!(changed_emails().await > 0);
+}
+
+/// Each form posted to the session's edit address at once, by its facilitator.
+async fn edit_in_parallel(s: &Space, id: i64, forms: Vec<Vec<(String, String)>>) {
     let mut set = JoinSet::new();
-    for _ in 0..20 {
+    for form in forms {
         let client = s.facilitator.client.clone();
         let url = s.facilitator.url(&format!("/cohorts/{SLUG}/sessions/{id}"));
-        let form: Vec<(String, String)> = session("Rates, tiers and shut-offs", &starts)
-            .into_iter()
-            .map(|(k, v)| (k.to_owned(), v.to_owned()))
-            .collect();
         set.spawn(async move {
             client
                 .post(url)
@@ -790,20 +835,49 @@ async fn twenty_parallel_edits_each_count_once_in_the_sequence() {
     while let Some(status) = set.join_next().await {
         assert_eq!(status.unwrap(), 200);
     }
+}
+
+#[tokio::test]
+async fn twenty_parallel_edits_count_once_each_when_they_change_the_session() {
+    let s = space().await;
+    let id = s.plan(&session("Rates and tiers", &in_days(30))).await;
+    let starts = in_days(31);
+    let owned = |title: &str| -> Vec<(String, String)> {
+        session(title, &starts)
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect()
+    };
+    let changed_emails = async || {
+        s.app
+            .outbox()
+            .await
+            .into_iter()
+            .filter(|m| m.subject.starts_with("Session changed") && m.to == "advisor@a.gov")
+            .count()
+    };
+
+    // Twenty saves of the same change: the first changed it, the other nineteen saved what
+    // was there. One change counted, one email each.
+    edit_in_parallel(&s, id, vec![owned("Rates, tiers and shut-offs"); 20]).await;
     assert_eq!(
         s.count("SELECT sequence FROM cohort_sessions").await,
-        20,
-        "each edit counted once"
+        1,
+        "the change counted once"
     );
-    // The first edit changed it; the other nineteen saved the same: one email each.
-    let changed = s
-        .app
-        .outbox()
-        .await
-        .into_iter()
-        .filter(|m| m.subject.starts_with("Session changed") && m.to == "advisor@a.gov")
-        .count();
-    assert_eq!(changed, 1);
+    assert_eq!(changed_emails().await, 1);
+
+    // Twenty different changes at once: each counted once.
+    let forms = (0..20)
+        .map(|i| owned(&format!("Rates, part {i}")))
+        .collect();
+    edit_in_parallel(&s, id, forms).await;
+    assert_eq!(
+        s.count("SELECT sequence FROM cohort_sessions").await,
+        21,
+        "each change counted once"
+    );
+    assert_eq!(changed_emails().await, 21);
     let uid_count = s
         .count("SELECT COUNT(DISTINCT uid) FROM cohort_sessions")
         .await;

@@ -1,0 +1,331 @@
+//! A cohort's members page: the people listed to each reader (everyone, for staff), and the
+//! form by which staff add a person and a facilitator invites one.
+
+use askama::Template;
+use axum::response::Response;
+use serde::Deserialize;
+
+use super::{SpaceNav, nav};
+use crate::{
+    audit,
+    cohorts::{self, Access, Cohort, MemberRole, emails},
+    error::AppResult,
+    notify, policy,
+    text::EmailAddress,
+    viewer::Person,
+    web::{
+        self, FormErrors, Layout,
+        door::{Inside, Steering},
+        form::{self, Field, Fields, Form},
+    },
+};
+
+/// A member as the members page shows them.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Listed {
+    pub id: i64,
+    pub name: String,
+    pub title: String,
+    pub email: String,
+    pub role: MemberRole,
+    pub city_name: Option<String>,
+    pub city_state: Option<String>,
+    /// The person's own choice (people.listed).
+    pub listed: i64,
+    pub listed_override: Option<i64>,
+    pub joined_at: i64,
+    /// "active", or "lapsed" for a city whose membership lapsed (staff: "active").
+    pub city_status: String,
+}
+
+impl Listed {
+    pub fn city(&self) -> String {
+        match (&self.city_name, &self.city_state) {
+            (Some(n), Some(s)) => format!("{n}, {s}"),
+            _ => "Staff".to_owned(),
+        }
+    }
+    /// Whether members see this person in the list: a staff override, else their choice.
+    pub fn shown(&self) -> bool {
+        self.listed_override.unwrap_or(self.listed) == 1
+    }
+    /// Whether the person may use the cohort now (their city's membership has not lapsed).
+    pub fn in_good_standing(&self) -> bool {
+        self.city_status == "active"
+    }
+    pub fn listing_label(&self) -> &'static str {
+        match self.listed_override {
+            Some(1) => "Listed (staff override)",
+            Some(_) => "Not listed (staff override)",
+            None if self.listed == 1 => "Listed (own choice)",
+            None => "Not listed (own choice)",
+        }
+    }
+}
+
+pub(super) async fn all_members(pool: &sqlx::AnyPool, cohort_id: i64) -> sqlx::Result<Vec<Listed>> {
+    sqlx::query_as::<_, Listed>(
+        "SELECT p.id, p.name, p.title, p.email, m.role, c.name AS city_name, c.state AS city_state, \
+         p.listed, m.listed_override, m.joined_at, COALESCE(c.status, 'active') AS city_status \
+         FROM cohort_members m JOIN people p ON p.id = m.person_id LEFT JOIN cities c ON c.id = p.city_id \
+         WHERE m.cohort_id = $1 AND p.active = 1 \
+         ORDER BY CASE m.role WHEN 'facilitator' THEN 0 ELSE 1 END, p.name, p.id",
+    )
+    .bind(cohort_id)
+    .fetch_all(pool)
+    .await
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct AddForm {
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub role: String,
+}
+
+static ADD_FIELDS: Fields = Fields(&[Field {
+    name: "email",
+    label: "the person's email address",
+    max_len: 254,
+    required: true,
+    lines: false,
+}]);
+
+#[derive(Template)]
+#[template(path = "cohorts/members.html")]
+struct MembersPage {
+    layout: Layout,
+    nav: SpaceNav,
+    cohort: Cohort,
+    /// Everyone, for staff; the listed ones for everyone else.
+    people: Vec<Listed>,
+    /// People in the cohort not shown (they chose not to be listed).
+    unlisted: usize,
+    manage: bool,
+    can_add: bool,
+    form: AddForm,
+    errors: FormErrors,
+    fields: &'static Fields,
+}
+
+async fn members_page(
+    ctx: &web::Ctx,
+    person: &Person,
+    access: &Access,
+    form: AddForm,
+    errors: FormErrors,
+) -> AppResult<Response> {
+    let nav = nav(&ctx.state, person, access, "members").await?;
+    let manage = policy::can_manage_cohorts(person);
+    let everyone = all_members(&ctx.state.pool, access.cohort.id).await?;
+    // The people of a lapsed city are out of the cohort until renewal: not counted.
+    let total = everyone
+        .iter()
+        .filter(|m| manage || m.in_good_standing())
+        .count();
+    let people: Vec<Listed> = everyone
+        .into_iter()
+        .filter(|m| {
+            policy::cohort_lists_member(
+                person,
+                m.in_good_standing(),
+                m.listed == 1,
+                m.listed_override.map(|o| o == 1),
+            )
+        })
+        .collect();
+    let unlisted = total - people.len();
+    let mut layout = ctx.layout().await;
+    layout.meta.title = format!("Members: {}", access.cohort.name);
+    let failed = !errors.is_empty();
+    let page = MembersPage {
+        layout,
+        nav,
+        cohort: access.cohort.clone(),
+        people,
+        unlisted,
+        manage,
+        can_add: policy::can_bring_into_cohort(person, access.standing),
+        form,
+        errors,
+        fields: &ADD_FIELDS,
+    };
+    Ok(if failed {
+        form::again(&page)
+    } else {
+        web::render(&page)
+    })
+}
+
+pub(super) async fn members(Inside(ctx, person, access): Inside<Access>) -> AppResult<Response> {
+    members_page(
+        &ctx,
+        &person,
+        &access,
+        AddForm::default(),
+        FormErrors::default(),
+    )
+    .await
+}
+
+/// Staff add a person by email (and may add a facilitator); a facilitator who is not staff
+/// invites, and the person accepts before being in the cohort. A facilitator is told the
+/// same thing whoever the address belongs to (or nobody), so the form reveals nothing about
+/// accounts outside the cohort.
+pub(super) async fn add_member(
+    Steering(ctx, person, access): Steering<Access>,
+    Form(form): Form<AddForm>,
+) -> AppResult<Response> {
+    web::permit(policy::can_bring_into_cohort(&person, access.standing))?;
+    let (entered, email) = match read_address(&form.email) {
+        Ok(read) => read,
+        Err(errors) => return members_page(&ctx, &person, &access, kept(&form), errors).await,
+    };
+    let found = sqlx::query_as::<_, Person>(crate::select_people!(
+        "WHERE p.email_norm = $1 AND p.active = 1"
+    ))
+    .bind(email.normalized())
+    .fetch_optional(&ctx.state.pool)
+    .await?
+    .filter(|target| policy::can_add_to_cohort(&person, access.standing, target));
+    if policy::cohort_adding_invites(&person) {
+        if let Some(target) = found {
+            invite(&ctx, &person, &access, &target).await?;
+        }
+        ctx.flash(format!(
+            "If {entered} belongs to a member of the network who can join cohorts and is not in {} yet, they are invited by email, and in the cohort once they accept.",
+            access.cohort.name
+        ))
+        .await?;
+        return Ok(web::see_other(&format!("{}/members", access.cohort.href())));
+    }
+    let Some(target) = found else {
+        let mut errors = FormErrors::default();
+        errors.add(
+            "email",
+            "Nobody who can join cohorts has this email address: check it, or invite them to the portal first.",
+        );
+        return members_page(&ctx, &person, &access, kept(&form), errors).await;
+    };
+    let role = if form.role == "facilitator" {
+        MemberRole::Facilitator
+    } else {
+        MemberRole::Member
+    };
+    add_directly(&ctx, &person, &access, &target, role).await
+}
+
+/// The address typed in the add form (as entered, and parsed), or its message: an address
+/// that is not one is said so (that is about the typing, not about accounts).
+fn read_address(entered: &str) -> Result<(String, EmailAddress), FormErrors> {
+    let mut check = ADD_FIELDS.check();
+    let entered = check.text("email", entered);
+    let email = match EmailAddress::parse(&entered) {
+        Ok(email) => Some(email),
+        Err(message) => {
+            if !check.has("email") {
+                check.add("email", message);
+            }
+            None
+        }
+    };
+    match (check.finish(), email) {
+        (Ok(()), Some(email)) => Ok((entered, email)),
+        (result, _) => Err(result.err().unwrap_or_default()),
+    }
+}
+
+/// The add form as it goes back into the page with its message.
+fn kept(form: &AddForm) -> AddForm {
+    AddForm {
+        email: ADD_FIELDS.keep("email", &form.email),
+        role: form.role.clone(),
+    }
+}
+
+/// Staff add a person at once, in a role; logged when it changed something.
+async fn add_directly(
+    ctx: &web::Ctx,
+    person: &Person,
+    access: &Access,
+    target: &Person,
+    role: MemberRole,
+) -> AppResult<Response> {
+    let now = ctx.state.clock.now();
+    let mut tx = ctx.state.begin_write().await?;
+    let added = cohorts::add_member(&mut tx, access.cohort.id, target.id, role, now).await?;
+    if added {
+        audit::record(
+            &mut tx,
+            now,
+            person.id,
+            "cohort.member_added",
+            audit::Subject {
+                person_id: Some(target.id),
+                city_id: target.city_id,
+                detail: &format!("{} ({})", access.cohort.name, role.as_str()),
+            },
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    ctx.flash(if added {
+        format!("{} is now in {}.", target.name, access.cohort.name)
+    } else {
+        format!("{} was already in {}.", target.name, access.cohort.name)
+    })
+    .await?;
+    Ok(web::see_other(&format!("{}/members", access.cohort.href())))
+}
+
+/// Invites a person to the cohort once (an open invitation is not repeated, a member is not
+/// invited), with an email through the outbox.
+async fn invite(
+    ctx: &web::Ctx,
+    person: &Person,
+    access: &Access,
+    target: &Person,
+) -> AppResult<()> {
+    let now = ctx.state.clock.now();
+    let mut tx = ctx.state.begin_write().await?;
+    let member = cohorts::membership(&mut tx, access.cohort.id, target.id).await?;
+    if member.is_some() {
+        return Ok(());
+    }
+    let done = sqlx::query(
+        "INSERT INTO cohort_invitations (cohort_id, person_id, invited_by, status, created_at) \
+         VALUES ($1, $2, $3, 'pending', $4) \
+         ON CONFLICT (cohort_id, person_id) WHERE status = 'pending' DO NOTHING",
+    )
+    .bind(access.cohort.id)
+    .bind(target.id)
+    .bind(person.id)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    if done.rows_affected() == 1 {
+        let email = emails::Invitation {
+            org_name: ctx.state.config.org_name.clone(),
+            name: target.name.clone(),
+            inviter_name: person.name.clone(),
+            cohort_name: access.cohort.name.clone(),
+            link: format!("{}/cohorts", ctx.state.config.base()),
+        };
+        notify::enqueue(&mut tx, &ctx.state, &target.email, &email).await?;
+        audit::record(
+            &mut tx,
+            now,
+            person.id,
+            "cohort.member_invited",
+            audit::Subject {
+                person_id: Some(target.id),
+                city_id: target.city_id,
+                detail: &access.cohort.name,
+            },
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
