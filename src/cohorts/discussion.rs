@@ -339,6 +339,7 @@ async fn create(
     let mut tx = ctx.state.begin_write().await?;
     // The door again, in the write: removed, deactivated or lapsed meanwhile, nothing lands.
     door::again(&mut tx, &person, &access, Level::Write).await?;
+    policy::posting::reserve(&mut tx, &ctx.state, person.id).await?;
     let thread_id: i64 = sqlx::query_scalar(
         "INSERT INTO cohort_threads (cohort_id, author_id, title, created_at, last_post_at) \
          VALUES ($1, $2, $3, $4, $4) RETURNING id",
@@ -624,6 +625,7 @@ async fn reply(
     let mut tx = ctx.state.begin_write().await?;
     // The door again, in the write: removed, deactivated or lapsed meanwhile, nothing lands.
     door::again(&mut tx, &person, &access, Level::Write).await?;
+    policy::posting::reserve(&mut tx, &ctx.state, person.id).await?;
     let post_id: i64 = sqlx::query_scalar(
         "INSERT INTO cohort_posts (thread_id, author_id, body, created_at) \
          VALUES ($1, $2, $3, $4) RETURNING id",
@@ -666,7 +668,14 @@ async fn reply(
             link: link.clone(),
             cohort_link: format!("{}{}", ctx.state.config.base(), cohort.href()),
         };
-        notify::enqueue(&mut tx, &ctx.state, &to.email, &email).await?;
+        notify::enqueue_coalesced(
+            &mut tx,
+            &ctx.state,
+            &to.email,
+            &format!("cohort-thread:{}", thread.id),
+            &email,
+        )
+        .await?;
     }
     tx.commit().await?;
     ctx.flash("Your reply is posted.").await?;
