@@ -441,11 +441,12 @@ fn file_message(e: &FileError) -> String {
     }
 }
 
-/// Bytes of files a cohort's resources hold.
+/// Bytes of files a cohort's resources hold (PostgreSQL sums BIGINT as NUMERIC, which `Any`
+/// does not decode: hence the cast).
 async fn storage_used(conn: &mut AnyConnection, cohort_id: i64) -> sqlx::Result<i64> {
     sqlx::query_scalar(
-        "SELECT COALESCE(SUM(f.size), 0) FROM cohort_resources r JOIN files f ON f.id = r.file_id \
-         WHERE r.cohort_id = $1",
+        "SELECT CAST(COALESCE(SUM(f.size), 0) AS BIGINT) FROM cohort_resources r \
+         JOIN files f ON f.id = r.file_id WHERE r.cohort_id = $1",
     )
     .bind(cohort_id)
     .fetch_one(conn)

@@ -1188,7 +1188,7 @@ async fn twenty_parallel_uploads_never_pass_the_cohorts_quota() {
     );
     let used = count(
         &app,
-        "SELECT COALESCE(SUM(f.size), 0) FROM cohort_resources r JOIN files f ON f.id = r.file_id",
+        "SELECT CAST(COALESCE(SUM(f.size), 0) AS BIGINT) FROM cohort_resources r JOIN files f ON f.id = r.file_id",
     )
     .await;
     assert!(used <= 1024 * 1024, "{used}");
