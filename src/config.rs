@@ -205,6 +205,26 @@ pub struct Config {
     #[arg(long, env = "PORTAL_MIN_FREE_MB", default_value_t = 200, global = true)]
     pub min_free_mb: u64,
 
+    /// Posts (cohort threads and replies together) one person may write in an hour; one more
+    /// is refused with a message and the text given back.
+    #[arg(
+        long,
+        env = "PORTAL_POSTS_PER_HOUR",
+        default_value_t = 60,
+        global = true
+    )]
+    pub posts_per_hour: i64,
+
+    /// Megabytes of files one cohort may hold among its resources; an upload that would pass
+    /// it is refused with a message.
+    #[arg(
+        long,
+        env = "PORTAL_COHORT_QUOTA_MB",
+        default_value_t = 2048,
+        global = true
+    )]
+    pub cohort_quota_mb: u64,
+
     /// Seconds a client has to send a request's headers; a connection that has not sent them
     /// by then is closed.
     #[arg(

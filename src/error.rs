@@ -41,7 +41,15 @@ pub enum AppError {
     Trouble(Trouble, String),
     #[error("internal error: {0}")]
     Internal(String),
+    /// A limit the person reached (posting too often): a 429 with the words, and a form sent
+    /// comes back with its text ([`crate::web::unsaved`]), since nothing of it was saved.
+    #[error("held: {0}")]
+    Held(String),
 }
+
+/// Put on a [`AppError::Held`] response: the form comes back with these words above it.
+#[derive(Clone, Debug)]
+pub struct Held(pub String);
 
 impl AppError {
     pub fn internal(e: impl std::fmt::Display) -> Self {
@@ -83,6 +91,12 @@ impl IntoResponse for AppError {
             AppError::NoAccess(m) => (StatusCode::FORBIDDEN, Some(m.clone())),
             AppError::Gone(m) => (StatusCode::GONE, Some(m.clone())),
             AppError::BadRequest(m) => (StatusCode::BAD_REQUEST, Some(m.clone())),
+            AppError::Held(m) => {
+                let mut response = StatusCode::TOO_MANY_REQUESTS.into_response();
+                response.extensions_mut().insert(ErrorMessage(m.clone()));
+                response.extensions_mut().insert(Held(m.clone()));
+                return response;
+            }
             AppError::Database(_) | AppError::Internal(_) | AppError::Trouble(..) => {
                 // The cause goes to the log, never to the page.
                 tracing::error!(error = %self, "request failed");

@@ -250,8 +250,7 @@ async fn check_current_password(
     }
     // The stored email is the entered one trimmed, so lower-casing it gives the normalized form.
     let email_norm = person.email.to_lowercase();
-    let now = state.clock.now();
-    let attempt = match throttle::reserve(state, &email_norm, ip, now).await? {
+    let attempt = match throttle::reserve(state, &email_norm, ip, None).await? {
         Ok(attempt) => attempt,
         Err(wait) => {
             return Ok(Err((
@@ -269,7 +268,7 @@ async fn check_current_password(
         attempt.forgive(&state.pool).await?;
         return Ok(Ok(()));
     }
-    attempt.fail();
+    attempt.fail(&state.pool).await?;
     Ok(Err((
         StatusCode::UNPROCESSABLE_ENTITY,
         "Your current password is not right.".to_owned(),

@@ -3,12 +3,12 @@
 use askama::Template;
 use axum::{
     extract::Query,
-    http::StatusCode,
+    http::{HeaderMap, StatusCode, header},
     response::{IntoResponse, Response},
 };
 use serde::Deserialize;
 
-use super::{Person, db, password, sessions, throttle};
+use super::{Person, db, device, password, sessions, throttle};
 use crate::state::AppState;
 use crate::text::EmailAddress;
 use crate::web::form::Form;
@@ -73,21 +73,30 @@ const WRONG: &str = "The email or password is not right. Check both and try agai
 pub async fn login(
     ctx: Ctx,
     ClientIp(ip): ClientIp,
+    headers: HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> AppResult<Response> {
     let asked_for = !form.next.trim().is_empty();
     let next = web::safe_next(Some(&form.next));
-    let person = match authenticate(&ctx.state, &ip, &form).await? {
+    let key = device::key(&ctx.state).await?;
+    let known = device::from_headers(&key, &headers);
+    let person = match authenticate(&ctx.state, &ip, known.as_ref(), &form).await? {
         Ok(person) => person,
         Err(refused) => return Ok(refuse(&ctx, &form, next, refused).await),
     };
     sessions::log_in(&ctx.session, person.id, ctx.state.clock.now()).await?;
     tracing::info!(person_id = person.id, "logged in");
-    if asked_for {
-        Ok(web::see_other(&next))
+    let mut response = if asked_for {
+        web::see_other(&next)
     } else {
-        Ok(web::see_other(crate::home::member::landing(&person)))
-    }
+        web::see_other(crate::home::member::landing(&person))
+    };
+    // This browser is now a known device of the person's.
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        device::set_cookie(&ctx.state, &key, person.id, known.as_ref()),
+    );
+    Ok(response)
 }
 
 /// Why a log-in was refused.
@@ -102,10 +111,12 @@ enum Refused {
 
 /// The person whose email and password these are, or why not. The attempt is counted
 /// before the password is verified, so that guesses sent at once verify no more passwords
-/// than the limits allow.
+/// than the limits allow; from a known device of this account (`known`, from its cookie) it
+/// is counted against that device only.
 async fn authenticate(
     state: &AppState,
     ip: &str,
+    known: Option<&device::Device>,
     form: &LoginForm,
 ) -> AppResult<Result<Person, Refused>> {
     let mut errors = FormErrors::default();
@@ -129,13 +140,17 @@ async fn authenticate(
                 .to_lowercase()
         });
     let email_norm: String = email_norm.chars().take(254).collect();
-    let attempt = match throttle::reserve(state, &email_norm, ip, state.clock.now()).await? {
-        Ok(attempt) => attempt,
-        Err(wait) => return Ok(Err(Refused::Throttled(wait))),
-    };
     let (person, hash) = match db::find_for_login(&state.pool, &email_norm).await? {
         Some((person, hash)) => (Some(person), Some(hash)),
         None => (None, None),
+    };
+    // A device cookie counts only for the account it names: another account's is no key.
+    let device = known
+        .filter(|d| person.as_ref().is_some_and(|p| p.id == d.person_id))
+        .map(|d| d.id.as_str());
+    let attempt = match throttle::reserve(state, &email_norm, ip, device).await? {
+        Ok(attempt) => attempt,
+        Err(wait) => return Ok(Err(Refused::Throttled(wait))),
     };
     let password_text: String = form.password.chars().take(password::MAX_LENGTH).collect();
     // Verified even for an unknown email (against a dummy hash): the time tells no one who
@@ -154,7 +169,13 @@ async fn authenticate(
             Ok(Ok(p))
         }
         _ => {
-            attempt.fail();
+            // Beside the page too: were it lost, the attempt would count as a failure all
+            // the same once it is a minute old.
+            state
+                .write_aside("recording a failed log-in", move |state| async move {
+                    attempt.fail(&state.pool).await
+                })
+                .await;
             Ok(Err(Refused::Wrong))
         }
     }

@@ -3,6 +3,7 @@
 
 mod account;
 pub mod db;
+pub mod device;
 mod handlers;
 pub mod password;
 mod reset;

@@ -114,6 +114,15 @@ impl Email for Reply {
     fn render(&self) -> askama::Result<(String, String)> {
         self.render_parts()
     }
+    /// The newest reply, telling of the earlier ones not yet emailed.
+    fn merged(&self, earlier: i64) -> askama::Result<(String, String, String)> {
+        let (text, html) = self.render_parts_merged(earlier)?;
+        Ok((
+            format!("{} new replies: {}", earlier + 1, self.title),
+            text,
+            html,
+        ))
+    }
 }
 
 /// What happened to a session, for its email.

@@ -229,12 +229,20 @@ struct ListPage {
     cohort: Cohort,
     resources: Vec<Shown>,
     can_add: bool,
+    /// "1.2 GB of 2 GB used", for facilitators and staff.
+    storage: Option<String>,
 }
 
 async fn list(Inside(ctx, person, access): Inside<Access>) -> AppResult<Response> {
     let nav = nav(&ctx.state, &person, &access, "resources").await?;
     let mut conn = ctx.state.pool.acquire().await?;
     let resources = of_cohort(&mut conn, access.cohort.id, i64::MAX).await?;
+    let storage = if policy::can_facilitate_cohort(&person, access.standing) {
+        let used = storage_used(&mut conn, access.cohort.id).await?;
+        Some(usage_words(used, quota(&ctx.state)))
+    } else {
+        None
+    };
     drop(conn);
     let resources = resources
         .into_iter()
@@ -256,6 +264,7 @@ async fn list(Inside(ctx, person, access): Inside<Access>) -> AppResult<Response
         can_add: access.can_write(&person),
         cohort: access.cohort,
         resources,
+        storage,
     }))
 }
 
@@ -432,6 +441,55 @@ fn file_message(e: &FileError) -> String {
     }
 }
 
+/// Bytes of files a cohort's resources hold (PostgreSQL sums BIGINT as NUMERIC, which `Any`
+/// does not decode: hence the cast).
+async fn storage_used(conn: &mut AnyConnection, cohort_id: i64) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "SELECT CAST(COALESCE(SUM(f.size), 0) AS BIGINT) FROM cohort_resources r \
+         JOIN files f ON f.id = r.file_id WHERE r.cohort_id = $1",
+    )
+    .bind(cohort_id)
+    .fetch_one(conn)
+    .await
+}
+
+/// The cohort's storage quota (`--cohort-quota-mb`), in bytes.
+fn quota(state: &AppState) -> i64 {
+    (state.config.cohort_quota_mb.saturating_mul(1024 * 1024)).min(i64::MAX as u64) as i64
+}
+
+/// "1.2 GB of 2 GB used".
+fn usage_words(used: i64, quota: i64) -> String {
+    format!(
+        "{} of {} used",
+        files::human_size(used.max(0) as u64),
+        files::human_size(quota.max(0) as u64)
+    )
+}
+
+/// Inside the write that stores a file of `size` bytes: whether the cohort has room for it,
+/// or the message saying why not. Parallel uploads are serialized per cohort (a lock on
+/// PostgreSQL; SQLite's write transaction), so that together they never pass the quota.
+async fn room_for(
+    tx: &mut AnyConnection,
+    state: &AppState,
+    cohort_id: i64,
+    size: i64,
+) -> AppResult<Result<(), String>> {
+    crate::db::lock_key(tx, state.backend, &format!("cohort-storage:{cohort_id}")).await?;
+    let used = storage_used(tx, cohort_id).await?;
+    let quota = quota(state);
+    if used.saturating_add(size) <= quota {
+        return Ok(Ok(()));
+    }
+    Ok(Err(format!(
+        "The cohort's storage is full for this file ({}): {}. Remove files the cohort no \
+         longer needs, or share a link instead.",
+        files::human_size(size.max(0) as u64),
+        usage_words(used, quota)
+    )))
+}
+
 async fn delete_file(state: &AppState, id: i64) -> AppResult<()> {
     let mut conn = state.pool.acquire().await?;
     files::delete(&mut conn, id).await?;
@@ -475,6 +533,13 @@ async fn add_file(
     // The door again, in the write: a person removed, deactivated or lapsed during a long
     // upload adds nothing.
     door::again(&mut tx, &person, &access, Level::Write).await?;
+    if let Err(message) = room_for(&mut tx, &ctx.state, access.cohort.id, file.size).await? {
+        tx.rollback().await?;
+        delete_file(&ctx.state, file.id).await?;
+        let mut errors = FormErrors::default();
+        errors.add("file", message);
+        return add_page(&ctx, &person, access, false, form, errors).await;
+    }
     if !files::attach(&mut tx, file.id).await? {
         tx.rollback().await?;
         let mut errors = FormErrors::default();

@@ -18,23 +18,9 @@ pub const PER_ADDRESS_PER_HOUR: i64 = 3;
 
 const SECRET_KEY: &str = "join.secret";
 
-/// The key of the stamps: a random secret made on first use and kept in the settings table,
-/// so that every instance on one database signs and checks alike.
+/// The key of the stamps ([`crate::secret::key`]).
 pub async fn key(state: &AppState) -> AppResult<Vec<u8>> {
-    if let Some(s) = crate::site::setting(&state.pool, SECRET_KEY).await? {
-        return Ok(s.into_bytes());
-    }
-    let fresh = crate::accounts::tokens::generate();
-    sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING")
-        .bind(SECRET_KEY)
-        .bind(&fresh)
-        .execute(&state.pool)
-        .await?;
-    // Another instance may have made it first: use whichever is stored.
-    Ok(crate::site::setting(&state.pool, SECRET_KEY)
-        .await?
-        .unwrap_or(fresh)
-        .into_bytes())
+    Ok(crate::secret::key(&state.pool, SECRET_KEY).await?)
 }
 
 fn mac(key: &[u8], t: i64) -> Hmac<Sha256> {

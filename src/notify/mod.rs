@@ -25,6 +25,13 @@ pub trait Email {
     fn subject(&self) -> String;
     /// The text and HTML parts.
     fn render(&self) -> askama::Result<(String, String)>;
+    /// The subject, text and HTML of this email standing for `earlier` unsent ones about the
+    /// same thing too ([`enqueue_coalesced`]); by default, the email as it is.
+    fn merged(&self, earlier: i64) -> askama::Result<(String, String, String)> {
+        let _ = earlier;
+        let (text, html) = self.render()?;
+        Ok((self.subject(), text, html))
+    }
 }
 
 /// Declares the text and HTML templates of an email: `templates/email/<name>.{txt,html}`,
@@ -37,16 +44,31 @@ macro_rules! email_templates {
             #[template(path = $text)]
             struct Text<'a> {
                 e: &'a $email,
+                #[allow(dead_code)]
+                earlier: i64,
             }
             #[derive(askama::Template)]
             #[template(path = $html)]
             struct Html<'a> {
                 e: &'a $email,
+                #[allow(dead_code)]
+                earlier: i64,
             }
             impl $email {
                 pub(crate) fn render_parts(&self) -> askama::Result<(String, String)> {
+                    self.render_parts_merged(0)
+                }
+                /// The parts, telling of `earlier` unsent emails this one takes the place of.
+                #[allow(dead_code)]
+                pub(crate) fn render_parts_merged(
+                    &self,
+                    earlier: i64,
+                ) -> askama::Result<(String, String)> {
                     use askama::Template;
-                    Ok((Text { e: self }.render()?, Html { e: self }.render()?))
+                    Ok((
+                        Text { e: self, earlier }.render()?,
+                        Html { e: self, earlier }.render()?,
+                    ))
                 }
             }
         };
@@ -65,4 +87,30 @@ pub async fn enqueue<E: Email>(
     outbox::insert(conn, state, E::KIND, to, &email.subject(), &text, &html)
         .await
         .map_err(Into::into)
+}
+
+/// Writes an email about `about` (for example `cohort-thread:12`) to `to`, unless one about the
+/// same thing to the same person is still waiting unsent: then this one takes its place (its
+/// Message-ID and turn kept), telling how many it stands for, so that a burst of replies sends
+/// one email per person, not one per reply. Serialized per person and thing (a lock on
+/// PostgreSQL; SQLite's write transaction), so parallel causes queue one email too.
+pub async fn enqueue_coalesced<E: Email>(
+    conn: &mut AnyConnection,
+    state: &AppState,
+    to: &str,
+    about: &str,
+    email: &E,
+) -> crate::error::AppResult<i64> {
+    crate::db::lock_key(conn, state.backend, &format!("outbox:{to}:{about}")).await?;
+    if let Some((id, merged)) = outbox::waiting_about(conn, to, about).await? {
+        let (subject, text, html) = email
+            .merged(merged + 1)
+            .map_err(crate::error::AppError::internal)?;
+        if outbox::merge(conn, id, &subject, &text, &html).await? {
+            return Ok(id);
+        }
+    }
+    let id = enqueue(conn, state, to, email).await?;
+    outbox::set_about(conn, id, about).await?;
+    Ok(id)
 }

@@ -53,6 +53,55 @@ pub async fn insert(
     .await
 }
 
+/// The newest email about `about` to `to` that no worker has taken yet, and how many earlier
+/// ones it already stands for.
+pub async fn waiting_about(
+    conn: &mut AnyConnection,
+    to: &str,
+    about: &str,
+) -> sqlx::Result<Option<(i64, i64)>> {
+    sqlx::query_as(
+        "SELECT id, merged FROM outbox WHERE to_addr = $1 AND about = $2 AND status = 'pending' \
+         ORDER BY id DESC LIMIT 1",
+    )
+    .bind(to)
+    .bind(about)
+    .fetch_optional(conn)
+    .await
+}
+
+/// Puts a newer email in the place of waiting row `id`: true when the row was still waiting
+/// (a worker may have taken it meanwhile; then the newer email goes on its own).
+pub async fn merge(
+    conn: &mut AnyConnection,
+    id: i64,
+    subject: &str,
+    text: &str,
+    html: &str,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "UPDATE outbox SET subject = $1, text_body = $2, html_body = $3, merged = merged + 1 \
+         WHERE id = $4 AND status = 'pending'",
+    )
+    .bind(subject)
+    .bind(text)
+    .bind(html)
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Records what email `id` is about, for [`waiting_about`].
+pub async fn set_about(conn: &mut AnyConnection, id: i64, about: &str) -> sqlx::Result<()> {
+    sqlx::query("UPDATE outbox SET about = $1 WHERE id = $2")
+        .bind(about)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 /// A row claimed for sending.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Claimed {

@@ -4,6 +4,7 @@
 
 mod cohorts;
 mod news;
+pub mod posting;
 
 pub use cohorts::*;
 pub use news::*;

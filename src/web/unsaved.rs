@@ -30,7 +30,7 @@ use http_body::{Frame, SizeHint};
 use http_body_util::BodyExt;
 
 use crate::{
-    error::{self, ErrorMessage, Trouble},
+    error::{self, ErrorMessage, Held, Trouble},
     state::AppState,
     web::{ErrorViewer, Layout},
 };
@@ -65,6 +65,29 @@ pub async fn keep_forms(State(state): State<AppState>, request: Request, next: N
         None => (request, None),
     };
     let (response, noted) = error::watching(next.run(request)).await;
+    // A limit reached: nothing was saved either, and the words say why.
+    if let Some(Held(message)) = response.extensions().get::<Held>().cloned() {
+        let viewer = response.extensions().get::<ErrorViewer>().cloned();
+        return match tee {
+            Some(tee) => match tee.fields().await {
+                Some(fields) if !fields.is_empty() => {
+                    let (status, action) = (response.status(), path);
+                    let mut page = page(
+                        &state,
+                        Why::Held(status, message),
+                        action,
+                        fields,
+                        viewer,
+                        multipart,
+                    );
+                    *page.status_mut() = status;
+                    page
+                }
+                _ => response,
+            },
+            None => response,
+        };
+    }
     let trouble = match response.extensions().get::<Trouble>() {
         Some(trouble) => *trouble,
         // A blank server error from the session layer (a log-in's session not created): the
@@ -80,9 +103,14 @@ pub async fn keep_forms(State(state): State<AppState>, request: Request, next: N
         None => None,
     };
     match fields {
-        Some(fields) if !fields.is_empty() => {
-            page(&state, trouble, path, fields, viewer, multipart)
-        }
+        Some(fields) if !fields.is_empty() => page(
+            &state,
+            Why::Trouble(trouble),
+            path,
+            fields,
+            viewer,
+            multipart,
+        ),
         _ => plain(response, trouble),
     }
 }
@@ -144,15 +172,21 @@ pub enum ShownKind {
 struct UnsavedPage {
     layout: Layout,
     status: u16,
-    message: &'static str,
+    message: String,
     action: String,
     multipart: bool,
     fields: Vec<Shown>,
 }
 
+/// Why the form comes back.
+enum Why {
+    Trouble(Trouble),
+    Held(axum::http::StatusCode, String),
+}
+
 fn page(
     state: &AppState,
-    trouble: Trouble,
+    why: Why,
     action: String,
     fields: Vec<Field>,
     viewer: Option<ErrorViewer>,
@@ -163,20 +197,26 @@ fn page(
         layout.zone = person.zone(&layout.zone);
         layout.person = Some(person);
     }
+    let (status, message, trouble) = match why {
+        Why::Trouble(t) => (t.status(), t.unsaved_message().to_owned(), Some(t)),
+        Why::Held(status, message) => (status, message, None),
+    };
     let page = UnsavedPage {
         layout,
-        status: trouble.status().as_u16(),
-        message: trouble.unsaved_message(),
+        status: status.as_u16(),
+        message,
         action,
         multipart,
         fields: shown(fields),
     };
-    let mut response = crate::web::form::again_with(trouble.status(), &page);
+    let mut response = crate::web::form::again_with(status, &page);
     // What someone typed is theirs: no cache keeps it.
     response
         .headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response.extensions_mut().insert(trouble);
+    if let Some(trouble) = trouble {
+        response.extensions_mut().insert(trouble);
+    }
     response
 }
 

@@ -315,6 +315,8 @@ async fn a_reply_is_emailed_to_those_who_took_part_and_follow_and_to_nobody_else
     assert_eq!(r.status(), 200);
     let before = mails(&w.app, "Colleague A replied").await.len();
     assert_eq!(before, 0);
+    // The worker sent the facilitator's reply (an unsent one would take the new one in).
+    sent_all(&w.app).await;
     reply(&w.colleague, &thread, "Two tiers and a **lifeline** rate.").await;
 
     let sent = mails(&w.app, "Colleague A replied").await;
@@ -794,4 +796,130 @@ async fn the_discussion_pages_its_threads_twenty_at_a_time_newest_first_forward_
     // A cursor that is not one names a page that does not exist.
     let junk = w.advisor.get(&format!("{DISCUSSION}?after=junk")).await;
     assert_eq!(junk.status(), 404);
+}
+
+#[tokio::test]
+async fn fifty_replies_in_a_burst_queue_one_or_a_few_emails_per_recipient_not_fifty() {
+    let w = world().await;
+    let thread = start_thread(&w.advisor, "Shut-off moratoria", "Who has one?").await;
+    for who in [&w.colleague, &w.planner, &w.facilitator] {
+        reply(who, &thread, "We do, in winter.").await;
+    }
+    sent_all(&w.app).await;
+    let before = w.app.outbox().await.len();
+    let writers = [
+        &w.advisor,
+        &w.colleague,
+        &w.planner,
+        &w.facilitator,
+        &w.staff,
+    ];
+    let burst = (0..50).map(|i| {
+        let who = writers[i % writers.len()];
+        let thread = thread.clone();
+        async move {
+            let r = who
+                .post_form(&thread, &[("body", &format!("Burst reply number {i}"))])
+                .await;
+            r.status().as_u16()
+        }
+    });
+    let statuses = join_all(burst).await;
+    assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
+    let posts: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM cohort_posts WHERE body LIKE 'Burst%'")
+            .fetch_one(&w.app.state.pool)
+            .await
+            .unwrap();
+    assert_eq!(posts, 50);
+    let emails: Vec<Mail> = w.app.outbox().await.into_iter().skip(before).collect();
+    for to in [
+        "advisor@a.gov",
+        "colleague@a.gov",
+        "planner@a.gov",
+        "mayor@a.gov",
+    ] {
+        let theirs: Vec<&Mail> = emails.iter().filter(|m| m.to == to).collect();
+        assert!(
+            (1..=3).contains(&theirs.len()),
+            "{to} has {} emails for 50 replies",
+            theirs.len()
+        );
+        // The email that stands for several says so.
+        let merged = theirs
+            .iter()
+            .find(|m| m.subject.contains("new replies: Shut-off moratoria"));
+        let merged = merged.expect("an email standing for several replies");
+        assert!(
+            merged
+                .text
+                .contains("replies since the last email about this thread")
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_post_past_the_hourly_rate_is_refused_with_a_message_and_the_typed_text() {
+    let w = world().await;
+    let thread = start_thread(&w.advisor, "Rates", "How often?").await;
+    let advisor_id: i64 = sqlx::query_scalar("SELECT id FROM people WHERE email = 'advisor@a.gov'")
+        .fetch_one(&w.app.state.pool)
+        .await
+        .unwrap();
+    let thread_id: i64 = sqlx::query_scalar("SELECT id FROM cohort_threads WHERE title = 'Rates'")
+        .fetch_one(&w.app.state.pool)
+        .await
+        .unwrap();
+    // 59 more posts this hour (the opening post was the first): the limit is 60.
+    let now = w.app.state.clock.now();
+    for i in 0..59 {
+        sqlx::query(
+            "INSERT INTO cohort_posts (thread_id, author_id, body, created_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(thread_id)
+        .bind(advisor_id)
+        .bind(format!("earlier post {i}"))
+        .bind(now - 600)
+        .execute(&w.app.state.pool)
+        .await
+        .unwrap();
+    }
+    let typed = "A careful answer\nwith two lines that must not be lost.";
+    let page = Page::of(w.advisor.post_form(&thread, &[("body", typed)]).await).await;
+    assert_eq!(page.status, 429);
+    assert_eq!(
+        page.text("#unsaved-message"),
+        "You have posted 60 times in the last hour, as many as the portal takes from one person. Nothing was posted: your text is below; send it again in 50 minutes."
+    );
+    assert_eq!(
+        page.text("textarea[name=body]"),
+        typed.split_whitespace().collect::<Vec<_>>().join(" ")
+    );
+    let started = Page::of(
+        w.advisor
+            .post_form(
+                DISCUSSION,
+                &[("title", "Another"), ("body", "A new thread")],
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(started.status, 429);
+    assert_eq!(
+        started.attr("input[name=title]", "value").as_deref(),
+        Some("Another")
+    );
+    // Someone else still posts; and the advisor does once the hour has passed.
+    reply(&w.colleague, &thread, "I can still post.").await;
+    w.app.state.clock.advance(50 * 60);
+    reply(&w.advisor, &thread, typed).await;
+}
+
+/// Marks every email in the outbox sent, as the worker would.
+async fn sent_all(app: &TestApp) {
+    sqlx::query("UPDATE outbox SET status = 'sent', sent_at = $1 WHERE status = 'pending'")
+        .bind(app.state.clock.now())
+        .execute(&app.state.pool)
+        .await
+        .unwrap();
 }

@@ -4,7 +4,7 @@
 
 use reqwest::multipart::{Form, Part};
 
-use crate::support::{Page, TestApp, Visitor, spawn_app};
+use crate::support::{Page, TestApp, Visitor, spawn_app, spawn_app_with};
 
 const SLUG: &str = "water-affordability";
 
@@ -1094,4 +1094,103 @@ async fn bidirectional_controls_are_taken_out_of_a_stored_file_name() {
         got.headers()["content-disposition"],
         "attachment; filename=\"Budget 2027fdp.csv\""
     );
+}
+
+/// A PDF of about `kb` kilobytes.
+fn pdf_of(kb: usize, text: &str) -> Vec<u8> {
+    let mut bytes = pdf(text);
+    bytes.extend(std::iter::repeat_n(b' ', kb * 1000));
+    bytes
+}
+
+#[tokio::test]
+async fn the_upload_that_would_pass_the_cohorts_quota_is_refused_and_facilitators_see_the_use() {
+    let app = spawn_app_with(|c| c.cohort_quota_mb = 1).await;
+    let net = network(&app).await;
+    for i in 0..3 {
+        let page = Page::of(
+            upload(
+                &net.advisor,
+                &format!("Part {i}"),
+                "",
+                Some(("part.pdf", pdf_of(300, &i.to_string()))),
+            )
+            .await,
+        )
+        .await;
+        assert_eq!(page.status, 200, "{:?}", page.texts(".error-summary li"));
+    }
+    let page = Page::of(
+        upload(
+            &net.advisor,
+            "One too many",
+            "kept note",
+            Some(("big.pdf", pdf_of(300, "four"))),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(page.status, 422);
+    let message = page.text("#file-error");
+    assert!(
+        message.starts_with("Error: The cohort's storage is full for this file (")
+            && message.contains(" of 1 MB used. Remove files the cohort no longer needs"),
+        "{message}"
+    );
+    assert_eq!(
+        page.attr("input[name=title]", "value").as_deref(),
+        Some("One too many")
+    );
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM cohort_resources").await,
+        3
+    );
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM files").await, 3);
+
+    let list = Page::of(net.mayor.get(&format!("/cohorts/{SLUG}/resources")).await).await;
+    let used = list.text(".storage-used");
+    assert!(
+        used.starts_with("Files: ") && used.ends_with(" of 1 MB used."),
+        "{used}"
+    );
+    let list = Page::of(net.advisor.get(&format!("/cohorts/{SLUG}/resources")).await).await;
+    assert!(!list.has(".storage-used"));
+}
+
+#[tokio::test]
+async fn twenty_parallel_uploads_never_pass_the_cohorts_quota() {
+    let app = spawn_app_with(|c| c.cohort_quota_mb = 1).await;
+    let net = network(&app).await;
+    let uploads = (0..20).map(|i| {
+        let advisor = &net.advisor;
+        async move {
+            upload(
+                advisor,
+                &format!("Part {i}"),
+                "",
+                Some(("part.pdf", pdf_of(300, &i.to_string()))),
+            )
+            .await
+            .status()
+            .as_u16()
+        }
+    });
+    let statuses = futures_util::future::join_all(uploads).await;
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 200).count(),
+        3,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 422).count(),
+        17,
+        "{statuses:?}"
+    );
+    let used = count(
+        &app,
+        "SELECT CAST(COALESCE(SUM(f.size), 0) AS BIGINT) FROM cohort_resources r JOIN files f ON f.id = r.file_id",
+    )
+    .await;
+    assert!(used <= 1024 * 1024, "{used}");
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM files").await, 3);
 }

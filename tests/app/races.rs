@@ -24,7 +24,12 @@ async fn log_ins_at_once(
                 request = request.header("X-Forwarded-For", address);
             }
             let page = Page::of(request.send().await.unwrap()).await;
-            (page.status, page.text(".error-summary p"))
+            let message = if page.has(".error-summary p") {
+                page.text(".error-summary p")
+            } else {
+                String::new()
+            };
+            (page.status, message)
         }
     });
     join_all(tasks).await
@@ -136,6 +141,199 @@ async fn guesses_spread_over_many_addresses_meet_a_ceiling_per_account() {
     let results = log_ins_at_once(&app, fresh).await;
     assert_eq!(results[0].0, 429);
     assert!(results[0].1.contains("try again in"), "{}", results[0].1);
+}
+
+/// Logs in (or tries) on `v`'s browser from `address`, the answer's status and message.
+async fn log_in_from(v: &Visitor, address: &str, email: &str, password: &str) -> Page {
+    Page::of(
+        v.client
+            .post(v.url("/login"))
+            .header("X-Forwarded-For", address)
+            .form(&[("email", email), ("password", password)])
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+}
+
+/// Fifty wrong passwords for `ADA`, five from each of ten addresses, all at once: the
+/// ceiling per account for unknown devices is reached.
+async fn ten_addresses_fail_five_times_each(app: &TestApp) {
+    let spread = (0..50)
+        .map(|i| {
+            (
+                ADA.to_owned(),
+                format!("wrong guess number {i}"),
+                Some(format!("203.0.113.{}", i % 10)),
+            )
+        })
+        .collect();
+    assert_eq!(count(&log_ins_at_once(app, spread).await, 422), 50);
+}
+
+#[tokio::test]
+async fn the_owner_logs_in_from_a_known_device_while_ten_other_addresses_fail_five_times_each() {
+    let app = spawn_app_with(|c| c.trust_proxy = true).await;
+    app.create_staff(ADA, "Ada Staff").await;
+    // Ada's own browser logged in before, and logged out.
+    let own = app.visitor();
+    let page = log_in_from(&own, "198.51.100.20", ADA, STAFF_PASSWORD).await;
+    assert_eq!(page.text("header .who strong"), "Ada Staff");
+    own.post_form("/logout", &[]).await;
+
+    ten_addresses_fail_five_times_each(&app).await;
+
+    // A browser that never logged in is held, even with the right password...
+    let unknown = log_in_from(&app.visitor(), "198.51.100.20", ADA, STAFF_PASSWORD).await;
+    assert_eq!(unknown.status, 429);
+    assert!(
+        unknown
+            .text(".error-summary p")
+            .starts_with("Too many failed log-ins"),
+        "{}",
+        unknown.text(".error-summary p")
+    );
+    assert!(!unknown.has("header .who strong"));
+    // ...while Ada's own browser logs in, from wherever she is.
+    let page = log_in_from(&own, "192.0.2.44", ADA, STAFF_PASSWORD).await;
+    assert_eq!(page.status, 200);
+    assert_eq!(page.text("header .who strong"), "Ada Staff");
+
+    // Her device is limited by its own failures.
+    own.post_form("/logout", &[]).await;
+    for i in 0..5 {
+        let page = log_in_from(&own, "192.0.2.44", ADA, &format!("my slip number {i}")).await;
+        assert_eq!(page.status, 422);
+    }
+    let held = log_in_from(&own, "192.0.2.44", ADA, STAFF_PASSWORD).await;
+    assert_eq!(held.status, 429);
+}
+
+#[tokio::test]
+async fn a_forged_device_cookie_or_another_accounts_counts_as_an_unknown_device() {
+    let app = spawn_app_with(|c| c.trust_proxy = true).await;
+    app.create_staff(ADA, "Ada Staff").await;
+    app.create_staff("bea@mayorsinnovation.org", "Bea Staff")
+        .await;
+    // Bea's browser is a known device, of Bea's account.
+    let beas = app.visitor();
+    let page = log_in_from(
+        &beas,
+        "198.51.100.20",
+        "bea@mayorsinnovation.org",
+        STAFF_PASSWORD,
+    )
+    .await;
+    assert_eq!(page.text("header .who strong"), "Bea Staff");
+    beas.post_form("/logout", &[]).await;
+    // Ada's device cookie, copied and changed to name Bea's id, or signed with a made-up key.
+    let ada_id: i64 = sqlx::query_scalar("SELECT id FROM people WHERE email = $1")
+        .bind(ADA)
+        .fetch_one(&app.state.pool)
+        .await
+        .unwrap();
+    let own_cookie = device_cookie_of_a_log_in(&app).await;
+    assert!(
+        own_cookie.starts_with(&format!("{ada_id}.")),
+        "{own_cookie}"
+    );
+
+    ten_addresses_fail_five_times_each(&app).await;
+
+    let forgeries = [
+        own_cookie.replacen(&format!("{ada_id}."), &format!("{}.", ada_id + 1), 1),
+        format!(
+            "{ada_id}.00112233445566778899aabbccddeeff.{}",
+            "ab".repeat(32)
+        ),
+        "garbage".to_owned(),
+    ];
+    for forged in forgeries {
+        let page = Page::of(
+            crate::support::new_client()
+                .post(app.url("/login"))
+                .header("X-Forwarded-For", "198.51.100.21")
+                .header(
+                    "Cookie",
+                    format!("{}={forged}", portal::accounts::device::COOKIE),
+                )
+                .form(&[("email", ADA), ("password", STAFF_PASSWORD)])
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(page.status, 429, "{forged}");
+    }
+    let page = log_in_from(&beas, "198.51.100.20", ADA, STAFF_PASSWORD).await;
+    assert_eq!(page.status, 429);
+    // The genuine cookie, sent by itself, is Ada's device: she is logged in (sent on).
+    let r = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .post(app.url("/login"))
+        .header("X-Forwarded-For", "198.51.100.21")
+        .header(
+            "Cookie",
+            format!("{}={own_cookie}", portal::accounts::device::COOKIE),
+        )
+        .form(&[("email", ADA), ("password", STAFF_PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+}
+
+/// Logs `ADA` in on a browser that follows no redirect, and returns the device cookie's value
+/// the answer sets.
+async fn device_cookie_of_a_log_in(app: &TestApp) -> String {
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let r = client
+        .post(app.url("/login"))
+        .header("X-Forwarded-For", "198.51.100.20")
+        .form(&[("email", ADA), ("password", STAFF_PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let prefix = format!("{}=", portal::accounts::device::COOKIE);
+    let set = r
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|v| v.starts_with(&prefix))
+        .expect("a device cookie");
+    assert!(
+        set.contains("Path=/login") && set.contains("HttpOnly"),
+        "{set}"
+    );
+    set[prefix.len()..].split(';').next().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn ten_right_password_log_ins_at_once_all_succeed() {
+    let app = spawn_app().await;
+    app.create_staff(ADA, "Ada Staff").await;
+    let attempts = (0..10)
+        .map(|_| (ADA.to_owned(), STAFF_PASSWORD.to_owned(), None))
+        .collect();
+    let results = log_ins_at_once(&app, attempts).await;
+    assert_eq!(count(&results, 200), 10, "{results:?}");
+    // None of them was counted as a failure: five wrong ones still come before the limit.
+    for i in 0..5 {
+        assert_eq!(
+            app.log_in(ADA, &format!("wrong guess number {i}"))
+                .await
+                .status(),
+            422
+        );
+    }
 }
 
 #[tokio::test]

@@ -239,6 +239,7 @@ pub(super) async fn reply(
     let mut tx = ctx.state.begin_write().await?;
     // The door again, in the write: removed, deactivated or lapsed meanwhile, nothing lands.
     door::again(&mut tx, &person, &access, Level::Write).await?;
+    policy::posting::reserve(&mut tx, &ctx.state, person.id).await?;
     let post_id: i64 = sqlx::query_scalar(
         "INSERT INTO cohort_posts (thread_id, author_id, body, created_at) \
          VALUES ($1, $2, $3, $4) RETURNING id",
@@ -309,7 +310,14 @@ async fn tell_took_part(
             link: link.clone(),
             cohort_link: format!("{}{}", state.config.base(), cohort.href()),
         };
-        notify::enqueue(&mut *conn, state, &to.email, &email).await?;
+        notify::enqueue_coalesced(
+            &mut *conn,
+            state,
+            &to.email,
+            &format!("cohort-thread:{}", thread.id),
+            &email,
+        )
+        .await?;
     }
     Ok(())
 }

@@ -252,6 +252,7 @@ pub(super) async fn create(
     let mut tx = ctx.state.begin_write().await?;
     // The door again, in the write: removed, deactivated or lapsed meanwhile, nothing lands.
     door::again(&mut tx, &person, &access, Level::Write).await?;
+    policy::posting::reserve(&mut tx, &ctx.state, person.id).await?;
     let thread_id: i64 = sqlx::query_scalar(
         "INSERT INTO cohort_threads (cohort_id, author_id, title, created_at, last_post_at) \
          VALUES ($1, $2, $3, $4, $4) RETURNING id",
