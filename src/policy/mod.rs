@@ -3,9 +3,11 @@
 //! nowhere else.
 
 mod cohorts;
+mod members;
 mod news;
 
 pub use cohorts::*;
+pub use members::*;
 pub use news::*;
 
 use crate::viewer::Person;
