@@ -186,6 +186,17 @@ pub struct Config {
     )]
     pub mail_poll_seconds: u64,
 
+    /// How many messages one member may send to other members through the directory's
+    /// Contact form in 24 hours.
+    #[arg(
+        long,
+        env = "PORTAL_CONTACT_DAILY_LIMIT",
+        default_value_t = 10,
+        value_parser = clap::value_parser!(i64).range(0..=10_000),
+        global = true
+    )]
+    pub contact_daily_limit: i64,
+
     /// Largest request body accepted, in bytes.
     #[arg(long, env = "PORTAL_MAX_BODY_BYTES", default_value_t = 1024 * 1024, global = true)]
     pub max_body_bytes: usize,

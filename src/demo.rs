@@ -430,6 +430,14 @@ impl Seed<'_> {
                     .await?;
             }
         }
+        // The demo's mayors and advisors chose to be listed with their account's email, so
+        // that the members' directory has people to find and write to.
+        sqlx::query(
+            "UPDATE people SET listed = 1, shown_email_kind = 'account' WHERE role IN ('mayor', 'advisor')",
+        )
+        .execute(&self.state.pool)
+        .await
+        .map_err(db)?;
         Ok(staff_id)
     }
 

@@ -1,7 +1,7 @@
 //! The person as pages and the access policy see them: who is logged in, with their city.
 //! Part of the core, beside `policy`, so that `policy`, `web` and `error` need no feature.
 
-use sqlx::AnyPool;
+use sqlx::{AnyConnection, AnyPool};
 
 /// The session key holding the logged-in person's id.
 pub const SESSION_PERSON: &str = "person_id";
@@ -82,5 +82,13 @@ pub async fn find_active(pool: &AnyPool, id: i64) -> sqlx::Result<Option<Person>
     sqlx::query_as::<_, Person>(crate::select_people!("WHERE p.id = $1 AND p.active = 1"))
         .bind(id)
         .fetch_optional(pool)
+        .await
+}
+
+/// [`find_active`] on a connection of its own (a write transaction's, to ask again).
+pub async fn find_active_on(conn: &mut AnyConnection, id: i64) -> sqlx::Result<Option<Person>> {
+    sqlx::query_as::<_, Person>(crate::select_people!("WHERE p.id = $1 AND p.active = 1"))
+        .bind(id)
+        .fetch_optional(conn)
         .await
 }

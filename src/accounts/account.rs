@@ -46,6 +46,8 @@ struct AccountPage {
     listed: bool,
     shown_email_kind: String,
     shown_email: String,
+    /// Other members may write to the person through the directory's Contact form.
+    accepts_messages: bool,
     /// One set for the forms: their fields have different names.
     errors: FormErrors,
     fields: &'static crate::web::form::Fields,
@@ -53,9 +55,10 @@ struct AccountPage {
 
 impl AccountPage {
     async fn new(ctx: &Ctx, person: &Person) -> AppResult<Self> {
-        let (listed, shown_email_kind, shown_email): (i64, String, String) = sqlx::query_as(
-            "SELECT listed, shown_email_kind, shown_email FROM people WHERE id = $1",
-        )
+        let (listed, shown_email_kind, shown_email, accepts_messages): (i64, String, String, i64) =
+            sqlx::query_as(
+                "SELECT listed, shown_email_kind, shown_email, accepts_messages FROM people WHERE id = $1",
+            )
         .bind(person.id)
         .fetch_one(&ctx.state.pool)
         .await?;
@@ -80,6 +83,7 @@ impl AccountPage {
             listed: listed == 1,
             shown_email_kind,
             shown_email,
+            accepts_messages: accepts_messages == 1,
             errors: FormErrors::default(),
             fields: &super::FIELDS,
         })
@@ -187,6 +191,49 @@ pub async fn listing(
         "You are listed in the members' directory."
     } else {
         "You are not listed in the members' directory."
+    })
+    .await?;
+    Ok(web::see_other("/account"))
+}
+
+#[derive(Deserialize)]
+pub struct MessagesForm {
+    #[serde(default)]
+    accepts: String,
+}
+
+/// Whether other members may write to the person through the directory's Contact form.
+/// When not, their page offers no form, and a message sent anyway is not relayed (its
+/// sender is told it was sent, so that the choice stays the person's own business).
+pub async fn messages(
+    SignedIn(ctx, person): SignedIn,
+    Form(form): Form<MessagesForm>,
+) -> AppResult<Response> {
+    let accepts = match form.accepts.as_str() {
+        "yes" => true,
+        "no" => false,
+        _ => {
+            let mut errors = FormErrors::default();
+            errors.add(
+                "accepts",
+                "Choose whether members may write to you through the directory.",
+            );
+            let page = AccountPage {
+                errors,
+                ..AccountPage::new(&ctx, &person).await?
+            };
+            return Ok(page.with_status(StatusCode::UNPROCESSABLE_ENTITY));
+        }
+    };
+    sqlx::query("UPDATE people SET accepts_messages = $1 WHERE id = $2")
+        .bind(i64::from(accepts))
+        .bind(person.id)
+        .execute(&ctx.state.pool)
+        .await?;
+    ctx.flash(if accepts {
+        "Members may write to you through the directory."
+    } else {
+        "Members can no longer write to you through the directory."
     })
     .await?;
     Ok(web::see_other("/account"))

@@ -42,6 +42,7 @@ pub fn router() -> Router<AppState> {
         .route("/account/password", post(account::change_password))
         .route("/account/time-zone", post(account::time_zone))
         .route("/account/listing", post(account::listing))
+        .route("/account/messages", post(account::messages))
         .route("/account/email", post(account::change_email))
         .route(
             "/account/email/confirm/{token}",

@@ -11,6 +11,7 @@ use crate::{
     error::AppResult,
     policy,
     state::AppState,
+    text::fold,
     web::{self, Ctx, Layout},
 };
 
@@ -58,12 +59,69 @@ pub struct DirectoryQuery {
 /// A listed person as the members' directory shows them.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Listed {
+    pub id: i64,
     pub city_id: i64,
     pub name: String,
     pub title: String,
     pub role: policy::Role,
     /// The email the person chose to show; empty: none.
     pub email: String,
+}
+
+impl Listed {
+    /// What the person is, after the name: the title when there is one and it names the
+    /// role already ("Mayor", "Mayor of Flagstaff"), else the role and the title ("Advisor,
+    /// Chief of Staff"), else the role.
+    pub fn designation(&self) -> String {
+        designation(self.role, &self.title)
+    }
+}
+
+/// See [`Listed::designation`].
+pub fn designation(role: policy::Role, title: &str) -> String {
+    let title = title.trim();
+    let role = role.label();
+    if title.is_empty() {
+        role.to_owned()
+    } else if fold::search_key(title).contains(&fold::search_key(role)) {
+        title.to_owned()
+    } else {
+        format!("{role}, {title}")
+    }
+}
+
+/// A person the directory might list, with what its rule asks.
+#[derive(sqlx::FromRow)]
+struct Candidate {
+    #[sqlx(flatten)]
+    standing: policy::DirectoryStanding,
+    #[sqlx(flatten)]
+    listed: Listed,
+}
+
+/// The people the directory lists to this reader (as `policy::directory_lists` says, the
+/// rule the person pages ask too), mayors first, then by name.
+pub async fn listed_people(
+    pool: &sqlx::AnyPool,
+    reader: Option<&crate::viewer::Person>,
+) -> AppResult<Vec<Listed>> {
+    // `listed = 1` only narrows what is read: the rule decides.
+    let rows = sqlx::query_as::<_, Candidate>(concat!(
+        "SELECT ",
+        crate::directory_standing!("p", "c"),
+        ", p.id, p.city_id, p.name, p.title, \
+         CASE p.shown_email_kind WHEN 'account' THEN p.email WHEN 'other' THEN p.shown_email ELSE '' END AS email \
+         FROM people p JOIN cities c ON c.id = p.city_id \
+         WHERE p.listed = 1 \
+         ORDER BY CASE p.role WHEN 'mayor' THEN 0 ELSE 1 END, p.name, p.id"
+    ))
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter(|c| policy::directory_lists(reader, &c.standing))
+        .map(|c| c.listed)
+        .collect())
 }
 
 pub struct MemberCity {
@@ -89,12 +147,11 @@ struct MemberDirectoryPage {
     size: String,
     q: String,
     filtered: bool,
+    /// The states with a member city: the state filter's choices.
+    states: Vec<(&'static str, &'static str)>,
 }
 
 impl MemberDirectoryPage {
-    fn states(&self) -> &'static [(&'static str, &'static str)] {
-        STATES
-    }
     fn max_search(&self) -> usize {
         MAX_SEARCH
     }
@@ -160,16 +217,7 @@ async fn member_directory(
     cities: Vec<City>,
     query: DirectoryQuery,
 ) -> AppResult<Response> {
-    // Only people who chose to be listed, can log in, and belong to an active city.
-    let people = sqlx::query_as::<_, Listed>(
-        "SELECT p.city_id, p.name, p.title, p.role, \
-         CASE p.shown_email_kind WHEN 'account' THEN p.email WHEN 'other' THEN p.shown_email ELSE '' END AS email \
-         FROM people p JOIN cities c ON c.id = p.city_id \
-         WHERE p.listed = 1 AND p.active = 1 AND p.role IN ('mayor', 'advisor') AND c.status = 'active' \
-         ORDER BY CASE p.role WHEN 'mayor' THEN 0 ELSE 1 END, p.name, p.id",
-    )
-    .fetch_all(&ctx.state.pool)
-    .await?;
+    let people = listed_people(&ctx.state.pool, ctx.person.as_ref()).await?;
     let total = cities.len();
     let state = STATES
         .iter()
@@ -177,7 +225,8 @@ async fn member_directory(
         .map_or("", |(code, _)| code);
     let size = SIZES.iter().find(|(value, ..)| *value == query.size);
     let q: String = query.q.trim().chars().take(MAX_SEARCH).collect();
-    let needle = q.to_lowercase();
+    let needle = fold::search_key(&q);
+    let found = |text: &str| fold::search_key(text).contains(&needle);
 
     let mut shown = 0;
     let mut groups: Vec<MemberGroup> = Vec::new();
@@ -193,17 +242,17 @@ async fn member_directory(
             if size.is_some_and(|(_, _, lo, hi)| city.population < *lo || city.population > *hi) {
                 continue;
             }
-            let listed: Vec<Listed> = people
+            let mut listed: Vec<Listed> = people
                 .iter()
                 .filter(|p| p.city_id == city.id)
                 .cloned()
                 .collect();
-            let matches = needle.is_empty()
-                || city.name.to_lowercase().contains(&needle)
-                || listed
-                    .iter()
-                    .any(|p| p.name.to_lowercase().contains(&needle));
-            if matches {
+            // A city found by its name shows all its people; one found by its people's
+            // names or titles, only those.
+            if !needle.is_empty() && !found(&city.name) {
+                listed.retain(|p| found(&p.name) || found(&p.title));
+            }
+            if needle.is_empty() || found(&city.name) || !listed.is_empty() {
                 group.cities.push(MemberCity {
                     city: city.clone(),
                     people: listed,
@@ -227,5 +276,10 @@ async fn member_directory(
         size: size.map_or("", |(value, ..)| value).to_owned(),
         filtered: !q.is_empty() || !state.is_empty() || size.is_some(),
         q,
+        states: STATES
+            .iter()
+            .filter(|(code, _)| cities.iter().any(|c| c.state == *code))
+            .copied()
+            .collect(),
     }))
 }

@@ -1,10 +1,12 @@
-//! Member cities and their people: cities (staff), the people list and person pages,
-//! invitations and their acceptance.
+//! Member cities and their people: cities (staff), the members' directory and its person
+//! pages with their Contact form, the people list and person pages, invitations and their
+//! acceptance.
 
 pub mod cities;
 pub mod directory;
 pub mod invitations;
 pub mod people;
+pub mod profile;
 
 use axum::Router;
 
@@ -15,6 +17,7 @@ pub fn router() -> Router<AppState> {
         .merge(cities::router())
         .merge(directory::router())
         .merge(people::router())
+        .merge(profile::router())
         .merge(invitations::router())
 }
 

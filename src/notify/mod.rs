@@ -32,6 +32,12 @@ pub trait Email {
         let (text, html) = self.render()?;
         Ok((self.subject(), text, html))
     }
+
+    /// Where replies go when it is not the sender (a member's message relayed: the member's
+    /// address); `None`: replies go to the portal's address.
+    fn reply_to(&self) -> Option<String> {
+        None
+    }
 }
 
 /// Declares the text and HTML templates of an email: `templates/email/<name>.{txt,html}`,
@@ -84,9 +90,21 @@ pub async fn enqueue<E: Email>(
     email: &E,
 ) -> crate::error::AppResult<i64> {
     let (text, html) = email.render().map_err(crate::error::AppError::internal)?;
-    outbox::insert(conn, state, E::KIND, to, &email.subject(), &text, &html)
-        .await
-        .map_err(Into::into)
+    let reply_to = email.reply_to().unwrap_or_default();
+    outbox::insert(
+        conn,
+        state,
+        outbox::NewEmail {
+            kind: E::KIND,
+            to,
+            reply_to: &reply_to,
+            subject: &email.subject(),
+            text: &text,
+            html: &html,
+        },
+    )
+    .await
+    .map_err(Into::into)
 }
 
 /// Writes an email about `about` (for example `cohort-thread:12`) to `to`, unless one about the

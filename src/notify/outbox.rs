@@ -16,14 +16,21 @@ pub const CLAIM_BATCH: i64 = 5;
 /// days is tried at least hourly, so that the queue drains soon after it ends.
 pub const BACKOFF_CAP: i64 = 3600;
 
+/// An email to write to the outbox.
+pub struct NewEmail<'a> {
+    pub kind: &'a str,
+    pub to: &'a str,
+    /// The Reply-To address; empty: none (replies go to the sender, the portal).
+    pub reply_to: &'a str,
+    pub subject: &'a str,
+    pub text: &'a str,
+    pub html: &'a str,
+}
+
 pub async fn insert(
     conn: &mut AnyConnection,
     state: &AppState,
-    kind: &str,
-    to: &str,
-    subject: &str,
-    text: &str,
-    html: &str,
+    email: NewEmail<'_>,
 ) -> sqlx::Result<i64> {
     let now = state.clock.now();
     let host = state.config.mail_from();
@@ -39,16 +46,17 @@ pub async fn insert(
         host
     );
     sqlx::query_scalar(
-        "INSERT INTO outbox (kind, to_addr, subject, text_body, html_body, message_id, created_at, status, attempts, next_attempt_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', 0, $7) RETURNING id",
+        "INSERT INTO outbox (kind, to_addr, subject, text_body, html_body, message_id, created_at, status, attempts, next_attempt_at, reply_to) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', 0, $7, $8) RETURNING id",
     )
-    .bind(kind)
-    .bind(to)
-    .bind(subject)
-    .bind(text)
-    .bind(html)
+    .bind(email.kind)
+    .bind(email.to)
+    .bind(email.subject)
+    .bind(email.text)
+    .bind(email.html)
     .bind(message_id)
     .bind(now)
+    .bind(email.reply_to)
     .fetch_one(conn)
     .await
 }
@@ -107,6 +115,8 @@ pub async fn set_about(conn: &mut AnyConnection, id: i64, about: &str) -> sqlx::
 pub struct Claimed {
     pub id: i64,
     pub to_addr: String,
+    /// Empty: no Reply-To.
+    pub reply_to: String,
     pub subject: String,
     pub text_body: String,
     pub html_body: String,
@@ -150,7 +160,7 @@ pub async fn forget_dead_workers(pool: &AnyPool, now: i64) -> sqlx::Result<u64> 
 /// The columns of a `Claimed`, after an `UPDATE … WHERE id IN (…)`.
 macro_rules! returning_claimed {
     () => {
-        "RETURNING id, to_addr, subject, text_body, html_body, message_id, created_at, attempts, failing_since"
+        "RETURNING id, to_addr, reply_to, subject, text_body, html_body, message_id, created_at, attempts, failing_since"
     };
 }
 
@@ -410,6 +420,7 @@ mod tests {
         Claimed {
             id: 1,
             to_addr: String::new(),
+            reply_to: String::new(),
             subject: String::new(),
             text_body: String::new(),
             html_body: String::new(),

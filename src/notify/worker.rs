@@ -141,9 +141,14 @@ fn build(state: &AppState, row: &Claimed) -> Result<Message, SendError> {
         .to_addr
         .parse()
         .map_err(|e| SendError::permanent(format!("the recipient is not an address: {e}")))?;
-    Message::builder()
-        .from(from)
-        .to(to)
+    let mut builder = Message::builder().from(from).to(to);
+    if !row.reply_to.is_empty() {
+        let reply_to: Mailbox = row.reply_to.parse().map_err(|e| {
+            SendError::permanent(format!("the address for replies is not an address: {e}"))
+        })?;
+        builder = builder.reply_to(reply_to);
+    }
+    builder
         .subject(row.subject.clone())
         .message_id(Some(row.message_id.clone()))
         .date(UNIX_EPOCH + Duration::from_secs(row.created_at.max(0) as u64))

@@ -3,10 +3,12 @@
 //! nowhere else.
 
 mod cohorts;
+mod members;
 mod news;
 pub mod posting;
 
 pub use cohorts::*;
+pub use members::*;
 pub use news::*;
 
 use crate::viewer::Person;

@@ -664,7 +664,16 @@ async fn browser_every_public_page_passes_the_axe_scan_at_phone_and_desktop_widt
         HEADLINES[0],
     )
     .await;
-    // The members' directory: each city's listed people, with filters.
+    // The members' directory: each city's listed people, with filters; one shows an email
+    // too long for a phone's line, which must wrap at 320 pixels.
+    let priya: i64 = sqlx::query_scalar(
+        "UPDATE people SET shown_email_kind = 'other', \
+           shown_email = 'priya.natarajan.sustainability-manager@cityoflafayette-colorado.example.gov' \
+         WHERE name = 'Priya Natarajan' RETURNING id",
+    )
+    .fetch_one(&app.state.pool)
+    .await
+    .unwrap();
     scan.page(
         &member,
         "/members",
@@ -681,6 +690,51 @@ async fn browser_every_public_page_passes_the_axe_scan_at_phone_and_desktop_widt
         "",
     )
     .await;
+    // A listed member's page, its Contact form sent empty, and sent.
+    let person = format!("/members/{priya}");
+    scan.page(
+        &member,
+        &person,
+        "member person page",
+        "Priya Natarajan",
+        "Contact Priya Natarajan",
+    )
+    .await;
+    scan.clicked(
+        &member,
+        &person,
+        "main form[action$='/contact'] button[type=submit]",
+        "member person contact with errors",
+        "Priya Natarajan",
+        "There is a problem",
+    )
+    .await;
+    for (width, browser) in &member.0 {
+        browser.goto(&app.url(&person)).await;
+        browser
+            .type_into(
+                "#message",
+                "Hello Priya, could we talk about your heat plan?",
+            )
+            .await;
+        browser
+            .click("main form[action$='/contact'] button[type=submit]")
+            .await;
+        Scanner::expect(
+            browser,
+            "member person contact sent",
+            *width,
+            "Priya Natarajan",
+            "Cohorts you share",
+        )
+        .await;
+        assert_eq!(
+            browser.text(".flash").await,
+            "Your message to Priya Natarajan is sent."
+        );
+        scan.check(browser, "member person contact sent", *width)
+            .await;
+    }
     drop(member);
 
     // Applications: two for the same city (each shows the other), and one declined.

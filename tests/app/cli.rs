@@ -396,11 +396,14 @@ async fn sigterm_while_emails_are_sent_leaves_none_claimed_and_the_next_start_se
         portal::notify::outbox::insert(
             &mut conn,
             &app.state,
-            "password_reset",
-            &format!("mayor{i}@example.org"),
-            "Reset your password",
-            "Follow the link.",
-            "<p>Follow the link.</p>",
+            portal::notify::outbox::NewEmail {
+                kind: "password_reset",
+                to: &format!("mayor{i}@example.org"),
+                reply_to: "",
+                subject: "Reset your password",
+                text: "Follow the link.",
+                html: "<p>Follow the link.</p>",
+            },
         )
         .await
         .unwrap();
@@ -562,11 +565,14 @@ async fn sigterm_while_the_smtp_server_hangs_gives_the_emails_back_within_the_de
         portal::notify::outbox::insert(
             &mut conn,
             &app.state,
-            "password_reset",
-            &format!("mayor{i}@example.org"),
-            "Reset your password",
-            "Follow the link.",
-            "<p>Follow the link.</p>",
+            portal::notify::outbox::NewEmail {
+                kind: "password_reset",
+                to: &format!("mayor{i}@example.org"),
+                reply_to: "",
+                subject: "Reset your password",
+                text: "Follow the link.",
+                html: "<p>Follow the link.</p>",
+            },
         )
         .await
         .unwrap();

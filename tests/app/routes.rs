@@ -54,6 +54,8 @@ const GONE: [Answer; 6] = [Gone; 6];
 const COHORT: [Answer; 6] = [Login, Ok, Ok, NotFound, NotFound, Ok];
 /// Its facilitators' pages.
 const COHORT_FACILITATORS: [Answer; 6] = [Login, Forbidden, Ok, NotFound, NotFound, Ok];
+/// A listed member's page in the directory, and its Contact form.
+const LISTED: [Answer; 6] = [NotFound, Ok, Ok, Ok, NotFound, Ok];
 /// Its staff pages (members' management).
 const COHORT_STAFF: [Answer; 6] = [Login, Forbidden, Forbidden, NotFound, NotFound, Ok];
 
@@ -98,6 +100,11 @@ const TABLE: &[Row] = &[
     row("GET", "/robots.txt", "", ALL_OK),
     row("GET", "/sitemap.xml", "", ALL_OK),
     row("GET", "/members", "", ALL_OK),
+    // A listed member's page: the people of active cities and staff; the public and a
+    // lapsed city's people get the 404 of a missing page, as everyone does for a person
+    // who is not listed.
+    row("GET", "/members/{id}", "listed", LISTED),
+    row("GET", "/members/{id}", "unlisted", [NotFound; 6]),
     row("GET", "/news", "", ALL_OK),
     row("GET", "/news/feed.xml", "", ALL_OK),
     row("GET", "/search", "", ALL_OK),
@@ -304,6 +311,10 @@ const TABLE: &[Row] = &[
     row("POST", "/account/email", "", SIGNED_IN),
     row("POST", "/account/time-zone", "", SIGNED_IN),
     row("POST", "/account/listing", "", SIGNED_IN),
+    row("POST", "/account/messages", "", SIGNED_IN),
+    // An empty message comes back with its error; nothing is sent or counted.
+    row("POST", "/members/{id}/contact", "listed", LISTED),
+    row("POST", "/members/{id}/contact", "unlisted", [NotFound; 6]),
     row(
         "POST",
         "/invitations",
@@ -870,6 +881,20 @@ async fn fixture(app: &TestApp) -> Fixture {
         .await
         .to_string(),
     );
+    // The colleague (whom no role of the table is) is listed in the directory; the other
+    // city's mayor is not.
+    sqlx::query("UPDATE people SET listed = 1 WHERE email = 'colleague@a.gov'")
+        .execute(&app.state.pool)
+        .await
+        .unwrap();
+    for (key, email) in [("listed", "colleague@a.gov"), ("unlisted", "mayor@b.gov")] {
+        values.insert(
+            key,
+            scalar(app, "SELECT id FROM people WHERE email = $1", email)
+                .await
+                .to_string(),
+        );
+    }
     values.insert("invitation", invitation.to_string());
     values.insert("pending", token);
     values.insert("bogus", "0123456789abcdef0123456789abcdef".to_owned());
@@ -1134,10 +1159,10 @@ fn category(response: &reqwest::Response) -> Answer {
 
 /// What the tables a request might change hold, to show a refused request changed nothing.
 async fn snapshot(app: &TestApp) -> Vec<Vec<String>> {
-    let queries: [&'static str; 19] = [
+    let queries: [&'static str; 20] = [
         "SELECT CAST(id AS TEXT) || '|' || slug || '|' || status || '|' || CAST(updated_at AS TEXT) FROM pages ORDER BY id",
         "SELECT CAST(id AS TEXT) || '|' || slug || '|' || title || '|' || status || '|' || COALESCE(CAST(publish_at AS TEXT), '') || '|' || CAST(updated_at AS TEXT) FROM posts ORDER BY id",
-        "SELECT CAST(id AS TEXT) || '|' || email || '|' || name || '|' || title || '|' || role || '|' || CAST(active AS TEXT) || '|' || COALESCE(CAST(city_id AS TEXT), '') || '|' || time_zone FROM people ORDER BY id",
+        "SELECT CAST(id AS TEXT) || '|' || email || '|' || name || '|' || title || '|' || role || '|' || CAST(active AS TEXT) || '|' || COALESCE(CAST(city_id AS TEXT), '') || '|' || time_zone || '|' || CAST(listed AS TEXT) || '|' || CAST(accepts_messages AS TEXT) FROM people ORDER BY id",
         "SELECT CAST(id AS TEXT) || '|' || name || '|' || status FROM cities ORDER BY id",
         "SELECT CAST(id AS TEXT) || '|' || CAST(expires_at AS TEXT) || '|' || COALESCE(CAST(accepted_at AS TEXT), '') || '|' || COALESCE(CAST(revoked_at AS TEXT), '') FROM invitations ORDER BY id",
         "SELECT CAST(id AS TEXT) || '|' || status FROM applications ORDER BY id",
@@ -1154,6 +1179,7 @@ async fn snapshot(app: &TestApp) -> Vec<Vec<String>> {
         "SELECT CAST(thread_id AS TEXT) || '|' || CAST(person_id AS TEXT) || '|' || CAST(read_at AS TEXT) FROM cohort_reads ORDER BY thread_id, person_id",
         "SELECT CAST(id AS TEXT) || '|' || title FROM cohort_resources ORDER BY id",
         "SELECT CAST(id AS TEXT) || '|' || title || '|' || CAST(sequence AS TEXT) || '|' || CAST(cancelled AS TEXT) FROM cohort_sessions ORDER BY id",
+        "SELECT CAST(id AS TEXT) || '|' || CAST(sender_id AS TEXT) || '|' || CAST(delivered AS TEXT) FROM member_messages ORDER BY id",
     ];
     let mut out = Vec::new();
     for q in queries {

@@ -310,6 +310,8 @@ impl Page {
 #[derive(Debug, Clone)]
 pub struct Mail {
     pub to: String,
+    /// The Reply-To address; empty: none.
+    pub reply_to: String,
     pub subject: String,
     pub text: String,
     pub html: String,
@@ -330,14 +332,16 @@ impl Mail {
 impl TestApp {
     /// Every email in the outbox, oldest first.
     pub async fn outbox(&self) -> Vec<Mail> {
-        let rows: Vec<(String, String, String, String)> =
-            sqlx::query_as("SELECT to_addr, subject, text_body, html_body FROM outbox ORDER BY id")
-                .fetch_all(&self.state.pool)
-                .await
-                .unwrap();
+        let rows: Vec<(String, String, String, String, String)> = sqlx::query_as(
+            "SELECT to_addr, reply_to, subject, text_body, html_body FROM outbox ORDER BY id",
+        )
+        .fetch_all(&self.state.pool)
+        .await
+        .unwrap();
         rows.into_iter()
-            .map(|(to, subject, text, html)| Mail {
+            .map(|(to, reply_to, subject, text, html)| Mail {
                 to,
+                reply_to,
                 subject,
                 text,
                 html,
