@@ -1,7 +1,8 @@
-//! Member cities and their people: cities (staff), the people list and person pages,
-//! invitations and their acceptance.
+//! Member cities and their people: cities (staff) and their staff contact, the people list
+//! and person pages, invitations and their acceptance.
 
 pub mod cities;
+pub mod contact;
 pub mod directory;
 pub mod invitations;
 pub mod people;
@@ -13,6 +14,7 @@ use crate::state::AppState;
 pub fn router() -> Router<AppState> {
     Router::new()
         .merge(cities::router())
+        .merge(contact::router())
         .merge(directory::router())
         .merge(people::router())
         .merge(invitations::router())

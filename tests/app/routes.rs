@@ -304,6 +304,7 @@ const TABLE: &[Row] = &[
     row("POST", "/account/email", "", SIGNED_IN),
     row("POST", "/account/time-zone", "", SIGNED_IN),
     row("POST", "/account/listing", "", SIGNED_IN),
+    row("POST", "/home/checklist/dismiss", "", SIGNED_IN),
     row(
         "POST",
         "/invitations",
@@ -368,6 +369,8 @@ const TABLE: &[Row] = &[
     ),
     row("POST", "/staff/cities", "", STAFF),
     row("POST", "/staff/cities/{id}", "city", STAFF),
+    // An empty choice: the organization's contact.
+    row("POST", "/staff/cities/{id}/contact", "city", STAFF),
     row(
         "POST",
         "/staff/applications/{id}/approve",
