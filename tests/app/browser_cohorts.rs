@@ -217,7 +217,7 @@ async fn browser_every_cohort_page_passes_the_axe_scan_at_phone_and_desktop_widt
         "/home",
         "member home with a cohort",
         "Welcome, Abe Advisor",
-        "Water Affordability",
+        "Your next sessions",
     )
     .await;
     scan.page(
@@ -365,6 +365,14 @@ async fn browser_every_cohort_page_passes_the_axe_scan_at_phone_and_desktop_widt
     facilitator
         .log_in(&app, "mayor@a.gov", MEMBER_PASSWORD, "/home")
         .await;
+    scan.page(
+        &facilitator,
+        "/home",
+        "member home facilitator",
+        "Welcome, Ana Mayor",
+        "Requests waiting for your answer",
+    )
+    .await;
     scan.page(
         &facilitator,
         &thread,
