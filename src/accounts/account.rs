@@ -41,9 +41,12 @@ struct AccountPage {
     time_zone: String,
     /// The zone that applies when the person chooses none, for the choice's label.
     default_zone: String,
-    /// The directory listing, as stored or as sent back: listed or not, which email
-    /// (`account`, `other`, `none`) and the other address.
-    listed: bool,
+    /// The directory listing, as stored or as sent back: listed or not (`None`: never
+    /// chosen, so neither answer is ticked), which email (`account`, `other`, `none`) and
+    /// the other address.
+    listed: Option<bool>,
+    /// Where the person stands, as stored: listed, chose not to be, or not yet listed.
+    listing_state: &'static str,
     shown_email_kind: String,
     shown_email: String,
     /// Other members may write to the person through the directory's Contact form.
@@ -55,9 +58,14 @@ struct AccountPage {
 
 impl AccountPage {
     async fn new(ctx: &Ctx, person: &Person) -> AppResult<Self> {
-        let (listed, shown_email_kind, shown_email, accepts_messages): (i64, String, String, i64) =
-            sqlx::query_as(
-                "SELECT listed, shown_email_kind, shown_email, accepts_messages FROM people WHERE id = $1",
+        let (listed, chosen, shown_email_kind, shown_email, accepts_messages): (
+            i64,
+            Option<i64>,
+            String,
+            String,
+            i64,
+        ) = sqlx::query_as(
+                "SELECT listed, listing_chosen_at, shown_email_kind, shown_email, accepts_messages FROM people WHERE id = $1",
             )
         .bind(person.id)
         .fetch_one(&ctx.state.pool)
@@ -80,7 +88,8 @@ impl AccountPage {
                     None => format!("{}, the organization's", said(&ctx.state.config.time_zone)),
                 }
             },
-            listed: listed == 1,
+            listed: chosen.map(|_| listed == 1),
+            listing_state: listing_state(listed == 1, chosen.is_some()),
             shown_email_kind,
             shown_email,
             accepts_messages: accepts_messages == 1,
@@ -91,6 +100,16 @@ impl AccountPage {
 
     fn with_status(self, status: StatusCode) -> Response {
         web::form::again_with(status, &self)
+    }
+}
+
+/// Where a person stands with the members' directory, as every page says it: someone who
+/// never chose is "not yet listed", never someone who chose not to be.
+pub fn listing_state(listed: bool, chosen: bool) -> &'static str {
+    match (listed, chosen) {
+        (true, _) => "You are listed in the members' directory.",
+        (false, true) => "You chose not to be listed in the members' directory.",
+        (false, false) => "You are not yet listed in the members' directory: you have not chosen.",
     }
 }
 
@@ -170,7 +189,11 @@ pub async fn listing(
     }
     let Some(listed) = listed.filter(|_| errors.is_empty()) else {
         let page = AccountPage {
-            listed: form.listed == "yes",
+            listed: match form.listed.as_str() {
+                "yes" => Some(true),
+                "no" => Some(false),
+                _ => None,
+            },
             shown_email_kind: echo(&form.shown_email_kind),
             shown_email: echo(&form.shown_email),
             errors,
@@ -179,12 +202,14 @@ pub async fn listing(
         return Ok(page.with_status(StatusCode::UNPROCESSABLE_ENTITY));
     };
     sqlx::query(
-        "UPDATE people SET listed = $1, shown_email_kind = $2, shown_email = $3 WHERE id = $4",
+        "UPDATE people SET listed = $1, shown_email_kind = $2, shown_email = $3, \
+         listing_chosen_at = $5 WHERE id = $4",
     )
     .bind(i64::from(listed))
     .bind(kind)
     .bind(&other)
     .bind(person.id)
+    .bind(ctx.state.clock.now())
     .execute(&ctx.state.pool)
     .await?;
     ctx.flash(if listed {
@@ -267,9 +292,11 @@ pub async fn time_zone(
             }
         }
     };
-    sqlx::query("UPDATE people SET time_zone = $1 WHERE id = $2")
+    // Saved, even as the default, the zone is chosen: the member home's checklist ticks it.
+    sqlx::query("UPDATE people SET time_zone = $1, zone_chosen_at = $3 WHERE id = $2")
         .bind(&name)
         .bind(person.id)
+        .bind(ctx.state.clock.now())
         .execute(&ctx.state.pool)
         .await?;
     let shown = if name.is_empty() {

@@ -1,7 +1,7 @@
 //! Accounts: people who log in, log-in and log-out, the first staff account, sessions,
 //! forgotten passwords, and each person's own account page.
 
-mod account;
+pub mod account;
 pub mod db;
 pub mod device;
 mod handlers;

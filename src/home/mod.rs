@@ -4,7 +4,11 @@
 pub mod member;
 
 use askama::Template;
-use axum::{Router, response::Response, routing::get};
+use axum::{
+    Router,
+    response::Response,
+    routing::{get, post},
+};
 
 use crate::{
     error::AppResult,
@@ -22,6 +26,7 @@ pub fn router() -> Router<AppState> {
         ))
         // After the layer: the member home is never cached.
         .route("/home", get(member::show))
+        .route("/home/checklist/dismiss", post(member::dismiss_checklist))
 }
 
 #[derive(Template)]

@@ -90,6 +90,25 @@ pub async fn all(pool: &AnyPool) -> sqlx::Result<Vec<City>> {
         .await
 }
 
+/// The day a lapsed city's membership lapsed (ISO date), when known: its renewal date once
+/// that has passed, else the day staff marked it lapsed (the audit log's latest change of
+/// status to lapsed, its UTC date). Never a renewal date still to come.
+pub async fn lapsed_on(pool: &AnyPool, city: &City, now: i64) -> sqlx::Result<Option<String>> {
+    if let Some(renewal) = &city.renewal_date
+        && renewal.as_str() <= today(now).as_str()
+    {
+        return Ok(Some(renewal.clone()));
+    }
+    let marked: Option<i64> = sqlx::query_scalar(
+        "SELECT MAX(at) FROM audit_log WHERE city_id = $1 AND action = 'changed city status' \
+         AND detail LIKE '%→ lapsed'",
+    )
+    .bind(city.id)
+    .fetch_one(pool)
+    .await?;
+    Ok(marked.map(crate::time::utc_date))
+}
+
 /// The active mayor of a city, if any.
 pub async fn mayor_of(
     conn: &mut sqlx::AnyConnection,
@@ -280,6 +299,8 @@ struct ShowPage {
     people: Vec<Person>,
     /// The organization's zone, which a city without its own uses.
     default_zone: String,
+    /// The staff members one may name the city's contact, and the one named.
+    contact: super::contact::Choice,
 }
 
 async fn show(Staff(ctx, person): Staff, Path(id): Path<i64>) -> AppResult<Response> {
@@ -296,6 +317,7 @@ async fn show(Staff(ctx, person): Staff, Path(id): Path<i64>) -> AppResult<Respo
         city,
         people,
         default_zone: ctx.state.config.time_zone.name().to_owned(),
+        contact: super::contact::choice(&ctx.state.pool, id).await?,
     }))
 }
 

@@ -1,8 +1,9 @@
-//! Member cities and their people: cities (staff), the members' directory and its person
-//! pages with their Contact form, the people list and person pages, invitations and their
-//! acceptance.
+//! Member cities and their people: cities (staff) and their staff contact, the members'
+//! directory and its person pages with their Contact form, the people list and person pages,
+//! invitations and their acceptance.
 
 pub mod cities;
+pub mod contact;
 pub mod directory;
 pub mod invitations;
 pub mod people;
@@ -15,6 +16,7 @@ use crate::state::AppState;
 pub fn router() -> Router<AppState> {
     Router::new()
         .merge(cities::router())
+        .merge(contact::router())
         .merge(directory::router())
         .merge(people::router())
         .merge(profile::router())

@@ -190,6 +190,46 @@ pub async fn latest(
     Ok(published(pool, now, viewer, None, &first).await?.items)
 }
 
+/// Members-only posts on the member home.
+const FOR_MEMBERS: i64 = 3;
+
+/// The member home's "News for members": the newest members-only posts out, for a reader
+/// who may read them (none for anyone else, in the query's scope as everywhere).
+pub fn for_members_on_home<'a>(
+    home: &'a crate::areas::Home<'a>,
+) -> crate::web::shared::Fut<'a, crate::error::AppResult<Option<crate::web::shared::Panel>>> {
+    Box::pin(async move {
+        let scope = policy::post_scope(Some(home.person), home.state.clock.now());
+        let posts: Vec<(String, String, i64)> = sqlx::query_as(concat!(
+            "SELECT p.slug, p.title, p.publish_at FROM posts p WHERE ",
+            crate::post_listed!("p", "$1"),
+            " AND p.members_only = 1 AND $2 = 1 ORDER BY p.publish_at DESC, p.id DESC LIMIT $3"
+        ))
+        .bind(scope.now)
+        .bind(scope.members)
+        .bind(FOR_MEMBERS)
+        .fetch_all(&home.state.pool)
+        .await?;
+        if posts.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(crate::web::shared::Panel {
+            title: "News for members",
+            id: "news",
+            lines: Vec::new(),
+            items: posts
+                .into_iter()
+                .map(|(slug, title, at)| crate::web::shared::PanelItem {
+                    href: format!("/news/{slug}"),
+                    label: title,
+                    notes: vec![home.layout.date(&at)],
+                })
+                .collect(),
+            link: Some(("/news".to_owned(), "All news".to_owned())),
+        }))
+    })
+}
+
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Topic {
     pub id: i64,

@@ -248,6 +248,12 @@ pub fn can_invite_anyone(person: &Person) -> bool {
     is_staff(person) || is_mayor_of(person, person.city_id)
 }
 
+/// Invite advisors to one's own city now: its mayor, while the membership is active (the
+/// member home offers it and lists the invitations waiting; a lapsed city's home does not).
+pub fn can_invite_advisors(person: &Person) -> bool {
+    can_invite(person, Role::Advisor, person.city_id) && !is_staff(person)
+}
+
 /// Resend an invitation: whoever could send that same invitation now.
 pub fn can_manage_invitation(person: &Person, invited_role: Role, city_id: Option<i64>) -> bool {
     can_invite(person, invited_role, city_id)
@@ -444,6 +450,16 @@ mod tests {
             assert!(can_manage_invitation(&staff(), role, city));
             assert!(can_revoke_invitation(&staff(), role, city));
         }
+    }
+
+    #[test]
+    fn the_member_home_offers_inviting_to_the_mayor_of_an_active_city_only() {
+        assert!(can_invite_advisors(&mayor()));
+        assert!(can_invite_advisors(&other_mayor()));
+        assert!(!can_invite_advisors(&lapsed_mayor()));
+        assert!(!can_invite_advisors(&advisor()));
+        assert!(!can_invite_advisors(&inactive(mayor())));
+        assert!(!can_invite_advisors(&staff()));
     }
 
     #[test]

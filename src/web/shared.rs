@@ -17,8 +17,9 @@ pub struct Panel {
     pub lines: Vec<String>,
     /// Things of the area for this person (their cohorts, …), each a link with notes.
     pub items: Vec<PanelItem>,
-    /// The way into the area, once it exists.
-    pub link: Option<(&'static str, &'static str)>,
+    /// The way into the area once it exists (its address, its words), or meanwhile what to
+    /// do instead (a `mailto:` link to the staff contact).
+    pub link: Option<(String, String)>,
 }
 
 /// One thing in a panel: a link, and what is new about it.

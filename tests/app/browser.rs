@@ -969,7 +969,7 @@ async fn browser_every_member_and_staff_page_passes_the_axe_scan_at_phone_and_de
         "/home",
         "member home mayor",
         "Welcome, Jamie Harkins",
-        "Invite an advisor",
+        "Your first steps",
     )
     .await;
     scan.page(&mayors, "/", "home mayor", "", "").await;
@@ -1071,7 +1071,7 @@ async fn browser_every_member_and_staff_page_passes_the_axe_scan_at_phone_and_de
         "/home",
         "member home lapsed mayor",
         "Welcome, Satya Rhodes",
-        "The member areas open again when the membership of your city is renewed.",
+        "To renew the membership of Madison, WI, write to",
     )
     .await;
     scan.page(

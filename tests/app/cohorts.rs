@@ -635,7 +635,8 @@ async fn the_staff_form_says_what_is_wrong_and_stores_nothing() {
 async fn the_member_list_shows_listed_people_only_and_a_staff_override_is_logged() {
     let app = spawn_app().await;
     let net = network(&app).await;
-    // The advisor chooses to be listed; the facilitator does not.
+    // The advisor chooses to be listed; the facilitator never chose: not yet listed, never
+    // "chose not to be listed".
     net.member
         .post_form(
             "/account/listing",
@@ -650,13 +651,23 @@ async fn the_member_list_shows_listed_people_only_and_a_staff_override_is_logged
     .await;
     let names: Vec<String> = page.texts(".member-cards li strong");
     assert_eq!(names, vec!["Abe Advisor".to_owned()]);
-    assert_eq!(
-        page.text("main p.muted"),
-        "And 1 more person who chose not to be listed."
-    );
+    assert_eq!(page.text("main p.muted"), "And 1 more person not listed.");
     // Staff see everyone, and may list the facilitator anyway: that is logged.
     let staff_page = Page::of(net.staff.get(&format!("/cohorts/{SLUG}/members")).await).await;
     assert_eq!(staff_page.texts(".member-cards li > strong").len(), 3);
+    let labels = staff_page.texts(".member-cards .row-actions > span.muted");
+    assert!(
+        labels
+            .iter()
+            .any(|l| l.ends_with("mayor@a.gov · Not yet listed (has not chosen)")),
+        "{labels:?}"
+    );
+    assert!(
+        labels
+            .iter()
+            .any(|l| l.ends_with("advisor@a.gov · Listed (own choice)")),
+        "{labels:?}"
+    );
     let facilitator_id = count(&app, "SELECT id FROM people WHERE email = 'mayor@a.gov'").await;
     net.staff
         .post_form(
@@ -889,7 +900,8 @@ async fn twenty_requests_at_once_leave_one_waiting_and_tell_the_facilitator_once
 }
 
 #[tokio::test]
-async fn the_member_home_lists_the_persons_cohorts_with_what_is_new_and_the_next_session() {
+async fn the_member_home_lists_the_persons_cohorts_and_leads_with_the_next_session_and_new_threads()
+{
     let app = spawn_app().await;
     let net = network(&app).await;
     let starts = crate::cohorts_sessions::in_days(10);
@@ -915,24 +927,21 @@ async fn the_member_home_lists_the_persons_cohorts_with_what_is_new_and_the_next
         )
         .await;
     let home = Page::of(net.member.get("/home").await).await;
-    let item = home.text("#panel-cohorts ~ .panel-items li");
-    assert!(item.starts_with("Water Affordability"), "{item}");
-    assert!(item.contains("Next session: Rates and tiers, "), "{item}");
-    assert!(
-        item.contains("1 thread with new posts since your last visit"),
-        "{item}"
+    assert_eq!(
+        home.text("#panel-cohorts ~ .panel-items li"),
+        "Water Affordability"
     );
+    let session = home.text("#now-sessions li");
+    assert!(session.starts_with("Rates and tiers"), "{session}");
+    assert!(session.ends_with("Water Affordability"), "{session}");
+    assert_eq!(home.text("#now-threads li a"), "Rate design");
     // Read, it is no longer new.
     let thread: i64 = count(&app, "SELECT id FROM cohort_threads").await;
     net.member
         .get(&format!("/cohorts/{SLUG}/discussion/{thread}"))
         .await;
     let home = Page::of(net.member.get("/home").await).await;
-    assert!(
-        !home
-            .text("#panel-cohorts ~ .panel-items li")
-            .contains("new posts")
-    );
+    assert!(!home.has("#now-threads"));
     // Someone in no cohort is told so; a lapsed city's member sees no cohort of theirs.
     let home = Page::of(net.other_city.get("/home").await).await;
     assert!(
@@ -941,6 +950,7 @@ async fn the_member_home_lists_the_persons_cohorts_with_what_is_new_and_the_next
     );
     let home = Page::of(net.lapsed.get("/home").await).await;
     assert!(!home.has("#panel-cohorts ~ .panel-items"));
+    assert!(!home.has("#now-sessions"));
 }
 
 #[tokio::test]

@@ -114,10 +114,14 @@ async fn a_person_chooses_whether_to_be_listed_and_which_email_and_keeps_the_cho
         )
         .await;
 
-    // Not listed until chosen.
+    // Not listed until chosen: "not yet listed", with neither answer ticked for them.
     let account = Page::of(mayor.get("/account").await).await;
-    assert_eq!(account.attr("#listed-no", "checked").as_deref(), Some(""));
+    assert_eq!(account.attr("#listed-no", "checked"), None);
     assert_eq!(account.attr("#listed", "checked"), None);
+    assert_eq!(
+        account.text("#listing-state"),
+        "You are not yet listed in the members' directory: you have not chosen."
+    );
     assert!(listed(&staff, "").await.is_empty());
 
     // Another address must be an address.

@@ -315,6 +315,7 @@ const TABLE: &[Row] = &[
     // An empty message comes back with its error; nothing is sent or counted.
     row("POST", "/members/{id}/contact", "listed", LISTED),
     row("POST", "/members/{id}/contact", "unlisted", [NotFound; 6]),
+    row("POST", "/home/checklist/dismiss", "", SIGNED_IN),
     row(
         "POST",
         "/invitations",
@@ -379,6 +380,8 @@ const TABLE: &[Row] = &[
     ),
     row("POST", "/staff/cities", "", STAFF),
     row("POST", "/staff/cities/{id}", "city", STAFF),
+    // An empty choice: the organization's contact.
+    row("POST", "/staff/cities/{id}/contact", "city", STAFF),
     row(
         "POST",
         "/staff/applications/{id}/approve",

@@ -32,6 +32,8 @@ pub struct Listed {
     pub city_state: Option<String>,
     /// The person's own choice (people.listed).
     pub listed: i64,
+    /// 1 once the person chose whether to be listed; 0: never chose ("not yet listed").
+    pub listing_chosen: i64,
     pub listed_override: Option<i64>,
     pub joined_at: i64,
     /// "active", or "lapsed" for a city whose membership lapsed (staff: "active").
@@ -58,7 +60,8 @@ impl Listed {
             Some(1) => "Listed (staff override)",
             Some(_) => "Not listed (staff override)",
             None if self.listed == 1 => "Listed (own choice)",
-            None => "Not listed (own choice)",
+            None if self.listing_chosen == 1 => "Not listed (own choice)",
+            None => "Not yet listed (has not chosen)",
         }
     }
 }
@@ -66,7 +69,7 @@ impl Listed {
 pub(super) async fn all_members(pool: &sqlx::AnyPool, cohort_id: i64) -> sqlx::Result<Vec<Listed>> {
     sqlx::query_as::<_, Listed>(
         "SELECT p.id, p.name, p.title, p.email, m.role, c.name AS city_name, c.state AS city_state, \
-         p.listed, m.listed_override, m.joined_at, COALESCE(c.status, 'active') AS city_status \
+         p.listed, CASE WHEN p.listing_chosen_at IS NULL THEN 0 ELSE 1 END AS listing_chosen, m.listed_override, m.joined_at, COALESCE(c.status, 'active') AS city_status \
          FROM cohort_members m JOIN people p ON p.id = m.person_id LEFT JOIN cities c ON c.id = p.city_id \
          WHERE m.cohort_id = $1 AND p.active = 1 \
          ORDER BY CASE m.role WHEN 'facilitator' THEN 0 ELSE 1 END, p.name, p.id",
@@ -100,7 +103,8 @@ struct MembersPage {
     cohort: Cohort,
     /// Everyone, for staff; the listed ones for everyone else.
     people: Vec<Listed>,
-    /// People in the cohort not shown (they chose not to be listed).
+    /// People in the cohort not shown (not listed: by their choice, because they have not
+    /// chosen yet, or by staff).
     unlisted: usize,
     manage: bool,
     can_add: bool,

@@ -168,3 +168,57 @@ pub(super) async fn list(
         &page(&ctx, &viewer, form, FormErrors::default(), expiring).await?,
     ))
 }
+
+/// Invitations shown on the member home.
+const ON_HOME: i64 = 5;
+
+/// The member home's part for a mayor: the invitations to the city sent and not yet
+/// accepted (nor withdrawn), newest first, each a link to the invitations page where they
+/// are sent again or withdrawn.
+pub fn waiting_on_home<'a>(
+    home: &'a crate::areas::Home<'a>,
+) -> crate::web::shared::Fut<'a, AppResult<Option<crate::web::shared::Panel>>> {
+    Box::pin(async move {
+        let rows: Vec<(String, String, i64)> = sqlx::query_as(concat!(
+            "SELECT i.email, i.name, i.expires_at FROM invitations i WHERE ",
+            waiting!(),
+            " AND i.city_id = $4 AND i.role = 'advisor' ORDER BY i.id DESC LIMIT $5"
+        ))
+        .bind(0_i64)
+        .bind(0_i64)
+        .bind(0_i64)
+        .bind(home.person.city_id.unwrap_or(-1))
+        .bind(ON_HOME)
+        .fetch_all(&home.state.pool)
+        .await?;
+        if rows.is_empty() {
+            return Ok(None);
+        }
+        let now = home.state.clock.now();
+        Ok(Some(crate::web::shared::Panel {
+            title: "Invitations waiting for an answer",
+            id: "invitations",
+            lines: Vec::new(),
+            items: rows
+                .into_iter()
+                .map(|(email, name, expires_at)| crate::web::shared::PanelItem {
+                    href: "/invitations".to_owned(),
+                    label: if name.is_empty() {
+                        email
+                    } else {
+                        format!("{name} ({email})")
+                    },
+                    notes: vec![if expires_at > now {
+                        format!("The link works until {}", home.layout.time(&expires_at))
+                    } else {
+                        format!(
+                            "The link stopped working on {}: send it again",
+                            home.layout.date(&expires_at)
+                        )
+                    }],
+                })
+                .collect(),
+            link: None,
+        }))
+    })
+}

@@ -77,7 +77,7 @@ mod list;
 mod manage;
 
 pub use invite::{FIELDS, InviteForm};
-pub use list::expiring_count;
+pub use list::{expiring_count, waiting_on_home};
 
 impl Invitation {
     pub fn role(&self) -> Role {
