@@ -276,23 +276,10 @@ async fn contact(
         .ok_or(AppError::NotFound)?;
     let target = open(&mut tx, Some(&sender), &key).await?;
     policy::contact_door(&sender, &target.standing)?;
-    let sent: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM member_messages WHERE sender_id = $1 AND sent_at > $2",
-    )
-    .bind(sender.id)
-    .bind(now - LIMIT_WINDOW)
-    .fetch_one(&mut *tx)
-    .await?;
-    let limit = state.config.contact_daily_limit;
-    if sent >= limit {
+    if let Some(refusal) = over_daily_limit(&mut tx, state, sender.id, now).await? {
         tx.rollback().await?;
         let mut errors = FormErrors::default();
-        errors.add(
-            "message",
-            format!(
-                "You have sent {limit} messages to members in the last 24 hours, the most one person may send in a day. Your message is kept below: send it again tomorrow."
-            ),
-        );
+        errors.add("message", refusal);
         return again(errors, StatusCode::TOO_MANY_REQUESTS).await;
     }
     let relays = policy::relays_message(&target.standing);
@@ -306,29 +293,62 @@ async fn contact(
     .execute(&mut *tx)
     .await?;
     if relays {
-        let org_name = state.config.org_name.clone();
-        let sender_about = match sender.city_label() {
-            city if city.is_empty() => designation(sender.role, &sender.title),
-            city => format!("{}, {city}", designation(sender.role, &sender.title)),
-        };
-        notify::enqueue(
-            &mut tx,
-            state,
-            &target.account_email,
-            &MemberMessage {
-                org_name,
-                recipient_name: target.listed.name.clone(),
-                sender_name: sender.name.clone(),
-                sender_about,
-                sender_email: sender.email.clone(),
-                message,
-                account_link: format!("{}/account#messages-heading", state.config.base()),
-            },
-        )
-        .await?;
+        relay(&mut tx, state, &sender, &target, message).await?;
     }
     tx.commit().await?;
     ctx.flash(format!("Your message to {} is sent.", target.listed.name))
         .await?;
     Ok(web::see_other(&format!("/members/{}", target.listed.id)))
+}
+
+/// The refusal to show when the sender has used up the day's messages (counted in the
+/// write transaction that holds the sender's lock).
+async fn over_daily_limit(
+    tx: &mut sqlx::AnyConnection,
+    state: &crate::state::AppState,
+    sender_id: i64,
+    now: i64,
+) -> AppResult<Option<String>> {
+    let sent: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM member_messages WHERE sender_id = $1 AND sent_at > $2",
+    )
+    .bind(sender_id)
+    .bind(now - LIMIT_WINDOW)
+    .fetch_one(&mut *tx)
+    .await?;
+    let limit = state.config.contact_daily_limit;
+    Ok((sent >= limit).then(|| format!(
+        "You have sent {limit} messages to members in the last 24 hours, the most one person may send in a day. Your message is kept below: send it again tomorrow."
+    )))
+}
+
+/// Writes the message's email to the outbox, in the transaction that reserved it.
+async fn relay(
+    tx: &mut sqlx::AnyConnection,
+    state: &crate::state::AppState,
+    sender: &crate::viewer::Person,
+    target: &Shown,
+    message: String,
+) -> AppResult<()> {
+    let org_name = state.config.org_name.clone();
+    let sender_about = match sender.city_label() {
+        city if city.is_empty() => designation(sender.role, &sender.title),
+        city => format!("{}, {city}", designation(sender.role, &sender.title)),
+    };
+    notify::enqueue(
+        tx,
+        state,
+        &target.account_email,
+        &MemberMessage {
+            org_name,
+            recipient_name: target.listed.name.clone(),
+            sender_name: sender.name.clone(),
+            sender_about,
+            sender_email: sender.email.clone(),
+            message,
+            account_link: format!("{}/account#messages-heading", state.config.base()),
+        },
+    )
+    .await?;
+    Ok(())
 }

@@ -52,7 +52,7 @@ async fn a_page_nesting_quotes_past_the_limit_is_refused_with_a_message_and_its_
     let fine = format!("{} sixteen", ">".repeat(16));
     save_page(&staff, "fine", &fine, "publish").await;
     let page = Page::of(app.visitor().get("/pages/fine").await).await;
-    assert!(page.has(&"blockquote ".repeat(16).trim_end().to_owned()));
+    assert!(page.has("blockquote ".repeat(16).trim_end()));
     assert_eq!(page.text(".page-body"), "sixteen");
 }
 
