@@ -472,6 +472,7 @@ impl Seed<'_> {
                 .iter()
                 .filter_map(|t| topic_ids.iter().find(|(n, _)| n == t).map(|(_, id)| *id))
                 .collect();
+            let body = crate::text::markdown::Rendered::now(p.body);
             let post = PostInput {
                 excerpt: if p.members_only {
                     "Notes from the cohort, for member cities."
@@ -483,7 +484,7 @@ impl Seed<'_> {
                 cover_image_id: Some(image),
                 cover_alt: p.scene.alt(),
                 topics: &topics,
-                ..published(p.title, p.body)
+                ..published(p.title, &body)
             };
             let at = self.now - p.days_ago * 86_400 - 3600 * i as i64;
             self.post(&post, at, author).await?;
@@ -498,6 +499,7 @@ impl Seed<'_> {
                 n + 1,
                 TOPICS[n % TOPICS.len()].to_lowercase()
             );
+            let body = crate::text::markdown::Rendered::now(&body);
             let topics = [topic_ids[n % topic_ids.len()].1];
             let post = PostInput {
                 topics: &topics,
@@ -682,7 +684,7 @@ const PAGES: [(&str, &str, &str, i64, &str); 8] = [
 
 /// A public post, published (its address and time are set by [`Seed::post`]), without
 /// topics, byline or cover.
-fn published<'a>(title: &'a str, body: &'a str) -> PostInput<'a> {
+fn published<'a>(title: &'a str, body: &'a crate::text::markdown::Rendered) -> PostInput<'a> {
     PostInput {
         slug: "",
         title,

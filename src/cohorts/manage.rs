@@ -148,6 +148,7 @@ pub struct NewCohort {
     pub slug: String,
     pub topic: String,
     pub description: String,
+    pub description_html: String,
     pub join_policy: JoinPolicy,
     pub visible: bool,
     pub starts_on: Option<String>,
@@ -156,12 +157,12 @@ pub struct NewCohort {
 }
 
 impl CohortForm {
-    fn check(&self) -> Result<(NewCohort, Vec<EmailAddress>), FormErrors> {
+    async fn check(&self) -> Result<(NewCohort, Vec<EmailAddress>), FormErrors> {
         let mut check = FIELDS.check();
         let name = check.text("name", &self.name);
         let slug = self.read_slug(&mut check, &name);
         let topic = check.text("topic", &self.topic);
-        let description = check.text("description", &self.description);
+        let description = check.markdown("description", &self.description).await;
         let join_policy = JoinPolicy::parse(&self.join_policy);
         if join_policy.is_none() {
             check.add("join_policy", "Choose how people join the cohort.");
@@ -175,7 +176,8 @@ impl CohortForm {
                 name,
                 slug,
                 topic,
-                description,
+                description: description.source,
+                description_html: description.html,
                 join_policy: join_policy.unwrap_or(JoinPolicy::Open),
                 visible: self.visible == "1",
                 starts_on,
@@ -426,8 +428,9 @@ pub async fn insert(
     now: i64,
 ) -> sqlx::Result<Option<i64>> {
     let result = sqlx::query_scalar(
-        "INSERT INTO cohorts (slug, name, topic, description, join_policy, visible, starts_on, ends_on, status, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id",
+        "INSERT INTO cohorts (slug, name, topic, description, description_html, join_policy, visible, \
+         starts_on, ends_on, status, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $11, $5, $6, $7, $8, $9, $10, $10) RETURNING id",
     )
     .bind(&c.slug)
     .bind(&c.name)
@@ -439,6 +442,7 @@ pub async fn insert(
     .bind(c.ends_on.as_deref())
     .bind(c.status)
     .bind(now)
+    .bind(&c.description_html)
     .fetch_one(&mut *conn)
     .await;
     let id = match result {
@@ -468,7 +472,7 @@ fn facilitators_problem(message: String) -> FormErrors {
 async fn create(Staff(ctx, person): Staff, Form(form): Form<CohortForm>) -> AppResult<Response> {
     web::permit(policy::can_manage_cohorts(&person))?;
     let title = "New cohort".to_owned();
-    let (c, emails) = match form.check() {
+    let (c, emails) = match form.check().await {
         Ok(checked) => checked,
         Err(errors) => {
             return Ok(form_page(
@@ -558,7 +562,7 @@ async fn update(
         .ok_or(AppError::NotFound)?;
     drop(conn);
     let title = format!("Edit: {}", old.name);
-    let (c, emails) = match form.check() {
+    let (c, emails) = match form.check().await {
         Ok(checked) => checked,
         Err(errors) => {
             return Ok(form_page(
@@ -612,7 +616,8 @@ async fn store(
 ) -> AppResult<bool> {
     let result = sqlx::query(
         "UPDATE cohorts SET slug = $1, name = $2, topic = $3, description = $4, join_policy = $5, \
-         visible = $6, starts_on = $7, ends_on = $8, status = $9, updated_at = $10 WHERE id = $11",
+         visible = $6, starts_on = $7, ends_on = $8, status = $9, updated_at = $10, \
+         description_html = $12 WHERE id = $11",
     )
     .bind(&c.slug)
     .bind(&c.name)
@@ -625,6 +630,7 @@ async fn store(
     .bind(c.status)
     .bind(now)
     .bind(id)
+    .bind(&c.description_html)
     .execute(&mut *conn)
     .await;
     match result {

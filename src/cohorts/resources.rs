@@ -97,6 +97,7 @@ pub struct Resource {
     pub cohort_id: i64,
     pub title: String,
     pub note: String,
+    pub note_html: Option<String>,
     pub url: Option<String>,
     pub file_id: Option<i64>,
     pub added_by: i64,
@@ -111,7 +112,7 @@ pub struct Resource {
 macro_rules! resource_select {
     ($rest:literal) => {
         concat!(
-            "SELECT r.id, r.cohort_id, r.title, r.note, r.url, r.file_id, r.added_by, \
+            "SELECT r.id, r.cohort_id, r.title, r.note, r.note_html, r.url, r.file_id, r.added_by, \
              p.name AS added_by_name, r.created_at, f.name AS file_name, f.content_type, f.size \
              FROM cohort_resources r JOIN people p ON p.id = r.added_by \
              LEFT JOIN files f ON f.id = r.file_id ",
@@ -247,7 +248,7 @@ async fn list(Inside(ctx, person, access): Inside<Access>) -> AppResult<Response
     let resources = resources
         .into_iter()
         .map(|resource| Shown {
-            note_html: markdown::render(&resource.note).0,
+            note_html: markdown::stored_or_render(resource.note_html.clone(), &resource.note),
             can_remove: policy::can_remove_cohort_resource(
                 &person,
                 access.standing,
@@ -516,7 +517,7 @@ async fn add_file(
         }
         Some(Ok(file)) => Some(file),
     };
-    let note = check.text("note", &form.note);
+    let note = check.markdown("note", &form.note).await;
     let file = match (check.finish(), file) {
         (Ok(()), Some(file)) => file,
         (result, file) => {
@@ -547,12 +548,13 @@ async fn add_file(
         return add_page(&ctx, &person, access, false, form, errors).await;
     }
     sqlx::query(
-        "INSERT INTO cohort_resources (cohort_id, title, note, url, file_id, added_by, created_at) \
-         VALUES ($1, $2, $3, NULL, $4, $5, $6)",
+        "INSERT INTO cohort_resources (cohort_id, title, note, note_html, url, file_id, added_by, created_at) \
+         VALUES ($1, $2, $3, $4, NULL, $5, $6, $7)",
     )
     .bind(access.cohort.id)
     .bind(&title)
-    .bind(&note)
+    .bind(&note.source)
+    .bind(&note.html)
     .bind(file.id)
     .bind(person.id)
     .bind(now)
@@ -585,7 +587,7 @@ async fn add_link(
             url
         }
     };
-    let note = check.text("note", &form.note);
+    let note = check.markdown("note", &form.note).await;
     if let Err(errors) = check.finish() {
         return add_page(&ctx, &person, access, true, form, errors).await;
     }
@@ -595,12 +597,13 @@ async fn add_link(
     // upload adds nothing.
     door::again(&mut tx, &person, &access, Level::Write).await?;
     sqlx::query(
-        "INSERT INTO cohort_resources (cohort_id, title, note, url, file_id, added_by, created_at) \
-         VALUES ($1, $2, $3, $4, NULL, $5, $6)",
+        "INSERT INTO cohort_resources (cohort_id, title, note, note_html, url, file_id, added_by, created_at) \
+         VALUES ($1, $2, $3, $4, $5, NULL, $6, $7)",
     )
     .bind(access.cohort.id)
     .bind(&title)
-    .bind(&note)
+    .bind(&note.source)
+    .bind(&note.html)
     .bind(&url)
     .bind(person.id)
     .bind(now)

@@ -57,7 +57,7 @@ fn patterns(q: &str) -> Option<[String; WORDS]> {
 
 /// The first words of a Markdown text, as plain text.
 fn snippet(body: &str) -> String {
-    markdown::shorten(&markdown::render(body).1, 200)
+    markdown::snippet(body, 200)
 }
 
 /// Fills the folded copies that are missing: rows written since the last search, and every

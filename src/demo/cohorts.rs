@@ -390,6 +390,7 @@ impl Seed<'_> {
             slug: c.slug.to_owned(),
             topic: c.topic.to_owned(),
             description: c.description.to_owned(),
+            description_html: crate::text::markdown::Rendered::now(c.description).html,
             join_policy: c.policy,
             visible: true,
             starts_on: Some(day(now, -45)),

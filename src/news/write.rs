@@ -53,8 +53,8 @@ pub struct PostInput<'a> {
     /// As written; empty: a public post's excerpt is made from its body, and a members-only
     /// post has none (the excerpt is public, the body is not).
     pub excerpt: &'a str,
-    /// Markdown.
-    pub body: &'a str,
+    /// Markdown, rendered (by the form kit's [`crate::web::form::Check::markdown`], bounded).
+    pub body: &'a markdown::Rendered,
     pub state: PostState,
     pub publish_at: Option<i64>,
     pub members_only: bool,
@@ -66,14 +66,13 @@ pub struct PostInput<'a> {
 
 impl PostInput<'_> {
     /// The body as HTML and as plain text, and the excerpt shown.
-    fn rendered(&self) -> (String, String, String) {
-        let (html, text) = markdown::render(self.body);
+    fn rendered(&self) -> (&str, &str, String) {
         let excerpt = if self.excerpt.trim().is_empty() && !self.members_only {
-            markdown::shorten(&text, 220)
+            markdown::shorten(&self.body.text, 220)
         } else {
             self.excerpt.trim().to_owned()
         };
-        (html, text, excerpt)
+        (&self.body.html, &self.body.text, excerpt)
     }
 }
 
@@ -95,9 +94,9 @@ pub async fn create_post(
     .bind(post.slug)
     .bind(post.title)
     .bind(&excerpt)
-    .bind(post.body)
-    .bind(&html)
-    .bind(&text)
+    .bind(&post.body.source)
+    .bind(html)
+    .bind(text)
     .bind(post.state)
     .bind(post.publish_at)
     .bind(i64::from(post.members_only))
@@ -108,7 +107,7 @@ pub async fn create_post(
     .bind(now)
     .fetch_one(&mut *conn)
     .await?;
-    topics_and_index(conn, backend, id, post, &text).await?;
+    topics_and_index(conn, backend, id, post, text).await?;
     Ok(id)
 }
 
@@ -131,9 +130,9 @@ pub async fn update_post(
     .bind(post.slug)
     .bind(post.title)
     .bind(&excerpt)
-    .bind(post.body)
-    .bind(&html)
-    .bind(&text)
+    .bind(&post.body.source)
+    .bind(html)
+    .bind(text)
     .bind(post.state)
     .bind(post.publish_at)
     .bind(i64::from(post.members_only))
@@ -151,7 +150,7 @@ pub async fn update_post(
             .execute(&mut *conn)
             .await?;
     }
-    topics_and_index(conn, backend, id, post, &text).await
+    topics_and_index(conn, backend, id, post, text).await
 }
 
 /// The post's topics (carrying its status and time, for the topic lists) and search entry;

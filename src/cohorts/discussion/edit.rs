@@ -109,7 +109,7 @@ pub(super) async fn update(
     } else {
         String::new()
     };
-    let body = check.text("body", &form.body);
+    let body = check.markdown("body", &form.body).await;
     if let Err(errors) = check.finish() {
         let kept = kept(&form);
         return edit_page(&ctx, &person, &access, thread, &post, opening, kept, errors).await;
@@ -119,10 +119,11 @@ pub(super) async fn update(
     door::again(&mut tx, &person, &access, Level::Write).await?;
     // The window is checked again in the write: the clock may have passed it meanwhile.
     let done = sqlx::query(
-        "UPDATE cohort_posts SET body = $1, edited_at = $2 \
-         WHERE id = $3 AND author_id = $4 AND hidden_at IS NULL AND created_at > $5",
+        "UPDATE cohort_posts SET body = $1, body_html = $2, edited_at = $3 \
+         WHERE id = $4 AND author_id = $5 AND hidden_at IS NULL AND created_at > $6",
     )
-    .bind(&body)
+    .bind(&body.source)
+    .bind(&body.html)
     .bind(now)
     .bind(post.id)
     .bind(person.id)

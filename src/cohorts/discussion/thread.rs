@@ -28,6 +28,7 @@ struct PostRow {
     city_name: Option<String>,
     city_state: Option<String>,
     body: String,
+    body_html: Option<String>,
     created_at: i64,
     edited_at: Option<i64>,
     hidden_at: Option<i64>,
@@ -127,7 +128,7 @@ async fn posts(
 ) -> sqlx::Result<Vec<PostView>> {
     let rows = sqlx::query_as::<_, PostRow>(
         "SELECT x.id, x.author_id, p.name AS author_name, c.name AS city_name, c.state AS city_state, \
-         x.body, x.created_at, x.edited_at, x.hidden_at \
+         x.body, x.body_html, x.created_at, x.edited_at, x.hidden_at \
          FROM cohort_posts x JOIN people p ON p.id = x.author_id LEFT JOIN cities c ON c.id = p.city_id \
          WHERE x.thread_id = $1 AND (x.hidden_at IS NULL OR $2 = 1) ORDER BY x.created_at, x.id",
     )
@@ -155,7 +156,7 @@ async fn posts(
         .into_iter()
         .map(|r| PostView {
             id: r.id,
-            html: markdown::render(&r.body).0,
+            html: markdown::stored_or_render(r.body_html, &r.body),
             city: match (&r.city_name, &r.city_state) {
                 (Some(n), Some(s)) => format!("{n}, {s}"),
                 _ => "Staff".to_owned(),
@@ -222,7 +223,7 @@ pub(super) async fn reply(
         ));
     }
     let mut check = FIELDS.check();
-    let body = check.text("body", &form.body);
+    let body = check.markdown("body", &form.body).await;
     if let Err(errors) = check.finish() {
         return thread_page(
             &ctx,
@@ -241,12 +242,13 @@ pub(super) async fn reply(
     door::again(&mut tx, &person, &access, Level::Write).await?;
     policy::posting::reserve(&mut tx, &ctx.state, person.id).await?;
     let post_id: i64 = sqlx::query_scalar(
-        "INSERT INTO cohort_posts (thread_id, author_id, body, created_at) \
-         VALUES ($1, $2, $3, $4) RETURNING id",
+        "INSERT INTO cohort_posts (thread_id, author_id, body, body_html, created_at) \
+         VALUES ($1, $2, $3, $4, $5) RETURNING id",
     )
     .bind(thread.id)
     .bind(person.id)
-    .bind(&body)
+    .bind(&body.source)
+    .bind(&body.html)
     .bind(now)
     .fetch_one(&mut *tx)
     .await?;
@@ -263,7 +265,7 @@ pub(super) async fn reply(
         &person,
         &thread,
         post_id,
-        &body,
+        &body.source,
     )
     .await?;
     tx.commit().await?;

@@ -242,7 +242,7 @@ pub(super) async fn create(
 ) -> AppResult<Response> {
     let mut check = FIELDS.check();
     let title = check.text("title", &form.title);
-    let body = check.text("body", &form.body);
+    let body = check.markdown("body", &form.body).await;
     if let Err(errors) = check.finish() {
         let first = paging::Request::first(paging::Order::Descending, PAGE);
         return discussion_page(&ctx, &person, &access, first, kept(&form), errors).await;
@@ -264,11 +264,13 @@ pub(super) async fn create(
     .fetch_one(&mut *tx)
     .await?;
     sqlx::query(
-        "INSERT INTO cohort_posts (thread_id, author_id, body, created_at) VALUES ($1, $2, $3, $4)",
+        "INSERT INTO cohort_posts (thread_id, author_id, body, body_html, created_at) \
+         VALUES ($1, $2, $3, $4, $5)",
     )
     .bind(thread_id)
     .bind(person.id)
-    .bind(&body)
+    .bind(&body.source)
+    .bind(&body.html)
     .bind(now)
     .execute(&mut *tx)
     .await?;
@@ -286,7 +288,7 @@ pub(super) async fn create(
             author_city: person.city_label(),
             cohort_name: cohort.name.clone(),
             title: title.clone(),
-            body: body.clone(),
+            body: body.source.clone(),
             link: link.clone(),
             cohort_link: format!("{}{}", ctx.state.config.base(), cohort.href()),
         };

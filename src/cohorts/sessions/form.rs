@@ -88,11 +88,12 @@ struct Input {
     time_zone: String,
     call_url: String,
     notes: String,
+    notes_html: String,
 }
 
 /// Reads the form: the start entered in the chosen zone (a time that zone's clocks skip is
 /// refused with its message), the end from the length.
-fn read(form: &SessionForm, planner_zone: &Zone) -> Result<Input, FormErrors> {
+async fn read(form: &SessionForm, planner_zone: &Zone) -> Result<Input, FormErrors> {
     let mut check = FIELDS.check();
     let title = check.text("title", &form.title);
     let zone = if form.time_zone.trim().is_empty() {
@@ -142,7 +143,7 @@ fn read(form: &SessionForm, planner_zone: &Zone) -> Result<Input, FormErrors> {
             call_url
         }
     };
-    let notes = check.text("notes", &form.notes);
+    let notes = check.markdown("notes", &form.notes).await;
     check.finish()?;
     let (Ok(zone), Some(starts_at), Some(minutes)) = (zone, starts_at, minutes) else {
         unreachable!("every field was read without a message");
@@ -153,7 +154,8 @@ fn read(form: &SessionForm, planner_zone: &Zone) -> Result<Input, FormErrors> {
         ends_at: starts_at + minutes * 60,
         time_zone: zone.name().to_owned(),
         call_url,
-        notes,
+        notes: notes.source,
+        notes_html: notes.html,
     })
 }
 
@@ -247,7 +249,7 @@ pub(super) async fn create(
     Path(slug): Path<String>,
     Form(form): Form<SessionForm>,
 ) -> AppResult<Response> {
-    let input = match read(&form, &zone_of(&ctx.state, &person)) {
+    let input = match read(&form, &zone_of(&ctx.state, &person)).await {
         Ok(input) => input,
         Err(errors) => return form_page(&ctx, &access, None, form, errors).await,
     };
@@ -255,8 +257,8 @@ pub(super) async fn create(
     let mut tx = ctx.state.begin_write().await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO cohort_sessions (cohort_id, uid, title, starts_at, ends_at, time_zone, \
-         call_url, notes, sequence, cancelled, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, 0, $9, $9) RETURNING id",
+         call_url, notes, notes_html, sequence, cancelled, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 0, 0, $10, $10) RETURNING id",
     )
     .bind(access.cohort.id)
     .bind(new_uid(ctx.state.config.base()))
@@ -266,6 +268,7 @@ pub(super) async fn create(
     .bind(&input.time_zone)
     .bind(&input.call_url)
     .bind(&input.notes)
+    .bind(&input.notes_html)
     .bind(now)
     .fetch_one(&mut *tx)
     .await?;
@@ -322,7 +325,7 @@ pub(super) async fn update(
     Form(form): Form<SessionForm>,
 ) -> AppResult<Response> {
     let session = find_now(&ctx.state.pool, access.cohort.id, session_id).await?;
-    let input = match read(&form, &zone_of(&ctx.state, &person)) {
+    let input = match read(&form, &zone_of(&ctx.state, &person)).await {
         Ok(input) => input,
         Err(errors) => return form_page(&ctx, &access, Some(&session), form, errors).await,
     };
@@ -334,7 +337,7 @@ pub(super) async fn update(
     // is there already.
     let changed: Option<Session> = sqlx::query_as(concat!(
         "UPDATE cohort_sessions SET title = $1, starts_at = $2, ends_at = $3, time_zone = $4, \
-         call_url = $5, notes = $6, sequence = sequence + 1, updated_at = $7 \
+         call_url = $5, notes = $6, notes_html = $10, sequence = sequence + 1, updated_at = $7 \
          WHERE id = $8 AND cohort_id = $9 AND cancelled = 0 \
          AND (title <> $1 OR starts_at <> $2 OR ends_at <> $3 OR time_zone <> $4 \
          OR call_url <> $5 OR notes <> $6) RETURNING ",
@@ -349,6 +352,7 @@ pub(super) async fn update(
     .bind(now)
     .bind(session.id)
     .bind(access.cohort.id)
+    .bind(&input.notes_html)
     .fetch_optional(&mut *tx)
     .await?;
     match changed {
@@ -489,35 +493,43 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_start_is_read_in_the_chosen_zone_or_the_planners() {
+    #[tokio::test]
+    async fn a_start_is_read_in_the_chosen_zone_or_the_planners() {
         let planner = zone("America/New_York");
-        let input = read(&form("2027-01-14T09:00", "America/Chicago"), &planner).unwrap();
+        let input = read(&form("2027-01-14T09:00", "America/Chicago"), &planner)
+            .await
+            .unwrap();
         assert_eq!(input.starts_at, 1_799_938_800);
         assert_eq!(input.ends_at - input.starts_at, 90 * 60);
         assert_eq!(input.time_zone, "America/Chicago");
-        let input = read(&form("2027-01-14T10:00:59", ""), &planner).unwrap();
+        let input = read(&form("2027-01-14T10:00:59", ""), &planner)
+            .await
+            .unwrap();
         assert_eq!(input.starts_at, 1_799_938_800);
         assert_eq!(input.time_zone, "America/New_York");
     }
 
-    #[test]
-    fn a_skipped_hour_an_unknown_zone_and_a_bad_length_are_refused() {
+    #[tokio::test]
+    async fn a_skipped_hour_an_unknown_zone_and_a_bad_length_are_refused() {
         let planner = zone("America/Chicago");
-        let errors = read(&form("2027-03-14T02:30", "America/Chicago"), &planner).unwrap_err();
+        let errors = read(&form("2027-03-14T02:30", "America/Chicago"), &planner)
+            .await
+            .unwrap_err();
         assert!(
             errors
                 .get("starts")
                 .unwrap()
                 .contains("does not exist in America/Chicago")
         );
-        let errors = read(&form("2027-03-14T02:30", "Mars/Base"), &planner).unwrap_err();
+        let errors = read(&form("2027-03-14T02:30", "Mars/Base"), &planner)
+            .await
+            .unwrap_err();
         assert!(errors.get("time_zone").is_some());
         assert!(errors.get("starts").is_none());
         let mut f = form("2027-01-14T09:00", "");
         f.duration = "0".to_owned();
         f.call_url = "javascript:alert(1)".to_owned();
-        let errors = read(&f, &planner).unwrap_err();
+        let errors = read(&f, &planner).await.unwrap_err();
         assert!(errors.get("duration").is_some());
         assert!(errors.get("call_url").is_some());
     }

@@ -43,6 +43,7 @@ pub struct Session {
     pub time_zone: String,
     pub call_url: String,
     pub notes: String,
+    pub notes_html: Option<String>,
     pub sequence: i64,
     pub cancelled: i64,
     pub created_at: i64,
@@ -52,7 +53,7 @@ pub struct Session {
 /// The columns of [`Session`]; defined before the submodules so that they can use it.
 macro_rules! session_columns {
     () => {
-        "id, cohort_id, uid, title, starts_at, ends_at, time_zone, call_url, notes, sequence, \
+        "id, cohort_id, uid, title, starts_at, ends_at, time_zone, call_url, notes, notes_html, sequence, \
          cancelled, created_at, updated_at"
     };
 }
@@ -183,7 +184,7 @@ impl Listed {
             notes_html: if s.notes.trim().is_empty() {
                 String::new()
             } else {
-                markdown::render(&s.notes).0
+                markdown::stored_or_render(s.notes_html.clone(), &s.notes)
             },
             cancelled: s.is_cancelled(),
         }

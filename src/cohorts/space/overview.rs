@@ -27,7 +27,12 @@ struct ShowPage {
 
 pub(super) async fn show(Inside(ctx, person, access): Inside<Access>) -> AppResult<Response> {
     let nav = nav(&ctx.state, &person, &access, "overview").await?;
-    let (description, _) = markdown::render(&access.cohort.description);
+    let stored: Option<String> =
+        sqlx::query_scalar("SELECT description_html FROM cohorts WHERE id = $1")
+            .bind(access.cohort.id)
+            .fetch_one(&ctx.state.pool)
+            .await?;
+    let description = markdown::stored_or_render(stored, &access.cohort.description);
     let facilitators = sqlx::query_as::<_, Person>(crate::select_people!(
         "JOIN cohort_members m ON m.person_id = p.id \
          WHERE m.cohort_id = $1 AND m.role = 'facilitator' AND p.active = 1 ORDER BY p.name"

@@ -16,7 +16,7 @@ use crate::{
     error::{AppError, AppResult},
     news::public,
     policy,
-    text::markdown::{self, Preview},
+    text::markdown::Preview,
     web::{self, Ctx, FormErrors, Staff, form::Form},
 };
 
@@ -57,10 +57,13 @@ pub(super) async fn show_preview(
         publish_at: before.as_ref().and_then(|b| b.publish_at),
         cover: cover_of(ctx, shown, &form.cover_alt).await?,
     };
-    let preview = Preview {
-        note,
-        ..Preview::of(&form.body).await
-    };
+    // The body's own note (too deep, too slow) and the picture's, both.
+    let mut preview = Preview::of(&form.body).await;
+    preview.note = [preview.note, note]
+        .into_iter()
+        .filter(|n| !n.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
     let page = FormPage {
         layout: ctx.layout().await,
         form,
@@ -96,7 +99,12 @@ pub(super) async fn preview_fragment(
     } else if text.body.trim().is_empty() {
         "<p class=\"hint\">Nothing to preview: the text is empty.</p>".to_owned()
     } else {
-        markdown::render(&text.body).0
+        let preview = Preview::of(&text.body).await;
+        if preview.note.is_empty() {
+            preview.html
+        } else {
+            format!("<p class=\"hint\">{}</p>", preview.note)
+        }
     };
     Ok((
         [

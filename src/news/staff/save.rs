@@ -64,6 +64,8 @@ pub(super) async fn save(
     // Control characters in a post were removed on reading, as the editor has always done.
     let mut check = FIELDS.check();
     attach_cover(state, &mut form, cover, &mut check).await?;
+    let body = check.markdown("body", &form.body).await;
+    form.body = body.source.clone();
     let topics = crate::news::topics(&state.pool).await?;
     form.topics.retain(|t| topics.iter().any(|x| x.id == *t));
     let checked = match check_post(&mut form, before.as_ref(), now, &zone, check) {
@@ -76,7 +78,7 @@ pub(super) async fn save(
         slug: &checked.slug,
         title: &checked.title,
         excerpt: &form.excerpt,
-        body: &form.body,
+        body: &body,
         state: checked.state,
         publish_at: checked.publish_at,
         members_only: form.members_only,
@@ -181,7 +183,6 @@ fn check_post(
         );
     }
     form.excerpt = check.text("excerpt", &form.excerpt);
-    form.body = check.text("body", &form.body);
     form.guest_byline = check.text("guest_byline", &form.guest_byline);
     let cover_id = if form.remove_cover {
         None
