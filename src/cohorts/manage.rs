@@ -168,7 +168,14 @@ impl CohortForm {
             check.add("join_policy", "Choose how people join the cohort.");
         }
         let (starts_on, ends_on) = self.read_dates(&mut check);
-        let status = CohortStatus::parse(&self.status).unwrap_or(CohortStatus::Active);
+        let status = match self.status.as_str() {
+            "" => Some(CohortStatus::Active),
+            s => CohortStatus::parse(s),
+        };
+        if status.is_none() {
+            check.add("status", "Choose whether the cohort is active or archived.");
+        }
+        let status = status.unwrap_or(CohortStatus::Active);
         let facilitators = self.read_facilitators(&mut check);
         check.finish()?;
         Ok((

@@ -62,7 +62,7 @@ pub struct Step {
 
 #[derive(sqlx::FromRow)]
 struct FirstSteps {
-    listed: i64,
+    listed: crate::db::Flag,
     listing_chosen_at: Option<i64>,
     zone_chosen_at: Option<i64>,
     checklist_dismissed_at: Option<i64>,
@@ -100,7 +100,7 @@ async fn checklist(
             href: "/account#listing-heading",
             done: first.listing_chosen_at.is_some(),
             state: crate::accounts::account::listing_state(
-                first.listed == 1,
+                first.listed.get(),
                 first.listing_chosen_at.is_some(),
             )
             .to_owned(),

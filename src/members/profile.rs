@@ -100,8 +100,8 @@ pub struct Shared {
     pub name: String,
     pub status: String,
     /// The person's own listing choice, and a staff override of it for this cohort.
-    listed: i64,
-    listed_override: Option<i64>,
+    listed: crate::db::Flag,
+    listed_override: Option<crate::db::Flag>,
 }
 
 /// The cohorts the reader enters (the cohort scope) and is in, which the person is in too,
@@ -134,8 +134,8 @@ async fn shared_cohorts(
             policy::cohort_lists_member(
                 reader,
                 true,
-                r.listed == 1,
-                r.listed_override.map(|o| o == 1),
+                r.listed.get(),
+                r.listed_override.map(crate::db::Flag::get),
             )
         })
         .collect())

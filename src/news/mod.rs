@@ -66,7 +66,7 @@ struct CardRow {
     title: String,
     excerpt: String,
     publish_at: Option<i64>,
-    members_only: i64,
+    members_only: crate::db::Flag,
     topic: Option<String>,
     cover_hash: Option<String>,
     cover_widths: Option<String>,
@@ -90,7 +90,7 @@ impl From<CardRow> for Card {
             title: r.title,
             excerpt: r.excerpt,
             publish_at: r.publish_at.unwrap_or(0),
-            members_only: r.members_only == 1,
+            members_only: r.members_only.get(),
             topic: r
                 .topic
                 .and_then(|t| t.split_once('|').map(|(s, n)| (s.to_owned(), n.to_owned()))),

@@ -119,7 +119,7 @@ pub struct ArticleRow {
     pub body_html: String,
     pub status: super::PostState,
     pub publish_at: Option<i64>,
-    pub members_only: i64,
+    pub members_only: crate::db::Flag,
     pub author_name: Option<String>,
     pub guest_byline: String,
     pub cover_hash: Option<String>,
@@ -223,7 +223,7 @@ pub async fn article_page(ctx: &Ctx, post: ArticleRow, preview: bool) -> AppResu
     let pool = &ctx.state.pool;
     let now = ctx.state.clock.now();
     let scope = policy::post_scope(ctx.person.as_ref(), now);
-    let readable = scope.can_read(post.members_only == 1);
+    let readable = scope.can_read(post.members_only.get());
     let topics = topics_of(pool, post.id).await?;
     let related = related(pool, now, ctx.person.as_ref(), post.id).await?;
     let mut layout = ctx.layout().await;
@@ -234,9 +234,9 @@ pub async fn article_page(ctx: &Ctx, post: ArticleRow, preview: bool) -> AppResu
     layout.meta.og_type = "article";
     // The picture only where its address would serve it to this reader.
     let out = scope.lists(post.status == super::PostState::Published, post.publish_at);
-    let cover = post
-        .cover()
-        .filter(|_| policy::can_see_post_picture(ctx.person.as_ref(), out, post.members_only == 1));
+    let cover = post.cover().filter(|_| {
+        policy::can_see_post_picture(ctx.person.as_ref(), out, post.members_only.get())
+    });
     layout.meta.image = cover.as_ref().map(|c| format!("{base}{}", c.src(1600)));
     Ok(ArticlePage {
         layout,
@@ -377,7 +377,7 @@ struct FeedRow {
     body_html: String,
     publish_at: i64,
     updated_at: i64,
-    members_only: i64,
+    members_only: crate::db::Flag,
     author_name: Option<String>,
     guest_byline: String,
 }
@@ -442,7 +442,7 @@ async fn feed(ctx: Ctx) -> AppResult<Response> {
             "    <summary>{}</summary>\n",
             xml_escape(&r.excerpt)
         ));
-        if scope.can_read(r.members_only == 1) {
+        if scope.can_read(r.members_only.get()) {
             xml.push_str(&format!(
                 "    <content type=\"html\">{}</content>\n",
                 xml_escape(&r.body_html)

@@ -315,8 +315,8 @@ pub async fn mark_attempt_failed(
 ) -> sqlx::Result<AfterFailure> {
     let after = after_failure(row, now, give_up, permanent);
     let (status, next) = match after {
-        AfterFailure::RetryAt(at) => ("pending", at),
-        AfterFailure::Failed => ("failed", now),
+        AfterFailure::RetryAt(at) => (OutboxStatus::Pending, at),
+        AfterFailure::Failed => (OutboxStatus::Failed, now),
     };
     sqlx::query(
         "UPDATE outbox SET status = $1, attempts = $2, next_attempt_at = $3, last_error = $4, \
@@ -334,6 +334,37 @@ pub async fn mark_attempt_failed(
     Ok(after)
 }
 
+/// Where an email stands: waiting in the queue, claimed by a worker that is sending it, sent,
+/// or given up. Read and written only as this type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutboxStatus {
+    Pending,
+    Sending,
+    Sent,
+    Failed,
+}
+
+impl OutboxStatus {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "pending" => Some(Self::Pending),
+            "sending" => Some(Self::Sending),
+            "sent" => Some(Self::Sent),
+            "failed" => Some(Self::Failed),
+            _ => None,
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Sending => "sending",
+            Self::Sent => "sent",
+            Self::Failed => "failed",
+        }
+    }
+}
+crate::stored_as_text!(OutboxStatus);
+
 /// A row as the staff's outbox page shows it.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Entry {
@@ -341,7 +372,7 @@ pub struct Entry {
     pub kind: String,
     pub to_addr: String,
     pub subject: String,
-    pub status: String,
+    pub status: OutboxStatus,
     pub attempts: i64,
     pub created_at: i64,
     pub next_attempt_at: i64,
@@ -353,7 +384,7 @@ pub struct Entry {
 /// The latest `limit` emails of a status, of one kind when `kind` is not empty.
 pub async fn list(
     pool: &AnyPool,
-    status: &str,
+    status: OutboxStatus,
     kind: &str,
     limit: i64,
 ) -> sqlx::Result<Vec<Entry>> {
@@ -368,7 +399,8 @@ pub async fn list(
     .await
 }
 
-pub async fn counts(pool: &AnyPool) -> sqlx::Result<Vec<(String, i64)>> {
+/// How many emails stand in each status.
+pub async fn counts(pool: &AnyPool) -> sqlx::Result<Vec<(OutboxStatus, i64)>> {
     sqlx::query_as("SELECT status, COUNT(*) FROM outbox GROUP BY status")
         .fetch_all(pool)
         .await

@@ -10,7 +10,7 @@ use axum::{
 };
 use serde::Deserialize;
 
-use super::outbox::{self, Entry};
+use super::outbox::{self, Entry, OutboxStatus};
 use crate::{
     error::{AppError, AppResult},
     policy,
@@ -29,8 +29,9 @@ pub fn router() -> Router<AppState> {
 #[template(path = "notify/outbox.html")]
 struct OutboxPage {
     layout: Layout,
-    status: String,
-    tabs: Vec<(&'static str, &'static str, i64)>,
+    /// The list shown: waiting (with those being sent), sent or failed.
+    status: OutboxStatus,
+    tabs: Vec<(OutboxStatus, &'static str, i64)>,
     entries: Vec<Entry>,
     /// On the failed list: the kind shown ("" for all), and the failed emails' kinds with
     /// how many of each.
@@ -82,23 +83,31 @@ struct RetryFailedForm {
 
 async fn list(Staff(ctx, person): Staff, Query(q): Query<StatusQuery>) -> AppResult<Response> {
     web::permit(policy::can_see_outbox(&person))?;
+    // The emails being sent are listed with those waiting.
     let status = match q.status.as_deref() {
-        None | Some("") => "pending".to_owned(),
-        Some(s @ ("pending" | "sending" | "sent" | "failed")) => s.to_owned(),
-        Some(_) => {
-            return Err(AppError::BadRequest(
-                "There is no such list of emails.".to_owned(),
-            ));
-        }
+        None | Some("") => OutboxStatus::Pending,
+        Some(s) => match OutboxStatus::parse(s) {
+            Some(OutboxStatus::Sending) => OutboxStatus::Pending,
+            Some(status) => status,
+            None => {
+                return Err(AppError::BadRequest(
+                    "There is no such list of emails.".to_owned(),
+                ));
+            }
+        },
     };
     let counts = outbox::counts(&ctx.state.pool).await?;
-    let count = |s: &str| counts.iter().find(|(k, _)| k == s).map_or(0, |(_, n)| *n);
+    let count = |s| counts.iter().find(|(k, _)| *k == s).map_or(0, |(_, n)| *n);
     let tabs = vec![
-        ("pending", "Waiting", count("pending") + count("sending")),
-        ("sent", "Sent", count("sent")),
-        ("failed", "Failed", count("failed")),
+        (
+            OutboxStatus::Pending,
+            "Waiting",
+            count(OutboxStatus::Pending) + count(OutboxStatus::Sending),
+        ),
+        (OutboxStatus::Sent, "Sent", count(OutboxStatus::Sent)),
+        (OutboxStatus::Failed, "Failed", count(OutboxStatus::Failed)),
     ];
-    let (kind, kinds) = if status == "failed" {
+    let (kind, kinds) = if status == OutboxStatus::Failed {
         (
             q.kind.unwrap_or_default(),
             outbox::failed_kinds(&ctx.state.pool).await?,
@@ -106,9 +115,9 @@ async fn list(Staff(ctx, person): Staff, Query(q): Query<StatusQuery>) -> AppRes
     } else {
         (String::new(), Vec::new())
     };
-    let mut entries = outbox::list(&ctx.state.pool, &status, &kind, 200).await?;
-    if status == "pending" {
-        entries.extend(outbox::list(&ctx.state.pool, "sending", "", 200).await?);
+    let mut entries = outbox::list(&ctx.state.pool, status, &kind, 200).await?;
+    if status == OutboxStatus::Pending {
+        entries.extend(outbox::list(&ctx.state.pool, OutboxStatus::Sending, "", 200).await?);
     }
     let to_retry = kinds
         .iter()

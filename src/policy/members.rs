@@ -12,10 +12,10 @@ pub struct DirectoryStanding {
     #[sqlx(rename = "active")]
     pub status: PersonStatus,
     /// The person chose to be listed (`people.listed`).
-    pub listed: i64,
+    pub listed: crate::db::Flag,
     pub city_status: Option<CityStatus>,
     /// Other members may write to the person (`people.accepts_messages`).
-    pub accepts_messages: i64,
+    pub accepts_messages: crate::db::Flag,
 }
 
 /// The columns of a [`DirectoryStanding`], of the person `$p` and the city `$c` (LEFT
@@ -47,7 +47,7 @@ macro_rules! directory_standing {
 /// directory's list and the person's page both ask here.
 pub fn directory_lists(reader: Option<&Person>, target: &DirectoryStanding) -> bool {
     reader.is_some_and(can_see_member_directory)
-        && target.listed == 1
+        && target.listed.get()
         && target.status == PersonStatus::Active
         && matches!(target.role, Role::Mayor | Role::Advisor)
         && target.city_status == Some(CityStatus::Active)
@@ -71,13 +71,13 @@ pub fn contact_door(sender: &Person, target: &DirectoryStanding) -> Result<(), R
 
 /// Whether the person's page offers the Contact form to this reader.
 pub fn offers_contact(reader: &Person, target: &DirectoryStanding) -> bool {
-    contact_door(reader, target).is_ok() && target.accepts_messages == 1
+    contact_door(reader, target).is_ok() && target.accepts_messages.get()
 }
 
 /// Whether a message sent through the form is relayed by email: only to people who accept
 /// messages (the others' senders are told it was sent, and nothing is).
 pub fn relays_message(target: &DirectoryStanding) -> bool {
-    target.accepts_messages == 1
+    target.accepts_messages.get()
 }
 
 #[cfg(test)]
@@ -90,9 +90,9 @@ mod tests {
             person_id: p.id,
             role: p.role,
             status: p.status,
-            listed: i64::from(listed),
+            listed: crate::db::Flag(listed),
             city_status: p.city_status,
-            accepts_messages: 1,
+            accepts_messages: crate::db::Flag(true),
         }
     }
 
@@ -131,7 +131,7 @@ mod tests {
         ));
         assert_eq!(contact_door(&lapsed_mayor(), &target), Err(Refusal::Hidden));
         let closed = DirectoryStanding {
-            accepts_messages: 0,
+            accepts_messages: crate::db::Flag(false),
             ..target.clone()
         };
         assert_eq!(contact_door(&mayor(), &closed), Ok(()));

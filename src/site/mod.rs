@@ -85,7 +85,7 @@ pub struct Testimonial {
     pub name: String,
     pub title: String,
     pub city: String,
-    pub active: i64,
+    pub active: crate::db::Flag,
 }
 
 /// The newest active testimonial, for the home page.
@@ -392,7 +392,7 @@ async fn delete_testimonial_form(
         heading: format!("Delete the testimonial by {}?", t.name),
         explanation: format!(
             "“{quote}” is removed for good{}. To keep it but not show it, untick “Shown” instead.",
-            if t.active == 1 {
+            if t.active.get() {
                 ", and the home page no longer shows it"
             } else {
                 ""

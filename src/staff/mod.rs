@@ -58,7 +58,7 @@ async fn tasks(state: &AppState) -> AppResult<Vec<Task>> {
     let failed = notify::outbox::counts(pool)
         .await?
         .into_iter()
-        .find(|(status, _)| status == "failed")
+        .find(|(status, _)| *status == notify::outbox::OutboxStatus::Failed)
         .map_or(0, |(_, n)| n);
     let (drafts, scheduled) = news::waiting_counts(pool, now).await?;
     let expiring = members::invitations::expiring_count(pool, now, EXPIRING_DAYS).await?;

@@ -341,7 +341,7 @@ async fn browser_a_city_its_mayor_and_an_advisor_join_by_invitation() {
         ]
     );
     assert_eq!(
-        staff.text("main h2 + p").await,
+        staff.text("#people-heading + p").await,
         "No one yet. Invite the mayor first."
     );
 

@@ -564,7 +564,7 @@ async fn an_archived_cohort_is_read_only_and_still_open_to_its_members() {
 async fn the_staff_form_says_what_is_wrong_and_stores_nothing() {
     let app = spawn_app().await;
     let net = network(&app).await;
-    let cases: [(&[(&str, &str)], &str); 5] = [
+    let cases: [(&[(&str, &str)], &str); 6] = [
         (
             &[("name", ""), ("join_policy", "open")],
             "Enter the cohort's name.",
@@ -576,6 +576,10 @@ async fn the_staff_form_says_what_is_wrong_and_stores_nothing() {
         (
             &[("name", "X"), ("join_policy", "sometimes")],
             "Choose how people join the cohort.",
+        ),
+        (
+            &[("name", "V"), ("join_policy", "open"), ("status", "paused")],
+            "Choose whether the cohort is active or archived.",
         ),
         (
             &[

@@ -45,7 +45,7 @@ pub struct Session {
     pub notes: String,
     pub notes_html: Option<String>,
     pub sequence: i64,
-    pub cancelled: i64,
+    pub cancelled: crate::db::Flag,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -60,7 +60,7 @@ macro_rules! session_columns {
 
 impl Session {
     fn is_cancelled(&self) -> bool {
-        self.cancelled == 1
+        self.cancelled.get()
     }
     fn zone(&self) -> Zone {
         Zone::of_stored(Some(&self.time_zone))

@@ -31,13 +31,14 @@ pub struct Listed {
     pub city_name: Option<String>,
     pub city_state: Option<String>,
     /// The person's own choice (people.listed).
-    pub listed: i64,
-    /// 1 once the person chose whether to be listed; 0: never chose ("not yet listed").
-    pub listing_chosen: i64,
-    pub listed_override: Option<i64>,
+    pub listed: crate::db::Flag,
+    /// Whether the person chose whether to be listed; no: never chose ("not yet listed").
+    pub listing_chosen: crate::db::Flag,
+    /// Staff's choice for this cohort, over the person's own.
+    pub listed_override: Option<crate::db::Flag>,
     pub joined_at: i64,
-    /// "active", or "lapsed" for a city whose membership lapsed (staff: "active").
-    pub city_status: String,
+    /// The city's membership (staff, who have none: active).
+    pub city_status: crate::policy::CityStatus,
 }
 
 impl Listed {
@@ -49,18 +50,18 @@ impl Listed {
     }
     /// Whether members see this person in the list: a staff override, else their choice.
     pub fn shown(&self) -> bool {
-        self.listed_override.unwrap_or(self.listed) == 1
+        self.listed_override.unwrap_or(self.listed).get()
     }
     /// Whether the person may use the cohort now (their city's membership has not lapsed).
     pub fn in_good_standing(&self) -> bool {
-        self.city_status == "active"
+        self.city_status == crate::policy::CityStatus::Active
     }
     pub fn listing_label(&self) -> &'static str {
-        match self.listed_override {
-            Some(1) => "Listed (staff override)",
-            Some(_) => "Not listed (staff override)",
-            None if self.listed == 1 => "Listed (own choice)",
-            None if self.listing_chosen == 1 => "Not listed (own choice)",
+        match self.listed_override.map(crate::db::Flag::get) {
+            Some(true) => "Listed (staff override)",
+            Some(false) => "Not listed (staff override)",
+            None if self.listed.get() => "Listed (own choice)",
+            None if self.listing_chosen.get() => "Not listed (own choice)",
             None => "Not yet listed (has not chosen)",
         }
     }
@@ -134,8 +135,8 @@ async fn members_page(
             policy::cohort_lists_member(
                 person,
                 m.in_good_standing(),
-                m.listed == 1,
-                m.listed_override.map(|o| o == 1),
+                m.listed.get(),
+                m.listed_override.map(crate::db::Flag::get),
             )
         })
         .collect();

@@ -165,9 +165,9 @@ pub(super) async fn set_listing(
 ) -> AppResult<Response> {
     web::permit(policy::can_manage_cohorts(&person))?;
     let member = member_of(&ctx.state.pool, access.cohort.id, person_id).await?;
-    let (value, said): (Option<i64>, &str) = match form.value.as_str() {
-        "listed" => (Some(1), "listed by staff"),
-        "hidden" => (Some(0), "not listed, by staff"),
+    let (value, said): (Option<crate::db::Flag>, &str) = match form.value.as_str() {
+        "listed" => (Some(crate::db::Flag(true)), "listed by staff"),
+        "hidden" => (Some(crate::db::Flag(false)), "not listed, by staff"),
         "own" => (None, "listed as they chose"),
         _ => {
             return Err(AppError::BadRequest(

@@ -145,7 +145,7 @@ pub(super) async fn edit_form(
         excerpt: post.excerpt,
         body: post.body_md,
         topics,
-        members_only: post.members_only == 1,
+        members_only: post.members_only.get(),
         guest_byline: post.guest_byline,
         cover_alt: post.cover_alt.clone(),
         publish_at: post

@@ -17,7 +17,7 @@ struct Row {
     title: String,
     publish_at: Option<i64>,
     updated_at: i64,
-    members_only: i64,
+    members_only: crate::db::Flag,
 }
 
 #[derive(Template)]

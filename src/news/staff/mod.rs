@@ -57,7 +57,7 @@ struct Stored {
     body_md: String,
     status: PostState,
     publish_at: Option<i64>,
-    members_only: i64,
+    members_only: crate::db::Flag,
     guest_byline: String,
     cover_image_id: Option<i64>,
     cover_alt: String,
