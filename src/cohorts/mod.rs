@@ -53,21 +53,6 @@ pub enum JoinPolicy {
 impl JoinPolicy {
     pub const ALL: [JoinPolicy; 3] = [JoinPolicy::Open, JoinPolicy::Request, JoinPolicy::Invite];
 
-    pub fn parse(s: &str) -> Option<JoinPolicy> {
-        match s {
-            "open" => Some(JoinPolicy::Open),
-            "request" => Some(JoinPolicy::Request),
-            "invite" => Some(JoinPolicy::Invite),
-            _ => None,
-        }
-    }
-    pub fn as_str(self) -> &'static str {
-        match self {
-            JoinPolicy::Open => "open",
-            JoinPolicy::Request => "request",
-            JoinPolicy::Invite => "invite",
-        }
-    }
     pub fn label(self) -> &'static str {
         match self {
             JoinPolicy::Open => "Open: any member joins at once",
@@ -83,7 +68,7 @@ impl JoinPolicy {
         }
     }
 }
-crate::stored_as_text!(JoinPolicy);
+crate::stored_as_text!(JoinPolicy { Open = "open", Request = "request", Invite = "invite" });
 
 /// Whether a cohort is running or kept as a read-only record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,19 +78,6 @@ pub enum CohortStatus {
 }
 
 impl CohortStatus {
-    pub fn parse(s: &str) -> Option<CohortStatus> {
-        match s {
-            "active" => Some(CohortStatus::Active),
-            "archived" => Some(CohortStatus::Archived),
-            _ => None,
-        }
-    }
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CohortStatus::Active => "active",
-            CohortStatus::Archived => "archived",
-        }
-    }
     pub fn label(self) -> &'static str {
         match self {
             CohortStatus::Active => "Active",
@@ -113,7 +85,7 @@ impl CohortStatus {
         }
     }
 }
-crate::stored_as_text!(CohortStatus);
+crate::stored_as_text!(CohortStatus { Active = "active", Archived = "archived" });
 
 /// A person's place in a cohort.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -123,19 +95,6 @@ pub enum MemberRole {
 }
 
 impl MemberRole {
-    pub fn parse(s: &str) -> Option<MemberRole> {
-        match s {
-            "member" => Some(MemberRole::Member),
-            "facilitator" => Some(MemberRole::Facilitator),
-            _ => None,
-        }
-    }
-    pub fn as_str(self) -> &'static str {
-        match self {
-            MemberRole::Member => "member",
-            MemberRole::Facilitator => "facilitator",
-        }
-    }
     pub fn label(self) -> &'static str {
         match self {
             MemberRole::Member => "Member",
@@ -143,7 +102,7 @@ impl MemberRole {
         }
     }
 }
-crate::stored_as_text!(MemberRole);
+crate::stored_as_text!(MemberRole { Member = "member", Facilitator = "facilitator" });
 
 /// Where a request to join stands: waiting, or decided once by a guarded transition.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -155,26 +114,7 @@ pub enum RequestStatus {
     Withdrawn,
 }
 
-impl RequestStatus {
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "pending" => Some(Self::Pending),
-            "approved" => Some(Self::Approved),
-            "declined" => Some(Self::Declined),
-            "withdrawn" => Some(Self::Withdrawn),
-            _ => None,
-        }
-    }
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Pending => "pending",
-            Self::Approved => "approved",
-            Self::Declined => "declined",
-            Self::Withdrawn => "withdrawn",
-        }
-    }
-}
-crate::stored_as_text!(RequestStatus);
+crate::stored_as_text!(RequestStatus { Pending = "pending", Approved = "approved", Declined = "declined", Withdrawn = "withdrawn" });
 
 impl crate::db::Status for RequestStatus {
     const TRANSITION: &'static str = "UPDATE cohort_requests SET status = $1, decided_at = $4, decided_by = $5 \

@@ -395,6 +395,24 @@ pub fn cause(e: &sqlx::Error) -> String {
 /// database is a decoding error (the request fails with a logged 500), never a default.
 #[macro_export]
 macro_rules! stored_as_text {
+    ($t:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
+        impl $t {
+            /// The value stored as `s`, or `None` for any other word.
+            pub fn parse(s: &str) -> Option<Self> {
+                match s {
+                    $($text => Some(Self::$variant),)+
+                    _ => None,
+                }
+            }
+            /// The word stored for the value.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $text,)+
+                }
+            }
+        }
+        $crate::stored_as_text!($t);
+    };
     ($t:ty) => {
         impl sqlx::Type<sqlx::Any> for $t {
             fn type_info() -> sqlx::any::AnyTypeInfo {

@@ -30,24 +30,7 @@ pub enum ApplicationStatus {
     Declined,
 }
 
-impl ApplicationStatus {
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "pending" => Some(Self::Pending),
-            "approved" => Some(Self::Approved),
-            "declined" => Some(Self::Declined),
-            _ => None,
-        }
-    }
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Pending => "pending",
-            Self::Approved => "approved",
-            Self::Declined => "declined",
-        }
-    }
-}
-crate::stored_as_text!(ApplicationStatus);
+crate::stored_as_text!(ApplicationStatus { Pending = "pending", Approved = "approved", Declined = "declined" });
 
 impl crate::db::Status for ApplicationStatus {
     const TRANSITION: &'static str = "UPDATE applications SET status = $1, decided_at = $4, decided_by = $5 \

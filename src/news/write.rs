@@ -17,19 +17,6 @@ pub enum PostState {
 }
 
 impl PostState {
-    pub fn parse(s: &str) -> Option<PostState> {
-        match s {
-            "draft" => Some(PostState::Draft),
-            "published" => Some(PostState::Published),
-            _ => None,
-        }
-    }
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PostState::Draft => "draft",
-            PostState::Published => "published",
-        }
-    }
     /// Whether readers see the post at `now`: published and its time come.
     pub fn is_out(self, publish_at: Option<i64>, now: i64) -> bool {
         self == PostState::Published && publish_at.is_some_and(|t| t <= now)
@@ -44,7 +31,7 @@ impl PostState {
     }
 }
 
-crate::stored_as_text!(PostState);
+crate::stored_as_text!(PostState { Draft = "draft", Published = "published" });
 
 /// A post as it is saved.
 pub struct PostInput<'a> {

@@ -344,26 +344,7 @@ pub enum OutboxStatus {
     Failed,
 }
 
-impl OutboxStatus {
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "pending" => Some(Self::Pending),
-            "sending" => Some(Self::Sending),
-            "sent" => Some(Self::Sent),
-            "failed" => Some(Self::Failed),
-            _ => None,
-        }
-    }
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Pending => "pending",
-            Self::Sending => "sending",
-            Self::Sent => "sent",
-            Self::Failed => "failed",
-        }
-    }
-}
-crate::stored_as_text!(OutboxStatus);
+crate::stored_as_text!(OutboxStatus { Pending = "pending", Sending = "sending", Sent = "sent", Failed = "failed" });
 
 /// A row as the staff's outbox page shows it.
 #[derive(Debug, Clone, sqlx::FromRow)]

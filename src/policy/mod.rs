@@ -27,21 +27,6 @@ pub enum Role {
 impl Role {
     pub const ALL: [Role; 3] = [Role::Mayor, Role::Advisor, Role::Staff];
 
-    pub fn parse(s: &str) -> Option<Role> {
-        match s {
-            "staff" => Some(Role::Staff),
-            "mayor" => Some(Role::Mayor),
-            "advisor" => Some(Role::Advisor),
-            _ => None,
-        }
-    }
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Staff => "staff",
-            Role::Mayor => "mayor",
-            Role::Advisor => "advisor",
-        }
-    }
     pub fn label(self) -> &'static str {
         match self {
             Role::Staff => "Staff",
@@ -69,7 +54,7 @@ impl std::fmt::Display for Role {
     }
 }
 
-crate::stored_as_text!(Role);
+crate::stored_as_text!(Role { Staff = "staff", Mayor = "mayor", Advisor = "advisor" });
 
 /// Whether a person may log in: stored as the integer `people.active` (1 or 0).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -123,19 +108,6 @@ pub enum CityStatus {
 }
 
 impl CityStatus {
-    pub fn parse(s: &str) -> Option<CityStatus> {
-        match s {
-            "active" => Some(CityStatus::Active),
-            "lapsed" => Some(CityStatus::Lapsed),
-            _ => None,
-        }
-    }
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CityStatus::Active => "active",
-            CityStatus::Lapsed => "lapsed",
-        }
-    }
     pub fn label(self) -> &'static str {
         match self {
             CityStatus::Active => "Active",
@@ -150,7 +122,7 @@ impl std::fmt::Display for CityStatus {
     }
 }
 
-crate::stored_as_text!(CityStatus);
+crate::stored_as_text!(CityStatus { Active = "active", Lapsed = "lapsed" });
 
 /// What a logged-in person without the right to a page is told (a 403 in the error page).
 pub const NO_ACCESS: &str = "You do not have access to this page.";

@@ -279,12 +279,12 @@ mod tests {
     }
 
     #[test]
-    fn a_text_too_deep_is_shown_escaped_and_quickly_whatever_its_size() {
+    fn a_text_too_deep_is_shown_escaped_whatever_its_size() {
+        // Shown as one escaped paragraph: the Markdown parser and the sanitizer, whose cost
+        // grows with the square of the depth, never see it (README, "No post can stall").
         let hostile = ">".repeat(200_000);
-        let started = std::time::Instant::now();
         let (html, _) = render(&hostile);
-        assert!(started.elapsed() < std::time::Duration::from_millis(500));
-        assert!(html.starts_with("<p>&gt;&gt;"), "{}", &html[..40]);
+        assert_eq!(html, format!("<p>{}</p>\n", "&gt;".repeat(200_000)));
         let (html, text) = render(&format!("{}<script>x</script>", "<div>".repeat(40)));
         assert!(!html.contains("<script"), "{html}");
         assert!(
