@@ -21,7 +21,23 @@
 //! text. Both kinds of pager are drawn by the `pager` and `numbered_pager` macros of
 //! `templates/macros.html`.
 
+use serde::Deserialize;
+
 use crate::error::AppError;
+
+/// The query of a page of a list paged by cursor: `?after=` or `?before=`.
+#[derive(Debug, Default, Deserialize)]
+pub struct PageQuery {
+    pub after: Option<String>,
+    pub before: Option<String>,
+}
+
+impl PageQuery {
+    /// The page this query asks for; see [`Request::from_query`].
+    pub fn request(&self, order: Order, size: i64) -> Result<Request, AppError> {
+        Request::from_query(self.after.as_deref(), self.before.as_deref(), order, size)
+    }
+}
 
 /// A position in a list ordered by (sort key, id): the row a page continues from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -202,6 +218,15 @@ impl<T> Page<T> {
     /// The address of the next page.
     pub fn next_href(&self, base: &str) -> Option<String> {
         self.next.map(|c| href(base, "after", c))
+    }
+
+    /// The addresses of the previous and next pages of a list that shares its page with
+    /// another, under its own names (`?past_before=`, `?past_after=`).
+    pub fn hrefs_named(&self, base: &str, before: &str, after: &str) -> [Option<String>; 2] {
+        [
+            self.previous.map(|c| href(base, before, c)),
+            self.next.map(|c| href(base, after, c)),
+        ]
     }
 }
 

@@ -7,7 +7,6 @@ use axum::{
     extract::{Path, Query},
     response::Response,
 };
-use serde::Deserialize;
 use sqlx::AnyPool;
 
 use super::{FIELDS, PostForm, joined_at, kept, mark_read};
@@ -170,12 +169,6 @@ pub async fn unread_threads(
     .await
 }
 
-#[derive(Debug, Default, Deserialize)]
-pub struct PageQuery {
-    after: Option<String>,
-    before: Option<String>,
-}
-
 #[derive(Template)]
 #[template(path = "cohorts/discussion.html")]
 struct DiscussionPage {
@@ -229,14 +222,9 @@ async fn discussion_page(
 
 pub(super) async fn list(
     Inside(ctx, person, access): Inside<Access>,
-    Query(q): Query<PageQuery>,
+    Query(q): Query<paging::PageQuery>,
 ) -> AppResult<Response> {
-    let request = paging::Request::from_query(
-        q.after.as_deref(),
-        q.before.as_deref(),
-        paging::Order::Descending,
-        PAGE,
-    )?;
+    let request = q.request(paging::Order::Descending, PAGE)?;
     discussion_page(
         &ctx,
         &person,
