@@ -1049,7 +1049,7 @@ async fn a_long_thread_shows_fifty_posts_a_page_and_opens_at_the_readers_first_u
     );
     assert!(opened.has(&format!("#post-{} .badge.new", post(71))));
     assert!(!opened.has(&format!("#post-{} .badge.new", post(70))));
-    assert_eq!(opened.text(".numbered-pager p"), "Page 2 of 3");
+    assert_eq!(opened.text(".numbered-pager .page-count"), "Page 2 of 3");
     assert_eq!(
         opened
             .attr(".numbered-pager a[rel='prev']", "href")

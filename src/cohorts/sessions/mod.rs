@@ -301,7 +301,9 @@ async fn list(
     let (pool, id) = (&ctx.state.pool, access.cohort.id);
     let upcoming = sessions_page(pool, id, now, &soon).await?;
     let past = sessions_page(pool, id, now, &recent).await?;
-    if (upcoming.items.is_empty() && !soon.is_first()) || (past.items.is_empty() && !recent.is_first()) {
+    if (upcoming.items.is_empty() && !soon.is_first())
+        || (past.items.is_empty() && !recent.is_first())
+    {
         return Err(AppError::NotFound);
     }
     let path = format!("/cohorts/{}/sessions", access.cohort.slug);
@@ -311,7 +313,11 @@ async fn list(
         .hrefs_named(&format!("{path}{keep_past}"), "before", "after")
         .map(|h| h.map(|h| format!("{h}#upcoming-heading")));
     let past_links = past
-        .hrefs_named(&format!("{path}{keep_upcoming}"), "past_before", "past_after")
+        .hrefs_named(
+            &format!("{path}{keep_upcoming}"),
+            "past_before",
+            "past_after",
+        )
         .map(|h| h.map(|h| format!("{h}#past-heading")));
     let mut layout = ctx.layout().await;
     layout.meta.title = format!("Sessions: {}", access.cohort.name);
