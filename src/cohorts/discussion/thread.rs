@@ -57,7 +57,7 @@ pub struct PostView {
 }
 
 /// Posts on a page of a thread (the opening post is the first of the first page).
-pub(super) const PAGE: i64 = 50;
+const PAGE: i64 = 50;
 
 #[derive(Template)]
 #[template(path = "cohorts/thread.html")]
@@ -182,10 +182,13 @@ pub(super) async fn post_address(
     post_id: i64,
 ) -> sqlx::Result<String> {
     let see_hidden = policy::can_see_hidden_cohort_posts(person, access.standing);
-    let at = sqlx::query_as::<_, At>("SELECT id, created_at FROM cohort_posts WHERE id = $1")
-        .bind(post_id)
-        .fetch_optional(pool)
-        .await?;
+    let at = sqlx::query_as::<_, At>(
+        "SELECT id, created_at FROM cohort_posts WHERE id = $1 AND thread_id = $2",
+    )
+    .bind(post_id)
+    .bind(thread_id)
+    .fetch_optional(pool)
+    .await?;
     let number = match at {
         Some(at) => {
             paging::Numbered::holding(place(pool, thread_id, see_hidden, at).await?, PAGE).number
