@@ -7,7 +7,7 @@ use crate::web::door::{self, Inside, Level, Writing};
 use askama::Template;
 use axum::{
     Router,
-    extract::{DefaultBodyLimit, Multipart, Path},
+    extract::{DefaultBodyLimit, Multipart, Path, Query},
     http::HeaderMap,
     response::Response,
     routing::get,
@@ -30,6 +30,7 @@ use crate::{
         self, Ctx, FormErrors, Layout,
         form::Form,
         form::{self, Field, Fields},
+        paging,
     },
 };
 
@@ -205,6 +206,39 @@ pub async fn of_cohort(
     .await
 }
 
+/// Resources on a page of the list.
+const PAGE: i64 = 25;
+
+/// A page of a cohort's resources, newest first.
+async fn page_of(
+    conn: &mut AnyConnection,
+    cohort_id: i64,
+    request: &paging::Request,
+) -> sqlx::Result<paging::Page<Resource>> {
+    let sql = if request.reads_ascending() {
+        resource_select!(
+            "WHERE r.cohort_id = $1 AND (r.created_at, r.id) > ($2, $3) \
+             ORDER BY r.created_at ASC, r.id ASC LIMIT $4"
+        )
+    } else {
+        resource_select!(
+            "WHERE r.cohort_id = $1 AND (r.created_at, r.id) < ($2, $3) \
+             ORDER BY r.created_at DESC, r.id DESC LIMIT $4"
+        )
+    };
+    let bound = request.bound();
+    let rows = sqlx::query_as::<_, Resource>(sql)
+        .bind(cohort_id)
+        .bind(bound.key)
+        .bind(bound.id)
+        .bind(request.limit())
+        .fetch_all(conn)
+        .await?;
+    Ok(paging::Page::from_rows(request, rows, |r| {
+        paging::Cursor::new(r.created_at, r.id)
+    }))
+}
+
 /// One resource of this cohort, or the 404 of a missing one.
 async fn one(state: &AppState, access: &Access, id: i64) -> AppResult<Resource> {
     sqlx::query_as::<_, Resource>(resource_select!("WHERE r.id = $1 AND r.cohort_id = $2"))
@@ -229,15 +263,26 @@ struct ListPage {
     nav: SpaceNav,
     cohort: Cohort,
     resources: Vec<Shown>,
+    newer: Option<String>,
+    older: Option<String>,
     can_add: bool,
     /// "1.2 GB of 2 GB used", for facilitators and staff.
     storage: Option<String>,
 }
 
-async fn list(Inside(ctx, person, access): Inside<Access>) -> AppResult<Response> {
+async fn list(
+    Inside(ctx, person, access): Inside<Access>,
+    Query(q): Query<paging::PageQuery>,
+) -> AppResult<Response> {
+    let request = q.request(paging::Order::Descending, PAGE)?;
     let nav = nav(&ctx.state, &person, &access, "resources").await?;
     let mut conn = ctx.state.pool.acquire().await?;
-    let resources = of_cohort(&mut conn, access.cohort.id, i64::MAX).await?;
+    let page = page_of(&mut conn, access.cohort.id, &request).await?;
+    if page.items.is_empty() && !request.is_first() {
+        return Err(AppError::NotFound);
+    }
+    let base = format!("/cohorts/{}/resources", access.cohort.slug);
+    let (newer, older) = (page.previous_href(&base), page.next_href(&base));
     let storage = if policy::can_facilitate_cohort(&person, access.standing) {
         let used = storage_used(&mut conn, access.cohort.id).await?;
         Some(usage_words(used, quota(&ctx.state)))
@@ -245,7 +290,8 @@ async fn list(Inside(ctx, person, access): Inside<Access>) -> AppResult<Response
         None
     };
     drop(conn);
-    let resources = resources
+    let resources = page
+        .items
         .into_iter()
         .map(|resource| Shown {
             note_html: markdown::stored_or_render(resource.note_html.clone(), &resource.note),
@@ -265,6 +311,8 @@ async fn list(Inside(ctx, person, access): Inside<Access>) -> AppResult<Response
         can_add: access.can_write(&person),
         cohort: access.cohort,
         resources,
+        newer,
+        older,
         storage,
     }))
 }

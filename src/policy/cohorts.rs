@@ -189,6 +189,42 @@ pub fn cohort_lists_member(
     can_manage_cohorts(reader) || (good_standing && staff_override.unwrap_or(own_choice))
 }
 
+/// SQL condition: [`cohort_lists_member`], for a list read a page at a time. `$all` is bound
+/// to 1 when the reader manages cohorts; `$m` is the membership row, `$p` the person, `$c`
+/// their city (LEFT JOINed: staff have none and stand well).
+#[macro_export]
+macro_rules! cohort_member_listed {
+    ($all:literal, $m:literal, $p:literal, $c:literal) => {
+        concat!(
+            "(",
+            $all,
+            " = 1 OR (COALESCE(",
+            $c,
+            ".status, 'active') = 'active' AND COALESCE(",
+            $m,
+            ".listed_override, ",
+            $p,
+            ".listed) = 1))"
+        )
+    };
+}
+
+/// SQL condition: the members a cohort's members list counts for the reader (`$all` as in
+/// [`cohort_member_listed!`]): the people of a lapsed city are out of the cohort until
+/// renewal, and only staff count them.
+#[macro_export]
+macro_rules! cohort_member_counted {
+    ($all:literal, $c:literal) => {
+        concat!(
+            "(",
+            $all,
+            " = 1 OR COALESCE(",
+            $c,
+            ".status, 'active') = 'active')"
+        )
+    };
+}
+
 /// What of the cohorts a person reaches, as every cohort query applies it (the list of
 /// cohorts, the member home, search, email recipients), so that a list and the door never
 /// disagree: bound to placeholders of fixed SQL fragments ([`cohort_entered!`],

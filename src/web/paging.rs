@@ -1,4 +1,4 @@
-//! One cursor pagination for every list: a page is read in index order from a cursor, the
+//! Paging for every list. Mostly by cursor: a page is read in index order from a cursor, the
 //! (sort key, id) of the row it continues from, never by skipping rows, so page 200 costs
 //! what page 1 costs. Addresses carry the cursor as `?after=` (further down the list) or
 //! `?before=` (back up it); readers see it as an opaque token.
@@ -16,8 +16,28 @@
 //! ```
 //!
 //! and the other way round for a list ordered `ASC`.
+//!
+//! [`Numbered`] pages serve the few bounded lists read like a book (a thread) or ordered by
+//! text. Both kinds of pager are drawn by the `pager` and `numbered_pager` macros of
+//! `templates/macros.html`.
+
+use serde::Deserialize;
 
 use crate::error::AppError;
+
+/// The query of a page of a list paged by cursor: `?after=` or `?before=`.
+#[derive(Debug, Default, Deserialize)]
+pub struct PageQuery {
+    pub after: Option<String>,
+    pub before: Option<String>,
+}
+
+impl PageQuery {
+    /// The page this query asks for; see [`Request::from_query`].
+    pub fn request(&self, order: Order, size: i64) -> Result<Request, AppError> {
+        Request::from_query(self.after.as_deref(), self.before.as_deref(), order, size)
+    }
+}
 
 /// A position in a list ordered by (sort key, id): the row a page continues from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -199,11 +219,131 @@ impl<T> Page<T> {
     pub fn next_href(&self, base: &str) -> Option<String> {
         self.next.map(|c| href(base, "after", c))
     }
+
+    /// The addresses of the previous and next pages of a list that shares its page with
+    /// another, under its own names (`?past_before=`, `?past_after=`).
+    pub fn hrefs_named(&self, base: &str, before: &str, after: &str) -> [Option<String>; 2] {
+        [
+            self.previous.map(|c| href(base, before, c)),
+            self.next.map(|c| href(base, after, c)),
+        ]
+    }
 }
 
 fn href(base: &str, name: &str, cursor: Cursor) -> String {
     let joint = if base.contains('?') { '&' } else { '?' };
     format!("{base}{joint}{name}={}", cursor.encode())
+}
+
+/// Numbered pages, for a list read like a book rather than scrolled: a thread's posts, oldest
+/// first, whose pages keep their numbers as replies are added, so that "the page holding post
+/// 71" and "the last page" can be named and linked; and lists ordered by text (a cohort's
+/// members by name), which a cursor of (number, id) cannot follow. Such lists are bounded (a
+/// thread, a cohort), so reading a page with `LIMIT $size OFFSET $offset` stays cheap.
+/// Addresses carry the page as `?page=N`, the first page without it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Numbered {
+    /// From 1.
+    pub number: i64,
+    /// Rows on a full page.
+    pub size: i64,
+}
+
+impl Numbered {
+    /// The page `?page=` asks for, `None` when it is not given; anything but a number from 1
+    /// is a page that does not exist: 404 (as beyond the last page, see [`Numbered::check`]).
+    pub fn from_query(page: Option<&str>, size: i64) -> Result<Option<Numbered>, AppError> {
+        let Some(page) = page else { return Ok(None) };
+        match page.parse::<i64>() {
+            Ok(number) if number >= 1 && page.bytes().all(|b| b.is_ascii_digit()) => {
+                Ok(Some(Numbered { number, size }))
+            }
+            _ => Err(AppError::NotFound),
+        }
+    }
+
+    pub fn first(size: i64) -> Numbered {
+        Numbered { number: 1, size }
+    }
+
+    /// The page holding the row at `position` (0 for the first row of the list).
+    pub fn holding(position: i64, size: i64) -> Numbered {
+        Numbered {
+            number: position.max(0) / size + 1,
+            size,
+        }
+    }
+
+    /// The last page of a list of `total` rows (the first, for an empty list).
+    pub fn last(total: i64, size: i64) -> Numbered {
+        Numbered::holding(total - 1, size)
+    }
+
+    /// Rows before this page: the query's `OFFSET`.
+    pub fn offset(&self) -> i64 {
+        (self.number - 1).saturating_mul(self.size)
+    }
+
+    /// The page if a list of `total` rows has it (the first always, even empty); 404 otherwise.
+    pub fn check(self, total: i64) -> Result<Numbered, AppError> {
+        if self.number == 1 || self.offset() < total {
+            Ok(self)
+        } else {
+            Err(AppError::NotFound)
+        }
+    }
+
+    /// The links of this page of a list of `total` rows, under `base` ("/cohorts/x/members").
+    pub fn links(&self, base: &str, total: i64) -> PageLinks {
+        let count = Numbered::last(total, self.size).number;
+        let at = |n: i64| numbered_href(base, n);
+        PageLinks {
+            number: self.number,
+            count,
+            previous: (self.number > 1).then(|| at(self.number - 1)),
+            next: (self.number < count).then(|| at(self.number + 1)),
+            pages: (1..=count)
+                .map(|n| PageLink {
+                    number: n,
+                    href: at(n),
+                    current: n == self.number,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The address of page `number` of the list at `base`: the first page is `base` itself.
+pub fn numbered_href(base: &str, number: i64) -> String {
+    if number <= 1 {
+        return base.to_owned();
+    }
+    let joint = if base.contains('?') { '&' } else { '?' };
+    format!("{base}{joint}page={number}")
+}
+
+/// What the pager of a numbered page shows: "Page 2 of 13", the neighbours and every page.
+#[derive(Debug, Clone)]
+pub struct PageLinks {
+    pub number: i64,
+    pub count: i64,
+    pub previous: Option<String>,
+    pub next: Option<String>,
+    pub pages: Vec<PageLink>,
+}
+
+impl PageLinks {
+    /// Whether there is more than one page (else no pager is shown).
+    pub fn several(&self) -> bool {
+        self.count > 1
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct PageLink {
+    pub number: i64,
+    pub href: String,
+    pub current: bool,
 }
 
 #[cfg(test)]
@@ -296,5 +436,33 @@ mod tests {
             "/news?topic=water&after=20-2"
         );
         assert!(Request::from_query(Some("x"), None, Order::Descending, 3).is_err());
+    }
+
+    #[test]
+    fn numbered_pages_name_the_page_of_a_row_and_refuse_what_is_not_a_page() {
+        assert_eq!(Numbered::holding(0, 50).number, 1);
+        assert_eq!(Numbered::holding(49, 50).number, 1);
+        assert_eq!(Numbered::holding(70, 50).number, 2);
+        assert_eq!(Numbered::last(121, 50).number, 3);
+        assert_eq!(Numbered::last(0, 50).number, 1);
+        assert_eq!(Numbered::holding(70, 50).offset(), 50);
+        for bad in ["abc", "0", "-1", "+2", "", "1.5", "99999999999999999999"] {
+            assert!(Numbered::from_query(Some(bad), 50).is_err(), "{bad}");
+        }
+        let two = Numbered::from_query(Some("2"), 50).unwrap().unwrap();
+        assert!(two.check(121).is_ok());
+        assert!(
+            Numbered::from_query(Some("4"), 50)
+                .unwrap()
+                .unwrap()
+                .check(121)
+                .is_err()
+        );
+        assert!(Numbered::first(50).check(0).is_ok());
+        let links = two.links("/t?x=1", 121);
+        assert_eq!(links.count, 3);
+        assert_eq!(links.previous.as_deref(), Some("/t?x=1"));
+        assert_eq!(links.next.as_deref(), Some("/t?x=1&page=3"));
+        assert!(links.pages[1].current && links.several());
     }
 }

@@ -208,6 +208,40 @@ async fn browser_every_cohort_page_passes_the_axe_scan_at_phone_and_desktop_widt
     )
     .await;
 
+    // A long thread, in pages: 60 replies by the facilitator, a second apart (inserted
+    // directly), which the member has not read.
+    let long = Page::of(
+        net.facilitator
+            .post_form(
+                &format!("/cohorts/{SLUG}/discussion"),
+                &[("title", "Meter readings"), ("body", "Post one.")],
+            )
+            .await,
+    )
+    .await
+    .path();
+    let long_id: i64 = long.rsplit('/').next().unwrap().parse().unwrap();
+    let facilitator_id: i64 =
+        sqlx::query_scalar("SELECT id FROM people WHERE email = 'mayor@a.gov'")
+            .fetch_one(&app.state.pool)
+            .await
+            .unwrap();
+    let long_start = app.state.clock.now();
+    for n in 1..=60_i64 {
+        sqlx::query(
+            "INSERT INTO cohort_posts (thread_id, author_id, body, body_html, created_at) \
+             VALUES ($1, $2, $3, $3, $4)",
+        )
+        .bind(long_id)
+        .bind(facilitator_id)
+        .bind(format!("<p>Reading number {n}.</p>"))
+        .bind(long_start + n)
+        .execute(&app.state.pool)
+        .await
+        .unwrap();
+    }
+    app.state.clock.advance(120);
+
     let member = Widths::start().await;
     member
         .log_in(&app, "advisor@a.gov", MEMBER_PASSWORD, "/home")
@@ -276,6 +310,22 @@ async fn browser_every_cohort_page_passes_the_axe_scan_at_phone_and_desktop_widt
         "thread with a new reply",
         "Water Affordability",
         "Happy to share the study.",
+    )
+    .await;
+    scan.page(
+        &member,
+        &format!("{long}?page=1"),
+        "long thread, first page, with unread replies",
+        "Water Affordability",
+        "First unread reply",
+    )
+    .await;
+    scan.page(
+        &member,
+        &format!("{long}?page=2"),
+        "long thread, last page",
+        "Water Affordability",
+        "Page 2 of 2",
     )
     .await;
     scan.page(

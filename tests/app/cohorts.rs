@@ -1252,3 +1252,141 @@ async fn a_facilitator_sees_waiting_requests_at_home_and_declines_one_with_a_rea
     let home = Page::of(net.facilitator.get("/home").await).await;
     assert!(!home.has("a[href='/cohorts/data-leaders/requests']"));
 }
+
+/// `n` people of the first city ("Lafayette"), named `{name} 01`…, put straight into the
+/// database (only the lists they fill are under test: none of them logs in), listed in the
+/// directory or not; their ids.
+async fn many_people(app: &TestApp, name: &str, n: i64, listed: bool) -> Vec<i64> {
+    let city: i64 = sqlx::query_scalar("SELECT id FROM cities WHERE name = 'Lafayette'")
+        .fetch_one(&app.state.pool)
+        .await
+        .unwrap();
+    let now = app.state.clock.now();
+    let mut ids = Vec::new();
+    for i in 1..=n {
+        let email = format!("{}-{i}@a.gov", name.to_lowercase().replace(' ', "-"));
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO people (email, email_norm, name, role, password_hash, active, created_at, \
+             city_id, listed, listing_chosen_at) \
+             VALUES ($1, $1, $2, 'advisor', 'not-a-hash', 1, $3, $4, $5, $3) RETURNING id",
+        )
+        .bind(&email)
+        .bind(format!("{name} {i:02}"))
+        .bind(now)
+        .bind(city)
+        .bind(i64::from(listed))
+        .fetch_one(&app.state.pool)
+        .await
+        .unwrap();
+        ids.push(id);
+    }
+    ids
+}
+
+async fn cohort_id(app: &TestApp) -> i64 {
+    sqlx::query_scalar("SELECT id FROM cohorts WHERE slug = $1")
+        .bind(SLUG)
+        .fetch_one(&app.state.pool)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_member_list_shows_fifty_people_a_page_with_links_to_the_others() {
+    let app = spawn_app().await;
+    let net = network(&app).await;
+    let cohort = cohort_id(&app).await;
+    let listed = many_people(&app, "Listed", 60, true).await;
+    let unlisted = many_people(&app, "Unlisted", 3, false).await;
+    for (i, person) in listed.iter().chain(&unlisted).enumerate() {
+        sqlx::query(
+            "INSERT INTO cohort_members (cohort_id, person_id, role, joined_at, calendar_token) \
+             VALUES ($1, $2, 'member', $3, $4)",
+        )
+        .bind(cohort)
+        .bind(person)
+        .bind(app.state.clock.now())
+        .bind(format!("token-{i}"))
+        .execute(&app.state.pool)
+        .await
+        .unwrap();
+    }
+    let members = format!("/cohorts/{SLUG}/members");
+    let names = |p: &Page| p.texts(".member-cards li > strong");
+    let expected = |from: i64, to: i64| -> Vec<String> {
+        (from..=to).map(|i| format!("Listed {i:02}")).collect()
+    };
+    // A member sees the 60 listed people, 50 on the first page.
+    let first = Page::of(net.member.get(&members).await).await;
+    assert_eq!(names(&first), expected(1, 50));
+    assert_eq!(first.text(".numbered-pager .page-count"), "Page 1 of 2");
+    assert!(!first.has(".numbered-pager a[rel='prev']"));
+    let next = first.attr(".numbered-pager a[rel='next']", "href").unwrap();
+    assert_eq!(next, format!("{members}?page=2"));
+    let second = Page::of(net.member.get(&next).await).await;
+    assert_eq!(names(&second), expected(51, 60));
+    assert!(!second.has(".numbered-pager a[rel='next']"));
+    // The people not listed are counted, not shown: the 3, the facilitator and the member
+    // who never chose (the lapsed city's mayor is out of the cohort until renewal).
+    assert_eq!(
+        second.text("main p.muted:not(.page-count)"),
+        "And 5 more people not listed."
+    );
+    // Staff see all 66, the facilitator first.
+    let staff = Page::of(net.staff.get(&members).await).await;
+    assert_eq!(names(&staff).len(), 50);
+    assert_eq!(names(&staff)[0], "Ana Mayor");
+    let staff_second = Page::of(net.staff.get(&format!("{members}?page=2")).await).await;
+    assert_eq!(names(&staff_second).len(), 16);
+    // Pages that are not: a 404 page.
+    for bad in ["3", "0", "abc"] {
+        let r = Page::of(net.member.get(&format!("{members}?page={bad}")).await).await;
+        assert_eq!(r.status, 404, "?page={bad}");
+    }
+}
+
+#[tokio::test]
+async fn a_facilitator_reads_waiting_requests_twenty_at_a_time_oldest_first() {
+    let app = spawn_app().await;
+    let net = network(&app).await;
+    let cohort = cohort_id(&app).await;
+    let start = app.state.clock.now() - 3_600;
+    for (i, person) in many_people(&app, "Asker", 25, false)
+        .await
+        .into_iter()
+        .enumerate()
+    {
+        sqlx::query(
+            "INSERT INTO cohort_requests (cohort_id, person_id, message, status, created_at) \
+             VALUES ($1, $2, 'May I join?', 'pending', $3)",
+        )
+        .bind(cohort)
+        .bind(person)
+        .bind(start + i as i64 * 60)
+        .execute(&app.state.pool)
+        .await
+        .unwrap();
+    }
+    let requests = format!("/cohorts/{SLUG}/requests");
+    let names = |p: &Page| p.texts(".request-list .card-title");
+    let expected = |from: i64, to: i64| -> Vec<String> {
+        (from..=to).map(|i| format!("Asker {i:02}")).collect()
+    };
+    let first = Page::of(net.facilitator.get(&requests).await).await;
+    assert_eq!(names(&first), expected(1, 20));
+    assert!(!first.has(".pager a[rel='prev']"));
+    let later = first.attr(".pager a[rel='next']", "href").unwrap();
+    assert_eq!(first.text(".pager a[rel='next']"), "Later requests →");
+    let second = Page::of(net.facilitator.get(&later).await).await;
+    assert_eq!(names(&second), expected(21, 25));
+    assert!(!second.has(".pager a[rel='next']"));
+    let back = Page::of(
+        net.facilitator
+            .get(&second.attr(".pager a[rel='prev']", "href").unwrap())
+            .await,
+    )
+    .await;
+    assert_eq!(names(&back), expected(1, 20));
+    let junk = net.facilitator.get(&format!("{requests}?after=junk")).await;
+    assert_eq!(junk.status(), 404);
+}

@@ -773,7 +773,7 @@ async fn the_discussion_pages_its_threads_twenty_at_a_time_newest_first_forward_
             .collect()
     };
     assert_eq!(titles(&first), expected(45, 26));
-    assert!(!first.has("a[rel='prev']"));
+    assert!(!first.has(".numbered-pager a[rel='prev']"));
     let second_href = first.attr("a[rel='next']", "href").unwrap();
     let second = Page::of(w.advisor.get(&second_href).await).await;
     assert_eq!(titles(&second), expected(25, 6));
@@ -922,4 +922,225 @@ async fn sent_all(app: &TestApp) {
         .execute(&app.state.pool)
         .await
         .unwrap();
+}
+
+/// Puts `n` replies by `email` in the thread at `thread_path`, a second apart after the
+/// opening post, as replying would (the thread's last activity moves with them); gives their
+/// ids in order. Inserted directly: only the reading of a long thread is under test.
+async fn many_replies(app: &TestApp, thread_path: &str, email: &str, n: i64) -> Vec<i64> {
+    let thread: i64 = thread_path.rsplit('/').next().unwrap().parse().unwrap();
+    let author = person_id(app, email).await;
+    let start: i64 = sqlx::query_scalar("SELECT created_at FROM cohort_posts WHERE thread_id = $1")
+        .bind(thread)
+        .fetch_one(&app.state.pool)
+        .await
+        .unwrap();
+    let mut ids = Vec::new();
+    for i in 1..=n {
+        let body = format!("Reply number {}.", i + 1);
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO cohort_posts (thread_id, author_id, body, body_html, created_at) \
+             VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        )
+        .bind(thread)
+        .bind(author)
+        .bind(&body)
+        .bind(format!("<p>{body}</p>"))
+        .bind(start + i)
+        .fetch_one(&app.state.pool)
+        .await
+        .unwrap();
+        ids.push(id);
+    }
+    sqlx::query("UPDATE cohort_threads SET last_post_at = $1 WHERE id = $2")
+        .bind(start + n)
+        .bind(thread)
+        .execute(&app.state.pool)
+        .await
+        .unwrap();
+    app.state.clock.advance(n + 60);
+    ids
+}
+
+/// Records that `email` has read the thread up to `read_at`, as opening a page does.
+async fn read_up_to(app: &TestApp, thread_path: &str, email: &str, read_at: i64) {
+    let thread: i64 = thread_path.rsplit('/').next().unwrap().parse().unwrap();
+    sqlx::query(
+        "INSERT INTO cohort_reads (thread_id, person_id, read_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (thread_id, person_id) DO UPDATE SET read_at = excluded.read_at",
+    )
+    .bind(thread)
+    .bind(person_id(app, email).await)
+    .bind(read_at)
+    .execute(&app.state.pool)
+    .await
+    .unwrap();
+}
+
+/// Where a request sends `email`: the address of its 303, with the `#post-` anchor that a
+/// browser keeps and a followed redirect drops. A form is POSTed; without one, a GET.
+async fn sent_to(app: &TestApp, email: &str, path: &str, form: Option<&[(&str, &str)]>) -> String {
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let r = client
+        .post(app.url("/login"))
+        .form(&[
+            ("email", email),
+            ("password", crate::support::MEMBER_PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let r = match form {
+        Some(form) => client.post(app.url(path)).form(form).send().await,
+        None => client.get(app.url(path)).send().await,
+    }
+    .unwrap();
+    assert_eq!(r.status(), 303, "{path}");
+    r.headers()["location"].to_str().unwrap().to_owned()
+}
+
+/// The numbers of the posts a thread page shows, as a reader counts them (the list's own
+/// numbering, from its `start`).
+fn post_numbers(page: &Page) -> Vec<i64> {
+    let start: i64 = page
+        .attr(".post-list", "start")
+        .map_or(1, |s| s.parse().unwrap());
+    (start..).take(posts(page).len()).collect()
+}
+
+#[tokio::test]
+async fn a_long_thread_shows_fifty_posts_a_page_and_opens_at_the_readers_first_unread_reply() {
+    let w = world().await;
+    let thread = start_thread(&w.facilitator, "Rate design", "Post one.").await;
+    // Posts 2 to 121: the opening post and 120 replies.
+    let mut ids = vec![0];
+    ids.extend(many_replies(&w.app, &thread, "colleague@a.gov", 120).await);
+    let post = |n: usize| ids[n - 1];
+    // The advisor has read up to post 70.
+    let post_70_at: i64 = sqlx::query_scalar("SELECT created_at FROM cohort_posts WHERE id = $1")
+        .bind(post(70))
+        .fetch_one(&w.app.state.pool)
+        .await
+        .unwrap();
+    read_up_to(&w.app, &thread, "advisor@a.gov", post_70_at).await;
+
+    // The discussion list leads them to post 71.
+    let list = page(&w.advisor, DISCUSSION).await;
+    let href = list.attr(".thread-list .thread-title a", "href").unwrap();
+    assert_eq!(href, format!("{thread}#post-{}", post(71)));
+
+    // Opening the thread shows the page holding post 71: posts 51 to 100, not all 121.
+    let opened = page(&w.advisor, &thread).await;
+    assert_eq!(opened.status, 200);
+    assert_eq!(post_numbers(&opened), (51..=100).collect::<Vec<_>>());
+    assert_eq!(
+        opened.attr(".post-list .post", "id").unwrap(),
+        format!("post-{}", post(51))
+    );
+    assert_eq!(opened.text(".first-unread a"), "First unread reply");
+    assert_eq!(
+        opened.attr(".first-unread a", "href").unwrap(),
+        format!("{thread}?page=2#post-{}", post(71))
+    );
+    assert!(opened.has(&format!("#post-{} .badge.new", post(71))));
+    assert!(!opened.has(&format!("#post-{} .badge.new", post(70))));
+    assert_eq!(opened.text(".numbered-pager .page-count"), "Page 2 of 3");
+    assert_eq!(
+        opened
+            .attr(".numbered-pager a[rel='prev']", "href")
+            .unwrap(),
+        thread
+    );
+    assert_eq!(
+        opened
+            .attr(".numbered-pager a[rel='next']", "href")
+            .unwrap(),
+        format!("{thread}?page=3")
+    );
+    assert_eq!(
+        opened
+            .attr(".numbered-pager a[aria-current='page']", "href")
+            .unwrap(),
+        format!("{thread}?page=2")
+    );
+    // The reply form is on the last page; this one links to it.
+    assert!(!opened.has("#reply-heading"));
+    assert_eq!(
+        opened.attr("a[href$='#reply-heading']", "href").unwrap(),
+        format!("{thread}?page=3#reply-heading")
+    );
+
+    // Reading page 2 read up to post 100, not the whole thread: next time, post 101.
+    let again = page(&w.advisor, &thread).await;
+    assert_eq!(post_numbers(&again), (101..=121).collect::<Vec<_>>());
+    assert_eq!(
+        again.attr(".first-unread a", "href").unwrap(),
+        format!("{thread}?page=3#post-{}", post(101))
+    );
+    assert!(again.has("#reply-heading"));
+    assert!(!again.has(".numbered-pager a[rel='next']"));
+
+    // The first page, asked for: posts 1 to 50, the opening post first.
+    let first = page(&w.advisor, &format!("{thread}?page=1")).await;
+    assert_eq!(post_numbers(&first), (1..=50).collect::<Vec<_>>());
+    assert_eq!(posts(&first)[0].body, "Post one.");
+    assert!(!first.has(".numbered-pager a[rel='prev']"));
+
+    // Pages that are not: a clear 404, never a 500.
+    for bad in ["abc", "0", "-1", "4", "99999", "99999999999999999999"] {
+        let r = page(&w.advisor, &format!("{thread}?page={bad}")).await;
+        assert_eq!(r.status, 404, "?page={bad}");
+        assert!(r.has("h1"), "?page={bad}");
+    }
+}
+
+#[tokio::test]
+async fn a_reply_to_a_long_thread_lands_on_the_last_page_at_the_reply() {
+    let w = world().await;
+    let thread = start_thread(&w.facilitator, "Rate design", "Post one.").await;
+    let replies = many_replies(&w.app, &thread, "colleague@a.gov", 120).await;
+    let to = sent_to(
+        &w.app,
+        "advisor@a.gov",
+        &thread,
+        Some(&[("body", "My own reply, post 122.")]),
+    )
+    .await;
+    let new_id: i64 = sqlx::query_scalar("SELECT MAX(id) FROM cohort_posts")
+        .fetch_one(&w.app.state.pool)
+        .await
+        .unwrap();
+    assert_eq!(to, format!("{thread}?page=3#post-{new_id}"));
+    let after = page(&w.advisor, &to).await;
+    assert_eq!(post_numbers(&after), (101..=122).collect::<Vec<_>>());
+    assert_eq!(
+        posts(&after).last().unwrap().body,
+        "My own reply, post 122."
+    );
+    assert!(after.has(&format!("#post-{new_id}")));
+    assert!(after.has("#reply-heading"));
+    // The post's own address (in emails) goes to the same page.
+    let own = sent_to(
+        &w.app,
+        "planner@a.gov",
+        &format!("{thread}/posts/{new_id}"),
+        None,
+    )
+    .await;
+    assert_eq!(own, format!("{thread}?page=3#post-{new_id}"));
+    // Hiding a post goes back to the page that holds it: the first reply, on page 1; the
+    // new reply, on page 3.
+    let first_reply = replies[0];
+    for (id, back) in [
+        (first_reply, format!("{thread}#post-{first_reply}")),
+        (new_id, format!("{thread}?page=3#post-{new_id}")),
+    ] {
+        let hide = format!("{thread}/posts/{id}/hide");
+        assert_eq!(sent_to(&w.app, "mayor@a.gov", &hide, Some(&[])).await, back);
+    }
 }

@@ -1194,3 +1194,56 @@ async fn twenty_parallel_uploads_never_pass_the_cohorts_quota() {
     assert!(used <= 1024 * 1024, "{used}");
     assert_eq!(count(&app, "SELECT COUNT(*) FROM files").await, 3);
 }
+
+#[tokio::test]
+async fn the_resources_list_shows_twenty_five_a_page_newest_first_with_links_to_the_others() {
+    let app = spawn_app().await;
+    let net = network(&app).await;
+    // 30 links, a minute apart, put straight into the database as adding a link stores them
+    // (only the list's paging is under test here).
+    let cohort: i64 = sqlx::query_scalar("SELECT id FROM cohorts WHERE slug = $1")
+        .bind(SLUG)
+        .fetch_one(&app.state.pool)
+        .await
+        .unwrap();
+    let adder: i64 = count(&app, "SELECT id FROM people WHERE email = 'advisor@a.gov'").await;
+    let start = app.state.clock.now() - 3_600;
+    for n in 1..=30_i64 {
+        sqlx::query(
+            "INSERT INTO cohort_resources (cohort_id, title, note, note_html, url, added_by, created_at) \
+             VALUES ($1, $2, 'A useful page.', '<p>A useful page.</p>', $3, $4, $5)",
+        )
+        .bind(cohort)
+        .bind(format!("Link {n:02}"))
+        .bind(format!("https://example.org/{n}"))
+        .bind(adder)
+        .bind(start + n * 60)
+        .execute(&app.state.pool)
+        .await
+        .unwrap();
+    }
+    let list = format!("/cohorts/{SLUG}/resources");
+    let titles = |p: &Page| p.texts(".resource-list .resource-title a");
+    let expected = |from: i64, to: i64| -> Vec<String> {
+        (to..=from).rev().map(|n| format!("Link {n:02}")).collect()
+    };
+    let first = Page::of(net.colleague.get(&list).await).await;
+    assert_eq!(titles(&first), expected(30, 6));
+    assert!(!first.has(".pager a[rel='prev']"));
+    assert_eq!(first.text(".pager a[rel='next']"), "Older resources →");
+    let older = first.attr(".pager a[rel='next']", "href").unwrap();
+    let second = Page::of(net.colleague.get(&older).await).await;
+    assert_eq!(titles(&second), expected(5, 1));
+    assert!(!second.has(".pager a[rel='next']"));
+    let back = Page::of(
+        net.colleague
+            .get(&second.attr(".pager a[rel='prev']", "href").unwrap())
+            .await,
+    )
+    .await;
+    assert_eq!(titles(&back), expected(30, 6));
+    for bad in ["?after=junk", "?before=12", "?after=1-1"] {
+        let r = net.colleague.get(&format!("{list}{bad}")).await;
+        assert_eq!(r.status(), 404, "{bad}");
+    }
+}

@@ -955,3 +955,80 @@ async fn a_calendar_address_from_before_digests_keeps_working_and_is_kept_as_a_d
         portal::secret::digest(old)
     );
 }
+
+#[tokio::test]
+async fn upcoming_and_past_sessions_are_each_shown_twenty_at_a_time_and_page_on_their_own() {
+    let s = space().await;
+    // 25 sessions to come and 25 past ones, a day apart, put straight into the database as
+    // planning stores them (only the lists' paging is under test here).
+    let cohort: i64 = sqlx::query_scalar("SELECT id FROM cohorts WHERE slug = $1")
+        .bind(SLUG)
+        .fetch_one(&s.app.state.pool)
+        .await
+        .unwrap();
+    let now = s.app.state.clock.now();
+    for n in 1..=25_i64 {
+        for (kind, starts) in [("Coming", now + n * 86_400), ("Past", now - n * 86_400)] {
+            sqlx::query(
+                "INSERT INTO cohort_sessions (cohort_id, uid, title, starts_at, ends_at, time_zone, \
+                 call_url, notes, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, 'America/Chicago', 'https://meet.example.org/w', '', $6, $6)",
+            )
+            .bind(cohort)
+            .bind(format!("{kind}-{n}@test"))
+            .bind(format!("{kind} {n:02}"))
+            .bind(starts)
+            .bind(starts + 3_600)
+            .bind(now)
+            .execute(&s.app.state.pool)
+            .await
+            .unwrap();
+        }
+    }
+    let list = format!("/cohorts/{SLUG}/sessions");
+    let titles = |p: &Page, list: &str| p.texts(&format!("#{list} > li h3"));
+    let expected = |kind: &str, from: i64, to: i64| -> Vec<String> {
+        (from..=to).map(|n| format!("{kind} {n:02}")).collect()
+    };
+    let first = Page::of(s.member.get(&list).await).await;
+    assert_eq!(titles(&first, "upcoming"), expected("Coming", 1, 20));
+    assert_eq!(titles(&first, "past"), expected("Past", 1, 20));
+    let later = first
+        .attr(
+            "nav[aria-label='More upcoming sessions'] a[rel='next']",
+            "href",
+        )
+        .unwrap();
+    let older = first
+        .attr("nav[aria-label='More past sessions'] a[rel='next']", "href")
+        .unwrap();
+    assert!(!first.has("nav[aria-label='More upcoming sessions'] a[rel='prev']"));
+    // The past list pages on its own: the upcoming one stays where it was.
+    let past_second = Page::of(s.member.get(&older).await).await;
+    assert_eq!(titles(&past_second, "past"), expected("Past", 21, 25));
+    assert_eq!(titles(&past_second, "upcoming"), expected("Coming", 1, 20));
+    assert!(!past_second.has("nav[aria-label='More past sessions'] a[rel='next']"));
+    let both = past_second
+        .attr(
+            "nav[aria-label='More upcoming sessions'] a[rel='next']",
+            "href",
+        )
+        .unwrap();
+    let both = Page::of(s.member.get(&both).await).await;
+    assert_eq!(titles(&both, "upcoming"), expected("Coming", 21, 25));
+    assert_eq!(titles(&both, "past"), expected("Past", 21, 25));
+    let soon = Page::of(s.member.get(&later).await).await;
+    assert_eq!(titles(&soon, "upcoming"), expected("Coming", 21, 25));
+    let back = soon
+        .attr(
+            "nav[aria-label='More upcoming sessions'] a[rel='prev']",
+            "href",
+        )
+        .unwrap();
+    let back = Page::of(s.member.get(&back).await).await;
+    assert_eq!(titles(&back, "upcoming"), expected("Coming", 1, 20));
+    for bad in ["?after=junk", "?past_before=x-1", "?past_after=1-1"] {
+        let r = s.member.get(&format!("{list}{bad}")).await;
+        assert_eq!(r.status(), 404, "{bad}");
+    }
+}

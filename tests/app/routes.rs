@@ -214,6 +214,13 @@ const TABLE: &[Row] = &[
         "thread",
         COHORT,
     ),
+    // A post's own address: to the page of the thread that holds it.
+    row(
+        "GET",
+        "/cohorts/{slug}/discussion/{thread_id}/posts/{post_id}",
+        "post",
+        COHORT,
+    ),
     // The advisor's own post; nobody else edits it, staff included.
     row(
         "GET",

@@ -97,7 +97,7 @@ pub(super) async fn edit_form(
 /// The author edits their post within [`policy::COHORT_EDIT_WINDOW`] (the opening post's thread title too).
 pub(super) async fn update(
     Writing(ctx, person, access): Writing<Access>,
-    Path((slug, thread_id, post_id)): Path<(String, i64, i64)>,
+    Path((_, thread_id, post_id)): Path<(String, i64, i64)>,
     Form(form): Form<PostForm>,
 ) -> AppResult<Response> {
     let (thread, post, opening) = post_of(&ctx, &access, &person, thread_id, post_id).await?;
@@ -153,8 +153,7 @@ pub(super) async fn update(
     }
     tx.commit().await?;
     ctx.flash("Your post is updated.").await?;
-    Ok(web::see_other(&format!(
-        "/cohorts/{slug}/discussion/{}#post-{}",
-        thread.id, post.id
-    )))
+    let address =
+        super::thread::post_address(&ctx.state.pool, &access, &person, thread.id, post.id).await?;
+    Ok(web::see_other(&address))
 }

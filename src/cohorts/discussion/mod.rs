@@ -7,7 +7,7 @@
 //!
 //! This module holds what its parts share: the post form, the thread and post as the person
 //! may see them, and the record of a reading. The list of threads and new ones are in
-//! `threads`, a thread and its replies in `thread`, an author's edit in `edit`, hiding and
+//! `threads`, a thread and its replies (in numbered pages) in `thread`, an author's edit in `edit`, hiding and
 //! restoring in `moderation`.
 
 use axum::{
@@ -44,6 +44,10 @@ pub fn router() -> Router<crate::state::AppState> {
         .route(
             "/cohorts/{slug}/discussion/{thread_id}",
             get(thread::show).post(thread::reply),
+        )
+        .route(
+            "/cohorts/{slug}/discussion/{thread_id}/posts/{post_id}",
+            get(thread::post_at),
         )
         .route(
             "/cohorts/{slug}/discussion/{thread_id}/posts/{post_id}/edit",

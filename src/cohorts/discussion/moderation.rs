@@ -14,16 +14,16 @@ use crate::{
 
 pub(super) async fn hide(
     Steering(ctx, person, access): Steering<Access>,
-    Path((slug, thread_id, post_id)): Path<(String, i64, i64)>,
+    Path((_, thread_id, post_id)): Path<(String, i64, i64)>,
 ) -> AppResult<Response> {
-    moderate(ctx, person, access, slug, thread_id, post_id, true).await
+    moderate(ctx, person, access, thread_id, post_id, true).await
 }
 
 pub(super) async fn restore(
     Steering(ctx, person, access): Steering<Access>,
-    Path((slug, thread_id, post_id)): Path<(String, i64, i64)>,
+    Path((_, thread_id, post_id)): Path<(String, i64, i64)>,
 ) -> AppResult<Response> {
-    moderate(ctx, person, access, slug, thread_id, post_id, false).await
+    moderate(ctx, person, access, thread_id, post_id, false).await
 }
 
 /// Hides a post from the cohort's members, or shows it again; the opening post takes its
@@ -32,7 +32,6 @@ async fn moderate(
     ctx: web::Ctx,
     person: Person,
     access: Access,
-    slug: String,
     thread_id: i64,
     post_id: i64,
     hiding: bool,
@@ -95,8 +94,7 @@ async fn moderate(
         (false, false) => "The post is restored: members see it again.",
     })
     .await?;
-    Ok(web::see_other(&format!(
-        "/cohorts/{slug}/discussion/{}#post-{}",
-        thread.id, post.id
-    )))
+    let address =
+        super::thread::post_address(&ctx.state.pool, &access, &person, thread.id, post.id).await?;
+    Ok(web::see_other(&address))
 }

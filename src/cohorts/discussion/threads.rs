@@ -7,7 +7,6 @@ use axum::{
     extract::{Path, Query},
     response::Response,
 };
-use serde::Deserialize;
 use sqlx::AnyPool;
 
 use super::{FIELDS, PostForm, joined_at, kept, mark_read};
@@ -42,6 +41,8 @@ pub struct ThreadRow {
     pub posts: i64,
     /// Posts by others since the person last read the thread.
     pub new_posts: i64,
+    /// The first of them.
+    pub first_new: Option<i64>,
 }
 
 impl ThreadRow {
@@ -56,6 +57,14 @@ impl ThreadRow {
     }
     pub fn is_new(&self) -> bool {
         self.new_posts > 0
+    }
+    /// The thread's address; with new posts, at the first of them (the thread opens on the
+    /// page that holds it).
+    pub fn href(&self, slug: &str) -> String {
+        match self.first_new {
+            Some(post) => format!("/cohorts/{slug}/discussion/{}#post-{post}", self.id),
+            None => format!("/cohorts/{slug}/discussion/{}", self.id),
+        }
     }
     pub fn is_hidden(&self) -> bool {
         self.hidden_at.is_some()
@@ -77,7 +86,12 @@ macro_rules! thread_rows {
              (SELECT COUNT(*) FROM cohort_posts x WHERE x.thread_id = t.id \
                AND x.hidden_at IS NULL AND x.author_id <> $2 \
                AND x.created_at > COALESCE((SELECT r.read_at FROM cohort_reads r \
-                 WHERE r.thread_id = t.id AND r.person_id = $2), $4)) AS new_posts \
+                 WHERE r.thread_id = t.id AND r.person_id = $2), $4)) AS new_posts, \
+             (SELECT x.id FROM cohort_posts x WHERE x.thread_id = t.id \
+               AND x.hidden_at IS NULL AND x.author_id <> $2 \
+               AND x.created_at > COALESCE((SELECT r.read_at FROM cohort_reads r \
+                 WHERE r.thread_id = t.id AND r.person_id = $2), $4) \
+               ORDER BY x.created_at, x.id LIMIT 1) AS first_new \
              FROM cohort_threads t JOIN people p ON p.id = t.author_id \
              WHERE t.cohort_id = $1 AND (t.hidden_at IS NULL OR $3 = 1) ",
             $rest
@@ -155,12 +169,6 @@ pub async fn unread_threads(
     .await
 }
 
-#[derive(Debug, Default, Deserialize)]
-pub struct PageQuery {
-    after: Option<String>,
-    before: Option<String>,
-}
-
 #[derive(Template)]
 #[template(path = "cohorts/discussion.html")]
 struct DiscussionPage {
@@ -214,14 +222,9 @@ async fn discussion_page(
 
 pub(super) async fn list(
     Inside(ctx, person, access): Inside<Access>,
-    Query(q): Query<PageQuery>,
+    Query(q): Query<paging::PageQuery>,
 ) -> AppResult<Response> {
-    let request = paging::Request::from_query(
-        q.after.as_deref(),
-        q.before.as_deref(),
-        paging::Order::Descending,
-        PAGE,
-    )?;
+    let request = q.request(paging::Order::Descending, PAGE)?;
     discussion_page(
         &ctx,
         &person,

@@ -1,4 +1,4 @@
-//! A cohort's sessions: the list (upcoming first, then past ones) with each time in the
+//! A cohort's sessions: the list (upcoming first, then past ones, each paged on its own) with each time in the
 //! reader's zone and the session's own zone beside it, the call link and notes for the people
 //! who enter the space, and the next three for the overview and the member home. Planning,
 //! editing and cancelling are in `form`, the emails to followers in `notices`, each session's
@@ -10,7 +10,8 @@
 //! update the event in place.
 
 use askama::Template;
-use axum::{Router, response::Response, routing::get};
+use axum::{Router, extract::Query, response::Response, routing::get};
+use serde::Deserialize;
 use sqlx::{AnyConnection, AnyPool};
 
 use super::{
@@ -23,7 +24,7 @@ use crate::{
     text::markdown,
     time::Zone,
     viewer::Person,
-    web::{self, Layout, door::Inside},
+    web::{self, Layout, door::Inside, paging},
 };
 
 /// Cohort addresses the routes of this module take: `/cohorts/calendar/{file}` (the feeds)
@@ -55,6 +56,26 @@ macro_rules! session_columns {
     () => {
         "id, cohort_id, uid, title, starts_at, ends_at, time_zone, call_url, notes, notes_html, sequence, \
          cancelled, created_at, updated_at"
+    };
+}
+
+/// The SELECT of a page of sessions: $1 cohort, $2 now, ($3, $4) the bound, $5 the limit;
+/// which sessions, which side of the bound and which way.
+macro_rules! session_page {
+    ($which:literal, $side:literal, $way:literal) => {
+        concat!(
+            "SELECT ",
+            session_columns!(),
+            " FROM cohort_sessions WHERE cohort_id = $1 AND ",
+            $which,
+            " AND (starts_at, id) ",
+            $side,
+            " ($3, $4) ORDER BY starts_at ",
+            $way,
+            ", id ",
+            $way,
+            " LIMIT $5"
+        )
     };
 }
 
@@ -191,6 +212,9 @@ impl Listed {
     }
 }
 
+/// Sessions on a page of each list.
+const PAGE: i64 = 20;
+
 #[derive(Template)]
 #[template(path = "cohorts/sessions.html")]
 struct ListPage {
@@ -199,34 +223,114 @@ struct ListPage {
     cohort: Cohort,
     upcoming: Vec<Listed>,
     past: Vec<Listed>,
+    /// The pagers: [earlier, later] upcoming sessions; [more recent, older] past ones.
+    upcoming_links: [Option<String>; 2],
+    past_links: [Option<String>; 2],
     /// Facilitators and staff, while the cohort is not archived.
     can_plan: bool,
 }
 
-async fn list(Inside(ctx, person, access): Inside<Access>) -> AppResult<Response> {
+/// The page of each list of sessions: upcoming ones by `?after=`/`?before=`, past ones by
+/// `?past_after=`/`?past_before=`, so that each list pages on its own.
+#[derive(Debug, Default, Deserialize)]
+struct ListQuery {
+    after: Option<String>,
+    before: Option<String>,
+    past_after: Option<String>,
+    past_before: Option<String>,
+}
+
+impl ListQuery {
+    /// This query's part for one list, to keep it while the other list pages.
+    fn part(name: &str, after: &Option<String>, before: &Option<String>) -> String {
+        match (after, before) {
+            (Some(a), _) => format!("?{name}after={a}"),
+            (None, Some(b)) => format!("?{name}before={b}"),
+            (None, None) => String::new(),
+        }
+    }
+}
+
+/// A page of a cohort's upcoming sessions (ending after `now`, soonest first) or past ones
+/// (most recent first), as `request` orders them.
+async fn sessions_page(
+    pool: &AnyPool,
+    cohort_id: i64,
+    now: i64,
+    request: &paging::Request,
+) -> sqlx::Result<paging::Page<Session>> {
+    let upcoming = request.order == paging::Order::Ascending;
+    let sql = match (upcoming, request.reads_ascending()) {
+        (true, true) => session_page!("ends_at > $2", ">", "ASC"),
+        (true, false) => session_page!("ends_at > $2", "<", "DESC"),
+        (false, true) => session_page!("ends_at <= $2", ">", "ASC"),
+        (false, false) => session_page!("ends_at <= $2", "<", "DESC"),
+    };
+    let bound = request.bound();
+    let rows = sqlx::query_as::<_, Session>(sql)
+        .bind(cohort_id)
+        .bind(now)
+        .bind(bound.key)
+        .bind(bound.id)
+        .bind(request.limit())
+        .fetch_all(pool)
+        .await?;
+    Ok(paging::Page::from_rows(request, rows, |s| {
+        paging::Cursor::new(s.starts_at, s.id)
+    }))
+}
+
+async fn list(
+    Inside(ctx, person, access): Inside<Access>,
+    Query(q): Query<ListQuery>,
+) -> AppResult<Response> {
+    let soon = paging::Request::from_query(
+        q.after.as_deref(),
+        q.before.as_deref(),
+        paging::Order::Ascending,
+        PAGE,
+    )?;
+    let recent = paging::Request::from_query(
+        q.past_after.as_deref(),
+        q.past_before.as_deref(),
+        paging::Order::Descending,
+        PAGE,
+    )?;
     let nav = space::nav(&ctx.state, &person, &access, "sessions").await?;
     let now = ctx.state.clock.now();
-    let sessions = of_cohort(&ctx.state.pool, access.cohort.id).await?;
+    let (pool, id) = (&ctx.state.pool, access.cohort.id);
+    let upcoming = sessions_page(pool, id, now, &soon).await?;
+    let past = sessions_page(pool, id, now, &recent).await?;
+    if (upcoming.items.is_empty() && !soon.is_first())
+        || (past.items.is_empty() && !recent.is_first())
+    {
+        return Err(AppError::NotFound);
+    }
+    let path = format!("/cohorts/{}/sessions", access.cohort.slug);
+    let keep_past = ListQuery::part("past_", &q.past_after, &q.past_before);
+    let keep_upcoming = ListQuery::part("", &q.after, &q.before);
+    let upcoming_links = upcoming
+        .hrefs_named(&format!("{path}{keep_past}"), "before", "after")
+        .map(|h| h.map(|h| format!("{h}#upcoming-heading")));
+    let past_links = past
+        .hrefs_named(
+            &format!("{path}{keep_upcoming}"),
+            "past_before",
+            "past_after",
+        )
+        .map(|h| h.map(|h| format!("{h}#past-heading")));
     let mut layout = ctx.layout().await;
     layout.meta.title = format!("Sessions: {}", access.cohort.name);
-    let (upcoming, past): (Vec<&Session>, Vec<&Session>) =
-        sessions.iter().partition(|s| s.ends_at > now);
-    let upcoming = upcoming
-        .into_iter()
-        .map(|s| Listed::of(s, &layout.zone))
-        .collect();
-    let past = past
-        .into_iter()
-        .rev()
-        .map(|s| Listed::of(s, &layout.zone))
-        .collect();
+    let listed = |items: Vec<Session>| items.iter().map(|s| Listed::of(s, &layout.zone)).collect();
     Ok(web::render(&ListPage {
         can_plan: can_plan(&person, &access),
+        upcoming: listed(upcoming.items),
+        past: listed(past.items),
+        upcoming_links,
+        past_links,
         layout,
         nav,
         cohort: access.cohort,
-        upcoming,
-        past,
     }))
 }
 

@@ -2,7 +2,7 @@
 //! form by which staff add a person and a facilitator invites one.
 
 use askama::Template;
-use axum::response::Response;
+use axum::{extract::Query, response::Response};
 use serde::Deserialize;
 
 use super::{SpaceNav, nav};
@@ -17,6 +17,7 @@ use crate::{
         self, FormErrors, Layout,
         door::{Inside, Steering},
         form::{self, Field, Fields, Form},
+        paging,
     },
 };
 
@@ -67,14 +68,63 @@ impl Listed {
     }
 }
 
-pub(super) async fn all_members(pool: &sqlx::AnyPool, cohort_id: i64) -> sqlx::Result<Vec<Listed>> {
-    sqlx::query_as::<_, Listed>(
-        "SELECT p.id, p.name, p.title, p.email, m.role, c.name AS city_name, c.state AS city_state, \
-         p.listed, CASE WHEN p.listing_chosen_at IS NULL THEN 0 ELSE 1 END AS listing_chosen, m.listed_override, m.joined_at, COALESCE(c.status, 'active') AS city_status \
+/// Members on a page of the list.
+const PAGE: i64 = 50;
+
+/// The columns and joins of [`Listed`], then the condition and order given.
+macro_rules! listed_members {
+    ($rest:expr) => {
+        concat!(
+            "SELECT p.id, p.name, p.title, p.email, m.role, c.name AS city_name, c.state AS city_state, \
+             p.listed, CASE WHEN p.listing_chosen_at IS NULL THEN 0 ELSE 1 END AS listing_chosen, \
+             m.listed_override, m.joined_at, COALESCE(c.status, 'active') AS city_status \
+             FROM cohort_members m JOIN people p ON p.id = m.person_id LEFT JOIN cities c ON c.id = p.city_id \
+             WHERE m.cohort_id = $1 AND p.active = 1 ",
+            $rest
+        )
+    };
+}
+
+/// A page of the members the reader sees listed (facilitators first, then by name), with
+/// how many are listed and how many the cohort counts for the reader.
+async fn listed_page(
+    pool: &sqlx::AnyPool,
+    cohort_id: i64,
+    reader: &Person,
+    at: paging::Numbered,
+) -> sqlx::Result<(Vec<Listed>, i64, i64)> {
+    let all = i64::from(policy::can_manage_cohorts(reader));
+    let (listed, counted): (i64, i64) = sqlx::query_as(concat!(
+        "SELECT COALESCE(SUM(CASE WHEN ",
+        crate::cohort_member_listed!("$2", "m", "p", "c"),
+        " THEN 1 ELSE 0 END), 0), COALESCE(SUM(CASE WHEN ",
+        crate::cohort_member_counted!("$2", "c"),
+        " THEN 1 ELSE 0 END), 0) \
          FROM cohort_members m JOIN people p ON p.id = m.person_id LEFT JOIN cities c ON c.id = p.city_id \
-         WHERE m.cohort_id = $1 AND p.active = 1 \
-         ORDER BY CASE m.role WHEN 'facilitator' THEN 0 ELSE 1 END, p.name, p.id",
-    )
+         WHERE m.cohort_id = $1 AND p.active = 1"
+    ))
+    .bind(cohort_id)
+    .bind(all)
+    .fetch_one(pool)
+    .await?;
+    let people = sqlx::query_as::<_, Listed>(listed_members!(concat!(
+        "AND ",
+        crate::cohort_member_listed!("$2", "m", "p", "c"),
+        " ORDER BY CASE m.role WHEN 'facilitator' THEN 0 ELSE 1 END, p.name, p.id LIMIT $3 OFFSET $4"
+    )))
+    .bind(cohort_id)
+    .bind(all)
+    .bind(at.size)
+    .bind(at.offset())
+    .fetch_all(pool)
+    .await?;
+    Ok((people, listed, counted))
+}
+
+pub(super) async fn all_members(pool: &sqlx::AnyPool, cohort_id: i64) -> sqlx::Result<Vec<Listed>> {
+    sqlx::query_as::<_, Listed>(listed_members!(
+        "ORDER BY CASE m.role WHEN 'facilitator' THEN 0 ELSE 1 END, p.name, p.id"
+    ))
     .bind(cohort_id)
     .fetch_all(pool)
     .await
@@ -104,9 +154,10 @@ struct MembersPage {
     cohort: Cohort,
     /// Everyone, for staff; the listed ones for everyone else.
     people: Vec<Listed>,
+    pages: paging::PageLinks,
     /// People in the cohort not shown (not listed: by their choice, because they have not
     /// chosen yet, or by staff).
-    unlisted: usize,
+    unlisted: i64,
     manage: bool,
     can_add: bool,
     form: AddForm,
@@ -118,29 +169,18 @@ async fn members_page(
     ctx: &web::Ctx,
     person: &Person,
     access: &Access,
+    at: Option<paging::Numbered>,
     form: AddForm,
     errors: FormErrors,
 ) -> AppResult<Response> {
     let nav = nav(&ctx.state, person, access, "members").await?;
     let manage = policy::can_manage_cohorts(person);
-    let everyone = all_members(&ctx.state.pool, access.cohort.id).await?;
-    // The people of a lapsed city are out of the cohort until renewal: not counted.
-    let total = everyone
-        .iter()
-        .filter(|m| manage || m.in_good_standing())
-        .count();
-    let people: Vec<Listed> = everyone
-        .into_iter()
-        .filter(|m| {
-            policy::cohort_lists_member(
-                person,
-                m.in_good_standing(),
-                m.listed.get(),
-                m.listed_override.map(crate::db::Flag::get),
-            )
-        })
-        .collect();
-    let unlisted = total - people.len();
+    let at = at.unwrap_or(paging::Numbered::first(PAGE));
+    let (people, listed, counted) =
+        listed_page(&ctx.state.pool, access.cohort.id, person, at).await?;
+    let at = at.check(listed)?;
+    let pages = at.links(&format!("{}/members", access.cohort.href()), listed);
+    let unlisted = counted - listed;
     let mut layout = ctx.layout().await;
     layout.meta.title = format!("Members: {}", access.cohort.name);
     let failed = !errors.is_empty();
@@ -149,6 +189,7 @@ async fn members_page(
         nav,
         cohort: access.cohort.clone(),
         people,
+        pages,
         unlisted,
         manage,
         can_add: policy::can_bring_into_cohort(person, access.standing),
@@ -163,11 +204,21 @@ async fn members_page(
     })
 }
 
-pub(super) async fn members(Inside(ctx, person, access): Inside<Access>) -> AppResult<Response> {
+#[derive(Debug, Default, Deserialize)]
+pub struct MembersQuery {
+    page: Option<String>,
+}
+
+pub(super) async fn members(
+    Inside(ctx, person, access): Inside<Access>,
+    Query(q): Query<MembersQuery>,
+) -> AppResult<Response> {
+    let at = paging::Numbered::from_query(q.page.as_deref(), PAGE)?;
     members_page(
         &ctx,
         &person,
         &access,
+        at,
         AddForm::default(),
         FormErrors::default(),
     )
@@ -185,7 +236,9 @@ pub(super) async fn add_member(
     web::permit(policy::can_bring_into_cohort(&person, access.standing))?;
     let (entered, email) = match read_address(&form.email) {
         Ok(read) => read,
-        Err(errors) => return members_page(&ctx, &person, &access, kept(&form), errors).await,
+        Err(errors) => {
+            return members_page(&ctx, &person, &access, None, kept(&form), errors).await;
+        }
     };
     let found = sqlx::query_as::<_, Person>(crate::select_people!(
         "WHERE p.email_norm = $1 AND p.active = 1"
@@ -211,7 +264,7 @@ pub(super) async fn add_member(
             "email",
             "Nobody who can join cohorts has this email address: check it, or invite them to the portal first.",
         );
-        return members_page(&ctx, &person, &access, kept(&form), errors).await;
+        return members_page(&ctx, &person, &access, None, kept(&form), errors).await;
     };
     let role = if form.role == "facilitator" {
         MemberRole::Facilitator

@@ -2,7 +2,10 @@
 //! once (a decline after a confirmation, with an optional reason for the person).
 
 use askama::Template;
-use axum::{extract::Path, response::Response};
+use axum::{
+    extract::{Path, Query},
+    response::Response,
+};
 use serde::Deserialize;
 
 use super::{SpaceNav, nav};
@@ -17,6 +20,7 @@ use crate::{
         self, Layout,
         door::{self, Leading, Level, Steering},
         form::{self, Field, Fields, Form},
+        paging,
     },
 };
 
@@ -41,6 +45,9 @@ impl Request {
     }
 }
 
+/// Requests on a page of the list.
+const PAGE: i64 = 20;
+
 #[derive(Template)]
 #[template(path = "cohorts/requests.html")]
 struct RequestsPage {
@@ -48,26 +55,71 @@ struct RequestsPage {
     nav: SpaceNav,
     cohort: Cohort,
     requests: Vec<Request>,
+    earlier: Option<String>,
+    later: Option<String>,
 }
 
-pub(super) async fn requests(Leading(ctx, person, access): Leading<Access>) -> AppResult<Response> {
+/// The SELECT of a page of the waiting requests: $1 cohort, ($2, $3) the bound, $4 the limit.
+macro_rules! waiting_requests {
+    ($rest:literal) => {
+        concat!(
+            "SELECT r.id, p.name, p.title, c.name AS city_name, c.state AS city_state, \
+             r.message, r.created_at \
+             FROM cohort_requests r JOIN people p ON p.id = r.person_id LEFT JOIN cities c ON c.id = p.city_id \
+             WHERE r.cohort_id = $1 AND r.status = 'pending' ",
+            $rest
+        )
+    };
+}
+
+/// A page of a cohort's waiting requests, oldest first.
+async fn waiting(
+    pool: &sqlx::AnyPool,
+    cohort_id: i64,
+    request: &paging::Request,
+) -> sqlx::Result<paging::Page<Request>> {
+    let sql = if request.reads_ascending() {
+        waiting_requests!(
+            "AND (r.created_at, r.id) > ($2, $3) ORDER BY r.created_at ASC, r.id ASC LIMIT $4"
+        )
+    } else {
+        waiting_requests!(
+            "AND (r.created_at, r.id) < ($2, $3) ORDER BY r.created_at DESC, r.id DESC LIMIT $4"
+        )
+    };
+    let bound = request.bound();
+    let rows = sqlx::query_as::<_, Request>(sql)
+        .bind(cohort_id)
+        .bind(bound.key)
+        .bind(bound.id)
+        .bind(request.limit())
+        .fetch_all(pool)
+        .await?;
+    Ok(paging::Page::from_rows(request, rows, |r| {
+        paging::Cursor::new(r.created_at, r.id)
+    }))
+}
+
+pub(super) async fn requests(
+    Leading(ctx, person, access): Leading<Access>,
+    Query(q): Query<paging::PageQuery>,
+) -> AppResult<Response> {
+    let request = q.request(paging::Order::Ascending, PAGE)?;
     let nav = nav(&ctx.state, &person, &access, "requests").await?;
-    let requests = sqlx::query_as::<_, Request>(
-        "SELECT r.id, p.name, p.title, c.name AS city_name, c.state AS city_state, \
-         r.message, r.created_at \
-         FROM cohort_requests r JOIN people p ON p.id = r.person_id LEFT JOIN cities c ON c.id = p.city_id \
-         WHERE r.cohort_id = $1 AND r.status = 'pending' ORDER BY r.created_at, r.id",
-    )
-    .bind(access.cohort.id)
-    .fetch_all(&ctx.state.pool)
-    .await?;
+    let page = waiting(&ctx.state.pool, access.cohort.id, &request).await?;
+    if page.items.is_empty() && !request.is_first() {
+        return Err(AppError::NotFound);
+    }
+    let base = format!("{}/requests", access.cohort.href());
     let mut layout = ctx.layout().await;
     layout.meta.title = format!("Requests to join: {}", access.cohort.name);
     Ok(web::render(&RequestsPage {
         layout,
         nav,
         cohort: access.cohort,
-        requests,
+        earlier: page.previous_href(&base),
+        later: page.next_href(&base),
+        requests: page.items,
     }))
 }
 
