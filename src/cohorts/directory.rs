@@ -149,6 +149,18 @@ pub async fn visible_to(state: &crate::state::AppState, person: &Person) -> AppR
     Ok(items)
 }
 
+/// One cohort as the list shows it to this person, if the person may see it.
+pub async fn item_of(
+    state: &crate::state::AppState,
+    person: &Person,
+    cohort_id: i64,
+) -> AppResult<Option<Item>> {
+    Ok(visible_to(state, person)
+        .await?
+        .into_iter()
+        .find(|item| item.cohort.id == cohort_id))
+}
+
 #[derive(Template)]
 #[template(path = "cohorts/list.html")]
 struct ListPage {

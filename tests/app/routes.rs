@@ -179,8 +179,16 @@ const TABLE: &[Row] = &[
     row("GET", "/staff/applications", "", STAFF),
     row("GET", "/staff/applications/{id}", "application", STAFF),
     row("GET", "/cohorts", "", [Login, Ok, Ok, Ok, Forbidden, Ok]),
+    // A cohort's page: its space's overview for its members and staff, the page from outside
+    // for the members of the network who may see it (the cohort is visible), a 404 for a
+    // lapsed city.
+    row(
+        "GET",
+        "/cohorts/{slug}",
+        "cohort",
+        [Login, Ok, Ok, Ok, NotFound, Ok],
+    ),
     // A cohort's space: its members and staff; everyone else gets the 404 of a missing one.
-    row("GET", "/cohorts/{slug}", "cohort", COHORT),
     row("GET", "/cohorts/{slug}/members", "cohort", COHORT),
     row("GET", "/cohorts/{slug}/members.csv", "cohort", COHORT_STAFF),
     row(
