@@ -269,6 +269,20 @@ const TABLE: &[Row] = &[
         "feed-unknown",
         [NotFound; 6],
     ),
+    // A person's one feed of all their cohorts: the same, for its owner's cohorts.
+    row("GET", "/cohorts/calendar/all/{file}", "all-feed", ALL_OK),
+    row(
+        "GET",
+        "/cohorts/calendar/all/{file}",
+        "all-feed-lapsed",
+        [NotFound; 6],
+    ),
+    row(
+        "GET",
+        "/cohorts/calendar/all/{file}",
+        "feed-unknown",
+        [NotFound; 6],
+    ),
     row("GET", "/cohorts/{slug}/resources", "resource", COHORT),
     row(
         "GET",
@@ -457,6 +471,12 @@ const TABLE: &[Row] = &[
         "/cohorts/{slug}/following",
         "cohort",
         [Login, Ok, Ok, NotFound, NotFound, NotFound],
+    ),
+    row(
+        "POST",
+        "/cohorts/calendar",
+        "",
+        [Login, Ok, Ok, Ok, Forbidden, Ok],
     ),
     row(
         "POST",
@@ -1023,6 +1043,18 @@ async fn cohort_fixture(
     };
     let feed = format!("{}.ics", token("colleague@a.gov").await);
     let feed_lapsed = format!("{}.ics", token("mayor@c.gov").await);
+    let all_token = |email: &'static str| async move {
+        let secret = portal::secret::generate();
+        sqlx::query("UPDATE people SET cohorts_calendar_token = $1 WHERE email = $2")
+            .bind(portal::secret::digest(&secret))
+            .bind(email)
+            .execute(&app.state.pool)
+            .await
+            .unwrap();
+        format!("{secret}.ics")
+    };
+    let all_feed = all_token("colleague@a.gov").await;
+    let all_feed_lapsed = all_token("mayor@c.gov").await;
     // A thread by the advisor, with a reply by the mayor who facilitates.
     let now = app.state.clock.now();
     let advisor = person("advisor@a.gov").await;
@@ -1068,6 +1100,8 @@ async fn cohort_fixture(
         ("session/session", session.to_string()),
         ("feed/file", feed),
         ("feed-lapsed/file", feed_lapsed),
+        ("all-feed/file", all_feed),
+        ("all-feed-lapsed/file", all_feed_lapsed),
         (
             "feed-unknown/file",
             "0123456789abcdef0123456789abcdef.ics".to_owned(),
