@@ -259,6 +259,15 @@ async fn browser_every_cohort_page_passes_the_axe_scan_at_phone_and_desktop_widt
         "Copy it now",
     )
     .await;
+    scan.clicked(
+        &member,
+        &format!("/cohorts/{SLUG}"),
+        "form.all-cohorts-calendar button[type=submit]",
+        "one calendar address for all one's cohorts, with its links",
+        "Your calendar address for all your cohorts",
+        "Add to Outlook",
+    )
+    .await;
     scan.page(
         &member,
         &format!("/cohorts/{SLUG}/members"),
