@@ -33,6 +33,7 @@ pub fn router() -> Router<crate::state::AppState> {
         .route("/cohorts/{slug}/leave", get(leave_form).post(leave))
         .route("/cohorts/{slug}/following", post(following))
         .route("/cohorts/{slug}/calendar/renew", post(renew_calendar))
+        .route("/cohorts/calendar", post(renew_all_calendar))
         .route("/cohorts/{slug}/invitation/accept", post(accept))
         .route("/cohorts/{slug}/invitation/decline", post(decline))
 }
@@ -147,6 +148,18 @@ pub async fn visible_to(state: &crate::state::AppState, person: &Person) -> AppR
         });
     }
     Ok(items)
+}
+
+/// One cohort as the list shows it to this person, if the person may see it.
+pub async fn item_of(
+    state: &crate::state::AppState,
+    person: &Person,
+    cohort_id: i64,
+) -> AppResult<Option<Item>> {
+    Ok(visible_to(state, person)
+        .await?
+        .into_iter()
+        .find(|item| item.cohort.id == cohort_id))
 }
 
 #[derive(Template)]
@@ -465,12 +478,45 @@ async fn following(
     Ok(web::see_other(&access.cohort.href()))
 }
 
+/// The page that shows a new calendar address once, with the ways to subscribe to it.
 #[derive(Template)]
 #[template(path = "cohorts/calendar.html")]
-struct CalendarPage {
-    layout: Layout,
-    cohort: super::Cohort,
-    url: String,
+pub(crate) struct CalendarPage {
+    pub layout: Layout,
+    /// What the calendar holds: "Water Affordability", "all your cohorts".
+    pub about: String,
+    /// Where "Back" goes, and its words.
+    pub back: (String, String),
+    /// The feed's https address.
+    pub url: String,
+}
+
+impl CalendarPage {
+    /// The same address for calendar programs that open `webcal://` links.
+    pub fn webcal(&self) -> String {
+        self.url
+            .replacen("https://", "webcal://", 1)
+            .replacen("http://", "webcal://", 1)
+    }
+    /// Google Calendar's "add by address" link.
+    pub fn google(&self) -> String {
+        format!(
+            "https://calendar.google.com/calendar/render?cid={}",
+            encode(&self.webcal())
+        )
+    }
+    /// Outlook on the web's "subscribe from web" link.
+    pub fn outlook(&self) -> String {
+        format!(
+            "https://outlook.live.com/calendar/0/addfromweb?url={}&name={}",
+            encode(&self.url),
+            encode(&self.about)
+        )
+    }
+}
+
+fn encode(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
 /// A new secret address for the person's calendar feed of this cohort, shown on the page
@@ -497,6 +543,37 @@ async fn renew_calendar(Inside(ctx, person, access): Inside<Access>) -> AppResul
     Ok(web::render(&CalendarPage {
         layout,
         url: format!("{}/cohorts/calendar/{secret}.ics", ctx.state.config.base()),
-        cohort: access.cohort,
+        back: (
+            access.cohort.href(),
+            format!("Back to {}", access.cohort.name),
+        ),
+        about: access.cohort.name,
+    }))
+}
+
+/// A new secret address for the person's one feed of all their cohorts, shown once on the
+/// page that answers the POST (only its digest is stored); the old one stops working at once.
+async fn renew_all_calendar(Member(ctx, person): Member) -> AppResult<Response> {
+    if !policy::can_have_cohorts_calendar(&person) {
+        return Err(AppError::NotFound);
+    }
+    let (secret, digest) = super::calendar_secret();
+    let mut tx = ctx.state.begin_write().await?;
+    sqlx::query("UPDATE people SET cohorts_calendar_token = $1 WHERE id = $2")
+        .bind(&digest)
+        .bind(person.id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    let mut layout = ctx.layout().await;
+    layout.meta.title = "Your calendar address for all your cohorts".to_owned();
+    Ok(web::render(&CalendarPage {
+        layout,
+        url: format!(
+            "{}/cohorts/calendar/all/{secret}.ics",
+            ctx.state.config.base()
+        ),
+        back: ("/cohorts".to_owned(), "Back to your cohorts".to_owned()),
+        about: "all your cohorts".to_owned(),
     }))
 }

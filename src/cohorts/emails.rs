@@ -68,8 +68,10 @@ pub struct NewThread {
     pub author_city: String,
     pub cohort_name: String,
     pub title: String,
-    /// The opening post as its author wrote it (Markdown, shown as text).
+    /// The post as plain text, for the text part ([`crate::text::markdown::plain`]).
     pub body: String,
+    /// The post rendered and sanitized, as its page shows it, for the HTML part.
+    pub body_html: String,
     pub link: String,
     /// The cohort's overview, where following stops.
     pub cohort_link: String,
@@ -99,8 +101,10 @@ pub struct Reply {
     pub cohort_name: String,
     /// The thread's title.
     pub title: String,
-    /// The reply as its author wrote it (Markdown, shown as text).
+    /// The post as plain text, for the text part ([`crate::text::markdown::plain`]).
     pub body: String,
+    /// The post rendered and sanitized, as its page shows it, for the HTML part.
+    pub body_html: String,
     pub link: String,
     pub cohort_link: String,
 }

@@ -331,6 +331,51 @@ impl TokenDoor for Feed {
     }
 }
 
+/// A person's one feed of all their cohorts, opened by its secret address.
+pub struct AllFeeds;
+
+impl TokenDoor for AllFeeds {
+    const KEY: &'static str = "file";
+    const SUFFIX: &'static str = ".ics";
+
+    async fn find_by_digest(
+        conn: &mut AnyConnection,
+        digest: &str,
+    ) -> sqlx::Result<Option<(Self, i64)>> {
+        let person: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM people WHERE cohorts_calendar_token = $1")
+                .bind(digest)
+                .fetch_optional(&mut *conn)
+                .await?;
+        Ok(person.map(|id| (AllFeeds, id)))
+    }
+
+    fn admits(&self, person: &Person) -> bool {
+        person.is_active() && policy::can_have_cohorts_calendar(person)
+    }
+}
+
+/// The cohorts this person is in and may enter now, for their feed of all their cohorts.
+pub async fn entered_by(conn: &mut AnyConnection, person: &Person) -> sqlx::Result<Vec<Cohort>> {
+    let ids: Vec<i64> = sqlx::query_scalar(
+        "SELECT cohort_id FROM cohort_members WHERE person_id = $1 ORDER BY cohort_id",
+    )
+    .bind(person.id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut cohorts = Vec::new();
+    for id in ids {
+        let Some(cohort) = by_id(conn, id).await? else {
+            continue;
+        };
+        let membership = membership(conn, id, person.id).await?;
+        if policy::can_enter_cohort(person, standing(&cohort, membership.as_ref())) {
+            cohorts.push(cohort);
+        }
+    }
+    Ok(cohorts)
+}
+
 pub(crate) fn standing(cohort: &Cohort, membership: Option<&Membership>) -> CohortStanding {
     CohortStanding {
         visible: cohort.visible.get(),

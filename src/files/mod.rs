@@ -79,22 +79,21 @@ pub struct StoredFile {
     pub created_at: i64,
 }
 
-/// "10 MB", "512 KB": for messages.
+/// A size as people read it, the one way the portal writes sizes: "12 bytes", "1.0 kB",
+/// "2.4 MB", "1.1 GB" (units of 1,024, one decimal).
 pub fn human_size(bytes: u64) -> String {
-    const GB: u64 = 1024 * 1024 * 1024;
-    if bytes >= GB && bytes.is_multiple_of(GB) {
-        format!("{} GB", bytes / GB)
-    } else if bytes >= GB {
-        format!("{:.1} GB", bytes as f64 / GB as f64)
-    } else if bytes >= 1024 * 1024 && bytes.is_multiple_of(1024 * 1024) {
-        format!("{} MB", bytes / (1024 * 1024))
-    } else if bytes >= 1024 * 1024 {
-        format!("{:.1} MB", bytes as f64 / (1024.0 * 1024.0))
-    } else if bytes >= 1024 {
-        format!("{} KB", bytes.div_ceil(1024))
-    } else {
-        format!("{bytes} bytes")
+    const UNITS: [&str; 4] = ["kB", "MB", "GB", "TB"];
+    if bytes < 1024 {
+        return format!("{bytes} bytes");
     }
+    let mut value = bytes as f64 / 1024.0;
+    let mut unit = 0;
+    // 1,023.96 kB would print as "1024.0 kB": move up a unit before rounding says so.
+    while value >= 1023.95 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    format!("{value:.1} {}", UNITS[unit])
 }
 
 /// Characters that change the direction in which the characters around them are shown
@@ -480,9 +479,12 @@ mod tests {
 
     #[test]
     fn sizes_read_as_people_write_them() {
-        assert_eq!(human_size(10 * 1024 * 1024), "10 MB");
+        assert_eq!(human_size(10 * 1024 * 1024), "10.0 MB");
         assert_eq!(human_size(1536 * 1024), "1.5 MB");
-        assert_eq!(human_size(2048), "2 KB");
+        assert_eq!(human_size(1024), "1.0 kB");
+        assert_eq!(human_size(2_516_582), "2.4 MB");
+        assert_eq!(human_size(1024 * 1024 - 1), "1.0 MB");
+        assert_eq!(human_size(3 * 1024 * 1024 * 1024 / 2), "1.5 GB");
         assert_eq!(human_size(12), "12 bytes");
     }
 }

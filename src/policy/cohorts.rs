@@ -38,6 +38,12 @@ pub fn can_see_cohort(person: &Person, c: CohortStanding) -> bool {
         && (is_staff(person) || c.member || ((c.visible || c.invited) && !c.archived))
 }
 
+/// Have one calendar feed of all one's cohorts: the people of the member areas (whose feed
+/// then shows only the cohorts [`can_enter_cohort`] lets them into when it is read).
+pub fn can_have_cohorts_calendar(person: &Person) -> bool {
+    can_use_member_areas(person)
+}
+
 /// Enter a cohort's space: its members, discussion, resources, sessions, files and calendar.
 /// Everyone else, a lapsed city's people included, gets the 404 of a cohort that does not
 /// exist.

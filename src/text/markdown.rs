@@ -12,7 +12,9 @@
 
 use std::time::Duration;
 
-use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd, html};
+use pulldown_cmark::{
+    CowStr, Event, LinkType, Options, Parser, Tag, TagEnd, TextMergeStream, html,
+};
 
 /// The deepest nesting accepted: quotes in quotes, lists in lists, HTML elements in
 /// elements, counted together. Real posts stay under eight.
@@ -179,7 +181,10 @@ pub fn render(markdown: &str) -> (String, String) {
     }
     let options = options();
     let mut unsafe_html = String::new();
-    html::push_html(&mut unsafe_html, Parser::new_ext(markdown, options));
+    html::push_html(
+        &mut unsafe_html,
+        autolink(TextMergeStream::new(Parser::new_ext(markdown, options))),
+    );
     let clean = ammonia::Builder::default()
         .link_rel(Some("noopener noreferrer"))
         .url_schemes(["http", "https", "mailto"].into_iter().collect())
@@ -215,6 +220,153 @@ pub fn render(markdown: &str) -> (String, String) {
     }
     let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
     (clean, text)
+}
+
+/// The events of a text with every bare `http://` or `https://` address in its text made a
+/// link; addresses inside code or inside a link already are left as they are.
+fn autolink<'a>(events: impl Iterator<Item = Event<'a>>) -> impl Iterator<Item = Event<'a>> {
+    let mut inside = 0usize;
+    events.flat_map(move |event| {
+        let mut out = Vec::new();
+        match event {
+            Event::Start(Tag::Link { .. } | Tag::Image { .. } | Tag::CodeBlock(_)) => {
+                inside += 1;
+                out.push(event);
+            }
+            Event::End(TagEnd::Link | TagEnd::Image | TagEnd::CodeBlock) => {
+                inside = inside.saturating_sub(1);
+                out.push(event);
+            }
+            Event::Text(text) if inside == 0 => link_addresses(&text, &mut out),
+            other => out.push(other),
+        }
+        out
+    })
+}
+
+/// Splits a text into plain runs and links at its bare web addresses.
+fn link_addresses<'a>(text: &str, out: &mut Vec<Event<'a>>) {
+    let mut rest = text;
+    while let Some((start, end)) = next_address(rest) {
+        if start > 0 {
+            out.push(Event::Text(CowStr::from(rest[..start].to_owned())));
+        }
+        let url = &rest[start..end];
+        out.push(Event::Start(Tag::Link {
+            link_type: LinkType::Autolink,
+            dest_url: CowStr::from(url.to_owned()),
+            title: CowStr::from(""),
+            id: CowStr::from(""),
+        }));
+        out.push(Event::Text(CowStr::from(url.to_owned())));
+        out.push(Event::End(TagEnd::Link));
+        rest = &rest[end..];
+    }
+    if !rest.is_empty() {
+        out.push(Event::Text(CowStr::from(rest.to_owned())));
+    }
+}
+
+/// Where the next bare web address in `text` starts and ends: at `http://` or `https://`
+/// not inside a word, up to a space or `<`, without the punctuation that ends a sentence
+/// or a closing bracket it did not open.
+fn next_address(text: &str) -> Option<(usize, usize)> {
+    let mut from = 0;
+    loop {
+        let at = from + text[from..].find("http")?;
+        let after = &text[at..];
+        let scheme = if after.starts_with("https://") {
+            8
+        } else if after.starts_with("http://") {
+            7
+        } else {
+            from = at + 4;
+            continue;
+        };
+        let in_word = text[..at]
+            .chars()
+            .next_back()
+            .is_some_and(|c| c.is_alphanumeric() || c == '/' || c == '@');
+        let len = after
+            .find(|c: char| c.is_whitespace() || c == '<' || c == '>' || c == '"')
+            .unwrap_or(after.len());
+        let mut url = &after[..len];
+        loop {
+            let trimmed = url.trim_end_matches(['.', ',', ';', ':', '!', '?', '\'', '*', '_']);
+            let trimmed = if trimmed.ends_with(')')
+                && trimmed.matches('(').count() < trimmed.matches(')').count()
+            {
+                &trimmed[..trimmed.len() - 1]
+            } else {
+                trimmed
+            };
+            if trimmed.len() == url.len() {
+                break;
+            }
+            url = trimmed;
+        }
+        if !in_word && url.len() > scheme {
+            return Some((at, at + url.len()));
+        }
+        from = at + scheme;
+    }
+}
+
+/// A body as plain text for the text part of an email: paragraphs kept apart, list items
+/// as "- item", a link's address after its text, no Markdown marks and no HTML.
+pub fn plain(markdown: &str) -> String {
+    if too_deep(markdown) {
+        return markdown.to_owned();
+    }
+    let mut out = String::new();
+    let mut lists = 0usize;
+    let mut link: Option<(String, usize)> = None;
+    for event in TextMergeStream::new(Parser::new_ext(markdown, options())) {
+        match event {
+            Event::Start(Tag::List(_)) => lists += 1,
+            Event::End(TagEnd::List(_)) => {
+                lists = lists.saturating_sub(1);
+                if lists == 0 {
+                    out.push('\n');
+                }
+            }
+            Event::Start(Tag::Item) => {
+                if !out.is_empty() && !out.ends_with('\n') {
+                    out.push('\n');
+                }
+                out.push_str(&"  ".repeat(lists.saturating_sub(1)));
+                out.push_str("- ");
+            }
+            Event::Start(Tag::Link { dest_url, .. }) => {
+                link = Some((dest_url.to_string(), out.len()))
+            }
+            Event::End(TagEnd::Link) => {
+                if let Some((url, at)) = link.take()
+                    && out[at..] != url
+                {
+                    out.push_str(&format!(" ({url})"));
+                }
+            }
+            Event::Text(t) | Event::Code(t) => out.push_str(&t),
+            Event::SoftBreak | Event::HardBreak => out.push('\n'),
+            Event::End(TagEnd::Item) => out.push('\n'),
+            Event::End(
+                TagEnd::Paragraph | TagEnd::Heading(_) | TagEnd::CodeBlock | TagEnd::BlockQuote(_),
+            ) => out.push_str(if lists > 0 { "\n" } else { "\n\n" }),
+            Event::End(TagEnd::TableCell) => out.push_str("  "),
+            Event::End(TagEnd::TableRow | TagEnd::TableHead) => out.push('\n'),
+            _ => {}
+        }
+    }
+    let mut text = String::new();
+    for line in out.lines() {
+        if line.trim().is_empty() && (text.is_empty() || text.ends_with("\n\n")) {
+            continue;
+        }
+        text.push_str(line.trim_end());
+        text.push('\n');
+    }
+    text.trim_end().to_owned()
 }
 
 /// What an editor's preview panel shows: the body rendered and sanitized as it will be
@@ -262,7 +414,44 @@ pub fn shorten(text: &str, max: usize) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{MAX_DEPTH, depth, render, too_deep};
+    use super::{MAX_DEPTH, depth, plain, render, too_deep};
+
+    #[test]
+    fn bare_web_addresses_become_links_but_not_in_code_or_links() {
+        let (html, _) = render(
+            "See https://example.org/rates. And (http://a.gov/x_(y)) too.\n\n`https://code.example` [named](https://b.gov) <https://c.gov>\n\n    https://block.example\n\nnothttps://no.example",
+        );
+        assert!(
+            html.contains(r#"<a href="https://example.org/rates" rel="noopener noreferrer">https://example.org/rates</a>."#),
+            "{html}"
+        );
+        assert!(
+            html.contains(
+                r#"<a href="http://a.gov/x_(y)" rel="noopener noreferrer">http://a.gov/x_(y)</a>)"#
+            ),
+            "{html}"
+        );
+        assert!(html.contains("<code>https://code.example</code>"), "{html}");
+        assert!(
+            html.contains(r#"<a href="https://b.gov" rel="noopener noreferrer">named</a>"#),
+            "{html}"
+        );
+        assert_eq!(html.matches("href=\"https://c.gov\"").count(), 1, "{html}");
+        assert!(html.contains("<pre><code>https://block.example"), "{html}");
+        assert!(!html.contains("href=\"https://no.example"), "{html}");
+        let (html, _) = render("a https://x.org/\"onmouseover=\"alert(1) b");
+        assert!(!html.contains(" onmouseover"), "{html}");
+    }
+
+    #[test]
+    fn plain_text_keeps_paragraphs_and_items_and_drops_the_marks() {
+        assert_eq!(
+            plain(
+                "Two **tiers** and a [lifeline](https://a.gov) rate > 3.\n\n- one\n- `two`\n\n<b>bold</b> end"
+            ),
+            "Two tiers and a lifeline (https://a.gov) rate > 3.\n\n- one\n- two\n\nbold end"
+        );
+    }
 
     #[test]
     fn nesting_is_measured_for_quotes_lists_and_open_html_elements() {

@@ -33,6 +33,11 @@ static ASSETS: &[Asset] = &[
         bytes: include_bytes!("../../static/editor.js"),
     },
     Asset {
+        name: "copy.js",
+        mime: "text/javascript; charset=utf-8",
+        bytes: include_bytes!("../../static/copy.js"),
+    },
+    Asset {
         name: "favicon.svg",
         mime: "image/svg+xml",
         bytes: include_bytes!("../../static/favicon.svg"),

@@ -81,6 +81,12 @@ async fn browser_an_advisor_joins_an_open_cohort_and_another_city_finds_none_of_
     let other = Browser::start(1280).await;
     log_in(&other, &app, "mayor@b.gov", MEMBER_PASSWORD).await;
     other.goto(&app.url(&format!("/cohorts/{SLUG}"))).await;
+    other
+        .wait_for_text_containing(".cohort-outside", "Open to join")
+        .await;
+    other
+        .goto(&app.url(&format!("/cohorts/{SLUG}/discussion")))
+        .await;
     other.wait_for_text("main h1", "Page not found").await;
     drop(net);
 }
@@ -264,6 +270,14 @@ async fn browser_every_cohort_page_passes_the_axe_scan_at_phone_and_desktop_widt
     .await;
     scan.page(
         &member,
+        "/cohorts/data-leaders",
+        "a cohort seen from outside",
+        "Data Leaders",
+        "Request to join",
+    )
+    .await;
+    scan.page(
+        &member,
         &format!("/cohorts/{SLUG}"),
         "cohort overview",
         "Water Affordability",
@@ -277,6 +291,15 @@ async fn browser_every_cohort_page_passes_the_axe_scan_at_phone_and_desktop_widt
         "calendar address, shown once",
         "Your calendar address for Water Affordability",
         "Copy it now",
+    )
+    .await;
+    scan.clicked(
+        &member,
+        &format!("/cohorts/{SLUG}"),
+        "form.all-cohorts-calendar button[type=submit]",
+        "one calendar address for all one's cohorts, with its links",
+        "Your calendar address for all your cohorts",
+        "Add to Outlook",
     )
     .await;
     scan.page(

@@ -179,7 +179,8 @@ async fn a_cohorts_space_is_its_members_and_staffs_and_a_404_like_a_missing_coho
             .await;
     let file = format!("/resources/{resource}/file");
     let pages: [(&str, [char; 7]); 11] = [
-        ("", ['L', 'N', 'N', '2', '2', '2', 'N']),
+        // The cohort's page: from outside for members who may see it (its own test).
+        ("", ['L', '2', '2', '2', '2', '2', 'N']),
         ("/members", ['L', 'N', 'N', '2', '2', '2', 'N']),
         ("/discussion", ['L', 'N', 'N', '2', '2', '2', 'N']),
         (thread.as_str(), ['L', 'N', 'N', '2', '2', '2', 'N']),
@@ -282,7 +283,10 @@ async fn a_member_joins_an_open_cohort_at_once_and_twenty_clicks_make_one_member
         .post_form(&format!("/cohorts/{SLUG}/leave"), &[])
         .await;
     assert_eq!(
-        net.outsider.get(&format!("/cohorts/{SLUG}")).await.status(),
+        net.outsider
+            .get(&format!("/cohorts/{SLUG}/discussion"))
+            .await
+            .status(),
         404
     );
 }
@@ -373,7 +377,10 @@ async fn a_request_reaches_the_facilitator_and_the_answer_reaches_the_person_by_
     assert_eq!(mail.subject, "Your request to join Data Leaders");
     assert!(mail.text.contains("was declined"));
     assert_eq!(
-        net.outsider.get("/cohorts/data-leaders").await.status(),
+        net.outsider
+            .get("/cohorts/data-leaders/discussion")
+            .await
+            .status(),
         404
     );
     // Withdrawing a request takes it off the facilitators' list.
@@ -440,8 +447,16 @@ async fn a_hidden_cohort_is_unknown_to_people_outside_it_and_an_invite_only_one_
     net.facilitator
         .post_form("/cohorts/quiet-circle/members", &[("email", "mayor@b.gov")])
         .await;
+    // Invited, the person sees the cohort from outside, with the answer to give; not its space.
+    let invited = Page::of(net.other_city.get("/cohorts/quiet-circle").await).await;
+    assert_eq!(invited.status, 200);
+    assert!(invited.has(".cohort-outside"));
+    assert!(!invited.has(".space-tabs"));
     assert_eq!(
-        net.other_city.get("/cohorts/quiet-circle").await.status(),
+        net.other_city
+            .get("/cohorts/quiet-circle/discussion")
+            .await
+            .status(),
         404
     );
     let mail = app.last_mail_to("mayor@b.gov").await;
@@ -1053,7 +1068,7 @@ async fn a_facilitator_who_is_not_staff_invites_and_learns_nothing_about_account
     );
     assert_eq!(
         net.other_city
-            .get(&format!("/cohorts/{SLUG}"))
+            .get(&format!("/cohorts/{SLUG}/discussion"))
             .await
             .status(),
         404
@@ -1087,7 +1102,7 @@ async fn a_facilitator_who_is_not_staff_invites_and_learns_nothing_about_account
     );
     assert_eq!(
         net.other_city
-            .get(&format!("/cohorts/{SLUG}"))
+            .get(&format!("/cohorts/{SLUG}/discussion"))
             .await
             .status(),
         404
@@ -1137,7 +1152,10 @@ async fn someone_removed_from_an_open_cohort_does_not_join_again_until_staff_or_
             .contains("You were removed from this cohort")
     );
     assert_eq!(
-        net.member.get(&format!("/cohorts/{SLUG}")).await.status(),
+        net.member
+            .get(&format!("/cohorts/{SLUG}/discussion"))
+            .await
+            .status(),
         404
     );
     let list = Page::of(net.member.get("/cohorts").await).await;
@@ -1389,4 +1407,93 @@ async fn a_facilitator_reads_waiting_requests_twenty_at_a_time_oldest_first() {
     assert_eq!(names(&back), expected(1, 20));
     let junk = net.facilitator.get(&format!("{requests}?after=junk")).await;
     assert_eq!(junk.status(), 404);
+}
+
+#[tokio::test]
+async fn a_cohort_a_member_may_see_but_is_not_in_has_a_page_from_outside_with_the_way_in() {
+    let app = spawn_app().await;
+    let net = network(&app).await;
+    create_cohort(
+        &net.staff,
+        "Heat Plans",
+        &[
+            ("join_policy", "request"),
+            ("visible", "1"),
+            ("facilitators", "mayor@a.gov"),
+            ("description", "Cooling **centres** and tree cover."),
+        ],
+    )
+    .await;
+    create_cohort(
+        &net.staff,
+        "Quiet Circle",
+        &[("join_policy", "invite"), ("facilitators", "mayor@a.gov")],
+    )
+    .await;
+    // The facilitator plans a session; the list links every title to the cohort's page.
+    let r = net
+        .facilitator
+        .post_form(
+            &format!("/cohorts/{SLUG}/sessions"),
+            &[
+                ("title", "Kick-off"),
+                ("starts", "2030-03-04T14:00"),
+                ("duration", "60"),
+                ("time_zone", "America/Chicago"),
+            ],
+        )
+        .await;
+    assert!(r.status().is_success(), "{}", r.status());
+    let list = Page::of(net.other_city.get("/cohorts").await).await;
+    let titles = list.texts(".cohort-card .card-title a");
+    assert!(
+        titles.contains(&"Water Affordability".to_owned()),
+        "{titles:?}"
+    );
+    assert!(titles.contains(&"Heat Plans".to_owned()), "{titles:?}");
+    assert_eq!(
+        list.attr(".cohort-card .card-title a", "href").as_deref(),
+        Some("/cohorts/heat-plans")
+    );
+
+    let page = Page::of(net.other_city.get(&format!("/cohorts/{SLUG}")).await).await;
+    assert_eq!(page.status, 200);
+    assert_eq!(page.h1(), "Water Affordability");
+    assert_eq!(page.text(".facilitators"), "Ana Mayor (Lafayette, CO)");
+    assert_eq!(page.text(".members-count"), "3 members");
+    assert!(
+        page.text(".next-session").contains("2030"),
+        "{}",
+        page.text(".next-session")
+    );
+    assert!(!page.text(".next-session").contains("Kick-off"));
+    assert_eq!(page.text(".prose strong"), "affordable");
+    assert_eq!(
+        page.attr(".cohort-actions form", "action").as_deref(),
+        Some("/cohorts/water-affordability/join")
+    );
+    // Nothing of the space: no nav, no threads, no sessions' titles.
+    assert!(!page.has(".space-tabs"));
+    assert!(!page.has("#next-sessions-heading"));
+    let page = Page::of(net.outsider.get("/cohorts/heat-plans").await).await;
+    assert_eq!(page.text(".next-session"), "None planned yet");
+    assert_eq!(
+        page.attr(".cohort-actions a.button", "href").as_deref(),
+        Some("/cohorts/heat-plans/request")
+    );
+    // Members of the cohort get its space's overview at the same address.
+    let inside = Page::of(net.member.get(&format!("/cohorts/{SLUG}")).await).await;
+    assert!(inside.has("#about-heading") && !inside.has(".cohort-outside"));
+    // A hidden cohort, a lapsed city and a visitor: the 404 of a missing cohort.
+    assert_eq!(
+        net.other_city.get("/cohorts/quiet-circle").await.status(),
+        404
+    );
+    assert_eq!(net.lapsed.get("/cohorts/heat-plans").await.status(), 404);
+    let r = app.visitor().get("/cohorts/heat-plans").await;
+    assert!(
+        r.url().path().starts_with("/login") || r.status() == 404,
+        "{}",
+        r.url()
+    );
 }

@@ -323,7 +323,22 @@ async fn a_reply_is_emailed_to_those_who_took_part_and_follow_and_to_nobody_else
     assert_eq!(recipients(&sent), ["advisor@a.gov"]);
     let mail = &sent[0];
     assert_eq!(mail.subject, "Colleague A replied: Rate design");
-    assert!(mail.text.contains("Two tiers and a **lifeline** rate."));
+    // The text part reads as text; the HTML part is the post as its page shows it.
+    assert!(
+        mail.text.contains("Two tiers and a lifeline rate."),
+        "{}",
+        mail.text
+    );
+    assert!(!mail.text.contains("**"), "{}", mail.text);
+    let html = scraper::Html::parse_document(&mail.html);
+    let strong = Selector::parse("strong").unwrap();
+    assert!(
+        html.select(&strong)
+            .any(|e| e.text().collect::<String>() == "lifeline"),
+        "{}",
+        mail.html
+    );
+    assert!(!mail.html.contains("**"), "{}", mail.html);
     let link = mail.link(&w.app.address, &thread);
     let shown = posts(&page(&w.advisor, &w.app.path_of(&link)).await);
     assert_eq!(shown[2].body, "Two tiers and a lifeline rate.");
@@ -1143,4 +1158,55 @@ async fn a_reply_to_a_long_thread_lands_on_the_last_page_at_the_reply() {
         let hide = format!("{thread}/posts/{id}/hide");
         assert_eq!(sent_to(&w.app, "mayor@a.gov", &hide, Some(&[])).await, back);
     }
+}
+
+#[tokio::test]
+async fn a_post_emailed_shows_its_markdown_rendered_in_html_and_as_plain_text_never_as_marks() {
+    let w = world().await;
+    start_thread(
+        &w.facilitator,
+        "Shut-offs",
+        "Read **this** > then https://example.org/report.\n\n<script>alert(1)</script>\n\n- one",
+    )
+    .await;
+    let mail = w.app.last_mail_to("planner@a.gov").await;
+    assert_eq!(
+        mail.text
+            .lines()
+            .skip_while(|l| !l.starts_with("Read"))
+            .take(3)
+            .collect::<Vec<_>>(),
+        ["Read this > then https://example.org/report.", "", "- one"],
+        "{}",
+        mail.text
+    );
+    for mark in ["**", "&#62;", "&gt;", "<script"] {
+        assert!(!mail.text.contains(mark), "{mark} in {}", mail.text);
+    }
+    assert!(
+        !mail.html.contains("**") && !mail.html.contains("&#62;"),
+        "{}",
+        mail.html
+    );
+    assert!(!mail.html.contains("<script"), "{}", mail.html);
+    let html = scraper::Html::parse_document(&mail.html);
+    let link = Selector::parse("a[href=\"https://example.org/report\"]").unwrap();
+    assert_eq!(
+        html.select(&link)
+            .next()
+            .map(|a| a.text().collect::<String>()),
+        Some("https://example.org/report".to_owned())
+    );
+    let strong = Selector::parse("strong").unwrap();
+    assert!(
+        html.select(&strong)
+            .any(|e| e.text().collect::<String>() == "this")
+    );
+    // The post's page shows the bare address as a link too.
+    let thread = w.app.path_of(&mail.link(&w.app.address, DISCUSSION));
+    let page = page(&w.planner, &thread).await;
+    assert_eq!(
+        page.attr(".post-body a", "href").as_deref(),
+        Some("https://example.org/report")
+    );
 }

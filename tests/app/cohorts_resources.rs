@@ -311,7 +311,7 @@ async fn a_file_over_25_mb_an_empty_one_one_of_another_type_or_one_without_a_tit
     assert_eq!(page.status, 422);
     assert_eq!(
         page.texts(".error-summary li"),
-        vec!["The file is larger than 25 MB. Add a smaller version, or share a link to it."]
+        vec!["The file is larger than 25.0 MB. Add a smaller version, or share a link to it."]
     );
     assert_eq!(page.attr("#title", "value").as_deref(), Some("Huge"));
 
@@ -1134,7 +1134,7 @@ async fn the_upload_that_would_pass_the_cohorts_quota_is_refused_and_facilitator
     let message = page.text("#file-error");
     assert!(
         message.starts_with("Error: The cohort's storage is full for this file (")
-            && message.contains(" of 1 MB used. Remove files the cohort no longer needs"),
+            && message.contains(" of 1.0 MB used. Remove files the cohort no longer needs"),
         "{message}"
     );
     assert_eq!(
@@ -1150,7 +1150,7 @@ async fn the_upload_that_would_pass_the_cohorts_quota_is_refused_and_facilitator
     let list = Page::of(net.mayor.get(&format!("/cohorts/{SLUG}/resources")).await).await;
     let used = list.text(".storage-used");
     assert!(
-        used.starts_with("Files: ") && used.ends_with(" of 1 MB used."),
+        used.starts_with("Files: ") && used.ends_with(" of 1.0 MB used."),
         "{used}"
     );
     let list = Page::of(net.advisor.get(&format!("/cohorts/{SLUG}/resources")).await).await;
@@ -1246,4 +1246,22 @@ async fn the_resources_list_shows_twenty_five_a_page_newest_first_with_links_to_
         let r = net.colleague.get(&format!("{list}{bad}")).await;
         assert_eq!(r.status(), 404, "{bad}");
     }
+}
+
+#[tokio::test]
+async fn file_sizes_read_one_decimal_in_kilobytes_and_megabytes() {
+    let app = spawn_app().await;
+    let net = network(&app).await;
+    let mut small = b"year,amount\n".to_vec();
+    small.resize(1024, b'1');
+    let page =
+        Page::of(upload(&net.advisor, "Small sheet", "", Some(("small.csv", small))).await).await;
+    assert_eq!(page.text(".resource-details"), "CSV file · 1.0 kB");
+    let mut large = b"year,amount\n".to_vec();
+    large.resize(2_516_582, b'1');
+    upload(&net.advisor, "Large sheet", "", Some(("large.csv", large))).await;
+    let page = Page::of(net.advisor.get(&format!("/cohorts/{SLUG}/resources")).await).await;
+    let mut details = page.texts(".resource-details");
+    details.sort();
+    assert_eq!(details, ["CSV file · 1.0 kB", "CSV file · 2.4 MB"]);
 }

@@ -1032,3 +1032,124 @@ async fn upcoming_and_past_sessions_are_each_shown_twenty_at_a_time_and_page_on_
         assert_eq!(r.status(), 404, "{bad}");
     }
 }
+
+#[tokio::test]
+async fn one_feed_holds_all_the_persons_cohorts_they_may_enter_with_one_click_links_and_renews() {
+    let s = space().await;
+    s.plan(&session("Rates and tiers", &in_days(20))).await;
+    let r = s
+        .staff
+        .post_form(
+            "/staff/cohorts",
+            &[
+                ("name", "Heat Plans"),
+                ("join_policy", "open"),
+                ("visible", "1"),
+                ("status", "active"),
+                ("facilitators", "mayor@a.gov"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    for email in ["advisor@a.gov", "mayor@c.gov"] {
+        s.staff
+            .post_form("/cohorts/heat-plans/members", &[("email", email)])
+            .await;
+    }
+    let heat = Page::of(
+        s.facilitator
+            .post_form(
+                "/cohorts/heat-plans/sessions",
+                &session("Cooling centres", &in_days(30)),
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(heat.status, 200);
+    // The sessions page offers it; the page that answers shows the address once, with
+    // webcal, Google and Outlook links.
+    let sessions = Page::of(s.member.get(&format!("/cohorts/{SLUG}/sessions")).await).await;
+    assert_eq!(
+        sessions
+            .attr("form.all-cohorts-calendar", "action")
+            .as_deref(),
+        Some("/cohorts/calendar")
+    );
+    let page = Page::of(s.member.post_form("/cohorts/calendar", &[]).await).await;
+    assert_eq!(page.h1(), "Your calendar address for all your cohorts");
+    let url = page.attr("#calendar-url", "value").unwrap();
+    assert!(url.starts_with(&format!("{}/cohorts/calendar/all/", s.app.address)));
+    let webcal = page.attr("a.subscribe-webcal", "href").unwrap();
+    assert_eq!(
+        webcal,
+        url.replacen("http://", "webcal://", 1)
+            .replacen("https://", "webcal://", 1)
+    );
+    let google = page.attr("a.subscribe-google", "href").unwrap();
+    let google = reqwest::Url::parse(&google).unwrap();
+    assert_eq!(google.host_str(), Some("calendar.google.com"));
+    assert!(google.query_pairs().any(|(k, v)| k == "cid" && v == webcal));
+    let outlook = reqwest::Url::parse(&page.attr("a.subscribe-outlook", "href").unwrap()).unwrap();
+    assert_eq!(outlook.host_str(), Some("outlook.live.com"));
+    assert!(outlook.query_pairs().any(|(k, v)| k == "url" && v == url));
+
+    let anonymous = s.app.visitor();
+    let path = s.app.path_of(&url);
+    let titles = |cal: Calendar| {
+        let mut t: Vec<String> = cal
+            .events()
+            .map(|e| e.get_summary().unwrap().to_owned())
+            .collect();
+        t.sort();
+        t
+    };
+    let cal = calendar(anonymous.get(&path).await).await;
+    assert_eq!(
+        titles(cal),
+        [
+            "Cooling centres (Heat Plans)",
+            "Rates and tiers (Water Affordability)"
+        ]
+    );
+    // Removed from one cohort: only the other is left.
+    let member = s.person_id("advisor@a.gov").await;
+    s.staff
+        .post_form(&format!("/cohorts/heat-plans/members/{member}/remove"), &[])
+        .await;
+    let cal = calendar(anonymous.get(&path).await).await;
+    assert_eq!(titles(cal), ["Rates and tiers (Water Affordability)"]);
+    // Renewed: the old address answers 404, the new one works.
+    let again = Page::of(s.member.post_form("/cohorts/calendar", &[]).await).await;
+    let renewed = s
+        .app
+        .path_of(&again.attr("#calendar-url", "value").unwrap());
+    assert_ne!(renewed, path);
+    assert_eq!(anonymous.get(&path).await.status(), 404);
+    assert_eq!(anonymous.get(&renewed).await.status(), 200);
+    assert_eq!(
+        anonymous
+            .get("/cohorts/calendar/all/nope.ics")
+            .await
+            .status(),
+        404
+    );
+    // A lapsed city's person: a 404, however the address was got.
+    let lapsing = Page::of(s.lapsing.post_form("/cohorts/calendar", &[]).await).await;
+    let lapsing_path = s
+        .app
+        .path_of(&lapsing.attr("#calendar-url", "value").unwrap());
+    assert_eq!(anonymous.get(&lapsing_path).await.status(), 200);
+    sqlx::query("UPDATE cities SET status = 'lapsed' WHERE id = $1")
+        .bind(s.lapsing_city)
+        .execute(&s.app.state.pool)
+        .await
+        .unwrap();
+    assert_eq!(anonymous.get(&lapsing_path).await.status(), 404);
+    // Nobody signed out gets an address.
+    let r = anonymous.post_form("/cohorts/calendar", &[]).await;
+    assert!(
+        r.url().path().starts_with("/login") || r.status() == 404,
+        "{}",
+        r.url()
+    );
+}

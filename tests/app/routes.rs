@@ -179,8 +179,16 @@ const TABLE: &[Row] = &[
     row("GET", "/staff/applications", "", STAFF),
     row("GET", "/staff/applications/{id}", "application", STAFF),
     row("GET", "/cohorts", "", [Login, Ok, Ok, Ok, Forbidden, Ok]),
+    // A cohort's page: its space's overview for its members and staff, the page from outside
+    // for the members of the network who may see it (the cohort is visible), a 404 for a
+    // lapsed city.
+    row(
+        "GET",
+        "/cohorts/{slug}",
+        "cohort",
+        [Login, Ok, Ok, Ok, NotFound, Ok],
+    ),
     // A cohort's space: its members and staff; everyone else gets the 404 of a missing one.
-    row("GET", "/cohorts/{slug}", "cohort", COHORT),
     row("GET", "/cohorts/{slug}/members", "cohort", COHORT),
     row("GET", "/cohorts/{slug}/members.csv", "cohort", COHORT_STAFF),
     row(
@@ -265,6 +273,20 @@ const TABLE: &[Row] = &[
     row(
         "GET",
         "/cohorts/calendar/{file}",
+        "feed-unknown",
+        [NotFound; 6],
+    ),
+    // A person's one feed of all their cohorts: the same, for its owner's cohorts.
+    row("GET", "/cohorts/calendar/all/{file}", "all-feed", ALL_OK),
+    row(
+        "GET",
+        "/cohorts/calendar/all/{file}",
+        "all-feed-lapsed",
+        [NotFound; 6],
+    ),
+    row(
+        "GET",
+        "/cohorts/calendar/all/{file}",
         "feed-unknown",
         [NotFound; 6],
     ),
@@ -456,6 +478,12 @@ const TABLE: &[Row] = &[
         "/cohorts/{slug}/following",
         "cohort",
         [Login, Ok, Ok, NotFound, NotFound, NotFound],
+    ),
+    row(
+        "POST",
+        "/cohorts/calendar",
+        "",
+        [Login, Ok, Ok, Ok, Forbidden, Ok],
     ),
     row(
         "POST",
@@ -1022,6 +1050,18 @@ async fn cohort_fixture(
     };
     let feed = format!("{}.ics", token("colleague@a.gov").await);
     let feed_lapsed = format!("{}.ics", token("mayor@c.gov").await);
+    let all_token = |email: &'static str| async move {
+        let secret = portal::secret::generate();
+        sqlx::query("UPDATE people SET cohorts_calendar_token = $1 WHERE email = $2")
+            .bind(portal::secret::digest(&secret))
+            .bind(email)
+            .execute(&app.state.pool)
+            .await
+            .unwrap();
+        format!("{secret}.ics")
+    };
+    let all_feed = all_token("colleague@a.gov").await;
+    let all_feed_lapsed = all_token("mayor@c.gov").await;
     // A thread by the advisor, with a reply by the mayor who facilitates.
     let now = app.state.clock.now();
     let advisor = person("advisor@a.gov").await;
@@ -1067,6 +1107,8 @@ async fn cohort_fixture(
         ("session/session", session.to_string()),
         ("feed/file", feed),
         ("feed-lapsed/file", feed_lapsed),
+        ("all-feed/file", all_feed),
+        ("all-feed-lapsed/file", all_feed_lapsed),
         (
             "feed-unknown/file",
             "0123456789abcdef0123456789abcdef.ics".to_owned(),

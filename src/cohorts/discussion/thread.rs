@@ -17,7 +17,7 @@ use crate::{
     error::{AppError, AppResult},
     notify, policy,
     state::AppState,
-    text::markdown,
+    text::markdown::{self, Rendered},
     viewer::Person,
     web::{
         self, FormErrors, Layout,
@@ -448,7 +448,7 @@ pub(super) async fn reply(
         &person,
         &thread,
         post_id,
-        &body.source,
+        &body,
     )
     .await?;
     tx.commit().await?;
@@ -465,7 +465,7 @@ async fn tell_took_part(
     author: &Person,
     thread: &Thread,
     post_id: i64,
-    body: &str,
+    body: &Rendered,
 ) -> AppResult<()> {
     let took_part: Vec<i64> =
         sqlx::query_scalar("SELECT DISTINCT author_id FROM cohort_posts WHERE thread_id = $1")
@@ -489,7 +489,8 @@ async fn tell_took_part(
             author_city: author.city_label(),
             cohort_name: cohort.name.clone(),
             title: thread.title.clone(),
-            body: body.to_owned(),
+            body: markdown::plain(&body.source),
+            body_html: body.html.clone(),
             link: link.clone(),
             cohort_link: format!("{}{}", state.config.base(), cohort.href()),
         };

@@ -14,6 +14,7 @@ use crate::{
     cohorts::{Access, Cohort, emails, mail_recipients, space},
     error::{AppError, AppResult},
     notify, policy,
+    text::markdown,
     viewer::Person,
     web::{
         self, FormErrors, Layout,
@@ -291,7 +292,8 @@ pub(super) async fn create(
             author_city: person.city_label(),
             cohort_name: cohort.name.clone(),
             title: title.clone(),
-            body: body.source.clone(),
+            body: markdown::plain(&body.source),
+            body_html: body.html.clone(),
             link: link.clone(),
             cohort_link: format!("{}{}", ctx.state.config.base(), cohort.href()),
         };

@@ -9,7 +9,7 @@ use axum::{
 
 use super::{Session, find_now, of_cohort};
 use crate::{
-    cohorts::{Access, Cohort, Feed},
+    cohorts::{Access, AllFeeds, Cohort, Feed, entered_by},
     error::AppResult,
     state::AppState,
     text::ics,
@@ -94,6 +94,25 @@ pub(super) async fn feed(ByToken(state, _, feed): ByToken<Feed>) -> AppResult<Re
         .collect();
     Ok(calendar_response(
         ics::calendar(&state.config.org_name, &cohort.name, &events, true),
+        None,
+    ))
+}
+
+/// A person's one feed of all their cohorts' sessions, at a secret address: the cohorts the
+/// person may enter when the calendar asks, none other; a renewed address is a 404.
+pub(super) async fn all_feed(ByToken(state, person, _): ByToken<AllFeeds>) -> AppResult<Response> {
+    let mut conn = state.pool.acquire().await?;
+    let cohorts = entered_by(&mut conn, &person).await?;
+    drop(conn);
+    let mut events = Vec::new();
+    for cohort in &cohorts {
+        for s in of_cohort(&state.pool, cohort.id).await? {
+            events.push(event(&state, cohort, &s));
+        }
+    }
+    let name = format!("Cohorts of {}", person.name);
+    Ok(calendar_response(
+        ics::calendar(&state.config.org_name, &name, &events, true),
         None,
     ))
 }

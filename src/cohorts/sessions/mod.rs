@@ -113,6 +113,7 @@ pub fn router() -> Router<AppState> {
             get(feed::calendar_file),
         )
         .route("/cohorts/calendar/{file}", get(feed::feed))
+        .route("/cohorts/calendar/all/{file}", get(feed::all_feed))
 }
 
 /// Every session of a cohort, in order of time.
