@@ -6,6 +6,7 @@ use axum::{Router, response::Response, routing::get};
 
 use crate::{
     accounts::{Person, db},
+    cohorts,
     error::AppResult,
     join, members, news, notify,
     state::AppState,
@@ -26,6 +27,8 @@ pub struct Task {
     pub count: i64,
     pub label: String,
     pub href: String,
+    /// How long the oldest of them has waited, when that matters.
+    pub age: Option<String>,
 }
 
 #[derive(Template)]
@@ -63,12 +66,14 @@ async fn tasks(state: &AppState) -> AppResult<Vec<Task>> {
     let (drafts, scheduled) = news::waiting_counts(pool, now).await?;
     let expiring = members::invitations::expiring_count(pool, now, EXPIRING_DAYS).await?;
     let lapsing = members::cities::lapsing_count(state, LAPSING_DAYS).await?;
+    let (requests, oldest) = cohorts::manage::waiting_requests(pool).await?;
     let task = |count: i64, label: String, href: &str| Task {
         count,
         label,
         href: href.to_owned(),
+        age: None,
     };
-    Ok(vec![
+    let mut tasks = vec![
         task(
             waiting,
             plural(
@@ -118,7 +123,31 @@ async fn tasks(state: &AppState) -> AppResult<Vec<Task>> {
             ),
             &format!("/staff/cities?lapsing={LAPSING_DAYS}"),
         ),
-    ])
+        Task {
+            age: oldest.filter(|_| requests > 0).map(|t| waited(now - t)),
+            ..task(
+                requests,
+                plural(
+                    requests,
+                    "request to join a cohort waiting",
+                    "requests to join a cohort waiting",
+                ),
+                "/staff/cohorts#requests",
+            )
+        },
+    ];
+    // What needs doing comes first; the rest keeps its order, muted.
+    tasks.sort_by_key(|t| t.count == 0);
+    Ok(tasks)
+}
+
+/// How long something has waited, in words: "since today", "1 day", "5 days".
+fn waited(seconds: i64) -> String {
+    match seconds.max(0) / 86_400 {
+        0 => "oldest since today".to_owned(),
+        1 => "oldest 1 day".to_owned(),
+        d => format!("oldest {d} days"),
+    }
 }
 
 async fn dashboard(Staff(ctx, _): Staff) -> AppResult<Response> {
