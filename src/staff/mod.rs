@@ -66,7 +66,6 @@ async fn tasks(state: &AppState) -> AppResult<Vec<Task>> {
     let (drafts, scheduled) = news::waiting_counts(pool, now).await?;
     let expiring = members::invitations::expiring_count(pool, now, EXPIRING_DAYS).await?;
     let lapsing = members::cities::lapsing_count(state, LAPSING_DAYS).await?;
-    let (requests, oldest) = cohorts::manage::waiting_requests(pool).await?;
     let task = |count: i64, label: String, href: &str| Task {
         count,
         label,
@@ -123,22 +122,26 @@ async fn tasks(state: &AppState) -> AppResult<Vec<Task>> {
             ),
             &format!("/staff/cities?lapsing={LAPSING_DAYS}"),
         ),
-        Task {
-            age: oldest.filter(|_| requests > 0).map(|t| waited(now - t)),
-            ..task(
-                requests,
-                plural(
-                    requests,
-                    "request to join a cohort waiting",
-                    "requests to join a cohort waiting",
-                ),
-                "/staff/cohorts#requests",
-            )
-        },
+        requests_task(pool, now).await?,
     ];
     // What needs doing comes first; the rest keeps its order, muted.
     tasks.sort_by_key(|t| t.count == 0);
     Ok(tasks)
+}
+
+/// Requests to join a cohort waiting for a facilitator, with how long the oldest has waited.
+async fn requests_task(pool: &sqlx::AnyPool, now: i64) -> AppResult<Task> {
+    let (count, oldest) = cohorts::manage::waiting_requests(pool).await?;
+    Ok(Task {
+        count,
+        label: plural(
+            count,
+            "request to join a cohort waiting",
+            "requests to join a cohort waiting",
+        ),
+        href: "/staff/cohorts#requests".to_owned(),
+        age: oldest.filter(|_| count > 0).map(|t| waited(now - t)),
+    })
 }
 
 /// How long something has waited, in words: "since today", "1 day", "5 days".
