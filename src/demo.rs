@@ -282,6 +282,37 @@ pub struct Report {
     pub logins: Vec<(String, String, String, String)>,
     pub cities: usize,
     pub posts: usize,
+    /// Each cohort and who facilitates it, by name.
+    pub facilitation: Vec<(String, String)>,
+}
+
+/// Lines of cells in columns as wide as their widest cell (counted in characters, so that a
+/// name with accents keeps the columns aligned), each line indented by two spaces.
+fn columns(s: &mut String, rows: &[Vec<&str>]) {
+    let n = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let widths: Vec<usize> = (0..n)
+        .map(|i| {
+            rows.iter()
+                .filter_map(|r| r.get(i))
+                .map(|c| c.chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    for row in rows {
+        let mut line = String::from(" ");
+        for (i, cell) in row.iter().enumerate() {
+            line.push(' ');
+            line.push_str(cell);
+            if i + 1 < row.len() {
+                line.extend(std::iter::repeat_n(
+                    ' ',
+                    widths[i] - cell.chars().count() + 1,
+                ));
+            }
+        }
+        let _ = writeln!(s, "{line}");
+    }
 }
 
 impl Report {
@@ -298,8 +329,22 @@ impl Report {
             s,
             "Log in at {base}/login. These passwords are shown only now:\n"
         );
-        for (role, who, email, password) in &self.logins {
-            let _ = writeln!(s, "  {role:<8} {who:<38} {email:<40} {password}");
+        let mut rows = vec![vec!["Role", "Name", "Email", "Password"]];
+        rows.extend(
+            self.logins
+                .iter()
+                .map(|(role, who, email, password)| vec![role.as_str(), who, email, password]),
+        );
+        columns(&mut s, &rows);
+        if !self.facilitation.is_empty() {
+            let _ = writeln!(s, "\nWho facilitates which cohort:\n");
+            let mut rows = vec![vec!["Cohort", "Facilitators"]];
+            rows.extend(
+                self.facilitation
+                    .iter()
+                    .map(|(cohort, who)| vec![cohort.as_str(), who.as_str()]),
+            );
+            columns(&mut s, &rows);
         }
         s
     }
@@ -332,10 +377,28 @@ pub async fn run(state: &AppState, extra_posts: usize) -> Result<Report, String>
     seed.cohorts().await?;
     // The demo writes its bodies directly: render them now, as a save would have.
     crate::db::fill_rendered(&state.pool).await.map_err(db)?;
+    let facilitators: Vec<(String, String)> = sqlx::query_as(
+        "SELECT c.name, p.name FROM cohort_members m JOIN cohorts c ON c.id = m.cohort_id \
+         JOIN people p ON p.id = m.person_id WHERE m.role = 'facilitator' ORDER BY c.name, p.name",
+    )
+    .fetch_all(&state.pool)
+    .await
+    .map_err(db)?;
+    let mut facilitation: Vec<(String, String)> = Vec::new();
+    for (cohort, who) in facilitators {
+        match facilitation.last_mut() {
+            Some((c, names)) if *c == cohort => {
+                names.push_str(", ");
+                names.push_str(&who);
+            }
+            _ => facilitation.push((cohort, who)),
+        }
+    }
     Ok(Report {
         logins: seed.logins,
         cities: CITIES.len(),
         posts: POSTS.len() + extra_posts,
+        facilitation,
     })
 }
 
@@ -623,7 +686,14 @@ pub const LOGO_SVG: &str = r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="
 
 /// The demo's pages: the four the footer links, and the public descriptions of the member
 /// areas that the home page promises, in the header's navigation or linked from them.
-const PAGES: [(&str, &str, &str, i64, &str); 8] = [
+const PAGES: [(&str, &str, &str, i64, &str); 9] = [
+    (
+        "membership",
+        "What membership means",
+        "none",
+        0,
+        "- **What it costs:** annual dues by population, from $1,500 for a city under 25,000 people to $7,500 for one over 250,000; the first year is half price.\n- **What it gives:** a place in cohorts and networks, two seats at the annual meeting, technical assistance from our staff, and every brief and report, for the mayor and the city's advisors.\n- **How long review takes:** our staff reply within two weeks; once approved, the mayor gets an invitation by email the same day.\n\nQuestions? Write to us before applying.",
+    ),
     (
         "about-us",
         "About us",
@@ -655,29 +725,29 @@ const PAGES: [(&str, &str, &str, i64, &str); 8] = [
     (
         "cohorts-and-networks",
         "Cohorts & networks",
-        "none",
-        0,
+        "header",
+        1,
         "Cohorts bring together a dozen member cities for a year on one question: housing affordability, climate resilience, public safety, the local economy. They meet every month online and once in person, with experts and with each other.\n\nMembers find their cohorts, meetings and shared notes in the member area once logged in.",
     ),
     (
         "annual-meeting",
         "Annual meeting",
         "header",
-        0,
+        2,
         "Once a year the mayors and advisors of every member city meet for two days of workshops, site visits and conversations between peers. The meeting moves from city to city.\n\nMembers register, see the programme and find their fellow participants in the member area once logged in.",
     ),
     (
         "technical-assistance",
         "Technical assistance",
-        "none",
-        0,
+        "header",
+        3,
         "When a member city takes on something new, our staff can help: finding cities that have done it, reading a draft ordinance, or preparing a council presentation.\n\nMembers ask for assistance, and follow their requests, in the member area once logged in.",
     ),
     (
         "publications",
         "Publications",
-        "none",
-        0,
+        "header",
+        4,
         "We publish short briefs and longer reports on what member cities tried and learned, from participatory budgeting to lead pipe replacement.\n\nMembers read and download every publication in the member area once logged in; public summaries appear in the [news](/news).",
     ),
 ];

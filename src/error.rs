@@ -345,7 +345,6 @@ pub fn is_unique_violation(e: &sqlx::Error) -> bool {
 #[template(path = "error.html")]
 struct ErrorPage {
     layout: Layout,
-    status: u16,
     heading: &'static str,
     message: String,
 }
@@ -438,7 +437,6 @@ pub async fn render_error_pages(
     }
     let page = ErrorPage {
         layout,
-        status: status.as_u16(),
         heading,
         message: custom.unwrap_or_else(|| default.to_owned()),
     };

@@ -3,6 +3,14 @@
 var summary = document.getElementById("error-summary");
 if (summary) {
   summary.focus();
+} else if (/^#post-\d+$/.test(location.hash)) {
+  // After a reply the thread opens at it (#post-N, focusable with tabindex="-1"): the focus
+  // goes there too, so that a screen reader reads the new post. Without this script the page
+  // still scrolls to it, and the next Tab starts from it.
+  var post = document.getElementById(location.hash.slice(1));
+  if (post && post.hasAttribute("tabindex")) {
+    post.focus();
+  }
 }
 
 // The header's "Menu" (a <details>, static/portal.css): from 760 pixels up the stylesheet shows

@@ -63,6 +63,13 @@ async fn list(Staff(ctx, person): Staff) -> AppResult<Response> {
     Ok(web::render(&ListPage { layout, rows }))
 }
 
+/// Requests to join a cohort still waiting for a facilitator, and when the oldest was made.
+pub async fn waiting_requests(pool: &sqlx::AnyPool) -> sqlx::Result<(i64, Option<i64>)> {
+    sqlx::query_as("SELECT COUNT(*), MIN(created_at) FROM cohort_requests WHERE status = 'pending'")
+        .fetch_one(pool)
+        .await
+}
+
 /// What the cohort form says, as entered.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct CohortForm {

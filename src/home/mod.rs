@@ -52,6 +52,10 @@ async fn show(ctx: Ctx) -> AppResult<Response> {
     let testimonial = site::featured_testimonial(&state.pool).await?;
     let mut layout = ctx.layout().await;
     layout.meta.description = body.clone();
+    // The statement's heading is the tagline until staff write their own: said once, there.
+    if heading.trim() == layout.tagline.trim() {
+        layout.tagline.clear();
+    }
     layout.meta.image = lead
         .as_ref()
         .and_then(|c| c.cover.as_ref())

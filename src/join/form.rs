@@ -56,6 +56,8 @@ struct FormPage {
     started: String,
     problem: Option<String>,
     fields: &'static Fields,
+    /// The membership page's title and text (staff write it at /staff/pages), if published.
+    terms: Option<(String, String)>,
 }
 
 /// Shows the form; `started` is its spam-guard stamp (a new one, or the one it was sent with).
@@ -81,6 +83,7 @@ async fn render_form(
         started,
         problem,
         fields: &FIELDS,
+        terms: crate::pages::published_html(&ctx.state.pool, crate::pages::MEMBERSHIP).await?,
     };
     Ok(if status.is_success() {
         web::render(&page)

@@ -284,12 +284,21 @@ pub(super) async fn approve(Staff(ctx, staff): Staff, Path(id): Path<i64>) -> Ap
         .await?;
         return Ok(web::see_other(&format!("/staff/applications/{id}")));
     };
-    let note = invite_mayor(&mut tx, state, &staff, &app, &mayor_email, &city, now).await?;
+    let (note, invited) =
+        invite_mayor(&mut tx, state, &staff, &app, &mayor_email, &city, now).await?;
     sqlx::query("UPDATE applications SET city_id = $1 WHERE id = $2")
         .bind(city.id)
         .bind(id)
         .execute(&mut *tx)
         .await?;
+    // The applicant hears of it with the decision, or not at all (one transaction).
+    let email = emails::ApplicationApproved {
+        org_name: state.config.org_name.clone(),
+        contact_name: app.contact_name.clone(),
+        city: app.city(),
+        mayor_invited: invited.then(|| app.mayor_name.clone()),
+    };
+    notify::enqueue(&mut tx, state, &app.contact_email, &email).await?;
     tx.commit().await?;
     ctx.flash(format!(
         "{} is approved and is an active member city. {note}",
@@ -346,7 +355,7 @@ async fn member_city(
 }
 
 /// Invites the mayor of a newly approved city, unless the city has a mayor, the address an
-/// account, or an invitation is waiting; says which.
+/// account, or an invitation is waiting; says which, and whether this approval invited them.
 async fn invite_mayor(
     tx: &mut sqlx::AnyConnection,
     state: &crate::state::AppState,
@@ -355,7 +364,7 @@ async fn invite_mayor(
     mayor_email: &EmailAddress,
     city: &cities::City,
     now: i64,
-) -> AppResult<String> {
+) -> AppResult<(String, bool)> {
     let has_mayor = cities::mayor_of(&mut *tx, city.id).await?;
     let has_account = people_db::find_by_email(&mut *tx, mayor_email.normalized())
         .await?
@@ -390,9 +399,9 @@ async fn invite_mayor(
             Some(city),
         )
         .await?;
-        format!("The mayor, {}, is invited.", app.mayor_name)
+        return Ok((format!("The mayor, {}, is invited.", app.mayor_name), true));
     };
-    Ok(note)
+    Ok((note, false))
 }
 
 /// The decline form's one field: the message sent to the contact with the decision.

@@ -297,6 +297,8 @@ struct ShowPage {
     layout: Layout,
     city: City,
     people: Vec<Person>,
+    /// Invitations to the city not accepted yet (the mayor's, after an approval).
+    invitations: Vec<super::invitations::Invitation>,
     /// The organization's zone, which a city without its own uses.
     default_zone: String,
     /// The staff members one may name the city's contact, and the one named.
@@ -316,6 +318,12 @@ async fn show(Staff(ctx, person): Staff, Path(id): Path<i64>) -> AppResult<Respo
         layout: ctx.layout().await,
         city,
         people,
+        invitations: super::invitations::waiting_for_city(
+            &ctx.state.pool,
+            id,
+            ctx.state.clock.now(),
+        )
+        .await?,
         default_zone: ctx.state.config.time_zone.name().to_owned(),
         contact: super::contact::choice(&ctx.state.pool, id).await?,
     }))

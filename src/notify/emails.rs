@@ -149,6 +149,30 @@ impl Email for ApplicationToStaff {
     }
 }
 
+/// To the contact, when staff approve an application.
+pub struct ApplicationApproved {
+    pub org_name: String,
+    pub contact_name: String,
+    pub city: String,
+    /// The mayor's name when an invitation went to them with this approval.
+    pub mayor_invited: Option<String>,
+}
+email_templates!(
+    ApplicationApproved,
+    "email/application_approved.txt",
+    "email/application_approved.html"
+);
+
+impl Email for ApplicationApproved {
+    const KIND: &'static str = "application-approved";
+    fn subject(&self) -> String {
+        format!("{} is a member city", self.city)
+    }
+    fn render(&self) -> askama::Result<(String, String)> {
+        self.render_parts()
+    }
+}
+
 /// To the contact, when staff decline an application.
 pub struct ApplicationDeclined {
     pub org_name: String,

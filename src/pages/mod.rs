@@ -36,6 +36,10 @@ pub fn router() -> Router<AppState> {
         .route("/staff/pages/{id}/edit", get(edit_form))
         .route("/staff/pages/{id}", post(update))
         .route("/staff/pages/{id}/delete", get(delete_form).post(delete))
+        .route(
+            "/staff/pages/{id}/unpublish",
+            get(unpublish_form).post(unpublish),
+        )
 }
 
 /// Where a page's link appears.
@@ -106,6 +110,16 @@ pub struct PageForm {
     /// stores nothing).
     #[serde(default)]
     pub action: String,
+    /// The stored page's status when the editor was opened ("published", "draft"; empty for
+    /// a new page): what the editor says and what Enter keeps. It changes nothing stored.
+    #[serde(default)]
+    pub was: String,
+}
+
+impl PageForm {
+    pub fn was_published(&self) -> bool {
+        self.was == "published"
+    }
 }
 
 pub static FIELDS: Fields = Fields(&[
@@ -201,6 +215,14 @@ impl PageForm {
             placement: self.placement.clone(),
             position: FIELDS.keep("position", &self.position),
             action: self.action.clone(),
+            was: if self.was == "published" {
+                "published"
+            } else if self.was == "draft" {
+                "draft"
+            } else {
+                ""
+            }
+            .to_owned(),
         }
     }
 
@@ -212,6 +234,7 @@ impl PageForm {
             placement: page.placement.clone(),
             position: page.position.to_string(),
             action: page.status.clone(),
+            was: page.status.clone(),
         }
     }
 }
@@ -255,6 +278,26 @@ struct ShowPage {
     layout: Layout,
     page: Page,
     html: String,
+}
+
+/// The address of the page `/join` shows beside its form: what membership costs, what it
+/// gives and how long review takes, in the staff's words (edited at /staff/pages).
+pub const MEMBERSHIP: &str = "membership";
+
+/// A published page's title and text as HTML, for another page that shows it.
+pub async fn published_html(pool: &AnyPool, slug: &str) -> AppResult<Option<(String, String)>> {
+    let Some(page) = by_slug(pool, slug).await? else {
+        return Ok(None);
+    };
+    if page.is_draft() {
+        return Ok(None);
+    }
+    let stored: Option<String> = sqlx::query_scalar("SELECT body_html FROM pages WHERE id = $1")
+        .bind(page.id)
+        .fetch_one(pool)
+        .await?;
+    let html = markdown::stored_or_render(stored, &page.body);
+    Ok(Some((page.title, html)))
 }
 
 async fn show(ctx: Viewer, Path(slug): Path<String>) -> AppResult<Response> {
@@ -464,6 +507,53 @@ async fn update(
     }
     ctx.flash(saved_message(&c)).await?;
     Ok(web::see_other("/staff/pages"))
+}
+
+/// The question before a published page goes offline.
+async fn unpublish_form(Staff(ctx, person): Staff, Path(id): Path<i64>) -> AppResult<Response> {
+    web::permit(policy::can_edit_pages(&person))?;
+    let page = by_id(&ctx.state.pool, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if page.status != "published" {
+        ctx.flash(format!("“{}” is already a draft, offline.", page.title))
+            .await?;
+        return Ok(web::see_other(&format!("/staff/pages/{id}/edit")));
+    }
+    Ok(web::confirm::Confirm {
+        layout: ctx.layout().await,
+        title: format!("Unpublish: {}", page.title),
+        heading: format!("Take “{}” offline?", page.title),
+        explanation: format!(
+            "The page becomes a draft: /pages/{} stops working for readers and its link is no longer shown, until it is published again. Its text is kept. Changes not saved in the editor are not kept.",
+            page.slug
+        ),
+        action: format!("/staff/pages/{id}/unpublish"),
+        button: "Unpublish".to_owned(),
+        back: format!("/staff/pages/{id}/edit"),
+        back_label: "Keep it published".to_owned(),
+        crumb: None,
+        detail: None,
+        note: None,
+    }
+    .render())
+}
+
+async fn unpublish(Staff(ctx, person): Staff, Path(id): Path<i64>) -> AppResult<Response> {
+    web::permit(policy::can_edit_pages(&person))?;
+    let page = by_id(&ctx.state.pool, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    sqlx::query(
+        "UPDATE pages SET status = 'draft', updated_at = $1 WHERE id = $2 AND status = 'published'",
+    )
+    .bind(ctx.state.clock.now())
+    .bind(id)
+    .execute(&ctx.state.pool)
+    .await?;
+    ctx.flash(format!("“{}” is a draft now, offline.", page.title))
+        .await?;
+    Ok(web::see_other(&format!("/staff/pages/{id}/edit")))
 }
 
 /// The question before a page is deleted.

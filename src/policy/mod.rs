@@ -125,7 +125,7 @@ impl std::fmt::Display for CityStatus {
 crate::stored_as_text!(CityStatus { Active = "active", Lapsed = "lapsed" });
 
 /// What a logged-in person without the right to a page is told (a 403 in the error page).
-pub const NO_ACCESS: &str = "You do not have access to this page.";
+pub const NO_ACCESS: &str = "You do not have access to this page. It is kept for people with another role in the network (the staff, or a city's mayor for their city); your account does not include it. If you think you need it, ask the staff.";
 
 /// How far a person goes into a thing of a member area (a cohort, a meeting, a request):
 /// every area's door asks its rules at one of these levels.

@@ -545,11 +545,56 @@ async fn save_identity(
     Ok(web::see_other("/staff/site"))
 }
 
-/// The logo: a PNG or an SVG of at most 1 MB.
+/// The logo: a PNG, an SVG or a JPEG of at most 1 MB (a JPEG is drawn again as a PNG).
 pub const LOGO: files::Rules = files::Rules {
     max_bytes: 1024 * 1024,
-    types: &["image/png", "image/svg+xml"],
+    types: &["image/png", "image/svg+xml", "image/jpeg"],
 };
+
+/// The logo as stored once uploaded: a JPEG is decoded and encoded again as a PNG at most
+/// twice the header's 48 pixels high, as covers are re-encoded, so that what is served is
+/// the portal's own encoding without the upload's metadata. `Err` says why it is no picture.
+async fn logo_file(
+    state: &AppState,
+    file: files::StoredFile,
+) -> AppResult<Result<files::StoredFile, String>> {
+    if file.content_type != "image/jpeg" {
+        return Ok(Ok(file));
+    }
+    let bytes = files::read_all(&state.pool, file.id).await?;
+    let png = tokio::task::spawn_blocking(move || jpeg_to_png(&bytes))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let Some(png) = png else {
+        return Ok(Err(
+            "This JPEG file could not be read as a picture. Try another file.".to_owned(),
+        ));
+    };
+    let now = state.clock.now();
+    match files::store_bytes(&state.pool, now, &LOGO, "logo.png", &png).await {
+        Ok(f) => Ok(Ok(f)),
+        Err(files::FileError::Database(e)) => Err(e.into()),
+        Err(e) => Ok(Err(e.to_string())),
+    }
+}
+
+/// A JPEG drawn again as a PNG, at most 96 pixels high; `None` when it is no picture.
+fn jpeg_to_png(bytes: &[u8]) -> Option<Vec<u8>> {
+    use image::{ImageFormat, ImageReader, Limits};
+    let mut reader = ImageReader::with_format(std::io::Cursor::new(bytes), ImageFormat::Jpeg);
+    let mut limits = Limits::default();
+    limits.max_alloc = Some(256 * 1024 * 1024);
+    reader.limits(limits);
+    let picture = reader.decode().ok()?;
+    let picture = if picture.height() > 96 {
+        picture.resize(u32::MAX, 96, image::imageops::FilterType::Lanczos3)
+    } else {
+        picture
+    };
+    let mut out = std::io::Cursor::new(Vec::new());
+    picture.write_to(&mut out, ImageFormat::Png).ok()?;
+    Some(out.into_inner())
+}
 
 /// Makes a stored file the logo, in one write transaction: the new file is claimed and the
 /// one it replaces given back to the sweeper.
@@ -588,13 +633,20 @@ async fn upload_logo(Staff(ctx, person): Staff, multipart: Multipart) -> AppResu
     .await?
     .file;
     let mut errors = FormErrors::default();
+    let outcome = match outcome {
+        Some(Ok(file)) => Some(logo_file(&ctx.state, file).await?),
+        Some(Err(e)) => Some(Err(match e {
+            files::FileError::Database(e) => return Err(e.into()),
+            files::FileError::TypeNotAllowed(_) => {
+                "The logo must be a PNG, SVG or JPEG file.".to_owned()
+            }
+            e => e.to_string(),
+        })),
+        None => None,
+    };
     match outcome {
-        None => errors.add("logo", "Choose a PNG or SVG file for the logo."),
-        Some(Err(files::FileError::Database(e))) => return Err(e.into()),
-        Some(Err(files::FileError::TypeNotAllowed(_))) => {
-            errors.add("logo", "The logo must be a PNG or an SVG file.")
-        }
-        Some(Err(e)) => errors.add("logo", e.to_string()),
+        None => errors.add("logo", "Choose a PNG, SVG or JPEG file for the logo."),
+        Some(Err(message)) => errors.add("logo", message),
         Some(Ok(file)) => {
             if set_logo(&ctx.state, file.id).await? {
                 ctx.flash("The logo is saved; it shows in every page's header.")

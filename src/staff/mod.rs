@@ -6,6 +6,7 @@ use axum::{Router, response::Response, routing::get};
 
 use crate::{
     accounts::{Person, db},
+    cohorts,
     error::AppResult,
     join, members, news, notify,
     state::AppState,
@@ -26,6 +27,8 @@ pub struct Task {
     pub count: i64,
     pub label: String,
     pub href: String,
+    /// How long the oldest of them has waited, when that matters.
+    pub age: Option<String>,
 }
 
 #[derive(Template)]
@@ -67,8 +70,9 @@ async fn tasks(state: &AppState) -> AppResult<Vec<Task>> {
         count,
         label,
         href: href.to_owned(),
+        age: None,
     };
-    Ok(vec![
+    let mut tasks = vec![
         task(
             waiting,
             plural(
@@ -118,7 +122,35 @@ async fn tasks(state: &AppState) -> AppResult<Vec<Task>> {
             ),
             &format!("/staff/cities?lapsing={LAPSING_DAYS}"),
         ),
-    ])
+        requests_task(pool, now).await?,
+    ];
+    // What needs doing comes first; the rest keeps its order, muted.
+    tasks.sort_by_key(|t| t.count == 0);
+    Ok(tasks)
+}
+
+/// Requests to join a cohort waiting for a facilitator, with how long the oldest has waited.
+async fn requests_task(pool: &sqlx::AnyPool, now: i64) -> AppResult<Task> {
+    let (count, oldest) = cohorts::manage::waiting_requests(pool).await?;
+    Ok(Task {
+        count,
+        label: plural(
+            count,
+            "request to join a cohort waiting",
+            "requests to join a cohort waiting",
+        ),
+        href: "/staff/cohorts#requests".to_owned(),
+        age: oldest.filter(|_| count > 0).map(|t| waited(now - t)),
+    })
+}
+
+/// How long something has waited, in words: "since today", "1 day", "5 days".
+fn waited(seconds: i64) -> String {
+    match seconds.max(0) / 86_400 {
+        0 => "oldest since today".to_owned(),
+        1 => "oldest 1 day".to_owned(),
+        d => format!("oldest {d} days"),
+    }
 }
 
 async fn dashboard(Staff(ctx, _): Staff) -> AppResult<Response> {

@@ -487,3 +487,60 @@ async fn a_hundred_log_ins_at_once_from_a_hundred_addresses_queue_for_their_hash
             .min(portal::state::HASHES_AT_ONCE)
     );
 }
+
+#[tokio::test]
+async fn a_failed_log_in_takes_the_focus_to_its_error_like_every_form() {
+    let app = spawn_app().await;
+    let page = Page::of(
+        app.log_in("nobody@mayorsinnovation.org", "not the password at all")
+            .await,
+    )
+    .await;
+    // The summary static/form.js focuses: the same element every form's errors use.
+    assert_eq!(
+        page.attr("#error-summary", "tabindex").as_deref(),
+        Some("-1")
+    );
+    assert_eq!(page.text("#error-summary h2"), "There is a problem");
+    assert_eq!(
+        page.text("#error-summary p"),
+        "The email or password is not right. Check both and try again."
+    );
+    assert_eq!(page.texts("#error-summary").len(), 1);
+    assert!(
+        page.html.html().contains("form.js"),
+        "the script that focuses it is on the page"
+    );
+}
+
+#[tokio::test]
+async fn error_pages_say_what_happened_in_words_and_a_refused_member_is_sent_home() {
+    let app = spawn_app().await;
+    let staff = app.staff_visitor().await;
+    let city = app.insert_city("Fitchburg", "WI", "active").await;
+    let mayor = app
+        .invite_and_accept(&staff, "mayor@f.gov", "Mayor F", "mayor", city)
+        .await;
+    let page = Page::of(mayor.get("/staff").await).await;
+    assert_eq!(page.status, 403);
+    assert_eq!(page.h1(), "Not allowed");
+    let main = page.text("main");
+    assert!(main.contains("your account does not include it"), "{main}");
+    assert!(!main.contains("403"), "{main}");
+    assert_eq!(
+        page.attr("main a[href='/home']", "href").as_deref(),
+        Some("/home")
+    );
+    assert_eq!(page.text("main a[href='/home']"), "Go to your member home");
+    // A link that no longer works: said in words, no "Error 410".
+    let gone = Page::of(app.visitor().get("/invite/not-a-real-token").await).await;
+    let main = gone.text("main");
+    assert!(!main.contains("Error"), "{main}");
+    assert!(!main.contains(&gone.status.to_string()), "{main}");
+    let title = gone.text("title");
+    assert!(!title.contains(&gone.status.to_string()), "{title}");
+    let missing = Page::of(app.visitor().get("/no-such-page").await).await;
+    assert_eq!(missing.status, 404);
+    assert!(!missing.text("main").contains("404"));
+    assert!(missing.has("main a[href='/']"));
+}

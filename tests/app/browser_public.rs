@@ -857,6 +857,23 @@ async fn browser_every_public_page_passes_the_axe_scan_at_phone_and_desktop_widt
         "/pages/about-us",
     )
     .await;
+    scan.page(
+        &staff,
+        &format!("/staff/pages/{about}/unpublish"),
+        "staff page unpublish",
+        "Take “About us” offline?",
+        "stops working for readers",
+    )
+    .await;
+    let published = one("SELECT MIN(id) FROM posts WHERE status = 'published'").await;
+    scan.page(
+        &staff,
+        &format!("/staff/news/{published}/unpublish"),
+        "staff post unpublish",
+        "",
+        "goes back to the drafts",
+    )
+    .await;
     let testimonial = one("SELECT MIN(id) FROM testimonials").await;
     scan.page(
         &staff,

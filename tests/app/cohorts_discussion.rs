@@ -1210,3 +1210,24 @@ async fn a_post_emailed_shows_its_markdown_rendered_in_html_and_as_plain_text_ne
         Some("https://example.org/report")
     );
 }
+
+#[tokio::test]
+async fn after_a_reply_the_thread_opens_at_it_and_the_focus_can_land_there() {
+    let w = world().await;
+    let thread = start_thread(&w.advisor, "Lead lines", "Who has replaced them all?").await;
+    // The redirect names the new post (#post-N); the page holds it as a target the focus
+    // can take.
+    let after = reply(&w.colleague, &thread, "We have, in 2024.").await;
+    let newest: i64 = count(&w.app, "SELECT MAX(id) FROM cohort_posts").await;
+    let target = format!("li#post-{newest}");
+    assert_eq!(
+        after.attr(&target, "tabindex").as_deref(),
+        Some("-1"),
+        "the new reply can take the focus"
+    );
+    assert!(after.text(&target).contains("We have, in 2024."));
+    // The script that moves the focus to the #post-N the redirect named is on the page.
+    let script = after.attr("script[src*='form']", "src").unwrap();
+    let js = w.colleague.get(&script).await.text().await.unwrap();
+    assert!(js.contains("#post-") && js.contains("post.focus()"), "{js}");
+}

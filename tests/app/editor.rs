@@ -266,3 +266,90 @@ async fn the_preview_as_one_types_is_the_rendered_and_sanitized_fragment_and_sto
     assert_eq!(count(&app, "SELECT COUNT(*) FROM posts").await, 0);
     assert_eq!(count(&app, "SELECT COUNT(*) FROM pages").await, 0);
 }
+
+/// The button Enter presses in a form: its first submit button, as (name, value).
+fn default_button(page: &Page) -> (String, String) {
+    let sel = scraper::Selector::parse("main form.editor button[type=submit]").unwrap();
+    let b = page
+        .html
+        .select(&sel)
+        .next()
+        .expect("the form has a button");
+    (
+        b.value().attr("name").unwrap_or("").to_owned(),
+        b.value().attr("value").unwrap_or("").to_owned(),
+    )
+}
+
+#[tokio::test]
+async fn enter_saves_and_taking_a_published_page_or_post_offline_is_asked_first() {
+    let app = spawn_app().await;
+    let staff = app.staff_visitor().await;
+    // A new page: Enter saves a draft, never a preview.
+    let new = Page::of(staff.get("/staff/pages/new").await).await;
+    assert_eq!(
+        default_button(&new),
+        ("action".to_owned(), "draft".to_owned())
+    );
+    Page::of(
+        staff
+            .post_form(
+                "/staff/pages",
+                &[
+                    ("title", "About us"),
+                    ("slug", ""),
+                    ("body", "Who we are."),
+                    ("placement", "footer"),
+                    ("position", "0"),
+                    ("action", "publish"),
+                ],
+            )
+            .await,
+    )
+    .await;
+    let id: i64 = count(&app, "SELECT id FROM pages").await;
+    let edit = Page::of(staff.get(&format!("/staff/pages/{id}/edit")).await).await;
+    // The editor says where the page stands; Enter keeps it published.
+    assert!(edit.text(".status-line").starts_with("Status: Published"));
+    assert_eq!(
+        default_button(&edit),
+        ("action".to_owned(), "publish".to_owned())
+    );
+    assert!(
+        !edit
+            .texts("main button")
+            .iter()
+            .any(|b| b.contains("draft")),
+        "no 'Save as draft' on a published page"
+    );
+    // "Unpublish" asks first, and says it takes the page offline.
+    let href = edit.attr("main a[href$='/unpublish']", "href").unwrap();
+    assert_eq!(edit.text("main a[href$='/unpublish']"), "Unpublish…");
+    let ask = Page::of(staff.get(&href).await).await;
+    assert_eq!(ask.h1(), "Take “About us” offline?");
+    assert!(ask.text("main").contains("stops working for readers"));
+    assert_eq!(app.visitor().get("/pages/about-us").await.status(), 200);
+    let done = Page::of(staff.post_form(&href, &[]).await).await;
+    assert_eq!(done.text(".flash"), "“About us” is a draft now, offline.");
+    assert!(done.text(".status-line").starts_with("Status: Draft"));
+    assert_eq!(app.visitor().get("/pages/about-us").await.status(), 404);
+
+    // A published post: Enter saves as it is; Unpublish asks first.
+    let post = publish(&staff, "Water Rates", "The text.", &[]).await;
+    let edit = Page::of(staff.get(&format!("/staff/news/{post}/edit")).await).await;
+    assert_eq!(
+        default_button(&edit),
+        ("action".to_owned(), "save".to_owned())
+    );
+    assert!(edit.text(".status-line").starts_with("Status: Published"));
+    assert!(
+        !edit
+            .texts("main button")
+            .iter()
+            .any(|b| b.contains("draft"))
+    );
+    let href = edit.attr("main a[href$='/unpublish']", "href").unwrap();
+    let ask = Page::of(staff.get(&href).await).await;
+    assert_eq!(ask.h1(), "Take “Water Rates” offline?");
+    assert_eq!(app.visitor().get("/news/water-rates").await.status(), 200);
+}

@@ -95,6 +95,28 @@ async fn a_city_applies_staff_are_told_and_approval_makes_it_a_member_and_invite
         approved.text(".flash"),
         "Lafayette, CO is approved and is an active member city. The mayor, Jamie Harkins, is invited."
     );
+    // The city it just created is not "already in the list".
+    let notices = approved.texts(".notice");
+    assert!(
+        notices.iter().all(|n| !n.contains("already in the list")),
+        "{notices:?}"
+    );
+    // The applicant hears of it.
+    let welcome = app.last_mail_to("morgan@lafayetteco.gov").await;
+    assert_eq!(welcome.subject, "Lafayette, CO is a member city");
+    assert!(welcome.text.contains("is approved"), "{}", welcome.text);
+    assert!(welcome.text.contains("Jamie Harkins gets an invitation"));
+    // The new city's page shows the mayor's invitation, waiting.
+    let city = approved
+        .attr("main a[href^='/staff/cities/']", "href")
+        .unwrap();
+    let city_page = Page::of(staff.get(&city).await).await;
+    let invited = city_page.texts(".invited li");
+    assert_eq!(invited.len(), 1, "{invited:?}");
+    assert!(
+        invited[0].starts_with("Jamie Harkins (jamie@lafayetteco.gov), mayor"),
+        "{invited:?}"
+    );
     let invitation = app.last_mail_to("jamie@lafayetteco.gov").await;
     assert!(invitation.text.contains("as the mayor of Lafayette, CO"));
     let directory = Page::of(app.visitor().get("/members").await).await;

@@ -1227,3 +1227,33 @@ async fn a_publication_time_outside_the_years_1900_to_2200_is_refused_next_to_it
         .unwrap();
     assert_eq!(none, 0);
 }
+
+#[tokio::test]
+async fn a_members_only_card_without_a_picture_keeps_the_cards_shape_and_says_what_it_is() {
+    let app = spawn_app().await;
+    let staff = app.staff_visitor().await;
+    for title in ["First Notes", "Second Notes", "Quiet Notes"] {
+        publish(
+            &staff,
+            title,
+            "Private words of the cohort.",
+            &[("members_only", "1")],
+        )
+        .await;
+    }
+    let list = Page::of(app.visitor().get("/news").await).await;
+    let home = Page::of(app.visitor().get("/").await).await;
+    for page in [&list, &home] {
+        let cards = page.texts(".card");
+        assert!(!cards.is_empty());
+        // In the picture's place, a plain band hidden from screen readers.
+        let sel = scraper::Selector::parse(".card").unwrap();
+        let band = scraper::Selector::parse(".card-image-none[aria-hidden=true]").unwrap();
+        let excerpt = scraper::Selector::parse(".card-excerpt").unwrap();
+        for card in page.html.select(&sel) {
+            assert!(card.select(&band).next().is_some(), "{}", card.html());
+            let said: String = card.select(&excerpt).next().unwrap().text().collect();
+            assert_eq!(said, "For the people of member cities: log in to read it.");
+        }
+    }
+}

@@ -205,7 +205,7 @@ async fn an_uploaded_logo_shows_in_the_header_with_the_name_as_its_text_and_an_s
     assert_eq!(public.get(&new_src).await.status(), 200);
     assert_eq!(public.get(&src).await.status(), 404);
 
-    // Neither a JPEG nor an HTML file is a logo.
+    // An HTML file is no logo.
     let refused = upload_logo(
         &staff,
         "page.html",
@@ -214,7 +214,7 @@ async fn an_uploaded_logo_shows_in_the_header_with_the_name_as_its_text_and_an_s
     .await;
     assert_eq!(
         refused.text("#logo-error"),
-        "Error: The logo must be a PNG or an SVG file."
+        "Error: The logo must be a PNG, SVG or JPEG file."
     );
 
     let removed = Page::of(staff.post_form("/staff/site/logo/delete", &[]).await).await;
@@ -442,7 +442,8 @@ async fn staff_delete_a_page_and_its_address_and_link_go() {
 async fn the_demo_sets_a_drawn_logo_contact_details_and_the_pages_the_footer_and_home_page_promise()
 {
     let app = spawn_app().await;
-    portal::demo::run(&app.state, 0).await.unwrap();
+    let report = portal::demo::run(&app.state, 0).await.unwrap();
+    assert_demo_printout(&report.text("http://localhost:8080"));
     let public = app.visitor();
     let home = Page::of(public.get("/").await).await;
     let src = home.attr("header img.logo", "src").unwrap();
@@ -462,7 +463,51 @@ async fn the_demo_sets_a_drawn_logo_contact_details_and_the_pages_the_footer_and
     assert!(home.has("footer address"));
     assert!(home.has("footer .footer-email a"));
     assert_eq!(home.texts("footer .footer-social a").len(), 2);
-    assert!(home.has("header nav a[href='/pages/annual-meeting']"));
+    // The public navigation leads to what members get, in order.
+    let nav: Vec<String> = home
+        .texts("header nav.site-nav a")
+        .into_iter()
+        .filter(|t| {
+            [
+                "Cohorts & networks",
+                "Annual meeting",
+                "Technical assistance",
+                "Publications",
+            ]
+            .contains(&t.as_str())
+        })
+        .collect();
+    assert_eq!(
+        nav,
+        [
+            "Cohorts & networks",
+            "Annual meeting",
+            "Technical assistance",
+            "Publications"
+        ]
+    );
+    // The hero asks visitors to join, and the tagline is said once.
+    assert_eq!(
+        home.attr("main .statement a.button", "href").as_deref(),
+        Some("/join")
+    );
+    assert_eq!(
+        home.text("main .statement a.button"),
+        "Become a Member City"
+    );
+    let tagline = app.state.config.org_tagline.clone();
+    assert_eq!(home.h1(), tagline);
+    assert!(!home.has("header .tagline"), "the heading says it already");
+    assert!(!home.text("footer").contains(tagline.as_str()));
+    let news = Page::of(public.get("/news").await).await;
+    assert_eq!(news.text("header .tagline"), tagline, "other pages keep it");
+    // /join says what membership costs, gives and how long review takes, from a page staff edit.
+    let join = Page::of(public.get("/join").await).await;
+    let terms = join.text(".membership-terms");
+    for words in ["costs", "gives", "review takes"] {
+        assert!(terms.contains(words), "{terms}");
+    }
+    assert!(join.has(".membership-terms li"));
     for slug in [
         "about-us",
         "contact",
@@ -548,4 +593,101 @@ async fn every_page_names_its_own_address_as_canonical_without_the_query() {
     assert_eq!(missing.status, 404);
     assert!(!missing.has("link[rel=canonical]"));
     assert!(!missing.has("meta[property='og:url']"));
+}
+
+#[tokio::test]
+async fn a_jpeg_logo_is_taken_drawn_again_as_a_png_and_previewed_on_the_headers_colour() {
+    let app = spawn_app().await;
+    let staff = app.staff_visitor().await;
+    // A white logo, 400 by 200, as a JPEG.
+    let white = image::RgbImage::from_pixel(400, 200, image::Rgb([255, 255, 255]));
+    let mut jpeg = std::io::Cursor::new(Vec::new());
+    image::DynamicImage::ImageRgb8(white)
+        .write_to(&mut jpeg, image::ImageFormat::Jpeg)
+        .unwrap();
+    let saved = upload_logo(&staff, "logo.jpg", jpeg.into_inner()).await;
+    assert_eq!(
+        saved.path(),
+        "/staff/site",
+        "{:?}",
+        saved.texts(".error-summary li")
+    );
+    let src = saved.attr(".logo-preview img", "src").unwrap();
+    let logo = app.visitor().get(&src).await;
+    assert_eq!(logo.status(), 200);
+    assert_eq!(logo.headers()["content-type"], "image/png");
+    let bytes = logo.bytes().await.unwrap();
+    let drawn = image::load_from_memory(&bytes).unwrap();
+    assert_eq!((drawn.width(), drawn.height()), (192, 96));
+    // The preview sits on the header's colour, so a white logo shows.
+    let css = app
+        .visitor()
+        .get(&saved.attr("link[rel=stylesheet]", "href").unwrap())
+        .await;
+    let css = css.text().await.unwrap();
+    let rule = css
+        .lines()
+        .find(|l| l.starts_with(".logo-preview {"))
+        .expect("the preview has its own rule");
+    assert!(rule.contains("background: var(--brand)"), "{rule}");
+    assert!(css.contains(".site-header { background: var(--brand)"));
+    // A file that says it is a JPEG but is none is refused with a message, not a 500.
+    let mut broken = vec![0xFF, 0xD8, 0xFF, 0xE0];
+    broken.extend_from_slice(&[0; 64]);
+    let refused = upload_logo(&staff, "broken.jpg", broken).await;
+    assert!(
+        (400..500).contains(&refused.status),
+        "{}",
+        refused.text("main")
+    );
+    assert!(refused.text("#logo-error").starts_with("Error: "));
+}
+
+/// The demo's printout: the logins in aligned columns, then who facilitates which cohort.
+fn assert_demo_printout(text: &str) {
+    let lines: Vec<&str> = text.lines().collect();
+    let start = lines
+        .iter()
+        .position(|l| l.trim_start().starts_with("Role"))
+        .expect("a header row");
+    let logins: Vec<&str> = lines[start..]
+        .iter()
+        .take_while(|l| !l.trim().is_empty())
+        .copied()
+        .collect();
+    assert!(logins.len() > 5, "{text}");
+    // The email column starts at the same character in every row.
+    let column = |l: &str| {
+        let at = l.find('@').or_else(|| l.find("Email")).unwrap();
+        let before = &l[..at];
+        before
+            .trim_end_matches(|c: char| !c.is_whitespace())
+            .chars()
+            .count()
+    };
+    let first = column(logins[0]);
+    for l in &logins {
+        assert_eq!(column(l), first, "misaligned: {l:?}\n{text}");
+    }
+    let facilitation = text
+        .split("Who facilitates which cohort:")
+        .nth(1)
+        .expect("the cohorts' facilitators are listed");
+    assert!(
+        facilitation.contains("Robin Chen, Samuel Okafor"),
+        "{facilitation}"
+    );
+    let rows: Vec<&str> = facilitation
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .collect();
+    assert_eq!(rows.len(), 4, "a header and three cohorts: {facilitation}");
+    let second = |l: &str| {
+        l.find("  ")
+            .map(|i| i + l[i..].find(|c: char| c != ' ').unwrap())
+    };
+    let at = second(rows[0].trim_start()).unwrap();
+    for r in &rows {
+        assert_eq!(second(r.trim_start()), Some(at), "misaligned: {r:?}");
+    }
 }

@@ -111,6 +111,15 @@ async fn desk(staff: &Visitor) -> Vec<(i64, String)> {
 /// The rows of the list a desk link leads to.
 async fn rows_at(staff: &Visitor, href: &str) -> usize {
     let (path, table) = match href.split_once('#') {
+        Some(("/staff/cohorts", _)) => {
+            // The cohorts list counts requests per cohort: their sum is the desk's count.
+            let page = Page::of(staff.get("/staff/cohorts").await).await;
+            return page
+                .texts("td[data-label=Requests]")
+                .iter()
+                .map(|n| n.split(' ').next().unwrap().parse::<usize>().unwrap())
+                .sum();
+        }
         Some((path, section)) => (path.to_owned(), format!("#{section}-table")),
         None => {
             let table = match href.split('?').next().unwrap() {
@@ -118,6 +127,7 @@ async fn rows_at(staff: &Visitor, href: &str) -> usize {
                 "/staff/outbox" => "table",
                 "/invitations" => "#invitations",
                 "/staff/cities" => "#cities",
+                "/staff/cohorts" => return 0,
                 other => panic!("the desk links to an unknown list {other}"),
             };
             (href.to_owned(), table.to_owned())
@@ -139,7 +149,7 @@ async fn the_staff_desks_counts_match_the_lists_they_link_to() {
 
     // At first nothing is waiting, and the page gives no shell command.
     let first = desk(&staff).await;
-    assert_eq!(first.len(), 7);
+    assert_eq!(first.len(), 8);
     assert!(first.iter().all(|(n, _)| *n == 0));
     let page = Page::of(staff.get("/staff").await).await;
     assert!(!page.has("main code"));
@@ -184,8 +194,8 @@ async fn the_staff_desks_counts_match_the_lists_they_link_to() {
 
     let tasks = desk(&staff).await;
     let counts: Vec<i64> = tasks.iter().map(|(n, _)| *n).collect();
-    // Waiting, duplicates, failed, drafts, scheduled, expiring, lapsing.
-    assert_eq!(counts, vec![4, 3, 2, 2, 1, 1, 2]);
+    // Waiting, duplicates, failed, drafts, scheduled, expiring, lapsing; then what is at zero.
+    assert_eq!(counts, vec![4, 3, 2, 2, 1, 1, 2, 0]);
     for (count, href) in &tasks {
         assert_eq!(
             rows_at(&staff, href).await,
@@ -210,4 +220,57 @@ async fn the_filtered_lists_refuse_windows_they_do_not_offer() {
     ] {
         assert_eq!(staff.get(path).await.status(), 400, "{path}");
     }
+}
+
+#[tokio::test]
+async fn the_desk_puts_what_needs_doing_first_mutes_the_zeros_and_ages_cohort_requests() {
+    let app = spawn_app().await;
+    let net = crate::cohorts::network(&app).await;
+    let staff = &net.staff;
+    crate::cohorts::create_cohort(
+        staff,
+        "Data Leaders",
+        &[("join_policy", "request"), ("visible", "1")],
+    )
+    .await;
+    let now = app.state.clock.now();
+    for (email, days) in [("outsider@a.gov", 5), ("mayor@b.gov", 1)] {
+        sqlx::query(
+            "INSERT INTO cohort_requests (cohort_id, person_id, message, status, created_at) \
+             VALUES ((SELECT id FROM cohorts WHERE slug = 'data-leaders'), \
+             (SELECT id FROM people WHERE email = $1), 'Please.', 'pending', $2)",
+        )
+        .bind(email)
+        .bind(now - days * 86_400 - 60)
+        .execute(&app.state.pool)
+        .await
+        .unwrap();
+    }
+    let page = Page::of(staff.get("/staff").await).await;
+    let tasks = page.texts(".desk-task");
+    // The only task with something waiting comes first, with its oldest request's age.
+    assert_eq!(
+        tasks[0], "2 requests to join a cohort waiting (oldest 5 days)",
+        "{tasks:?}"
+    );
+    assert_eq!(page.texts(".desk-task-due").len(), 1);
+    // Every other count is zero, and muted.
+    assert_eq!(
+        page.texts(".desk-task:not(.desk-task-due)").len(),
+        tasks.len() - 1
+    );
+    assert!(tasks[1..].iter().all(|t| t.starts_with("0 ")), "{tasks:?}");
+    assert_eq!(rows_at(staff, &desk(staff).await[0].1).await, 2);
+    // Everything staff run is in the list, named for what it holds.
+    let tiles = page.texts(".tiles a");
+    assert!(tiles.contains(&"Pages".to_owned()), "{tiles:?}");
+    assert!(
+        tiles.contains(&"Organization and home page".to_owned()),
+        "{tiles:?}"
+    );
+    assert_eq!(
+        page.attr(".tiles a[href='/staff/pages']", "href")
+            .as_deref(),
+        Some("/staff/pages")
+    );
 }

@@ -194,6 +194,22 @@ pub async fn send(
     Ok(id)
 }
 
+/// The invitations to a city still waiting to be accepted, newest first.
+pub async fn waiting_for_city(
+    pool: &sqlx::AnyPool,
+    city_id: i64,
+    now: i64,
+) -> sqlx::Result<Vec<Invitation>> {
+    sqlx::query_as::<_, Invitation>(select_invitations!(
+        "WHERE i.city_id = $1 AND i.accepted_at IS NULL AND i.revoked_at IS NULL AND i.expires_at > $2 \
+         ORDER BY i.id DESC"
+    ))
+    .bind(city_id)
+    .bind(now)
+    .fetch_all(pool)
+    .await
+}
+
 /// The open invitation waiting for this address, if any: `Some` of its city (none for staff).
 pub async fn pending_for(
     conn: &mut AnyConnection,

@@ -27,6 +27,29 @@ async fn set_status_draft(conn: &mut AnyConnection, id: i64, now: i64) -> sqlx::
     Ok(done.rows_affected())
 }
 
+/// The question before a published or scheduled post goes back to the drafts.
+pub(super) async fn unpublish_form(
+    Staff(ctx, person): Staff,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
+    web::permit(policy::can_publish(&person))?;
+    let post = stored(&ctx, id).await?;
+    Ok(web::confirm::Confirm {
+        layout: ctx.layout().await,
+        title: format!("Unpublish: {}", post.title),
+        heading: format!("Take “{}” offline?", post.title),
+        explanation: "The post goes back to the drafts: readers no longer see it, and a scheduled time is dropped. Its text is kept. Changes not saved in the editor are not kept.".to_owned(),
+        action: format!("/staff/news/{id}/unpublish"),
+        button: "Unpublish".to_owned(),
+        back: format!("/staff/news/{id}/edit"),
+        back_label: "Keep it as it is".to_owned(),
+        crumb: None,
+        detail: None,
+        note: None,
+    }
+    .render())
+}
+
 pub(super) async fn unpublish(
     Staff(ctx, person): Staff,
     Path(id): Path<i64>,

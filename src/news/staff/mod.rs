@@ -35,7 +35,10 @@ pub fn router() -> Router<AppState> {
         .route("/staff/news/{id}", post(editor::update))
         .route("/staff/news/{id}/edit", get(editor::edit_form))
         .route("/staff/news/{id}/preview", get(preview::preview))
-        .route("/staff/news/{id}/unpublish", post(lifecycle::unpublish))
+        .route(
+            "/staff/news/{id}/unpublish",
+            get(lifecycle::unpublish_form).post(lifecycle::unpublish),
+        )
         .route(
             "/staff/news/{id}/delete",
             get(lifecycle::delete_form).post(lifecycle::delete),
