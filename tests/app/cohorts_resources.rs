@@ -901,8 +901,15 @@ pub async fn the_demo_cohorts_are_alive(app: &TestApp, report: &portal::demo::Re
             "Water Affordability"
         ]
     );
+    // Before joining he sees the cohort from outside, and nothing inside.
+    let outside = Page::of(advisor.get("/cohorts/water-affordability").await).await;
+    assert!(outside.has(".cohort-outside"));
+    assert!(!outside.has(".overview-resources"));
     assert_eq!(
-        advisor.get("/cohorts/water-affordability").await.status(),
+        advisor
+            .get("/cohorts/water-affordability/resources")
+            .await
+            .status(),
         404
     );
     let joined = advisor
