@@ -38,6 +38,35 @@ pub trait Email {
     fn reply_to(&self) -> Option<String> {
         None
     }
+
+    /// Parts beside the text and HTML: a calendar entry, a file, a picture the HTML shows.
+    fn attachments(&self) -> Vec<Attachment> {
+        Vec::new()
+    }
+}
+
+/// A part of an email beside its text and HTML.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attachment {
+    /// The file name a mail program shows (and saves under).
+    pub filename: String,
+    /// For example `text/calendar; method=REQUEST; charset=utf-8` or `image/png`.
+    pub content_type: String,
+    pub body: Vec<u8>,
+    pub role: PartRole,
+}
+
+/// Where a part goes in the message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PartRole {
+    /// A file the reader can open or save (`Content-Disposition: attachment`).
+    File,
+    /// A third alternative beside text and HTML, as calendar invitations are sent
+    /// (`text/calendar; method=…` inside `multipart/alternative`), so that mail programs
+    /// offer to add or update the entry in place.
+    Alternative,
+    /// A picture the HTML part shows by `cid:<content_id>`.
+    Inline { content_id: String },
 }
 
 /// Declares the text and HTML templates of an email: `templates/email/<name>.{txt,html}`,
