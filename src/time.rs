@@ -167,6 +167,32 @@ impl PartialEq for Zone {
     }
 }
 
+/// "14 January 2027, 10:00 AM EST – 11:00 AM EST": a span in one zone, the end's date written
+/// only when it is another day.
+pub fn span(zone: &Zone, starts: i64, ends: i64) -> String {
+    if zone.iso_date(starts) == zone.iso_date(ends) {
+        format!("{} – {}", zone.time(starts), zone.clock(ends))
+    } else {
+        format!("{} – {}", zone.time(starts), zone.time(ends))
+    }
+}
+
+/// The span in the event's own zone, for a reader in another: "9:00 AM CST – 10:00 AM CST
+/// in America/Chicago" (with the date when it is another day there); `None` in the same zone.
+pub fn own_span(reader: &Zone, own: &Zone, starts: i64, ends: i64) -> Option<String> {
+    if reader == own {
+        return None;
+    }
+    let text = if reader.iso_date(starts) == own.iso_date(starts)
+        && own.iso_date(starts) == own.iso_date(ends)
+    {
+        format!("{} – {}", own.clock(starts), own.clock(ends))
+    } else {
+        span(own, starts, ends)
+    };
+    Some(format!("{text} in {}", own.name()))
+}
+
 /// The time zone of a US state or territory that lies in one zone (almost all of it), by
 /// its postal code; `None` for the states that span several (Florida, Indiana, Kentucky,
 /// Michigan, Tennessee, Texas, the Dakotas, Nebraska, Kansas, Oregon, Idaho, Alaska), whose

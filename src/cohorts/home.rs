@@ -119,7 +119,7 @@ pub fn next_sessions<'a>(home: &'a Home<'a>) -> Fut<'a, AppResult<Option<Panel>>
                 .map(|(id, title, starts, ends, slug, cohort)| PanelItem {
                     href: format!("/cohorts/{slug}/sessions#session-{id}"),
                     label: title,
-                    notes: vec![super::sessions::span(zone, starts, ends), cohort],
+                    notes: vec![crate::time::span(zone, starts, ends), cohort],
                 })
                 .collect(),
             link: None,

@@ -22,7 +22,7 @@ use crate::{
     error::{AppError, AppResult},
     state::AppState,
     text::markdown,
-    time::Zone,
+    time::{Zone, own_span, span},
     viewer::Person,
     web::{self, Layout, door::Inside, paging},
 };
@@ -145,32 +145,6 @@ async fn find(conn: &mut AnyConnection, cohort_id: i64, id: i64) -> AppResult<Se
 /// A session of this cohort read outside a transaction, or the 404 of one that does not exist.
 async fn find_now(pool: &AnyPool, cohort_id: i64, id: i64) -> AppResult<Session> {
     find(&mut *pool.acquire().await?, cohort_id, id).await
-}
-
-/// "14 January 2027, 10:00 AM EST – 11:00 AM EST": a span in one zone, the end's date written
-/// only when it is another day.
-pub fn span(zone: &Zone, starts: i64, ends: i64) -> String {
-    if zone.iso_date(starts) == zone.iso_date(ends) {
-        format!("{} – {}", zone.time(starts), zone.clock(ends))
-    } else {
-        format!("{} – {}", zone.time(starts), zone.time(ends))
-    }
-}
-
-/// The span in the session's own zone, for a reader in another: "9:00 AM CST – 10:00 AM CST
-/// in America/Chicago" (with the date when it is another day there); `None` in the same zone.
-pub fn own_span(reader: &Zone, own: &Zone, starts: i64, ends: i64) -> Option<String> {
-    if reader == own {
-        return None;
-    }
-    let text = if reader.iso_date(starts) == own.iso_date(starts)
-        && own.iso_date(starts) == own.iso_date(ends)
-    {
-        format!("{} – {}", own.clock(starts), own.clock(ends))
-    } else {
-        span(own, starts, ends)
-    };
-    Some(format!("{text} in {}", own.name()))
 }
 
 /// The zone a person reads and enters times in (their own, their city's, or the portal's).

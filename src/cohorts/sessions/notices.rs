@@ -2,7 +2,8 @@
 
 use sqlx::AnyConnection;
 
-use super::{Session, own_span, span};
+use super::Session;
+use crate::time::{own_span, span};
 use crate::{
     cohorts::{
         Cohort,
