@@ -171,12 +171,9 @@ pub const AREAS: &[Area] = &[
     Area {
         id: "meeting",
         title: "Annual meeting",
-        about: "Not in the portal yet: registration for the annual meeting will open here.",
-        panel: None,
-        interim: Some(Interim {
-            known: "The next annual meeting is not announced yet: its date and place will be here once staff announce them.",
-            ask: "Ask about it:",
-        }),
+        about: crate::meetings::home::ABOUT,
+        panel: Some(crate::meetings::home::panel),
+        interim: None,
         search: None,
     },
     Area {

@@ -12,6 +12,7 @@ pub mod error;
 pub mod files;
 pub mod home;
 pub mod join;
+pub mod meetings;
 pub mod members;
 pub mod news;
 pub mod notify;
@@ -136,6 +137,7 @@ fn areas() -> Router<AppState> {
         .merge(site::router())
         .merge(pages::router())
         .merge(cohorts::router())
+        .merge(meetings::router())
         .merge(join::router())
         .merge(notify::router())
         .merge(audit::router())

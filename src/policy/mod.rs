@@ -5,9 +5,11 @@
 mod cohorts;
 mod members;
 mod news;
+mod meetings;
 pub mod posting;
 
 pub use cohorts::*;
+pub use meetings::*;
 pub use members::*;
 pub use news::*;
 

@@ -43,6 +43,22 @@ impl Csv {
     }
 
     /// The file's text, byte order mark first.
+    /// The file as a download named `file_name`.
+    pub fn download(self, file_name: &str) -> axum::response::Response {
+        use axum::{http::header, response::IntoResponse};
+        (
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    crate::files::Disposition::Attachment.value(file_name),
+                ),
+            ],
+            self.finish(),
+        )
+            .into_response()
+    }
+
     pub fn finish(self) -> String {
         self.out
     }

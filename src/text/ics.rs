@@ -4,10 +4,14 @@
 //! that Outlook, Google and Apple Calendar update an event in place (and strike it when it is
 //! cancelled). Lines end in CRLF and are folded at 75 octets.
 
+use axum::{
+    http::header,
+    response::{IntoResponse, Response},
+};
 use jiff::Timestamp;
 
 /// One event of a calendar.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Event {
     pub uid: String,
     pub sequence: i64,
@@ -23,24 +27,63 @@ pub struct Event {
     /// Where the event is described when there is no call link (URL).
     pub page_url: String,
     pub cancelled: bool,
+    /// Where it happens, when it is a place (a meeting's venue); the call link otherwise.
+    pub location: Option<String>,
+    /// Who sends the invitation (name, email), for an entry sent by email (`METHOD:REQUEST`).
+    pub organizer: Option<(String, String)>,
+    /// Whom it is for (name, email), for an entry sent by email.
+    pub attendee: Option<(String, String)>,
+}
+
+/// What a calendar file asks of the program that opens it (RFC 5546).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// A calendar to subscribe to or import.
+    Publish,
+    /// An invitation sent by email: the program adds it, or updates the entry with the same
+    /// UID and a lower SEQUENCE.
+    Request,
+    /// A cancellation of the entry with the same UID.
+    Cancel,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Publish => "PUBLISH",
+            Method::Request => "REQUEST",
+            Method::Cancel => "CANCEL",
+        }
+    }
 }
 
 /// A calendar: `prodid_owner` names who makes it (PRODID), `name` is the name calendars
 /// show (X-WR-CALNAME); `refresh` adds the hints that tell a subscriber how often to look
 /// again (for a feed).
 pub fn calendar(prodid_owner: &str, name: &str, events: &[Event], refresh: bool) -> String {
+    calendar_with(prodid_owner, name, Method::Publish, events, refresh)
+}
+
+/// A calendar with the given method ([`calendar`] publishes).
+pub fn calendar_with(
+    prodid_owner: &str,
+    name: &str,
+    method: Method,
+    events: &[Event],
+    refresh: bool,
+) -> String {
     let mut out = String::new();
     line(&mut out, "BEGIN:VCALENDAR");
     line(
         &mut out,
         &format!(
-            "PRODID:-//{}//Cohort sessions//EN",
+            "PRODID:-//{}//Portal//EN",
             text(prodid_owner).replace("//", "/")
         ),
     );
     line(&mut out, "VERSION:2.0");
     line(&mut out, "CALSCALE:GREGORIAN");
-    line(&mut out, "METHOD:PUBLISH");
+    line(&mut out, &format!("METHOD:{}", method.as_str()));
     line(&mut out, &format!("X-WR-CALNAME:{}", text(name)));
     if refresh {
         line(&mut out, "REFRESH-INTERVAL;VALUE=DURATION:PT1H");
@@ -71,7 +114,25 @@ fn event(out: &mut String, e: &Event) {
             line(out, &format!("URL:{}", uri(url)));
             line(out, &format!("LOCATION:{}", text(url)));
         }
-        None => line(out, &format!("URL:{}", uri(&e.page_url))),
+        None => {
+            line(out, &format!("URL:{}", uri(&e.page_url)));
+            if let Some(place) = &e.location {
+                line(out, &format!("LOCATION:{}", text(place)));
+            }
+        }
+    }
+    if let Some((name, email)) = &e.organizer {
+        line(out, &format!("ORGANIZER;CN={}:mailto:{}", param(name), uri(email)));
+    }
+    if let Some((name, email)) = &e.attendee {
+        line(
+            out,
+            &format!(
+                "ATTENDEE;CN={};ROLE=REQ-PARTICIPANT;PARTSTAT=ACCEPTED;RSVP=FALSE:mailto:{}",
+                param(name),
+                uri(email)
+            ),
+        );
     }
     line(
         out,
@@ -118,6 +179,15 @@ pub fn text(value: &str) -> String {
 }
 
 /// A URI value: not escaped as text, but nothing that could end the line or the value.
+/// A parameter value (`CN=`): quoted, without the characters a quoted value cannot hold.
+fn param(value: &str) -> String {
+    let inner: String = value
+        .chars()
+        .filter(|c| !c.is_control() && *c != '"')
+        .collect();
+    format!("\"{inner}\"")
+}
+
 fn uri(value: &str) -> String {
     value
         .chars()
@@ -142,6 +212,25 @@ fn line(out: &mut String, content: &str) {
         used += len;
     }
     out.push_str("\r\n");
+}
+
+/// A calendar file's answer: private, never stored by a cache.
+pub fn response(body: String, file_name: Option<String>) -> Response {
+    let mut response = (
+        [
+            (header::CONTENT_TYPE, "text/calendar; charset=utf-8"),
+            (header::CACHE_CONTROL, "private, no-store"),
+        ],
+        body,
+    )
+        .into_response();
+    if let Some(name) = file_name {
+        response.headers_mut().insert(
+            header::CONTENT_DISPOSITION,
+            crate::files::Disposition::Attachment.header(&name),
+        );
+    }
+    response
 }
 
 #[cfg(test)]

@@ -476,11 +476,15 @@ impl FromRequestParts<AppState> for ClientIp {
 
 /// Messages for a form, each tied to the field it is about.
 #[derive(Debug, Default, Clone)]
-pub struct FormErrors(Vec<(&'static str, String)>);
+pub struct FormErrors(Vec<(std::borrow::Cow<'static, str>, String)>);
 
 impl FormErrors {
     pub fn add(&mut self, field: &'static str, message: impl Into<String>) {
-        self.0.push((field, message.into()));
+        self.0.push((field.into(), message.into()));
+    }
+    /// A message about a field whose name is made at run time (a meeting's question `q12`).
+    pub fn add_named(&mut self, field: String, message: impl Into<String>) {
+        self.0.push((field.into(), message.into()));
     }
     pub fn get(&self, field: &str) -> Option<&str> {
         self.0
@@ -491,7 +495,7 @@ impl FormErrors {
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
-    pub fn all(&self) -> &[(&'static str, String)] {
+    pub fn all(&self) -> &[(std::borrow::Cow<'static, str>, String)] {
         &self.0
     }
 }

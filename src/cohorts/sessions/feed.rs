@@ -3,8 +3,7 @@
 
 use axum::{
     extract::Path,
-    http::header,
-    response::{IntoResponse, Response},
+    response::Response,
 };
 
 use super::{Session, find_now, of_cohort};
@@ -42,26 +41,8 @@ fn event(state: &AppState, cohort: &Cohort, s: &Session) -> ics::Event {
         call_url: (!s.call_url.is_empty()).then(|| s.call_url.clone()),
         page_url,
         cancelled: s.is_cancelled(),
+        ..ics::Event::default()
     }
-}
-
-/// A calendar file's answer: private, never stored by a cache.
-fn calendar_response(body: String, file_name: Option<String>) -> Response {
-    let mut response = (
-        [
-            (header::CONTENT_TYPE, "text/calendar; charset=utf-8"),
-            (header::CACHE_CONTROL, "private, no-store"),
-        ],
-        body,
-    )
-        .into_response();
-    if let Some(name) = file_name {
-        response.headers_mut().insert(
-            header::CONTENT_DISPOSITION,
-            crate::files::Disposition::Attachment.header(&name),
-        );
-    }
-    response
 }
 
 /// One session's calendar file, for the people who enter the space.
@@ -76,7 +57,7 @@ pub(super) async fn calendar_file(
         &[event(&ctx.state, &access.cohort, &session)],
         false,
     );
-    Ok(calendar_response(
+    Ok(ics::response(
         body,
         Some(format!("{}-session-{}.ics", access.cohort.slug, session.id)),
     ))
@@ -92,7 +73,7 @@ pub(super) async fn feed(ByToken(state, _, feed): ByToken<Feed>) -> AppResult<Re
         .iter()
         .map(|s| event(&state, &cohort, s))
         .collect();
-    Ok(calendar_response(
+    Ok(ics::response(
         ics::calendar(&state.config.org_name, &cohort.name, &events, true),
         None,
     ))
@@ -111,7 +92,7 @@ pub(super) async fn all_feed(ByToken(state, person, _): ByToken<AllFeeds>) -> Ap
         }
     }
     let name = format!("Cohorts of {}", person.name);
-    Ok(calendar_response(
+    Ok(ics::response(
         ics::calendar(&state.config.org_name, &name, &events, true),
         None,
     ))

@@ -1,11 +1,7 @@
 //! What staff do to a cohort's members: remove one (after a confirmation), change a role,
 //! override a listing choice, and export everyone as CSV.
 
-use axum::{
-    extract::Path,
-    http::header,
-    response::{IntoResponse, Response},
-};
+use axum::{extract::Path, response::Response};
 use serde::Deserialize;
 
 use super::members::{Listed, all_members};
@@ -225,16 +221,5 @@ pub(super) async fn members_csv(
         ];
         csv.row(row);
     }
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                crate::files::Disposition::Attachment
-                    .value(&format!("{}-members.csv", access.cohort.slug)),
-            ),
-        ],
-        csv.finish(),
-    )
-        .into_response())
+    Ok(csv.download(&format!("{}-members.csv", access.cohort.slug)))
 }

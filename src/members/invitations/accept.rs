@@ -172,7 +172,7 @@ fn accept_errors(invitation: &Invitation, form: &AcceptForm) -> FormErrors {
     check.text("title", &form.title);
     if let Err(more) = check.finish() {
         for (field, message) in more.all() {
-            errors.add(field, message.clone());
+            errors.add_named(field.to_string(), message.clone());
         }
     }
     errors
