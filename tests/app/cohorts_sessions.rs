@@ -633,8 +633,8 @@ async fn emails_about_a_new_and_a_changed_session_reach_followers_who_may_enter_
         mail.subject,
         "New session in Water Affordability: Rates and tiers"
     );
-    let when = portal::cohorts::sessions::span(&new_york, starts, ends);
-    let own = portal::cohorts::sessions::own_span(&new_york, &chicago, starts, ends).unwrap();
+    let when = portal::time::span(&new_york, starts, ends);
+    let own = portal::time::own_span(&new_york, &chicago, starts, ends).unwrap();
     assert!(mail.text.contains(&when), "{when} in\n{}", mail.text);
     assert!(mail.text.contains(&own), "{own} in\n{}", mail.text);
     assert!(mail.text.contains("https://meet.example.org/water"));

@@ -22,6 +22,7 @@ mod health;
 mod join;
 mod mail;
 mod member_home;
+mod meetings;
 mod members;
 mod news;
 mod pages;
