@@ -59,6 +59,12 @@ const LISTED: [Answer; 6] = [NotFound, Ok, Ok, Ok, NotFound, Ok];
 /// Its staff pages (members' management).
 const COHORT_STAFF: [Answer; 6] = [Login, Forbidden, Forbidden, NotFound, NotFound, Ok];
 
+/// The member areas' pages for members: the public logs in, a lapsed city's mayor is told why
+/// not.
+const MEMBERS: [Answer; 6] = [Login, Ok, Ok, Ok, Forbidden, Ok];
+/// A registration of the first city's advisor: theirs, their mayor's and staff's.
+const REGISTRATION: [Answer; 6] = [Login, Ok, Ok, NotFound, Forbidden, Ok];
+
 /// How the body of a POST is sent: an empty form, or a multipart form with an empty title
 /// (the editor's; a multipart body without any part is malformed).
 #[derive(Clone, Copy, PartialEq)]
@@ -326,6 +332,22 @@ const TABLE: &[Row] = &[
         "doomed-resource",
         [Login, Forbidden, Ok, NotFound, NotFound, NotFound],
     ),
+    row("GET", "/meetings", "", ALL_OK),
+    row("GET", "/meetings/{slug}", "meeting", ALL_OK),
+    row("GET", "/meetings/{slug}/calendar.ics", "meeting", ALL_OK),
+    row("GET", "/meetings/{slug}/attendees", "meeting", MEMBERS),
+    row("GET", "/meetings/{slug}/register", "meeting", MEMBERS),
+    row("GET", "/meetings/{slug}/registration", "meeting", MEMBERS),
+    // The first city's advisor's registration: theirs, their mayor's and staff's to read.
+    row("GET", "/meetings/{slug}/registrations/{id}", "reg", REGISTRATION),
+    row("GET", "/meetings/{slug}/registrations/{id}/cancel", "reg", REGISTRATION),
+    row("GET", "/staff/meetings", "", STAFF),
+    row("GET", "/staff/meetings/new", "", STAFF),
+    row("GET", "/staff/meetings/{slug}", "meeting", STAFF),
+    row("GET", "/staff/meetings/{slug}/edit", "meeting", STAFF),
+    row("GET", "/staff/meetings/{slug}/roster.csv", "meeting", STAFF),
+    row("GET", "/staff/meetings/{slug}/checkin", "meeting", STAFF),
+    row("GET", "/staff/meetings/{slug}/checkin/{code}", "reg", STAFF),
     row("GET", "/staff/cohorts", "", STAFF),
     row("GET", "/staff/cohorts/new", "", STAFF),
     row("GET", "/staff/cohorts/{id}/edit", "cohort-id", STAFF),
@@ -596,6 +618,34 @@ const TABLE: &[Row] = &[
         "cohort",
         [Login, Ok, Ok, Ok, NotFound, Ok],
     ),
+    // The annual meeting: an empty form comes back (422) to those who may register.
+    row("POST", "/meetings/{slug}/register", "meeting", MEMBERS),
+    row("POST", "/meetings/{slug}/registrations/{id}", "reg", REGISTRATION),
+    // The first city's mayor's own registration: theirs to cancel (staff find it cancelled).
+    row(
+        "POST",
+        "/meetings/{slug}/registrations/{id}/cancel",
+        "doomed-reg",
+        [Login, NotFound, Ok, NotFound, Forbidden, Ok],
+    ),
+    row("POST", "/staff/meetings", "", STAFF),
+    row("POST", "/staff/meetings/{slug}/edit", "meeting", STAFF),
+    row("POST", "/staff/meetings/{slug}/types", "meeting", STAFF),
+    row("POST", "/staff/meetings/{slug}/types/{id}/remove", "mtype", STAFF),
+    row("POST", "/staff/meetings/{slug}/questions", "meeting", STAFF),
+    row("POST", "/staff/meetings/{slug}/questions/{id}/remove", "mquestion", STAFF),
+    row("POST", "/staff/meetings/{slug}/agenda", "meeting", STAFF),
+    row("POST", "/staff/meetings/{slug}/agenda/{id}/remove", "mitem", STAFF),
+    row("POST", "/staff/meetings/{slug}/checkin/{code}", "reg", STAFF),
+    row("POST", "/staff/meetings/{slug}/checkin/{code}/undo", "reg", STAFF),
+    // Without a choice of payment, a 400 (no form sends one).
+    row(
+        "POST",
+        "/staff/meetings/{slug}/registrations/{id}/payment",
+        "reg",
+        [Login, Forbidden, Forbidden, Forbidden, Forbidden, Bad],
+    ),
+    row("POST", "/staff/meetings/{slug}/registrations/{id}/cancel", "doomed-reg", STAFF),
     row("POST", "/staff/cohorts", "", STAFF),
     row("POST", "/staff/cohorts/{id}", "cohort-id", STAFF),
     row("POST", "/logout", "", ALL_OK),
@@ -958,6 +1008,7 @@ async fn fixture(app: &TestApp) -> Fixture {
     values.insert("application", application.to_string());
     values.insert("outbox", outbox.to_string());
     values.extend(cohorts);
+    values.extend(meeting_fixture(app).await);
 
     let clients = vec![
         client(),
@@ -1130,6 +1181,71 @@ async fn cohort_fixture(
     ]
 }
 
+/// The annual meeting, open for registration, with a type, a question, an agenda item, and
+/// the registrations of the first city's advisor and mayor.
+async fn meeting_fixture(app: &TestApp) -> Vec<(&'static str, String)> {
+    let now = app.state.clock.now();
+    let pool = &app.state.pool;
+    let meeting: i64 = sqlx::query_scalar(
+        "INSERT INTO meetings (slug, title, host_city, venue, venue_address, time_zone, starts_at, ends_at, \
+         description, description_html, opens_at, closes_at, capacity, status, sequence, created_at, updated_at) \
+         VALUES ('annual-meeting', 'Annual Meeting', 'Lafayette, CO', 'Center', '1 Main St', 'America/Denver', \
+         $1, $2, '', '', $3, $4, NULL, 'open', 0, $3, $3) RETURNING id",
+    )
+    .bind(now + 60 * 86_400)
+    .bind(now + 62 * 86_400)
+    .bind(now - 86_400)
+    .bind(now + 30 * 86_400)
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    let one = |sql: &'static str| async move {
+        sqlx::query_scalar::<_, i64>(sql).bind(meeting).fetch_one(pool).await.unwrap()
+    };
+    let mtype = one("INSERT INTO meeting_types (meeting_id, name, capacity, who, fee, position) VALUES ($1, 'Member', NULL, 'members', '', 1) RETURNING id").await;
+    let question = one("INSERT INTO meeting_questions (meeting_id, kind, prompt, choices, required, position) VALUES ($1, 'text', 'Dietary needs', '', 0, 1) RETURNING id").await;
+    let item = one("INSERT INTO meeting_agenda (meeting_id, title, starts_at, ends_at, room, speakers, note) VALUES ($1, 'Opening', 0, 3600, '', '', '') RETURNING id").await;
+    let mut regs = Vec::new();
+    for email in ["advisor@a.gov", "mayor@a.gov"] {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO meeting_registrations (meeting_id, type_id, person_id, name, name_folded, email, organization, \
+             city_id, status, listed, payment, checkin_code, uid, sequence, created_at, updated_at) \
+             SELECT $1, $2, p.id, p.name, lower(p.name), p.email, '', p.city_id, 'registered', 1, 'due', $3, $4, 0, $5, $5 \
+             FROM people p WHERE p.email = $6 RETURNING id",
+        )
+        .bind(meeting)
+        .bind(mtype)
+        .bind(format!("code{}", email.len() + email.find('@').unwrap()))
+        .bind(format!("uid-{email}"))
+        .bind(now)
+        .bind(email)
+        .fetch_one(pool)
+        .await
+        .unwrap();
+        regs.push(id);
+    }
+    let code: String = sqlx::query_scalar("SELECT checkin_code FROM meeting_registrations WHERE id = $1")
+        .bind(regs[0])
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    let slug = "annual-meeting".to_owned();
+    vec![
+        ("meeting/slug", slug.clone()),
+        ("reg/slug", slug.clone()),
+        ("reg", regs[0].to_string()),
+        ("reg/code", code),
+        ("doomed-reg/slug", slug.clone()),
+        ("doomed-reg", regs[1].to_string()),
+        ("mtype/slug", slug.clone()),
+        ("mtype", mtype.to_string()),
+        ("mquestion/slug", slug.clone()),
+        ("mquestion", question.to_string()),
+        ("mitem/slug", slug),
+        ("mitem", item.to_string()),
+    ]
+}
+
 /// A file among a cohort's resources, added by `person`, stored as the upload stores it.
 pub async fn add_resource_file(
     app: &TestApp,
@@ -1185,6 +1301,7 @@ fn path_of(row: &Row, fx: &Fixture) -> String {
         ("{session_id}", format!("{}/session", row.fill)),
         ("{thread_id}", format!("{}/thread", row.fill)),
         ("{post_id}", format!("{}/post", row.fill)),
+        ("{code}", format!("{}/code", row.fill)),
     ] {
         if path.contains(placeholder) {
             path = path.replace(placeholder, &value(key));
@@ -1214,7 +1331,11 @@ fn category(response: &reqwest::Response) -> Answer {
 
 /// What the tables a request might change hold, to show a refused request changed nothing.
 async fn snapshot(app: &TestApp) -> Vec<Vec<String>> {
-    let queries: [&'static str; 20] = [
+    let queries: [&'static str; 24] = [
+        "SELECT CAST(id AS TEXT) || '|' || slug || '|' || status || '|' || CAST(updated_at AS TEXT) FROM meetings ORDER BY id",
+        "SELECT CAST(id AS TEXT) || '|' || name FROM meeting_types ORDER BY id",
+        "SELECT CAST(id AS TEXT) || '|' || prompt FROM meeting_questions ORDER BY id",
+        "SELECT CAST(id AS TEXT) || '|' || status || '|' || payment || '|' || CAST(listed AS TEXT) || '|' || COALESCE(CAST(checked_in_at AS TEXT), '') || '|' || CAST(updated_at AS TEXT) FROM meeting_registrations ORDER BY id",
         "SELECT CAST(id AS TEXT) || '|' || slug || '|' || status || '|' || CAST(updated_at AS TEXT) FROM pages ORDER BY id",
         "SELECT CAST(id AS TEXT) || '|' || slug || '|' || title || '|' || status || '|' || COALESCE(CAST(publish_at AS TEXT), '') || '|' || CAST(updated_at AS TEXT) FROM posts ORDER BY id",
         "SELECT CAST(id AS TEXT) || '|' || email || '|' || name || '|' || title || '|' || role || '|' || CAST(active AS TEXT) || '|' || COALESCE(CAST(city_id AS TEXT), '') || '|' || time_zone || '|' || CAST(listed AS TEXT) || '|' || CAST(accepts_messages AS TEXT) FROM people ORDER BY id",
