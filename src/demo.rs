@@ -375,6 +375,7 @@ pub async fn run(state: &AppState, extra_posts: usize) -> Result<Report, String>
     seed.identity().await?;
     seed.pages().await?;
     seed.cohorts().await?;
+    seed.meetings().await?;
     // The demo writes its bodies directly: render them now, as a save would have.
     crate::db::fill_rendered(&state.pool).await.map_err(db)?;
     let facilitators: Vec<(String, String)> = sqlx::query_as(
@@ -404,6 +405,8 @@ pub async fn run(state: &AppState, extra_posts: usize) -> Result<Report, String>
 
 /// The demo's cohorts (of each join policy, with threads, resources and sessions).
 pub mod cohorts;
+/// The demo's annual meetings (the coming one, open, and last year's).
+pub mod meetings;
 
 fn db(e: sqlx::Error) -> String {
     e.to_string()
@@ -734,7 +737,7 @@ const PAGES: [(&str, &str, &str, i64, &str); 9] = [
         "Annual meeting",
         "header",
         2,
-        "Once a year the mayors and advisors of every member city meet for two days of workshops, site visits and conversations between peers. The meeting moves from city to city.\n\nMembers register, see the programme and find their fellow participants in the member area once logged in.",
+        "Once a year the mayors and advisors of every member city meet for two days of workshops, site visits and conversations between peers. The meeting moves from city to city.\n\nMembers register, see the programme and find their fellow participants on [the annual meeting's page](/meetings).",
     ),
     (
         "technical-assistance",

@@ -361,7 +361,7 @@ fn day(now: i64, days: i64) -> String {
 }
 
 impl Seed<'_> {
-    async fn person_named(&self, name: &str) -> Result<Person, String> {
+    pub(super) async fn person_named(&self, name: &str) -> Result<Person, String> {
         sqlx::query_as::<_, Person>(crate::select_people!("WHERE p.name = $1"))
             .bind(name)
             .fetch_optional(&self.state.pool)

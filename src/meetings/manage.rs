@@ -117,22 +117,130 @@ pub static FIELDS: Fields = Fields(&[
     Field { name: "description", label: "the description", max_len: 20_000, required: false, lines: true },
 ]);
 
-/// A checked meeting form.
-struct Input {
-    title: String,
-    slug: String,
-    host_city: String,
-    venue: String,
-    venue_address: String,
-    time_zone: String,
-    starts_at: i64,
-    ends_at: i64,
-    opens_at: i64,
-    closes_at: i64,
+/// A meeting to store: a checked form, or the demo's.
+pub struct Input {
+    pub title: String,
+    pub slug: String,
+    pub host_city: String,
+    pub venue: String,
+    pub venue_address: String,
+    pub time_zone: String,
+    pub starts_at: i64,
+    pub ends_at: i64,
+    pub opens_at: i64,
+    pub closes_at: i64,
+    pub capacity: Option<i64>,
+    pub status: MeetingStatus,
+    pub description: String,
+    pub description_html: String,
+}
+
+/// Stores a new meeting: its id, or the unique violation of a taken address.
+pub async fn insert(conn: &mut AnyConnection, input: &Input, now: i64) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "INSERT INTO meetings (slug, title, host_city, venue, venue_address, time_zone, starts_at, \
+         ends_at, description, description_html, opens_at, closes_at, capacity, status, sequence, \
+         created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 0, $15, $15) RETURNING id",
+    )
+    .bind(&input.slug)
+    .bind(&input.title)
+    .bind(&input.host_city)
+    .bind(&input.venue)
+    .bind(&input.venue_address)
+    .bind(&input.time_zone)
+    .bind(input.starts_at)
+    .bind(input.ends_at)
+    .bind(&input.description)
+    .bind(&input.description_html)
+    .bind(input.opens_at)
+    .bind(input.closes_at)
+    .bind(input.capacity)
+    .bind(input.status)
+    .bind(now)
+    .fetch_one(conn)
+    .await
+}
+
+/// Adds a registration type at the end of the meeting's list.
+pub async fn insert_type(
+    conn: &mut AnyConnection,
+    meeting_id: i64,
+    name: &str,
     capacity: Option<i64>,
-    status: MeetingStatus,
-    description: String,
-    description_html: String,
+    who: TypeFor,
+    fee: &str,
+) -> sqlx::Result<i64> {
+    let position = next_position(
+        conn,
+        "SELECT COALESCE(MAX(position), 0) + 1 FROM meeting_types WHERE meeting_id = $1",
+        meeting_id,
+    )
+    .await?;
+    sqlx::query_scalar(
+        "INSERT INTO meeting_types (meeting_id, name, capacity, who, fee, position) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+    )
+    .bind(meeting_id)
+    .bind(name)
+    .bind(capacity)
+    .bind(who)
+    .bind(fee)
+    .bind(position)
+    .fetch_one(conn)
+    .await
+}
+
+/// Adds a question at the end of the meeting's list (`choices` one per line).
+pub async fn insert_question(
+    conn: &mut AnyConnection,
+    meeting_id: i64,
+    kind: QuestionKind,
+    prompt: &str,
+    choices: &str,
+    required: bool,
+) -> sqlx::Result<i64> {
+    let position = next_position(
+        conn,
+        "SELECT COALESCE(MAX(position), 0) + 1 FROM meeting_questions WHERE meeting_id = $1",
+        meeting_id,
+    )
+    .await?;
+    sqlx::query_scalar(
+        "INSERT INTO meeting_questions (meeting_id, kind, prompt, choices, required, position) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+    )
+    .bind(meeting_id)
+    .bind(kind)
+    .bind(prompt)
+    .bind(choices)
+    .bind(i64::from(required))
+    .bind(position)
+    .fetch_one(conn)
+    .await
+}
+
+/// An agenda item to store.
+pub struct NewItem<'a> {
+    pub title: &'a str,
+    pub starts_at: i64,
+    pub ends_at: i64,
+    pub room: &'a str,
+    pub speakers: &'a str,
+    pub note: &'a str,
+}
+
+pub async fn insert_item(conn: &mut AnyConnection, meeting_id: i64, item: &NewItem<'_>) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "INSERT INTO meeting_agenda (meeting_id, title, starts_at, ends_at, room, speakers, note) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+    )
+    .bind(meeting_id)
+    .bind(item.title)
+    .bind(item.starts_at)
+    .bind(item.ends_at)
+    .bind(item.room)
+    .bind(item.speakers)
+    .bind(item.note)
+    .fetch_one(conn)
+    .await
 }
 
 /// Reads a `datetime-local` field in `zone`, adding its message when it is not a time there.
@@ -357,29 +465,7 @@ async fn create(Staff(ctx, person): Staff, Form(form): Form<MeetingForm>) -> App
     };
     let now = ctx.state.clock.now();
     let mut tx = ctx.state.begin_write().await?;
-    let id: i64 = match sqlx::query_scalar(
-        "INSERT INTO meetings (slug, title, host_city, venue, venue_address, time_zone, starts_at, \
-         ends_at, description, description_html, opens_at, closes_at, capacity, status, sequence, \
-         created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 0, $15, $15) RETURNING id",
-    )
-    .bind(&input.slug)
-    .bind(&input.title)
-    .bind(&input.host_city)
-    .bind(&input.venue)
-    .bind(&input.venue_address)
-    .bind(&input.time_zone)
-    .bind(input.starts_at)
-    .bind(input.ends_at)
-    .bind(&input.description)
-    .bind(&input.description_html)
-    .bind(input.opens_at)
-    .bind(input.closes_at)
-    .bind(input.capacity)
-    .bind(input.status)
-    .bind(now)
-    .fetch_one(&mut *tx)
-    .await
+    let id: i64 = match insert(&mut tx, &input, now).await
     {
         Ok(id) => id,
         Err(e) if is_unique_violation(&e) => {
@@ -642,23 +728,8 @@ async fn add_type(
         return part_again(&ctx, meeting, form, errors).await;
     }
     let mut tx = ctx.state.begin_write().await?;
-    let position = next_position(
-        &mut tx,
-        "SELECT COALESCE(MAX(position), 0) + 1 FROM meeting_types WHERE meeting_id = $1",
-        meeting.id,
-    )
-    .await?;
-    sqlx::query(
-        "INSERT INTO meeting_types (meeting_id, name, capacity, who, fee, position) VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(meeting.id)
-    .bind(&name)
-    .bind(capacity)
-    .bind(who)
-    .bind(&fee)
-    .bind(position)
-    .execute(&mut *tx)
-    .await?;
+    let Some(who) = who else { unreachable!("checked above") };
+    insert_type(&mut tx, meeting.id, &name, capacity, who, &fee).await?;
     tx.commit().await?;
     ctx.flash(format!("The type “{name}” is added.")).await?;
     Ok(back_to(&meeting))
@@ -726,23 +797,8 @@ async fn add_question(
         _ => String::new(),
     };
     let mut tx = ctx.state.begin_write().await?;
-    let position = next_position(
-        &mut tx,
-        "SELECT COALESCE(MAX(position), 0) + 1 FROM meeting_questions WHERE meeting_id = $1",
-        meeting.id,
-    )
-    .await?;
-    sqlx::query(
-        "INSERT INTO meeting_questions (meeting_id, kind, prompt, choices, required, position) VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(meeting.id)
-    .bind(kind)
-    .bind(&prompt)
-    .bind(&choices)
-    .bind(i64::from(form.required == "1"))
-    .bind(position)
-    .execute(&mut *tx)
-    .await?;
+    let Some(kind) = kind else { unreachable!("checked above") };
+    insert_question(&mut tx, meeting.id, kind, &prompt, &choices, form.required == "1").await?;
     tx.commit().await?;
     ctx.flash(format!("The question “{prompt}” is added.")).await?;
     Ok(back_to(&meeting))
@@ -795,18 +851,8 @@ async fn add_item(
         unreachable!("both times were read without a message");
     };
     let mut tx = ctx.state.begin_write().await?;
-    sqlx::query(
-        "INSERT INTO meeting_agenda (meeting_id, title, starts_at, ends_at, room, speakers, note) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-    )
-    .bind(meeting.id)
-    .bind(&title)
-    .bind(starts)
-    .bind(ends)
-    .bind(&room)
-    .bind(&speakers)
-    .bind(&note)
-    .execute(&mut *tx)
-    .await?;
+    let item = NewItem { title: &title, starts_at: starts, ends_at: ends, room: &room, speakers: &speakers, note: &note };
+    insert_item(&mut tx, meeting.id, &item).await?;
     tx.commit().await?;
     ctx.flash(format!("“{title}” is added to the agenda.")).await?;
     Ok(back_to(&meeting))

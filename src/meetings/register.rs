@@ -286,7 +286,7 @@ async fn new_form(Member(ctx, person): Member, Path(slug): Path<String>) -> AppR
 }
 
 /// Whom a registration is for.
-enum Registrant {
+pub enum Registrant {
     Person(Person),
     Guest { name: String, email: String, organization: String },
 }
@@ -387,7 +387,8 @@ async fn create(
         return register_page(&ctx, &person, meeting, &pairs, Some(asked), errors).await;
     };
     let listed = value(&pairs, "listed") == "1";
-    match store(&ctx, &person, &meeting, &registrant, &t, &asked, listed).await? {
+    let new = NewRegistration { registrant: &registrant, t: &t, asked: &asked, listed, tell: true };
+    match store(&ctx.state, &person, &meeting, new).await? {
         Stored::New(r) => {
             let message = match r.status {
                 RegStatus::Waiting => {
@@ -407,24 +408,31 @@ async fn create(
     }
 }
 
-enum Stored {
+pub enum Stored {
     New(Registration),
     /// The registration that already counts for this person.
     Already(i64),
 }
 
+/// A registration to store.
+pub struct NewRegistration<'a> {
+    pub registrant: &'a Registrant,
+    pub t: &'a RegType,
+    pub asked: &'a [Asked],
+    pub listed: bool,
+    /// Whether to email the registrant (the demo's registrations are history, not news).
+    pub tell: bool,
+}
+
 /// Takes a place (or a place on the waitlist) and stores the registration with its answers
 /// and its email, in one write transaction under the meeting's lock.
-async fn store(
-    ctx: &web::Ctx,
+pub async fn store(
+    state: &crate::state::AppState,
     actor: &Person,
     meeting: &Meeting,
-    registrant: &Registrant,
-    t: &RegType,
-    asked: &[Asked],
-    listed: bool,
+    new: NewRegistration<'_>,
 ) -> AppResult<Stored> {
-    let state = &ctx.state;
+    let NewRegistration { registrant, t, asked, listed, tell } = new;
     let now = state.clock.now();
     let mut tx = state.begin_write().await?;
     super::places::lock(&mut tx, state.backend, meeting.id).await?;
@@ -480,7 +488,9 @@ async fn store(
     .await?;
     store_answers(&mut tx, id, asked).await?;
     let r = super::registration(&mut tx, meeting.id, id).await?.ok_or(AppError::NotFound)?;
-    emails::tell(&mut tx, state, &meeting, &r, emails::on_registering(status)).await?;
+    if tell {
+        emails::tell(&mut tx, state, &meeting, &r, emails::on_registering(status)).await?;
+    }
     tx.commit().await?;
     Ok(Stored::New(r))
 }

@@ -504,3 +504,52 @@ async fn the_attendee_list_shows_only_those_who_agreed_and_only_to_members() {
     assert!(public.url().path().starts_with("/login"));
     assert_eq!(w.lapsed.get(&format!("{MEETING}/attendees")).await.status(), 403);
 }
+
+/// What `portal demo` made of meetings (called from the demo's test, in `news`): the coming
+/// meeting in Lafayette at 9:00 AM Mountain time, its advisors' type full with two waiting;
+/// Tomás Aragon, not registered, registers himself and his advisor Nina Begay; last year's
+/// meeting is past, with who came.
+pub async fn the_demo_meetings_are_alive(app: &TestApp, report: &portal::demo::Report) {
+    let public = Page::of(app.visitor().get(MEETING).await).await;
+    assert_eq!(public.h1(), "Annual Meeting 2027");
+    assert!(public.text(".facts dd").contains("9:00 AM M"), "{}", public.text(".facts dd"));
+    assert_eq!(public.texts("table td[data-label='Places']")[1], "Full: new registrations join the waitlist");
+    assert_eq!(public.texts(".agenda h3").len(), 4);
+    let (_, _, email, password) = report
+        .logins
+        .iter()
+        .find(|l| l.1.starts_with("Tomás Aragon"))
+        .unwrap()
+        .clone();
+    let mayor = app.visitor();
+    mayor.log_in(&email, &password).await;
+    let form = Page::of(mayor.get(&format!("{MEETING}/register")).await).await;
+    assert_eq!(form.texts("#for label"), ["Myself, Tomás Aragon", "Nina Begay, advisor"]);
+    let access = question(app, "Do you need accessibility help at the venue?").await;
+    let mine = post(&mayor, &format!("{MEETING}/register"), &[("for", String::new()), ("type", type_id_of(app, "annual-meeting-2027", "Mayor").await), (leak(access.clone()), "no".to_owned())]).await;
+    assert_eq!(mine.text("#status"), "Registered", "{:?}", mine.texts(".error-summary li"));
+    let nina = person_id(app, &email.replace("tomas.aragon", "nina.begay")).await;
+    let hers = post(&mayor, &format!("{MEETING}/register"), &[("for", nina), ("type", type_id_of(app, "annual-meeting-2027", "Advisor").await), (leak(access), "no".to_owned())]).await;
+    assert_eq!(hers.text("#status"), "Nina Begay is number 3 on the waitlist");
+    let past = Page::of(app.visitor().get("/meetings").await).await;
+    assert!(past.texts("main li a").contains(&"Annual Meeting 2026".to_owned()));
+    let came: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM meeting_registrations r JOIN meetings m ON m.id = r.meeting_id WHERE m.slug = 'annual-meeting-2026' AND r.checked_in_at IS NOT NULL")
+        .fetch_one(&app.state.pool)
+        .await
+        .unwrap();
+    assert_eq!(came, 5);
+}
+
+fn leak(s: String) -> &'static str {
+    Box::leak(s.into_boxed_str())
+}
+
+async fn type_id_of(app: &TestApp, slug: &str, name: &str) -> String {
+    sqlx::query_scalar::<_, i64>("SELECT t.id FROM meeting_types t JOIN meetings m ON m.id = t.meeting_id WHERE m.slug = $1 AND t.name = $2")
+        .bind(slug)
+        .bind(name)
+        .fetch_one(&app.state.pool)
+        .await
+        .unwrap()
+        .to_string()
+}
