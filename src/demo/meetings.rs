@@ -18,9 +18,20 @@ const DAY: i64 = 86_400;
 
 /// Mayors registered for the coming meeting (Tomás Aragon, the demo's mayor who tries
 /// registering an advisor, is left unregistered).
-const MAYORS: &[&str] = &["Jamie Harkins", "Dana Whitfield", "Samuel Okafor", "Rosa Yazzie"];
+const MAYORS: &[&str] = &[
+    "Jamie Harkins",
+    "Dana Whitfield",
+    "Samuel Okafor",
+    "Rosa Yazzie",
+];
 /// Advisors for the coming meeting: the first three fill the type, the others wait.
-const ADVISORS: &[&str] = &["Morgan Ellis", "Grace Kim", "Hannah Brooks", "Keisha Morgan", "Priya Natarajan"];
+const ADVISORS: &[&str] = &[
+    "Morgan Ellis",
+    "Grace Kim",
+    "Hannah Brooks",
+    "Keisha Morgan",
+    "Priya Natarajan",
+];
 
 impl Seed<'_> {
     /// The coming meeting and last year's.
@@ -58,38 +69,128 @@ impl Seed<'_> {
     }
 
     async fn coming_meeting(&self) -> Result<(), String> {
-        let input = self.meeting("Annual Meeting 2027", "annual-meeting-2027", 75, MeetingStatus::Open);
+        let input = self.meeting(
+            "Annual Meeting 2027",
+            "annual-meeting-2027",
+            75,
+            MeetingStatus::Open,
+        );
         let mut tx = self.state.begin_write().await.map_err(db)?;
-        let id = manage::insert(&mut tx, &input, self.now - 20 * DAY).await.map_err(db)?;
-        manage::insert_type(&mut tx, id, "Mayor", None, TypeFor::Mayors, "$350").await.map_err(db)?;
-        manage::insert_type(&mut tx, id, "Advisor", Some(3), TypeFor::Advisors, "$250").await.map_err(db)?;
-        manage::insert_type(&mut tx, id, "Guest", None, TypeFor::Staff, "Free").await.map_err(db)?;
-        manage::insert_question(&mut tx, id, QuestionKind::Text, "Dietary needs", "", false).await.map_err(db)?;
-        manage::insert_question(&mut tx, id, QuestionKind::Choices, "Workshops you plan to attend", "Housing\nClimate resilience\nBudgets", false).await.map_err(db)?;
-        manage::insert_question(&mut tx, id, QuestionKind::YesNo, "Do you need accessibility help at the venue?", "", true).await.map_err(db)?;
+        let id = manage::insert(&mut tx, &input, self.now - 20 * DAY)
+            .await
+            .map_err(db)?;
+        manage::insert_type(&mut tx, id, "Mayor", None, TypeFor::Mayors, "$350")
+            .await
+            .map_err(db)?;
+        manage::insert_type(&mut tx, id, "Advisor", Some(3), TypeFor::Advisors, "$250")
+            .await
+            .map_err(db)?;
+        manage::insert_type(&mut tx, id, "Guest", None, TypeFor::Staff, "Free")
+            .await
+            .map_err(db)?;
+        manage::insert_question(&mut tx, id, QuestionKind::Text, "Dietary needs", "", false)
+            .await
+            .map_err(db)?;
+        manage::insert_question(
+            &mut tx,
+            id,
+            QuestionKind::Choices,
+            "Workshops you plan to attend",
+            "Housing\nClimate resilience\nBudgets",
+            false,
+        )
+        .await
+        .map_err(db)?;
+        manage::insert_question(
+            &mut tx,
+            id,
+            QuestionKind::YesNo,
+            "Do you need accessibility help at the venue?",
+            "",
+            true,
+        )
+        .await
+        .map_err(db)?;
         let items = [
-            ("Welcome and opening plenary", 75, 9, 10, "Main hall", "Mayor Jamie Harkins"),
-            ("Housing: what worked this year", 75, 10, 12, "Room A", "Priya Natarajan, Samuel Okafor"),
-            ("Site visit: Lafayette's net-zero library", 76, 13, 16, "Bus from the main entrance", ""),
-            ("Planning the year ahead", 77, 9, 12, "Main hall", "Alex Rivera"),
+            (
+                "Welcome and opening plenary",
+                75,
+                9,
+                10,
+                "Main hall",
+                "Mayor Jamie Harkins",
+            ),
+            (
+                "Housing: what worked this year",
+                75,
+                10,
+                12,
+                "Room A",
+                "Priya Natarajan, Samuel Okafor",
+            ),
+            (
+                "Site visit: Lafayette's net-zero library",
+                76,
+                13,
+                16,
+                "Bus from the main entrance",
+                "",
+            ),
+            (
+                "Planning the year ahead",
+                77,
+                9,
+                12,
+                "Main hall",
+                "Alex Rivera",
+            ),
         ];
         for (title, day, from, to, room, speakers) in items {
-            let item = NewItem { title, starts_at: self.denver(day, from), ends_at: self.denver(day, to), room, speakers, note: "" };
+            let item = NewItem {
+                title,
+                starts_at: self.denver(day, from),
+                ends_at: self.denver(day, to),
+                room,
+                speakers,
+                note: "",
+            };
             manage::insert_item(&mut tx, id, &item).await.map_err(db)?;
         }
         tx.commit().await.map_err(db)?;
-        let people: Vec<(&str, &str)> = MAYORS.iter().map(|m| (*m, "Mayor")).chain(ADVISORS.iter().map(|a| (*a, "Advisor"))).collect();
+        let people: Vec<(&str, &str)> = MAYORS
+            .iter()
+            .map(|m| (*m, "Mayor"))
+            .chain(ADVISORS.iter().map(|a| (*a, "Advisor")))
+            .collect();
         self.register_all("annual-meeting-2027", &people).await?;
         Ok(())
     }
 
     async fn last_meeting(&self) -> Result<(), String> {
-        let input = self.meeting("Annual Meeting 2026", "annual-meeting-2026", -290, MeetingStatus::Past);
+        let input = self.meeting(
+            "Annual Meeting 2026",
+            "annual-meeting-2026",
+            -290,
+            MeetingStatus::Past,
+        );
         let mut tx = self.state.begin_write().await.map_err(db)?;
-        let id = manage::insert(&mut tx, &input, self.now - 400 * DAY).await.map_err(db)?;
-        manage::insert_type(&mut tx, id, "Member", None, TypeFor::Members, "$250").await.map_err(db)?;
+        let id = manage::insert(&mut tx, &input, self.now - 400 * DAY)
+            .await
+            .map_err(db)?;
+        manage::insert_type(&mut tx, id, "Member", None, TypeFor::Members, "$250")
+            .await
+            .map_err(db)?;
         tx.commit().await.map_err(db)?;
-        let people: Vec<(&str, &str)> = ["Jamie Harkins", "Elena Vasquez", "Tomás Aragon", "Nina Begay", "Marcus Bell"].iter().map(|n| (*n, "Member")).collect();
+        let people: Vec<(&str, &str)> = [
+            "Jamie Harkins",
+            "Elena Vasquez",
+            "Tomás Aragon",
+            "Nina Begay",
+            "Marcus Bell",
+        ]
+        .iter()
+        .map(|n| (*n, "Member"))
+        .collect();
         self.register_all("annual-meeting-2026", &people).await?;
         // Everyone came.
         sqlx::query("UPDATE meeting_registrations SET checked_in_at = $1, payment = 'paid' WHERE meeting_id = $2")
@@ -105,15 +206,29 @@ impl Seed<'_> {
     async fn register_all(&self, slug: &str, people: &[(&str, &str)]) -> Result<(), String> {
         let staff = self.person_named("Robin Chen").await?;
         let mut conn = self.state.pool.acquire().await.map_err(db)?;
-        let meeting = meetings::by_slug(&mut conn, slug).await.map_err(db)?.ok_or("the demo meeting is missing")?;
+        let meeting = meetings::by_slug(&mut conn, slug)
+            .await
+            .map_err(db)?
+            .ok_or("the demo meeting is missing")?;
         let types = meetings::types(&mut conn, meeting.id).await.map_err(db)?;
         drop(conn);
         for (name, type_name) in people {
             let person = self.person_named(name).await?;
-            let t = types.iter().find(|t| t.name == *type_name).ok_or("the demo type is missing")?;
+            let t = types
+                .iter()
+                .find(|t| t.name == *type_name)
+                .ok_or("the demo type is missing")?;
             let registrant = Registrant::Person(person);
-            let new = NewRegistration { registrant: &registrant, t, asked: &[], listed: true, tell: false };
-            register::store(self.state, &staff, &meeting, new).await.map_err(|e| format!("{e:?}"))?;
+            let new = NewRegistration {
+                registrant: &registrant,
+                t,
+                asked: &[],
+                listed: true,
+                tell: false,
+            };
+            register::store(self.state, &staff, &meeting, new)
+                .await
+                .map_err(|e| format!("{e:?}"))?;
         }
         Ok(())
     }

@@ -38,6 +38,8 @@ struct HomePage {
     lead: Option<Card>,
     cards: Vec<Card>,
     testimonial: Option<Testimonial>,
+    /// The next annual meeting, once announced.
+    meeting: Option<crate::meetings::Meeting>,
 }
 
 async fn show(ctx: Ctx) -> AppResult<Response> {
@@ -50,6 +52,8 @@ async fn show(ctx: Ctx) -> AppResult<Response> {
         Some(cards.remove(0))
     };
     let testimonial = site::featured_testimonial(&state.pool).await?;
+    let meeting =
+        crate::meetings::next(&mut *state.pool.acquire().await?, state.clock.now()).await?;
     let mut layout = ctx.layout().await;
     layout.meta.description = body.clone();
     // The statement's heading is the tagline until staff write their own: said once, there.
@@ -67,5 +71,6 @@ async fn show(ctx: Ctx) -> AppResult<Response> {
         lead,
         cards,
         testimonial,
+        meeting,
     }))
 }

@@ -42,25 +42,27 @@ pub struct Notice {
     pub link: String,
     pub parts: Vec<Attachment>,
 }
-email_templates!(Notice, "email/meeting_notice.txt", "email/meeting_notice.html");
+email_templates!(
+    Notice,
+    "email/meeting_notice.txt",
+    "email/meeting_notice.html"
+);
 
 impl Notice {
     pub fn heading(&self) -> String {
         match self.happened {
             Happened::Registered => format!("You are registered for {}.", self.meeting_title),
-            Happened::Waiting => format!(
-                "{} is full: you are on the waitlist.",
-                self.meeting_title
-            ),
+            Happened::Waiting => {
+                format!("{} is full: you are on the waitlist.", self.meeting_title)
+            }
             Happened::Promoted => format!(
                 "A place opened: you are now registered for {}.",
                 self.meeting_title
             ),
             Happened::Changed => format!("{} has changed.", self.meeting_title),
-            Happened::Withdrawn => format!(
-                "Your registration for {} is cancelled.",
-                self.meeting_title
-            ),
+            Happened::Withdrawn => {
+                format!("Your registration for {} is cancelled.", self.meeting_title)
+            }
             Happened::MeetingCancelled => format!("{} is cancelled.", self.meeting_title),
         }
     }
@@ -77,7 +79,9 @@ impl Email for Notice {
             Happened::Waiting => format!("On the waitlist: {}", self.meeting_title),
             Happened::Promoted => format!("You have a place: {}", self.meeting_title),
             Happened::Changed => format!("Changed: {}", self.meeting_title),
-            Happened::Withdrawn => format!("Cancelled: your registration for {}", self.meeting_title),
+            Happened::Withdrawn => {
+                format!("Cancelled: your registration for {}", self.meeting_title)
+            }
             Happened::MeetingCancelled => format!("Cancelled: {}", self.meeting_title),
         }
     }
@@ -106,7 +110,9 @@ pub async fn tell(
     happened: Happened,
 ) -> AppResult<()> {
     let place = match super::places::waitlist_number(conn, r).await? {
-        Some(n) if happened == Happened::Waiting => format!("You are number {n} on the waitlist. If a place opens, you get it in that order and we tell you by email."),
+        Some(n) if happened == Happened::Waiting => format!(
+            "You are number {n} on the waitlist. If a place opens, you get it in that order and we tell you by email."
+        ),
         _ => String::new(),
     };
     let zone = meeting.zone();
@@ -127,7 +133,12 @@ pub async fn tell(
             .collect::<Vec<_>>()
             .join(", "),
         type_name: type_name(conn, r.type_id).await?,
-        link: format!("{}/meetings/{}/registrations/{}", state.config.base(), meeting.slug, r.id),
+        link: format!(
+            "{}/meetings/{}/registrations/{}",
+            state.config.base(),
+            meeting.slug,
+            r.id
+        ),
         parts: super::calendar::parts(state, meeting, r, happened),
     };
     notify::enqueue(conn, state, &r.email, &notice).await?;

@@ -124,6 +124,7 @@ async fn tasks(state: &AppState) -> AppResult<Vec<Task>> {
         ),
         requests_task(pool, now).await?,
     ];
+    tasks.extend(meeting_tasks(pool, now).await?);
     // What needs doing comes first; the rest keeps its order, muted.
     tasks.sort_by_key(|t| t.count == 0);
     Ok(tasks)
@@ -142,6 +143,45 @@ async fn requests_task(pool: &sqlx::AnyPool, now: i64) -> AppResult<Task> {
         href: "/staff/cohorts#requests".to_owned(),
         age: oldest.filter(|_| count > 0).map(|t| waited(now - t)),
     })
+}
+
+/// The next meeting's registrations this week, people waiting and payments due, each a link
+/// to exactly those in its roster.
+async fn meeting_tasks(pool: &sqlx::AnyPool, now: i64) -> AppResult<Vec<Task>> {
+    let Some(c) = crate::meetings::roster::desk_counts(pool, now).await? else {
+        return Ok(Vec::new());
+    };
+    let roster = format!("/staff/meetings/{}", c.meeting.slug);
+    let title = &c.meeting.title;
+    let task = |count: i64, label: String, href: String| Task {
+        count,
+        label,
+        href,
+        age: None,
+    };
+    Ok(vec![
+        task(
+            c.this_week,
+            format!(
+                "{} for {title} this week",
+                plural(c.this_week, "registration", "registrations")
+            ),
+            roster.clone(),
+        ),
+        task(
+            c.waiting,
+            format!(
+                "{} on the waitlist of {title}",
+                plural(c.waiting, "person", "people")
+            ),
+            format!("{roster}?status=waiting"),
+        ),
+        task(
+            c.due,
+            format!("{} due for {title}", plural(c.due, "payment", "payments")),
+            format!("{roster}?status=registered&payment=due"),
+        ),
+    ])
 }
 
 /// How long something has waited, in words: "since today", "1 day", "5 days".
