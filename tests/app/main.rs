@@ -6,6 +6,7 @@ mod accounts;
 mod bodies;
 mod browser;
 mod browser_cohorts;
+mod browser_meetings;
 mod browser_public;
 mod cli;
 mod cohorts;
