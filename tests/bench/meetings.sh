@@ -38,6 +38,8 @@ for i in range(2000):
         "city_id, status, listed, payment, checkin_code, uid, sequence, created_at, updated_at) "
         "VALUES (?, ?, NULL, ?, ?, ?, 'Bench', NULL, 'registered', 1, 'due', ?, ?, 0, ?, ?)",
         (mid, guest, name, name.lower(), f"guest{i}@bench.example", secrets.token_hex(16), secrets.token_hex(16) + "@bench", now, now))
+db.execute("UPDATE meeting_types SET capacity = NULL WHERE meeting_id = ? AND name = 'Advisor'", (mid,))
+db.execute("UPDATE meeting_registrations SET status = 'registered', waiting_since = NULL WHERE meeting_id = ?", (mid,))
 (taken,) = db.execute("SELECT COUNT(*) FROM meeting_registrations WHERE meeting_id = ? AND status = 'registered'", (mid,)).fetchone()
 db.execute("UPDATE meetings SET capacity = ? WHERE id = ?", (taken + 10, mid))
 db.execute("INSERT INTO cities (name, state, population, website, status, member_since, created_at) VALUES ('Bench', 'WI', 1000, '', 'active', '2024-01-01', 0)")
