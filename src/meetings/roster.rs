@@ -195,10 +195,11 @@ pub struct TypeCount {
     pub t: RegType,
     pub registered: i64,
     pub waiting: i64,
+    pub totals: Totals,
 }
 
-/// Counts over the whole meeting.
-#[derive(sqlx::FromRow, Default)]
+/// Counts over a type, or the whole meeting.
+#[derive(sqlx::FromRow, Default, Clone, Copy)]
 pub struct Totals {
     pub cancelled: i64,
     pub checked_in: i64,
@@ -244,28 +245,44 @@ async fn roster(
         .check(found)?;
     let lines = lines(&mut conn, meeting.id, &bound, Some((PAGE, page.offset()))).await?;
     let counts = super::places::counts(&mut conn, meeting.id).await?;
-    let per_type = super::types(&mut conn, meeting.id)
+    let by_type: Vec<(i64, i64, i64, i64, i64)> = sqlx::query_as(
+        "SELECT type_id, COALESCE(SUM(CASE WHEN status = 'cancelled' THEN 1 ELSE 0 END), 0), \
+         COALESCE(SUM(CASE WHEN checked_in_at IS NOT NULL THEN 1 ELSE 0 END), 0), \
+         COALESCE(SUM(CASE WHEN status = 'registered' AND payment = 'paid' THEN 1 ELSE 0 END), 0), \
+         COALESCE(SUM(CASE WHEN status = 'registered' AND payment = 'due' THEN 1 ELSE 0 END), 0) \
+         FROM meeting_registrations WHERE meeting_id = $1 GROUP BY type_id",
+    )
+    .bind(meeting.id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut totals = Totals::default();
+    let per_type: Vec<TypeCount> = super::types(&mut conn, meeting.id)
         .await?
         .into_iter()
         .map(|t| {
             let (registered, waiting) = counts.of_type(t.id);
+            let of = by_type
+                .iter()
+                .find(|row| row.0 == t.id)
+                .map(|&(_, cancelled, checked_in, paid, due)| Totals {
+                    cancelled,
+                    checked_in,
+                    paid,
+                    due,
+                })
+                .unwrap_or_default();
+            totals.cancelled += of.cancelled;
+            totals.checked_in += of.checked_in;
+            totals.paid += of.paid;
+            totals.due += of.due;
             TypeCount {
                 t,
                 registered,
                 waiting,
+                totals: of,
             }
         })
         .collect();
-    let totals: Totals = sqlx::query_as(
-        "SELECT COALESCE(SUM(CASE WHEN status = 'cancelled' THEN 1 ELSE 0 END), 0) AS cancelled, \
-         COALESCE(SUM(CASE WHEN checked_in_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS checked_in, \
-         COALESCE(SUM(CASE WHEN status = 'registered' AND payment = 'paid' THEN 1 ELSE 0 END), 0) AS paid, \
-         COALESCE(SUM(CASE WHEN status = 'registered' AND payment = 'due' THEN 1 ELSE 0 END), 0) AS due \
-         FROM meeting_registrations WHERE meeting_id = $1",
-    )
-    .bind(meeting.id)
-    .fetch_one(&mut *conn)
-    .await?;
     let cities: Vec<(i64, String)> = sqlx::query_as(
         "SELECT DISTINCT c.id, c.name || ', ' || c.state FROM meeting_registrations r \
          JOIN cities c ON c.id = r.city_id WHERE r.meeting_id = $1 ORDER BY 2",

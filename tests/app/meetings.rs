@@ -879,6 +879,9 @@ async fn the_roster_exports_every_answer_with_formulas_neutralized_and_marks_pay
     )
     .await;
     assert_eq!(paid.texts("tbody td:first-child a"), ["Nina Begay"]);
+    // Counts per type: Mayor, Advisor, Guest.
+    assert_eq!(paid.texts("td[data-label='Paid']"), ["0", "1", "0"]);
+    assert_eq!(paid.texts("td[data-label='Due']"), ["0", "0", "1"]);
     assert_eq!(
         w.staff
             .get(&format!("/staff/meetings/{SLUG}?payment=free"))
