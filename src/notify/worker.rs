@@ -4,13 +4,16 @@ use std::time::{Duration, UNIX_EPOCH};
 
 use lettre::{
     AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
-    message::{Mailbox, MultiPart, header},
+    message::{Mailbox, MultiPart, SinglePart, header, header::ContentType},
     transport::smtp::authentication::Credentials,
 };
 
 use tokio::sync::watch;
 
-use super::outbox::{self, Claimed};
+use super::{
+    Attachment, PartRole,
+    outbox::{self, Claimed},
+};
 use crate::state::AppState;
 
 /// Where mail goes.
@@ -131,7 +134,7 @@ pub const HEARTBEAT: Duration = Duration::from_secs(10);
 /// returns rather than an hour later.
 pub const PROBE_EVERY: i64 = 15;
 
-fn build(state: &AppState, row: &Claimed) -> Result<Message, SendError> {
+fn build(state: &AppState, row: &Claimed, parts: &[Attachment]) -> Result<Message, SendError> {
     // A wrong PORTAL_MAIL_FROM is fixed by the operator, after which every email can go out.
     let from: Mailbox = state.config.mail_from().parse().map_err(|e| SendError {
         reason: format!("PORTAL_MAIL_FROM is not an address: {e}"),
@@ -156,14 +159,68 @@ fn build(state: &AppState, row: &Claimed) -> Result<Message, SendError> {
             header::HeaderName::new_from_ascii_str("Auto-Submitted"),
             "auto-generated".to_owned(),
         ))
-        .multipart(MultiPart::alternative_plain_html(
-            row.text_body.clone(),
-            row.html_body.clone(),
-        ))
+        .multipart(body(row, parts)?)
         .map_err(|e| SendError {
             reason: e.to_string(),
             failure: Failure::Message,
         })
+}
+
+/// The body: text and HTML as alternatives (with any calendar alternative beside them), in a
+/// `multipart/related` with the pictures the HTML shows when there are any, in a
+/// `multipart/mixed` with the files when there are any; no more nesting than the parts need.
+fn body(row: &Claimed, parts: &[Attachment]) -> Result<MultiPart, SendError> {
+    let mut alternative =
+        MultiPart::alternative_plain_html(row.text_body.clone(), row.html_body.clone());
+    let mut inline = Vec::new();
+    let mut files = Vec::new();
+    for part in parts {
+        // A stored type that does not parse never will: the email fails, with its reason.
+        let content_type = ContentType::parse(&part.content_type).map_err(|e| {
+            SendError::permanent(format!(
+                "the part {:?} has a content type that is not one ({:?}): {e}",
+                part.filename, part.content_type
+            ))
+        })?;
+        let content = part.body.clone();
+        match &part.role {
+            PartRole::Alternative => {
+                alternative = alternative
+                    .singlepart(SinglePart::builder().header(content_type).body(content));
+            }
+            PartRole::Inline { content_id } if content_id.is_empty() => {
+                return Err(SendError::permanent(format!(
+                    "the inline part {:?} has no Content-ID",
+                    part.filename
+                )));
+            }
+            PartRole::Inline { content_id } => inline.push(
+                lettre::message::Attachment::new_inline_with_name(
+                    content_id.clone(),
+                    part.filename.clone(),
+                )
+                .body(content, content_type),
+            ),
+            PartRole::File => files.push(
+                lettre::message::Attachment::new(part.filename.clone()).body(content, content_type),
+            ),
+        }
+    }
+    let shown = if inline.is_empty() {
+        alternative
+    } else {
+        inline
+            .into_iter()
+            .fold(MultiPart::related().multipart(alternative), |m, p| {
+                m.singlepart(p)
+            })
+    };
+    if files.is_empty() {
+        return Ok(shown);
+    }
+    Ok(files
+        .into_iter()
+        .fold(MultiPart::mixed().multipart(shown), |m, p| m.singlepart(p)))
 }
 
 /// One sender of the outbox (one per running instance), and what it has learned of the mail
@@ -301,7 +358,8 @@ impl Worker {
         row: &Claimed,
         sent: &mut usize,
     ) -> sqlx::Result<()> {
-        let result = match build(state, row) {
+        let parts = outbox::parts(&state.pool, row.id).await?;
+        let result = match build(state, row, &parts) {
             Ok(message) => self.send_renewing_claim(state, mailer, message).await,
             Err(e) => Err(e),
         };

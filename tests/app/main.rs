@@ -21,6 +21,7 @@ mod forms;
 mod health;
 mod join;
 mod mail;
+mod mail_parts;
 mod member_home;
 mod members;
 mod news;
