@@ -23,12 +23,60 @@ pub struct Event {
     /// Where the event is described when there is no call link (URL).
     pub page_url: String,
     pub cancelled: bool,
+    /// Who the event is from (ORGANIZER), which iTIP's REQUEST and CANCEL need; `None` for a
+    /// published calendar.
+    pub organizer: Option<Organizer>,
+}
+
+/// The ORGANIZER of an event: a name and an email address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Organizer {
+    pub name: String,
+    pub email: String,
+}
+
+/// What a calendar asks of the program that reads it (METHOD, RFC 5546): a calendar to show
+/// or subscribe to, an invitation to answer, or the withdrawal of events it had. A file sent
+/// by email names the same method in its content type ([`Method::content_type`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Publish,
+    /// Needs an [`Organizer`] on each event (and attendees, for replies).
+    Request,
+    /// Needs an [`Organizer`] on each event; every event is written cancelled.
+    Cancel,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Publish => "PUBLISH",
+            Method::Request => "REQUEST",
+            Method::Cancel => "CANCEL",
+        }
+    }
+
+    /// The content type of a calendar of this method in an email.
+    pub fn content_type(self) -> String {
+        format!("text/calendar; charset=utf-8; method={}", self.as_str())
+    }
 }
 
 /// A calendar: `prodid_owner` names who makes it (PRODID), `name` is the name calendars
 /// show (X-WR-CALNAME); `refresh` adds the hints that tell a subscriber how often to look
 /// again (for a feed).
 pub fn calendar(prodid_owner: &str, name: &str, events: &[Event], refresh: bool) -> String {
+    calendar_as(Method::Publish, prodid_owner, name, events, refresh)
+}
+
+/// A calendar of another [`Method`] than PUBLISH, as [`calendar`] otherwise.
+pub fn calendar_as(
+    method: Method,
+    prodid_owner: &str,
+    name: &str,
+    events: &[Event],
+    refresh: bool,
+) -> String {
     let mut out = String::new();
     line(&mut out, "BEGIN:VCALENDAR");
     line(
@@ -40,20 +88,20 @@ pub fn calendar(prodid_owner: &str, name: &str, events: &[Event], refresh: bool)
     );
     line(&mut out, "VERSION:2.0");
     line(&mut out, "CALSCALE:GREGORIAN");
-    line(&mut out, "METHOD:PUBLISH");
+    line(&mut out, &format!("METHOD:{}", method.as_str()));
     line(&mut out, &format!("X-WR-CALNAME:{}", text(name)));
     if refresh {
         line(&mut out, "REFRESH-INTERVAL;VALUE=DURATION:PT1H");
         line(&mut out, "X-PUBLISHED-TTL:PT1H");
     }
     for e in events {
-        event(&mut out, e);
+        event(&mut out, e, method == Method::Cancel);
     }
     line(&mut out, "END:VCALENDAR");
     out
 }
 
-fn event(out: &mut String, e: &Event) {
+fn event(out: &mut String, e: &Event, cancel: bool) {
     line(out, "BEGIN:VEVENT");
     line(out, &format!("UID:{}", text(&e.uid)));
     line(out, &format!("SEQUENCE:{}", e.sequence));
@@ -63,6 +111,12 @@ fn event(out: &mut String, e: &Event) {
     line(out, &format!("DTSTART:{}", utc(e.starts_at)));
     line(out, &format!("DTEND:{}", utc(e.ends_at)));
     line(out, &format!("SUMMARY:{}", text(&e.summary)));
+    if let Some(o) = &e.organizer {
+        line(
+            out,
+            &format!("ORGANIZER;CN={}:mailto:{}", param(&o.name), uri(&o.email)),
+        );
+    }
     if !e.description.is_empty() {
         line(out, &format!("DESCRIPTION:{}", text(&e.description)));
     }
@@ -75,7 +129,7 @@ fn event(out: &mut String, e: &Event) {
     }
     line(
         out,
-        if e.cancelled {
+        if e.cancelled || cancel {
             "STATUS:CANCELLED"
         } else {
             "STATUS:CONFIRMED"
@@ -115,6 +169,15 @@ pub fn text(value: &str) -> String {
         }
     }
     out
+}
+
+/// A parameter value: quoted, without the quotes and control characters it may not hold.
+fn param(value: &str) -> String {
+    let clean: String = value
+        .chars()
+        .filter(|c| !c.is_control() && *c != '"')
+        .collect();
+    format!("\"{clean}\"")
 }
 
 /// A URI value: not escaped as text, but nothing that could end the line or the value.
@@ -162,6 +225,7 @@ mod tests {
             call_url: Some("https://meet.example.org/water?x=1,2".to_owned()),
             page_url: "https://portal.example.org/cohorts/water/sessions".to_owned(),
             cancelled: false,
+            organizer: None,
         }
     }
 
@@ -208,5 +272,27 @@ mod tests {
         assert!(!ics.contains("LOCATION"));
         assert!(!ics.contains("DESCRIPTION"));
         assert!(!ics.contains("REFRESH-INTERVAL"));
+        assert!(!ics.contains("ORGANIZER"));
+    }
+
+    #[test]
+    fn a_cancel_calendar_names_its_method_and_organizer_and_cancels_its_events() {
+        let mut e = sample("");
+        e.organizer = Some(Organizer {
+            name: "Mayors' Network; \"US\"".to_owned(),
+            email: "portal@example.org".to_owned(),
+        });
+        let ics = calendar_as(Method::Cancel, "Org", "Water", &[e], false);
+        let unfolded = ics.replace("\r\n ", "");
+        assert!(unfolded.contains("METHOD:CANCEL\r\n"));
+        assert!(unfolded.contains("STATUS:CANCELLED\r\n"));
+        assert!(
+            unfolded.contains("ORGANIZER;CN=\"Mayors' Network; US\":mailto:portal@example.org\r\n"),
+            "{unfolded}"
+        );
+        assert_eq!(
+            Method::Cancel.content_type(),
+            "text/calendar; charset=utf-8; method=CANCEL"
+        );
     }
 }

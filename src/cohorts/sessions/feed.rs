@@ -17,7 +17,7 @@ use crate::{
 };
 
 /// A session as a calendar event.
-fn event(state: &AppState, cohort: &Cohort, s: &Session) -> ics::Event {
+pub(super) fn event(state: &AppState, cohort: &Cohort, s: &Session) -> ics::Event {
     let page_url = format!("{}/cohorts/{}/sessions", state.config.base(), cohort.slug);
     let mut description = s.notes.trim().to_owned();
     if !s.call_url.is_empty() {
@@ -42,6 +42,7 @@ fn event(state: &AppState, cohort: &Cohort, s: &Session) -> ics::Event {
         call_url: (!s.call_url.is_empty()).then(|| s.call_url.clone()),
         page_url,
         cancelled: s.is_cancelled(),
+        organizer: None,
     }
 }
 
