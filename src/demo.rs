@@ -667,6 +667,7 @@ impl Seed<'_> {
                 .await
                 .map_err(db)?;
         }
+        crate::web::identity::forget(self.state);
         Ok(())
     }
 }

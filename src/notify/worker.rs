@@ -14,7 +14,7 @@ use super::{
     Attachment, PartRole,
     outbox::{self, Claimed},
 };
-use crate::state::AppState;
+use crate::{state::AppState, web::identity::Identity};
 
 /// Where mail goes.
 #[derive(Clone)]
@@ -134,22 +134,43 @@ pub const HEARTBEAT: Duration = Duration::from_secs(10);
 /// returns rather than an hour later.
 pub const PROBE_EVERY: i64 = 15;
 
-fn build(state: &AppState, row: &Claimed, parts: &[Attachment]) -> Result<Message, SendError> {
-    // A wrong PORTAL_MAIL_FROM is fixed by the operator, after which every email can go out.
-    let from: Mailbox = state.config.mail_from().parse().map_err(|e| SendError {
-        reason: format!("PORTAL_MAIL_FROM is not an address: {e}"),
-        failure: Failure::Server,
-    })?;
+/// Who the portal's emails are from, as the organization's stored identity (`/staff/site`)
+/// says at the time of sending: its name over the configured sender's, and its contact
+/// address for replies to emails that name none of their own.
+struct Sender {
+    from: Mailbox,
+    reply_to: Option<Mailbox>,
+}
+
+impl Sender {
+    fn of(state: &AppState, identity: &Identity) -> Result<Sender, SendError> {
+        // A wrong PORTAL_MAIL_FROM is fixed by the operator, after which every email can go out.
+        let mut from: Mailbox = state.config.mail_from().parse().map_err(|e| SendError {
+            reason: format!("PORTAL_MAIL_FROM is not an address: {e}"),
+            failure: Failure::Server,
+        })?;
+        if !identity.name.is_empty() {
+            from.name = Some(identity.name.clone());
+        }
+        // The address was checked when saved; one that does not parse is left out.
+        let reply_to = identity.email.parse().ok();
+        Ok(Sender { from, reply_to })
+    }
+}
+
+fn build(sender: &Sender, row: &Claimed, parts: &[Attachment]) -> Result<Message, SendError> {
     let to: Mailbox = row
         .to_addr
         .parse()
         .map_err(|e| SendError::permanent(format!("the recipient is not an address: {e}")))?;
-    let mut builder = Message::builder().from(from).to(to);
+    let mut builder = Message::builder().from(sender.from.clone()).to(to);
     if !row.reply_to.is_empty() {
         let reply_to: Mailbox = row.reply_to.parse().map_err(|e| {
             SendError::permanent(format!("the address for replies is not an address: {e}"))
         })?;
         builder = builder.reply_to(reply_to);
+    } else if let Some(reply_to) = &sender.reply_to {
+        builder = builder.reply_to(reply_to.clone());
     }
     builder
         .subject(row.subject.clone())
@@ -359,7 +380,8 @@ impl Worker {
         sent: &mut usize,
     ) -> sqlx::Result<()> {
         let parts = outbox::parts(&state.pool, row.id).await?;
-        let result = match build(state, row, &parts) {
+        let identity = crate::web::identity::load(state).await;
+        let result = match Sender::of(state, &identity).and_then(|s| build(&s, row, &parts)) {
             Ok(message) => self.send_renewing_claim(state, mailer, message).await,
             Err(e) => Err(e),
         };

@@ -19,6 +19,7 @@ mod faults;
 mod files;
 mod forms;
 mod health;
+mod identity;
 mod join;
 mod mail;
 mod mail_parts;

@@ -72,7 +72,7 @@ pub(super) async fn calendar_file(
 ) -> AppResult<Response> {
     let session = find_now(&ctx.state.pool, access.cohort.id, session_id).await?;
     let body = ics::calendar(
-        &ctx.state.config.org_name,
+        &crate::web::identity::org_name(&ctx.state).await,
         &access.cohort.name,
         &[event(&ctx.state, &access.cohort, &session)],
         false,
@@ -94,7 +94,12 @@ pub(super) async fn feed(ByToken(state, _, feed): ByToken<Feed>) -> AppResult<Re
         .map(|s| event(&state, &cohort, s))
         .collect();
     Ok(calendar_response(
-        ics::calendar(&state.config.org_name, &cohort.name, &events, true),
+        ics::calendar(
+            &crate::web::identity::org_name(&state).await,
+            &cohort.name,
+            &events,
+            true,
+        ),
         None,
     ))
 }
@@ -113,7 +118,12 @@ pub(super) async fn all_feed(ByToken(state, person, _): ByToken<AllFeeds>) -> Ap
     }
     let name = format!("Cohorts of {}", person.name);
     Ok(calendar_response(
-        ics::calendar(&state.config.org_name, &name, &events, true),
+        ics::calendar(
+            &crate::web::identity::org_name(&state).await,
+            &name,
+            &events,
+            true,
+        ),
         None,
     ))
 }

@@ -32,7 +32,7 @@ pub(super) async fn tell(
     let default = state.config.time_zone.clone();
     let own = session.zone();
     let link = format!("{}/cohorts/{}/sessions", state.config.base(), cohort.slug);
-    let org_name = state.config.org_name.clone();
+    let org_name = crate::web::identity::org_name_on(&mut *conn, state).await?;
     let calendar = calendar_file(state, &org_name, cohort, session, change);
     for recipient in crate::cohorts::mail_recipients(&mut *conn, cohort, except).await? {
         let zone = recipient.zone(&default);
