@@ -123,21 +123,6 @@ pub async fn parts(pool: &AnyPool, id: i64) -> sqlx::Result<Vec<Attachment>> {
         .collect())
 }
 
-/// The file names of the parts of each of these emails, for the staff's outbox page.
-pub async fn part_names(pool: &AnyPool, ids: &[i64]) -> sqlx::Result<Vec<(i64, String)>> {
-    let mut names = Vec::new();
-    for id in ids {
-        let rows: Vec<(String,)> = sqlx::query_as(
-            "SELECT filename FROM outbox_parts WHERE outbox_id = $1 ORDER BY position",
-        )
-        .bind(id)
-        .fetch_all(pool)
-        .await?;
-        names.extend(rows.into_iter().map(|(name,)| (*id, name)));
-    }
-    Ok(names)
-}
-
 /// The newest email about `about` to `to` that no worker has taken yet, and how many earlier
 /// ones it already stands for.
 pub async fn waiting_about(
@@ -447,6 +432,35 @@ pub struct Entry {
     pub sent_at: Option<i64>,
     pub last_error: Option<String>,
     pub failing_since: Option<i64>,
+    /// The file names of its parts beside the text and HTML ([`with_part_names`]).
+    #[sqlx(skip)]
+    pub attachments: Vec<String>,
+}
+
+/// Fills in the file names of the entries' parts, in one query over their range of ids.
+pub async fn with_part_names(pool: &AnyPool, entries: &mut [Entry]) -> sqlx::Result<()> {
+    let (Some(low), Some(high)) = (
+        entries.iter().map(|e| e.id).min(),
+        entries.iter().map(|e| e.id).max(),
+    ) else {
+        return Ok(());
+    };
+    let names: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT outbox_id, filename FROM outbox_parts WHERE outbox_id BETWEEN $1 AND $2 \
+         ORDER BY outbox_id, position",
+    )
+    .bind(low)
+    .bind(high)
+    .fetch_all(pool)
+    .await?;
+    for entry in entries {
+        entry.attachments = names
+            .iter()
+            .filter(|(id, _)| *id == entry.id)
+            .map(|(_, name)| name.clone())
+            .collect();
+    }
+    Ok(())
 }
 
 /// The latest `limit` emails of a status, of one kind when `kind` is not empty.

@@ -106,6 +106,14 @@ async fn parts_are_stored_with_their_email_in_order_and_roll_back_with_it() {
         .await
         .unwrap();
     assert_eq!(parts, 3);
+
+    // Staff see what an email carries.
+    let staff = app.staff_visitor().await;
+    let page = crate::support::Page::of(staff.get("/staff/outbox").await).await;
+    assert_eq!(
+        page.texts("table .attachments"),
+        ["Attached: invite.ics, meeting.ics, qr.png"]
+    );
 }
 
 #[tokio::test]
