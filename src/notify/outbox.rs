@@ -30,6 +30,7 @@ pub struct NewEmail<'a> {
     pub parts: &'a [Attachment],
 }
 
+/// Writes the email and its parts on `conn` (the transaction of the change that causes it).
 pub async fn insert(
     conn: &mut AnyConnection,
     state: &AppState,
