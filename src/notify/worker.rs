@@ -209,7 +209,8 @@ fn body(row: &Claimed, parts: &[Attachment]) -> Result<MultiPart, SendError> {
                 alternative = alternative
                     .singlepart(SinglePart::builder().header(content_type).body(content));
             }
-            PartRole::Inline { content_id } if content_id.is_empty() => {
+            // The HTML names it `cid:<content_id>`; lettre adds the angle brackets.
+            PartRole::Inline { content_id } if content_id.trim_matches(['<', '>']).is_empty() => {
                 return Err(SendError::permanent(format!(
                     "the inline part {:?} has no Content-ID",
                     part.filename
@@ -217,7 +218,7 @@ fn body(row: &Claimed, parts: &[Attachment]) -> Result<MultiPart, SendError> {
             }
             PartRole::Inline { content_id } => inline.push(
                 lettre::message::Attachment::new_inline_with_name(
-                    content_id.clone(),
+                    content_id.trim_matches(['<', '>']).to_owned(),
                     part.filename.clone(),
                 )
                 .body(content, content_type),
