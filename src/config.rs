@@ -162,6 +162,7 @@ pub struct Config {
     pub smtp_password: Option<String>,
 
     /// The From address of every email. Default: the organization's name and portal@<base-url host>.
+    /// A name stored at /staff/site replaces the display name when the email is sent.
     #[arg(long, env = "PORTAL_MAIL_FROM", global = true)]
     pub mail_from: Option<String>,
 

@@ -670,6 +670,7 @@ impl Seed<'_> {
                 .await
                 .map_err(db)?;
         }
+        crate::web::identity::forget(self.state);
         Ok(())
     }
 }

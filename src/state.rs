@@ -42,6 +42,8 @@ pub struct Inner {
     pub decoding: Semaphore,
     /// Takes turns for write transactions; see [`crate::db::WriteGate`].
     pub writes: WriteGate,
+    /// The organization's identity as last read, kept briefly; see [`crate::web::identity`].
+    pub identity: crate::web::identity::Cache,
 }
 
 impl std::ops::Deref for AppState {
@@ -62,6 +64,7 @@ impl AppState {
             hashing: Arc::new(Semaphore::new(cores.min(HASHES_AT_ONCE))),
             decoding: Semaphore::new(1),
             writes: WriteGate::for_backend(backend),
+            identity: Default::default(),
         }))
     }
 

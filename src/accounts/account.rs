@@ -484,8 +484,9 @@ async fn request_change(state: &AppState, person: &Person, new: &EmailAddress) -
     .bind(now + EMAIL_VALID_FOR)
     .execute(&mut *tx)
     .await?;
+    let org_name = crate::web::identity::org_name_on(&mut tx, state).await?;
     let confirm = emails::EmailChangeConfirm {
-        org_name: state.config.org_name.clone(),
+        org_name: org_name.clone(),
         name: person.name.clone(),
         new_email: new.entered().to_owned(),
         link: format!("{}/account/email/confirm/{token}", state.config.base()),
@@ -493,7 +494,7 @@ async fn request_change(state: &AppState, person: &Person, new: &EmailAddress) -
     notify::enqueue(&mut tx, state, new.entered(), &confirm).await?;
     // The old address hears of it, in case the request is not the owner's.
     let notice = emails::EmailChangeNotice {
-        org_name: state.config.org_name.clone(),
+        org_name,
         name: person.name.clone(),
         new_email: new.entered().to_owned(),
         base_url: state.config.base().to_owned(),

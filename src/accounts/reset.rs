@@ -121,7 +121,7 @@ async fn send_link(state: &AppState, person: &Person) -> AppResult<()> {
     .execute(&mut *tx)
     .await?;
     let email = emails::PasswordReset {
-        org_name: state.config.org_name.clone(),
+        org_name: crate::web::identity::org_name_on(&mut tx, state).await?,
         name: person.name.clone(),
         link: format!("{}/password/reset/{token}", state.config.base()),
     };

@@ -353,9 +353,10 @@ async fn request(
             ctx.state.config.base(),
             cohort.slug
         );
+        let org_name = crate::web::identity::org_name_on(&mut tx, &ctx.state).await?;
         for facilitator in super::facilitators_to_tell(&mut tx, &cohort).await? {
             let email = emails::JoinRequest {
-                org_name: ctx.state.config.org_name.clone(),
+                org_name: org_name.clone(),
                 facilitator_name: facilitator.name.clone(),
                 person_name: person.name.clone(),
                 person_city: person.city_label(),

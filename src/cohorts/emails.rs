@@ -2,7 +2,10 @@
 //! change that causes it, and only to people the access policy lets into the cohort
 //! (`super::mail_recipients`, `super::facilitators_to_tell`).
 
-use crate::{email_templates, notify::Email};
+use crate::{
+    email_templates,
+    notify::{Attachment, Email},
+};
 
 /// To a facilitator: someone asks to join.
 pub struct JoinRequest {
@@ -153,6 +156,8 @@ pub struct SessionNotice {
     pub call_url: String,
     /// The cohort's sessions page.
     pub link: String,
+    /// The session's calendar file, so that the reader's calendar adds, updates or strikes it.
+    pub calendar: Attachment,
 }
 email_templates!(
     SessionNotice,
@@ -184,6 +189,9 @@ impl Email for SessionNotice {
     }
     fn render(&self) -> askama::Result<(String, String)> {
         self.render_parts()
+    }
+    fn attachments(&self) -> Vec<Attachment> {
+        vec![self.calendar.clone()]
     }
 }
 

@@ -358,7 +358,7 @@ async fn tell_contact_and_staff(
     id: i64,
 ) -> AppResult<()> {
     let city = format!("{}, {}", application.city_name, form.state);
-    let org = state.config.org_name.clone();
+    let org = crate::web::identity::org_name_on(&mut *tx, state).await?;
     let confirmation = emails::ApplicationReceived {
         org_name: org.clone(),
         contact_name: form.contact_name.trim().to_owned(),

@@ -293,7 +293,7 @@ pub(super) async fn approve(Staff(ctx, staff): Staff, Path(id): Path<i64>) -> Ap
         .await?;
     // The applicant hears of it with the decision, or not at all (one transaction).
     let email = emails::ApplicationApproved {
-        org_name: state.config.org_name.clone(),
+        org_name: crate::web::identity::org_name_on(&mut tx, state).await?,
         contact_name: app.contact_name.clone(),
         city: app.city(),
         mayor_invited: invited.then(|| app.mayor_name.clone()),
@@ -459,7 +459,7 @@ pub(super) async fn decline(
         .execute(&mut *tx)
         .await?;
     let email = emails::ApplicationDeclined {
-        org_name: state.config.org_name.clone(),
+        org_name: crate::web::identity::org_name_on(&mut tx, state).await?,
         contact_name: app.contact_name.clone(),
         city: app.city(),
         message: message.to_owned(),

@@ -7,7 +7,7 @@ use super::{AgendaItem, Meeting, RegStatus, Registration, emails::Happened};
 use crate::{
     notify::{Attachment, PartRole},
     state::AppState,
-    text::ics::{self, Event, Method},
+    text::ics::{self, Event, Method, Organizer},
 };
 
 /// The address in "Name <address>".
@@ -36,7 +36,13 @@ fn location(meeting: &Meeting) -> String {
 }
 
 /// A registrant's entry for the meeting.
-pub fn entry(state: &AppState, meeting: &Meeting, r: &Registration, cancelled: bool) -> Event {
+pub fn entry(
+    state: &AppState,
+    org_name: &str,
+    meeting: &Meeting,
+    r: &Registration,
+    cancelled: bool,
+) -> Event {
     let page_url = format!(
         "{}/meetings/{}/registrations/{}",
         state.config.base(),
@@ -56,11 +62,14 @@ pub fn entry(state: &AppState, meeting: &Meeting, r: &Registration, cancelled: b
         page_url,
         cancelled,
         location: Some(location(meeting)).filter(|l| !l.is_empty()),
-        organizer: Some((
-            state.config.org_name.clone(),
-            address_of(&state.config.mail_from()),
-        )),
-        attendee: Some((r.name.clone(), r.email.clone())),
+        organizer: Some(Organizer {
+            name: org_name.to_owned(),
+            email: address_of(&state.config.mail_from()),
+        }),
+        attendee: Some(Organizer {
+            name: r.name.clone(),
+            email: r.email.clone(),
+        }),
     }
 }
 
@@ -68,6 +77,7 @@ pub fn entry(state: &AppState, meeting: &Meeting, r: &Registration, cancelled: b
 /// to add or update, and the same as an `.ics` file; none while the person only waits.
 pub fn parts(
     state: &AppState,
+    org_name: &str,
     meeting: &Meeting,
     r: &Registration,
     happened: Happened,
@@ -81,16 +91,9 @@ pub fn parts(
         }
         _ => return Vec::new(),
     };
-    let event = entry(state, meeting, r, method == Method::Cancel);
-    let body = ics::calendar_with(
-        &state.config.org_name,
-        &meeting.title,
-        method,
-        &[event],
-        false,
-    )
-    .into_bytes();
-    let content_type = format!("text/calendar; charset=utf-8; method={}", method.as_str());
+    let event = entry(state, org_name, meeting, r, method == Method::Cancel);
+    let body = ics::calendar_as(method, org_name, &meeting.title, &[event], false).into_bytes();
+    let content_type = method.content_type();
     vec![
         Attachment {
             filename: "invite.ics".to_owned(),
@@ -108,7 +111,12 @@ pub fn parts(
 }
 
 /// The meeting and its agenda, for anyone who may see its page.
-pub fn public(state: &AppState, meeting: &Meeting, agenda: &[AgendaItem]) -> String {
+pub fn public(
+    state: &AppState,
+    org_name: &str,
+    meeting: &Meeting,
+    agenda: &[AgendaItem],
+) -> String {
     let host = host(state);
     let page_url = format!("{}{}", state.config.base(), meeting.href());
     let cancelled = meeting.status == super::MeetingStatus::Cancelled;
@@ -156,5 +164,5 @@ pub fn public(state: &AppState, meeting: &Meeting, agenda: &[AgendaItem]) -> Str
             ..Event::default()
         });
     }
-    ics::calendar(&state.config.org_name, &meeting.title, &events, false)
+    ics::calendar(org_name, &meeting.title, &events, false)
 }

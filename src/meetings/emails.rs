@@ -116,8 +116,10 @@ pub async fn tell(
         _ => String::new(),
     };
     let zone = meeting.zone();
+    let org_name = crate::web::identity::org_name_on(conn, state).await?;
     let notice = Notice {
-        org_name: state.config.org_name.clone(),
+        parts: super::calendar::parts(state, &org_name, meeting, r, happened),
+        org_name,
         name: r.name.clone(),
         meeting_title: meeting.title.clone(),
         happened,
@@ -139,7 +141,6 @@ pub async fn tell(
             meeting.slug,
             r.id
         ),
-        parts: super::calendar::parts(state, meeting, r, happened),
     };
     notify::enqueue(conn, state, &r.email, &notice).await?;
     Ok(())

@@ -178,9 +178,10 @@ pub async fn send(
     let to = recipients(&ctx, &meeting, &filters).await?;
     let state = &ctx.state;
     let mut tx = state.begin_write().await?;
+    let org_name = crate::web::identity::org_name_on(&mut tx, state).await?;
     for (email, name) in &to {
         let mail = Message {
-            org_name: state.config.org_name.clone(),
+            org_name: org_name.clone(),
             name: name.clone(),
             meeting_title: meeting.title.clone(),
             subject: subject.clone(),

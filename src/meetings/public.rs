@@ -168,7 +168,8 @@ async fn show(ctx: Viewer, Path(slug): Path<String>) -> AppResult<Response> {
 async fn calendar(ctx: Viewer, Path(file): Path<String>) -> AppResult<Response> {
     let meeting = super::visible(&ctx.state, ctx.person.as_ref(), &file).await?;
     let agenda = super::agenda(&mut *ctx.state.pool.acquire().await?, meeting.id).await?;
-    let body = super::calendar::public(&ctx.state, &meeting, &agenda);
+    let org_name = crate::web::identity::org_name(&ctx.state).await;
+    let body = super::calendar::public(&ctx.state, &org_name, &meeting, &agenda);
     Ok(crate::text::ics::response(
         body,
         Some(format!("{}.ics", meeting.slug)),

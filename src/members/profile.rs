@@ -330,7 +330,7 @@ async fn relay(
     target: &Shown,
     message: String,
 ) -> AppResult<()> {
-    let org_name = state.config.org_name.clone();
+    let org_name = crate::web::identity::org_name_on(&mut *tx, state).await?;
     let sender_about = match sender.city_label() {
         city if city.is_empty() => designation(sender.role, &sender.title),
         city => format!("{}, {city}", designation(sender.role, &sender.title)),

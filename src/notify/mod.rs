@@ -120,6 +120,7 @@ pub async fn enqueue<E: Email>(
 ) -> crate::error::AppResult<i64> {
     let (text, html) = email.render().map_err(crate::error::AppError::internal)?;
     let reply_to = email.reply_to().unwrap_or_default();
+    let parts = email.attachments();
     outbox::insert(
         conn,
         state,
@@ -130,6 +131,7 @@ pub async fn enqueue<E: Email>(
             subject: &email.subject(),
             text: &text,
             html: &html,
+            parts: &parts,
         },
     )
     .await
@@ -153,7 +155,8 @@ pub async fn enqueue_coalesced<E: Email>(
         let (subject, text, html) = email
             .merged(merged + 1)
             .map_err(crate::error::AppError::internal)?;
-        if outbox::merge(conn, id, &subject, &text, &html).await? {
+        let parts = email.attachments();
+        if outbox::merge(conn, id, &subject, &text, &html, &parts).await? {
             return Ok(id);
         }
     }

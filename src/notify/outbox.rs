@@ -2,6 +2,7 @@
 
 use sqlx::{AnyConnection, AnyPool};
 
+use super::{Attachment, PartRole};
 use crate::{db::Backend, state::AppState};
 
 /// A claim is taken over by another worker when the worker that holds it has shown no sign of
@@ -25,8 +26,11 @@ pub struct NewEmail<'a> {
     pub subject: &'a str,
     pub text: &'a str,
     pub html: &'a str,
+    /// The parts beside the text and HTML, in their order.
+    pub parts: &'a [Attachment],
 }
 
+/// Writes the email and its parts on `conn` (the transaction of the change that causes it).
 pub async fn insert(
     conn: &mut AnyConnection,
     state: &AppState,
@@ -45,7 +49,7 @@ pub async fn insert(
         &crate::accounts::tokens::generate()[..24],
         host
     );
-    sqlx::query_scalar(
+    let id = sqlx::query_scalar(
         "INSERT INTO outbox (kind, to_addr, subject, text_body, html_body, message_id, created_at, status, attempts, next_attempt_at, reply_to) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', 0, $7, $8) RETURNING id",
     )
@@ -57,8 +61,67 @@ pub async fn insert(
     .bind(message_id)
     .bind(now)
     .bind(email.reply_to)
-    .fetch_one(conn)
-    .await
+    .fetch_one(&mut *conn)
+    .await?;
+    insert_parts(conn, id, email.parts).await?;
+    Ok(id)
+}
+
+/// The role of a part as stored: `file`, `alternative` or `inline` (with its Content-ID).
+fn role_text(role: &PartRole) -> (&'static str, &str) {
+    match role {
+        PartRole::File => ("file", ""),
+        PartRole::Alternative => ("alternative", ""),
+        PartRole::Inline { content_id } => ("inline", content_id),
+    }
+}
+
+/// Writes the parts of email `id`, numbered in their order.
+async fn insert_parts(conn: &mut AnyConnection, id: i64, parts: &[Attachment]) -> sqlx::Result<()> {
+    for (position, part) in parts.iter().enumerate() {
+        let (role, content_id) = role_text(&part.role);
+        sqlx::query(
+            "INSERT INTO outbox_parts (outbox_id, position, role, content_id, filename, content_type, body) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(id)
+        .bind(position as i64)
+        .bind(role)
+        .bind(content_id)
+        .bind(&part.filename)
+        .bind(&part.content_type)
+        .bind(part.body.clone())
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// The parts of email `id` as stored, in their order. A role the table does not know (it
+/// cannot hold one) reads as a file.
+pub async fn parts(pool: &AnyPool, id: i64) -> sqlx::Result<Vec<Attachment>> {
+    let rows: Vec<(String, String, String, String, Vec<u8>)> = sqlx::query_as(
+        "SELECT role, content_id, filename, content_type, body FROM outbox_parts \
+         WHERE outbox_id = $1 ORDER BY position",
+    )
+    .bind(id)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(role, content_id, filename, content_type, body)| Attachment {
+                filename,
+                content_type,
+                body,
+                role: match role.as_str() {
+                    "alternative" => PartRole::Alternative,
+                    "inline" => PartRole::Inline { content_id },
+                    _ => PartRole::File,
+                },
+            },
+        )
+        .collect())
 }
 
 /// The newest email about `about` to `to` that no worker has taken yet, and how many earlier
@@ -86,6 +149,7 @@ pub async fn merge(
     subject: &str,
     text: &str,
     html: &str,
+    parts: &[Attachment],
 ) -> sqlx::Result<bool> {
     let done = sqlx::query(
         "UPDATE outbox SET subject = $1, text_body = $2, html_body = $3, merged = merged + 1 \
@@ -95,9 +159,18 @@ pub async fn merge(
     .bind(text)
     .bind(html)
     .bind(id)
-    .execute(conn)
+    .execute(&mut *conn)
     .await?;
-    Ok(done.rows_affected() == 1)
+    if done.rows_affected() != 1 {
+        return Ok(false);
+    }
+    // The newer email's parts replace the earlier's: they describe the thing as it is now.
+    sqlx::query("DELETE FROM outbox_parts WHERE outbox_id = $1")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    insert_parts(conn, id, parts).await?;
+    Ok(true)
 }
 
 /// Records what email `id` is about, for [`waiting_about`].
@@ -360,6 +433,35 @@ pub struct Entry {
     pub sent_at: Option<i64>,
     pub last_error: Option<String>,
     pub failing_since: Option<i64>,
+    /// The file names of its parts beside the text and HTML ([`with_part_names`]).
+    #[sqlx(skip)]
+    pub attachments: Vec<String>,
+}
+
+/// Fills in the file names of the entries' parts, in one query over their range of ids.
+pub async fn with_part_names(pool: &AnyPool, entries: &mut [Entry]) -> sqlx::Result<()> {
+    let (Some(low), Some(high)) = (
+        entries.iter().map(|e| e.id).min(),
+        entries.iter().map(|e| e.id).max(),
+    ) else {
+        return Ok(());
+    };
+    let names: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT outbox_id, filename FROM outbox_parts WHERE outbox_id BETWEEN $1 AND $2 \
+         ORDER BY outbox_id, position",
+    )
+    .bind(low)
+    .bind(high)
+    .fetch_all(pool)
+    .await?;
+    for entry in entries {
+        entry.attachments = names
+            .iter()
+            .filter(|(id, _)| *id == entry.id)
+            .map(|(_, name)| name.clone())
+            .collect();
+    }
+    Ok(())
 }
 
 /// The latest `limit` emails of a status, of one kind when `kind` is not empty.

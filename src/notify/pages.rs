@@ -119,6 +119,7 @@ async fn list(Staff(ctx, person): Staff, Query(q): Query<StatusQuery>) -> AppRes
     if status == OutboxStatus::Pending {
         entries.extend(outbox::list(&ctx.state.pool, OutboxStatus::Sending, "", 200).await?);
     }
+    outbox::with_part_names(&ctx.state.pool, &mut entries).await?;
     let to_retry = kinds
         .iter()
         .filter(|(k, _)| kind.is_empty() || *k == kind)

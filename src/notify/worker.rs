@@ -4,14 +4,17 @@ use std::time::{Duration, UNIX_EPOCH};
 
 use lettre::{
     AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
-    message::{Mailbox, MultiPart, header},
+    message::{Mailbox, MultiPart, SinglePart, header, header::ContentType},
     transport::smtp::authentication::Credentials,
 };
 
 use tokio::sync::watch;
 
-use super::outbox::{self, Claimed};
-use crate::state::AppState;
+use super::{
+    Attachment, PartRole,
+    outbox::{self, Claimed},
+};
+use crate::{state::AppState, web::identity::Identity};
 
 /// Where mail goes.
 #[derive(Clone)]
@@ -131,22 +134,43 @@ pub const HEARTBEAT: Duration = Duration::from_secs(10);
 /// returns rather than an hour later.
 pub const PROBE_EVERY: i64 = 15;
 
-fn build(state: &AppState, row: &Claimed) -> Result<Message, SendError> {
-    // A wrong PORTAL_MAIL_FROM is fixed by the operator, after which every email can go out.
-    let from: Mailbox = state.config.mail_from().parse().map_err(|e| SendError {
-        reason: format!("PORTAL_MAIL_FROM is not an address: {e}"),
-        failure: Failure::Server,
-    })?;
+/// Who the portal's emails are from, as the organization's stored identity (`/staff/site`)
+/// says at the time of sending: its name over the configured sender's, and its contact
+/// address for replies to emails that name none of their own.
+struct Sender {
+    from: Mailbox,
+    reply_to: Option<Mailbox>,
+}
+
+impl Sender {
+    fn of(state: &AppState, identity: &Identity) -> Result<Sender, SendError> {
+        // A wrong PORTAL_MAIL_FROM is fixed by the operator, after which every email can go out.
+        let mut from: Mailbox = state.config.mail_from().parse().map_err(|e| SendError {
+            reason: format!("PORTAL_MAIL_FROM is not an address: {e}"),
+            failure: Failure::Server,
+        })?;
+        if !identity.name.is_empty() {
+            from.name = Some(identity.name.clone());
+        }
+        // The address was checked when saved; one that does not parse is left out.
+        let reply_to = identity.email.parse().ok();
+        Ok(Sender { from, reply_to })
+    }
+}
+
+fn build(sender: &Sender, row: &Claimed, parts: &[Attachment]) -> Result<Message, SendError> {
     let to: Mailbox = row
         .to_addr
         .parse()
         .map_err(|e| SendError::permanent(format!("the recipient is not an address: {e}")))?;
-    let mut builder = Message::builder().from(from).to(to);
+    let mut builder = Message::builder().from(sender.from.clone()).to(to);
     if !row.reply_to.is_empty() {
         let reply_to: Mailbox = row.reply_to.parse().map_err(|e| {
             SendError::permanent(format!("the address for replies is not an address: {e}"))
         })?;
         builder = builder.reply_to(reply_to);
+    } else if let Some(reply_to) = &sender.reply_to {
+        builder = builder.reply_to(reply_to.clone());
     }
     builder
         .subject(row.subject.clone())
@@ -156,14 +180,69 @@ fn build(state: &AppState, row: &Claimed) -> Result<Message, SendError> {
             header::HeaderName::new_from_ascii_str("Auto-Submitted"),
             "auto-generated".to_owned(),
         ))
-        .multipart(MultiPart::alternative_plain_html(
-            row.text_body.clone(),
-            row.html_body.clone(),
-        ))
+        .multipart(body(row, parts)?)
         .map_err(|e| SendError {
             reason: e.to_string(),
             failure: Failure::Message,
         })
+}
+
+/// The body: text and HTML as alternatives (with any calendar alternative beside them), in a
+/// `multipart/related` with the pictures the HTML shows when there are any, in a
+/// `multipart/mixed` with the files when there are any; no more nesting than the parts need.
+fn body(row: &Claimed, parts: &[Attachment]) -> Result<MultiPart, SendError> {
+    let mut alternative =
+        MultiPart::alternative_plain_html(row.text_body.clone(), row.html_body.clone());
+    let mut inline = Vec::new();
+    let mut files = Vec::new();
+    for part in parts {
+        // A stored type that does not parse never will: the email fails, with its reason.
+        let content_type = ContentType::parse(&part.content_type).map_err(|e| {
+            SendError::permanent(format!(
+                "the part {:?} has a content type that is not one ({:?}): {e}",
+                part.filename, part.content_type
+            ))
+        })?;
+        let content = part.body.clone();
+        match &part.role {
+            PartRole::Alternative => {
+                alternative = alternative
+                    .singlepart(SinglePart::builder().header(content_type).body(content));
+            }
+            // The HTML names it `cid:<content_id>`; lettre adds the angle brackets.
+            PartRole::Inline { content_id } if content_id.trim_matches(['<', '>']).is_empty() => {
+                return Err(SendError::permanent(format!(
+                    "the inline part {:?} has no Content-ID",
+                    part.filename
+                )));
+            }
+            PartRole::Inline { content_id } => inline.push(
+                lettre::message::Attachment::new_inline_with_name(
+                    content_id.trim_matches(['<', '>']).to_owned(),
+                    part.filename.clone(),
+                )
+                .body(content, content_type),
+            ),
+            PartRole::File => files.push(
+                lettre::message::Attachment::new(part.filename.clone()).body(content, content_type),
+            ),
+        }
+    }
+    let shown = if inline.is_empty() {
+        alternative
+    } else {
+        inline
+            .into_iter()
+            .fold(MultiPart::related().multipart(alternative), |m, p| {
+                m.singlepart(p)
+            })
+    };
+    if files.is_empty() {
+        return Ok(shown);
+    }
+    Ok(files
+        .into_iter()
+        .fold(MultiPart::mixed().multipart(shown), |m, p| m.singlepart(p)))
 }
 
 /// One sender of the outbox (one per running instance), and what it has learned of the mail
@@ -301,7 +380,9 @@ impl Worker {
         row: &Claimed,
         sent: &mut usize,
     ) -> sqlx::Result<()> {
-        let result = match build(state, row) {
+        let parts = outbox::parts(&state.pool, row.id).await?;
+        let identity = crate::web::identity::load(state).await;
+        let result = match Sender::of(state, &identity).and_then(|s| build(&s, row, &parts)) {
             Ok(message) => self.send_renewing_claim(state, mailer, message).await,
             Err(e) => Err(e),
         };

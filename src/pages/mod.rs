@@ -433,10 +433,9 @@ async fn create(Staff(ctx, person): Staff, Form(form): Form<PageForm>) -> AppRes
         position: c.position,
         published: c.published,
     };
-    if insert(&ctx.state.pool, &input, ctx.state.clock.now())
-        .await?
-        .is_none()
-    {
+    let inserted = insert(&ctx.state.pool, &input, ctx.state.clock.now()).await?;
+    crate::web::identity::forget(&ctx.state);
+    if inserted.is_none() {
         return Ok(form_page(
             ctx.layout().await,
             None,
@@ -492,6 +491,8 @@ async fn update(
     .bind(&c.body.html)
     .execute(&ctx.state.pool)
     .await;
+    // A page placed in the header or footer, or taken out of them, changes every page's.
+    crate::web::identity::forget(&ctx.state);
     match result {
         Ok(done) if done.rows_affected() == 1 => {}
         Ok(_) => return Err(AppError::NotFound),
@@ -551,6 +552,7 @@ async fn unpublish(Staff(ctx, person): Staff, Path(id): Path<i64>) -> AppResult<
     .bind(id)
     .execute(&ctx.state.pool)
     .await?;
+    crate::web::identity::forget(&ctx.state);
     ctx.flash(format!("“{}” is a draft now, offline.", page.title))
         .await?;
     Ok(web::see_other(&format!("/staff/pages/{id}/edit")))
@@ -593,6 +595,7 @@ async fn delete(Staff(ctx, person): Staff, Path(id): Path<i64>) -> AppResult<Res
         .bind(id)
         .execute(&ctx.state.pool)
         .await?;
+    crate::web::identity::forget(&ctx.state);
     if done.rows_affected() != 1 {
         return Err(AppError::NotFound);
     }

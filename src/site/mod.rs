@@ -541,6 +541,7 @@ async fn save_identity(
         }
     };
     save_identity_settings(&ctx.state.pool, &values).await?;
+    identity::forget(&ctx.state);
     ctx.flash("The organization's details are saved.").await?;
     Ok(web::see_other("/staff/site"))
 }
@@ -618,6 +619,7 @@ pub async fn set_logo(state: &AppState, file_id: i64) -> AppResult<bool> {
         files::release(&mut tx, old).await?;
     }
     tx.commit().await?;
+    identity::forget(state);
     Ok(true)
 }
 
@@ -697,6 +699,7 @@ async fn delete_logo(Staff(ctx, person): Staff) -> AppResult<Response> {
         files::release(&mut tx, old).await?;
     }
     tx.commit().await?;
+    identity::forget(&ctx.state);
     ctx.flash("The logo is removed; the header shows the organization's name.")
         .await?;
     Ok(web::see_other("/staff/site"))

@@ -1,4 +1,4 @@
-//! iCalendar (RFC 5545) files of cohort sessions, written by hand: one VCALENDAR with a
+//! iCalendar (RFC 5545) files of cohort sessions and meetings, written by hand: one VCALENDAR with a
 //! VEVENT per session, times in UTC (so that no VTIMEZONE is needed and every calendar shows
 //! the right hour), a UID that never changes and a SEQUENCE that grows with each change, so
 //! that Outlook, Google and Apple Calendar update an event in place (and strike it when it is
@@ -27,23 +27,31 @@ pub struct Event {
     /// Where the event is described when there is no call link (URL).
     pub page_url: String,
     pub cancelled: bool,
-    /// Where it happens, when it is a place (a meeting's venue); the call link otherwise.
+    /// Who the event is from (ORGANIZER), which iTIP's REQUEST and CANCEL need; `None` for a
+    /// published calendar.
+    pub organizer: Option<Organizer>,
+    /// Where it happens when it is a place (a meeting's venue); without a call link.
     pub location: Option<String>,
-    /// Who sends the invitation (name, email), for an entry sent by email (`METHOD:REQUEST`).
-    pub organizer: Option<(String, String)>,
-    /// Whom it is for (name, email), for an entry sent by email.
-    pub attendee: Option<(String, String)>,
+    /// Whom an invitation sent by email is for (ATTENDEE).
+    pub attendee: Option<Organizer>,
 }
 
-/// What a calendar file asks of the program that opens it (RFC 5546).
+/// The ORGANIZER of an event: a name and an email address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Organizer {
+    pub name: String,
+    pub email: String,
+}
+
+/// What a calendar asks of the program that reads it (METHOD, RFC 5546): a calendar to show
+/// or subscribe to, an invitation to answer, or the withdrawal of events it had. A file sent
+/// by email names the same method in its content type ([`Method::content_type`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
-    /// A calendar to subscribe to or import.
     Publish,
-    /// An invitation sent by email: the program adds it, or updates the entry with the same
-    /// UID and a lower SEQUENCE.
+    /// Needs an [`Organizer`] on each event (and attendees, for replies).
     Request,
-    /// A cancellation of the entry with the same UID.
+    /// Needs an [`Organizer`] on each event; every event is written cancelled.
     Cancel,
 }
 
@@ -55,20 +63,25 @@ impl Method {
             Method::Cancel => "CANCEL",
         }
     }
+
+    /// The content type of a calendar of this method in an email.
+    pub fn content_type(self) -> String {
+        format!("text/calendar; charset=utf-8; method={}", self.as_str())
+    }
 }
 
 /// A calendar: `prodid_owner` names who makes it (PRODID), `name` is the name calendars
 /// show (X-WR-CALNAME); `refresh` adds the hints that tell a subscriber how often to look
 /// again (for a feed).
 pub fn calendar(prodid_owner: &str, name: &str, events: &[Event], refresh: bool) -> String {
-    calendar_with(prodid_owner, name, Method::Publish, events, refresh)
+    calendar_as(Method::Publish, prodid_owner, name, events, refresh)
 }
 
-/// A calendar with the given method ([`calendar`] publishes).
-pub fn calendar_with(
+/// A calendar of another [`Method`] than PUBLISH, as [`calendar`] otherwise.
+pub fn calendar_as(
+    method: Method,
     prodid_owner: &str,
     name: &str,
-    method: Method,
     events: &[Event],
     refresh: bool,
 ) -> String {
@@ -77,7 +90,7 @@ pub fn calendar_with(
     line(
         &mut out,
         &format!(
-            "PRODID:-//{}//Portal//EN",
+            "PRODID:-//{}//Cohort sessions//EN",
             text(prodid_owner).replace("//", "/")
         ),
     );
@@ -90,13 +103,13 @@ pub fn calendar_with(
         line(&mut out, "X-PUBLISHED-TTL:PT1H");
     }
     for e in events {
-        event(&mut out, e);
+        event(&mut out, e, method == Method::Cancel);
     }
     line(&mut out, "END:VCALENDAR");
     out
 }
 
-fn event(out: &mut String, e: &Event) {
+fn event(out: &mut String, e: &Event, cancel: bool) {
     line(out, "BEGIN:VEVENT");
     line(out, &format!("UID:{}", text(&e.uid)));
     line(out, &format!("SEQUENCE:{}", e.sequence));
@@ -106,6 +119,12 @@ fn event(out: &mut String, e: &Event) {
     line(out, &format!("DTSTART:{}", utc(e.starts_at)));
     line(out, &format!("DTEND:{}", utc(e.ends_at)));
     line(out, &format!("SUMMARY:{}", text(&e.summary)));
+    if let Some(o) = &e.organizer {
+        line(
+            out,
+            &format!("ORGANIZER;CN={}:mailto:{}", param(&o.name), uri(&o.email)),
+        );
+    }
     if !e.description.is_empty() {
         line(out, &format!("DESCRIPTION:{}", text(&e.description)));
     }
@@ -121,25 +140,19 @@ fn event(out: &mut String, e: &Event) {
             }
         }
     }
-    if let Some((name, email)) = &e.organizer {
-        line(
-            out,
-            &format!("ORGANIZER;CN={}:mailto:{}", param(name), uri(email)),
-        );
-    }
-    if let Some((name, email)) = &e.attendee {
+    if let Some(a) = &e.attendee {
         line(
             out,
             &format!(
                 "ATTENDEE;CN={};ROLE=REQ-PARTICIPANT;PARTSTAT=ACCEPTED;RSVP=FALSE:mailto:{}",
-                param(name),
-                uri(email)
+                param(&a.name),
+                uri(&a.email)
             ),
         );
     }
     line(
         out,
-        if e.cancelled {
+        if e.cancelled || cancel {
             "STATUS:CANCELLED"
         } else {
             "STATUS:CONFIRMED"
@@ -181,16 +194,16 @@ pub fn text(value: &str) -> String {
     out
 }
 
-/// A URI value: not escaped as text, but nothing that could end the line or the value.
-/// A parameter value (`CN=`): quoted, without the characters a quoted value cannot hold.
+/// A parameter value: quoted, without the quotes and control characters it may not hold.
 fn param(value: &str) -> String {
-    let inner: String = value
+    let clean: String = value
         .chars()
         .filter(|c| !c.is_control() && *c != '"')
         .collect();
-    format!("\"{inner}\"")
+    format!("\"{clean}\"")
 }
 
+/// A URI value: not escaped as text, but nothing that could end the line or the value.
 fn uri(value: &str) -> String {
     value
         .chars()
@@ -217,7 +230,8 @@ fn line(out: &mut String, content: &str) {
     out.push_str("\r\n");
 }
 
-/// A calendar file's answer: private, never stored by a cache.
+/// A calendar file's answer: private, never stored by a cache; a download named
+/// `file_name` when one is given.
 pub fn response(body: String, file_name: Option<String>) -> Response {
     let mut response = (
         [
@@ -254,6 +268,7 @@ mod tests {
             call_url: Some("https://meet.example.org/water?x=1,2".to_owned()),
             page_url: "https://portal.example.org/cohorts/water/sessions".to_owned(),
             cancelled: false,
+            ..Event::default()
         }
     }
 
@@ -300,5 +315,27 @@ mod tests {
         assert!(!ics.contains("LOCATION"));
         assert!(!ics.contains("DESCRIPTION"));
         assert!(!ics.contains("REFRESH-INTERVAL"));
+        assert!(!ics.contains("ORGANIZER"));
+    }
+
+    #[test]
+    fn a_cancel_calendar_names_its_method_and_organizer_and_cancels_its_events() {
+        let mut e = sample("");
+        e.organizer = Some(Organizer {
+            name: "Mayors' Network; \"US\"".to_owned(),
+            email: "portal@example.org".to_owned(),
+        });
+        let ics = calendar_as(Method::Cancel, "Org", "Water", &[e], false);
+        let unfolded = ics.replace("\r\n ", "");
+        assert!(unfolded.contains("METHOD:CANCEL\r\n"));
+        assert!(unfolded.contains("STATUS:CANCELLED\r\n"));
+        assert!(
+            unfolded.contains("ORGANIZER;CN=\"Mayors' Network; US\":mailto:portal@example.org\r\n"),
+            "{unfolded}"
+        );
+        assert_eq!(
+            Method::Cancel.content_type(),
+            "text/calendar; charset=utf-8; method=CANCEL"
+        );
     }
 }

@@ -1,9 +1,19 @@
 //! The organization's face on every page: its name, tagline, logo, contact lines and social
 //! links (settings staff keep at `/staff/site`), and the pages placed in the header or the
-//! footer. Read with two small queries per page, so that every instance shows a change at
-//! once; a setting left empty leaves its line out.
+//! footer. Read with two small queries, then kept for [`CACHE_LIFE`] (pages, error pages,
+//! feeds and the mail worker all ask [`load`]): a change saved on this instance drops it at
+//! once ([`forget`]), another instance shows it within that time. A setting left empty
+//! leaves its line out.
 
-use sqlx::AnyPool;
+use std::{
+    sync::{
+        RwLock,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::{Duration, Instant},
+};
+
+use sqlx::AnyConnection;
 
 use crate::{state::AppState, text::WebUrl};
 
@@ -61,11 +71,56 @@ pub fn logo_path(file_id: i64) -> String {
     format!("/site/logo/{file_id}")
 }
 
-/// The stored identity and the placed pages. A database error is logged and gives the
-/// configured name alone: an error page must still render.
+/// How long the identity read is used before it is read again.
+pub const CACHE_LIFE: Duration = Duration::from_secs(30);
+
+/// The identity as last read, and when; in [`AppState`].
+#[derive(Default)]
+pub struct Cache {
+    held: RwLock<Option<(Instant, Identity)>>,
+    /// Grows with each [`forget`], so that a read begun before a save does not keep what it
+    /// read after it.
+    generation: AtomicU64,
+}
+
+impl Cache {
+    fn fresh(&self) -> Option<Identity> {
+        let held = self.held.read().unwrap_or_else(|e| e.into_inner());
+        held.as_ref()
+            .filter(|(at, _)| at.elapsed() < CACHE_LIFE)
+            .map(|(_, identity)| identity.clone())
+    }
+
+    fn keep(&self, generation: u64, identity: Identity) {
+        let mut held = self.held.write().unwrap_or_else(|e| e.into_inner());
+        if self.generation.load(Ordering::SeqCst) == generation {
+            *held = Some((Instant::now(), identity));
+        }
+    }
+
+    fn forget(&self) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        *self.held.write().unwrap_or_else(|e| e.into_inner()) = None;
+    }
+}
+
+/// The stored identity and the placed pages, as read at most [`CACHE_LIFE`] ago. A database
+/// error is logged and gives the configured name alone (and is not kept): an error page must
+/// still render.
 pub async fn load(state: &AppState) -> Identity {
-    match read(&state.pool).await {
-        Ok(identity) => identity,
+    if let Some(identity) = state.identity.fresh() {
+        return identity;
+    }
+    let generation = state.identity.generation.load(Ordering::SeqCst);
+    let read = async {
+        let mut conn = state.pool.acquire().await?;
+        read(&mut conn).await
+    };
+    match read.await {
+        Ok(identity) => {
+            state.identity.keep(generation, identity.clone());
+            identity
+        }
         Err(e) => {
             tracing::warn!(error = %e, "could not read the organization's identity");
             Identity::default()
@@ -73,10 +128,47 @@ pub async fn load(state: &AppState) -> Identity {
     }
 }
 
-async fn read(pool: &AnyPool) -> sqlx::Result<Identity> {
+/// Drops the identity kept, after a change to the settings or to the placed pages, so that
+/// the next page (and email) on this instance reads it again.
+pub fn forget(state: &AppState) {
+    state.identity.forget();
+}
+
+/// The stored identity as [`load`] gives it, read on `conn` when it is not kept: in a
+/// transaction, which must not ask the pool for a second connection (and on PostgreSQL must
+/// hear of a failed query: it aborts the transaction).
+pub async fn load_on(conn: &mut AnyConnection, state: &AppState) -> sqlx::Result<Identity> {
+    if let Some(identity) = state.identity.fresh() {
+        return Ok(identity);
+    }
+    let generation = state.identity.generation.load(Ordering::SeqCst);
+    let identity = read(conn).await?;
+    state.identity.keep(generation, identity.clone());
+    Ok(identity)
+}
+
+/// The organization's name as emails give it: the stored one, or the configured one.
+pub async fn org_name_on(conn: &mut AnyConnection, state: &AppState) -> sqlx::Result<String> {
+    Ok(name_of(state, load_on(conn, state).await?))
+}
+
+/// The organization's name outside a transaction, as [`org_name_on`].
+pub async fn org_name(state: &AppState) -> String {
+    name_of(state, load(state).await)
+}
+
+fn name_of(state: &AppState, identity: Identity) -> String {
+    if identity.name.is_empty() {
+        state.config.org_name.clone()
+    } else {
+        identity.name
+    }
+}
+
+async fn read(conn: &mut AnyConnection) -> sqlx::Result<Identity> {
     let settings: Vec<(String, String)> =
         sqlx::query_as("SELECT key, value FROM settings WHERE key LIKE 'identity.%'")
-            .fetch_all(pool)
+            .fetch_all(&mut *conn)
             .await?;
     let mut identity = Identity::default();
     for (key, value) in settings {
@@ -103,7 +195,7 @@ async fn read(pool: &AnyPool) -> sqlx::Result<Identity> {
          WHERE status = 'published' AND placement IN ('header', 'footer') \
          ORDER BY position, title, id",
     )
-    .fetch_all(pool)
+    .fetch_all(&mut *conn)
     .await?;
     for (slug, title, placement) in pages {
         let link = Link {

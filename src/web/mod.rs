@@ -394,7 +394,12 @@ impl FromRequestParts<AppState> for Member {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let SignedIn(ctx, person) = SignedIn::from_request_parts(parts, state).await?;
-        member_refusal(&person, &state.config.org_name).map_or(Ok(Member(ctx, person)), Err)
+        if policy::can_use_member_areas(&person) {
+            return Ok(Member(ctx, person));
+        }
+        let org_name = identity::org_name(state).await;
+        Err(member_refusal(&person, &org_name)
+            .unwrap_or_else(|| AppError::NoAccess(NO_ACCESS.to_owned())))
     }
 }
 

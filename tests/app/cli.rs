@@ -403,6 +403,7 @@ async fn sigterm_while_emails_are_sent_leaves_none_claimed_and_the_next_start_se
                 subject: "Reset your password",
                 text: "Follow the link.",
                 html: "<p>Follow the link.</p>",
+                parts: &[],
             },
         )
         .await
@@ -572,6 +573,7 @@ async fn sigterm_while_the_smtp_server_hangs_gives_the_emails_back_within_the_de
                 subject: "Reset your password",
                 text: "Follow the link.",
                 html: "<p>Follow the link.</p>",
+                parts: &[],
             },
         )
         .await

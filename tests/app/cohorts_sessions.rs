@@ -1153,3 +1153,115 @@ async fn one_feed_holds_all_the_persons_cohorts_they_may_enter_with_one_click_li
         r.url()
     );
 }
+
+/// The calendar file attached to an email, parsed as a calendar would, with its content type.
+fn attached_calendar(mail: &crate::support::Mail, filename: &str) -> (String, Calendar) {
+    let part = mail.part(filename);
+    assert_eq!(part.role, "file");
+    let body = String::from_utf8(part.body.clone()).unwrap();
+    for line in body.split_terminator("\r\n") {
+        assert!(line.len() <= 75, "a line of {} octets: {line}", line.len());
+    }
+    (
+        part.content_type.clone(),
+        body.parse().unwrap_or_else(|e| panic!("{e}\n{body}")),
+    )
+}
+
+#[tokio::test]
+async fn session_emails_carry_the_sessions_calendar_file_published_then_cancelled() {
+    let s = space().await;
+    let id = s.plan(&session("Rates and tiers", &in_days(30))).await;
+    let (uid, starts): (String, i64) =
+        sqlx::query_as("SELECT uid, starts_at FROM cohort_sessions WHERE id = $1")
+            .bind(id)
+            .fetch_one(&s.app.state.pool)
+            .await
+            .unwrap();
+    let starts_utc = portal::text::ics::utc(starts);
+
+    let mail = s.app.last_mail_to("advisor@a.gov").await;
+    assert!(mail.subject.starts_with("New session"));
+    assert_eq!(mail.parts.len(), 1);
+    let (content_type, cal) = attached_calendar(&mail, "rates-and-tiers.ics");
+    assert_eq!(content_type, "text/calendar; charset=utf-8; method=PUBLISH");
+    assert_eq!(cal.property_value("METHOD"), Some("PUBLISH"));
+    let events: Vec<_> = cal.events().collect();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].get_uid(), Some(uid.as_str()));
+    assert_eq!(
+        events[0].property_value("DTSTART"),
+        Some(starts_utc.as_str())
+    );
+    assert_eq!(events[0].get_sequence(), Some(0));
+    assert_eq!(events[0].property_value("STATUS"), Some("CONFIRMED"));
+
+    // Cancelled: the same entry, withdrawn by the portal.
+    s.staff
+        .post_form(&format!("/cohorts/{SLUG}/sessions/{id}/cancel"), &[])
+        .await;
+    let mail = s.app.last_mail_to("advisor@a.gov").await;
+    assert!(mail.subject.starts_with("Session cancelled"));
+    let (content_type, cal) = attached_calendar(&mail, "rates-and-tiers.ics");
+    assert_eq!(content_type, "text/calendar; charset=utf-8; method=CANCEL");
+    assert_eq!(cal.property_value("METHOD"), Some("CANCEL"));
+    let event = cal.events().next().unwrap();
+    assert_eq!(event.get_uid(), Some(uid.as_str()));
+    assert_eq!(event.property_value("DTSTART"), Some(starts_utc.as_str()));
+    assert_eq!(event.property_value("STATUS"), Some("CANCELLED"));
+    assert!(
+        event.get_sequence().unwrap() >= 1,
+        "a change calendars apply"
+    );
+    assert!(
+        event
+            .property_value("ORGANIZER")
+            .is_some_and(|o| o.starts_with("mailto:")),
+        "a cancellation names who cancels"
+    );
+}
+
+#[tokio::test]
+async fn a_session_email_sent_over_smtp_has_the_text_the_html_and_the_calendar_file() {
+    let s = space().await;
+    let smtp = crate::smtp::SmtpServer::start(0).await;
+    let mut config = s.app.state.config.clone();
+    config.smtp_url = Some(smtp.url());
+    let mailer = portal::notify::worker::Mailer::from_config(&config).unwrap();
+    // Only the session's emails: the invitations of the set-up are sent as files first.
+    s.app.deliver_mail().await;
+    let id = s.plan(&session("Rates and tiers", &in_days(30))).await;
+    let uid: String = sqlx::query_scalar("SELECT uid FROM cohort_sessions WHERE id = $1")
+        .bind(id)
+        .fetch_one(&s.app.state.pool)
+        .await
+        .unwrap();
+    portal::notify::worker::deliver_due(&s.app.state, &mailer, "smtp-worker")
+        .await
+        .unwrap();
+    let received = smtp.messages();
+    let message = received
+        .iter()
+        .find(|m| m.rcpt.iter().any(|r| r == "advisor@a.gov"))
+        .expect("the session's email to the member")
+        .mime();
+    assert_eq!(
+        message.shape(),
+        "multipart/mixed[multipart/alternative[text/plain, text/html], text/calendar]"
+    );
+    let file = &message.parts[1];
+    assert_eq!(
+        file.header("content-type"),
+        Some("text/calendar; charset=utf-8; method=PUBLISH")
+    );
+    let disposition = file.header("content-disposition").unwrap();
+    assert!(
+        disposition.starts_with("attachment") && disposition.contains("rates-and-tiers.ics"),
+        "{disposition}"
+    );
+    let cal: Calendar = String::from_utf8(file.body.clone())
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(cal.events().next().unwrap().get_uid(), Some(uid.as_str()));
+}

@@ -55,6 +55,117 @@ impl Received {
     }
 }
 
+/// A MIME part of a received message: its headers (unfolded, names lowercased), its decoded
+/// body, and its parts when it is a multipart.
+#[derive(Debug, Clone)]
+pub struct Part {
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+    pub parts: Vec<Part>,
+}
+
+impl Part {
+    /// A header's value.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The media type, lowercased and without parameters ("multipart/mixed", "text/plain").
+    pub fn media_type(&self) -> String {
+        self.header("content-type")
+            .unwrap_or("text/plain")
+            .split(';')
+            .next()
+            .unwrap()
+            .trim()
+            .to_ascii_lowercase()
+    }
+
+    /// The tree of media types: "multipart/mixed[multipart/alternative[text/plain, text/html], text/calendar]".
+    pub fn shape(&self) -> String {
+        if self.parts.is_empty() {
+            self.media_type()
+        } else {
+            let inner: Vec<String> = self.parts.iter().map(Part::shape).collect();
+            format!("{}[{}]", self.media_type(), inner.join(", "))
+        }
+    }
+
+    /// Every part, depth first, this one included.
+    pub fn all(&self) -> Vec<&Part> {
+        let mut out = vec![self];
+        for p in &self.parts {
+            out.extend(p.all());
+        }
+        out
+    }
+
+    /// Parses a part (or a whole message) from its raw text.
+    pub fn parse(raw: &str) -> Part {
+        let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((raw, ""));
+        let unfolded = head.replace("\r\n ", " ").replace("\r\n\t", " ");
+        let headers: Vec<(String, String)> = unfolded
+            .split("\r\n")
+            .filter_map(|l| {
+                let (k, v) = l.split_once(':')?;
+                Some((k.trim().to_ascii_lowercase(), v.trim().to_owned()))
+            })
+            .collect();
+        let mut part = Part {
+            headers,
+            body: Vec::new(),
+            parts: Vec::new(),
+        };
+        let content_type = part.header("content-type").unwrap_or("").to_owned();
+        if part.media_type().starts_with("multipart/") {
+            let boundary = content_type
+                .split(';')
+                .find_map(|p| p.trim().strip_prefix("boundary="))
+                .expect("a boundary")
+                .trim_matches('"')
+                .to_owned();
+            let delimiter = format!("--{boundary}");
+            let mut pieces = body.split(delimiter.as_str());
+            pieces.next(); // the preamble
+            for piece in pieces {
+                if piece.starts_with("--") {
+                    break;
+                }
+                let piece = piece.strip_prefix("\r\n").unwrap_or(piece);
+                let piece = piece.strip_suffix("\r\n").unwrap_or(piece);
+                part.parts.push(Part::parse(piece));
+            }
+        } else {
+            let encoding = part
+                .header("content-transfer-encoding")
+                .unwrap_or("7bit")
+                .to_ascii_lowercase();
+            part.body = match encoding.as_str() {
+                "base64" => {
+                    use base64::Engine;
+                    let clean: String = body.chars().filter(|c| !c.is_whitespace()).collect();
+                    base64::engine::general_purpose::STANDARD
+                        .decode(clean)
+                        .expect("base64")
+                }
+                "quoted-printable" => decode_qp(body).replace('\n', "\r\n").into_bytes(),
+                _ => body.as_bytes().to_vec(),
+            };
+        }
+        part
+    }
+}
+
+impl Received {
+    /// The message as a tree of MIME parts.
+    pub fn mime(&self) -> Part {
+        Part::parse(&self.data)
+    }
+}
+
 fn decode_qp(s: &str) -> String {
     let joined = s.replace("=\r\n", "");
     let bytes = joined.as_bytes();

@@ -315,9 +315,31 @@ pub struct Mail {
     pub subject: String,
     pub text: String,
     pub html: String,
+    /// The parts beside the text and HTML, in their order.
+    pub parts: Vec<MailPart>,
+}
+
+/// A part of an email beside its text and HTML, as the outbox holds it.
+#[derive(Debug, Clone)]
+pub struct MailPart {
+    pub filename: String,
+    pub content_type: String,
+    pub body: Vec<u8>,
+    /// `file`, `alternative` or `inline`.
+    pub role: String,
+    /// Empty unless inline.
+    pub content_id: String,
 }
 
 impl Mail {
+    /// The part of this file name; panics when there is none.
+    pub fn part(&self, filename: &str) -> &MailPart {
+        self.parts
+            .iter()
+            .find(|p| p.filename == filename)
+            .unwrap_or_else(|| panic!("no part {filename} in {:?}", self.parts))
+    }
+
     /// The first link in the text part that starts with `base + path_prefix`.
     pub fn link(&self, base: &str, path_prefix: &str) -> String {
         let start = format!("{base}{path_prefix}");
@@ -332,19 +354,39 @@ impl Mail {
 impl TestApp {
     /// Every email in the outbox, oldest first.
     pub async fn outbox(&self) -> Vec<Mail> {
-        let rows: Vec<(String, String, String, String, String)> = sqlx::query_as(
-            "SELECT to_addr, reply_to, subject, text_body, html_body FROM outbox ORDER BY id",
+        let rows: Vec<(i64, String, String, String, String, String)> = sqlx::query_as(
+            "SELECT id, to_addr, reply_to, subject, text_body, html_body FROM outbox ORDER BY id",
+        )
+        .fetch_all(&self.state.pool)
+        .await
+        .unwrap();
+        let parts: Vec<(i64, String, String, Vec<u8>, String, String)> = sqlx::query_as(
+            "SELECT outbox_id, filename, content_type, body, role, content_id FROM outbox_parts \
+             ORDER BY outbox_id, position",
         )
         .fetch_all(&self.state.pool)
         .await
         .unwrap();
         rows.into_iter()
-            .map(|(to, reply_to, subject, text, html)| Mail {
+            .map(|(id, to, reply_to, subject, text, html)| Mail {
                 to,
                 reply_to,
                 subject,
                 text,
                 html,
+                parts: parts
+                    .iter()
+                    .filter(|p| p.0 == id)
+                    .map(
+                        |(_, filename, content_type, body, role, content_id)| MailPart {
+                            filename: filename.clone(),
+                            content_type: content_type.clone(),
+                            body: body.clone(),
+                            role: role.clone(),
+                            content_id: content_id.clone(),
+                        },
+                    )
+                    .collect(),
             })
             .collect()
     }

@@ -478,12 +478,13 @@ async fn tell_took_part(
         cohort.slug,
         thread.id
     );
+    let org_name = crate::web::identity::org_name_on(&mut *conn, state).await?;
     for to in mail_recipients(&mut *conn, cohort, author.id).await? {
         if !took_part.contains(&to.id) {
             continue;
         }
         let email = emails::Reply {
-            org_name: state.config.org_name.clone(),
+            org_name: org_name.clone(),
             name: to.name.clone(),
             author_name: author.name.clone(),
             author_city: author.city_label(),

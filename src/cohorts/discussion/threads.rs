@@ -284,9 +284,10 @@ pub(super) async fn create(
         ctx.state.config.base(),
         cohort.slug
     );
+    let org_name = crate::web::identity::org_name_on(&mut tx, &ctx.state).await?;
     for to in mail_recipients(&mut tx, cohort, person.id).await? {
         let email = emails::NewThread {
-            org_name: ctx.state.config.org_name.clone(),
+            org_name: org_name.clone(),
             name: to.name.clone(),
             author_name: person.name.clone(),
             author_city: person.city_label(),

@@ -13,7 +13,7 @@ use crate::{
 };
 
 /// A session as a calendar event.
-fn event(state: &AppState, cohort: &Cohort, s: &Session) -> ics::Event {
+pub(super) fn event(state: &AppState, cohort: &Cohort, s: &Session) -> ics::Event {
     let page_url = format!("{}/cohorts/{}/sessions", state.config.base(), cohort.slug);
     let mut description = s.notes.trim().to_owned();
     if !s.call_url.is_empty() {
@@ -49,7 +49,7 @@ pub(super) async fn calendar_file(
 ) -> AppResult<Response> {
     let session = find_now(&ctx.state.pool, access.cohort.id, session_id).await?;
     let body = ics::calendar(
-        &ctx.state.config.org_name,
+        &crate::web::identity::org_name(&ctx.state).await,
         &access.cohort.name,
         &[event(&ctx.state, &access.cohort, &session)],
         false,
@@ -71,7 +71,12 @@ pub(super) async fn feed(ByToken(state, _, feed): ByToken<Feed>) -> AppResult<Re
         .map(|s| event(&state, &cohort, s))
         .collect();
     Ok(ics::response(
-        ics::calendar(&state.config.org_name, &cohort.name, &events, true),
+        ics::calendar(
+            &crate::web::identity::org_name(&state).await,
+            &cohort.name,
+            &events,
+            true,
+        ),
         None,
     ))
 }
@@ -90,7 +95,12 @@ pub(super) async fn all_feed(ByToken(state, person, _): ByToken<AllFeeds>) -> Ap
     }
     let name = format!("Cohorts of {}", person.name);
     Ok(ics::response(
-        ics::calendar(&state.config.org_name, &name, &events, true),
+        ics::calendar(
+            &crate::web::identity::org_name(&state).await,
+            &name,
+            &events,
+            true,
+        ),
         None,
     ))
 }

@@ -364,7 +364,7 @@ async fn invite(
     .await?;
     if done.rows_affected() == 1 {
         let email = emails::Invitation {
-            org_name: ctx.state.config.org_name.clone(),
+            org_name: crate::web::identity::org_name_on(&mut tx, &ctx.state).await?,
             name: target.name.clone(),
             inviter_name: person.name.clone(),
             cohort_name: access.cohort.name.clone(),

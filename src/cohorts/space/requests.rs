@@ -362,7 +362,7 @@ async fn carry_out(
     if asker.is_active() {
         let base = ctx.state.config.base();
         let email = emails::RequestDecision {
-            org_name: ctx.state.config.org_name.clone(),
+            org_name: crate::web::identity::org_name_on(tx, &ctx.state).await?,
             name: asker.name.clone(),
             cohort_name: cohort.name.clone(),
             approved,

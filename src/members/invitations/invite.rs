@@ -180,7 +180,10 @@ pub(super) async fn not_from_your_city(
 ) -> AppResult<String> {
     let contact = match people_db::staff_contact(conn).await? {
         Some((name, email)) => format!("write to {name} at {email}"),
-        None => format!("write to the staff of {}", state.config.org_name),
+        None => format!(
+            "write to the staff of {}",
+            crate::web::identity::org_name_on(conn, state).await?
+        ),
     };
     Ok(format!(
         "This address cannot be invited from your city; our staff can help: {contact}."

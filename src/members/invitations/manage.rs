@@ -85,8 +85,10 @@ pub(super) async fn resend(
         .await?;
         return Ok(web::see_other("/invitations"));
     }
+    let org_name = crate::web::identity::org_name_on(&mut tx, state).await?;
     let message = email_for(
         state,
+        org_name,
         &inv.invitee_zone(state),
         inv.role(),
         &inv.name,

@@ -111,6 +111,7 @@ pub(super) fn invitee_zone(state: &AppState, city_zone: Option<&str>) -> Zone {
 #[expect(clippy::too_many_arguments)]
 pub(super) fn email_for(
     state: &AppState,
+    org_name: String,
     zone: &Zone,
     inv_role: Role,
     name: &str,
@@ -120,7 +121,7 @@ pub(super) fn email_for(
     expires_at: i64,
 ) -> emails::Invitation {
     emails::Invitation {
-        org_name: state.config.org_name.clone(),
+        org_name,
         inviter_name: inviter.to_owned(),
         invitee_name: name.to_owned(),
         role_phrase: inv_role.phrase().to_owned(),
@@ -162,8 +163,10 @@ pub async fn send(
     .await?;
     let city_label = city.map(City::label).unwrap_or_default();
     let zone = invitee_zone(state, city.map(|c| c.time_zone.as_str()));
+    let org_name = crate::web::identity::org_name_on(&mut *conn, state).await?;
     let message = email_for(
         state,
+        org_name,
         &zone,
         role,
         name,
