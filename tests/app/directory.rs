@@ -357,7 +357,7 @@ async fn an_entry_reads_name_role_and_city_and_search_finds_names_titles_and_cit
 mod person {
     //! A listed member's page and its Contact form.
 
-    use crate::cohorts::{SLUG, add, create_cohort, network};
+    use crate::fixture::{Fixture, SLUG, add, create_cohort};
     use crate::support::{Page, TestApp, Visitor, spawn_app, spawn_app_with};
 
     async fn id_of(app: &TestApp, email: &str) -> i64 {
@@ -400,13 +400,14 @@ mod person {
     async fn a_listed_members_page_shows_the_cohorts_shared_with_the_reader_and_is_a_404_to_everyone_else()
      {
         let app = spawn_app().await;
-        let net = network(&app).await;
-        // Ana (the facilitator) and Abe are in the cohort; Cal too, but his city lapsed.
+        let net = Fixture::with(&app).outsider().build().await;
+        // Mayor A (the facilitator) and Advisor A are in the cohort; Mayor C too, but that
+        // city lapsed.
         list(&net.facilitator).await;
         list(&net.member).await;
         list(&net.lapsed).await;
-        // A hidden cohort Ana is in and Abe is not, and one both are in where staff keep
-        // Ana off the members' list.
+        // A hidden cohort Mayor A is in and Advisor A is not, and one both are in where staff
+        // keep Mayor A off the members' list.
         create_cohort(
             &net.staff,
             "Hidden Circle",
@@ -436,7 +437,7 @@ mod person {
 
         let page = Page::of(net.member.get(&format!("/members/{ana}")).await).await;
         assert_eq!(page.status, 200);
-        assert_eq!(page.h1(), "Ana Mayor");
+        assert_eq!(page.h1(), "Mayor A");
         assert_eq!(page.text("main .lead"), "Mayor · Lafayette, CO");
         assert_eq!(
             page.texts(".shared-cohorts li"),
@@ -464,7 +465,7 @@ mod person {
             let page = Page::of(v.get(&format!("/members/{ana}")).await).await;
             assert_eq!(page.status, 404);
             assert_eq!(page.h1(), missing.h1());
-            assert!(!page.html.html().contains("Ana Mayor"));
+            assert!(!page.html.html().contains("Mayor A"));
             let sent = write(v, ana, "Hello").await;
             assert_eq!(sent.status, 404);
         }
@@ -498,12 +499,12 @@ mod person {
         let smtp = crate::smtp::SmtpServer::start(0).await;
         let url = smtp.url();
         let app = spawn_app_with(|c| c.smtp_url = Some(url)).await;
-        let net = network(&app).await;
+        let net = Fixture::new(&app).await;
         list(&net.facilitator).await;
         let ana = id_of(&app, "mayor@a.gov").await;
 
         let page = Page::of(net.other_city.get(&format!("/members/{ana}")).await).await;
-        assert_eq!(page.text("#contact-heading"), "Contact Ana Mayor");
+        assert_eq!(page.text("#contact-heading"), "Contact Mayor A");
         assert!(page.has(&format!(
             "form[action='/members/{ana}/contact'] textarea#message"
         )));
@@ -531,7 +532,7 @@ mod person {
         .await;
         assert_eq!(sent.status, 200);
         assert_eq!(sent.path(), format!("/members/{ana}"));
-        assert_eq!(sent.text(".flash"), "Your message to Ana Mayor is sent.");
+        assert_eq!(sent.text(".flash"), "Your message to Mayor A is sent.");
         assert!(!sent.html.html().contains("mayor@a.gov"));
 
         let mails = member_messages_to(&app, "mayor@a.gov").await;
@@ -540,11 +541,11 @@ mod person {
         assert_eq!(mail.reply_to, "mayor@b.gov");
         assert_eq!(
             mail.subject,
-            "Ben Mayor wrote to you through the Mayors Innovation Project members' directory"
+            "Mayor B wrote to you through the Mayors Innovation Project members' directory"
         );
         assert!(
             mail.text
-                .contains("Ben Mayor (Mayor, Madison, WI) wrote to you")
+                .contains("Mayor B (Mayor, Madison, WI) wrote to you")
         );
         assert!(
             mail.text
@@ -577,7 +578,7 @@ mod person {
     async fn a_person_who_turned_messages_off_gets_none_and_the_sender_is_told_only_that_it_was_sent()
      {
         let app = spawn_app().await;
-        let net = network(&app).await;
+        let net = Fixture::new(&app).await;
         list(&net.facilitator).await;
         let ana = id_of(&app, "mayor@a.gov").await;
 
@@ -614,7 +615,7 @@ mod person {
         let before = app.outbox().await.len();
         let sent = write(&net.member, ana, "Are you there?").await;
         assert_eq!(sent.status, 200);
-        assert_eq!(sent.text(".flash"), "Your message to Ana Mayor is sent.");
+        assert_eq!(sent.text(".flash"), "Your message to Mayor A is sent.");
         assert_eq!(app.outbox().await.len(), before);
 
         // Turned on again, the form is back and the next message goes out.
@@ -630,7 +631,7 @@ mod person {
     #[tokio::test]
     async fn twenty_parallel_messages_never_pass_the_daily_limit_which_frees_up_a_day_later() {
         let app = spawn_app_with(|c| c.contact_daily_limit = 3).await;
-        let net = network(&app).await;
+        let net = Fixture::new(&app).await;
         list(&net.facilitator).await;
         let ana = id_of(&app, "mayor@a.gov").await;
 

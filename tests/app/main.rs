@@ -17,6 +17,7 @@ mod directory;
 mod editor;
 mod faults;
 mod files;
+mod fixture;
 mod forms;
 mod health;
 mod join;

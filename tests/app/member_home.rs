@@ -1,7 +1,7 @@
 //! The member home: where mayors and advisors land, what it shows, and the header that
 //! error pages keep.
 
-use crate::cohorts::{add, create_cohort};
+use crate::fixture::{add, create_cohort};
 use crate::support::{MEMBER_PASSWORD, Page, STAFF_PASSWORD, TestApp, Visitor, spawn_app};
 
 #[tokio::test]
