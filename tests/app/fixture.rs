@@ -3,7 +3,10 @@
 //! WI, with its mayor; a third, Dubuque, IA, whose mayor joined a cohort before the city's
 //! membership lapsed; and the open cohort "Water Affordability", facilitated by the first
 //! city's mayor. Cohorts of the other two policies, and the people only some tests need,
-//! are added on demand, so that no test pays for more than it uses.
+//! are added on demand, so that no test pays for more than it uses; tests about people and
+//! invitations take only the network's first part, [`Cities`].
+
+use std::ops::Deref;
 
 use crate::support::{Page, TestApp, Visitor};
 
@@ -14,28 +17,68 @@ pub const REQUEST_SLUG: &str = "data-leaders";
 /// The hidden, invitation-only cohort, made by [`Fixture::invitation_cohort`].
 pub const INVITE_SLUG: &str = "quiet-circle";
 
-/// The people of the network, each logged in on a browser of their own.
-pub struct Fixture {
+/// The network's first part: staff, and the first two cities with their mayors and the
+/// first city's advisor, each logged in on a browser of their own.
+pub struct Cities {
     /// Grace Staff.
     pub staff: Visitor,
     /// Mayor A (mayor@a.gov), the mayor of the first city, who facilitates the cohort.
     pub facilitator: Visitor,
     /// Advisor A (advisor@a.gov), of the first city, in the cohort.
     pub member: Visitor,
-    /// Colleague A (colleague@a.gov), of the first city, in the cohort.
-    pub colleague: Visitor,
     /// Mayor B (mayor@b.gov), of the second city, not in the cohort.
     pub other_city: Visitor,
-    /// Mayor C (mayor@c.gov), in the cohort since before the third city lapsed.
-    pub lapsed: Visitor,
-    planner: Option<Visitor>,
-    outsider: Option<Visitor>,
     /// Lafayette, CO.
     pub city_a: i64,
     /// Madison, WI.
     pub city_b: i64,
+}
+
+impl Cities {
+    pub async fn new(app: &TestApp) -> Cities {
+        let staff = app.staff_visitor().await;
+        let a = app.insert_city("Lafayette", "CO", "active").await;
+        let b = app.insert_city("Madison", "WI", "active").await;
+        let facilitator = app
+            .invite_and_accept(&staff, "mayor@a.gov", "Mayor A", "mayor", a)
+            .await;
+        let member = app
+            .invite_and_accept(&staff, "advisor@a.gov", "Advisor A", "advisor", a)
+            .await;
+        let other_city = app
+            .invite_and_accept(&staff, "mayor@b.gov", "Mayor B", "mayor", b)
+            .await;
+        Cities {
+            staff,
+            facilitator,
+            member,
+            other_city,
+            city_a: a,
+            city_b: b,
+        }
+    }
+}
+
+/// The whole network: [`Cities`] (whose people it gives as its own), the first city's other
+/// advisors, a third city that lapsed, and the cohort.
+pub struct Fixture {
+    cities: Cities,
+    /// Colleague A (colleague@a.gov), of the first city, in the cohort.
+    pub colleague: Visitor,
+    /// Mayor C (mayor@c.gov), in the cohort since before the third city lapsed.
+    pub lapsed: Visitor,
+    planner: Option<Visitor>,
+    outsider: Option<Visitor>,
     /// Dubuque, IA: lapsed (unless built with [`Builder::lapse_later`]).
     pub lapsed_city: i64,
+}
+
+impl Deref for Fixture {
+    type Target = Cities;
+
+    fn deref(&self) -> &Cities {
+        &self.cities
+    }
 }
 
 /// What a network is built with beyond its core.
@@ -67,41 +110,31 @@ impl Builder<'_> {
 
     pub async fn build(self) -> Fixture {
         let app = self.app;
-        let staff = app.staff_visitor().await;
-        let a = app.insert_city("Lafayette", "CO", "active").await;
-        let b = app.insert_city("Madison", "WI", "active").await;
+        let cities = Cities::new(app).await;
+        let (staff, a) = (&cities.staff, cities.city_a);
         let c = app.insert_city("Dubuque", "IA", "active").await;
-        let facilitator = app
-            .invite_and_accept(&staff, "mayor@a.gov", "Mayor A", "mayor", a)
-            .await;
-        let member = app
-            .invite_and_accept(&staff, "advisor@a.gov", "Advisor A", "advisor", a)
-            .await;
         let colleague = app
-            .invite_and_accept(&staff, "colleague@a.gov", "Colleague A", "advisor", a)
+            .invite_and_accept(staff, "colleague@a.gov", "Colleague A", "advisor", a)
             .await;
         let planner = match self.planner {
             true => Some(
-                app.invite_and_accept(&staff, "planner@a.gov", "Planner A", "advisor", a)
+                app.invite_and_accept(staff, "planner@a.gov", "Planner A", "advisor", a)
                     .await,
             ),
             false => None,
         };
         let outsider = match self.outsider {
             true => Some(
-                app.invite_and_accept(&staff, "outsider@a.gov", "Outsider A", "advisor", a)
+                app.invite_and_accept(staff, "outsider@a.gov", "Outsider A", "advisor", a)
                     .await,
             ),
             false => None,
         };
-        let other_city = app
-            .invite_and_accept(&staff, "mayor@b.gov", "Mayor B", "mayor", b)
-            .await;
         let lapsed = app
-            .invite_and_accept(&staff, "mayor@c.gov", "Mayor C", "mayor", c)
+            .invite_and_accept(staff, "mayor@c.gov", "Mayor C", "mayor", c)
             .await;
         let page = create_cohort(
-            &staff,
+            staff,
             "Water Affordability",
             &[
                 ("join_policy", "open"),
@@ -117,12 +150,12 @@ impl Builder<'_> {
             "{:?}",
             page.texts(".error-summary li")
         );
-        add(&staff, SLUG, "advisor@a.gov").await;
-        add(&staff, SLUG, "colleague@a.gov").await;
+        add(staff, SLUG, "advisor@a.gov").await;
+        add(staff, SLUG, "colleague@a.gov").await;
         if self.planner {
-            add(&staff, SLUG, "planner@a.gov").await;
+            add(staff, SLUG, "planner@a.gov").await;
         }
-        add(&staff, SLUG, "mayor@c.gov").await;
+        add(staff, SLUG, "mayor@c.gov").await;
         if self.lapse {
             set_city(app, c, "lapsed").await;
         }
@@ -130,16 +163,11 @@ impl Builder<'_> {
         // not new to them.
         app.state.clock.advance(60);
         Fixture {
-            staff,
-            facilitator,
-            member,
+            cities,
             colleague,
-            other_city,
             lapsed,
             planner,
             outsider,
-            city_a: a,
-            city_b: b,
             lapsed_city: c,
         }
     }
