@@ -2,6 +2,7 @@
 //! also see each city's listed mayor and advisors, filter and search; each person chooses on
 //! the account page whether to be listed and which email to show.
 
+use crate::fixture::{Cities, Fixture};
 use crate::support::{Page, TestApp, Visitor, spawn_app};
 
 /// The names of the people the directory lists, with what is shown beside them.
@@ -38,62 +39,38 @@ async fn set_population(app: &TestApp, city: i64, population: i64) {
 #[tokio::test]
 async fn the_member_directory_shows_listed_people_only_and_never_to_the_public() {
     let app = spawn_app().await;
-    let staff = app.staff_visitor().await;
-    let city = app.insert_city("Lafayette", "CO", "active").await;
-    let mayor = app
-        .invite_and_accept(
-            &staff,
-            "jamie@lafayetteco.gov",
-            "Jamie Harkins",
-            "mayor",
-            city,
-        )
-        .await;
-    let advisor = app
-        .invite_and_accept(&mayor, "sam@lafayetteco.gov", "Sam Quiet", "advisor", city)
-        .await;
-    let lapsed = app.insert_city("Dubuque", "IA", "active").await;
-    let lapsed_mayor = app
-        .invite_and_accept(&staff, "roy@dubuque.gov", "Roy Lapsed", "mayor", lapsed)
-        .await;
-    let gone = app
-        .invite_and_accept(&mayor, "pat@lafayetteco.gov", "Pat Gone", "advisor", city)
-        .await;
+    let net = Fixture::with(&app).lapse_later().build().await;
+    let (staff, mayor, advisor) = (&net.staff, &net.facilitator, &net.member);
 
-    // The mayor lists the account email; the second advisor lists and is then deactivated;
-    // the first advisor never chooses; the other city's mayor lists, then the city lapses.
-    assert_eq!(list_me(&mayor, "account", "").await.path(), "/account");
-    assert_eq!(list_me(&gone, "none", "").await.path(), "/account");
-    assert_eq!(
-        list_me(&lapsed_mayor, "account", "").await.path(),
-        "/account"
-    );
-    sqlx::query("UPDATE people SET active = 0 WHERE email = 'pat@lafayetteco.gov'")
+    // The mayor lists the account email; the colleague lists and is then deactivated; the
+    // advisor and the other city's mayor never choose; the third city's mayor lists, then
+    // that city lapses.
+    assert_eq!(list_me(mayor, "account", "").await.path(), "/account");
+    assert_eq!(list_me(&net.colleague, "none", "").await.path(), "/account");
+    assert_eq!(list_me(&net.lapsed, "account", "").await.path(), "/account");
+    sqlx::query("UPDATE people SET active = 0 WHERE email = 'colleague@a.gov'")
         .execute(&app.state.pool)
         .await
         .unwrap();
-    sqlx::query("UPDATE cities SET status = 'lapsed' WHERE id = $1")
-        .bind(lapsed)
-        .execute(&app.state.pool)
-        .await
-        .unwrap();
+    net.lapse(&app).await;
 
-    let expected = vec!["Jamie Harkins, Mayor · Lafayette, CO jamie@lafayetteco.gov".to_owned()];
-    assert_eq!(listed(&advisor, "").await, expected);
-    assert_eq!(listed(&mayor, "").await, expected);
-    assert_eq!(listed(&staff, "").await, expected);
+    let expected = vec!["Mayor A, Mayor · Lafayette, CO mayor@a.gov".to_owned()];
+    assert_eq!(listed(advisor, "").await, expected);
+    assert_eq!(listed(mayor, "").await, expected);
+    assert_eq!(listed(staff, "").await, expected);
     let member_page = Page::of(advisor.get("/members").await).await;
     assert!(member_page.has("form.filters select#state"));
 
-    // The public, and the people of a lapsed city, see the cities and nobody.
-    for v in [app.visitor(), lapsed_mayor] {
-        let page = Page::of(v.get("/members?q=Jamie").await).await;
+    // The public, and the people of a lapsed city, see the active cities and nobody, whatever
+    // they ask.
+    for v in [&app.visitor(), &net.lapsed] {
+        let page = Page::of(v.get("/members?q=Mayor").await).await;
         assert_eq!(page.status, 200);
-        assert_eq!(page.texts(".city-name"), vec!["Lafayette".to_owned()]);
+        assert_eq!(page.texts(".city-name"), ["Lafayette", "Madison"]);
         assert!(!page.has(".directory-person"));
         assert!(!page.has("form.filters"));
         let body = page.html.html();
-        for secret in ["Jamie Harkins", "jamie@lafayetteco.gov", "Sam Quiet"] {
+        for secret in ["Mayor A", "mayor@a.gov", "Advisor A", "Colleague A"] {
             assert!(!body.contains(secret), "{secret} shown to the public");
         }
     }
@@ -102,17 +79,8 @@ async fn the_member_directory_shows_listed_people_only_and_never_to_the_public()
 #[tokio::test]
 async fn a_person_chooses_whether_to_be_listed_and_which_email_and_keeps_the_choice() {
     let app = spawn_app().await;
-    let staff = app.staff_visitor().await;
-    let city = app.insert_city("Lafayette", "CO", "active").await;
-    let mayor = app
-        .invite_and_accept(
-            &staff,
-            "jamie@lafayetteco.gov",
-            "Jamie Harkins",
-            "mayor",
-            city,
-        )
-        .await;
+    let net = Cities::new(&app).await;
+    let (staff, mayor) = (&net.staff, &net.facilitator);
 
     // Not listed until chosen: "not yet listed", with neither answer ticked for them.
     let account = Page::of(mayor.get("/account").await).await;
@@ -157,7 +125,7 @@ async fn a_person_chooses_whether_to_be_listed_and_which_email_and_keeps_the_cho
     );
     assert_eq!(
         listed(&staff, "").await,
-        vec!["Jamie Harkins, Mayor · Lafayette, CO office@lafayetteco.gov".to_owned()]
+        vec!["Mayor A, Mayor · Lafayette, CO office@lafayetteco.gov".to_owned()]
     );
 
     // Changing the name and title keeps the choice.
@@ -165,7 +133,7 @@ async fn a_person_chooses_whether_to_be_listed_and_which_email_and_keeps_the_cho
         .post_form(
             "/account/profile",
             &[
-                ("name", "Jamie H. Harkins"),
+                ("name", "Mayor A. Harkins"),
                 ("title", "Mayor of Lafayette"),
             ],
         )
@@ -174,7 +142,7 @@ async fn a_person_chooses_whether_to_be_listed_and_which_email_and_keeps_the_cho
     assert_eq!(
         listed(&staff, "").await,
         vec![
-            "Jamie H. Harkins, Mayor of Lafayette · Lafayette, CO office@lafayetteco.gov"
+            "Mayor A. Harkins, Mayor of Lafayette · Lafayette, CO office@lafayetteco.gov"
                 .to_owned()
         ]
     );
@@ -183,7 +151,7 @@ async fn a_person_chooses_whether_to_be_listed_and_which_email_and_keeps_the_cho
     list_me(&mayor, "none", "").await;
     assert_eq!(
         listed(&staff, "").await,
-        vec!["Jamie H. Harkins, Mayor of Lafayette · Lafayette, CO".to_owned()]
+        vec!["Mayor A. Harkins, Mayor of Lafayette · Lafayette, CO".to_owned()]
     );
     let off = mayor
         .post_form(
@@ -198,23 +166,14 @@ async fn a_person_chooses_whether_to_be_listed_and_which_email_and_keeps_the_cho
 #[tokio::test]
 async fn members_filter_the_directory_by_state_and_size_and_search_city_and_person_names() {
     let app = spawn_app().await;
-    let staff = app.staff_visitor().await;
-    let small = app.insert_city("Lafayette", "CO", "active").await;
-    let medium = app.insert_city("Madison", "WI", "active").await;
+    let net = Cities::new(&app).await;
+    let staff = &net.staff;
+    let (small, medium) = (net.city_a, net.city_b);
     let large = app.insert_city("Milwaukee", "WI", "active").await;
     set_population(&app, small, 24_999).await;
     set_population(&app, medium, 100_000).await;
     set_population(&app, large, 100_001).await;
-    let dana = app
-        .invite_and_accept(
-            &staff,
-            "dana@madison.gov",
-            "Dana Whitfield",
-            "mayor",
-            medium,
-        )
-        .await;
-    list_me(&dana, "none", "").await;
+    list_me(&net.other_city, "none", "").await;
 
     let cities = |query: &'static str| {
         let staff = &staff;
@@ -235,7 +194,7 @@ async fn members_filter_the_directory_by_state_and_size_and_search_city_and_pers
     assert_eq!(cities("?size=large&state=WI").await, names(&["Milwaukee"]));
     assert_eq!(cities("?size=large&state=CO").await, names(&[]));
     assert_eq!(cities("?q=milw").await, names(&["Milwaukee"]));
-    assert_eq!(cities("?q=whitfield").await, names(&["Madison"]));
+    assert_eq!(cities("?q=mayor%20b").await, names(&["Madison"]));
     // Unknown values filter nothing; the form keeps what was understood.
     assert_eq!(
         cities("?state=ZZ&size=huge&q=").await,
@@ -672,19 +631,10 @@ mod person {
     #[tokio::test]
     async fn the_public_is_never_shown_a_person_page() {
         let app = spawn_app().await;
-        let staff = app.staff_visitor().await;
-        let city = app.insert_city("Lafayette", "CO", "active").await;
-        let mayor = app
-            .invite_and_accept(
-                &staff,
-                "jamie@lafayetteco.gov",
-                "Jamie Harkins",
-                "mayor",
-                city,
-            )
-            .await;
-        list(&mayor).await;
-        let id = id_of(&app, "jamie@lafayetteco.gov").await;
+        let net = super::Cities::new(&app).await;
+        let staff = &net.staff;
+        list(&net.facilitator).await;
+        let id = id_of(&app, "mayor@a.gov").await;
         assert_eq!(
             Page::of(staff.get(&format!("/members/{id}")).await)
                 .await
