@@ -90,10 +90,10 @@ async fn a_person_chooses_whether_to_be_listed_and_which_email_and_keeps_the_cho
         account.text("#listing-state"),
         "You are not yet listed in the members' directory: you have not chosen."
     );
-    assert!(listed(&staff, "").await.is_empty());
+    assert!(listed(staff, "").await.is_empty());
 
     // Another address must be an address.
-    let refused = list_me(&mayor, "other", "not an address").await;
+    let refused = list_me(mayor, "other", "not an address").await;
     assert_eq!(refused.status, 422);
     assert_eq!(
         refused.attr("#shown_email", "aria-invalid").as_deref(),
@@ -103,7 +103,7 @@ async fn a_person_chooses_whether_to_be_listed_and_which_email_and_keeps_the_cho
         refused.attr("#shown_email", "value").as_deref(),
         Some("not an address")
     );
-    assert!(listed(&staff, "").await.is_empty());
+    assert!(listed(staff, "").await.is_empty());
     let unknown = Page::of(
         mayor
             .post_form(
@@ -116,7 +116,7 @@ async fn a_person_chooses_whether_to_be_listed_and_which_email_and_keeps_the_cho
     assert_eq!(unknown.status, 422);
     assert_eq!(unknown.texts(".error-summary li").len(), 1);
 
-    let saved = list_me(&mayor, "other", "office@lafayetteco.gov").await;
+    let saved = list_me(mayor, "other", "office@lafayetteco.gov").await;
     assert_eq!(saved.path(), "/account");
     assert_eq!(saved.attr("#listed", "checked").as_deref(), Some(""));
     assert_eq!(
@@ -124,7 +124,7 @@ async fn a_person_chooses_whether_to_be_listed_and_which_email_and_keeps_the_cho
         Some("")
     );
     assert_eq!(
-        listed(&staff, "").await,
+        listed(staff, "").await,
         vec!["Mayor A, Mayor · Lafayette, CO office@lafayetteco.gov".to_owned()]
     );
 
@@ -140,7 +140,7 @@ async fn a_person_chooses_whether_to_be_listed_and_which_email_and_keeps_the_cho
         .await;
     assert_eq!(Page::of(profile).await.path(), "/account");
     assert_eq!(
-        listed(&staff, "").await,
+        listed(staff, "").await,
         vec![
             "Mayor A. Harkins, Mayor of Lafayette · Lafayette, CO office@lafayetteco.gov"
                 .to_owned()
@@ -148,9 +148,9 @@ async fn a_person_chooses_whether_to_be_listed_and_which_email_and_keeps_the_cho
     );
 
     // No email, then not listed at all.
-    list_me(&mayor, "none", "").await;
+    list_me(mayor, "none", "").await;
     assert_eq!(
-        listed(&staff, "").await,
+        listed(staff, "").await,
         vec!["Mayor A. Harkins, Mayor of Lafayette · Lafayette, CO".to_owned()]
     );
     let off = mayor
@@ -160,7 +160,7 @@ async fn a_person_chooses_whether_to_be_listed_and_which_email_and_keeps_the_cho
         )
         .await;
     assert_eq!(Page::of(off).await.path(), "/account");
-    assert!(listed(&staff, "").await.is_empty());
+    assert!(listed(staff, "").await.is_empty());
 }
 
 #[tokio::test]
