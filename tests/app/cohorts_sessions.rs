@@ -38,6 +38,7 @@ fn session<'a>(title: &'a str, starts: &'a str) -> Vec<(&'a str, &'a str)> {
     ]
 }
 
+/// Plans a session with this form as the facilitator; its id.
 async fn plan(app: &TestApp, s: &Fixture, form: &[(&str, &str)]) -> i64 {
     let page = Page::of(
         s.facilitator

@@ -22,11 +22,12 @@ pub const INVITE_SLUG: &str = "quiet-circle";
 pub struct Cities {
     /// Grace Staff.
     pub staff: Visitor,
-    /// Mayor A (mayor@a.gov), the mayor of the first city, who facilitates the cohort.
+    /// Mayor A (mayor@a.gov), the mayor of the first city, who facilitates the cohort (in
+    /// the whole network).
     pub facilitator: Visitor,
-    /// Advisor A (advisor@a.gov), of the first city, in the cohort.
+    /// Advisor A (advisor@a.gov), of the first city, a member of the cohort.
     pub member: Visitor,
-    /// Mayor B (mayor@b.gov), of the second city, not in the cohort.
+    /// Mayor B (mayor@b.gov), of the second city, never in the cohort.
     pub other_city: Visitor,
     /// Lafayette, CO.
     pub city_a: i64,
