@@ -2,7 +2,7 @@
 //! scan of every cohort page at phone and desktop widths.
 
 use crate::{
-    cohorts::{SLUG, add, create_cohort, network},
+    fixture::{Fixture, SLUG, add, create_cohort},
     support::{MEMBER_PASSWORD, Page, STAFF_PASSWORD, spawn_app},
     webdriver::{Browser, Scanner, Widths, log_in},
 };
@@ -13,7 +13,7 @@ use crate::{
 #[ignore = "needs chromium; .ci/run runs the browser suite"]
 async fn browser_an_advisor_joins_an_open_cohort_and_another_city_finds_none_of_it() {
     let app = spawn_app().await;
-    let net = network(&app).await;
+    let net = Fixture::with(&app).outsider().build().await;
     let browser = Browser::start(1280).await;
     log_in(&browser, &app, "outsider@a.gov", MEMBER_PASSWORD).await;
     browser.click("header nav a[href='/cohorts']").await;
@@ -97,7 +97,7 @@ async fn browser_an_advisor_joins_an_open_cohort_and_another_city_finds_none_of_
 async fn browser_every_cohort_page_passes_the_axe_scan_at_phone_and_desktop_widths() {
     let app = spawn_app().await;
     let mut scan = Scanner::new(&app, "cohorts");
-    let net = network(&app).await;
+    let net = Fixture::with(&app).outsider().build().await;
     create_cohort(
         &net.staff,
         "Data Leaders",
@@ -111,7 +111,7 @@ async fn browser_every_cohort_page_passes_the_axe_scan_at_phone_and_desktop_widt
         ],
     )
     .await;
-    net.outsider
+    net.outsider()
         .post_form(
             "/cohorts/data-leaders/request",
             &[("message", "We are rebuilding our budget dashboards.")],
@@ -155,7 +155,7 @@ async fn browser_every_cohort_page_passes_the_axe_scan_at_phone_and_desktop_widt
         )
         .await;
     let hidden = Page::of(
-        net.outsider
+        net.outsider()
             .post_form(
                 &format!("/cohorts/{SLUG}/discussion"),
                 &[("title", "Off topic"), ("body", "Selling a boat.")],
@@ -256,7 +256,7 @@ async fn browser_every_cohort_page_passes_the_axe_scan_at_phone_and_desktop_widt
         &member,
         "/home",
         "member home with a cohort",
-        "Welcome, Abe Advisor",
+        "Welcome, Advisor A",
         "Your next sessions",
     )
     .await;
@@ -307,7 +307,7 @@ async fn browser_every_cohort_page_passes_the_axe_scan_at_phone_and_desktop_widt
         &format!("/cohorts/{SLUG}/members"),
         "cohort members",
         "Water Affordability",
-        "Abe Advisor",
+        "Advisor A",
     )
     .await;
     scan.page(
@@ -442,7 +442,7 @@ async fn browser_every_cohort_page_passes_the_axe_scan_at_phone_and_desktop_widt
         &facilitator,
         "/home",
         "member home facilitator",
-        "Welcome, Ana Mayor",
+        "Welcome, Mayor A",
         "Requests waiting for your answer",
     )
     .await;
@@ -512,7 +512,7 @@ async fn browser_every_cohort_page_passes_the_axe_scan_at_phone_and_desktop_widt
         &facilitator,
         &format!("/cohorts/data-leaders/requests/{request}/decline"),
         "decline confirmation with a reason",
-        "Decline Olga Outside's request to join Data Leaders?",
+        "Decline Outsider A's request to join Data Leaders?",
         "Your reason (optional)",
     )
     .await;
@@ -583,8 +583,8 @@ async fn browser_every_cohort_page_passes_the_axe_scan_at_phone_and_desktop_widt
         &staff,
         &format!("/cohorts/{SLUG}/members/{outsider_id}/remove"),
         "remove confirmation",
-        "Remove Olga Outside from Water Affordability?",
-        "Keep Olga Outside in the cohort",
+        "Remove Outsider A from Water Affordability?",
+        "Keep Outsider A in the cohort",
     )
     .await;
     scan.page(

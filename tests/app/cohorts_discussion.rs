@@ -5,96 +5,12 @@
 use futures_util::future::join_all;
 use scraper::{ElementRef, Selector};
 
-use crate::support::{Mail, Page, TestApp, Visitor, spawn_app};
+use crate::{
+    fixture::{Fixture, SLUG},
+    support::{Mail, Page, TestApp, Visitor, spawn_app},
+};
 
-const SLUG: &str = "water-affordability";
 const DISCUSSION: &str = "/cohorts/water-affordability/discussion";
-
-/// An open cohort facilitated by the first city's mayor, with three advisors of that city
-/// and the mayor of a city that lapsed after joining; the mayor of another city is not in it.
-struct World {
-    app: TestApp,
-    staff: Visitor,
-    /// Mayor A, the facilitator.
-    facilitator: Visitor,
-    /// Advisor A.
-    advisor: Visitor,
-    /// Colleague A.
-    colleague: Visitor,
-    /// Planner A.
-    planner: Visitor,
-    /// Mayor B, of another city, not in the cohort.
-    other: Visitor,
-    /// Mayor C, in the cohort, whose city lapsed.
-    lapsed: Visitor,
-}
-
-async fn world() -> World {
-    let app = spawn_app().await;
-    let staff = app.staff_visitor().await;
-    let a = app.insert_city("Lafayette", "CO", "active").await;
-    let b = app.insert_city("Madison", "WI", "active").await;
-    let c = app.insert_city("Dubuque", "IA", "active").await;
-    let facilitator = app
-        .invite_and_accept(&staff, "mayor@a.gov", "Mayor A", "mayor", a)
-        .await;
-    let advisor = app
-        .invite_and_accept(&staff, "advisor@a.gov", "Advisor A", "advisor", a)
-        .await;
-    let colleague = app
-        .invite_and_accept(&staff, "colleague@a.gov", "Colleague A", "advisor", a)
-        .await;
-    let planner = app
-        .invite_and_accept(&staff, "planner@a.gov", "Planner A", "advisor", a)
-        .await;
-    let other = app
-        .invite_and_accept(&staff, "mayor@b.gov", "Mayor B", "mayor", b)
-        .await;
-    let lapsed = app
-        .invite_and_accept(&staff, "mayor@c.gov", "Mayor C", "mayor", c)
-        .await;
-    let r = staff
-        .post_form(
-            "/staff/cohorts",
-            &[
-                ("name", "Water Affordability"),
-                ("join_policy", "open"),
-                ("visible", "1"),
-                ("status", "active"),
-                ("facilitators", "mayor@a.gov"),
-            ],
-        )
-        .await;
-    assert_eq!(r.status(), 200);
-    for email in [
-        "advisor@a.gov",
-        "colleague@a.gov",
-        "planner@a.gov",
-        "mayor@c.gov",
-    ] {
-        let r = staff
-            .post_form(&format!("/cohorts/{SLUG}/members"), &[("email", email)])
-            .await;
-        assert_eq!(r.status(), 200, "{email} was not added");
-    }
-    sqlx::query("UPDATE cities SET status = 'lapsed' WHERE id = $1")
-        .bind(c)
-        .execute(&app.state.pool)
-        .await
-        .unwrap();
-    // Posts come after joining: what is posted in the second one joins is not new.
-    app.state.clock.advance(60);
-    World {
-        app,
-        staff,
-        facilitator,
-        advisor,
-        colleague,
-        planner,
-        other,
-        lapsed,
-    }
-}
 
 /// Starts a thread as `who`; gives the thread's path.
 async fn start_thread(who: &Visitor, title: &str, body: &str) -> String {
@@ -241,19 +157,20 @@ fn recipients(mails: &[Mail]) -> Vec<String> {
 
 #[tokio::test]
 async fn a_thread_and_its_reply_are_seen_by_another_member_marked_new_until_read() {
-    let w = world().await;
+    let app = spawn_app().await;
+    let w = Fixture::with(&app).planner().build().await;
     let thread = start_thread(
-        &w.advisor,
+        &w.member,
         "Shut-off moratoriums",
         "Who paused water shut-offs this winter?",
     )
     .await;
     // The author's own thread is not new to them.
-    assert!(!listed(&page(&w.advisor, DISCUSSION).await)[0].new);
-    assert_eq!(unread(&w.app, "advisor@a.gov").await, 0);
+    assert!(!listed(&page(&w.member, DISCUSSION).await)[0].new);
+    assert_eq!(unread(&app, "advisor@a.gov").await, 0);
 
     // Another member sees it, new, until they read it.
-    assert_eq!(unread(&w.app, "colleague@a.gov").await, 1);
+    assert_eq!(unread(&app, "colleague@a.gov").await, 1);
     let list = listed(&page(&w.colleague, DISCUSSION).await);
     assert_eq!(list.len(), 1);
     assert_eq!(list[0].title, "Shut-off moratoriums");
@@ -268,34 +185,34 @@ async fn a_thread_and_its_reply_are_seen_by_another_member_marked_new_until_read
     assert_eq!(shown[0].body, "Who paused water shut-offs this winter?");
     assert!(shown[0].new);
     assert!(!listed(&page(&w.colleague, DISCUSSION).await)[0].new);
-    assert_eq!(unread(&w.app, "colleague@a.gov").await, 0);
+    assert_eq!(unread(&app, "colleague@a.gov").await, 0);
     assert!(!posts(&page(&w.colleague, &thread).await)[0].new);
 
     // The colleague answers; the advisor sees the reply, and only it, as new.
-    w.app.state.clock.advance(60);
+    app.state.clock.advance(60);
     let after = reply(&w.colleague, &thread, "We did, from *December* to March.").await;
     assert_eq!(posts(&after).len(), 2);
     assert!(posts(&after).iter().all(|p| !p.new));
-    let list = listed(&page(&w.advisor, DISCUSSION).await);
+    let list = listed(&page(&w.member, DISCUSSION).await);
     assert!(list[0].new);
     assert!(list[0].meta.contains("1 reply"), "{}", list[0].meta);
-    assert_eq!(unread(&w.app, "advisor@a.gov").await, 1);
-    let shown = posts(&page(&w.advisor, &thread).await);
+    assert_eq!(unread(&app, "advisor@a.gov").await, 1);
+    let shown = posts(&page(&w.member, &thread).await);
     assert_eq!(
         shown.iter().map(|p| p.author.as_str()).collect::<Vec<_>>(),
         ["Advisor A", "Colleague A"]
     );
     assert_eq!(shown[1].body, "We did, from December to March.");
     assert_eq!((shown[0].new, shown[1].new), (false, true));
-    assert!(!listed(&page(&w.advisor, DISCUSSION).await)[0].new);
+    assert!(!listed(&page(&w.member, DISCUSSION).await)[0].new);
     assert!(
-        posts(&page(&w.advisor, &thread).await)
+        posts(&page(&w.member, &thread).await)
             .iter()
             .all(|p| !p.new)
     );
 
     // The overview lists it among the latest threads.
-    let overview = page(&w.planner, &format!("/cohorts/{SLUG}")).await;
+    let overview = page(w.planner(), &format!("/cohorts/{SLUG}")).await;
     assert_eq!(
         overview.texts(".latest-threads a"),
         vec!["Shut-off moratoriums"]
@@ -304,8 +221,9 @@ async fn a_thread_and_its_reply_are_seen_by_another_member_marked_new_until_read
 
 #[tokio::test]
 async fn a_reply_is_emailed_to_those_who_took_part_and_follow_and_to_nobody_else() {
-    let w = world().await;
-    let thread = start_thread(&w.advisor, "Rate design", "Tiered rates, anyone?").await;
+    let app = spawn_app().await;
+    let w = Fixture::with(&app).planner().build().await;
+    let thread = start_thread(&w.member, "Rate design", "Tiered rates, anyone?").await;
     // The facilitator takes part, then stops following; the planner follows but never posts.
     reply(&w.facilitator, &thread, "We tried three tiers.").await;
     let r = w
@@ -313,13 +231,13 @@ async fn a_reply_is_emailed_to_those_who_took_part_and_follow_and_to_nobody_else
         .post_form(&format!("/cohorts/{SLUG}/following"), &[("follow", "0")])
         .await;
     assert_eq!(r.status(), 200);
-    let before = mails(&w.app, "Colleague A replied").await.len();
+    let before = mails(&app, "Colleague A replied").await.len();
     assert_eq!(before, 0);
     // The worker sent the facilitator's reply (an unsent one would take the new one in).
-    sent_all(&w.app).await;
+    sent_all(&app).await;
     reply(&w.colleague, &thread, "Two tiers and a **lifeline** rate.").await;
 
-    let sent = mails(&w.app, "Colleague A replied").await;
+    let sent = mails(&app, "Colleague A replied").await;
     assert_eq!(recipients(&sent), ["advisor@a.gov"]);
     let mail = &sent[0];
     assert_eq!(mail.subject, "Colleague A replied: Rate design");
@@ -339,48 +257,50 @@ async fn a_reply_is_emailed_to_those_who_took_part_and_follow_and_to_nobody_else
         mail.html
     );
     assert!(!mail.html.contains("**"), "{}", mail.html);
-    let link = mail.link(&w.app.address, &thread);
-    let shown = posts(&page(&w.advisor, &w.app.path_of(&link)).await);
+    let link = mail.link(&app.address, &thread);
+    let shown = posts(&page(&w.member, &app.path_of(&link)).await);
     assert_eq!(shown[2].body, "Two tiers and a lifeline rate.");
     // The facilitator's reply reached the advisor, who had posted before it.
     assert_eq!(
-        recipients(&mails(&w.app, "Mayor A replied").await),
+        recipients(&mails(&app, "Mayor A replied").await),
         ["advisor@a.gov"]
     );
 }
 
 #[tokio::test]
 async fn a_new_thread_is_emailed_to_followers_who_may_enter_but_not_its_author_nor_a_lapsed_city() {
-    let w = world().await;
+    let app = spawn_app().await;
+    let w = Fixture::with(&app).planner().build().await;
     let thread = start_thread(
         &w.facilitator,
         "Session one notes",
         "Notes from our first call:\n\n- affordability\n- arrears",
     )
     .await;
-    let sent = mails(&w.app, "New in Water Affordability").await;
+    let sent = mails(&app, "New in Water Affordability").await;
     assert_eq!(
         recipients(&sent),
         ["advisor@a.gov", "colleague@a.gov", "planner@a.gov"]
     );
-    let mail = w.app.last_mail_to("planner@a.gov").await;
+    let mail = app.last_mail_to("planner@a.gov").await;
     assert_eq!(
         mail.subject,
         "New in Water Affordability: Session one notes"
     );
     assert!(mail.text.contains("- arrears"), "{}", mail.text);
-    let link = mail.link(&w.app.address, &thread);
-    let read = page(&w.planner, &w.app.path_of(&link)).await;
+    let link = mail.link(&app.address, &thread);
+    let read = page(w.planner(), &app.path_of(&link)).await;
     assert_eq!(read.text("#thread-heading"), "Session one notes");
 }
 
 #[tokio::test]
 async fn ones_own_post_can_be_edited_for_30_minutes_and_is_refused_after() {
-    let w = world().await;
-    let thread = start_thread(&w.advisor, "Arrears", "Frist draft").await;
-    let shown = posts(&page(&w.advisor, &thread).await);
+    let app = spawn_app().await;
+    let w = Fixture::new(&app).await;
+    let thread = start_thread(&w.member, "Arrears", "Frist draft").await;
+    let shown = posts(&page(&w.member, &thread).await);
     assert_eq!(shown[0].actions, ["Edit"]);
-    let read = page(&w.advisor, &thread).await;
+    let read = page(&w.member, &thread).await;
     let edit = read.attr(".post .row-actions a", "href").unwrap();
     // Nobody else may edit it, staff included.
     assert!(
@@ -391,13 +311,13 @@ async fn ones_own_post_can_be_edited_for_30_minutes_and_is_refused_after() {
     assert_eq!(w.colleague.get(&edit).await.status(), 403);
     assert_eq!(w.staff.get(&edit).await.status(), 403);
 
-    w.app.state.clock.advance(29 * 60);
-    let form = page(&w.advisor, &edit).await;
+    app.state.clock.advance(29 * 60);
+    let form = page(&w.member, &edit).await;
     assert_eq!(form.status, 200);
     assert_eq!(form.attr("#title", "value").unwrap(), "Arrears");
     assert_eq!(form.text("#body"), "Frist draft");
     let saved = Page::of(
-        w.advisor
+        w.member
             .post_form(
                 &edit,
                 &[("title", "Arrears forgiveness"), ("body", "First draft")],
@@ -411,13 +331,9 @@ async fn ones_own_post_can_be_edited_for_30_minutes_and_is_refused_after() {
     assert!(saved.has(".post .edited"));
 
     // 31 minutes after posting: no Edit link, and the form and the change are refused.
-    w.app.state.clock.advance(2 * 60);
-    assert!(
-        posts(&page(&w.advisor, &thread).await)[0]
-            .actions
-            .is_empty()
-    );
-    let refused = page(&w.advisor, &edit).await;
+    app.state.clock.advance(2 * 60);
+    assert!(posts(&page(&w.member, &thread).await)[0].actions.is_empty());
+    let refused = page(&w.member, &edit).await;
     assert_eq!(refused.status, 403);
     assert!(
         refused.text("main").contains("30 minutes"),
@@ -425,7 +341,7 @@ async fn ones_own_post_can_be_edited_for_30_minutes_and_is_refused_after() {
         refused.text("main")
     );
     let refused = Page::of(
-        w.advisor
+        w.member
             .post_form(&edit, &[("title", "Late"), ("body", "Too late")])
             .await,
     )
@@ -433,12 +349,12 @@ async fn ones_own_post_can_be_edited_for_30_minutes_and_is_refused_after() {
     assert_eq!(refused.status, 403);
     assert!(refused.text("main").contains("30 minutes"));
     assert_eq!(
-        posts(&page(&w.advisor, &thread).await)[0].body,
+        posts(&page(&w.member, &thread).await)[0].body,
         "First draft"
     );
     assert_eq!(
         count(
-            &w.app,
+            &app,
             "SELECT COUNT(*) FROM cohort_threads WHERE title = 'Late'"
         )
         .await,
@@ -449,8 +365,9 @@ async fn ones_own_post_can_be_edited_for_30_minutes_and_is_refused_after() {
 #[tokio::test]
 async fn a_hidden_post_disappears_for_members_but_not_for_facilitators_and_restore_brings_it_back()
 {
-    let w = world().await;
-    let thread = start_thread(&w.advisor, "Billing", "Paper or online?").await;
+    let app = spawn_app().await;
+    let w = Fixture::new(&app).await;
+    let thread = start_thread(&w.member, "Billing", "Paper or online?").await;
     reply(&w.colleague, &thread, "Something rude.").await;
     let facilitated = page(&w.facilitator, &thread).await;
     assert_eq!(
@@ -466,7 +383,7 @@ async fn a_hidden_post_disappears_for_members_but_not_for_facilitators_and_resto
         .collect();
     let (hide_thread, hide_reply) = (forms[0].clone(), forms[1].clone());
     // A member may not hide.
-    assert_eq!(w.advisor.post_form(&hide_reply, &[]).await.status(), 403);
+    assert_eq!(w.member.post_form(&hide_reply, &[]).await.status(), 403);
 
     let after = Page::of(w.facilitator.post_form(&hide_reply, &[]).await).await;
     assert_eq!(after.status, 200);
@@ -474,13 +391,13 @@ async fn a_hidden_post_disappears_for_members_but_not_for_facilitators_and_resto
     assert_eq!(shown.len(), 2);
     assert!(shown[1].hidden && !shown[0].hidden);
     assert_eq!(shown[1].actions, ["Restore"]);
-    for member in [&w.advisor, &w.colleague] {
+    for member in [&w.member, &w.colleague] {
         let shown = posts(&page(member, &thread).await);
         assert_eq!(shown.len(), 1);
         assert_eq!(shown[0].body, "Paper or online?");
     }
     assert!(
-        listed(&page(&w.advisor, DISCUSSION).await)[0]
+        listed(&page(&w.member, DISCUSSION).await)[0]
             .meta
             .contains("0 replies")
     );
@@ -495,8 +412,8 @@ async fn a_hidden_post_disappears_for_members_but_not_for_facilitators_and_resto
 
     // Hiding the opening post hides the thread.
     w.facilitator.post_form(&hide_thread, &[]).await;
-    assert!(listed(&page(&w.advisor, DISCUSSION).await).is_empty());
-    assert_eq!(w.advisor.get(&thread).await.status(), 404);
+    assert!(listed(&page(&w.member, DISCUSSION).await).is_empty());
+    assert_eq!(w.member.get(&thread).await.status(), 404);
     assert_eq!(
         w.colleague
             .post_form(&thread, &[("body", "Hello?")])
@@ -506,23 +423,24 @@ async fn a_hidden_post_disappears_for_members_but_not_for_facilitators_and_resto
     );
     let list = listed(&page(&w.facilitator, DISCUSSION).await);
     assert!(list[0].hidden);
-    let overview = page(&w.advisor, &format!("/cohorts/{SLUG}")).await;
+    let overview = page(&w.member, &format!("/cohorts/{SLUG}")).await;
     assert!(overview.texts(".latest-threads a").is_empty());
     w.staff
         .post_form(&hide_thread.replace("/hide", "/restore"), &[])
         .await;
-    let list = listed(&page(&w.advisor, DISCUSSION).await);
+    let list = listed(&page(&w.member, DISCUSSION).await);
     assert_eq!(list.len(), 1);
     assert!(!list[0].hidden);
-    assert_eq!(posts(&page(&w.advisor, &thread).await).len(), 2);
+    assert_eq!(posts(&page(&w.member, &thread).await).len(), 2);
 }
 
 #[tokio::test]
 async fn people_outside_the_cohort_or_of_a_lapsed_city_get_404_everywhere_and_write_nothing() {
-    let w = world().await;
-    let thread = start_thread(&w.advisor, "Private", "Members only.").await;
+    let app = spawn_app().await;
+    let w = Fixture::new(&app).await;
+    let thread = start_thread(&w.member, "Private", "Members only.").await;
     reply(&w.colleague, &thread, "Indeed.").await;
-    let post: i64 = count(&w.app, "SELECT MIN(id) FROM cohort_posts").await;
+    let post: i64 = count(&app, "SELECT MIN(id) FROM cohort_posts").await;
     let post = format!("{thread}/posts/{post}");
     let tables = [
         "SELECT COUNT(*) FROM cohort_threads",
@@ -534,10 +452,10 @@ async fn people_outside_the_cohort_or_of_a_lapsed_city_get_404_everywhere_and_wr
     ];
     let mut before = Vec::new();
     for sql in tables {
-        before.push(count(&w.app, sql).await);
+        before.push(count(&app, sql).await);
     }
     let form = [("title", "Intruding"), ("body", "Hello")];
-    for outsider in [&w.other, &w.lapsed] {
+    for outsider in [&w.other_city, &w.lapsed] {
         for path in [
             DISCUSSION.to_owned(),
             thread.clone(),
@@ -561,7 +479,7 @@ async fn people_outside_the_cohort_or_of_a_lapsed_city_get_404_everywhere_and_wr
     }
     let mut after = Vec::new();
     for sql in tables {
-        after.push(count(&w.app, sql).await);
+        after.push(count(&app, sql).await);
     }
     assert_eq!(before, after);
     // A thread of this cohort under another cohort's address is missing too.
@@ -584,9 +502,10 @@ async fn people_outside_the_cohort_or_of_a_lapsed_city_get_404_everywhere_and_wr
 
 #[tokio::test]
 async fn markdown_with_a_script_is_shown_sanitized() {
-    let w = world().await;
+    let app = spawn_app().await;
+    let w = Fixture::new(&app).await;
     let thread = start_thread(
-        &w.advisor,
+        &w.member,
         "Formatting <b>test</b>",
         "Hello <script>alert('x')</script> **bold** <img src=x onerror=alert(1)> [link](javascript:alert(1))",
     )
@@ -605,10 +524,15 @@ async fn markdown_with_a_script_is_shown_sanitized() {
 
 #[tokio::test]
 async fn twenty_replies_sent_at_once_all_land_once_each() {
-    let w = world().await;
-    let thread = start_thread(&w.advisor, "Busy", "Reply all at once.").await;
+    let app = spawn_app().await;
+    let w = Fixture::with(&app).planner().build().await;
+    let thread = start_thread(&w.member, "Busy", "Reply all at once.").await;
     let tasks = (0..20).map(|i| {
-        let visitor = if i % 2 == 0 { &w.colleague } else { &w.planner };
+        let visitor = if i % 2 == 0 {
+            &w.colleague
+        } else {
+            w.planner()
+        };
         let url = visitor.url(&thread);
         let client = visitor.client.clone();
         async move {
@@ -625,14 +549,14 @@ async fn twenty_replies_sent_at_once_all_land_once_each() {
     });
     let statuses = join_all(tasks).await;
     assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
-    let shown = posts(&page(&w.advisor, &thread).await);
+    let shown = posts(&page(&w.member, &thread).await);
     assert_eq!(shown.len(), 21);
     let mut bodies: Vec<String> = shown[1..].iter().map(|p| p.body.clone()).collect();
     bodies.sort();
     bodies.dedup();
     assert_eq!(bodies.len(), 20);
     assert!(
-        listed(&page(&w.advisor, DISCUSSION).await)[0]
+        listed(&page(&w.member, DISCUSSION).await)[0]
             .meta
             .contains("20 replies")
     );
@@ -640,12 +564,13 @@ async fn twenty_replies_sent_at_once_all_land_once_each() {
 
 #[tokio::test]
 async fn empty_or_oversized_input_comes_back_with_messages_and_writes_nothing() {
-    let w = world().await;
-    let thread = start_thread(&w.advisor, "Sizes", "A post.").await;
-    let posts_before = count(&w.app, "SELECT COUNT(*) FROM cohort_posts").await;
+    let app = spawn_app().await;
+    let w = Fixture::new(&app).await;
+    let thread = start_thread(&w.member, "Sizes", "A post.").await;
+    let posts_before = count(&app, "SELECT COUNT(*) FROM cohort_posts").await;
 
     let empty = Page::of(
-        w.advisor
+        w.member
             .post_form(DISCUSSION, &[("title", "  "), ("body", "")])
             .await,
     )
@@ -660,7 +585,7 @@ async fn empty_or_oversized_input_comes_back_with_messages_and_writes_nothing() 
     let long_title = "t".repeat(201);
     let long_body = "b".repeat(20_001);
     let oversized = Page::of(
-        w.advisor
+        w.member
             .post_form(
                 DISCUSSION,
                 &[("title", long_title.as_str()), ("body", long_body.as_str())],
@@ -687,10 +612,10 @@ async fn empty_or_oversized_input_comes_back_with_messages_and_writes_nothing() 
     );
     assert_eq!(posts(&empty_reply).len(), 1);
 
-    let read = page(&w.advisor, &thread).await;
+    let read = page(&w.member, &thread).await;
     let edit = read.attr(".post .row-actions a", "href").unwrap();
     let empty_edit = Page::of(
-        w.advisor
+        w.member
             .post_form(&edit, &[("title", ""), ("body", &long_body)])
             .await,
     )
@@ -704,26 +629,24 @@ async fn empty_or_oversized_input_comes_back_with_messages_and_writes_nothing() 
         ]
     );
     assert_eq!(
-        count(&w.app, "SELECT COUNT(*) FROM cohort_posts").await,
+        count(&app, "SELECT COUNT(*) FROM cohort_posts").await,
         posts_before
     );
-    assert_eq!(
-        count(&w.app, "SELECT COUNT(*) FROM cohort_threads").await,
-        1
-    );
-    assert_eq!(posts(&page(&w.advisor, &thread).await)[0].body, "A post.");
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM cohort_threads").await, 1);
+    assert_eq!(posts(&page(&w.member, &thread).await)[0].body, "A post.");
 }
 
 #[tokio::test]
 async fn an_archived_cohorts_discussion_is_read_only() {
-    let w = world().await;
-    let thread = start_thread(&w.advisor, "Before archiving", "Still here.").await;
+    let app = spawn_app().await;
+    let w = Fixture::new(&app).await;
+    let thread = start_thread(&w.member, "Before archiving", "Still here.").await;
     sqlx::query("UPDATE cohorts SET status = 'archived' WHERE slug = $1")
         .bind(SLUG)
-        .execute(&w.app.state.pool)
+        .execute(&app.state.pool)
         .await
         .unwrap();
-    let list = page(&w.advisor, DISCUSSION).await;
+    let list = page(&w.member, DISCUSSION).await;
     assert_eq!(list.status, 200);
     assert_eq!(listed(&list).len(), 1);
     assert!(!list.has("form textarea"));
@@ -732,30 +655,31 @@ async fn an_archived_cohorts_discussion_is_read_only() {
     assert!(posts(&read)[0].actions.is_empty());
     assert!(!read.has("#reply-heading"));
     let r = w
-        .advisor
+        .member
         .post_form(DISCUSSION, &[("title", "After"), ("body", "No.")])
         .await;
     assert_eq!(r.status(), 403);
-    let r = w.advisor.post_form(&thread, &[("body", "No.")]).await;
+    let r = w.member.post_form(&thread, &[("body", "No.")]).await;
     assert_eq!(r.status(), 403);
-    assert_eq!(count(&w.app, "SELECT COUNT(*) FROM cohort_posts").await, 1);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM cohort_posts").await, 1);
 }
 
 #[tokio::test]
 async fn the_discussion_pages_its_threads_twenty_at_a_time_newest_first_forward_and_back() {
-    let w = world().await;
+    let app = spawn_app().await;
+    let w = Fixture::new(&app).await;
     // 45 threads, each a minute after the one before (inserted directly: only the list's
     // paging is under test here).
     let cohort: i64 = sqlx::query_scalar("SELECT id FROM cohorts WHERE slug = $1")
         .bind(SLUG)
-        .fetch_one(&w.app.state.pool)
+        .fetch_one(&app.state.pool)
         .await
         .unwrap();
     let author: i64 = sqlx::query_scalar("SELECT id FROM people WHERE email = 'advisor@a.gov'")
-        .fetch_one(&w.app.state.pool)
+        .fetch_one(&app.state.pool)
         .await
         .unwrap();
-    let start = w.app.state.clock.now() - 100 * 60;
+    let start = app.state.clock.now() - 100 * 60;
     for n in 1..=45_i64 {
         let at = start + n * 60;
         let thread: i64 = sqlx::query_scalar(
@@ -766,7 +690,7 @@ async fn the_discussion_pages_its_threads_twenty_at_a_time_newest_first_forward_
         .bind(author)
         .bind(format!("Thread {n:02}"))
         .bind(at)
-        .fetch_one(&w.app.state.pool)
+        .fetch_one(&app.state.pool)
         .await
         .unwrap();
         sqlx::query(
@@ -775,12 +699,12 @@ async fn the_discussion_pages_its_threads_twenty_at_a_time_newest_first_forward_
         .bind(thread)
         .bind(author)
         .bind(at)
-        .execute(&w.app.state.pool)
+        .execute(&app.state.pool)
         .await
         .unwrap();
     }
     let titles = |p: &Page| p.texts(".thread-list .thread-title a");
-    let first = Page::of(w.advisor.get(DISCUSSION).await).await;
+    let first = Page::of(w.member.get(DISCUSSION).await).await;
     let expected = |from: i64, to: i64| -> Vec<String> {
         (to..=from)
             .rev()
@@ -790,10 +714,10 @@ async fn the_discussion_pages_its_threads_twenty_at_a_time_newest_first_forward_
     assert_eq!(titles(&first), expected(45, 26));
     assert!(!first.has(".numbered-pager a[rel='prev']"));
     let second_href = first.attr("a[rel='next']", "href").unwrap();
-    let second = Page::of(w.advisor.get(&second_href).await).await;
+    let second = Page::of(w.member.get(&second_href).await).await;
     assert_eq!(titles(&second), expected(25, 6));
     let third = Page::of(
-        w.advisor
+        w.member
             .get(&second.attr("a[rel='next']", "href").unwrap())
             .await,
     )
@@ -802,30 +726,31 @@ async fn the_discussion_pages_its_threads_twenty_at_a_time_newest_first_forward_
     assert!(!third.has("a[rel='next']"));
     // And back: the same pages, none skipped or repeated.
     let back = Page::of(
-        w.advisor
+        w.member
             .get(&third.attr("a[rel='prev']", "href").unwrap())
             .await,
     )
     .await;
     assert_eq!(titles(&back), expected(25, 6));
     // A cursor that is not one names a page that does not exist.
-    let junk = w.advisor.get(&format!("{DISCUSSION}?after=junk")).await;
+    let junk = w.member.get(&format!("{DISCUSSION}?after=junk")).await;
     assert_eq!(junk.status(), 404);
 }
 
 #[tokio::test]
 async fn fifty_replies_in_a_burst_queue_one_or_a_few_emails_per_recipient_not_fifty() {
-    let w = world().await;
-    let thread = start_thread(&w.advisor, "Shut-off moratoria", "Who has one?").await;
-    for who in [&w.colleague, &w.planner, &w.facilitator] {
+    let app = spawn_app().await;
+    let w = Fixture::with(&app).planner().build().await;
+    let thread = start_thread(&w.member, "Shut-off moratoria", "Who has one?").await;
+    for who in [&w.colleague, w.planner(), &w.facilitator] {
         reply(who, &thread, "We do, in winter.").await;
     }
-    sent_all(&w.app).await;
-    let before = w.app.outbox().await.len();
+    sent_all(&app).await;
+    let before = app.outbox().await.len();
     let writers = [
-        &w.advisor,
+        &w.member,
         &w.colleague,
-        &w.planner,
+        w.planner(),
         &w.facilitator,
         &w.staff,
     ];
@@ -843,11 +768,11 @@ async fn fifty_replies_in_a_burst_queue_one_or_a_few_emails_per_recipient_not_fi
     assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
     let posts: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM cohort_posts WHERE body LIKE 'Burst%'")
-            .fetch_one(&w.app.state.pool)
+            .fetch_one(&app.state.pool)
             .await
             .unwrap();
     assert_eq!(posts, 50);
-    let emails: Vec<Mail> = w.app.outbox().await.into_iter().skip(before).collect();
+    let emails: Vec<Mail> = app.outbox().await.into_iter().skip(before).collect();
     for to in [
         "advisor@a.gov",
         "colleague@a.gov",
@@ -875,18 +800,19 @@ async fn fifty_replies_in_a_burst_queue_one_or_a_few_emails_per_recipient_not_fi
 
 #[tokio::test]
 async fn a_post_past_the_hourly_rate_is_refused_with_a_message_and_the_typed_text() {
-    let w = world().await;
-    let thread = start_thread(&w.advisor, "Rates", "How often?").await;
+    let app = spawn_app().await;
+    let w = Fixture::new(&app).await;
+    let thread = start_thread(&w.member, "Rates", "How often?").await;
     let advisor_id: i64 = sqlx::query_scalar("SELECT id FROM people WHERE email = 'advisor@a.gov'")
-        .fetch_one(&w.app.state.pool)
+        .fetch_one(&app.state.pool)
         .await
         .unwrap();
     let thread_id: i64 = sqlx::query_scalar("SELECT id FROM cohort_threads WHERE title = 'Rates'")
-        .fetch_one(&w.app.state.pool)
+        .fetch_one(&app.state.pool)
         .await
         .unwrap();
     // 59 more posts this hour (the opening post was the first): the limit is 60.
-    let now = w.app.state.clock.now();
+    let now = app.state.clock.now();
     for i in 0..59 {
         sqlx::query(
             "INSERT INTO cohort_posts (thread_id, author_id, body, created_at) VALUES ($1, $2, $3, $4)",
@@ -895,12 +821,12 @@ async fn a_post_past_the_hourly_rate_is_refused_with_a_message_and_the_typed_tex
         .bind(advisor_id)
         .bind(format!("earlier post {i}"))
         .bind(now - 600)
-        .execute(&w.app.state.pool)
+        .execute(&app.state.pool)
         .await
         .unwrap();
     }
     let typed = "A careful answer\nwith two lines that must not be lost.";
-    let page = Page::of(w.advisor.post_form(&thread, &[("body", typed)]).await).await;
+    let page = Page::of(w.member.post_form(&thread, &[("body", typed)]).await).await;
     assert_eq!(page.status, 429);
     assert_eq!(
         page.text("#unsaved-message"),
@@ -911,7 +837,7 @@ async fn a_post_past_the_hourly_rate_is_refused_with_a_message_and_the_typed_tex
         typed.split_whitespace().collect::<Vec<_>>().join(" ")
     );
     let started = Page::of(
-        w.advisor
+        w.member
             .post_form(
                 DISCUSSION,
                 &[("title", "Another"), ("body", "A new thread")],
@@ -926,8 +852,8 @@ async fn a_post_past_the_hourly_rate_is_refused_with_a_message_and_the_typed_tex
     );
     // Someone else still posts; and the advisor does once the hour has passed.
     reply(&w.colleague, &thread, "I can still post.").await;
-    w.app.state.clock.advance(50 * 60);
-    reply(&w.advisor, &thread, typed).await;
+    app.state.clock.advance(50 * 60);
+    reply(&w.member, &thread, typed).await;
 }
 
 /// Marks every email in the outbox sent, as the worker would.
@@ -1030,27 +956,28 @@ fn post_numbers(page: &Page) -> Vec<i64> {
 
 #[tokio::test]
 async fn a_long_thread_shows_fifty_posts_a_page_and_opens_at_the_readers_first_unread_reply() {
-    let w = world().await;
+    let app = spawn_app().await;
+    let w = Fixture::new(&app).await;
     let thread = start_thread(&w.facilitator, "Rate design", "Post one.").await;
     // Posts 2 to 121: the opening post and 120 replies.
     let mut ids = vec![0];
-    ids.extend(many_replies(&w.app, &thread, "colleague@a.gov", 120).await);
+    ids.extend(many_replies(&app, &thread, "colleague@a.gov", 120).await);
     let post = |n: usize| ids[n - 1];
     // The advisor has read up to post 70.
     let post_70_at: i64 = sqlx::query_scalar("SELECT created_at FROM cohort_posts WHERE id = $1")
         .bind(post(70))
-        .fetch_one(&w.app.state.pool)
+        .fetch_one(&app.state.pool)
         .await
         .unwrap();
-    read_up_to(&w.app, &thread, "advisor@a.gov", post_70_at).await;
+    read_up_to(&app, &thread, "advisor@a.gov", post_70_at).await;
 
     // The discussion list leads them to post 71.
-    let list = page(&w.advisor, DISCUSSION).await;
+    let list = page(&w.member, DISCUSSION).await;
     let href = list.attr(".thread-list .thread-title a", "href").unwrap();
     assert_eq!(href, format!("{thread}#post-{}", post(71)));
 
     // Opening the thread shows the page holding post 71: posts 51 to 100, not all 121.
-    let opened = page(&w.advisor, &thread).await;
+    let opened = page(&w.member, &thread).await;
     assert_eq!(opened.status, 200);
     assert_eq!(post_numbers(&opened), (51..=100).collect::<Vec<_>>());
     assert_eq!(
@@ -1091,7 +1018,7 @@ async fn a_long_thread_shows_fifty_posts_a_page_and_opens_at_the_readers_first_u
     );
 
     // Reading page 2 read up to post 100, not the whole thread: next time, post 101.
-    let again = page(&w.advisor, &thread).await;
+    let again = page(&w.member, &thread).await;
     assert_eq!(post_numbers(&again), (101..=121).collect::<Vec<_>>());
     assert_eq!(
         again.attr(".first-unread a", "href").unwrap(),
@@ -1101,14 +1028,14 @@ async fn a_long_thread_shows_fifty_posts_a_page_and_opens_at_the_readers_first_u
     assert!(!again.has(".numbered-pager a[rel='next']"));
 
     // The first page, asked for: posts 1 to 50, the opening post first.
-    let first = page(&w.advisor, &format!("{thread}?page=1")).await;
+    let first = page(&w.member, &format!("{thread}?page=1")).await;
     assert_eq!(post_numbers(&first), (1..=50).collect::<Vec<_>>());
     assert_eq!(posts(&first)[0].body, "Post one.");
     assert!(!first.has(".numbered-pager a[rel='prev']"));
 
     // Pages that are not: a clear 404, never a 500.
     for bad in ["abc", "0", "-1", "4", "99999", "99999999999999999999"] {
-        let r = page(&w.advisor, &format!("{thread}?page={bad}")).await;
+        let r = page(&w.member, &format!("{thread}?page={bad}")).await;
         assert_eq!(r.status, 404, "?page={bad}");
         assert!(r.has("h1"), "?page={bad}");
     }
@@ -1116,22 +1043,23 @@ async fn a_long_thread_shows_fifty_posts_a_page_and_opens_at_the_readers_first_u
 
 #[tokio::test]
 async fn a_reply_to_a_long_thread_lands_on_the_last_page_at_the_reply() {
-    let w = world().await;
+    let app = spawn_app().await;
+    let w = Fixture::with(&app).planner().build().await;
     let thread = start_thread(&w.facilitator, "Rate design", "Post one.").await;
-    let replies = many_replies(&w.app, &thread, "colleague@a.gov", 120).await;
+    let replies = many_replies(&app, &thread, "colleague@a.gov", 120).await;
     let to = sent_to(
-        &w.app,
+        &app,
         "advisor@a.gov",
         &thread,
         Some(&[("body", "My own reply, post 122.")]),
     )
     .await;
     let new_id: i64 = sqlx::query_scalar("SELECT MAX(id) FROM cohort_posts")
-        .fetch_one(&w.app.state.pool)
+        .fetch_one(&app.state.pool)
         .await
         .unwrap();
     assert_eq!(to, format!("{thread}?page=3#post-{new_id}"));
-    let after = page(&w.advisor, &to).await;
+    let after = page(&w.member, &to).await;
     assert_eq!(post_numbers(&after), (101..=122).collect::<Vec<_>>());
     assert_eq!(
         posts(&after).last().unwrap().body,
@@ -1141,7 +1069,7 @@ async fn a_reply_to_a_long_thread_lands_on_the_last_page_at_the_reply() {
     assert!(after.has("#reply-heading"));
     // The post's own address (in emails) goes to the same page.
     let own = sent_to(
-        &w.app,
+        &app,
         "planner@a.gov",
         &format!("{thread}/posts/{new_id}"),
         None,
@@ -1156,20 +1084,21 @@ async fn a_reply_to_a_long_thread_lands_on_the_last_page_at_the_reply() {
         (new_id, format!("{thread}?page=3#post-{new_id}")),
     ] {
         let hide = format!("{thread}/posts/{id}/hide");
-        assert_eq!(sent_to(&w.app, "mayor@a.gov", &hide, Some(&[])).await, back);
+        assert_eq!(sent_to(&app, "mayor@a.gov", &hide, Some(&[])).await, back);
     }
 }
 
 #[tokio::test]
 async fn a_post_emailed_shows_its_markdown_rendered_in_html_and_as_plain_text_never_as_marks() {
-    let w = world().await;
+    let app = spawn_app().await;
+    let w = Fixture::with(&app).planner().build().await;
     start_thread(
         &w.facilitator,
         "Shut-offs",
         "Read **this** > then https://example.org/report.\n\n<script>alert(1)</script>\n\n- one",
     )
     .await;
-    let mail = w.app.last_mail_to("planner@a.gov").await;
+    let mail = app.last_mail_to("planner@a.gov").await;
     assert_eq!(
         mail.text
             .lines()
@@ -1203,8 +1132,8 @@ async fn a_post_emailed_shows_its_markdown_rendered_in_html_and_as_plain_text_ne
             .any(|e| e.text().collect::<String>() == "this")
     );
     // The post's page shows the bare address as a link too.
-    let thread = w.app.path_of(&mail.link(&w.app.address, DISCUSSION));
-    let page = page(&w.planner, &thread).await;
+    let thread = app.path_of(&mail.link(&app.address, DISCUSSION));
+    let page = page(w.planner(), &thread).await;
     assert_eq!(
         page.attr(".post-body a", "href").as_deref(),
         Some("https://example.org/report")
@@ -1213,12 +1142,13 @@ async fn a_post_emailed_shows_its_markdown_rendered_in_html_and_as_plain_text_ne
 
 #[tokio::test]
 async fn after_a_reply_the_thread_opens_at_it_and_the_focus_can_land_there() {
-    let w = world().await;
-    let thread = start_thread(&w.advisor, "Lead lines", "Who has replaced them all?").await;
+    let app = spawn_app().await;
+    let w = Fixture::new(&app).await;
+    let thread = start_thread(&w.member, "Lead lines", "Who has replaced them all?").await;
     // The redirect names the new post (#post-N); the page holds it as a target the focus
     // can take.
     let after = reply(&w.colleague, &thread, "We have, in 2024.").await;
-    let newest: i64 = count(&w.app, "SELECT MAX(id) FROM cohort_posts").await;
+    let newest: i64 = count(&app, "SELECT MAX(id) FROM cohort_posts").await;
     let target = format!("li#post-{newest}");
     assert_eq!(
         after.attr(&target, "tabindex").as_deref(),

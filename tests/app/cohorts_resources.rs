@@ -4,84 +4,10 @@
 
 use reqwest::multipart::{Form, Part};
 
-use crate::support::{Page, TestApp, Visitor, spawn_app, spawn_app_with};
-
-const SLUG: &str = "water-affordability";
-
-/// The people around one open cohort, facilitated by the first city's mayor.
-struct Network {
-    staff: Visitor,
-    /// The first city's advisor, in the cohort.
-    advisor: Visitor,
-    /// The first city's other advisor, in the cohort.
-    colleague: Visitor,
-    /// The first city's mayor, its facilitator.
-    mayor: Visitor,
-    /// A third advisor of the first city, not in the cohort.
-    outsider: Visitor,
-    /// The second city's mayor, never in it.
-    other_city: Visitor,
-    /// The lapsed city's mayor, in it since before the lapse.
-    lapsed: Visitor,
-}
-
-async fn network(app: &TestApp) -> Network {
-    let staff = app.staff_visitor().await;
-    let a = app.insert_city("Lafayette", "CO", "active").await;
-    let b = app.insert_city("Madison", "WI", "active").await;
-    let c = app.insert_city("Dubuque", "IA", "active").await;
-    let mayor = app
-        .invite_and_accept(&staff, "mayor@a.gov", "Mayor A", "mayor", a)
-        .await;
-    let advisor = app
-        .invite_and_accept(&staff, "advisor@a.gov", "Advisor A", "advisor", a)
-        .await;
-    let colleague = app
-        .invite_and_accept(&staff, "colleague@a.gov", "Colleague A", "advisor", a)
-        .await;
-    let outsider = app
-        .invite_and_accept(&staff, "outsider@a.gov", "Outsider A", "advisor", a)
-        .await;
-    let other_city = app
-        .invite_and_accept(&staff, "mayor@b.gov", "Mayor B", "mayor", b)
-        .await;
-    let lapsed = app
-        .invite_and_accept(&staff, "mayor@c.gov", "Mayor C", "mayor", c)
-        .await;
-    let r = staff
-        .post_form(
-            "/staff/cohorts",
-            &[
-                ("name", "Water Affordability"),
-                ("join_policy", "open"),
-                ("visible", "1"),
-                ("status", "active"),
-                ("facilitators", "mayor@a.gov"),
-            ],
-        )
-        .await;
-    assert_eq!(r.status(), 200);
-    for email in ["advisor@a.gov", "colleague@a.gov", "mayor@c.gov"] {
-        let r = staff
-            .post_form(&format!("/cohorts/{SLUG}/members"), &[("email", email)])
-            .await;
-        assert_eq!(r.status(), 200, "{email} was not added");
-    }
-    sqlx::query("UPDATE cities SET status = 'lapsed' WHERE id = $1")
-        .bind(c)
-        .execute(&app.state.pool)
-        .await
-        .unwrap();
-    Network {
-        staff,
-        advisor,
-        colleague,
-        mayor,
-        outsider,
-        other_city,
-        lapsed,
-    }
-}
+use crate::{
+    fixture::{Fixture, SLUG},
+    support::{Page, TestApp, Visitor, spawn_app, spawn_app_with},
+};
 
 /// Sends the file form as `who`; the page it ends on.
 async fn upload(
@@ -128,11 +54,11 @@ async fn resource_id(app: &TestApp, title: &str) -> i64 {
 #[tokio::test]
 async fn a_member_adds_a_file_that_the_cohort_lists_and_downloads_whole_and_in_part() {
     let app = spawn_app().await;
-    let net = network(&app).await;
+    let net = Fixture::new(&app).await;
     let bytes = pdf("tiered rates for every household");
     let page = Page::of(
         upload(
-            &net.advisor,
+            &net.member,
             "Tiered rate study",
             "The **2025** study, with the council's questions.",
             Some(("rates.pdf", bytes.clone())),
@@ -204,7 +130,7 @@ async fn a_member_adds_a_file_that_the_cohort_lists_and_downloads_whole_and_in_p
     assert_eq!(cached.status(), 304);
 
     // The overview's New resources lead to it.
-    let overview = Page::of(net.mayor.get(&format!("/cohorts/{SLUG}")).await).await;
+    let overview = Page::of(net.facilitator.get(&format!("/cohorts/{SLUG}")).await).await;
     assert_eq!(
         overview.texts(".overview-resources li a"),
         vec!["Tiered rate study"]
@@ -218,7 +144,7 @@ async fn a_member_adds_a_file_that_the_cohort_lists_and_downloads_whole_and_in_p
 #[tokio::test]
 async fn the_overview_shows_the_three_newest_resources() {
     let app = spawn_app().await;
-    let net = network(&app).await;
+    let net = Fixture::new(&app).await;
     for (i, title) in ["First", "Second", "Third", "Fourth"].iter().enumerate() {
         // One per second, so that their order is their time.
         sqlx::query(
@@ -233,7 +159,7 @@ async fn the_overview_shows_the_three_newest_resources() {
         .await
         .unwrap();
     }
-    let overview = Page::of(net.advisor.get(&format!("/cohorts/{SLUG}")).await).await;
+    let overview = Page::of(net.member.get(&format!("/cohorts/{SLUG}")).await).await;
     assert_eq!(
         overview.texts(".overview-resources li a"),
         vec!["Fourth", "Third", "Second"]
@@ -244,10 +170,10 @@ async fn the_overview_shows_the_three_newest_resources() {
 async fn people_who_may_not_enter_the_cohort_get_404_for_its_resources_and_files_even_with_the_etag()
  {
     let app = spawn_app().await;
-    let net = network(&app).await;
+    let net = Fixture::with(&app).outsider().build().await;
     let page = Page::of(
         upload(
-            &net.advisor,
+            &net.member,
             "Budget sheet",
             "",
             Some(("budget.csv", b"year,amount\n2026,100\n".to_vec())),
@@ -258,13 +184,13 @@ async fn people_who_may_not_enter_the_cohort_get_404_for_its_resources_and_files
     assert_eq!(page.text(".resource-details"), "CSV file · 21 bytes");
     let id = resource_id(&app, "Budget sheet").await;
     let href = format!("/cohorts/{SLUG}/resources/{id}/file");
-    let etag = net.advisor.get(&href).await.headers()["etag"]
+    let etag = net.member.get(&href).await.headers()["etag"]
         .to_str()
         .unwrap()
         .to_owned();
     for (who, visitor) in [
         ("the other city's mayor", &net.other_city),
-        ("a member not in the cohort", &net.outsider),
+        ("a member not in the cohort", net.outsider()),
         ("the lapsed city's mayor", &net.lapsed),
     ] {
         for path in [
@@ -304,10 +230,9 @@ async fn people_who_may_not_enter_the_cohort_get_404_for_its_resources_and_files
 async fn a_file_over_25_mb_an_empty_one_one_of_another_type_or_one_without_a_title_is_refused_and_nothing_is_kept()
  {
     let app = spawn_app().await;
-    let net = network(&app).await;
+    let net = Fixture::new(&app).await;
     let too_large = vec![b'a'; 25 * 1024 * 1024 + 1];
-    let page =
-        Page::of(upload(&net.advisor, "Huge", "", Some(("huge.csv", too_large))).await).await;
+    let page = Page::of(upload(&net.member, "Huge", "", Some(("huge.csv", too_large))).await).await;
     assert_eq!(page.status, 422);
     assert_eq!(
         page.texts(".error-summary li"),
@@ -317,7 +242,7 @@ async fn a_file_over_25_mb_an_empty_one_one_of_another_type_or_one_without_a_tit
 
     let page = Page::of(
         upload(
-            &net.advisor,
+            &net.member,
             "A page",
             "",
             Some((
@@ -337,15 +262,15 @@ async fn a_file_over_25_mb_an_empty_one_one_of_another_type_or_one_without_a_tit
     );
 
     let page =
-        Page::of(upload(&net.advisor, "Nothing", "", Some(("empty.pdf", Vec::new()))).await).await;
+        Page::of(upload(&net.member, "Nothing", "", Some(("empty.pdf", Vec::new()))).await).await;
     assert_eq!(page.status, 422);
     assert_eq!(page.text("#file-error"), "Error: The file is empty.");
 
-    let page = Page::of(upload(&net.advisor, "  ", "", Some(("ok.pdf", pdf("fine")))).await).await;
+    let page = Page::of(upload(&net.member, "  ", "", Some(("ok.pdf", pdf("fine")))).await).await;
     assert_eq!(page.status, 422);
     assert_eq!(page.texts(".error-summary li"), vec!["Enter a title."]);
 
-    let page = Page::of(upload(&net.advisor, "No file", "", None).await).await;
+    let page = Page::of(upload(&net.member, "No file", "", None).await).await;
     assert_eq!(page.status, 422);
     assert_eq!(
         page.texts(".error-summary li"),
@@ -364,10 +289,10 @@ async fn a_file_over_25_mb_an_empty_one_one_of_another_type_or_one_without_a_tit
 #[tokio::test]
 async fn a_link_must_be_a_web_address_and_a_javascript_one_is_refused() {
     let app = spawn_app().await;
-    let net = network(&app).await;
+    let net = Fixture::new(&app).await;
     let path = format!("/cohorts/{SLUG}/resources/add-link");
     let page = Page::of(
-        net.advisor
+        net.member
             .post_form(
                 &path,
                 &[
@@ -391,7 +316,7 @@ async fn a_link_must_be_a_web_address_and_a_javascript_one_is_refused() {
         0
     );
     let page = Page::of(
-        net.advisor
+        net.member
             .post_form(
                 &path,
                 &[
@@ -413,7 +338,7 @@ async fn a_link_must_be_a_web_address_and_a_javascript_one_is_refused() {
     // A link has no file to download.
     let id = resource_id(&app, "EPA affordability guide").await;
     assert_eq!(
-        net.advisor
+        net.member
             .get(&format!("/cohorts/{SLUG}/resources/{id}/file"))
             .await
             .status(),
@@ -424,9 +349,9 @@ async fn a_link_must_be_a_web_address_and_a_javascript_one_is_refused() {
 #[tokio::test]
 async fn a_member_may_not_remove_what_another_added_but_the_adder_and_the_facilitator_may() {
     let app = spawn_app().await;
-    let net = network(&app).await;
-    upload(&net.advisor, "Rate study", "", Some(("a.pdf", pdf("a")))).await;
-    upload(&net.advisor, "Second study", "", Some(("b.pdf", pdf("b")))).await;
+    let net = Fixture::new(&app).await;
+    upload(&net.member, "Rate study", "", Some(("a.pdf", pdf("a")))).await;
+    upload(&net.member, "Second study", "", Some(("b.pdf", pdf("b")))).await;
     let id = resource_id(&app, "Rate study").await;
     let remove = format!("/cohorts/{SLUG}/resources/{id}/remove");
     assert_eq!(net.colleague.get(&remove).await.status(), 403);
@@ -436,17 +361,17 @@ async fn a_member_may_not_remove_what_another_added_but_the_adder_and_the_facili
         2
     );
 
-    let confirm = Page::of(net.advisor.get(&remove).await).await;
+    let confirm = Page::of(net.member.get(&remove).await).await;
     assert_eq!(confirm.status, 200);
     assert_eq!(confirm.h1(), "Remove “Rate study”?");
-    let done = Page::of(net.advisor.post_form(&remove, &[]).await).await;
+    let done = Page::of(net.member.post_form(&remove, &[]).await).await;
     assert_eq!(done.path(), format!("/cohorts/{SLUG}/resources"));
     assert_eq!(
         done.text(".flash"),
         "“Rate study” is removed from the resources."
     );
     assert_eq!(done.texts(".resource-title"), vec!["Second study"]);
-    assert_eq!(net.advisor.get(&remove).await.status(), 404, "it is gone");
+    assert_eq!(net.member.get(&remove).await.status(), 404, "it is gone");
     // Its file is given back to the store's sweeper.
     assert_eq!(
         count(&app, "SELECT COUNT(*) FROM files WHERE attached = 0").await,
@@ -454,13 +379,18 @@ async fn a_member_may_not_remove_what_another_added_but_the_adder_and_the_facili
     );
 
     let second = resource_id(&app, "Second study").await;
-    let page = Page::of(net.mayor.get(&format!("/cohorts/{SLUG}/resources")).await).await;
+    let page = Page::of(
+        net.facilitator
+            .get(&format!("/cohorts/{SLUG}/resources"))
+            .await,
+    )
+    .await;
     assert!(
         page.has(".resource .danger"),
         "the facilitator may remove it"
     );
     let done = Page::of(
-        net.mayor
+        net.facilitator
             .post_form(&format!("/cohorts/{SLUG}/resources/{second}/remove"), &[])
             .await,
     )
@@ -491,11 +421,11 @@ async fn a_member_may_not_remove_what_another_added_but_the_adder_and_the_facili
 #[tokio::test]
 async fn twenty_parallel_uploads_give_twenty_resources_with_their_own_files() {
     let app = spawn_app().await;
-    let net = network(&app).await;
+    let net = Fixture::new(&app).await;
     let uploads = (0..20).map(|i| {
         let title = format!("Report {i}");
         let bytes = pdf(&format!("report number {i}"));
-        let advisor = &net.advisor;
+        let advisor = &net.member;
         async move {
             upload(advisor, &title, "", Some(("report.pdf", bytes)))
                 .await
@@ -572,7 +502,7 @@ async fn cohort_results(who: &Visitor, q: &str) -> Page {
 #[tokio::test]
 async fn a_member_finds_their_cohorts_threads_and_resources_and_nobody_else_does() {
     let app = spawn_app().await;
-    let net = network(&app).await;
+    let net = Fixture::with(&app).outsider().build().await;
     thread(&app).await;
     upload(
         &net.colleague,
@@ -587,7 +517,7 @@ async fn a_member_finds_their_cohorts_threads_and_resources_and_nobody_else_does
         .unwrap();
 
     // A word of a reply finds the thread; a word of a note finds the resource.
-    let page = cohort_results(&net.advisor, "MORATORIUM").await;
+    let page = cohort_results(&net.member, "MORATORIUM").await;
     assert_eq!(page.text("#cohorts-results-heading"), "In your cohorts");
     assert_eq!(
         page.texts(".cohorts-results h3"),
@@ -611,18 +541,18 @@ async fn a_member_finds_their_cohorts_threads_and_resources_and_nobody_else_does
         page.texts(".cohorts-results .card-meta")[1].starts_with("Thread in Water Affordability")
     );
     // Every word counts, wherever it is (title or post).
-    let page = cohort_results(&net.advisor, "lifeline shutoff").await;
+    let page = cohort_results(&net.member, "lifeline shutoff").await;
     assert_eq!(
         page.texts(".cohorts-results h3"),
         vec!["Lifeline rates that worked"]
     );
     // Hidden posts are not searched; % and _ are only characters.
     for q in ["quetzalcoatl", "_", "2\\%"] {
-        let page = cohort_results(&net.advisor, q).await;
+        let page = cohort_results(&net.member, q).await;
         assert!(page.texts(".cohorts-results h3").is_empty(), "{q}");
     }
     for q in ["%", "2%"] {
-        let page = cohort_results(&net.advisor, q).await;
+        let page = cohort_results(&net.member, q).await;
         assert_eq!(
             page.texts(".cohorts-results h3"),
             vec!["Lifeline rates that worked"],
@@ -635,7 +565,7 @@ async fn a_member_finds_their_cohorts_threads_and_resources_and_nobody_else_does
 
     for (who, visitor) in [
         ("the other city's mayor", &net.other_city),
-        ("a member not in the cohort", &net.outsider),
+        ("a member not in the cohort", net.outsider()),
         ("the lapsed city's mayor", &net.lapsed),
         ("the public", &app.visitor()),
     ] {
@@ -649,7 +579,7 @@ async fn a_member_finds_their_cohorts_threads_and_resources_and_nobody_else_does
     }
     // Members see the section (empty, here); the public and lapsed cities' people do not.
     assert!(
-        cohort_results(&net.outsider, "moratorium")
+        cohort_results(net.outsider(), "moratorium")
             .await
             .has("#cohorts-results-heading")
     );
@@ -663,12 +593,12 @@ async fn a_member_finds_their_cohorts_threads_and_resources_and_nobody_else_does
 #[tokio::test]
 async fn a_link_shows_the_host_a_browser_goes_to_and_one_with_a_name_before_the_host_is_refused() {
     let app = spawn_app().await;
-    let net = network(&app).await;
+    let net = Fixture::new(&app).await;
     let path = format!("/cohorts/{SLUG}/resources/add-link");
     // A browser reads `\` as `/`: this address leads to evil.example, not trusted.org, and
     // that is the host shown and the address linked.
     let page = Page::of(
-        net.advisor
+        net.member
             .post_form(
                 &path,
                 &[
@@ -688,7 +618,7 @@ async fn a_link_shows_the_host_a_browser_goes_to_and_one_with_a_name_before_the_
     assert_eq!(page.text(".resource-details"), "Link · evil.example");
     // A name before the host makes an address look as if it led elsewhere.
     let response = net
-        .advisor
+        .member
         .post_form(
             &path,
             &[
@@ -714,7 +644,7 @@ async fn a_link_shows_the_host_a_browser_goes_to_and_one_with_a_name_before_the_
 #[tokio::test]
 async fn search_ignores_case_beyond_ascii_the_same_way_on_both_databases() {
     let app = spawn_app().await;
-    let net = network(&app).await;
+    let net = Fixture::new(&app).await;
     let pool = &app.state.pool;
     let author: i64 = sqlx::query_scalar("SELECT id FROM people WHERE email = 'advisor@a.gov'")
         .fetch_one(pool)
@@ -739,7 +669,7 @@ async fn search_ignores_case_beyond_ascii_the_same_way_on_both_databases() {
     .await
     .unwrap();
     let page = Page::of(
-        net.advisor
+        net.member
             .post_form(
                 &format!("/cohorts/{SLUG}/resources/add-link"),
                 &[
@@ -763,17 +693,17 @@ async fn search_ignores_case_beyond_ascii_the_same_way_on_both_databases() {
         "ÑANDÚ",
         "Ñandú",
     ] {
-        let page = cohort_results(&net.advisor, q).await;
+        let page = cohort_results(&net.member, q).await;
         assert_eq!(page.texts(".cohorts-results h3"), both, "{q}");
     }
-    let page = cohort_results(&net.advisor, "POTÁVEL río").await;
+    let page = cohort_results(&net.member, "POTÁVEL río").await;
     assert_eq!(
         page.texts(".cohorts-results h3"),
         vec!["ÁGUA POTÁVEL PARA TODOS"]
     );
     // Accents still count: "agua" is another word.
     assert!(
-        cohort_results(&net.advisor, "agua")
+        cohort_results(&net.member, "agua")
             .await
             .texts(".cohorts-results h3")
             .is_empty()
@@ -794,9 +724,9 @@ async fn search_ignores_case_beyond_ascii_the_same_way_on_both_databases() {
         .execute(pool)
         .await
         .unwrap();
-    let page = cohort_results(&net.advisor, "ÑANDÚ").await;
+    let page = cohort_results(&net.member, "ÑANDÚ").await;
     assert_eq!(page.texts(".cohorts-results h3"), vec!["Água de reúso"]);
-    let page = cohort_results(&net.advisor, "CÓNDOR").await;
+    let page = cohort_results(&net.member, "CÓNDOR").await;
     assert_eq!(
         page.texts(".cohorts-results h3"),
         vec!["ÁGUA POTÁVEL PARA TODOS"]
@@ -936,7 +866,7 @@ pub async fn the_demo_cohorts_are_alive(app: &TestApp, report: &portal::demo::Re
 #[tokio::test]
 async fn an_upload_by_someone_removed_while_it_was_sent_is_refused_and_nothing_is_added() {
     let app = spawn_app().await;
-    let net = network(&app).await;
+    let net = Fixture::new(&app).await;
     // The file arrives in two halves; between them, staff remove the advisor.
     let (halves, rx) = tokio::sync::mpsc::channel::<Result<Vec<u8>, std::io::Error>>(2);
     let body = futures_util::stream::unfold(rx, |mut rx| async move {
@@ -950,9 +880,9 @@ async fn an_upload_by_someone_removed_while_it_was_sent_is_refused_and_nothing_i
             Part::stream(reqwest::Body::wrap_stream(body)).file_name("rates.pdf"),
         );
     let sending = {
-        let client = net.advisor.client.clone();
+        let client = net.member.client.clone();
         let url = net
-            .advisor
+            .member
             .url(&format!("/cohorts/{SLUG}/resources/add-file"));
         tokio::spawn(async move { client.post(url).multipart(form).send().await.unwrap() })
     };
@@ -994,7 +924,7 @@ async fn an_upload_by_someone_removed_while_it_was_sent_is_refused_and_nothing_i
 async fn programs_and_scripts_are_refused_by_their_name_and_by_their_content_with_a_message_on_the_form()
  {
     let app = spawn_app().await;
-    let net = network(&app).await;
+    let net = Fixture::new(&app).await;
     let message = "Error: Programs and scripts (such as .exe, .bat, .vbs, .ps1 or .js files) \
                    are not accepted, whatever their name. Share a document, a picture or a link.";
     let vbs = b"Set s = CreateObject(\"WScript.Shell\")\r\ns.Run \"calc\"\r\n".to_vec();
@@ -1022,7 +952,7 @@ async fn programs_and_scripts_are_refused_by_their_name_and_by_their_content_wit
     for name in by_name {
         let page = Page::of(
             upload(
-                &net.advisor,
+                &net.member,
                 "Rates",
                 "",
                 Some((name, b"rate,amount\r\n1,2\r\n".to_vec())),
@@ -1056,7 +986,7 @@ async fn programs_and_scripts_are_refused_by_their_name_and_by_their_content_wit
         ),
     ];
     for (name, bytes) in by_content {
-        let page = Page::of(upload(&net.advisor, "Rates", "", Some((name, bytes))).await).await;
+        let page = Page::of(upload(&net.member, "Rates", "", Some((name, bytes))).await).await;
         assert_eq!(page.status, 422, "{name}");
         assert_eq!(page.text("#file-error"), message, "{name}");
     }
@@ -1069,17 +999,17 @@ async fn programs_and_scripts_are_refused_by_their_name_and_by_their_content_wit
 
     // A spreadsheet that talks about scripts is still a spreadsheet.
     let csv = b"tool,use\r\nPowerShell,reports\r\nJavaScript,the website\r\n".to_vec();
-    let page = Page::of(upload(&net.advisor, "Tools", "", Some(("tools.csv", csv))).await).await;
+    let page = Page::of(upload(&net.member, "Tools", "", Some(("tools.csv", csv))).await).await;
     assert_eq!(page.path(), format!("/cohorts/{SLUG}/resources"));
 }
 
 #[tokio::test]
 async fn bidirectional_controls_are_taken_out_of_a_stored_file_name() {
     let app = spawn_app().await;
-    let net = network(&app).await;
+    let net = Fixture::new(&app).await;
     let page = Page::of(
         upload(
-            &net.advisor,
+            &net.member,
             "Budget",
             "",
             Some((
@@ -1113,11 +1043,11 @@ fn pdf_of(kb: usize, text: &str) -> Vec<u8> {
 #[tokio::test]
 async fn the_upload_that_would_pass_the_cohorts_quota_is_refused_and_facilitators_see_the_use() {
     let app = spawn_app_with(|c| c.cohort_quota_mb = 1).await;
-    let net = network(&app).await;
+    let net = Fixture::new(&app).await;
     for i in 0..3 {
         let page = Page::of(
             upload(
-                &net.advisor,
+                &net.member,
                 &format!("Part {i}"),
                 "",
                 Some(("part.pdf", pdf_of(300, &i.to_string()))),
@@ -1129,7 +1059,7 @@ async fn the_upload_that_would_pass_the_cohorts_quota_is_refused_and_facilitator
     }
     let page = Page::of(
         upload(
-            &net.advisor,
+            &net.member,
             "One too many",
             "kept note",
             Some(("big.pdf", pdf_of(300, "four"))),
@@ -1154,22 +1084,27 @@ async fn the_upload_that_would_pass_the_cohorts_quota_is_refused_and_facilitator
     );
     assert_eq!(count(&app, "SELECT COUNT(*) FROM files").await, 3);
 
-    let list = Page::of(net.mayor.get(&format!("/cohorts/{SLUG}/resources")).await).await;
+    let list = Page::of(
+        net.facilitator
+            .get(&format!("/cohorts/{SLUG}/resources"))
+            .await,
+    )
+    .await;
     let used = list.text(".storage-used");
     assert!(
         used.starts_with("Files: ") && used.ends_with(" of 1.0 MB used."),
         "{used}"
     );
-    let list = Page::of(net.advisor.get(&format!("/cohorts/{SLUG}/resources")).await).await;
+    let list = Page::of(net.member.get(&format!("/cohorts/{SLUG}/resources")).await).await;
     assert!(!list.has(".storage-used"));
 }
 
 #[tokio::test]
 async fn twenty_parallel_uploads_never_pass_the_cohorts_quota() {
     let app = spawn_app_with(|c| c.cohort_quota_mb = 1).await;
-    let net = network(&app).await;
+    let net = Fixture::new(&app).await;
     let uploads = (0..20).map(|i| {
-        let advisor = &net.advisor;
+        let advisor = &net.member;
         async move {
             upload(
                 advisor,
@@ -1205,7 +1140,7 @@ async fn twenty_parallel_uploads_never_pass_the_cohorts_quota() {
 #[tokio::test]
 async fn the_resources_list_shows_twenty_five_a_page_newest_first_with_links_to_the_others() {
     let app = spawn_app().await;
-    let net = network(&app).await;
+    let net = Fixture::new(&app).await;
     // 30 links, a minute apart, put straight into the database as adding a link stores them
     // (only the list's paging is under test here).
     let cohort: i64 = sqlx::query_scalar("SELECT id FROM cohorts WHERE slug = $1")
@@ -1258,16 +1193,16 @@ async fn the_resources_list_shows_twenty_five_a_page_newest_first_with_links_to_
 #[tokio::test]
 async fn file_sizes_read_one_decimal_in_kilobytes_and_megabytes() {
     let app = spawn_app().await;
-    let net = network(&app).await;
+    let net = Fixture::new(&app).await;
     let mut small = b"year,amount\n".to_vec();
     small.resize(1024, b'1');
     let page =
-        Page::of(upload(&net.advisor, "Small sheet", "", Some(("small.csv", small))).await).await;
+        Page::of(upload(&net.member, "Small sheet", "", Some(("small.csv", small))).await).await;
     assert_eq!(page.text(".resource-details"), "CSV file · 1.0 kB");
     let mut large = b"year,amount\n".to_vec();
     large.resize(2_516_582, b'1');
-    upload(&net.advisor, "Large sheet", "", Some(("large.csv", large))).await;
-    let page = Page::of(net.advisor.get(&format!("/cohorts/{SLUG}/resources")).await).await;
+    upload(&net.member, "Large sheet", "", Some(("large.csv", large))).await;
+    let page = Page::of(net.member.get(&format!("/cohorts/{SLUG}/resources")).await).await;
     let mut details = page.texts(".resource-details");
     details.sort();
     assert_eq!(details, ["CSV file · 1.0 kB", "CSV file · 2.4 MB"]);

@@ -6,75 +6,10 @@ use icalendar::{Calendar, Component, EventLike};
 use portal::time::Zone;
 use tokio::task::JoinSet;
 
-use crate::support::{Page, TestApp, Visitor, spawn_app};
-
-const SLUG: &str = "water-affordability";
-
-/// A cohort with its people: the first city's mayor facilitates it; its advisor and a
-/// colleague, and the mayor of a third city (whose membership may lapse), are members; the
-/// mayor of another city is not in it.
-struct Space {
-    app: TestApp,
-    staff: Visitor,
-    facilitator: Visitor,
-    member: Visitor,
-    colleague: Visitor,
-    outsider: Visitor,
-    lapsing: Visitor,
-    lapsing_city: i64,
-}
-
-async fn space() -> Space {
-    let app = spawn_app().await;
-    let staff = app.staff_visitor().await;
-    let a = app.insert_city("Lafayette", "CO", "active").await;
-    let b = app.insert_city("Madison", "WI", "active").await;
-    let c = app.insert_city("Dubuque", "IA", "active").await;
-    let facilitator = app
-        .invite_and_accept(&staff, "mayor@a.gov", "Mayor A", "mayor", a)
-        .await;
-    let member = app
-        .invite_and_accept(&staff, "advisor@a.gov", "Advisor A", "advisor", a)
-        .await;
-    let colleague = app
-        .invite_and_accept(&staff, "colleague@a.gov", "Colleague A", "advisor", a)
-        .await;
-    let outsider = app
-        .invite_and_accept(&staff, "mayor@b.gov", "Mayor B", "mayor", b)
-        .await;
-    let lapsing = app
-        .invite_and_accept(&staff, "mayor@c.gov", "Mayor C", "mayor", c)
-        .await;
-    let r = staff
-        .post_form(
-            "/staff/cohorts",
-            &[
-                ("name", "Water Affordability"),
-                ("join_policy", "open"),
-                ("visible", "1"),
-                ("status", "active"),
-                ("facilitators", "mayor@a.gov"),
-            ],
-        )
-        .await;
-    assert_eq!(r.status(), 200);
-    for email in ["advisor@a.gov", "colleague@a.gov", "mayor@c.gov"] {
-        let r = staff
-            .post_form(&format!("/cohorts/{SLUG}/members"), &[("email", email)])
-            .await;
-        assert_eq!(r.status(), 200, "{email} was not added");
-    }
-    Space {
-        app,
-        staff,
-        facilitator,
-        member,
-        colleague,
-        outsider,
-        lapsing,
-        lapsing_city: c,
-    }
-}
+use crate::{
+    fixture::{Fixture, SLUG},
+    support::{Page, TestApp, spawn_app},
+};
 
 /// A wall-clock time `days` from now at 9:00, as a `datetime-local` field holds it.
 pub fn in_days(days: i64) -> String {
@@ -103,85 +38,76 @@ fn session<'a>(title: &'a str, starts: &'a str) -> Vec<(&'a str, &'a str)> {
     ]
 }
 
-impl Space {
-    async fn plan(&self, form: &[(&str, &str)]) -> i64 {
-        let page = Page::of(
-            self.facilitator
-                .post_form(&format!("/cohorts/{SLUG}/sessions"), form)
-                .await,
-        )
-        .await;
-        assert_eq!(
-            page.path(),
-            format!("/cohorts/{SLUG}/sessions"),
-            "{:?}",
-            page.texts(".error-summary li")
-        );
-        sqlx::query_scalar("SELECT MAX(id) FROM cohort_sessions")
-            .fetch_one(&self.app.state.pool)
-            .await
-            .unwrap()
-    }
-
-    async fn count(&self, sql: &'static str) -> i64 {
-        sqlx::query_scalar(sql)
-            .fetch_one(&self.app.state.pool)
-            .await
-            .unwrap()
-    }
-
-    /// A calendar secret for this person's feed, set as the portal sets one (only its
-    /// digest stored), for people whose pages the test does not open.
-    async fn token_of(&self, email: &str) -> String {
-        let secret = portal::secret::generate();
-        sqlx::query(
-            "UPDATE cohort_members SET calendar_token = $1 \
-             WHERE person_id = (SELECT id FROM people WHERE email = $2)",
-        )
-        .bind(portal::secret::digest(&secret))
-        .bind(email)
-        .execute(&self.app.state.pool)
-        .await
-        .unwrap();
-        secret
-    }
-
-    /// What the database holds for this person's calendar secret.
-    async fn stored_secret_of(&self, email: &str) -> String {
-        sqlx::query_scalar(
-            "SELECT m.calendar_token FROM cohort_members m JOIN people p ON p.id = m.person_id \
-             WHERE p.email = $1",
-        )
-        .bind(email)
-        .fetch_one(&self.app.state.pool)
+/// Plans a session with this form as the facilitator; its id.
+async fn plan(app: &TestApp, s: &Fixture, form: &[(&str, &str)]) -> i64 {
+    let page = Page::of(
+        s.facilitator
+            .post_form(&format!("/cohorts/{SLUG}/sessions"), form)
+            .await,
+    )
+    .await;
+    assert_eq!(
+        page.path(),
+        format!("/cohorts/{SLUG}/sessions"),
+        "{:?}",
+        page.texts(".error-summary li")
+    );
+    sqlx::query_scalar("SELECT MAX(id) FROM cohort_sessions")
+        .fetch_one(&app.state.pool)
         .await
         .unwrap()
-    }
+}
 
-    async fn person_id(&self, email: &str) -> i64 {
-        sqlx::query_scalar("SELECT id FROM people WHERE email = $1")
-            .bind(email)
-            .fetch_one(&self.app.state.pool)
-            .await
-            .unwrap()
-    }
+async fn count(app: &TestApp, sql: &'static str) -> i64 {
+    sqlx::query_scalar(sql)
+        .fetch_one(&app.state.pool)
+        .await
+        .unwrap()
+}
 
-    async fn set_zone(&self, email: &str, zone: &str) {
-        sqlx::query("UPDATE people SET time_zone = $1 WHERE email = $2")
-            .bind(zone)
-            .bind(email)
-            .execute(&self.app.state.pool)
-            .await
-            .unwrap();
-    }
+/// A calendar secret for this person's feed, set as the portal sets one (only its
+/// digest stored), for people whose pages the test does not open.
+async fn token_of(app: &TestApp, email: &str) -> String {
+    let secret = portal::secret::generate();
+    sqlx::query(
+        "UPDATE cohort_members SET calendar_token = $1 \
+         WHERE person_id = (SELECT id FROM people WHERE email = $2)",
+    )
+    .bind(portal::secret::digest(&secret))
+    .bind(email)
+    .execute(&app.state.pool)
+    .await
+    .unwrap();
+    secret
+}
 
-    async fn lapse(&self) {
-        sqlx::query("UPDATE cities SET status = 'lapsed' WHERE id = $1")
-            .bind(self.lapsing_city)
-            .execute(&self.app.state.pool)
-            .await
-            .unwrap();
-    }
+/// What the database holds for this person's calendar secret.
+async fn stored_secret_of(app: &TestApp, email: &str) -> String {
+    sqlx::query_scalar(
+        "SELECT m.calendar_token FROM cohort_members m JOIN people p ON p.id = m.person_id \
+         WHERE p.email = $1",
+    )
+    .bind(email)
+    .fetch_one(&app.state.pool)
+    .await
+    .unwrap()
+}
+
+async fn person_id(app: &TestApp, email: &str) -> i64 {
+    sqlx::query_scalar("SELECT id FROM people WHERE email = $1")
+        .bind(email)
+        .fetch_one(&app.state.pool)
+        .await
+        .unwrap()
+}
+
+async fn set_zone(app: &TestApp, email: &str, zone: &str) {
+    sqlx::query("UPDATE people SET time_zone = $1 WHERE email = $2")
+        .bind(zone)
+        .bind(email)
+        .execute(&app.state.pool)
+        .await
+        .unwrap();
 }
 
 /// A calendar file fetched and parsed as a calendar application would.
@@ -211,10 +137,9 @@ async fn calendar(response: reqwest::Response) -> Calendar {
 #[tokio::test]
 async fn a_session_entered_in_chicago_has_its_utc_instant_in_its_calendar_file_and_keeps_its_uid_when_changed()
  {
-    let s = space().await;
-    let id = s
-        .plan(&session("Rates and tiers", "2027-01-14T09:00"))
-        .await;
+    let app = spawn_app().await;
+    let s = Fixture::with(&app).lapse_later().build().await;
+    let id = plan(&app, &s, &session("Rates and tiers", "2027-01-14T09:00")).await;
     let path = format!("/cohorts/{SLUG}/sessions/{id}/calendar.ics");
 
     let cal = calendar(s.member.get(&path).await).await;
@@ -330,7 +255,7 @@ async fn a_session_entered_in_chicago_has_its_utc_instant_in_its_calendar_file_a
     .await;
     assert!(again.text(".flash").contains("can no longer be changed"));
     assert_eq!(
-        s.count("SELECT sequence FROM cohort_sessions").await,
+        count(&app, "SELECT sequence FROM cohort_sessions").await,
         2,
         "nothing was counted"
     );
@@ -339,13 +264,14 @@ async fn a_session_entered_in_chicago_has_its_utc_instant_in_its_calendar_file_a
 #[tokio::test]
 async fn the_feed_lists_the_cohorts_sessions_until_its_address_is_renewed_or_the_member_may_no_longer_enter()
  {
-    let s = space().await;
-    s.plan(&session("Rates and tiers", &in_days(20))).await;
-    s.plan(&session("Shut-offs", &in_days(50))).await;
+    let app = spawn_app().await;
+    let s = Fixture::with(&app).lapse_later().build().await;
+    plan(&app, &s, &session("Rates and tiers", &in_days(20))).await;
+    plan(&app, &s, &session("Shut-offs", &in_days(50))).await;
     let feed = |token: String| format!("/cohorts/calendar/{token}.ics");
     // Anyone holding the address gets it: a calendar asks without a log-in.
-    let anonymous = s.app.visitor();
-    let advisor_feed = feed(s.token_of("advisor@a.gov").await);
+    let anonymous = app.visitor();
+    let advisor_feed = feed(token_of(&app, "advisor@a.gov").await);
     let cal = calendar(anonymous.get(&advisor_feed).await).await;
     let mut titles: Vec<_> = cal
         .events()
@@ -372,7 +298,7 @@ async fn the_feed_lists_the_cohorts_sessions_until_its_address_is_renewed_or_the
     assert_eq!(anonymous.get(&advisor_feed).await.status(), 404);
     let shown = page.attr("#calendar-url", "value").unwrap();
     let renewed = shown
-        .strip_prefix(&s.app.address)
+        .strip_prefix(&app.address)
         .expect("the address is the portal's")
         .to_owned();
     assert_ne!(renewed, advisor_feed);
@@ -380,7 +306,7 @@ async fn the_feed_lists_the_cohorts_sessions_until_its_address_is_renewed_or_the
     let secret = renewed
         .trim_start_matches("/cohorts/calendar/")
         .trim_end_matches(".ics");
-    let stored = s.stored_secret_of("advisor@a.gov").await;
+    let stored = stored_secret_of(&app, "advisor@a.gov").await;
     assert_eq!(stored, portal::secret::digest(secret));
     assert!(!stored.contains(secret));
     // The stored digest itself opens nothing.
@@ -393,25 +319,25 @@ async fn the_feed_lists_the_cohorts_sessions_until_its_address_is_renewed_or_the
     );
 
     // A member removed by staff.
-    let colleague_feed = feed(s.token_of("colleague@a.gov").await);
+    let colleague_feed = feed(token_of(&app, "colleague@a.gov").await);
     assert_eq!(anonymous.get(&colleague_feed).await.status(), 200);
-    let colleague = s.person_id("colleague@a.gov").await;
+    let colleague = person_id(&app, "colleague@a.gov").await;
     s.staff
         .post_form(&format!("/cohorts/{SLUG}/members/{colleague}/remove"), &[])
         .await;
     assert_eq!(anonymous.get(&colleague_feed).await.status(), 404);
 
     // A member whose city lapsed.
-    let lapsing_feed = feed(s.token_of("mayor@c.gov").await);
+    let lapsing_feed = feed(token_of(&app, "mayor@c.gov").await);
     assert_eq!(anonymous.get(&lapsing_feed).await.status(), 200);
-    s.lapse().await;
+    s.lapse(&app).await;
     assert_eq!(anonymous.get(&lapsing_feed).await.status(), 404);
 
     // A person no longer active.
-    let facilitator_feed = feed(s.token_of("mayor@a.gov").await);
+    let facilitator_feed = feed(token_of(&app, "mayor@a.gov").await);
     assert_eq!(anonymous.get(&facilitator_feed).await.status(), 200);
     sqlx::query("UPDATE people SET active = 0 WHERE email = 'mayor@a.gov'")
-        .execute(&s.app.state.pool)
+        .execute(&app.state.pool)
         .await
         .unwrap();
     assert_eq!(anonymous.get(&facilitator_feed).await.status(), 404);
@@ -429,8 +355,9 @@ async fn the_feed_lists_the_cohorts_sessions_until_its_address_is_renewed_or_the
 
 #[tokio::test]
 async fn another_citys_member_a_lapsed_member_and_the_public_find_no_session() {
-    let s = space().await;
-    let id = s.plan(&session("Rates and tiers", &in_days(20))).await;
+    let app = spawn_app().await;
+    let s = Fixture::with(&app).lapse_later().build().await;
+    let id = plan(&app, &s, &session("Rates and tiers", &in_days(20))).await;
     let pages = [
         format!("/cohorts/{SLUG}/sessions"),
         format!("/cohorts/{SLUG}/sessions/new"),
@@ -438,9 +365,9 @@ async fn another_citys_member_a_lapsed_member_and_the_public_find_no_session() {
         format!("/cohorts/{SLUG}/sessions/{id}/cancel"),
         format!("/cohorts/{SLUG}/sessions/{id}/calendar.ics"),
     ];
-    assert_eq!(s.lapsing.get(&pages[0]).await.status(), 200);
-    s.lapse().await;
-    for who in [&s.outsider, &s.lapsing] {
+    assert_eq!(s.lapsed.get(&pages[0]).await.status(), 200);
+    s.lapse(&app).await;
+    for who in [&s.other_city, &s.lapsed] {
         for path in &pages {
             assert_eq!(who.get(path).await.status(), 404, "{path}");
         }
@@ -455,7 +382,7 @@ async fn another_citys_member_a_lapsed_member_and_the_public_find_no_session() {
             assert_eq!(r.status(), 404, "POST {path}");
         }
     }
-    let public = s.app.visitor().get(&pages[4]).await;
+    let public = app.visitor().get(&pages[4]).await;
     assert_eq!(public.url().path(), "/login");
     // A session of another cohort is not found through this one.
     let r = s
@@ -498,21 +425,19 @@ async fn another_citys_member_a_lapsed_member_and_the_public_find_no_session() {
         )
         .await;
     assert_eq!(r.status(), 403);
-    assert_eq!(s.count("SELECT COUNT(*) FROM cohort_sessions").await, 1);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM cohort_sessions").await, 1);
     assert_eq!(
-        s.count("SELECT sequence + cancelled FROM cohort_sessions")
-            .await,
+        count(&app, "SELECT sequence + cancelled FROM cohort_sessions").await,
         0
     );
 }
 
 #[tokio::test]
 async fn a_reader_in_new_york_sees_the_time_in_their_zone_with_the_chicago_time_beside_it() {
-    let s = space().await;
-    let id = s
-        .plan(&session("Rates and tiers", "2027-01-14T09:00"))
-        .await;
-    s.set_zone("advisor@a.gov", "America/New_York").await;
+    let app = spawn_app().await;
+    let s = Fixture::with(&app).lapse_later().build().await;
+    let id = plan(&app, &s, &session("Rates and tiers", "2027-01-14T09:00")).await;
+    set_zone(&app, "advisor@a.gov", "America/New_York").await;
     let page = Page::of(s.member.get(&format!("/cohorts/{SLUG}/sessions")).await).await;
     let item = format!("#session-{id}");
     assert_eq!(page.text(&format!("{item} h3")), "Rates and tiers");
@@ -559,13 +484,14 @@ async fn a_reader_in_new_york_sees_the_time_in_their_zone_with_the_chicago_time_
 
 #[tokio::test]
 async fn upcoming_sessions_come_first_then_past_ones_and_the_overview_shows_the_next_three() {
-    let s = space().await;
-    let past = s.plan(&session("Kick-off", "2020-01-14T09:00")).await;
-    let far = s.plan(&session("Fourth", &in_days(40))).await;
-    let first = s.plan(&session("First", &in_days(10))).await;
-    let second = s.plan(&session("Second", &in_days(20))).await;
-    let dropped = s.plan(&session("Dropped", &in_days(15))).await;
-    let third = s.plan(&session("Third", &in_days(30))).await;
+    let app = spawn_app().await;
+    let s = Fixture::with(&app).lapse_later().build().await;
+    let past = plan(&app, &s, &session("Kick-off", "2020-01-14T09:00")).await;
+    let far = plan(&app, &s, &session("Fourth", &in_days(40))).await;
+    let first = plan(&app, &s, &session("First", &in_days(10))).await;
+    let second = plan(&app, &s, &session("Second", &in_days(20))).await;
+    let dropped = plan(&app, &s, &session("Dropped", &in_days(15))).await;
+    let third = plan(&app, &s, &session("Third", &in_days(30))).await;
     s.facilitator
         .post_form(&format!("/cohorts/{SLUG}/sessions/{dropped}/cancel"), &[])
         .await;
@@ -595,24 +521,25 @@ async fn upcoming_sessions_come_first_then_past_ones_and_the_overview_shows_the_
 #[tokio::test]
 async fn emails_about_a_new_and_a_changed_session_reach_followers_who_may_enter_in_their_own_zone()
 {
-    let s = space().await;
-    s.set_zone("advisor@a.gov", "America/New_York").await;
+    let app = spawn_app().await;
+    let s = Fixture::with(&app).lapse_later().build().await;
+    set_zone(&app, "advisor@a.gov", "America/New_York").await;
     // The colleague stops following; the third city lapses.
     s.colleague
         .post_form(&format!("/cohorts/{SLUG}/following"), &[("follow", "0")])
         .await;
-    s.lapse().await;
-    let id = s.plan(&session("Rates and tiers", &in_days(30))).await;
+    s.lapse(&app).await;
+    let id = plan(&app, &s, &session("Rates and tiers", &in_days(30))).await;
     let (starts, ends): (i64, i64) =
         sqlx::query_as("SELECT starts_at, ends_at FROM cohort_sessions WHERE id = $1")
             .bind(id)
-            .fetch_one(&s.app.state.pool)
+            .fetch_one(&app.state.pool)
             .await
             .unwrap();
     let new_york = Zone::parse("America/New_York").unwrap();
     let chicago = Zone::parse("America/Chicago").unwrap();
     let recipients = |subject_start: &'static str| {
-        let app = &s.app;
+        let app = &app;
         async move {
             let mut to: Vec<String> = app
                 .outbox()
@@ -628,7 +555,7 @@ async fn emails_about_a_new_and_a_changed_session_reach_followers_who_may_enter_
     // The facilitator who planned it is not told; nor the colleague, nor the lapsed city's
     // mayor, nor staff outside the cohort.
     assert_eq!(recipients("New session").await, ["advisor@a.gov"]);
-    let mail = s.app.last_mail_to("advisor@a.gov").await;
+    let mail = app.last_mail_to("advisor@a.gov").await;
     assert_eq!(
         mail.subject,
         "New session in Water Affordability: Rates and tiers"
@@ -639,8 +566,8 @@ async fn emails_about_a_new_and_a_changed_session_reach_followers_who_may_enter_
     assert!(mail.text.contains(&own), "{own} in\n{}", mail.text);
     assert!(mail.text.contains("https://meet.example.org/water"));
     assert_eq!(
-        mail.link(&s.app.address, "/cohorts/"),
-        format!("{}/cohorts/{SLUG}/sessions", s.app.address)
+        mail.link(&app.address, "/cohorts/"),
+        format!("{}/cohorts/{SLUG}/sessions", app.address)
     );
     assert!(mail.html.contains(&when));
 
@@ -657,14 +584,14 @@ async fn emails_about_a_new_and_a_changed_session_reach_followers_who_may_enter_
         recipients("Session changed").await,
         ["advisor@a.gov", "mayor@a.gov"]
     );
-    let mail = s.app.last_mail_to("advisor@a.gov").await;
+    let mail = app.last_mail_to("advisor@a.gov").await;
     assert_eq!(
         mail.subject,
         "Session changed in Water Affordability: Rates and tiers"
     );
     // Now in the reader's own zone: no second time beside it.
     assert!(!mail.text.contains(" in America/"), "{}", mail.text);
-    let facilitator_mail = s.app.last_mail_to("mayor@a.gov").await;
+    let facilitator_mail = app.last_mail_to("mayor@a.gov").await;
     assert!(
         facilitator_mail.text.contains("in America/New_York"),
         "{}",
@@ -684,8 +611,7 @@ async fn emails_about_a_new_and_a_changed_session_reach_followers_who_may_enter_
         ["advisor@a.gov", "mayor@a.gov"]
     );
     assert!(
-        !s.app
-            .last_mail_to("advisor@a.gov")
+        !app.last_mail_to("advisor@a.gov")
             .await
             .text
             .contains("meet.example.org"),
@@ -695,7 +621,8 @@ async fn emails_about_a_new_and_a_changed_session_reach_followers_who_may_enter_
 
 #[tokio::test]
 async fn a_time_skipped_by_daylight_saving_and_a_call_link_that_is_not_a_web_address_are_refused() {
-    let s = space().await;
+    let app = spawn_app().await;
+    let s = Fixture::with(&app).lapse_later().build().await;
     let path = format!("/cohorts/{SLUG}/sessions");
     // 14 March 2027: in Chicago, 2:00 AM becomes 3:00 AM.
     let response = s
@@ -755,33 +682,36 @@ async fn a_time_skipped_by_daylight_saving_and_a_call_link_that_is_not_a_web_add
             "Enter its length in minutes."
         ]
     );
-    assert_eq!(s.count("SELECT COUNT(*) FROM cohort_sessions").await, 0);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM cohort_sessions").await, 0);
     assert_eq!(
-        s.count("SELECT COUNT(*) FROM outbox WHERE subject LIKE '%session%'")
-            .await,
+        count(
+            &app,
+            "SELECT COUNT(*) FROM outbox WHERE subject LIKE '%session%'"
+        )
+        .await,
         0
     );
 }
 
 #[tokio::test]
 async fn saving_a_session_without_a_change_keeps_its_sequence_and_tells_no_one() {
-    let s = space().await;
+    let app = spawn_app().await;
+    let s = Fixture::with(&app).lapse_later().build().await;
     let starts = in_days(30);
     let form = session("Rates and tiers", &starts);
-    let id = s.plan(&form).await;
+    let id = plan(&app, &s, &form).await;
     let feed = format!(
         "/cohorts/calendar/{}.ics",
-        s.token_of("advisor@a.gov").await
+        token_of(&app, "advisor@a.gov").await
     );
-    let calendar_app = s.app.visitor();
+    let calendar_app = app.visitor();
     let sequence = async || {
         let cal = calendar(calendar_app.get(&feed).await).await;
         cal.events().next().unwrap().get_sequence()
     };
     assert_eq!(sequence().await, Some(0));
     let changed_emails = async || {
-        s.app
-            .outbox()
+        app.outbox()
             .await
             .into_iter()
             .filter(|m| m.subject.starts_with("Session changed"))
@@ -816,7 +746,7 @@ async fn saving_a_session_without_a_change_keeps_its_sequence_and_tells_no_one()
 }
 
 /// Each form posted to the session's edit address at once, by its facilitator.
-async fn edit_in_parallel(s: &Space, id: i64, forms: Vec<Vec<(String, String)>>) {
+async fn edit_in_parallel(s: &Fixture, id: i64, forms: Vec<Vec<(String, String)>>) {
     let mut set = JoinSet::new();
     for form in forms {
         let client = s.facilitator.client.clone();
@@ -839,8 +769,9 @@ async fn edit_in_parallel(s: &Space, id: i64, forms: Vec<Vec<(String, String)>>)
 
 #[tokio::test]
 async fn twenty_parallel_edits_count_once_each_when_they_change_the_session() {
-    let s = space().await;
-    let id = s.plan(&session("Rates and tiers", &in_days(30))).await;
+    let app = spawn_app().await;
+    let s = Fixture::with(&app).lapse_later().build().await;
+    let id = plan(&app, &s, &session("Rates and tiers", &in_days(30))).await;
     let starts = in_days(31);
     let owned = |title: &str| -> Vec<(String, String)> {
         session(title, &starts)
@@ -849,8 +780,7 @@ async fn twenty_parallel_edits_count_once_each_when_they_change_the_session() {
             .collect()
     };
     let changed_emails = async || {
-        s.app
-            .outbox()
+        app.outbox()
             .await
             .into_iter()
             .filter(|m| m.subject.starts_with("Session changed") && m.to == "advisor@a.gov")
@@ -861,7 +791,7 @@ async fn twenty_parallel_edits_count_once_each_when_they_change_the_session() {
     // was there. One change counted, one email each.
     edit_in_parallel(&s, id, vec![owned("Rates, tiers and shut-offs"); 20]).await;
     assert_eq!(
-        s.count("SELECT sequence FROM cohort_sessions").await,
+        count(&app, "SELECT sequence FROM cohort_sessions").await,
         1,
         "the change counted once"
     );
@@ -873,14 +803,12 @@ async fn twenty_parallel_edits_count_once_each_when_they_change_the_session() {
         .collect();
     edit_in_parallel(&s, id, forms).await;
     assert_eq!(
-        s.count("SELECT sequence FROM cohort_sessions").await,
+        count(&app, "SELECT sequence FROM cohort_sessions").await,
         21,
         "each change counted once"
     );
     assert_eq!(changed_emails().await, 21);
-    let uid_count = s
-        .count("SELECT COUNT(DISTINCT uid) FROM cohort_sessions")
-        .await;
+    let uid_count = count(&app, "SELECT COUNT(DISTINCT uid) FROM cohort_sessions").await;
     assert_eq!(uid_count, 1);
 }
 
@@ -919,8 +847,9 @@ async fn no_cohort_may_take_the_address_of_the_calendar_feeds() {
 
 #[tokio::test]
 async fn a_calendar_address_from_before_digests_keeps_working_and_is_kept_as_a_digest() {
-    let s = space().await;
-    s.plan(&session("Rates and tiers", &in_days(20))).await;
+    let app = spawn_app().await;
+    let s = Fixture::with(&app).lapse_later().build().await;
+    plan(&app, &s, &session("Rates and tiers", &in_days(20))).await;
     // As versions before December 2026 stored it: the secret itself.
     let old = "0123456789abcdef0123456789abcdef";
     sqlx::query(
@@ -928,45 +857,45 @@ async fn a_calendar_address_from_before_digests_keeps_working_and_is_kept_as_a_d
          WHERE person_id = (SELECT id FROM people WHERE email = 'advisor@a.gov')",
     )
     .bind(old)
-    .execute(&s.app.state.pool)
+    .execute(&app.state.pool)
     .await
     .unwrap();
-    portal::db::migrate(&s.app.state.pool, s.app.state.backend)
+    portal::db::migrate(&app.state.pool, app.state.backend)
         .await
         .unwrap();
     assert_eq!(
-        s.stored_secret_of("advisor@a.gov").await,
+        stored_secret_of(&app, "advisor@a.gov").await,
         portal::secret::digest(old)
     );
     let cal = calendar(
-        s.app
-            .visitor()
+        app.visitor()
             .get(&format!("/cohorts/calendar/{old}.ics"))
             .await,
     )
     .await;
     assert_eq!(cal.events().count(), 1);
     // Migrating again changes nothing.
-    portal::db::migrate(&s.app.state.pool, s.app.state.backend)
+    portal::db::migrate(&app.state.pool, app.state.backend)
         .await
         .unwrap();
     assert_eq!(
-        s.stored_secret_of("advisor@a.gov").await,
+        stored_secret_of(&app, "advisor@a.gov").await,
         portal::secret::digest(old)
     );
 }
 
 #[tokio::test]
 async fn upcoming_and_past_sessions_are_each_shown_twenty_at_a_time_and_page_on_their_own() {
-    let s = space().await;
+    let app = spawn_app().await;
+    let s = Fixture::with(&app).lapse_later().build().await;
     // 25 sessions to come and 25 past ones, a day apart, put straight into the database as
     // planning stores them (only the lists' paging is under test here).
     let cohort: i64 = sqlx::query_scalar("SELECT id FROM cohorts WHERE slug = $1")
         .bind(SLUG)
-        .fetch_one(&s.app.state.pool)
+        .fetch_one(&app.state.pool)
         .await
         .unwrap();
-    let now = s.app.state.clock.now();
+    let now = app.state.clock.now();
     for n in 1..=25_i64 {
         for (kind, starts) in [("Coming", now + n * 86_400), ("Past", now - n * 86_400)] {
             sqlx::query(
@@ -980,7 +909,7 @@ async fn upcoming_and_past_sessions_are_each_shown_twenty_at_a_time_and_page_on_
             .bind(starts)
             .bind(starts + 3_600)
             .bind(now)
-            .execute(&s.app.state.pool)
+            .execute(&app.state.pool)
             .await
             .unwrap();
         }
@@ -1035,8 +964,9 @@ async fn upcoming_and_past_sessions_are_each_shown_twenty_at_a_time_and_page_on_
 
 #[tokio::test]
 async fn one_feed_holds_all_the_persons_cohorts_they_may_enter_with_one_click_links_and_renews() {
-    let s = space().await;
-    s.plan(&session("Rates and tiers", &in_days(20))).await;
+    let app = spawn_app().await;
+    let s = Fixture::with(&app).lapse_later().build().await;
+    plan(&app, &s, &session("Rates and tiers", &in_days(20))).await;
     let r = s
         .staff
         .post_form(
@@ -1078,7 +1008,7 @@ async fn one_feed_holds_all_the_persons_cohorts_they_may_enter_with_one_click_li
     let page = Page::of(s.member.post_form("/cohorts/calendar", &[]).await).await;
     assert_eq!(page.h1(), "Your calendar address for all your cohorts");
     let url = page.attr("#calendar-url", "value").unwrap();
-    assert!(url.starts_with(&format!("{}/cohorts/calendar/all/", s.app.address)));
+    assert!(url.starts_with(&format!("{}/cohorts/calendar/all/", app.address)));
     let webcal = page.attr("a.subscribe-webcal", "href").unwrap();
     assert_eq!(
         webcal,
@@ -1093,8 +1023,8 @@ async fn one_feed_holds_all_the_persons_cohorts_they_may_enter_with_one_click_li
     assert_eq!(outlook.host_str(), Some("outlook.live.com"));
     assert!(outlook.query_pairs().any(|(k, v)| k == "url" && v == url));
 
-    let anonymous = s.app.visitor();
-    let path = s.app.path_of(&url);
+    let anonymous = app.visitor();
+    let path = app.path_of(&url);
     let titles = |cal: Calendar| {
         let mut t: Vec<String> = cal
             .events()
@@ -1112,7 +1042,7 @@ async fn one_feed_holds_all_the_persons_cohorts_they_may_enter_with_one_click_li
         ]
     );
     // Removed from one cohort: only the other is left.
-    let member = s.person_id("advisor@a.gov").await;
+    let member = person_id(&app, "advisor@a.gov").await;
     s.staff
         .post_form(&format!("/cohorts/heat-plans/members/{member}/remove"), &[])
         .await;
@@ -1120,9 +1050,7 @@ async fn one_feed_holds_all_the_persons_cohorts_they_may_enter_with_one_click_li
     assert_eq!(titles(cal), ["Rates and tiers (Water Affordability)"]);
     // Renewed: the old address answers 404, the new one works.
     let again = Page::of(s.member.post_form("/cohorts/calendar", &[]).await).await;
-    let renewed = s
-        .app
-        .path_of(&again.attr("#calendar-url", "value").unwrap());
+    let renewed = app.path_of(&again.attr("#calendar-url", "value").unwrap());
     assert_ne!(renewed, path);
     assert_eq!(anonymous.get(&path).await.status(), 404);
     assert_eq!(anonymous.get(&renewed).await.status(), 200);
@@ -1134,14 +1062,12 @@ async fn one_feed_holds_all_the_persons_cohorts_they_may_enter_with_one_click_li
         404
     );
     // A lapsed city's person: a 404, however the address was got.
-    let lapsing = Page::of(s.lapsing.post_form("/cohorts/calendar", &[]).await).await;
-    let lapsing_path = s
-        .app
-        .path_of(&lapsing.attr("#calendar-url", "value").unwrap());
+    let lapsing = Page::of(s.lapsed.post_form("/cohorts/calendar", &[]).await).await;
+    let lapsing_path = app.path_of(&lapsing.attr("#calendar-url", "value").unwrap());
     assert_eq!(anonymous.get(&lapsing_path).await.status(), 200);
     sqlx::query("UPDATE cities SET status = 'lapsed' WHERE id = $1")
-        .bind(s.lapsing_city)
-        .execute(&s.app.state.pool)
+        .bind(s.lapsed_city)
+        .execute(&app.state.pool)
         .await
         .unwrap();
     assert_eq!(anonymous.get(&lapsing_path).await.status(), 404);

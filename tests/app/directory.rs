@@ -2,6 +2,7 @@
 //! also see each city's listed mayor and advisors, filter and search; each person chooses on
 //! the account page whether to be listed and which email to show.
 
+use crate::fixture::{Cities, Fixture};
 use crate::support::{Page, TestApp, Visitor, spawn_app};
 
 /// The names of the people the directory lists, with what is shown beside them.
@@ -38,62 +39,38 @@ async fn set_population(app: &TestApp, city: i64, population: i64) {
 #[tokio::test]
 async fn the_member_directory_shows_listed_people_only_and_never_to_the_public() {
     let app = spawn_app().await;
-    let staff = app.staff_visitor().await;
-    let city = app.insert_city("Lafayette", "CO", "active").await;
-    let mayor = app
-        .invite_and_accept(
-            &staff,
-            "jamie@lafayetteco.gov",
-            "Jamie Harkins",
-            "mayor",
-            city,
-        )
-        .await;
-    let advisor = app
-        .invite_and_accept(&mayor, "sam@lafayetteco.gov", "Sam Quiet", "advisor", city)
-        .await;
-    let lapsed = app.insert_city("Dubuque", "IA", "active").await;
-    let lapsed_mayor = app
-        .invite_and_accept(&staff, "roy@dubuque.gov", "Roy Lapsed", "mayor", lapsed)
-        .await;
-    let gone = app
-        .invite_and_accept(&mayor, "pat@lafayetteco.gov", "Pat Gone", "advisor", city)
-        .await;
+    let net = Fixture::with(&app).lapse_later().build().await;
+    let (staff, mayor, advisor) = (&net.staff, &net.facilitator, &net.member);
 
-    // The mayor lists the account email; the second advisor lists and is then deactivated;
-    // the first advisor never chooses; the other city's mayor lists, then the city lapses.
-    assert_eq!(list_me(&mayor, "account", "").await.path(), "/account");
-    assert_eq!(list_me(&gone, "none", "").await.path(), "/account");
-    assert_eq!(
-        list_me(&lapsed_mayor, "account", "").await.path(),
-        "/account"
-    );
-    sqlx::query("UPDATE people SET active = 0 WHERE email = 'pat@lafayetteco.gov'")
+    // The mayor lists the account email; the colleague lists and is then deactivated; the
+    // advisor and the other city's mayor never choose; the third city's mayor lists, then
+    // that city lapses.
+    assert_eq!(list_me(mayor, "account", "").await.path(), "/account");
+    assert_eq!(list_me(&net.colleague, "none", "").await.path(), "/account");
+    assert_eq!(list_me(&net.lapsed, "account", "").await.path(), "/account");
+    sqlx::query("UPDATE people SET active = 0 WHERE email = 'colleague@a.gov'")
         .execute(&app.state.pool)
         .await
         .unwrap();
-    sqlx::query("UPDATE cities SET status = 'lapsed' WHERE id = $1")
-        .bind(lapsed)
-        .execute(&app.state.pool)
-        .await
-        .unwrap();
+    net.lapse(&app).await;
 
-    let expected = vec!["Jamie Harkins, Mayor · Lafayette, CO jamie@lafayetteco.gov".to_owned()];
-    assert_eq!(listed(&advisor, "").await, expected);
-    assert_eq!(listed(&mayor, "").await, expected);
-    assert_eq!(listed(&staff, "").await, expected);
+    let expected = vec!["Mayor A, Mayor · Lafayette, CO mayor@a.gov".to_owned()];
+    assert_eq!(listed(advisor, "").await, expected);
+    assert_eq!(listed(mayor, "").await, expected);
+    assert_eq!(listed(staff, "").await, expected);
     let member_page = Page::of(advisor.get("/members").await).await;
     assert!(member_page.has("form.filters select#state"));
 
-    // The public, and the people of a lapsed city, see the cities and nobody.
-    for v in [app.visitor(), lapsed_mayor] {
-        let page = Page::of(v.get("/members?q=Jamie").await).await;
+    // The public, and the people of a lapsed city, see the active cities and nobody, whatever
+    // they ask.
+    for v in [&app.visitor(), &net.lapsed] {
+        let page = Page::of(v.get("/members?q=Mayor").await).await;
         assert_eq!(page.status, 200);
-        assert_eq!(page.texts(".city-name"), vec!["Lafayette".to_owned()]);
+        assert_eq!(page.texts(".city-name"), ["Lafayette", "Madison"]);
         assert!(!page.has(".directory-person"));
         assert!(!page.has("form.filters"));
         let body = page.html.html();
-        for secret in ["Jamie Harkins", "jamie@lafayetteco.gov", "Sam Quiet"] {
+        for secret in ["Mayor A", "mayor@a.gov", "Advisor A", "Colleague A"] {
             assert!(!body.contains(secret), "{secret} shown to the public");
         }
     }
@@ -102,17 +79,8 @@ async fn the_member_directory_shows_listed_people_only_and_never_to_the_public()
 #[tokio::test]
 async fn a_person_chooses_whether_to_be_listed_and_which_email_and_keeps_the_choice() {
     let app = spawn_app().await;
-    let staff = app.staff_visitor().await;
-    let city = app.insert_city("Lafayette", "CO", "active").await;
-    let mayor = app
-        .invite_and_accept(
-            &staff,
-            "jamie@lafayetteco.gov",
-            "Jamie Harkins",
-            "mayor",
-            city,
-        )
-        .await;
+    let net = Cities::new(&app).await;
+    let (staff, mayor) = (&net.staff, &net.facilitator);
 
     // Not listed until chosen: "not yet listed", with neither answer ticked for them.
     let account = Page::of(mayor.get("/account").await).await;
@@ -122,10 +90,10 @@ async fn a_person_chooses_whether_to_be_listed_and_which_email_and_keeps_the_cho
         account.text("#listing-state"),
         "You are not yet listed in the members' directory: you have not chosen."
     );
-    assert!(listed(&staff, "").await.is_empty());
+    assert!(listed(staff, "").await.is_empty());
 
     // Another address must be an address.
-    let refused = list_me(&mayor, "other", "not an address").await;
+    let refused = list_me(mayor, "other", "not an address").await;
     assert_eq!(refused.status, 422);
     assert_eq!(
         refused.attr("#shown_email", "aria-invalid").as_deref(),
@@ -135,7 +103,7 @@ async fn a_person_chooses_whether_to_be_listed_and_which_email_and_keeps_the_cho
         refused.attr("#shown_email", "value").as_deref(),
         Some("not an address")
     );
-    assert!(listed(&staff, "").await.is_empty());
+    assert!(listed(staff, "").await.is_empty());
     let unknown = Page::of(
         mayor
             .post_form(
@@ -148,7 +116,7 @@ async fn a_person_chooses_whether_to_be_listed_and_which_email_and_keeps_the_cho
     assert_eq!(unknown.status, 422);
     assert_eq!(unknown.texts(".error-summary li").len(), 1);
 
-    let saved = list_me(&mayor, "other", "office@lafayetteco.gov").await;
+    let saved = list_me(mayor, "other", "office@lafayetteco.gov").await;
     assert_eq!(saved.path(), "/account");
     assert_eq!(saved.attr("#listed", "checked").as_deref(), Some(""));
     assert_eq!(
@@ -156,8 +124,8 @@ async fn a_person_chooses_whether_to_be_listed_and_which_email_and_keeps_the_cho
         Some("")
     );
     assert_eq!(
-        listed(&staff, "").await,
-        vec!["Jamie Harkins, Mayor · Lafayette, CO office@lafayetteco.gov".to_owned()]
+        listed(staff, "").await,
+        vec!["Mayor A, Mayor · Lafayette, CO office@lafayetteco.gov".to_owned()]
     );
 
     // Changing the name and title keeps the choice.
@@ -165,25 +133,25 @@ async fn a_person_chooses_whether_to_be_listed_and_which_email_and_keeps_the_cho
         .post_form(
             "/account/profile",
             &[
-                ("name", "Jamie H. Harkins"),
+                ("name", "Mayor A. Harkins"),
                 ("title", "Mayor of Lafayette"),
             ],
         )
         .await;
     assert_eq!(Page::of(profile).await.path(), "/account");
     assert_eq!(
-        listed(&staff, "").await,
+        listed(staff, "").await,
         vec![
-            "Jamie H. Harkins, Mayor of Lafayette · Lafayette, CO office@lafayetteco.gov"
+            "Mayor A. Harkins, Mayor of Lafayette · Lafayette, CO office@lafayetteco.gov"
                 .to_owned()
         ]
     );
 
     // No email, then not listed at all.
-    list_me(&mayor, "none", "").await;
+    list_me(mayor, "none", "").await;
     assert_eq!(
-        listed(&staff, "").await,
-        vec!["Jamie H. Harkins, Mayor of Lafayette · Lafayette, CO".to_owned()]
+        listed(staff, "").await,
+        vec!["Mayor A. Harkins, Mayor of Lafayette · Lafayette, CO".to_owned()]
     );
     let off = mayor
         .post_form(
@@ -192,29 +160,20 @@ async fn a_person_chooses_whether_to_be_listed_and_which_email_and_keeps_the_cho
         )
         .await;
     assert_eq!(Page::of(off).await.path(), "/account");
-    assert!(listed(&staff, "").await.is_empty());
+    assert!(listed(staff, "").await.is_empty());
 }
 
 #[tokio::test]
 async fn members_filter_the_directory_by_state_and_size_and_search_city_and_person_names() {
     let app = spawn_app().await;
-    let staff = app.staff_visitor().await;
-    let small = app.insert_city("Lafayette", "CO", "active").await;
-    let medium = app.insert_city("Madison", "WI", "active").await;
+    let net = Cities::new(&app).await;
+    let staff = &net.staff;
+    let (small, medium) = (net.city_a, net.city_b);
     let large = app.insert_city("Milwaukee", "WI", "active").await;
     set_population(&app, small, 24_999).await;
     set_population(&app, medium, 100_000).await;
     set_population(&app, large, 100_001).await;
-    let dana = app
-        .invite_and_accept(
-            &staff,
-            "dana@madison.gov",
-            "Dana Whitfield",
-            "mayor",
-            medium,
-        )
-        .await;
-    list_me(&dana, "none", "").await;
+    list_me(&net.other_city, "none", "").await;
 
     let cities = |query: &'static str| {
         let staff = &staff;
@@ -235,7 +194,7 @@ async fn members_filter_the_directory_by_state_and_size_and_search_city_and_pers
     assert_eq!(cities("?size=large&state=WI").await, names(&["Milwaukee"]));
     assert_eq!(cities("?size=large&state=CO").await, names(&[]));
     assert_eq!(cities("?q=milw").await, names(&["Milwaukee"]));
-    assert_eq!(cities("?q=whitfield").await, names(&["Madison"]));
+    assert_eq!(cities("?q=mayor%20b").await, names(&["Madison"]));
     // Unknown values filter nothing; the form keeps what was understood.
     assert_eq!(
         cities("?state=ZZ&size=huge&q=").await,
@@ -357,7 +316,7 @@ async fn an_entry_reads_name_role_and_city_and_search_finds_names_titles_and_cit
 mod person {
     //! A listed member's page and its Contact form.
 
-    use crate::cohorts::{SLUG, add, create_cohort, network};
+    use crate::fixture::{Fixture, SLUG, add, create_cohort};
     use crate::support::{Page, TestApp, Visitor, spawn_app, spawn_app_with};
 
     async fn id_of(app: &TestApp, email: &str) -> i64 {
@@ -400,13 +359,14 @@ mod person {
     async fn a_listed_members_page_shows_the_cohorts_shared_with_the_reader_and_is_a_404_to_everyone_else()
      {
         let app = spawn_app().await;
-        let net = network(&app).await;
-        // Ana (the facilitator) and Abe are in the cohort; Cal too, but his city lapsed.
+        let net = Fixture::with(&app).outsider().build().await;
+        // Mayor A (the facilitator) and Advisor A are in the cohort; Mayor C too, but that
+        // city lapsed.
         list(&net.facilitator).await;
         list(&net.member).await;
         list(&net.lapsed).await;
-        // A hidden cohort Ana is in and Abe is not, and one both are in where staff keep
-        // Ana off the members' list.
+        // A hidden cohort Mayor A is in and Advisor A is not, and one both are in where staff
+        // keep Mayor A off the members' list.
         create_cohort(
             &net.staff,
             "Hidden Circle",
@@ -436,7 +396,7 @@ mod person {
 
         let page = Page::of(net.member.get(&format!("/members/{ana}")).await).await;
         assert_eq!(page.status, 200);
-        assert_eq!(page.h1(), "Ana Mayor");
+        assert_eq!(page.h1(), "Mayor A");
         assert_eq!(page.text("main .lead"), "Mayor · Lafayette, CO");
         assert_eq!(
             page.texts(".shared-cohorts li"),
@@ -464,7 +424,7 @@ mod person {
             let page = Page::of(v.get(&format!("/members/{ana}")).await).await;
             assert_eq!(page.status, 404);
             assert_eq!(page.h1(), missing.h1());
-            assert!(!page.html.html().contains("Ana Mayor"));
+            assert!(!page.html.html().contains("Mayor A"));
             let sent = write(v, ana, "Hello").await;
             assert_eq!(sent.status, 404);
         }
@@ -498,12 +458,12 @@ mod person {
         let smtp = crate::smtp::SmtpServer::start(0).await;
         let url = smtp.url();
         let app = spawn_app_with(|c| c.smtp_url = Some(url)).await;
-        let net = network(&app).await;
+        let net = Fixture::new(&app).await;
         list(&net.facilitator).await;
         let ana = id_of(&app, "mayor@a.gov").await;
 
         let page = Page::of(net.other_city.get(&format!("/members/{ana}")).await).await;
-        assert_eq!(page.text("#contact-heading"), "Contact Ana Mayor");
+        assert_eq!(page.text("#contact-heading"), "Contact Mayor A");
         assert!(page.has(&format!(
             "form[action='/members/{ana}/contact'] textarea#message"
         )));
@@ -531,7 +491,7 @@ mod person {
         .await;
         assert_eq!(sent.status, 200);
         assert_eq!(sent.path(), format!("/members/{ana}"));
-        assert_eq!(sent.text(".flash"), "Your message to Ana Mayor is sent.");
+        assert_eq!(sent.text(".flash"), "Your message to Mayor A is sent.");
         assert!(!sent.html.html().contains("mayor@a.gov"));
 
         let mails = member_messages_to(&app, "mayor@a.gov").await;
@@ -540,11 +500,11 @@ mod person {
         assert_eq!(mail.reply_to, "mayor@b.gov");
         assert_eq!(
             mail.subject,
-            "Ben Mayor wrote to you through the Mayors Innovation Project members' directory"
+            "Mayor B wrote to you through the Mayors Innovation Project members' directory"
         );
         assert!(
             mail.text
-                .contains("Ben Mayor (Mayor, Madison, WI) wrote to you")
+                .contains("Mayor B (Mayor, Madison, WI) wrote to you")
         );
         assert!(
             mail.text
@@ -577,7 +537,7 @@ mod person {
     async fn a_person_who_turned_messages_off_gets_none_and_the_sender_is_told_only_that_it_was_sent()
      {
         let app = spawn_app().await;
-        let net = network(&app).await;
+        let net = Fixture::new(&app).await;
         list(&net.facilitator).await;
         let ana = id_of(&app, "mayor@a.gov").await;
 
@@ -614,7 +574,7 @@ mod person {
         let before = app.outbox().await.len();
         let sent = write(&net.member, ana, "Are you there?").await;
         assert_eq!(sent.status, 200);
-        assert_eq!(sent.text(".flash"), "Your message to Ana Mayor is sent.");
+        assert_eq!(sent.text(".flash"), "Your message to Mayor A is sent.");
         assert_eq!(app.outbox().await.len(), before);
 
         // Turned on again, the form is back and the next message goes out.
@@ -630,7 +590,7 @@ mod person {
     #[tokio::test]
     async fn twenty_parallel_messages_never_pass_the_daily_limit_which_frees_up_a_day_later() {
         let app = spawn_app_with(|c| c.contact_daily_limit = 3).await;
-        let net = network(&app).await;
+        let net = Fixture::new(&app).await;
         list(&net.facilitator).await;
         let ana = id_of(&app, "mayor@a.gov").await;
 
@@ -671,19 +631,10 @@ mod person {
     #[tokio::test]
     async fn the_public_is_never_shown_a_person_page() {
         let app = spawn_app().await;
-        let staff = app.staff_visitor().await;
-        let city = app.insert_city("Lafayette", "CO", "active").await;
-        let mayor = app
-            .invite_and_accept(
-                &staff,
-                "jamie@lafayetteco.gov",
-                "Jamie Harkins",
-                "mayor",
-                city,
-            )
-            .await;
-        list(&mayor).await;
-        let id = id_of(&app, "jamie@lafayetteco.gov").await;
+        let net = super::Cities::new(&app).await;
+        let staff = &net.staff;
+        list(&net.facilitator).await;
+        let id = id_of(&app, "mayor@a.gov").await;
         assert_eq!(
             Page::of(staff.get(&format!("/members/{id}")).await)
                 .await

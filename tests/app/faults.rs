@@ -16,7 +16,7 @@ use scraper::Selector;
 use sqlx::{Connection, Executor, any::AnyPoolOptions};
 
 use crate::{
-    cohorts::{Network, SLUG, network},
+    fixture::{Fixture, SLUG},
     support::{Page, TestApp, Visitor, spawn_app, spawn_app_with},
 };
 
@@ -95,7 +95,7 @@ async fn count(app: &TestApp, sql: &'static str) -> i64 {
 }
 
 /// A thread by the member; its path.
-async fn thread(net: &Network) -> String {
+async fn thread(net: &Fixture) -> String {
     let page = Page::of(
         net.member
             .post_form(
@@ -117,7 +117,7 @@ const TYPED: &str = "\nOur council voted <b>yes</b> & \"no\".\r\n\r\n  Indented 
 async fn a_reply_sent_while_the_database_refuses_connections_comes_back_whole_and_nothing_is_stored()
  {
     let app = spawn_app().await;
-    let net = network(&app).await;
+    let net = Fixture::new(&app).await;
     let path = thread(&net).await;
     let posts = count(&app, "SELECT COUNT(*) FROM cohort_posts").await;
 
@@ -244,7 +244,7 @@ async fn a_log_in_during_a_held_lock_comes_back_with_the_email_and_never_the_pas
 #[tokio::test]
 async fn a_thread_opens_at_once_while_a_lock_held_elsewhere_keeps_its_reading_from_being_written() {
     let app = spawn_app_with(|c| c.db_lock_wait_ms = 2_000).await;
-    let net = network(&app).await;
+    let net = Fixture::new(&app).await;
     let path = thread(&net).await;
     let mut other = hold_lock(&app, "cohort_reads").await;
     let started = Instant::now();
@@ -320,7 +320,7 @@ async fn fill_up(app: &TestApp, table: &str) {
 #[tokio::test]
 async fn an_upload_to_a_full_disk_says_storage_is_full_and_gives_the_text_back() {
     let app = spawn_app().await;
-    let net = network(&app).await;
+    let net = Fixture::new(&app).await;
     fill_up(&app, "file_chunks").await;
     let note = "Line one\r\nLine two: the 2027 figures";
     let form = Form::new()

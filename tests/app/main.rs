@@ -18,6 +18,7 @@ mod directory;
 mod editor;
 mod faults;
 mod files;
+mod fixture;
 mod forms;
 mod health;
 mod identity;

@@ -1,8 +1,9 @@
 //! Member cities, people, invitations: the journeys and who may do what.
 
 use crate::{
+    fixture::Cities,
     smtp::SmtpServer,
-    support::{MEMBER_PASSWORD, Page, STAFF_PASSWORD, TestApp, Visitor, spawn_app, spawn_app_with},
+    support::{MEMBER_PASSWORD, Page, STAFF_PASSWORD, TestApp, spawn_app, spawn_app_with},
 };
 
 async fn count(app: &TestApp, sql: &'static str) -> i64 {
@@ -10,43 +11,6 @@ async fn count(app: &TestApp, sql: &'static str) -> i64 {
         .fetch_one(&app.state.pool)
         .await
         .unwrap()
-}
-
-/// A city with a mayor and an advisor, each logged in on a browser of their own.
-struct Network {
-    staff: Visitor,
-    city: i64,
-    mayor: Visitor,
-    advisor: Visitor,
-}
-
-async fn network(app: &TestApp) -> Network {
-    let staff = app.staff_visitor().await;
-    let city = app.insert_city("Lafayette", "CO", "active").await;
-    let mayor = app
-        .invite_and_accept(
-            &staff,
-            "jamie@lafayetteco.gov",
-            "Jamie Harkins",
-            "mayor",
-            city,
-        )
-        .await;
-    let advisor = app
-        .invite_and_accept(
-            &mayor,
-            "sam@lafayetteco.gov",
-            "Sam Advisor",
-            "advisor",
-            city,
-        )
-        .await;
-    Network {
-        staff,
-        city,
-        mayor,
-        advisor,
-    }
 }
 
 async fn person_id(app: &TestApp, email: &str) -> i64 {
@@ -211,12 +175,12 @@ async fn staff_create_a_city_and_invite_its_mayor_who_gets_the_email_over_smtp_a
 #[tokio::test]
 async fn a_mayor_invites_only_advisors_and_only_to_the_own_city() {
     let app = spawn_app().await;
-    let net = network(&app).await;
-    let other = app.insert_city("Madison", "WI", "active").await;
+    let net = Cities::new(&app).await;
+    let other = net.city_b;
     let before = count(&app, "SELECT COUNT(*) FROM invitations").await;
     let mails = app.outbox().await.len();
 
-    let own = net.city.to_string();
+    let own = net.city_a.to_string();
     let other = other.to_string();
     for (role, city) in [
         ("staff", own.as_str()),
@@ -224,7 +188,7 @@ async fn a_mayor_invites_only_advisors_and_only_to_the_own_city() {
         ("advisor", other.as_str()),
     ] {
         let response = net
-            .mayor
+            .facilitator
             .post_form(
                 "/invitations",
                 &[
@@ -241,7 +205,7 @@ async fn a_mayor_invites_only_advisors_and_only_to_the_own_city() {
         );
     }
     // The form itself offers only advisors of the own city.
-    let form = Page::of(net.mayor.get("/invitations").await).await;
+    let form = Page::of(net.facilitator.get("/invitations").await).await;
     assert_eq!(
         form.attr("input[name=role]", "value").as_deref(),
         Some("advisor")
@@ -252,9 +216,9 @@ async fn a_mayor_invites_only_advisors_and_only_to_the_own_city() {
     );
 
     // An advisor invites no one.
-    assert_eq!(net.advisor.get("/invitations").await.status(), 403);
+    assert_eq!(net.member.get("/invitations").await.status(), 403);
     let response = net
-        .advisor
+        .member
         .post_form(
             "/invitations",
             &[
@@ -278,25 +242,14 @@ async fn a_mayor_invites_only_advisors_and_only_to_the_own_city() {
 async fn a_mayor_cannot_deactivate_another_citys_people_or_staff_but_can_deactivate_the_citys_advisors()
  {
     let app = spawn_app().await;
-    let net = network(&app).await;
-    let madison = app.insert_city("Madison", "WI", "active").await;
-    let other_mayor = app
-        .invite_and_accept(
-            &net.staff,
-            "satya@cityofmadison.com",
-            "Satya Mayor",
-            "mayor",
-            madison,
-        )
-        .await;
-    drop(other_mayor);
-    let other_id = person_id(&app, "satya@cityofmadison.com").await;
+    let net = Cities::new(&app).await;
+    let other_id = person_id(&app, "mayor@b.gov").await;
     let staff_id = person_id(&app, "grace@mayorsinnovation.org").await;
-    let advisor_id = person_id(&app, "sam@lafayetteco.gov").await;
+    let advisor_id = person_id(&app, "advisor@a.gov").await;
 
     for id in [other_id, staff_id] {
         let response = net
-            .mayor
+            .facilitator
             .post_form(&format!("/people/{id}/deactivate"), &[])
             .await;
         assert_eq!(
@@ -304,7 +257,10 @@ async fn a_mayor_cannot_deactivate_another_citys_people_or_staff_but_can_deactiv
             404,
             "person {id} is not the mayor's to see"
         );
-        assert_eq!(net.mayor.get(&format!("/people/{id}")).await.status(), 404);
+        assert_eq!(
+            net.facilitator.get(&format!("/people/{id}")).await.status(),
+            404
+        );
     }
     assert_eq!(
         count(&app, "SELECT COUNT(*) FROM people WHERE active = 0").await,
@@ -312,47 +268,38 @@ async fn a_mayor_cannot_deactivate_another_citys_people_or_staff_but_can_deactiv
     );
 
     // The advisor is logged in elsewhere; deactivation ends that session at once.
-    assert!(
-        Page::of(net.advisor.get("/").await)
-            .await
-            .has("header .who")
-    );
+    assert!(Page::of(net.member.get("/").await).await.has("header .who"));
     let page = Page::of(
-        net.mayor
+        net.facilitator
             .post_form(&format!("/people/{advisor_id}/deactivate"), &[])
             .await,
     )
     .await;
     assert_eq!(
         page.text(".flash"),
-        "Sam Advisor is deactivated and logged out everywhere."
+        "Advisor A is deactivated and logged out everywhere."
     );
     assert!(
-        !Page::of(net.advisor.get("/").await)
-            .await
-            .has("header .who"),
+        !Page::of(net.member.get("/").await).await.has("header .who"),
         "the old cookie no longer logs in"
     );
-    let again = net
-        .advisor
-        .log_in("sam@lafayetteco.gov", MEMBER_PASSWORD)
-        .await;
+    let again = net.member.log_in("advisor@a.gov", MEMBER_PASSWORD).await;
     assert_eq!(again.status, 422, "a deactivated person cannot log in");
 
     // The mayor cannot deactivate himself, nor reach the role form.
-    let me = person_id(&app, "jamie@lafayetteco.gov").await;
+    let me = person_id(&app, "mayor@a.gov").await;
     assert_eq!(
-        net.mayor
+        net.facilitator
             .post_form(&format!("/people/{me}/deactivate"), &[])
             .await
             .status(),
         403
     );
     assert_eq!(
-        net.mayor
+        net.facilitator
             .post_form(
                 &format!("/people/{advisor_id}/role"),
-                &[("role", "mayor"), ("city_id", &net.city.to_string())]
+                &[("role", "mayor"), ("city_id", &net.city_a.to_string())]
             )
             .await
             .status(),
@@ -360,15 +307,15 @@ async fn a_mayor_cannot_deactivate_another_citys_people_or_staff_but_can_deactiv
     );
 
     // Reactivated, the advisor logs in again.
-    net.mayor
+    net.facilitator
         .post_form(&format!("/people/{advisor_id}/reactivate"), &[])
         .await;
     assert_eq!(
-        net.advisor
-            .log_in("sam@lafayetteco.gov", MEMBER_PASSWORD)
+        net.member
+            .log_in("advisor@a.gov", MEMBER_PASSWORD)
             .await
             .text("header .who strong"),
-        "Sam Advisor"
+        "Advisor A"
     );
 }
 
@@ -482,14 +429,14 @@ async fn an_invitation_expires_after_seven_days() {
 #[tokio::test]
 async fn inviting_an_address_that_has_an_account_says_so_instead_of_inviting() {
     let app = spawn_app().await;
-    let net = network(&app).await;
-    let city = net.city.to_string();
+    let net = Cities::new(&app).await;
+    let city = net.city_a.to_string();
     let page = Page::of(
         net.staff
             .post_form(
                 "/invitations",
                 &[
-                    ("email", "SAM@lafayetteco.gov"),
+                    ("email", "ADVISOR@a.gov"),
                     ("role", "advisor"),
                     ("city_id", &city),
                 ],
@@ -500,7 +447,7 @@ async fn inviting_an_address_that_has_an_account_says_so_instead_of_inviting() {
     assert_eq!(page.status, 422);
     assert_eq!(
         page.text("#email-error"),
-        "Error: SAM@lafayetteco.gov already has an account (Sam Advisor, Lafayette, CO)."
+        "Error: ADVISOR@a.gov already has an account (Advisor A, Lafayette, CO)."
     );
 
     let second_mayor = Page::of(
@@ -520,7 +467,7 @@ async fn inviting_an_address_that_has_an_account_says_so_instead_of_inviting() {
     assert!(
         second_mayor
             .text("#role-error")
-            .contains("already has a mayor, Jamie Harkins")
+            .contains("already has a mayor, Mayor A")
     );
 
     let bad = Page::of(
@@ -556,9 +503,9 @@ async fn inviting_an_address_that_has_an_account_says_so_instead_of_inviting() {
 #[tokio::test]
 async fn staff_hand_the_mayor_role_over_and_move_people_between_cities() {
     let app = spawn_app().await;
-    let net = network(&app).await;
-    let advisor = person_id(&app, "sam@lafayetteco.gov").await;
-    let city = net.city.to_string();
+    let net = Cities::new(&app).await;
+    let advisor = person_id(&app, "advisor@a.gov").await;
+    let city = net.city_a.to_string();
     let page = Page::of(
         net.staff
             .post_form(
@@ -570,26 +517,31 @@ async fn staff_hand_the_mayor_role_over_and_move_people_between_cities() {
     .await;
     assert_eq!(
         page.text(".flash"),
-        "Sam Advisor is now the mayor of Lafayette, CO. Jamie Harkins is now an advisor."
+        "Advisor A is now the mayor of Lafayette, CO. Mayor A is now an advisor."
     );
-    let mayors: i64 = count(&app, "SELECT COUNT(*) FROM people WHERE role = 'mayor'").await;
+    let mayors: i64 = count(
+        &app,
+        "SELECT COUNT(*) FROM people p JOIN cities c ON c.id = p.city_id \
+         WHERE p.role = 'mayor' AND c.name = 'Lafayette'",
+    )
+    .await;
     assert_eq!(mayors, 1);
     // The former mayor's next page shows the change: no more People in the navigation.
     assert!(
-        !Page::of(net.mayor.get("/").await)
+        !Page::of(net.facilitator.get("/").await)
             .await
             .texts("nav a")
             .contains(&"People".to_owned())
     );
     assert!(
-        Page::of(net.advisor.get("/").await)
+        Page::of(net.member.get("/").await)
             .await
             .texts("nav a")
             .contains(&"People".to_owned())
     );
 
-    let madison = app.insert_city("Madison", "WI", "active").await.to_string();
-    let jamie = person_id(&app, "jamie@lafayetteco.gov").await;
+    let madison = net.city_b.to_string();
+    let jamie = person_id(&app, "mayor@a.gov").await;
     let moved = Page::of(
         net.staff
             .post_form(
@@ -619,40 +571,37 @@ async fn staff_hand_the_mayor_role_over_and_move_people_between_cities() {
 #[tokio::test]
 async fn staff_search_people_and_a_mayor_sees_only_the_citys_people() {
     let app = spawn_app().await;
-    let net = network(&app).await;
-    let madison = app.insert_city("Madison", "WI", "active").await;
-    app.invite_and_accept(
-        &net.staff,
-        "satya@cityofmadison.com",
-        "Satya Mayor",
-        "mayor",
-        madison,
-    )
-    .await;
+    let net = Cities::new(&app).await;
+    let madison = net.city_b;
 
-    let found = Page::of(net.staff.get("/people?q=satya").await).await;
-    assert_eq!(found.texts("tbody td a"), vec!["Satya Mayor".to_owned()]);
-    let by_city = Page::of(net.staff.get(&format!("/people?city={}", net.city)).await).await;
+    let found = Page::of(net.staff.get("/people?q=mayor%20b").await).await;
+    assert_eq!(found.texts("tbody td a"), vec!["Mayor B".to_owned()]);
+    let by_city = Page::of(net.staff.get(&format!("/people?city={}", net.city_a)).await).await;
     assert_eq!(
         by_city.texts("tbody td a"),
-        vec!["Jamie Harkins".to_owned(), "Sam Advisor".to_owned()]
+        vec!["Advisor A".to_owned(), "Mayor A".to_owned()]
     );
     let wildcard = Page::of(net.staff.get("/people?q=%25").await).await;
     assert_eq!(wildcard.text("main p"), "No one matches.");
 
-    let mayors_view = Page::of(net.mayor.get(&format!("/people?city={madison}")).await).await;
+    let mayors_view = Page::of(
+        net.facilitator
+            .get(&format!("/people?city={madison}"))
+            .await,
+    )
+    .await;
     assert_eq!(
         mayors_view.texts("tbody td a"),
-        vec!["Jamie Harkins".to_owned(), "Sam Advisor".to_owned()]
+        vec!["Advisor A".to_owned(), "Mayor A".to_owned()]
     );
-    assert_eq!(net.advisor.get("/people").await.status(), 403);
+    assert_eq!(net.member.get("/people").await.status(), 403);
 }
 
 #[tokio::test]
 async fn people_of_a_lapsed_city_still_log_in_and_are_told_the_membership_lapsed() {
     let app = spawn_app().await;
-    let net = network(&app).await;
-    let city = net.city.to_string();
+    let net = Cities::new(&app).await;
+    let city = net.city_a.to_string();
     let edit = Page::of(net.staff.get(&format!("/staff/cities/{city}/edit")).await).await;
     assert_eq!(edit.attr("#name", "value").as_deref(), Some("Lafayette"));
     let saved = Page::of(
@@ -671,12 +620,9 @@ async fn people_of_a_lapsed_city_still_log_in_and_are_told_the_membership_lapsed
     )
     .await;
     assert_eq!(saved.text(".facts dd"), "Lapsed");
-    let page = net
-        .advisor
-        .log_in("sam@lafayetteco.gov", MEMBER_PASSWORD)
-        .await;
-    assert_eq!(page.text("header .who strong"), "Sam Advisor");
-    let home = Page::of(net.advisor.get("/").await).await;
+    let page = net.member.log_in("advisor@a.gov", MEMBER_PASSWORD).await;
+    assert_eq!(page.text("header .who strong"), "Advisor A");
+    let home = Page::of(net.member.get("/").await).await;
     assert!(
         home.text(".notice")
             .starts_with("The membership of Lafayette, CO has lapsed.")
@@ -687,7 +633,7 @@ async fn people_of_a_lapsed_city_still_log_in_and_are_told_the_membership_lapsed
             .texts("tbody td")
             .contains(&"active → lapsed".to_owned())
     );
-    drop(net.mayor);
+    drop(net.facilitator);
 }
 
 #[tokio::test]
@@ -801,16 +747,8 @@ async fn staff_invite_another_staff_member() {
 async fn a_mayor_inviting_an_address_known_elsewhere_in_the_network_learns_no_name_or_city_but_staff_do()
  {
     let app = spawn_app().await;
-    let net = network(&app).await;
-    let madison = app.insert_city("Madison", "WI", "active").await;
-    app.invite_and_accept(
-        &net.staff,
-        "dana@cityofmadison.com",
-        "Dana Whitfield",
-        "mayor",
-        madison,
-    )
-    .await;
+    let net = Cities::new(&app).await;
+    let madison = net.city_b;
     let madison = madison.to_string();
     // Staff invite someone to Madison who has not answered yet.
     let sent = Page::of(
@@ -828,12 +766,12 @@ async fn a_mayor_inviting_an_address_known_elsewhere_in_the_network_learns_no_na
     )
     .await;
     assert_eq!(sent.path(), "/invitations");
-    let own = net.city.to_string();
+    let own = net.city_a.to_string();
     let invitations = count(&app, "SELECT COUNT(*) FROM invitations").await;
 
-    for email in ["DANA@cityofmadison.com", "lee@cityofmadison.com"] {
+    for email in ["MAYOR@b.gov", "lee@cityofmadison.com"] {
         let page = Page::of(
-            net.mayor
+            net.facilitator
                 .post_form(
                     "/invitations",
                     &[("email", email), ("role", "advisor"), ("city_id", &own)],
@@ -847,17 +785,17 @@ async fn a_mayor_inviting_an_address_known_elsewhere_in_the_network_learns_no_na
             "Error: This address cannot be invited from your city; our staff can help: write to Grace Staff at grace@mayorsinnovation.org."
         );
         let whole = page.text("body");
-        for secret in ["Dana", "Whitfield", "Madison", "WI", "Lee Waiting"] {
+        for secret in ["Mayor B", "Madison", "WI", "Lee Waiting"] {
             assert!(!whole.contains(secret), "the mayor was shown {secret:?}");
         }
     }
     // The mayor's own city's people are the mayor's to know.
     let page = Page::of(
-        net.mayor
+        net.facilitator
             .post_form(
                 "/invitations",
                 &[
-                    ("email", "sam@lafayetteco.gov"),
+                    ("email", "advisor@a.gov"),
                     ("role", "advisor"),
                     ("city_id", &own),
                 ],
@@ -867,7 +805,7 @@ async fn a_mayor_inviting_an_address_known_elsewhere_in_the_network_learns_no_na
     .await;
     assert_eq!(
         page.text("#email-error"),
-        "Error: sam@lafayetteco.gov already has an account (Sam Advisor, Lafayette, CO)."
+        "Error: advisor@a.gov already has an account (Advisor A, Lafayette, CO)."
     );
 
     // Staff still see whose account it is and that an invitation is waiting.
@@ -876,7 +814,7 @@ async fn a_mayor_inviting_an_address_known_elsewhere_in_the_network_learns_no_na
             .post_form(
                 "/invitations",
                 &[
-                    ("email", "dana@cityofmadison.com"),
+                    ("email", "mayor@b.gov"),
                     ("role", "advisor"),
                     ("city_id", &own),
                 ],
@@ -886,7 +824,7 @@ async fn a_mayor_inviting_an_address_known_elsewhere_in_the_network_learns_no_na
     .await;
     assert_eq!(
         page.text("#email-error"),
-        "Error: dana@cityofmadison.com already has an account (Dana Whitfield, Madison, WI)."
+        "Error: mayor@b.gov already has an account (Mayor B, Madison, WI)."
     );
     let page = Page::of(
         net.staff
@@ -914,11 +852,11 @@ async fn a_mayor_inviting_an_address_known_elsewhere_in_the_network_learns_no_na
 #[tokio::test]
 async fn the_mayor_of_a_lapsed_city_cannot_invite_and_the_invitations_page_says_why() {
     let app = spawn_app().await;
-    let net = network(&app).await;
-    let own = net.city.to_string();
+    let net = Cities::new(&app).await;
+    let own = net.city_a.to_string();
     // An invitation sent while the city was active.
     let sent = Page::of(
-        net.mayor
+        net.facilitator
             .post_form(
                 "/invitations",
                 &[
@@ -932,7 +870,7 @@ async fn the_mayor_of_a_lapsed_city_cannot_invite_and_the_invitations_page_says_
     .await;
     assert_eq!(sent.path(), "/invitations");
     sqlx::query("UPDATE cities SET status = 'lapsed' WHERE id = $1")
-        .bind(net.city)
+        .bind(net.city_a)
         .execute(&app.state.pool)
         .await
         .unwrap();
@@ -940,7 +878,7 @@ async fn the_mayor_of_a_lapsed_city_cannot_invite_and_the_invitations_page_says_
     let mails = app.outbox().await.len();
     let why = "The membership of Lafayette, CO has lapsed, so no invitations can be sent until it is renewed. To renew, contact the staff of Mayors Innovation Project.";
 
-    let page = Page::of(net.mayor.get("/invitations").await).await;
+    let page = Page::of(net.facilitator.get("/invitations").await).await;
     assert_eq!(page.status, 200);
     assert_eq!(page.text("#invitations-closed"), why);
     assert!(!page.has("form[action='/invitations']"));
@@ -949,7 +887,7 @@ async fn the_mayor_of_a_lapsed_city_cannot_invite_and_the_invitations_page_says_
     assert!(page.has("a[href$='/revoke']"));
 
     let refused = Page::of(
-        net.mayor
+        net.facilitator
             .post_form(
                 "/invitations",
                 &[
@@ -969,7 +907,7 @@ async fn the_mayor_of_a_lapsed_city_cannot_invite_and_the_invitations_page_says_
             .await
             .unwrap();
     let resend = net
-        .mayor
+        .facilitator
         .post_form(&format!("/invitations/{id}/resend"), &[])
         .await;
     assert_eq!(resend.status(), 404);
@@ -980,7 +918,7 @@ async fn the_mayor_of_a_lapsed_city_cannot_invite_and_the_invitations_page_says_
     assert_eq!(app.outbox().await.len(), mails, "no email was queued");
 
     let revoked = Page::of(
-        net.mayor
+        net.facilitator
             .post_form(&format!("/invitations/{id}/revoke"), &[])
             .await,
     )

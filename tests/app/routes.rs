@@ -5,6 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::fixture::{Cities, Fixture, SLUG};
 use crate::news::{editor, publish};
 use crate::support::{MEMBER_PASSWORD, STAFF_PASSWORD, TestApp, spawn_app};
 
@@ -789,8 +790,9 @@ fn every_route_in_the_source_has_expected_answers_and_every_row_a_route() {
     );
 }
 
-/// The network every route is tried on.
-struct Fixture {
+/// What every route is tried with, on the fixture network: the values of its parameters,
+/// and a client per role.
+struct Arguments {
     values: BTreeMap<&'static str, String>,
     /// One client per role, logged in (the public's is not), following no redirects.
     clients: Vec<reqwest::Client>,
@@ -846,28 +848,10 @@ async fn cover_of(app: &TestApp, post_id: i64) -> String {
     format!("{hash}-{width}.jpg")
 }
 
-async fn fixture(app: &TestApp) -> Fixture {
-    let staff = app.staff_visitor().await;
-    let a = app.insert_city("Lafayette", "CO", "active").await;
-    let b = app.insert_city("Madison", "WI", "active").await;
-    let lapsed = app.insert_city("Dubuque", "IA", "active").await;
-    let mayor = app
-        .invite_and_accept(&staff, "mayor@a.gov", "Mayor A", "mayor", a)
-        .await;
-    app.invite_and_accept(&staff, "advisor@a.gov", "Advisor A", "advisor", a)
-        .await;
-    app.invite_and_accept(&staff, "colleague@a.gov", "Colleague A", "advisor", a)
-        .await;
-    app.invite_and_accept(&staff, "mayor@b.gov", "Mayor B", "mayor", b)
-        .await;
-    app.invite_and_accept(&staff, "mayor@c.gov", "Mayor C", "mayor", lapsed)
-        .await;
-    let cohorts = cohort_fixture(app, &staff).await;
-    sqlx::query("UPDATE cities SET status = 'lapsed' WHERE id = $1")
-        .bind(lapsed)
-        .execute(&app.state.pool)
-        .await
-        .unwrap();
+async fn arguments(app: &TestApp) -> Arguments {
+    let net = Fixture::new(app).await;
+    let (staff, mayor, a) = (&net.staff, &net.facilitator, net.city_a);
+    let cohorts = cohort_arguments(app, &net).await;
     // An invitation the first city's mayor sent, to resend and withdraw, and another staff
     // sent, to open.
     let sent = mayor
@@ -905,7 +889,7 @@ async fn fixture(app: &TestApp) -> Fixture {
 
     let published = {
         let page = editor(
-            &staff,
+            staff,
             "/staff/news",
             &[
                 ("title", "Open Streets"),
@@ -921,7 +905,7 @@ async fn fixture(app: &TestApp) -> Fixture {
     };
     let members_only = {
         let page = editor(
-            &staff,
+            staff,
             "/staff/news",
             &[
                 ("title", "Budget Notes"),
@@ -938,7 +922,7 @@ async fn fixture(app: &TestApp) -> Fixture {
         scalar(app, "SELECT id FROM posts WHERE title = $1", "Budget Notes").await
     };
     editor(
-        &staff,
+        staff,
         "/staff/news",
         &[
             ("title", "Unfinished"),
@@ -949,7 +933,7 @@ async fn fixture(app: &TestApp) -> Fixture {
     )
     .await;
     let draft = scalar(app, "SELECT id FROM posts WHERE title = $1", "Unfinished").await;
-    let doomed = publish(&staff, "Doomed", "To be unpublished and deleted.", &[]).await;
+    let doomed = publish(staff, "Doomed", "To be unpublished and deleted.", &[]).await;
     staff
         .post_form("/staff/topics", &[("name", "Transit")])
         .await;
@@ -1065,46 +1049,25 @@ async fn fixture(app: &TestApp) -> Fixture {
         logged_in(app, "mayor@c.gov", MEMBER_PASSWORD).await,
         logged_in(app, "grace@mayorsinnovation.org", STAFF_PASSWORD).await,
     ];
-    Fixture { values, clients }
+    Arguments { values, clients }
 }
 
-/// Two cohorts, facilitated by the first city's mayor: an open one, with the first city's
+/// The fixture's two cohorts of the first city's mayor: the open one, with the first city's
 /// advisor and colleague and the lapsed city's mayor (who joined before the lapse) in it, and
-/// one joined by request, with the colleague's request waiting.
-async fn cohort_fixture(
-    app: &TestApp,
-    staff: &crate::support::Visitor,
-) -> Vec<(&'static str, String)> {
-    for (name, policy) in [("Water Affordability", "open"), ("Data Leaders", "request")] {
-        let r = staff
-            .post_form(
-                "/staff/cohorts",
-                &[
-                    ("name", name),
-                    ("join_policy", policy),
-                    ("visible", "1"),
-                    ("status", "active"),
-                    ("facilitators", "mayor@a.gov"),
-                ],
-            )
-            .await;
-        assert_eq!(r.status(), 200, "the cohort {name} was not created");
-    }
-    let open = "water-affordability";
+/// the one joined by request, with the colleague's request waiting.
+async fn cohort_arguments(app: &TestApp, net: &Fixture) -> Vec<(&'static str, String)> {
+    let staff = &net.staff;
+    let open = SLUG;
+    let asked = net.request_cohort().await;
     let person = |email: &'static str| async move {
         scalar(app, "SELECT id FROM people WHERE email = $1", email).await
     };
-    for email in ["advisor@a.gov", "colleague@a.gov", "mayor@c.gov"] {
-        let r = staff
-            .post_form(&format!("/cohorts/{open}/members"), &[("email", email)])
-            .await;
-        assert_eq!(r.status(), 200, "{email} was not added");
-    }
     let colleague = person("colleague@a.gov").await;
     let request: i64 = sqlx::query_scalar(
-        "INSERT INTO cohort_requests (cohort_id, person_id, message, status, created_at)          VALUES ((SELECT id FROM cohorts WHERE slug = 'data-leaders'), $1, 'Please.', 'pending', 0) RETURNING id",
+        "INSERT INTO cohort_requests (cohort_id, person_id, message, status, created_at)          VALUES ((SELECT id FROM cohorts WHERE slug = $2), $1, 'Please.', 'pending', 0) RETURNING id",
     )
     .bind(colleague)
+    .bind(asked)
     .fetch_one(&app.state.pool)
     .await
     .unwrap();
@@ -1222,8 +1185,8 @@ async fn cohort_fixture(
         ("cohort/slug", open.to_owned()),
         ("cohort-member/slug", open.to_owned()),
         ("cohort-member/person", colleague.to_string()),
-        ("request-cohort/slug", "data-leaders".to_owned()),
-        ("request/slug", "data-leaders".to_owned()),
+        ("request-cohort/slug", asked.to_owned()),
+        ("request/slug", asked.to_owned()),
         ("request", request.to_string()),
     ]
 }
@@ -1331,7 +1294,7 @@ pub async fn add_resource_file(
 }
 
 /// The path of a row, its parameters filled from the fixture.
-fn path_of(row: &Row, fx: &Fixture) -> String {
+fn path_of(row: &Row, fx: &Arguments) -> String {
     let value = |key: String| {
         fx.values
             .get(key.as_str())
@@ -1424,7 +1387,7 @@ async fn snapshot(app: &TestApp) -> Vec<Vec<String>> {
 #[tokio::test]
 async fn every_route_answers_every_role_as_the_table_says_and_refusals_change_nothing() {
     let app = spawn_app().await;
-    let fx = fixture(&app).await;
+    let fx = arguments(&app).await;
     let mut wrong = Vec::new();
     for (role, client) in ROLES.iter().zip(&fx.clients) {
         let i = ROLES.iter().position(|r| r == role).unwrap();
@@ -1467,11 +1430,8 @@ async fn every_route_answers_every_role_as_the_table_says_and_refusals_change_no
 #[tokio::test]
 async fn a_member_asking_for_a_staff_page_is_told_they_have_no_access_and_the_public_to_log_in() {
     let app = spawn_app().await;
-    let staff = app.staff_visitor().await;
-    let city = app.insert_city("Lafayette", "CO", "active").await;
-    let mayor = app
-        .invite_and_accept(&staff, "mayor@a.gov", "Mayor A", "mayor", city)
-        .await;
+    let net = Cities::new(&app).await;
+    let mayor = &net.facilitator;
     for path in ["/staff", "/staff/news", "/staff/cities", "/staff/audit"] {
         let page = crate::support::Page::of(mayor.get(path).await).await;
         assert_eq!(page.status, 403, "{path}");

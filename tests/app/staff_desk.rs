@@ -1,6 +1,9 @@
 //! The staff desk: what needs doing now, each count a link to the list of exactly those items.
 
-use crate::support::{Page, TestApp, Visitor, spawn_app};
+use crate::{
+    fixture::Fixture,
+    support::{Page, TestApp, Visitor, spawn_app},
+};
 
 async fn exec(app: &TestApp, sql: &'static str, args: &[&str]) {
     let mut q = sqlx::query(sql);
@@ -225,9 +228,9 @@ async fn the_filtered_lists_refuse_windows_they_do_not_offer() {
 #[tokio::test]
 async fn the_desk_puts_what_needs_doing_first_mutes_the_zeros_and_ages_cohort_requests() {
     let app = spawn_app().await;
-    let net = crate::cohorts::network(&app).await;
+    let net = Fixture::with(&app).outsider().build().await;
     let staff = &net.staff;
-    crate::cohorts::create_cohort(
+    crate::fixture::create_cohort(
         staff,
         "Data Leaders",
         &[("join_policy", "request"), ("visible", "1")],
