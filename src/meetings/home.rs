@@ -33,7 +33,10 @@ pub fn panel<'a>(home: &'a Home<'a>) -> Fut<'a, AppResult<Panel>> {
                     "{ABOUT} The next one is not announced yet: its date and place will be here once staff announce them."
                 )],
                 items: Vec::new(),
-                link: Some(("/meetings".to_owned(), "Past meetings".to_owned())),
+                link: Some((
+                    "/meetings".to_owned(),
+                    "About the annual meeting".to_owned(),
+                )),
             });
         };
         let mut lines = vec![format!("{} · {}", meeting.when(), meeting.place())];

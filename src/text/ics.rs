@@ -90,7 +90,7 @@ pub fn calendar_as(
     line(
         &mut out,
         &format!(
-            "PRODID:-//{}//Cohort sessions//EN",
+            "PRODID:-//{}//Portal//EN",
             text(prodid_owner).replace("//", "/")
         ),
     );

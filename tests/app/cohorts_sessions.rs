@@ -1096,17 +1096,18 @@ fn attached_calendar(mail: &crate::support::Mail, filename: &str) -> (String, Ca
 
 #[tokio::test]
 async fn session_emails_carry_the_sessions_calendar_file_published_then_cancelled() {
-    let s = space().await;
-    let id = s.plan(&session("Rates and tiers", &in_days(30))).await;
+    let app = spawn_app().await;
+    let s = Fixture::new(&app).await;
+    let id = plan(&app, &s, &session("Rates and tiers", &in_days(30))).await;
     let (uid, starts): (String, i64) =
         sqlx::query_as("SELECT uid, starts_at FROM cohort_sessions WHERE id = $1")
             .bind(id)
-            .fetch_one(&s.app.state.pool)
+            .fetch_one(&app.state.pool)
             .await
             .unwrap();
     let starts_utc = portal::text::ics::utc(starts);
 
-    let mail = s.app.last_mail_to("advisor@a.gov").await;
+    let mail = app.last_mail_to("advisor@a.gov").await;
     assert!(mail.subject.starts_with("New session"));
     assert_eq!(mail.parts.len(), 1);
     let (content_type, cal) = attached_calendar(&mail, "rates-and-tiers.ics");
@@ -1126,7 +1127,7 @@ async fn session_emails_carry_the_sessions_calendar_file_published_then_cancelle
     s.staff
         .post_form(&format!("/cohorts/{SLUG}/sessions/{id}/cancel"), &[])
         .await;
-    let mail = s.app.last_mail_to("advisor@a.gov").await;
+    let mail = app.last_mail_to("advisor@a.gov").await;
     assert!(mail.subject.starts_with("Session cancelled"));
     let (content_type, cal) = attached_calendar(&mail, "rates-and-tiers.ics");
     assert_eq!(content_type, "text/calendar; charset=utf-8; method=CANCEL");
@@ -1149,20 +1150,21 @@ async fn session_emails_carry_the_sessions_calendar_file_published_then_cancelle
 
 #[tokio::test]
 async fn a_session_email_sent_over_smtp_has_the_text_the_html_and_the_calendar_file() {
-    let s = space().await;
+    let app = spawn_app().await;
+    let s = Fixture::new(&app).await;
     let smtp = crate::smtp::SmtpServer::start(0).await;
-    let mut config = s.app.state.config.clone();
+    let mut config = app.state.config.clone();
     config.smtp_url = Some(smtp.url());
     let mailer = portal::notify::worker::Mailer::from_config(&config).unwrap();
     // Only the session's emails: the invitations of the set-up are sent as files first.
-    s.app.deliver_mail().await;
-    let id = s.plan(&session("Rates and tiers", &in_days(30))).await;
+    app.deliver_mail().await;
+    let id = plan(&app, &s, &session("Rates and tiers", &in_days(30))).await;
     let uid: String = sqlx::query_scalar("SELECT uid FROM cohort_sessions WHERE id = $1")
         .bind(id)
-        .fetch_one(&s.app.state.pool)
+        .fetch_one(&app.state.pool)
         .await
         .unwrap();
-    portal::notify::worker::deliver_due(&s.app.state, &mailer, "smtp-worker")
+    portal::notify::worker::deliver_due(&app.state, &mailer, "smtp-worker")
         .await
         .unwrap();
     let received = smtp.messages();

@@ -1114,3 +1114,99 @@ async fn staff_write_to_the_filtered_registrants_once_each_and_the_desk_and_home
         .collect();
     assert_eq!(hotel.len(), 3, "{hotel:?}");
 }
+
+/// The calendar a notice carries, in both its forms (the alternative part and the file), parsed
+/// as a calendar program would; its content type.
+fn calendar_of(mail: &crate::support::Mail) -> (String, icalendar::Calendar) {
+    let alternative = mail
+        .parts
+        .iter()
+        .find(|p| p.role == "alternative")
+        .expect("a calendar part");
+    let file = mail.part("annual-meeting-2027.ics");
+    assert_eq!(alternative.body, file.body);
+    assert_eq!(alternative.content_type, file.content_type);
+    let body = String::from_utf8(file.body.clone()).unwrap();
+    (
+        file.content_type.clone(),
+        body.parse().unwrap_or_else(|e| panic!("{e}\n{body}")),
+    )
+}
+
+#[tokio::test]
+async fn the_confirmation_carries_the_calendar_entry_that_a_change_updates_and_a_cancellation_withdraws()
+ {
+    use icalendar::{Component, EventLike};
+    let w = world().await;
+    meeting(&w, "", "").await;
+    let page = register(
+        &w.advisor_a,
+        registration(&w.app, "", "Advisor").await,
+        "None",
+        &w.app,
+    )
+    .await;
+    let mail = w.app.last_mail_to("advisor@a.gov").await;
+    let (content_type, cal) = calendar_of(&mail);
+    assert_eq!(content_type, "text/calendar; charset=utf-8; method=REQUEST");
+    assert_eq!(cal.property_value("METHOD"), Some("REQUEST"));
+    let event = cal.events().next().unwrap();
+    // 9:00 in Denver, in UTC: the instant the meeting's form said.
+    let zone = Zone::parse("America/Denver").unwrap();
+    let starts = zone.parse_local(&denver(&w.app, 60, "09:00")).unwrap();
+    assert_eq!(
+        event.property_value("DTSTART"),
+        Some(portal::text::ics::utc(starts).as_str())
+    );
+    let uid = event.get_uid().unwrap().to_owned();
+    let first = event.get_sequence().unwrap();
+    let ics = String::from_utf8_lossy(&mail.part("annual-meeting-2027.ics").body).to_string();
+    // The registrant is the entry's attendee (a property icalendar keeps among the repeated
+    // ones): read in the unfolded text.
+    assert!(ics.replace("\r\n ", "").contains("ATTENDEE;CN=\"Nina Begay\";ROLE=REQ-PARTICIPANT;PARTSTAT=ACCEPTED;RSVP=FALSE:mailto:advisor@a.gov"), "{ics}");
+    assert!(
+        event
+            .property_value("ORGANIZER")
+            .is_some_and(|o| o.starts_with("mailto:"))
+    );
+    assert!(
+        event
+            .property_value("LOCATION")
+            .is_some_and(|l| l.contains("Lafayette Event Center"))
+    );
+    // A waiting person's notice carries no entry: they have no place yet.
+    // Staff move the meeting an hour later: the same entry, updated.
+    let mut form = meeting_form(&w.app, "");
+    form[6] = ("starts", denver(&w.app, 60, "10:00"));
+    let saved = post(&w.staff, &format!("/staff/meetings/{SLUG}/edit"), &form).await;
+    assert!(
+        saved
+            .text(".flash")
+            .contains("1 registrant will get an email"),
+        "{}",
+        saved.text(".flash")
+    );
+    let mail = w.app.last_mail_to("advisor@a.gov").await;
+    assert_eq!(mail.subject, "Changed: Annual Meeting 2027");
+    let (_, cal) = calendar_of(&mail);
+    let event = cal.events().next().unwrap();
+    assert_eq!(event.get_uid(), Some(uid.as_str()));
+    assert!(event.get_sequence().unwrap() > first);
+    assert_eq!(
+        event.property_value("DTSTART"),
+        Some(portal::text::ics::utc(starts + 3600).as_str())
+    );
+    let changed = event.get_sequence().unwrap();
+    // The registrant cancels: the entry is withdrawn.
+    w.advisor_a
+        .post_form(&format!("{}/cancel", page.path()), &[])
+        .await;
+    let mail = w.app.last_mail_to("advisor@a.gov").await;
+    let (content_type, cal) = calendar_of(&mail);
+    assert_eq!(content_type, "text/calendar; charset=utf-8; method=CANCEL");
+    assert_eq!(cal.property_value("METHOD"), Some("CANCEL"));
+    let event = cal.events().next().unwrap();
+    assert_eq!(event.get_uid(), Some(uid.as_str()));
+    assert!(event.get_sequence().unwrap() > changed);
+    assert_eq!(event.property_value("STATUS"), Some("CANCELLED"));
+}

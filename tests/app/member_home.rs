@@ -407,7 +407,7 @@ async fn member_areas_not_built_yet_say_so_and_give_the_staff_contacts_email() {
         )
         .await;
     let home = Page::of(p.facilitator.get("/home").await).await;
-    for id in ["meeting", "assistance", "publications"] {
+    for id in ["assistance", "publications"] {
         let panel = format!("section.panel[aria-labelledby='panel-{id}']");
         assert!(
             home.texts(&format!("{panel} p"))[0].starts_with("Not in the portal yet: "),
@@ -425,9 +425,18 @@ async fn member_areas_not_built_yet_say_so_and_give_the_staff_contacts_email() {
         home.text("section.panel[aria-labelledby='panel-assistance'] a"),
         "Ask for help: Grace Staff (grace@mayorsinnovation.org)"
     );
+    // The annual meeting is built: until one is announced, its panel says so and leads to
+    // its page.
+    let meeting = "section.panel[aria-labelledby='panel-meeting']";
     assert!(
-        home.text("section.panel[aria-labelledby='panel-meeting']")
-            .contains("The next annual meeting is not announced yet")
+        home.text(meeting)
+            .contains("The next one is not announced yet"),
+        "{}",
+        home.text(meeting)
+    );
+    assert_eq!(
+        home.attr(&format!("{meeting} a"), "href").as_deref(),
+        Some("/meetings")
     );
     // A choice no form offers (someone who is not staff) is refused, and nothing changes.
     let mayor_id = id_of(
