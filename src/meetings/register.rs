@@ -124,16 +124,32 @@ pub fn read_answers(
             if let Some(p) = problem {
                 errors.add_named(field, format!("{} {p}", q.prompt));
             }
-            let mut kept = raw;
-            kept.iter_mut()
-                .for_each(|v| *v = v.chars().take(ANSWER_MAX).collect());
-            kept.dedup();
+            // Choices once each, in the question's order; other answers as given, bounded.
+            let kept: Vec<String> =
+                if matches!(q.kind, QuestionKind::Choice | QuestionKind::Choices)
+                    && problem_free(&raw, &choices)
+                {
+                    choices
+                        .iter()
+                        .filter(|c| raw.iter().any(|v| v == *c))
+                        .map(|c| (*c).to_owned())
+                        .collect()
+                } else {
+                    raw.iter()
+                        .map(|v| v.chars().take(ANSWER_MAX).collect())
+                        .collect()
+                };
             Asked {
                 q: q.clone(),
                 values: kept,
             }
         })
         .collect()
+}
+
+/// Whether every value is one of the choices.
+fn problem_free(raw: &[String], choices: &[&str]) -> bool {
+    raw.iter().all(|v| choices.contains(&v.as_str()))
 }
 
 /// Stores the answers of registration `id` (replacing earlier ones).
