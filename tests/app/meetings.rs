@@ -1321,3 +1321,28 @@ async fn the_waitlist_number_counts_only_those_ahead_of_the_same_type() {
     // Nobody of the mayor's type is ahead: the advisor waits for an advisor's place.
     assert_eq!(mayor_b.text("#status"), "You are number 1 on the waitlist");
 }
+
+/// Review h4: the edit form reads the meeting's times as wall-clock times in the zone chosen,
+/// so choosing another venue zone moves the meeting's instants but leaves the agenda's, stored
+/// as instants read in the old zone: the opening plenary, at the meeting's first minute in
+/// Denver, is shown two hours after the meeting starts once the venue is set to New York.
+#[tokio::test]
+async fn changing_the_venues_zone_moves_the_agenda_with_the_meeting() {
+    let w = world().await;
+    meeting(&w, "", "").await;
+    let mut form = meeting_form(&w.app, "");
+    form.retain(|(k, _)| *k != "time_zone");
+    form.push(("time_zone", "America/New_York".to_owned()));
+    let page = post(&w.staff, &format!("/staff/meetings/{SLUG}/edit"), &form).await;
+    assert_eq!(page.texts(".error-summary li"), Vec::<String>::new());
+    let meeting_starts = count(&w.app, "SELECT starts_at FROM meetings").await;
+    let plenary_starts = count(
+        &w.app,
+        "SELECT starts_at FROM meeting_agenda WHERE title = 'Opening plenary'",
+    )
+    .await;
+    assert_eq!(
+        plenary_starts, meeting_starts,
+        "the plenary still opens the meeting"
+    );
+}
