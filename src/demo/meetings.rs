@@ -88,11 +88,29 @@ impl Seed<'_> {
         manage::insert_type(&mut tx, id, "Guest", None, TypeFor::Staff, "Free")
             .await
             .map_err(db)?;
-        manage::insert_question(&mut tx, id, QuestionKind::Text, "Dietary needs", "", false)
+        self.questions_and_agenda(&mut tx, id).await?;
+        tx.commit().await.map_err(db)?;
+        let people: Vec<(&str, &str)> = MAYORS
+            .iter()
+            .map(|m| (*m, "Mayor"))
+            .chain(ADVISORS.iter().map(|a| (*a, "Advisor")))
+            .collect();
+        self.register_all("annual-meeting-2027", &people).await?;
+        Ok(())
+    }
+
+    /// The coming meeting's questions and agenda.
+    async fn questions_and_agenda(
+        &self,
+        tx: &mut sqlx::AnyConnection,
+        id: i64,
+    ) -> Result<(), String> {
+        let tx = &mut *tx;
+        manage::insert_question(tx, id, QuestionKind::Text, "Dietary needs", "", false)
             .await
             .map_err(db)?;
         manage::insert_question(
-            &mut tx,
+            tx,
             id,
             QuestionKind::Choices,
             "Workshops you plan to attend",
@@ -102,7 +120,7 @@ impl Seed<'_> {
         .await
         .map_err(db)?;
         manage::insert_question(
-            &mut tx,
+            tx,
             id,
             QuestionKind::YesNo,
             "Do you need accessibility help at the venue?",
@@ -154,15 +172,8 @@ impl Seed<'_> {
                 speakers,
                 note: "",
             };
-            manage::insert_item(&mut tx, id, &item).await.map_err(db)?;
+            manage::insert_item(tx, id, &item).await.map_err(db)?;
         }
-        tx.commit().await.map_err(db)?;
-        let people: Vec<(&str, &str)> = MAYORS
-            .iter()
-            .map(|m| (*m, "Mayor"))
-            .chain(ADVISORS.iter().map(|a| (*a, "Advisor")))
-            .collect();
-        self.register_all("annual-meeting-2027", &people).await?;
         Ok(())
     }
 

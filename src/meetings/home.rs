@@ -60,26 +60,7 @@ pub fn panel<'a>(home: &'a Home<'a>) -> Fut<'a, AppResult<Panel>> {
             }),
         }
         if home.person.role == Role::Mayor {
-            let city: Vec<CityRow> = sqlx::query_as(
-                "SELECT id, name, status FROM meeting_registrations WHERE meeting_id = $1 \
-                 AND city_id = $2 AND status <> 'cancelled' AND (person_id IS NULL OR person_id <> $3) ORDER BY name, id",
-            )
-            .bind(meeting.id)
-            .bind(home.person.city_id)
-            .bind(home.person.id)
-            .fetch_all(&mut *conn)
-            .await?;
-            for r in city {
-                items.push(PanelItem {
-                    href: format!("{}/registrations/{}", meeting.href(), r.id),
-                    label: r.name,
-                    notes: vec![if r.status == "waiting" {
-                        "On the waitlist".to_owned()
-                    } else {
-                        "Registered".to_owned()
-                    }],
-                });
-            }
+            items.extend(city_items(&mut conn, &meeting, home.person).await?);
         }
         let link = if meeting.registration_open(now)
             && (mine.is_none() || home.person.role == Role::Mayor)
@@ -104,4 +85,36 @@ pub fn panel<'a>(home: &'a Home<'a>) -> Fut<'a, AppResult<Panel>> {
             link,
         })
     })
+}
+
+/// The city's other registrations, for its mayor.
+async fn city_items(
+    conn: &mut sqlx::AnyConnection,
+    meeting: &super::Meeting,
+    mayor: &crate::viewer::Person,
+) -> sqlx::Result<Vec<PanelItem>> {
+    let city: Vec<CityRow> = sqlx::query_as(
+        "SELECT id, name, status FROM meeting_registrations WHERE meeting_id = $1 \
+         AND city_id = $2 AND status <> 'cancelled' AND (person_id IS NULL OR person_id <> $3) ORDER BY name, id",
+    )
+    .bind(meeting.id)
+    .bind(mayor.city_id)
+    .bind(mayor.id)
+    .fetch_all(conn)
+    .await?;
+    Ok(city
+        .into_iter()
+        .map(|r| PanelItem {
+            href: format!("{}/registrations/{}", meeting.href(), r.id),
+            label: r.name,
+            notes: vec![
+                if r.status == "waiting" {
+                    "On the waitlist"
+                } else {
+                    "Registered"
+                }
+                .to_owned(),
+            ],
+        })
+        .collect())
 }

@@ -39,7 +39,7 @@ pub fn router() -> Router<crate::state::AppState> {
         .route("/staff/meetings/{slug}/questions", post(add_question))
         .route(
             "/staff/meetings/{slug}/questions/{id}/remove",
-            post(remove_question),
+            get(remove_question_form).post(remove_question),
         )
         .route("/staff/meetings/{slug}/agenda", post(add_item))
         .route(
@@ -633,31 +633,15 @@ async fn update(
         || current.host_city != input.host_city;
     let cancelled =
         input.status == MeetingStatus::Cancelled && current.status != MeetingStatus::Cancelled;
-    let result = sqlx::query(
-        "UPDATE meetings SET slug = $1, title = $2, host_city = $3, venue = $4, venue_address = $5, \
-         time_zone = $6, starts_at = $7, ends_at = $8, description = $9, description_html = $10, \
-         opens_at = $11, closes_at = $12, capacity = $13, status = $14, \
-         sequence = sequence + $15, updated_at = $16 WHERE id = $17",
-    )
-    .bind(&input.slug)
-    .bind(&input.title)
-    .bind(&input.host_city)
-    .bind(&input.venue)
-    .bind(&input.venue_address)
-    .bind(&input.time_zone)
-    .bind(input.starts_at)
-    .bind(input.ends_at)
-    .bind(&input.description)
-    .bind(&input.description_html)
-    .bind(input.opens_at)
-    .bind(input.closes_at)
-    .bind(input.capacity)
-    .bind(input.status)
-    .bind(i64::from(moved || cancelled))
-    .bind(now)
-    .bind(current.id)
-    .execute(&mut *tx)
-    .await;
+    if current.slug != input.slug && has_registrations(&mut tx, current.id).await? {
+        tx.rollback().await?;
+        let parts = parts_of(&mut *ctx.state.pool.acquire().await?, before.id).await?;
+        let mut errors = FormErrors::default();
+        errors.add("slug", "The address stays while people are registered: the links in their emails and calendars lead to it.");
+        return page(&ctx, Some(before), form.kept(), errors, parts).await;
+    }
+    move_agenda(&mut tx, &current, &input).await?;
+    let result = save(&mut tx, current.id, &input, moved || cancelled, now).await;
     match result {
         Ok(_) => {}
         Err(e) if is_unique_violation(&e) => {
@@ -667,21 +651,10 @@ async fn update(
         }
         Err(e) => return Err(e.into()),
     }
-    let Some(meeting) = super::by_slug(&mut tx, &input.slug).await? else {
+    let Some(meeting) = super::by_id(&mut tx, current.id).await? else {
         return Err(AppError::NotFound);
     };
-    let told = if cancelled {
-        super::emails::meeting_cancelled(&mut tx, &ctx.state, &meeting).await?
-    } else {
-        // A larger capacity gives its places to the waiting.
-        let promoted = super::places::promote(&mut tx, &ctx.state, &meeting).await?;
-        super::emails::promoted(&mut tx, &ctx.state, &meeting, &promoted).await?;
-        if moved {
-            super::emails::meeting_changed(&mut tx, &ctx.state, &meeting).await?
-        } else {
-            0
-        }
-    };
+    let told = tell_of_change(&mut tx, &ctx.state, &meeting, cancelled, moved).await?;
     audit::record(
         &mut tx,
         now,
@@ -706,6 +679,97 @@ async fn update(
         "/staff/meetings/{}/edit",
         meeting.slug
     )))
+}
+
+/// Tells the registrants what a save changed (a cancellation, a new time or place) and gives
+/// a larger capacity's places to the waiting: how many registrants were told.
+async fn tell_of_change(
+    tx: &mut AnyConnection,
+    state: &crate::state::AppState,
+    meeting: &Meeting,
+    cancelled: bool,
+    moved: bool,
+) -> AppResult<usize> {
+    Ok(if cancelled {
+        super::emails::meeting_cancelled(tx, state, meeting).await?
+    } else {
+        // A larger capacity gives its places to the waiting.
+        let promoted = super::places::promote(tx, state, meeting).await?;
+        super::emails::promoted(tx, state, meeting, &promoted).await?;
+        if moved {
+            super::emails::meeting_changed(tx, state, meeting).await?
+        } else {
+            0
+        }
+    })
+}
+
+/// Writes the meeting's new values; `bump`: its calendar entries change (SEQUENCE).
+async fn save(
+    conn: &mut AnyConnection,
+    id: i64,
+    input: &Input,
+    bump: bool,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE meetings SET slug = $1, title = $2, host_city = $3, venue = $4, venue_address = $5, \
+         time_zone = $6, starts_at = $7, ends_at = $8, description = $9, description_html = $10, \
+         opens_at = $11, closes_at = $12, capacity = $13, status = $14, \
+         sequence = sequence + $15, updated_at = $16 WHERE id = $17",
+    )
+    .bind(&input.slug)
+    .bind(&input.title)
+    .bind(&input.host_city)
+    .bind(&input.venue)
+    .bind(&input.venue_address)
+    .bind(&input.time_zone)
+    .bind(input.starts_at)
+    .bind(input.ends_at)
+    .bind(&input.description)
+    .bind(&input.description_html)
+    .bind(input.opens_at)
+    .bind(input.closes_at)
+    .bind(input.capacity)
+    .bind(input.status)
+    .bind(i64::from(bump))
+    .bind(now)
+    .bind(id)
+    .execute(conn)
+    .await
+    .map(|_| ())
+}
+
+async fn has_registrations(conn: &mut AnyConnection, meeting_id: i64) -> sqlx::Result<bool> {
+    let n: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM meeting_registrations WHERE meeting_id = $1")
+            .bind(meeting_id)
+            .fetch_one(conn)
+            .await?;
+    Ok(n > 0)
+}
+
+/// When the venue's zone changes, the agenda keeps its wall-clock times: each item is read
+/// again, as written in the old zone, in the new one (as the meeting's own times are).
+async fn move_agenda(
+    conn: &mut AnyConnection,
+    current: &Meeting,
+    input: &Input,
+) -> sqlx::Result<()> {
+    if current.time_zone == input.time_zone {
+        return Ok(());
+    }
+    let (old, new) = (current.zone(), Zone::of_stored(Some(&input.time_zone)));
+    let moved = |t: i64| new.parse_local(&old.field_value(t)).unwrap_or(t) + t.rem_euclid(60);
+    for item in super::agenda(conn, current.id).await? {
+        sqlx::query("UPDATE meeting_agenda SET starts_at = $1, ends_at = $2 WHERE id = $3")
+            .bind(moved(item.starts_at))
+            .bind(moved(item.ends_at))
+            .bind(item.id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
 }
 
 /// The forms that add a type, a question or an agenda item (one struct: their fields do not
@@ -917,7 +981,8 @@ async fn remove_type(
     .await?;
     if used > 0 {
         tx.rollback().await?;
-        ctx.flash("This type has registrations, so it stays. Change its capacity or who may take it instead.").await?;
+        ctx.flash("This type has registrations, so it stays: people registered with it keep it.")
+            .await?;
         return Ok(back_to(&meeting));
     }
     let done = sqlx::query("DELETE FROM meeting_types WHERE id = $1 AND meeting_id = $2")
@@ -987,6 +1052,51 @@ async fn add_question(
     Ok(back_to(&meeting))
 }
 
+/// Removing a question takes its answers with it: a page of its own says how many.
+async fn remove_question_form(
+    Staff(ctx, person): Staff,
+    Path((slug, id)): Path<(String, i64)>,
+) -> AppResult<Response> {
+    web::permit(policy::can_manage_meetings(&person))?;
+    let meeting = managed(&ctx, &slug).await?;
+    let mut conn = ctx.state.pool.acquire().await?;
+    let q = super::questions(&mut conn, meeting.id)
+        .await?
+        .into_iter()
+        .find(|q| q.id == id)
+        .ok_or(AppError::NotFound)?;
+    let answers: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM meeting_answers WHERE question_id = $1")
+            .bind(id)
+            .fetch_one(&mut *conn)
+            .await?;
+    drop(conn);
+    let mut layout = ctx.layout().await;
+    layout.meta.title = format!("Remove the question “{}”", q.prompt);
+    let back = format!("/staff/meetings/{}/edit", meeting.slug);
+    Ok(web::confirm::Confirm {
+        layout,
+        title: format!("Remove: the question “{}”", q.prompt),
+        heading: format!("Remove the question “{}”?", q.prompt),
+        explanation: match answers {
+            0 => "Nobody has answered it yet.".to_owned(),
+            1 => "Its one answer goes with it, from the registration and the roster's CSV."
+                .to_owned(),
+            n => {
+                format!("Its {n} answers go with it, from the registrations and the roster's CSV.")
+            }
+        },
+        action: format!("/staff/meetings/{}/questions/{id}/remove", meeting.slug),
+        button: "Remove the question".to_owned(),
+        back: back.clone(),
+        back_label: "Keep it".to_owned(),
+        crumb: Some((back, meeting.title.clone())),
+        detail: None,
+        note: None,
+    }
+    .render())
+}
+
 async fn remove_question(
     Staff(ctx, person): Staff,
     Path((slug, id)): Path<(String, i64)>,
@@ -1024,6 +1134,16 @@ async fn add_item(
         && b <= a
     {
         check.add("item_ends", "The item must end after it starts.");
+    } else if let (Some(a), Some(b)) = (starts, ends)
+        && (a < meeting.starts_at || b > meeting.ends_at)
+    {
+        check.add(
+            "item_starts",
+            format!(
+                "An agenda item falls within the meeting: {}.",
+                meeting.when()
+            ),
+        );
     }
     let room = check.text("room", &form.room);
     let speakers = check.text("speakers", &form.speakers);

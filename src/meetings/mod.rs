@@ -230,6 +230,21 @@ impl RegType {
             TypeFor::Staff => "Given by staff",
         }
     }
+
+    /// Why a person may not take it, in a sentence: "The type “Mayor” is for mayors."
+    pub fn refusal(&self) -> String {
+        match self.who {
+            TypeFor::Staff => format!(
+                "The type “{}” is given by staff only: choose another.",
+                self.name
+            ),
+            _ => format!(
+                "The type “{}” is for {}: choose another.",
+                self.name,
+                self.for_whom().to_lowercase()
+            ),
+        }
+    }
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -310,6 +325,18 @@ pub async fn by_slug(conn: &mut AnyConnection, slug: &str) -> sqlx::Result<Optio
         " FROM meetings m WHERE m.slug = $1"
     ))
     .bind(slug)
+    .fetch_optional(conn)
+    .await
+}
+
+/// A meeting by its id (inside a transaction, where its address may have changed meanwhile).
+pub async fn by_id(conn: &mut AnyConnection, id: i64) -> sqlx::Result<Option<Meeting>> {
+    sqlx::query_as(concat!(
+        "SELECT ",
+        meeting_columns!(),
+        " FROM meetings m WHERE m.id = $1"
+    ))
+    .bind(id)
     .fetch_optional(conn)
     .await
 }

@@ -99,6 +99,10 @@ pub async fn promote(
     state: &AppState,
     meeting: &Meeting,
 ) -> sqlx::Result<Vec<Registration>> {
+    // A cancelled meeting, or one that has begun, gives no place: nobody is told to come.
+    if !gives_places(meeting, state.clock.now()) {
+        return Ok(Vec::new());
+    }
     let types = super::types(conn, meeting.id).await?;
     let mut promoted = Vec::new();
     loop {
@@ -139,8 +143,19 @@ pub async fn promote(
     Ok(promoted)
 }
 
-/// The registration's number on the waitlist of its type (1 for the first), or `None` when it
-/// is not waiting.
+/// Whether places still go to the waiting: the meeting is announced (open or closed to new
+/// registrations) and has not begun.
+pub fn gives_places(meeting: &Meeting, now: i64) -> bool {
+    matches!(
+        meeting.status,
+        super::MeetingStatus::Open | super::MeetingStatus::Closed
+    ) && now < meeting.starts_at
+}
+
+/// The registration's number on the waitlist (1 for the first), or `None` when it is not
+/// waiting: those who waited longer and would take a freed place before it, that is those of
+/// its type, and those of another type whose own places are not all taken (they wait for the
+/// meeting's places, as it may). Someone whose type is full waits for that type's places only.
 pub async fn waitlist_number(
     conn: &mut AnyConnection,
     r: &Registration,
@@ -148,14 +163,30 @@ pub async fn waitlist_number(
     let Some(since) = r.waiting_since.filter(|_| r.status == RegStatus::Waiting) else {
         return Ok(None);
     };
-    let ahead: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM meeting_registrations WHERE meeting_id = $1 AND status = 'waiting' \
+    let ahead: Vec<i64> = sqlx::query_scalar(
+        "SELECT type_id FROM meeting_registrations WHERE meeting_id = $1 AND status = 'waiting' \
          AND (waiting_since < $2 OR (waiting_since = $2 AND id < $3))",
     )
     .bind(r.meeting_id)
     .bind(since)
     .bind(r.id)
-    .fetch_one(conn)
+    .fetch_all(&mut *conn)
     .await?;
-    Ok(Some(ahead + 1))
+    if ahead.is_empty() {
+        return Ok(Some(1));
+    }
+    let types = super::types(conn, r.meeting_id).await?;
+    let counts = counts(conn, r.meeting_id).await?;
+    let type_full = |id: i64| {
+        types
+            .iter()
+            .find(|t| t.id == id)
+            .and_then(|t| t.capacity)
+            .is_some_and(|c| counts.of_type(id).0 >= c)
+    };
+    let before = ahead
+        .iter()
+        .filter(|&&t| t == r.type_id || !type_full(t))
+        .count() as i64;
+    Ok(Some(before + 1))
 }

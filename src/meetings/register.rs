@@ -153,12 +153,20 @@ fn problem_free(raw: &[String], choices: &[&str]) -> bool {
 }
 
 /// Stores the answers of registration `id` (replacing earlier ones).
-async fn store_answers(conn: &mut AnyConnection, id: i64, answers: &[Asked]) -> sqlx::Result<()> {
+async fn store_answers<A: std::borrow::Borrow<Asked>>(
+    conn: &mut AnyConnection,
+    id: i64,
+    answers: &[A],
+) -> sqlx::Result<()> {
     sqlx::query("DELETE FROM meeting_answers WHERE registration_id = $1")
         .bind(id)
         .execute(&mut *conn)
         .await?;
-    for a in answers.iter().filter(|a| !a.values.is_empty()) {
+    for a in answers
+        .iter()
+        .map(|a| a.borrow())
+        .filter(|a| !a.values.is_empty())
+    {
         sqlx::query(
             "INSERT INTO meeting_answers (registration_id, question_id, value) VALUES ($1, $2, $3)",
         )
@@ -306,7 +314,8 @@ async fn register_page(
         staff: policy::can_register_guests(person),
         chosen_for: value(pairs, "for"),
         chosen_type: value(pairs, "type"),
-        listed: pairs.is_empty() || value(pairs, "listed") == "1",
+        // Nobody is on the attendee list until they (or whoever registers them) choose it.
+        listed: value(pairs, "listed") == "1",
         email: value(pairs, "email").chars().take(254).collect(),
         guest_name: value(pairs, "guest_name").chars().take(120).collect(),
         organization: value(pairs, "organization").chars().take(120).collect(),
@@ -441,14 +450,7 @@ fn read_type(
             None
         }
         (Some(t), Some(r)) if !policy::can_take_type(actor, r.role(), t.who) => {
-            errors.add(
-                "type",
-                format!(
-                    "The type “{}” is for {}: choose another.",
-                    t.name,
-                    t.for_whom().to_lowercase()
-                ),
-            );
+            errors.add("type", t.refusal());
             None
         }
         (Some(t), _) => Some(t.clone()),
@@ -570,7 +572,7 @@ pub async fn store(
     let mut tx = state.begin_write().await?;
     super::places::lock(&mut tx, state.backend, meeting.id).await?;
     // The meeting and the person as they are now: closed or lapsed meanwhile, refused.
-    let meeting = super::by_slug(&mut tx, &meeting.slug)
+    let meeting = super::by_id(&mut tx, meeting.id)
         .await?
         .ok_or(AppError::NotFound)?;
     let actor_now = viewer::find_active_on(&mut tx, actor.id)
@@ -583,67 +585,51 @@ pub async fn store(
                 .unwrap_or_else(|| "Registration is not open to you.".to_owned()),
         ));
     }
-    let (person_id, name, email, organization, city_id) = match registrant {
-        Registrant::Person(p) => (
-            Some(p.id),
-            p.name.clone(),
-            p.email.clone(),
-            String::new(),
-            p.city_id,
-        ),
-        Registrant::Guest {
-            name,
-            email,
-            organization,
-        } => (
-            None,
-            name.clone(),
-            email.clone(),
-            organization.clone(),
-            None,
-        ),
-    };
+    let who = registrant.fields();
+    let (person_id, email) = (who.person_id, &who.email);
     let existing: Option<i64> = sqlx::query_scalar(
         "SELECT id FROM meeting_registrations WHERE meeting_id = $1 AND status <> 'cancelled' \
          AND ((person_id IS NOT NULL AND person_id = $2) OR (person_id IS NULL AND $2 IS NULL AND email = $3))",
     )
     .bind(meeting.id)
     .bind(person_id)
-    .bind(&email)
+    .bind(email)
     .fetch_optional(&mut *tx)
     .await?;
     if let Some(id) = existing {
         tx.rollback().await?;
         return Ok(Stored::Already(id));
     }
-    let status = super::places::place_for(&mut tx, state, &meeting, t).await?;
-    let host = crate::meetings::calendar::host(state);
-    let uid = format!("{}@{host}", crate::accounts::tokens::generate());
-    let code = crate::accounts::tokens::generate();
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO meeting_registrations (meeting_id, type_id, person_id, name, email, organization, \
-         city_id, status, waiting_since, listed, payment, checkin_code, uid, sequence, registered_by, \
-         created_at, updated_at, name_folded) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'due', $11, $12, 0, $13, $14, $14, $15) RETURNING id",
-    )
-    .bind(meeting.id)
-    .bind(t.id)
-    .bind(person_id)
-    .bind(&name)
-    .bind(&email)
-    .bind(&organization)
-    .bind(city_id)
-    .bind(status)
-    .bind((status == RegStatus::Waiting).then_some(now))
-    .bind(i64::from(listed))
-    .bind(&code)
-    .bind(&uid)
-    .bind(actor.id)
-    .bind(now)
-    .bind(crate::text::fold::search_key(&name))
-    .fetch_one(&mut *tx)
-    .await?;
-    store_answers(&mut tx, id, asked).await?;
+    // The type and the questions as they are now: staff may have changed or removed them
+    // since the form was read.
+    let Some(t) = super::types(&mut tx, meeting.id)
+        .await?
+        .into_iter()
+        .find(|x| x.id == t.id)
+    else {
+        return Err(AppError::Gone(
+            "This registration type was removed meanwhile. Reload the form and choose another."
+                .to_owned(),
+        ));
+    };
+    let asked: Vec<&Asked> = {
+        let now_asked = super::questions(&mut tx, meeting.id).await?;
+        asked
+            .iter()
+            .filter(|a| now_asked.iter().any(|q| q.id == a.q.id))
+            .collect()
+    };
+    let status = super::places::place_for(&mut tx, state, &meeting, &t).await?;
+    let row = Row {
+        meeting_id: meeting.id,
+        type_id: t.id,
+        status,
+        listed,
+        actor_id: actor.id,
+        now,
+    };
+    let id = insert_row(&mut tx, state, &who, &row).await?;
+    store_answers(&mut tx, id, &asked).await?;
     let r = super::registration(&mut tx, meeting.id, id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -652,6 +638,85 @@ pub async fn store(
     }
     tx.commit().await?;
     Ok(Stored::New(r))
+}
+
+/// Who a registration is for, as stored.
+struct Who {
+    person_id: Option<i64>,
+    name: String,
+    email: String,
+    organization: String,
+    city_id: Option<i64>,
+}
+
+impl Registrant {
+    fn fields(&self) -> Who {
+        match self {
+            Registrant::Person(p) => Who {
+                person_id: Some(p.id),
+                name: p.name.clone(),
+                email: p.email.clone(),
+                organization: String::new(),
+                city_id: p.city_id,
+            },
+            Registrant::Guest {
+                name,
+                email,
+                organization,
+            } => Who {
+                person_id: None,
+                name: name.clone(),
+                email: email.clone(),
+                organization: organization.clone(),
+                city_id: None,
+            },
+        }
+    }
+}
+
+/// The rest of a new registration's row.
+struct Row {
+    meeting_id: i64,
+    type_id: i64,
+    status: RegStatus,
+    listed: bool,
+    actor_id: i64,
+    now: i64,
+}
+
+/// Inserts the registration with a calendar UID and a check-in code of its own: its id.
+async fn insert_row(
+    conn: &mut AnyConnection,
+    state: &crate::state::AppState,
+    who: &Who,
+    row: &Row,
+) -> sqlx::Result<i64> {
+    let host = crate::meetings::calendar::host(state);
+    let uid = format!("{}@{host}", crate::accounts::tokens::generate());
+    let code = crate::accounts::tokens::generate();
+    sqlx::query_scalar(
+        "INSERT INTO meeting_registrations (meeting_id, type_id, person_id, name, email, organization, \
+         city_id, status, waiting_since, listed, payment, checkin_code, uid, sequence, registered_by, \
+         created_at, updated_at, name_folded) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'due', $11, $12, 0, $13, $14, $14, $15) RETURNING id",
+    )
+    .bind(row.meeting_id)
+    .bind(row.type_id)
+    .bind(who.person_id)
+    .bind(&who.name)
+    .bind(&who.email)
+    .bind(&who.organization)
+    .bind(who.city_id)
+    .bind(row.status)
+    .bind((row.status == RegStatus::Waiting).then_some(row.now))
+    .bind(i64::from(row.listed))
+    .bind(&code)
+    .bind(&uid)
+    .bind(row.actor_id)
+    .bind(row.now)
+    .bind(crate::text::fold::search_key(&who.name))
+    .fetch_one(conn)
+    .await
 }
 
 /// `/meetings/{slug}/registration`: one's own registration, or the form to register.
@@ -778,7 +843,12 @@ async fn update(
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
     let (meeting, r, standing) = readable(&ctx, &person, &slug, id).await?;
-    if !policy::can_change_registration(&person, standing) || r.status == RegStatus::Cancelled {
+    if r.status == RegStatus::Cancelled {
+        return Err(AppError::NoAccess(
+            "This registration is cancelled: to come after all, register again.".to_owned(),
+        ));
+    }
+    if !policy::can_change_registration(&person, standing) {
         return Err(AppError::NoAccess("Registration has closed: this registration can no longer be changed here. Write to the staff to change it.".to_owned()));
     }
     let questions = super::questions(&mut *ctx.state.pool.acquire().await?, meeting.id).await?;

@@ -224,27 +224,12 @@ struct RosterPage {
     payments: [Payment; 3],
 }
 
-pub(super) async fn managed(ctx: &web::Ctx, slug: &str) -> AppResult<Meeting> {
-    super::by_slug(&mut *ctx.state.pool.acquire().await?, slug)
-        .await?
-        .ok_or(AppError::NotFound)
-}
-
-async fn roster(
-    Staff(ctx, person): Staff,
-    Path(slug): Path<String>,
-    Query(filters): Query<Filters>,
-) -> AppResult<Response> {
-    web::permit(policy::can_manage_meetings(&person))?;
-    let meeting = managed(&ctx, &slug).await?;
-    let bound = filters.bound()?;
-    let mut conn = ctx.state.pool.acquire().await?;
-    let found = total(&mut conn, meeting.id, &bound).await?;
-    let page = Numbered::from_query(filters.page.as_deref(), PAGE)?
-        .unwrap_or(Numbered::first(PAGE))
-        .check(found)?;
-    let lines = lines(&mut conn, meeting.id, &bound, Some((PAGE, page.offset()))).await?;
-    let counts = super::places::counts(&mut conn, meeting.id).await?;
+/// Each type's counts, and their sums.
+async fn type_counts(
+    conn: &mut sqlx::AnyConnection,
+    meeting_id: i64,
+    counts: &Counts,
+) -> sqlx::Result<(Vec<TypeCount>, Totals)> {
     let by_type: Vec<(i64, i64, i64, i64, i64)> = sqlx::query_as(
         "SELECT type_id, COALESCE(SUM(CASE WHEN status = 'cancelled' THEN 1 ELSE 0 END), 0), \
          COALESCE(SUM(CASE WHEN checked_in_at IS NOT NULL THEN 1 ELSE 0 END), 0), \
@@ -252,11 +237,11 @@ async fn roster(
          COALESCE(SUM(CASE WHEN status = 'registered' AND payment = 'due' THEN 1 ELSE 0 END), 0) \
          FROM meeting_registrations WHERE meeting_id = $1 GROUP BY type_id",
     )
-    .bind(meeting.id)
+    .bind(meeting_id)
     .fetch_all(&mut *conn)
     .await?;
     let mut totals = Totals::default();
-    let per_type: Vec<TypeCount> = super::types(&mut conn, meeting.id)
+    let per_type: Vec<TypeCount> = super::types(&mut *conn, meeting_id)
         .await?
         .into_iter()
         .map(|t| {
@@ -283,6 +268,31 @@ async fn roster(
             }
         })
         .collect();
+    Ok((per_type, totals))
+}
+
+pub(super) async fn managed(ctx: &web::Ctx, slug: &str) -> AppResult<Meeting> {
+    super::by_slug(&mut *ctx.state.pool.acquire().await?, slug)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+async fn roster(
+    Staff(ctx, person): Staff,
+    Path(slug): Path<String>,
+    Query(filters): Query<Filters>,
+) -> AppResult<Response> {
+    web::permit(policy::can_manage_meetings(&person))?;
+    let meeting = managed(&ctx, &slug).await?;
+    let bound = filters.bound()?;
+    let mut conn = ctx.state.pool.acquire().await?;
+    let found = total(&mut conn, meeting.id, &bound).await?;
+    let page = Numbered::from_query(filters.page.as_deref(), PAGE)?
+        .unwrap_or(Numbered::first(PAGE))
+        .check(found)?;
+    let lines = lines(&mut conn, meeting.id, &bound, Some((PAGE, page.offset()))).await?;
+    let counts = super::places::counts(&mut conn, meeting.id).await?;
+    let (per_type, totals) = type_counts(&mut conn, meeting.id, &counts).await?;
     let cities: Vec<(i64, String)> = sqlx::query_as(
         "SELECT DISTINCT c.id, c.name || ', ' || c.state FROM meeting_registrations r \
          JOIN cities c ON c.id = r.city_id WHERE r.meeting_id = $1 ORDER BY 2",

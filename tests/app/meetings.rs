@@ -715,7 +715,7 @@ async fn bad_answers_come_back_with_their_messages_and_store_nothing() {
                 ("type", type_id(&w.app, "Guest").await),
                 (dietary.as_str(), "None".to_owned()),
             ],
-            "The type “Guest” is for given by staff: choose another.",
+            "The type “Guest” is given by staff only: choose another.",
         ),
         (
             vec![
@@ -1257,7 +1257,10 @@ async fn a_cancelled_meeting_gives_no_place_to_the_waiting() {
     // Staff tidy the roster of the cancelled meeting.
     let id = first.path().rsplit('/').next().unwrap().to_owned();
     w.staff
-        .post_form(&format!("/staff/meetings/{SLUG}/registrations/{id}/cancel"), &[])
+        .post_form(
+            &format!("/staff/meetings/{SLUG}/registrations/{id}/cancel"),
+            &[],
+        )
         .await;
 
     assert_eq!(
@@ -1276,7 +1279,10 @@ async fn a_cancelled_meeting_gives_no_place_to_the_waiting() {
         .iter()
         .filter(|m| m.subject.starts_with("You have a place"))
         .count();
-    assert_eq!(told, 0, "nobody is told they have a place in a cancelled meeting");
+    assert_eq!(
+        told, 0,
+        "nobody is told they have a place in a cancelled meeting"
+    );
 }
 
 /// Review h4: `waitlist_number` says it is the number "on the waitlist of its type", and the
@@ -1310,7 +1316,10 @@ async fn the_waitlist_number_counts_only_those_ahead_of_the_same_type() {
         &w.app,
     )
     .await;
-    assert_eq!(advisor_b.text("#status"), "You are number 1 on the waitlist");
+    assert_eq!(
+        advisor_b.text("#status"),
+        "You are number 1 on the waitlist"
+    );
     let mayor_b = register(
         &w.mayor_b,
         registration(&w.app, "", "Mayor").await,
@@ -1344,5 +1353,69 @@ async fn changing_the_venues_zone_moves_the_agenda_with_the_meeting() {
     assert_eq!(
         plenary_starts, meeting_starts,
         "the plenary still opens the meeting"
+    );
+}
+
+#[tokio::test]
+async fn staff_are_asked_before_answers_go_and_a_registered_meetings_address_and_agenda_hold() {
+    let w = world().await;
+    meeting(&w, "", "").await;
+    // Nobody is put on the attendee list without choosing it.
+    let form = Page::of(w.mayor_a.get(&format!("{MEETING}/register")).await).await;
+    assert!(form.has("#listed") && !form.has("#listed[checked]"));
+    register(
+        &w.advisor_a,
+        registration(&w.app, "", "Advisor").await,
+        "Vegan",
+        &w.app,
+    )
+    .await;
+    // Removing a question says how many answers go with it, and only the POST removes it.
+    let id: i64 =
+        sqlx::query_scalar("SELECT id FROM meeting_questions WHERE prompt = 'Dietary needs'")
+            .fetch_one(&w.app.state.pool)
+            .await
+            .unwrap();
+    let path = format!("/staff/meetings/{SLUG}/questions/{id}/remove");
+    let confirm = Page::of(w.staff.get(&path).await).await;
+    assert_eq!(confirm.h1(), "Remove the question “Dietary needs”?");
+    assert!(
+        confirm.text("main").contains("Its one answer goes with it"),
+        "{}",
+        confirm.text("main")
+    );
+    assert_eq!(
+        count(&w.app, "SELECT COUNT(*) FROM meeting_answers").await,
+        1
+    );
+    w.staff.post_form(&path, &[]).await;
+    assert_eq!(
+        count(&w.app, "SELECT COUNT(*) FROM meeting_answers").await,
+        0
+    );
+    // With people registered, the address the emails link to stays.
+    let mut moved = meeting_form(&w.app, "");
+    moved[1] = ("slug", "am-2027".to_owned());
+    let page = post(&w.staff, &format!("/staff/meetings/{SLUG}/edit"), &moved).await;
+    assert_eq!(page.status, 422);
+    assert!(
+        page.texts(".error-summary li")[0]
+            .starts_with("The address stays while people are registered")
+    );
+    assert_eq!(w.app.visitor().get(MEETING).await.status(), 200);
+    // An agenda item falls within the meeting.
+    let page = post(
+        &w.staff,
+        &format!("/staff/meetings/{SLUG}/agenda"),
+        &[
+            ("item_title", "Too early".to_owned()),
+            ("item_starts", denver(&w.app, 50, "09:00")),
+            ("item_ends", denver(&w.app, 50, "10:00")),
+        ],
+    )
+    .await;
+    assert_eq!(page.status, 422);
+    assert!(
+        page.texts(".error-summary li")[0].starts_with("An agenda item falls within the meeting")
     );
 }

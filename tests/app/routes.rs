@@ -359,6 +359,12 @@ const TABLE: &[Row] = &[
     row("GET", "/staff/meetings/{slug}/roster.csv", "meeting", STAFF),
     row("GET", "/staff/meetings/{slug}/checkin", "meeting", STAFF),
     row("GET", "/staff/meetings/{slug}/email", "meeting", STAFF),
+    row(
+        "GET",
+        "/staff/meetings/{slug}/questions/{id}/remove",
+        "mquestion",
+        STAFF,
+    ),
     row("GET", "/staff/meetings/{slug}/checkin/{code}", "reg", STAFF),
     row("GET", "/staff/cohorts", "", STAFF),
     row("GET", "/staff/cohorts/new", "", STAFF),
