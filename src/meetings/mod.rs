@@ -1,10 +1,13 @@
 //! The annual meeting: staff prepare a meeting (`manage`: its information, agenda,
 //! registration types and questions); everyone reads its page (`public`); members register,
 //! change their answers and cancel (`register`), with capacity and the waitlist kept exact
-//! under concurrency (`places`); staff run the roster, payments and check-in (`roster`).
+//! under concurrency (`places`); staff run the roster, payments and check-in (`roster`), with
+//! the check-in QR code (`checkin`) and name badges to print (`badges`).
 //! Emails go through the outbox (`emails`).
 
+pub mod badges;
 pub mod calendar;
+pub mod checkin;
 pub mod emails;
 pub mod home;
 pub mod manage;
@@ -30,6 +33,8 @@ pub fn router() -> Router<AppState> {
         .merge(register::router())
         .merge(manage::router())
         .merge(roster::router())
+        .merge(checkin::router())
+        .merge(badges::router())
 }
 
 /// Where a meeting stands.
@@ -303,10 +308,14 @@ macro_rules! registration_columns {
 
 /// A meeting by its address, or `None`.
 pub async fn by_slug(conn: &mut AnyConnection, slug: &str) -> sqlx::Result<Option<Meeting>> {
-    sqlx::query_as(concat!("SELECT ", meeting_columns!(), " FROM meetings m WHERE m.slug = $1"))
-        .bind(slug)
-        .fetch_optional(conn)
-        .await
+    sqlx::query_as(concat!(
+        "SELECT ",
+        meeting_columns!(),
+        " FROM meetings m WHERE m.slug = $1"
+    ))
+    .bind(slug)
+    .fetch_optional(conn)
+    .await
 }
 
 /// A meeting this viewer may see, by its address: drafts only for staff; the 404 of a missing
@@ -398,13 +407,15 @@ pub async fn standing_of(
     now: i64,
 ) -> sqlx::Result<RegistrationStanding> {
     let advisor = match r.person_id {
-        Some(id) => sqlx::query_scalar::<_, i64>(
-            "SELECT COUNT(*) FROM people WHERE id = $1 AND role = 'advisor'",
-        )
-        .bind(id)
-        .fetch_one(conn)
-        .await?
-            > 0,
+        Some(id) => {
+            sqlx::query_scalar::<_, i64>(
+                "SELECT COUNT(*) FROM people WHERE id = $1 AND role = 'advisor'",
+            )
+            .bind(id)
+            .fetch_one(conn)
+            .await?
+                > 0
+        }
         None => false,
     };
     Ok(RegistrationStanding {

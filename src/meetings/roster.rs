@@ -64,40 +64,50 @@ pub struct Filters {
 }
 
 /// The filters as SQL binds: each `None` leaves its condition out.
-struct Bound {
-    q: Option<String>,
-    type_id: Option<i64>,
-    status: Option<RegStatus>,
-    city: Option<i64>,
-    payment: Option<Payment>,
+pub(super) struct Bound {
+    pub(super) q: Option<String>,
+    pub(super) type_id: Option<i64>,
+    pub(super) status: Option<RegStatus>,
+    pub(super) city: Option<i64>,
+    pub(super) payment: Option<Payment>,
 }
 
 impl Filters {
     /// The filters read; a value no form offers is a 400.
-    fn bound(&self) -> AppResult<Bound> {
+    pub(super) fn bound(&self) -> AppResult<Bound> {
         let bad = |what: &str| AppError::BadRequest(format!("The roster has no such {what}."));
         let opt = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_owned());
         Ok(Bound {
             q: opt(&self.q).map(|q| name_key(&q)),
-            type_id: opt(&self.type_id).map(|v| v.parse().map_err(|_| bad("type"))).transpose()?,
-            status: opt(&self.status).map(|v| RegStatus::parse(&v).ok_or_else(|| bad("status"))).transpose()?,
-            city: opt(&self.city).map(|v| v.parse().map_err(|_| bad("city"))).transpose()?,
-            payment: opt(&self.payment).map(|v| Payment::parse(&v).ok_or_else(|| bad("payment"))).transpose()?,
+            type_id: opt(&self.type_id)
+                .map(|v| v.parse().map_err(|_| bad("type")))
+                .transpose()?,
+            status: opt(&self.status)
+                .map(|v| RegStatus::parse(&v).ok_or_else(|| bad("status")))
+                .transpose()?,
+            city: opt(&self.city)
+                .map(|v| v.parse().map_err(|_| bad("city")))
+                .transpose()?,
+            payment: opt(&self.payment)
+                .map(|v| Payment::parse(&v).ok_or_else(|| bad("payment")))
+                .transpose()?,
         })
     }
 
     /// The query string of these filters (for the pager and the CSV link).
-    fn query(&self) -> String {
-        serde_urlencoded::to_string([
-            ("q", self.q.as_str()),
-            ("type", self.type_id.as_str()),
-            ("status", self.status.as_str()),
-            ("city", self.city.as_str()),
-            ("payment", self.payment.as_str()),
-        ]
-        .iter()
-        .filter(|(_, v)| !v.is_empty())
-        .collect::<Vec<_>>())
+    pub(super) fn query(&self) -> String {
+        serde_urlencoded::to_string(
+            [
+                ("q", self.q.as_str()),
+                ("type", self.type_id.as_str()),
+                ("status", self.status.as_str()),
+                ("city", self.city.as_str()),
+                ("payment", self.payment.as_str()),
+            ]
+            .iter()
+            .filter(|(_, v)| !v.is_empty())
+            .collect::<Vec<_>>(),
+        )
         .unwrap_or_default()
     }
 }
@@ -127,36 +137,41 @@ pub struct Line {
     pub r: Registration,
     pub type_name: String,
     pub city: String,
+    /// The person's title ("Mayor"), empty for a registration without an account.
+    pub title: String,
 }
 
 const LINE_SELECT: &str = concat!(
     "SELECT ",
     crate::registration_columns!(),
-    ", t.name AS type_name, COALESCE(c.name || ', ' || c.state, r.organization) AS city \
+    ", t.name AS type_name, COALESCE(c.name || ', ' || c.state, r.organization) AS city, \
+     COALESCE(p.title, '') AS title \
      FROM meeting_registrations r JOIN meeting_types t ON t.id = r.type_id \
-     LEFT JOIN cities c ON c.id = r.city_id",
+     LEFT JOIN cities c ON c.id = r.city_id LEFT JOIN people p ON p.id = r.person_id",
     roster_where!(),
     "ORDER BY r.name_folded, r.id"
 );
 
-async fn lines(
+pub(super) async fn lines(
     conn: &mut sqlx::AnyConnection,
     meeting_id: i64,
     b: &Bound,
     page: Option<(i64, i64)>,
 ) -> sqlx::Result<Vec<Line>> {
     let (limit, offset) = page.unwrap_or((i64::MAX, 0));
-    sqlx::query_as(sqlx::AssertSqlSafe(format!("{LINE_SELECT} LIMIT $7 OFFSET $8")))
-        .bind(meeting_id)
-        .bind(b.q.as_deref())
-        .bind(b.type_id)
-        .bind(b.status)
-        .bind(b.city)
-        .bind(b.payment)
-        .bind(limit)
-        .bind(offset)
-        .fetch_all(conn)
-        .await
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{LINE_SELECT} LIMIT $7 OFFSET $8"
+    )))
+    .bind(meeting_id)
+    .bind(b.q.as_deref())
+    .bind(b.type_id)
+    .bind(b.status)
+    .bind(b.city)
+    .bind(b.payment)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(conn)
+    .await
 }
 
 async fn total(conn: &mut sqlx::AnyConnection, meeting_id: i64, b: &Bound) -> sqlx::Result<i64> {
@@ -207,7 +222,7 @@ struct RosterPage {
     payments: [Payment; 3],
 }
 
-async fn managed(ctx: &web::Ctx, slug: &str) -> AppResult<Meeting> {
+pub(super) async fn managed(ctx: &web::Ctx, slug: &str) -> AppResult<Meeting> {
     super::by_slug(&mut *ctx.state.pool.acquire().await?, slug)
         .await?
         .ok_or(AppError::NotFound)
@@ -233,7 +248,11 @@ async fn roster(
         .into_iter()
         .map(|t| {
             let (registered, waiting) = counts.of_type(t.id);
-            TypeCount { t, registered, waiting }
+            TypeCount {
+                t,
+                registered,
+                waiting,
+            }
         })
         .collect();
     let totals: Totals = sqlx::query_as(
@@ -300,8 +319,16 @@ async fn export(
     drop(conn);
     let zone = meeting.zone();
     let mut header: Vec<String> = [
-        "Name", "Email", "City or organization", "Type", "Status", "Waiting since", "Payment",
-        "Checked in", "Listed", "Registered",
+        "Name",
+        "Email",
+        "City or organization",
+        "Type",
+        "Status",
+        "Waiting since",
+        "Payment",
+        "Checked in",
+        "Listed",
+        "Registered",
     ]
     .iter()
     .map(|s| (*s).to_owned())
@@ -350,7 +377,9 @@ async fn payment(
     web::permit(policy::can_manage_meetings(&person))?;
     let meeting = managed(&ctx, &slug).await?;
     let Some(p) = Payment::parse(&form.payment) else {
-        return Err(AppError::BadRequest("Choose paid, waived or due.".to_owned()));
+        return Err(AppError::BadRequest(
+            "Choose paid, waived or due.".to_owned(),
+        ));
     };
     let mut tx = ctx.state.begin_write().await?;
     let done = sqlx::query(
@@ -366,7 +395,8 @@ async fn payment(
         return Err(AppError::NotFound);
     }
     tx.commit().await?;
-    ctx.flash(format!("Payment marked {}.", p.label().to_lowercase())).await?;
+    ctx.flash(format!("Payment marked {}.", p.label().to_lowercase()))
+        .await?;
     Ok(web::see_other(&back_in_roster(&meeting, &form.back)))
 }
 
@@ -404,9 +434,10 @@ async fn by_code(ctx: &web::Ctx, meeting: &Meeting, code: &str) -> AppResult<Lin
     sqlx::query_as(concat!(
         "SELECT ",
         crate::registration_columns!(),
-        ", t.name AS type_name, COALESCE(c.name || ', ' || c.state, r.organization) AS city \
+        ", t.name AS type_name, COALESCE(c.name || ', ' || c.state, r.organization) AS city, \
+         COALESCE(p.title, '') AS title \
          FROM meeting_registrations r JOIN meeting_types t ON t.id = r.type_id \
-         LEFT JOIN cities c ON c.id = r.city_id WHERE r.meeting_id = $1 AND r.checkin_code = $2"
+         LEFT JOIN cities c ON c.id = r.city_id LEFT JOIN people p ON p.id = r.person_id WHERE r.meeting_id = $1 AND r.checkin_code = $2"
     ))
     .bind(meeting.id)
     .bind(code)
@@ -432,7 +463,11 @@ async fn checkin_page(
     let line = by_code(&ctx, &meeting, &code).await?;
     let mut layout = ctx.layout().await;
     layout.meta.title = format!("Check in {}", line.r.name);
-    Ok(web::render(&CheckinPage { layout, meeting, line }))
+    Ok(web::render(&CheckinPage {
+        layout,
+        meeting,
+        line,
+    }))
 }
 
 async fn check_in(
@@ -457,12 +492,23 @@ async fn check_in(
     ctx.flash(if done.rows_affected() == 1 {
         format!("{} is checked in.", line.r.name)
     } else if let Some(t) = line.r.checked_in_at {
-        format!("{} was already checked in at {}.", line.r.name, zone.clock(t))
+        format!(
+            "{} was already checked in at {}.",
+            line.r.name,
+            zone.clock(t)
+        )
     } else {
-        format!("{} is not registered ({}): not checked in.", line.r.name, line.r.status.label().to_lowercase())
+        format!(
+            "{} is not registered ({}): not checked in.",
+            line.r.name,
+            line.r.status.label().to_lowercase()
+        )
     })
     .await?;
-    Ok(web::see_other(&format!("/staff/meetings/{}/checkin/{code}", meeting.slug)))
+    Ok(web::see_other(&format!(
+        "/staff/meetings/{}/checkin/{code}",
+        meeting.slug
+    )))
 }
 
 async fn undo(
@@ -473,14 +519,20 @@ async fn undo(
     let meeting = managed(&ctx, &slug).await?;
     let line = by_code(&ctx, &meeting, &code).await?;
     let mut tx = ctx.state.begin_write().await?;
-    sqlx::query("UPDATE meeting_registrations SET checked_in_at = NULL, updated_at = $1 WHERE id = $2")
-        .bind(ctx.state.clock.now())
-        .bind(line.r.id)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query(
+        "UPDATE meeting_registrations SET checked_in_at = NULL, updated_at = $1 WHERE id = $2",
+    )
+    .bind(ctx.state.clock.now())
+    .bind(line.r.id)
+    .execute(&mut *tx)
+    .await?;
     tx.commit().await?;
-    ctx.flash(format!("The check-in of {} is undone.", line.r.name)).await?;
-    Ok(web::see_other(&format!("/staff/meetings/{}/checkin/{code}", meeting.slug)))
+    ctx.flash(format!("The check-in of {} is undone.", line.r.name))
+        .await?;
+    Ok(web::see_other(&format!(
+        "/staff/meetings/{}/checkin/{code}",
+        meeting.slug
+    )))
 }
 
 #[derive(Deserialize, Default)]
@@ -517,9 +569,20 @@ async fn checkin_search(
             city: None,
             payment: None,
         };
-        lines(&mut *ctx.state.pool.acquire().await?, meeting.id, &bound, Some((20, 0))).await?
+        lines(
+            &mut *ctx.state.pool.acquire().await?,
+            meeting.id,
+            &bound,
+            Some((20, 0)),
+        )
+        .await?
     };
     let mut layout = ctx.layout().await;
     layout.meta.title = format!("Check-in: {}", meeting.title);
-    Ok(web::render(&SearchPage { layout, meeting, q, lines }))
+    Ok(web::render(&SearchPage {
+        layout,
+        meeting,
+        q,
+        lines,
+    }))
 }
