@@ -32,7 +32,40 @@ pub fn router() -> Router<crate::state::AppState> {
 }
 
 /// DejaVu Sans: Latin, Greek and Cyrillic with their accents ("Núñez", "Tomás").
-const FONT: &[u8] = include_bytes!("../../static/fonts/DejaVuSans.ttf");
+const FONT_FILE: &[u8] = include_bytes!("../../static/fonts/DejaVuSans.ttf");
+
+/// The font as printpdf is given it: with its character maps of the Basic Multilingual
+/// Plane only. printpdf 0.7 writes a character above U+FFFF into the PDF's ToUnicode map as
+/// five hex digits instead of two UTF-16 units, a map text extractors fail to read (and
+/// then no name on the badges can be searched or copied); without those maps the few
+/// glyphs above U+FFFF (emoji, old scripts) are simply not used.
+static FONT: std::sync::LazyLock<Vec<u8>> = std::sync::LazyLock::new(|| bmp_cmap(FONT_FILE));
+
+/// The font with its `cmap` encoding records reduced to the BMP formats (0, 4, 6). The
+/// tables stay where they are; only the list of records shrinks.
+fn bmp_cmap(font: &[u8]) -> Vec<u8> {
+    let mut f = font.to_vec();
+    let u16_at = |f: &[u8], at: usize| usize::from(u16::from_be_bytes([f[at], f[at + 1]]));
+    let u32_at =
+        |f: &[u8], at: usize| u32::from_be_bytes([f[at], f[at + 1], f[at + 2], f[at + 3]]) as usize;
+    let Some(dir) = (0..u16_at(&f, 4))
+        .map(|i| 12 + 16 * i)
+        .find(|&d| &f[d..d + 4] == b"cmap")
+    else {
+        return f;
+    };
+    let cmap = u32_at(&f, dir + 8);
+    let kept: Vec<[u8; 8]> = (0..u16_at(&f, cmap + 2))
+        .map(|j| cmap + 4 + 8 * j)
+        .filter(|&r| matches!(u16_at(&f, cmap + u32_at(&f, r + 4)), 0 | 4 | 6))
+        .map(|r| f[r..r + 8].try_into().expect("eight bytes"))
+        .collect();
+    for (j, record) in kept.iter().enumerate() {
+        f[cmap + 4 + 8 * j..cmap + 12 + 8 * j].copy_from_slice(record);
+    }
+    f[cmap + 2..cmap + 4].copy_from_slice(&(kept.len() as u16).to_be_bytes());
+    f
+}
 
 /// US Letter, in millimetres.
 const PAGE_W: f32 = 215.9;
@@ -131,10 +164,8 @@ pub fn pdf(meeting_title: &str, badges: &[Badge]) -> AppResult<Vec<u8>> {
         Mm(PAGE_H),
         "Badges",
     );
-    let font = doc
-        .add_external_font(std::io::Cursor::new(FONT))
-        .map_err(pdf_error)?;
-    let face = owned_ttf_parser::Face::parse(FONT, 0)
+    let font = doc.add_external_font(FONT.as_slice()).map_err(pdf_error)?;
+    let face = owned_ttf_parser::Face::parse(&FONT, 0)
         .map_err(|e| AppError::Internal(format!("badges font: {e}")))?;
     let writer = Writer { font, face };
     let first = doc.get_page(page).get_layer(layer);
