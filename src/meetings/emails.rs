@@ -44,34 +44,30 @@ pub struct Notice {
     pub checkin_code: bool,
     pub parts: Vec<Attachment>,
 }
-email_templates!(
-    Notice,
-    "email/meeting_notice.txt",
-    "email/meeting_notice.html"
-);
+email_templates!(Notice, "email/meeting_notice.txt", "email/meeting_notice.html");
 
 impl Notice {
     pub fn heading(&self) -> String {
         match self.happened {
             Happened::Registered => format!("You are registered for {}.", self.meeting_title),
-            Happened::Waiting => {
-                format!("{} is full: you are on the waitlist.", self.meeting_title)
-            }
+            Happened::Waiting => format!(
+                "{} is full: you are on the waitlist.",
+                self.meeting_title
+            ),
             Happened::Promoted => format!(
                 "A place opened: you are now registered for {}.",
                 self.meeting_title
             ),
             Happened::Changed => format!("{} has changed.", self.meeting_title),
-            Happened::Withdrawn => {
-                format!("Your registration for {} is cancelled.", self.meeting_title)
-            }
+            Happened::Withdrawn => format!(
+                "Your registration for {} is cancelled.",
+                self.meeting_title
+            ),
             Happened::MeetingCancelled => format!("{} is cancelled.", self.meeting_title),
         }
     }
     pub fn has_calendar(&self) -> bool {
-        self.parts
-            .iter()
-            .any(|p| p.content_type.starts_with("text/calendar"))
+        self.parts.iter().any(|p| p.content_type.starts_with("text/calendar"))
     }
     pub fn checkin_cid(&self) -> &'static str {
         super::checkin::CONTENT_ID
@@ -86,9 +82,7 @@ impl Email for Notice {
             Happened::Waiting => format!("On the waitlist: {}", self.meeting_title),
             Happened::Promoted => format!("You have a place: {}", self.meeting_title),
             Happened::Changed => format!("Changed: {}", self.meeting_title),
-            Happened::Withdrawn => {
-                format!("Cancelled: your registration for {}", self.meeting_title)
-            }
+            Happened::Withdrawn => format!("Cancelled: your registration for {}", self.meeting_title),
             Happened::MeetingCancelled => format!("Cancelled: {}", self.meeting_title),
         }
     }
@@ -117,9 +111,7 @@ pub async fn tell(
     happened: Happened,
 ) -> AppResult<()> {
     let place = match super::places::waitlist_number(conn, r).await? {
-        Some(n) if happened == Happened::Waiting => format!(
-            "You are number {n} on the waitlist. If a place opens, you get it in that order and we tell you by email."
-        ),
+        Some(n) if happened == Happened::Waiting => format!("You are number {n} on the waitlist. If a place opens, you get it in that order and we tell you by email."),
         _ => String::new(),
     };
     let zone = meeting.zone();
@@ -149,12 +141,7 @@ pub async fn tell(
             .collect::<Vec<_>>()
             .join(", "),
         type_name: type_name(conn, r.type_id).await?,
-        link: format!(
-            "{}/meetings/{}/registrations/{}",
-            state.config.base(),
-            meeting.slug,
-            r.id
-        ),
+        link: format!("{}/meetings/{}/registrations/{}", state.config.base(), meeting.slug, r.id),
         checkin_code,
         parts,
     };

@@ -29,9 +29,7 @@ pub fn panel<'a>(home: &'a Home<'a>) -> Fut<'a, AppResult<Panel>> {
             return Ok(Panel {
                 title: "Annual meeting",
                 id: "meeting",
-                lines: vec![format!(
-                    "{ABOUT} The next one is not announced yet: its date and place will be here once staff announce them."
-                )],
+                lines: vec![format!("{ABOUT} The next one is not announced yet: its date and place will be here once staff announce them.")],
                 items: Vec::new(),
                 link: Some(("/meetings".to_owned(), "Past meetings".to_owned())),
             });
@@ -70,26 +68,13 @@ pub fn panel<'a>(home: &'a Home<'a>) -> Fut<'a, AppResult<Panel>> {
                 items.push(PanelItem {
                     href: format!("{}/registrations/{}", meeting.href(), r.id),
                     label: r.name,
-                    notes: vec![if r.status == "waiting" {
-                        "On the waitlist".to_owned()
-                    } else {
-                        "Registered".to_owned()
-                    }],
+                    notes: vec![if r.status == "waiting" { "On the waitlist".to_owned() } else { "Registered".to_owned() }],
                 });
             }
         }
-        let link = if meeting.registration_open(now)
-            && (mine.is_none() || home.person.role == Role::Mayor)
-        {
-            let words = if mine.is_none() {
-                "Register"
-            } else {
-                "Register an advisor"
-            };
-            Some((
-                format!("{}/register", meeting.href()),
-                format!("{words} for {}", meeting.title),
-            ))
+        let link = if meeting.registration_open(now) && (mine.is_none() || home.person.role == Role::Mayor) {
+            let words = if mine.is_none() { "Register" } else { "Register an advisor" };
+            Some((format!("{}/register", meeting.href()), format!("{words} for {}", meeting.title)))
         } else {
             Some((meeting.href(), meeting.title.clone()))
         };

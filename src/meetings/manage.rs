@@ -32,20 +32,14 @@ pub fn router() -> Router<crate::state::AppState> {
         .route("/staff/meetings/new", get(new_form))
         .route("/staff/meetings/{slug}/edit", get(edit_form).post(update))
         .route("/staff/meetings/{slug}/types", post(add_type))
-        .route(
-            "/staff/meetings/{slug}/types/{id}/remove",
-            post(remove_type),
-        )
+        .route("/staff/meetings/{slug}/types/{id}/remove", post(remove_type))
         .route("/staff/meetings/{slug}/questions", post(add_question))
         .route(
             "/staff/meetings/{slug}/questions/{id}/remove",
             post(remove_question),
         )
         .route("/staff/meetings/{slug}/agenda", post(add_item))
-        .route(
-            "/staff/meetings/{slug}/agenda/{id}/remove",
-            post(remove_item),
-        )
+        .route("/staff/meetings/{slug}/agenda/{id}/remove", post(remove_item))
 }
 
 #[derive(sqlx::FromRow)]
@@ -110,83 +104,17 @@ pub struct MeetingForm {
 }
 
 pub static FIELDS: Fields = Fields(&[
-    Field {
-        name: "title",
-        label: "the meeting's title",
-        max_len: 200,
-        required: true,
-        lines: false,
-    },
-    Field {
-        name: "slug",
-        label: "the address",
-        max_len: 80,
-        required: false,
-        lines: false,
-    },
-    Field {
-        name: "host_city",
-        label: "the host city",
-        max_len: 120,
-        required: true,
-        lines: false,
-    },
-    Field {
-        name: "venue",
-        label: "the venue",
-        max_len: 200,
-        required: true,
-        lines: false,
-    },
-    Field {
-        name: "venue_address",
-        label: "the venue's street address",
-        max_len: 300,
-        required: true,
-        lines: false,
-    },
-    Field {
-        name: "starts",
-        label: "when it starts",
-        max_len: 32,
-        required: true,
-        lines: false,
-    },
-    Field {
-        name: "ends",
-        label: "when it ends",
-        max_len: 32,
-        required: true,
-        lines: false,
-    },
-    Field {
-        name: "opens",
-        label: "when registration opens",
-        max_len: 32,
-        required: true,
-        lines: false,
-    },
-    Field {
-        name: "closes",
-        label: "when registration closes",
-        max_len: 32,
-        required: true,
-        lines: false,
-    },
-    Field {
-        name: "capacity",
-        label: "the capacity",
-        max_len: 8,
-        required: false,
-        lines: false,
-    },
-    Field {
-        name: "description",
-        label: "the description",
-        max_len: 20_000,
-        required: false,
-        lines: true,
-    },
+    Field { name: "title", label: "the meeting's title", max_len: 200, required: true, lines: false },
+    Field { name: "slug", label: "the address", max_len: 80, required: false, lines: false },
+    Field { name: "host_city", label: "the host city", max_len: 120, required: true, lines: false },
+    Field { name: "venue", label: "the venue", max_len: 200, required: true, lines: false },
+    Field { name: "venue_address", label: "the venue's street address", max_len: 300, required: true, lines: false },
+    Field { name: "starts", label: "when it starts", max_len: 32, required: true, lines: false },
+    Field { name: "ends", label: "when it ends", max_len: 32, required: true, lines: false },
+    Field { name: "opens", label: "when registration opens", max_len: 32, required: true, lines: false },
+    Field { name: "closes", label: "when registration closes", max_len: 32, required: true, lines: false },
+    Field { name: "capacity", label: "the capacity", max_len: 8, required: false, lines: false },
+    Field { name: "description", label: "the description", max_len: 20_000, required: false, lines: true },
 ]);
 
 /// A checked meeting form.
@@ -267,14 +195,8 @@ impl MeetingForm {
         }
         let description = check.markdown("description", &self.description).await;
         check.finish()?;
-        let (
-            Ok(zone),
-            Some(starts_at),
-            Some(ends_at),
-            Some(opens_at),
-            Some(closes_at),
-            Some(status),
-        ) = (zone, starts_at, ends_at, opens_at, closes_at, status)
+        let (Ok(zone), Some(starts_at), Some(ends_at), Some(opens_at), Some(closes_at), Some(status)) =
+            (zone, starts_at, ends_at, opens_at, closes_at, status)
         else {
             unreachable!("every field was read without a message");
         };
@@ -423,10 +345,7 @@ async fn new_form(Staff(ctx, person): Staff) -> AppResult<Response> {
 
 fn slug_taken() -> FormErrors {
     let mut errors = FormErrors::default();
-    errors.add(
-        "slug",
-        "Another meeting has this address. Choose another one.",
-    );
+    errors.add("slug", "Another meeting has this address. Choose another one.");
     errors
 }
 
@@ -486,10 +405,7 @@ async fn create(Staff(ctx, person): Staff, Form(form): Form<MeetingForm>) -> App
         input.title
     ))
     .await?;
-    Ok(web::see_other(&format!(
-        "/staff/meetings/{}/edit",
-        input.slug
-    )))
+    Ok(web::see_other(&format!("/staff/meetings/{}/edit", input.slug)))
 }
 
 /// The meeting to manage, or the 404 of one that does not exist.
@@ -542,8 +458,8 @@ async fn update(
         || current.venue != input.venue
         || current.venue_address != input.venue_address
         || current.host_city != input.host_city;
-    let cancelled =
-        input.status == MeetingStatus::Cancelled && current.status != MeetingStatus::Cancelled;
+    let cancelled = input.status == MeetingStatus::Cancelled
+        && current.status != MeetingStatus::Cancelled;
     let result = sqlx::query(
         "UPDATE meetings SET slug = $1, title = $2, host_city = $3, venue = $4, venue_address = $5, \
          time_zone = $6, starts_at = $7, ends_at = $8, description = $9, description_html = $10, \
@@ -613,10 +529,7 @@ async fn update(
         ));
     }
     ctx.flash(message).await?;
-    Ok(web::see_other(&format!(
-        "/staff/meetings/{}/edit",
-        meeting.slug
-    )))
+    Ok(web::see_other(&format!("/staff/meetings/{}/edit", meeting.slug)))
 }
 
 /// The forms that add a type, a question or an agenda item (one struct: their fields do not
@@ -654,83 +567,17 @@ pub struct PartForm {
 }
 
 pub static PART_FIELDS: Fields = Fields(&[
-    Field {
-        name: "name",
-        label: "the type's name",
-        max_len: 80,
-        required: true,
-        lines: false,
-    },
-    Field {
-        name: "type_capacity",
-        label: "the type's capacity",
-        max_len: 8,
-        required: false,
-        lines: false,
-    },
-    Field {
-        name: "fee",
-        label: "the fee",
-        max_len: 80,
-        required: false,
-        lines: false,
-    },
-    Field {
-        name: "prompt",
-        label: "the question",
-        max_len: 300,
-        required: true,
-        lines: false,
-    },
-    Field {
-        name: "choices",
-        label: "the choices",
-        max_len: 4000,
-        required: false,
-        lines: true,
-    },
-    Field {
-        name: "item_title",
-        label: "the agenda item's title",
-        max_len: 200,
-        required: true,
-        lines: false,
-    },
-    Field {
-        name: "item_starts",
-        label: "when the item starts",
-        max_len: 32,
-        required: true,
-        lines: false,
-    },
-    Field {
-        name: "item_ends",
-        label: "when the item ends",
-        max_len: 32,
-        required: true,
-        lines: false,
-    },
-    Field {
-        name: "room",
-        label: "the room",
-        max_len: 120,
-        required: false,
-        lines: false,
-    },
-    Field {
-        name: "speakers",
-        label: "the speakers",
-        max_len: 500,
-        required: false,
-        lines: false,
-    },
-    Field {
-        name: "note",
-        label: "the note",
-        max_len: 1000,
-        required: false,
-        lines: false,
-    },
+    Field { name: "name", label: "the type's name", max_len: 80, required: true, lines: false },
+    Field { name: "type_capacity", label: "the type's capacity", max_len: 8, required: false, lines: false },
+    Field { name: "fee", label: "the fee", max_len: 80, required: false, lines: false },
+    Field { name: "prompt", label: "the question", max_len: 300, required: true, lines: false },
+    Field { name: "choices", label: "the choices", max_len: 4000, required: false, lines: true },
+    Field { name: "item_title", label: "the agenda item's title", max_len: 200, required: true, lines: false },
+    Field { name: "item_starts", label: "when the item starts", max_len: 32, required: true, lines: false },
+    Field { name: "item_ends", label: "when the item ends", max_len: 32, required: true, lines: false },
+    Field { name: "room", label: "the room", max_len: 120, required: false, lines: false },
+    Field { name: "speakers", label: "the speakers", max_len: 500, required: false, lines: false },
+    Field { name: "note", label: "the note", max_len: 1000, required: false, lines: false },
 ]);
 
 /// Shows the edit page again with a part form's messages.
@@ -767,15 +614,8 @@ fn back_to(meeting: &Meeting) -> Response {
 }
 
 /// The next position in a part list.
-async fn next_position(
-    conn: &mut AnyConnection,
-    sql: &'static str,
-    meeting_id: i64,
-) -> sqlx::Result<i64> {
-    sqlx::query_scalar(sql)
-        .bind(meeting_id)
-        .fetch_one(conn)
-        .await
+async fn next_position(conn: &mut AnyConnection, sql: &'static str, meeting_id: i64) -> sqlx::Result<i64> {
+    sqlx::query_scalar(sql).bind(meeting_id).fetch_one(conn).await
 }
 
 async fn add_type(
@@ -871,15 +711,8 @@ async fn add_question(
         check.add("kind", "Choose what kind of answer the question takes.");
     }
     let choices = check.text("choices", &form.choices);
-    let listed: Vec<&str> = choices
-        .lines()
-        .map(str::trim)
-        .filter(|c| !c.is_empty())
-        .collect();
-    if matches!(kind, Some(QuestionKind::Choice | QuestionKind::Choices))
-        && listed.len() < 2
-        && !check.has("choices")
-    {
+    let listed: Vec<&str> = choices.lines().map(str::trim).filter(|c| !c.is_empty()).collect();
+    if matches!(kind, Some(QuestionKind::Choice | QuestionKind::Choices)) && listed.len() < 2 && !check.has("choices") {
         check.add("choices", "Enter at least two choices, one per line.");
     }
     if listed.iter().any(|c| c.chars().count() > 200) {
@@ -911,8 +744,7 @@ async fn add_question(
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
-    ctx.flash(format!("The question “{prompt}” is added."))
-        .await?;
+    ctx.flash(format!("The question “{prompt}” is added.")).await?;
     Ok(back_to(&meeting))
 }
 
@@ -932,8 +764,7 @@ async fn remove_question(
         return Err(AppError::NotFound);
     }
     tx.commit().await?;
-    ctx.flash("The question is removed, with its answers.")
-        .await?;
+    ctx.flash("The question is removed, with its answers.").await?;
     Ok(back_to(&meeting))
 }
 
@@ -977,8 +808,7 @@ async fn add_item(
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
-    ctx.flash(format!("“{title}” is added to the agenda."))
-        .await?;
+    ctx.flash(format!("“{title}” is added to the agenda.")).await?;
     Ok(back_to(&meeting))
 }
 

@@ -308,14 +308,10 @@ macro_rules! registration_columns {
 
 /// A meeting by its address, or `None`.
 pub async fn by_slug(conn: &mut AnyConnection, slug: &str) -> sqlx::Result<Option<Meeting>> {
-    sqlx::query_as(concat!(
-        "SELECT ",
-        meeting_columns!(),
-        " FROM meetings m WHERE m.slug = $1"
-    ))
-    .bind(slug)
-    .fetch_optional(conn)
-    .await
+    sqlx::query_as(concat!("SELECT ", meeting_columns!(), " FROM meetings m WHERE m.slug = $1"))
+        .bind(slug)
+        .fetch_optional(conn)
+        .await
 }
 
 /// A meeting this viewer may see, by its address: drafts only for staff; the 404 of a missing
@@ -407,15 +403,13 @@ pub async fn standing_of(
     now: i64,
 ) -> sqlx::Result<RegistrationStanding> {
     let advisor = match r.person_id {
-        Some(id) => {
-            sqlx::query_scalar::<_, i64>(
-                "SELECT COUNT(*) FROM people WHERE id = $1 AND role = 'advisor'",
-            )
-            .bind(id)
-            .fetch_one(conn)
-            .await?
-                > 0
-        }
+        Some(id) => sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(*) FROM people WHERE id = $1 AND role = 'advisor'",
+        )
+        .bind(id)
+        .fetch_one(conn)
+        .await?
+            > 0,
         None => false,
     };
     Ok(RegistrationStanding {

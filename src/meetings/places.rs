@@ -141,10 +141,7 @@ pub async fn promote(
 
 /// The registration's number on the waitlist of its type (1 for the first), or `None` when it
 /// is not waiting.
-pub async fn waitlist_number(
-    conn: &mut AnyConnection,
-    r: &Registration,
-) -> sqlx::Result<Option<i64>> {
+pub async fn waitlist_number(conn: &mut AnyConnection, r: &Registration) -> sqlx::Result<Option<i64>> {
     let Some(since) = r.waiting_since.filter(|_| r.status == RegStatus::Waiting) else {
         return Ok(None);
     };

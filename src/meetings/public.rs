@@ -41,9 +41,9 @@ async fn list(ctx: Viewer) -> AppResult<Response> {
     .fetch_all(&ctx.state.pool)
     .await?;
     let now = ctx.state.clock.now();
-    let (mut upcoming, past): (Vec<_>, Vec<_>) = all
-        .into_iter()
-        .partition(|m| m.ends_at > now && m.status != super::MeetingStatus::Past);
+    let (mut upcoming, past): (Vec<_>, Vec<_>) = all.into_iter().partition(|m| {
+        m.ends_at > now && m.status != super::MeetingStatus::Past
+    });
     upcoming.reverse();
     let mut layout = ctx.layout().await;
     layout.meta.title = "Annual meeting".to_owned();
@@ -126,11 +126,7 @@ async fn show(ctx: Viewer, Path(slug): Path<String>) -> AppResult<Response> {
     let meeting = super::visible(&ctx.state, person.as_ref(), &slug).await?;
     let mut conn = ctx.state.pool.acquire().await?;
     let counts = super::places::counts(&mut conn, meeting.id).await?;
-    let types = type_lines(
-        &meeting,
-        super::types(&mut conn, meeting.id).await?,
-        &counts,
-    );
+    let types = type_lines(&meeting, super::types(&mut conn, meeting.id).await?, &counts);
     let agenda = super::agenda(&mut conn, meeting.id).await?;
     let own = match &person {
         Some(p) => super::own_registration(&mut conn, meeting.id, p.id).await?,
@@ -152,9 +148,9 @@ async fn show(ctx: Viewer, Path(slug): Path<String>) -> AppResult<Response> {
         may_register: person
             .as_ref()
             .is_some_and(|p| policy::can_register_now(p, meeting.standing(now))),
-        mayor: person
-            .as_ref()
-            .is_some_and(|p| p.role == policy::Role::Mayor && policy::can_register_for_meetings(p)),
+        mayor: person.as_ref().is_some_and(|p| {
+            p.role == policy::Role::Mayor && policy::can_register_for_meetings(p)
+        }),
         member: person.as_ref().is_some_and(policy::can_see_attendees),
         signed_in: person.is_some(),
         staff: person.as_ref().is_some_and(policy::can_manage_meetings),

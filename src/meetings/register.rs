@@ -5,7 +5,12 @@
 //! (`places`), and the emails are written in it.
 
 use askama::Template;
-use axum::{Router, extract::Path, response::Response, routing::get};
+use axum::{
+    Router,
+    extract::Path,
+    response::Response,
+    routing::get,
+};
 use sqlx::AnyConnection;
 
 use super::{
@@ -28,10 +33,7 @@ pub fn router() -> Router<crate::state::AppState> {
     Router::new()
         .route("/meetings/{slug}/register", get(new_form).post(create))
         .route("/meetings/{slug}/registration", get(own))
-        .route(
-            "/meetings/{slug}/registrations/{id}",
-            get(show).post(update),
-        )
+        .route("/meetings/{slug}/registrations/{id}", get(show).post(update))
         .route(
             "/meetings/{slug}/registrations/{id}/cancel",
             get(cancel_form).post(cancel),
@@ -95,28 +97,18 @@ pub fn read_answers(
                 .collect();
             let choices = q.choice_list();
             let problem = match q.kind {
-                _ if raw.is_empty() && q.required.get() => {
-                    Some("Answer this question: it is required.".to_owned())
-                }
+                _ if raw.is_empty() && q.required.get() => Some("Answer this question: it is required.".to_owned()),
                 QuestionKind::Text if raw.len() > 1 => Some("Give one answer.".to_owned()),
-                QuestionKind::Text
-                    if raw.first().is_some_and(|v| v.chars().count() > ANSWER_MAX) =>
-                {
-                    Some(format!(
-                        "Use at most {ANSWER_MAX} characters for this answer."
-                    ))
+                QuestionKind::Text if raw.first().is_some_and(|v| v.chars().count() > ANSWER_MAX) => {
+                    Some(format!("Use at most {ANSWER_MAX} characters for this answer."))
                 }
-                QuestionKind::Choice
-                    if raw.len() > 1 || raw.iter().any(|v| !choices.contains(&v.as_str())) =>
-                {
+                QuestionKind::Choice if raw.len() > 1 || raw.iter().any(|v| !choices.contains(&v.as_str())) => {
                     Some("Choose one of the choices offered.".to_owned())
                 }
                 QuestionKind::Choices if raw.iter().any(|v| !choices.contains(&v.as_str())) => {
                     Some("Choose among the choices offered.".to_owned())
                 }
-                QuestionKind::YesNo
-                    if raw.len() > 1 || raw.iter().any(|v| v != "yes" && v != "no") =>
-                {
+                QuestionKind::YesNo if raw.len() > 1 || raw.iter().any(|v| v != "yes" && v != "no") => {
                     Some("Answer yes or no.".to_owned())
                 }
                 _ => None,
@@ -125,13 +117,9 @@ pub fn read_answers(
                 errors.add_named(field, format!("{} {p}", q.prompt));
             }
             let mut kept = raw;
-            kept.iter_mut()
-                .for_each(|v| *v = v.chars().take(ANSWER_MAX).collect());
+            kept.iter_mut().for_each(|v| *v = v.chars().take(ANSWER_MAX).collect());
             kept.dedup();
-            Asked {
-                q: q.clone(),
-                values: kept,
-            }
+            Asked { q: q.clone(), values: kept }
         })
         .collect()
 }
@@ -143,14 +131,12 @@ async fn store_answers(conn: &mut AnyConnection, id: i64, answers: &[Asked]) -> 
         .execute(&mut *conn)
         .await?;
     for a in answers.iter().filter(|a| !a.values.is_empty()) {
-        sqlx::query(
-            "INSERT INTO meeting_answers (registration_id, question_id, value) VALUES ($1, $2, $3)",
-        )
-        .bind(id)
-        .bind(a.q.id)
-        .bind(a.values.join("\n"))
-        .execute(&mut *conn)
-        .await?;
+        sqlx::query("INSERT INTO meeting_answers (registration_id, question_id, value) VALUES ($1, $2, $3)")
+            .bind(id)
+            .bind(a.q.id)
+            .bind(a.values.join("\n"))
+            .execute(&mut *conn)
+            .await?;
     }
     Ok(())
 }
@@ -206,11 +192,7 @@ struct RegisterPage {
 }
 
 /// The people this reader may register, themselves first (those already registered left out).
-async fn people_for(
-    conn: &mut AnyConnection,
-    person: &Person,
-    meeting_id: i64,
-) -> sqlx::Result<Vec<Choice>> {
+async fn people_for(conn: &mut AnyConnection, person: &Person, meeting_id: i64) -> sqlx::Result<Vec<Choice>> {
     let mut people = vec![Choice {
         id: person.id,
         label: format!("Myself, {}", person.name),
@@ -271,10 +253,7 @@ async fn register_page(
         None => super::questions(&mut conn, meeting.id)
             .await?
             .into_iter()
-            .map(|q| Asked {
-                q,
-                values: Vec::new(),
-            })
+            .map(|q| Asked { q, values: Vec::new() })
             .collect(),
     };
     let people = people_for(&mut conn, person, meeting.id).await?;
@@ -298,11 +277,7 @@ async fn register_page(
         answer_max: ANSWER_MAX,
         meeting,
     };
-    Ok(if failed {
-        form::again(&page)
-    } else {
-        web::render(&page)
-    })
+    Ok(if failed { form::again(&page) } else { web::render(&page) })
 }
 
 async fn new_form(Member(ctx, person): Member, Path(slug): Path<String>) -> AppResult<Response> {
@@ -313,11 +288,7 @@ async fn new_form(Member(ctx, person): Member, Path(slug): Path<String>) -> AppR
 /// Whom a registration is for.
 enum Registrant {
     Person(Person),
-    Guest {
-        name: String,
-        email: String,
-        organization: String,
-    },
+    Guest { name: String, email: String, organization: String },
 }
 
 impl Registrant {
@@ -340,18 +311,13 @@ async fn read_registrant(
     let chosen = value(pairs, "for");
     if chosen == "other" && policy::can_register_guests(actor) {
         let Ok(email) = EmailAddress::parse(&value(pairs, "email")) else {
-            errors.add(
-                "email",
-                "Enter the email address of the person to register, like name@example.org.",
-            );
+            errors.add("email", "Enter the email address of the person to register, like name@example.org.");
             return Ok(None);
         };
-        let found: Option<Person> = sqlx::query_as(crate::select_people!(
-            "WHERE p.email_norm = $1 AND p.active = 1"
-        ))
-        .bind(email.normalized())
-        .fetch_optional(&ctx.state.pool)
-        .await?;
+        let found: Option<Person> = sqlx::query_as(crate::select_people!("WHERE p.email_norm = $1 AND p.active = 1"))
+            .bind(email.normalized())
+            .fetch_optional(&ctx.state.pool)
+            .await?;
         if let Some(p) = found {
             if policy::can_register_person(actor, &p) {
                 return Ok(Some(Registrant::Person(p)));
@@ -359,39 +325,19 @@ async fn read_registrant(
             errors.add("email", "This person's city is not a current member: register them as a guest only once it renews.");
             return Ok(None);
         }
-        let name = form::clean(&value(pairs, "guest_name"), false)
-            .value
-            .trim()
-            .to_owned();
-        let organization = form::clean(&value(pairs, "organization"), false)
-            .value
-            .trim()
-            .to_owned();
+        let name = form::clean(&value(pairs, "guest_name"), false).value.trim().to_owned();
+        let organization = form::clean(&value(pairs, "organization"), false).value.trim().to_owned();
         if name.is_empty() || name.chars().count() > 120 {
-            errors.add(
-                "guest_name",
-                "No account has this address: enter the guest's name (at most 120 characters).",
-            );
+            errors.add("guest_name", "No account has this address: enter the guest's name (at most 120 characters).");
             return Ok(None);
         }
         if organization.chars().count() > 120 {
-            errors.add(
-                "organization",
-                "Use at most 120 characters for the organization.",
-            );
+            errors.add("organization", "Use at most 120 characters for the organization.");
             return Ok(None);
         }
-        return Ok(Some(Registrant::Guest {
-            name,
-            email: email.normalized().to_owned(),
-            organization,
-        }));
+        return Ok(Some(Registrant::Guest { name, email: email.normalized().to_owned(), organization }));
     }
-    let id = if chosen.is_empty() {
-        Some(actor.id)
-    } else {
-        chosen.parse::<i64>().ok()
-    };
+    let id = if chosen.is_empty() { Some(actor.id) } else { chosen.parse::<i64>().ok() };
     let target = match id {
         Some(id) if id == actor.id => Some(actor.clone()),
         Some(id) => viewer::find_active(&ctx.state.pool, id).await?,
@@ -408,31 +354,15 @@ async fn read_registrant(
 
 /// Reads the chosen type, adding a message when it is not one of the meeting's or not one
 /// the registrant may take.
-fn read_type(
-    types: &[RegType],
-    actor: &Person,
-    registrant: Option<&Registrant>,
-    chosen: &str,
-    errors: &mut FormErrors,
-) -> Option<RegType> {
-    let t = chosen
-        .parse::<i64>()
-        .ok()
-        .and_then(|id| types.iter().find(|t| t.id == id));
+fn read_type(types: &[RegType], actor: &Person, registrant: Option<&Registrant>, chosen: &str, errors: &mut FormErrors) -> Option<RegType> {
+    let t = chosen.parse::<i64>().ok().and_then(|id| types.iter().find(|t| t.id == id));
     match (t, registrant) {
         (None, _) => {
             errors.add("type", "Choose a registration type.");
             None
         }
         (Some(t), Some(r)) if !policy::can_take_type(actor, r.role(), t.who) => {
-            errors.add(
-                "type",
-                format!(
-                    "The type “{}” is for {}: choose another.",
-                    t.name,
-                    t.for_whom().to_lowercase()
-                ),
-            );
+            errors.add("type", format!("The type “{}” is for {}: choose another.", t.name, t.for_whom().to_lowercase()));
             None
         }
         (Some(t), _) => Some(t.clone()),
@@ -449,18 +379,9 @@ async fn create(
     let registrant = read_registrant(&ctx, &person, &pairs, &mut errors).await?;
     let (types, questions) = {
         let mut conn = ctx.state.pool.acquire().await?;
-        (
-            super::types(&mut conn, meeting.id).await?,
-            super::questions(&mut conn, meeting.id).await?,
-        )
+        (super::types(&mut conn, meeting.id).await?, super::questions(&mut conn, meeting.id).await?)
     };
-    let chosen = read_type(
-        &types,
-        &person,
-        registrant.as_ref(),
-        &value(&pairs, "type"),
-        &mut errors,
-    );
+    let chosen = read_type(&types, &person, registrant.as_ref(), &value(&pairs, "type"), &mut errors);
     let asked = read_answers(&questions, &pairs, &mut errors);
     let (Some(registrant), Some(t), true) = (registrant, chosen, errors.is_empty()) else {
         return register_page(&ctx, &person, meeting, &pairs, Some(asked), errors).await;
@@ -471,43 +392,17 @@ async fn create(
             let message = match r.status {
                 RegStatus::Waiting => {
                     let mut conn = ctx.state.pool.acquire().await?;
-                    let n = super::places::waitlist_number(&mut conn, &r)
-                        .await?
-                        .unwrap_or(1);
-                    format!(
-                        "{} is full for this type: {} number {n} on the waitlist. A confirmation email is on its way.",
-                        meeting.title,
-                        if r.person_id == Some(person.id) {
-                            "you are".to_owned()
-                        } else {
-                            format!("{} is", r.name)
-                        }
-                    )
+                    let n = super::places::waitlist_number(&mut conn, &r).await?.unwrap_or(1);
+                    format!("{} is full for this type: {} number {n} on the waitlist. A confirmation email is on its way.", meeting.title, if r.person_id == Some(person.id) { "you are".to_owned() } else { format!("{} is", r.name) })
                 }
-                _ => format!(
-                    "{} registered for {}. A confirmation email with the calendar entry is on its way.",
-                    if r.person_id == Some(person.id) {
-                        "You are".to_owned()
-                    } else {
-                        format!("{} is", r.name)
-                    },
-                    meeting.title
-                ),
+                _ => format!("{} registered for {}. A confirmation email with the calendar entry is on its way.", if r.person_id == Some(person.id) { "You are".to_owned() } else { format!("{} is", r.name) }, meeting.title),
             };
             ctx.flash(message).await?;
-            Ok(web::see_other(&format!(
-                "{}/registrations/{}",
-                meeting.href(),
-                r.id
-            )))
+            Ok(web::see_other(&format!("{}/registrations/{}", meeting.href(), r.id)))
         }
         Stored::Already(id) => {
-            ctx.flash("This person is already registered: here is the registration.")
-                .await?;
-            Ok(web::see_other(&format!(
-                "{}/registrations/{id}",
-                meeting.href()
-            )))
+            ctx.flash("This person is already registered: here is the registration.").await?;
+            Ok(web::see_other(&format!("{}/registrations/{id}", meeting.href())))
         }
     }
 }
@@ -534,38 +429,14 @@ async fn store(
     let mut tx = state.begin_write().await?;
     super::places::lock(&mut tx, state.backend, meeting.id).await?;
     // The meeting and the person as they are now: closed or lapsed meanwhile, refused.
-    let meeting = super::by_slug(&mut tx, &meeting.slug)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let actor_now = viewer::find_active_on(&mut tx, actor.id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let meeting = super::by_slug(&mut tx, &meeting.slug).await?.ok_or(AppError::NotFound)?;
+    let actor_now = viewer::find_active_on(&mut tx, actor.id).await?.ok_or(AppError::NotFound)?;
     if !policy::can_register_now(&actor_now, meeting.standing(now)) {
-        return Err(AppError::NoAccess(
-            meeting
-                .closed_because(now)
-                .unwrap_or_else(|| "Registration is not open to you.".to_owned()),
-        ));
+        return Err(AppError::NoAccess(meeting.closed_because(now).unwrap_or_else(|| "Registration is not open to you.".to_owned())));
     }
     let (person_id, name, email, organization, city_id) = match registrant {
-        Registrant::Person(p) => (
-            Some(p.id),
-            p.name.clone(),
-            p.email.clone(),
-            String::new(),
-            p.city_id,
-        ),
-        Registrant::Guest {
-            name,
-            email,
-            organization,
-        } => (
-            None,
-            name.clone(),
-            email.clone(),
-            organization.clone(),
-            None,
-        ),
+        Registrant::Person(p) => (Some(p.id), p.name.clone(), p.email.clone(), String::new(), p.city_id),
+        Registrant::Guest { name, email, organization } => (None, name.clone(), email.clone(), organization.clone(), None),
     };
     let existing: Option<i64> = sqlx::query_scalar(
         "SELECT id FROM meeting_registrations WHERE meeting_id = $1 AND status <> 'cancelled' \
@@ -608,9 +479,7 @@ async fn store(
     .fetch_one(&mut *tx)
     .await?;
     store_answers(&mut tx, id, asked).await?;
-    let r = super::registration(&mut tx, meeting.id, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let r = super::registration(&mut tx, meeting.id, id).await?.ok_or(AppError::NotFound)?;
     emails::tell(&mut tx, state, &meeting, &r, emails::on_registering(status)).await?;
     tx.commit().await?;
     Ok(Stored::New(r))
@@ -619,9 +488,7 @@ async fn store(
 /// `/meetings/{slug}/registration`: one's own registration, or the form to register.
 async fn own(Member(ctx, person): Member, Path(slug): Path<String>) -> AppResult<Response> {
     let meeting = super::visible(&ctx.state, Some(&person), &slug).await?;
-    let mine =
-        super::own_registration(&mut *ctx.state.pool.acquire().await?, meeting.id, person.id)
-            .await?;
+    let mine = super::own_registration(&mut *ctx.state.pool.acquire().await?, meeting.id, person.id).await?;
     Ok(match mine {
         Some(r) => web::see_other(&format!("{}/registrations/{}", meeting.href(), r.id)),
         None => web::see_other(&meeting.href()),
@@ -637,11 +504,8 @@ pub async fn readable(
 ) -> AppResult<(Meeting, Registration, policy::RegistrationStanding)> {
     let meeting = super::visible(&ctx.state, Some(person), slug).await?;
     let mut conn = ctx.state.pool.acquire().await?;
-    let r = super::registration(&mut conn, meeting.id, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let standing =
-        super::standing_of(&mut conn, person, &meeting, &r, ctx.state.clock.now()).await?;
+    let r = super::registration(&mut conn, meeting.id, id).await?.ok_or(AppError::NotFound)?;
+    let standing = super::standing_of(&mut conn, person, &meeting, &r, ctx.state.clock.now()).await?;
     if !policy::can_read_registration(person, standing) {
         return Err(AppError::NotFound);
     }
@@ -700,37 +564,17 @@ async fn registration_page(
         own: r.person_id == Some(person.id),
         errors,
         answer_max: ANSWER_MAX,
-        when: format!(
-            "{} ({})",
-            crate::time::span(&zone, meeting.starts_at, meeting.ends_at),
-            zone.spoken(meeting.starts_at)
-        ),
+        when: format!("{} ({})", crate::time::span(&zone, meeting.starts_at, meeting.ends_at), zone.spoken(meeting.starts_at)),
         meeting,
         r,
     };
-    Ok(if failed {
-        form::again(&page)
-    } else {
-        web::render(&page)
-    })
+    Ok(if failed { form::again(&page) } else { web::render(&page) })
 }
 
-async fn show(
-    Member(ctx, person): Member,
-    Path((slug, id)): Path<(String, i64)>,
-) -> AppResult<Response> {
+async fn show(Member(ctx, person): Member, Path((slug, id)): Path<(String, i64)>) -> AppResult<Response> {
     let (meeting, r, standing) = readable(&ctx, &person, &slug, id).await?;
     let may_change = policy::can_change_registration(&person, standing);
-    registration_page(
-        &ctx,
-        &person,
-        meeting,
-        r,
-        may_change,
-        None,
-        FormErrors::default(),
-    )
-    .await
+    registration_page(&ctx, &person, meeting, r, may_change, None, FormErrors::default()).await
 }
 
 /// Saves changed answers and the choice to appear on the attendee list.
@@ -761,40 +605,22 @@ async fn update(
     .await?;
     if done.rows_affected() != 1 {
         tx.rollback().await?;
-        ctx.flash("This registration was cancelled meanwhile; nothing was changed.")
-            .await?;
-        return Ok(web::see_other(&format!(
-            "{}/registrations/{}",
-            meeting.href(),
-            r.id
-        )));
+        ctx.flash("This registration was cancelled meanwhile; nothing was changed.").await?;
+        return Ok(web::see_other(&format!("{}/registrations/{}", meeting.href(), r.id)));
     }
     store_answers(&mut tx, r.id, &asked).await?;
     tx.commit().await?;
     ctx.flash("Your answers are saved.").await?;
-    Ok(web::see_other(&format!(
-        "{}/registrations/{}",
-        meeting.href(),
-        r.id
-    )))
+    Ok(web::see_other(&format!("{}/registrations/{}", meeting.href(), r.id)))
 }
 
-async fn cancel_form(
-    Member(ctx, person): Member,
-    Path((slug, id)): Path<(String, i64)>,
-) -> AppResult<Response> {
+async fn cancel_form(Member(ctx, person): Member, Path((slug, id)): Path<(String, i64)>) -> AppResult<Response> {
     let (meeting, r, standing) = readable(&ctx, &person, &slug, id).await?;
     if !policy::can_change_registration(&person, standing) || r.status == RegStatus::Cancelled {
-        return Err(AppError::NoAccess(
-            "This registration can no longer be cancelled here. Write to the staff.".to_owned(),
-        ));
+        return Err(AppError::NoAccess("This registration can no longer be cancelled here. Write to the staff.".to_owned()));
     }
     let mut layout = ctx.layout().await;
-    let whose = if r.person_id == Some(person.id) {
-        "your registration".to_owned()
-    } else {
-        format!("the registration of {}", r.name)
-    };
+    let whose = if r.person_id == Some(person.id) { "your registration".to_owned() } else { format!("the registration of {}", r.name) };
     layout.meta.title = format!("Cancel {whose}");
     let back = format!("{}/registrations/{}", meeting.href(), r.id);
     Ok(Confirm {
@@ -813,15 +639,10 @@ async fn cancel_form(
     .render())
 }
 
-async fn cancel(
-    Member(ctx, person): Member,
-    Path((slug, id)): Path<(String, i64)>,
-) -> AppResult<Response> {
+async fn cancel(Member(ctx, person): Member, Path((slug, id)): Path<(String, i64)>) -> AppResult<Response> {
     let (meeting, r, standing) = readable(&ctx, &person, &slug, id).await?;
     if !policy::can_change_registration(&person, standing) {
-        return Err(AppError::NoAccess(
-            "This registration can no longer be cancelled here. Write to the staff.".to_owned(),
-        ));
+        return Err(AppError::NoAccess("This registration can no longer be cancelled here. Write to the staff.".to_owned()));
     }
     let cancelled = withdraw(&ctx.state, &meeting, r.id).await?;
     ctx.flash(if cancelled {
@@ -836,11 +657,7 @@ async fn cancel(
 /// Cancels registration `id` once (a guarded update), gives its place to the first waiting
 /// person who fits, and writes both emails, in one transaction. False when it was cancelled
 /// already.
-pub async fn withdraw(
-    state: &crate::state::AppState,
-    meeting: &Meeting,
-    id: i64,
-) -> AppResult<bool> {
+pub async fn withdraw(state: &crate::state::AppState, meeting: &Meeting, id: i64) -> AppResult<bool> {
     let now = state.clock.now();
     let mut tx = state.begin_write().await?;
     super::places::lock(&mut tx, state.backend, meeting.id).await?;
@@ -857,12 +674,8 @@ pub async fn withdraw(
         tx.rollback().await?;
         return Ok(false);
     }
-    let meeting = super::by_slug(&mut tx, &meeting.slug)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let r = super::registration(&mut tx, meeting.id, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let meeting = super::by_slug(&mut tx, &meeting.slug).await?.ok_or(AppError::NotFound)?;
+    let r = super::registration(&mut tx, meeting.id, id).await?.ok_or(AppError::NotFound)?;
     emails::tell(&mut tx, state, &meeting, &r, Happened::Withdrawn).await?;
     let promoted = super::places::promote(&mut tx, state, &meeting).await?;
     emails::promoted(&mut tx, state, &meeting, &promoted).await?;

@@ -79,35 +79,25 @@ impl Filters {
         let opt = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_owned());
         Ok(Bound {
             q: opt(&self.q).map(|q| name_key(&q)),
-            type_id: opt(&self.type_id)
-                .map(|v| v.parse().map_err(|_| bad("type")))
-                .transpose()?,
-            status: opt(&self.status)
-                .map(|v| RegStatus::parse(&v).ok_or_else(|| bad("status")))
-                .transpose()?,
-            city: opt(&self.city)
-                .map(|v| v.parse().map_err(|_| bad("city")))
-                .transpose()?,
-            payment: opt(&self.payment)
-                .map(|v| Payment::parse(&v).ok_or_else(|| bad("payment")))
-                .transpose()?,
+            type_id: opt(&self.type_id).map(|v| v.parse().map_err(|_| bad("type"))).transpose()?,
+            status: opt(&self.status).map(|v| RegStatus::parse(&v).ok_or_else(|| bad("status"))).transpose()?,
+            city: opt(&self.city).map(|v| v.parse().map_err(|_| bad("city"))).transpose()?,
+            payment: opt(&self.payment).map(|v| Payment::parse(&v).ok_or_else(|| bad("payment"))).transpose()?,
         })
     }
 
     /// The query string of these filters (for the pager and the CSV link).
     pub(super) fn query(&self) -> String {
-        serde_urlencoded::to_string(
-            [
-                ("q", self.q.as_str()),
-                ("type", self.type_id.as_str()),
-                ("status", self.status.as_str()),
-                ("city", self.city.as_str()),
-                ("payment", self.payment.as_str()),
-            ]
-            .iter()
-            .filter(|(_, v)| !v.is_empty())
-            .collect::<Vec<_>>(),
-        )
+        serde_urlencoded::to_string([
+            ("q", self.q.as_str()),
+            ("type", self.type_id.as_str()),
+            ("status", self.status.as_str()),
+            ("city", self.city.as_str()),
+            ("payment", self.payment.as_str()),
+        ]
+        .iter()
+        .filter(|(_, v)| !v.is_empty())
+        .collect::<Vec<_>>())
         .unwrap_or_default()
     }
 }
@@ -159,19 +149,17 @@ pub(super) async fn lines(
     page: Option<(i64, i64)>,
 ) -> sqlx::Result<Vec<Line>> {
     let (limit, offset) = page.unwrap_or((i64::MAX, 0));
-    sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "{LINE_SELECT} LIMIT $7 OFFSET $8"
-    )))
-    .bind(meeting_id)
-    .bind(b.q.as_deref())
-    .bind(b.type_id)
-    .bind(b.status)
-    .bind(b.city)
-    .bind(b.payment)
-    .bind(limit)
-    .bind(offset)
-    .fetch_all(conn)
-    .await
+    sqlx::query_as(sqlx::AssertSqlSafe(format!("{LINE_SELECT} LIMIT $7 OFFSET $8")))
+        .bind(meeting_id)
+        .bind(b.q.as_deref())
+        .bind(b.type_id)
+        .bind(b.status)
+        .bind(b.city)
+        .bind(b.payment)
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(conn)
+        .await
 }
 
 async fn total(conn: &mut sqlx::AnyConnection, meeting_id: i64, b: &Bound) -> sqlx::Result<i64> {
@@ -248,11 +236,7 @@ async fn roster(
         .into_iter()
         .map(|t| {
             let (registered, waiting) = counts.of_type(t.id);
-            TypeCount {
-                t,
-                registered,
-                waiting,
-            }
+            TypeCount { t, registered, waiting }
         })
         .collect();
     let totals: Totals = sqlx::query_as(
@@ -319,16 +303,8 @@ async fn export(
     drop(conn);
     let zone = meeting.zone();
     let mut header: Vec<String> = [
-        "Name",
-        "Email",
-        "City or organization",
-        "Type",
-        "Status",
-        "Waiting since",
-        "Payment",
-        "Checked in",
-        "Listed",
-        "Registered",
+        "Name", "Email", "City or organization", "Type", "Status", "Waiting since", "Payment",
+        "Checked in", "Listed", "Registered",
     ]
     .iter()
     .map(|s| (*s).to_owned())
@@ -377,9 +353,7 @@ async fn payment(
     web::permit(policy::can_manage_meetings(&person))?;
     let meeting = managed(&ctx, &slug).await?;
     let Some(p) = Payment::parse(&form.payment) else {
-        return Err(AppError::BadRequest(
-            "Choose paid, waived or due.".to_owned(),
-        ));
+        return Err(AppError::BadRequest("Choose paid, waived or due.".to_owned()));
     };
     let mut tx = ctx.state.begin_write().await?;
     let done = sqlx::query(
@@ -395,8 +369,7 @@ async fn payment(
         return Err(AppError::NotFound);
     }
     tx.commit().await?;
-    ctx.flash(format!("Payment marked {}.", p.label().to_lowercase()))
-        .await?;
+    ctx.flash(format!("Payment marked {}.", p.label().to_lowercase())).await?;
     Ok(web::see_other(&back_in_roster(&meeting, &form.back)))
 }
 
@@ -463,11 +436,7 @@ async fn checkin_page(
     let line = by_code(&ctx, &meeting, &code).await?;
     let mut layout = ctx.layout().await;
     layout.meta.title = format!("Check in {}", line.r.name);
-    Ok(web::render(&CheckinPage {
-        layout,
-        meeting,
-        line,
-    }))
+    Ok(web::render(&CheckinPage { layout, meeting, line }))
 }
 
 async fn check_in(
@@ -492,23 +461,12 @@ async fn check_in(
     ctx.flash(if done.rows_affected() == 1 {
         format!("{} is checked in.", line.r.name)
     } else if let Some(t) = line.r.checked_in_at {
-        format!(
-            "{} was already checked in at {}.",
-            line.r.name,
-            zone.clock(t)
-        )
+        format!("{} was already checked in at {}.", line.r.name, zone.clock(t))
     } else {
-        format!(
-            "{} is not registered ({}): not checked in.",
-            line.r.name,
-            line.r.status.label().to_lowercase()
-        )
+        format!("{} is not registered ({}): not checked in.", line.r.name, line.r.status.label().to_lowercase())
     })
     .await?;
-    Ok(web::see_other(&format!(
-        "/staff/meetings/{}/checkin/{code}",
-        meeting.slug
-    )))
+    Ok(web::see_other(&format!("/staff/meetings/{}/checkin/{code}", meeting.slug)))
 }
 
 async fn undo(
@@ -519,20 +477,14 @@ async fn undo(
     let meeting = managed(&ctx, &slug).await?;
     let line = by_code(&ctx, &meeting, &code).await?;
     let mut tx = ctx.state.begin_write().await?;
-    sqlx::query(
-        "UPDATE meeting_registrations SET checked_in_at = NULL, updated_at = $1 WHERE id = $2",
-    )
-    .bind(ctx.state.clock.now())
-    .bind(line.r.id)
-    .execute(&mut *tx)
-    .await?;
-    tx.commit().await?;
-    ctx.flash(format!("The check-in of {} is undone.", line.r.name))
+    sqlx::query("UPDATE meeting_registrations SET checked_in_at = NULL, updated_at = $1 WHERE id = $2")
+        .bind(ctx.state.clock.now())
+        .bind(line.r.id)
+        .execute(&mut *tx)
         .await?;
-    Ok(web::see_other(&format!(
-        "/staff/meetings/{}/checkin/{code}",
-        meeting.slug
-    )))
+    tx.commit().await?;
+    ctx.flash(format!("The check-in of {} is undone.", line.r.name)).await?;
+    Ok(web::see_other(&format!("/staff/meetings/{}/checkin/{code}", meeting.slug)))
 }
 
 #[derive(Deserialize, Default)]
@@ -569,20 +521,9 @@ async fn checkin_search(
             city: None,
             payment: None,
         };
-        lines(
-            &mut *ctx.state.pool.acquire().await?,
-            meeting.id,
-            &bound,
-            Some((20, 0)),
-        )
-        .await?
+        lines(&mut *ctx.state.pool.acquire().await?, meeting.id, &bound, Some((20, 0))).await?
     };
     let mut layout = ctx.layout().await;
     layout.meta.title = format!("Check-in: {}", meeting.title);
-    Ok(web::render(&SearchPage {
-        layout,
-        meeting,
-        q,
-        lines,
-    }))
+    Ok(web::render(&SearchPage { layout, meeting, q, lines }))
 }

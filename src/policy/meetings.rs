@@ -185,19 +185,9 @@ mod tests {
         };
         assert!(can_read_registration(&mayor(), advisors));
         assert!(!can_read_registration(&other_mayor(), advisors));
-        assert!(!can_read_registration(
-            &advisor(),
-            RegistrationStanding {
-                advisor: false,
-                ..advisors
-            }
-        ));
+        assert!(!can_read_registration(&advisor(), RegistrationStanding { advisor: false, ..advisors }));
         assert!(can_read_registration(&staff(), advisors));
-        let closed = RegistrationStanding {
-            closed: true,
-            own: true,
-            ..advisors
-        };
+        let closed = RegistrationStanding { closed: true, own: true, ..advisors };
         assert!(!can_change_registration(&advisor(), closed));
         assert!(can_change_registration(&staff(), closed));
     }

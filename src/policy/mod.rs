@@ -3,9 +3,9 @@
 //! nowhere else.
 
 mod cohorts;
-mod meetings;
 mod members;
 mod news;
+mod meetings;
 pub mod posting;
 
 pub use cohorts::*;

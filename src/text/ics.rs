@@ -122,10 +122,7 @@ fn event(out: &mut String, e: &Event) {
         }
     }
     if let Some((name, email)) = &e.organizer {
-        line(
-            out,
-            &format!("ORGANIZER;CN={}:mailto:{}", param(name), uri(email)),
-        );
+        line(out, &format!("ORGANIZER;CN={}:mailto:{}", param(name), uri(email)));
     }
     if let Some((name, email)) = &e.attendee {
         line(

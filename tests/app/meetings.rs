@@ -29,35 +29,17 @@ pub async fn world() -> World {
     let a = app.insert_city("Lafayette", "CO", "active").await;
     let b = app.insert_city("Providence", "RI", "active").await;
     let c = app.insert_city("Dubuque", "IA", "active").await;
-    let mayor_a = app
-        .invite_and_accept(&staff, "mayor@a.gov", "Tomás Aragon", "mayor", a)
-        .await;
-    let advisor_a = app
-        .invite_and_accept(&staff, "advisor@a.gov", "Nina Begay", "advisor", a)
-        .await;
-    let mayor_b = app
-        .invite_and_accept(&staff, "mayor@b.gov", "Ben Mayor", "mayor", b)
-        .await;
-    let advisor_b = app
-        .invite_and_accept(&staff, "advisor@b.gov", "Bea Advisor", "advisor", b)
-        .await;
-    let lapsed = app
-        .invite_and_accept(&staff, "mayor@c.gov", "Cal Mayor", "mayor", c)
-        .await;
+    let mayor_a = app.invite_and_accept(&staff, "mayor@a.gov", "Tomás Aragon", "mayor", a).await;
+    let advisor_a = app.invite_and_accept(&staff, "advisor@a.gov", "Nina Begay", "advisor", a).await;
+    let mayor_b = app.invite_and_accept(&staff, "mayor@b.gov", "Ben Mayor", "mayor", b).await;
+    let advisor_b = app.invite_and_accept(&staff, "advisor@b.gov", "Bea Advisor", "advisor", b).await;
+    let lapsed = app.invite_and_accept(&staff, "mayor@c.gov", "Cal Mayor", "mayor", c).await;
     sqlx::query("UPDATE cities SET status = 'lapsed' WHERE id = $1")
         .bind(c)
         .execute(&app.state.pool)
         .await
         .unwrap();
-    World {
-        app,
-        staff,
-        mayor_a,
-        advisor_a,
-        mayor_b,
-        advisor_b,
-        lapsed,
-    }
+    World { app, staff, mayor_a, advisor_a, mayor_b, advisor_b, lapsed }
 }
 
 /// A `datetime-local` value in Denver `days` from now at `clock` ("09:00").
@@ -74,10 +56,7 @@ fn meeting_form(app: &TestApp, capacity: &str) -> Vec<(&'static str, String)> {
         ("slug", SLUG.to_owned()),
         ("host_city", "Lafayette, CO".to_owned()),
         ("venue", "Lafayette Event Center".to_owned()),
-        (
-            "venue_address",
-            "1000 S Public Rd, Lafayette, CO 80026".to_owned(),
-        ),
+        ("venue_address", "1000 S Public Rd, Lafayette, CO 80026".to_owned()),
         ("time_zone", "America/Denver".to_owned()),
         ("starts", denver(app, 60, "09:00")),
         ("ends", denver(app, 62, "17:00")),
@@ -85,10 +64,7 @@ fn meeting_form(app: &TestApp, capacity: &str) -> Vec<(&'static str, String)> {
         ("closes", denver(app, 30, "23:00")),
         ("capacity", capacity.to_owned()),
         ("status", "open".to_owned()),
-        (
-            "description",
-            "Three days of **learning** together.".to_owned(),
-        ),
+        ("description", "Three days of **learning** together.".to_owned()),
     ]
 }
 
@@ -98,87 +74,46 @@ async fn post(v: &Visitor, path: &str, form: &[(&str, String)]) -> Page {
 }
 
 async fn id_of(app: &TestApp, sql: &'static str, name: &str) -> i64 {
-    sqlx::query_scalar(sql)
-        .bind(name)
-        .fetch_one(&app.state.pool)
-        .await
-        .unwrap()
+    sqlx::query_scalar(sql).bind(name).fetch_one(&app.state.pool).await.unwrap()
 }
 
 pub async fn type_id(app: &TestApp, name: &str) -> String {
-    id_of(app, "SELECT id FROM meeting_types WHERE name = $1", name)
-        .await
-        .to_string()
+    id_of(app, "SELECT id FROM meeting_types WHERE name = $1", name).await.to_string()
 }
 
 pub async fn question(app: &TestApp, prompt: &str) -> String {
-    format!(
-        "q{}",
-        id_of(
-            app,
-            "SELECT id FROM meeting_questions WHERE prompt = $1",
-            prompt
-        )
-        .await
-    )
+    format!("q{}", id_of(app, "SELECT id FROM meeting_questions WHERE prompt = $1", prompt).await)
 }
 
 async fn count(app: &TestApp, sql: &'static str) -> i64 {
-    sqlx::query_scalar(sql)
-        .fetch_one(&app.state.pool)
-        .await
-        .unwrap()
+    sqlx::query_scalar(sql).fetch_one(&app.state.pool).await.unwrap()
 }
 
 /// Creates the meeting with its types (Mayor, Advisor with `advisor_places`, Guest for staff
 /// only), three questions and an agenda item.
 pub async fn meeting(w: &World, capacity: &str, advisor_places: &str) {
     let page = post(&w.staff, "/staff/meetings", &meeting_form(&w.app, capacity)).await;
-    assert_eq!(
-        page.path(),
-        format!("/staff/meetings/{SLUG}/edit"),
-        "{:?}",
-        page.texts(".error-summary li")
-    );
-    let types = [
-        ("Mayor", "mayors", ""),
-        ("Advisor", "advisors", advisor_places),
-        ("Guest", "staff", ""),
-    ];
+    assert_eq!(page.path(), format!("/staff/meetings/{SLUG}/edit"), "{:?}", page.texts(".error-summary li"));
+    let types = [("Mayor", "mayors", ""), ("Advisor", "advisors", advisor_places), ("Guest", "staff", "")];
     for (name, who, places) in types {
         let page = post(
             &w.staff,
             &format!("/staff/meetings/{SLUG}/types"),
-            &[
-                ("name", name.to_owned()),
-                ("who", who.to_owned()),
-                ("type_capacity", places.to_owned()),
-                ("fee", "$250".to_owned()),
-            ],
+            &[("name", name.to_owned()), ("who", who.to_owned()), ("type_capacity", places.to_owned()), ("fee", "$250".to_owned())],
         )
         .await;
         assert_eq!(page.texts(".error-summary li"), Vec::<String>::new());
     }
     let questions = [
         ("Dietary needs", "text", "", "1"),
-        (
-            "Sessions you plan to attend",
-            "choices",
-            "Housing\nClimate\nBudgets",
-            "",
-        ),
+        ("Sessions you plan to attend", "choices", "Housing\nClimate\nBudgets", ""),
         ("Do you need accessibility help?", "yesno", "", ""),
     ];
     for (prompt, kind, choices, required) in questions {
         let page = post(
             &w.staff,
             &format!("/staff/meetings/{SLUG}/questions"),
-            &[
-                ("prompt", prompt.to_owned()),
-                ("kind", kind.to_owned()),
-                ("choices", choices.to_owned()),
-                ("required", required.to_owned()),
-            ],
+            &[("prompt", prompt.to_owned()), ("kind", kind.to_owned()), ("choices", choices.to_owned()), ("required", required.to_owned())],
         )
         .await;
         assert_eq!(page.texts(".error-summary li"), Vec::<String>::new());
@@ -207,12 +142,7 @@ async fn registration(app: &TestApp, who: &str, type_name: &str) -> Vec<(&'stati
     ]
 }
 
-async fn register(
-    v: &Visitor,
-    form: Vec<(&'static str, String)>,
-    dietary: &str,
-    app: &TestApp,
-) -> Page {
+async fn register(v: &Visitor, form: Vec<(&'static str, String)>, dietary: &str, app: &TestApp) -> Page {
     let mut form = form;
     let q = question(app, "Dietary needs").await;
     let q: &'static str = Box::leak(q.into_boxed_str());
@@ -221,9 +151,7 @@ async fn register(
 }
 
 async fn person_id(app: &TestApp, email: &str) -> String {
-    id_of(app, "SELECT id FROM people WHERE email_norm = $1", email)
-        .await
-        .to_string()
+    id_of(app, "SELECT id FROM people WHERE email_norm = $1", email).await.to_string()
 }
 
 #[tokio::test]
@@ -234,10 +162,7 @@ async fn staff_prepare_a_meeting_that_everyone_reads_in_the_venues_zone_with_the
     bad[7] = ("ends", denver(&w.app, 59, "09:00"));
     let page = post(&w.staff, "/staff/meetings", &bad).await;
     assert_eq!(page.status, 422);
-    assert_eq!(
-        page.texts(".error-summary li"),
-        ["The meeting must end after it starts."]
-    );
+    assert_eq!(page.texts(".error-summary li"), ["The meeting must end after it starts."]);
     assert_eq!(count(&w.app, "SELECT COUNT(*) FROM meetings").await, 0);
 
     meeting(&w, "", "").await;
@@ -246,32 +171,18 @@ async fn staff_prepare_a_meeting_that_everyone_reads_in_the_venues_zone_with_the
     assert_eq!(page.status, 200);
     assert_eq!(page.h1(), "Annual Meeting 2027");
     let when = page.text(".facts dd");
-    assert!(
-        when.contains("9:00 AM MDT") || when.contains("9:00 AM MST"),
-        "{when}"
-    );
+    assert!(when.contains("9:00 AM MDT") || when.contains("9:00 AM MST"), "{when}");
     assert!(when.contains("Mountain time"), "{when}");
     // The public reads in the organization's zone (Central): theirs is beside the venue's.
     let item = page.text(".agenda li");
     assert!(item.contains("Opening plenary"), "{item}");
     assert!(item.contains("Your time: 10:00 AM"), "{item}");
-    assert_eq!(
-        page.texts("table td[data-label='Places']"),
-        ["Places available"; 3]
-    );
+    assert_eq!(page.texts("table td[data-label='Places']"), ["Places available"; 3]);
     assert!(page.has("a[href='/login?next=/meetings/annual-meeting-2027']"));
     // The calendar file holds the meeting and its agenda.
-    let ics = public
-        .get(&format!("{MEETING}/calendar.ics"))
-        .await
-        .text()
-        .await
-        .unwrap();
+    let ics = public.get(&format!("{MEETING}/calendar.ics")).await.text().await.unwrap();
     assert_eq!(ics.matches("BEGIN:VEVENT").count(), 2, "{ics}");
-    assert!(
-        ics.contains("SUMMARY:Opening plenary (Annual Meeting 2027)"),
-        "{ics}"
-    );
+    assert!(ics.contains("SUMMARY:Opening plenary (Annual Meeting 2027)"), "{ics}");
 
     // A draft is staff's alone.
     let mut draft = meeting_form(&w.app, "");
@@ -280,17 +191,8 @@ async fn staff_prepare_a_meeting_that_everyone_reads_in_the_venues_zone_with_the
     draft[11] = ("status", "draft".to_owned());
     post(&w.staff, "/staff/meetings", &draft).await;
     assert_eq!(public.get("/meetings/winter-retreat").await.status(), 404);
-    assert_eq!(
-        w.mayor_a.get("/meetings/winter-retreat").await.status(),
-        404
-    );
-    assert_eq!(
-        w.mayor_a
-            .get("/meetings/winter-retreat/register")
-            .await
-            .status(),
-        404
-    );
+    assert_eq!(w.mayor_a.get("/meetings/winter-retreat").await.status(), 404);
+    assert_eq!(w.mayor_a.get("/meetings/winter-retreat/register").await.status(), 404);
     assert_eq!(w.staff.get("/meetings/winter-retreat").await.status(), 200);
     let list = Page::of(public.get("/meetings").await).await;
     assert_eq!(list.texts("main h3 a"), ["Annual Meeting 2027"]);
@@ -303,57 +205,21 @@ async fn a_mayor_registers_an_advisor_of_the_city_but_never_of_another_city() {
     let advisor_a = person_id(&w.app, "advisor@a.gov").await;
     let advisor_b = person_id(&w.app, "advisor@b.gov").await;
     let form = Page::of(w.mayor_a.get(&format!("{MEETING}/register")).await).await;
-    assert_eq!(
-        form.texts("#for label"),
-        ["Myself, Tomás Aragon", "Nina Begay, advisor"]
-    );
+    assert_eq!(form.texts("#for label"), ["Myself, Tomás Aragon", "Nina Begay, advisor"]);
 
     // A crafted POST naming another city's advisor is refused with one message.
-    let page = register(
-        &w.mayor_a,
-        registration(&w.app, &advisor_b, "Advisor").await,
-        "None",
-        &w.app,
-    )
-    .await;
+    let page = register(&w.mayor_a, registration(&w.app, &advisor_b, "Advisor").await, "None", &w.app).await;
     assert_eq!(page.status, 422);
-    assert_eq!(
-        page.texts(".error-summary li"),
-        ["Choose whom to register among the people listed."]
-    );
-    assert_eq!(
-        count(&w.app, "SELECT COUNT(*) FROM meeting_registrations").await,
-        0
-    );
+    assert_eq!(page.texts(".error-summary li"), ["Choose whom to register among the people listed."]);
+    assert_eq!(count(&w.app, "SELECT COUNT(*) FROM meeting_registrations").await, 0);
     // An advisor may not register the mayor, nor take the mayors' type.
     let mayor_a = person_id(&w.app, "mayor@a.gov").await;
-    let page = register(
-        &w.advisor_a,
-        registration(&w.app, &mayor_a, "Mayor").await,
-        "None",
-        &w.app,
-    )
-    .await;
+    let page = register(&w.advisor_a, registration(&w.app, &mayor_a, "Mayor").await, "None", &w.app).await;
     assert_eq!(page.status, 422);
-    let page = register(
-        &w.advisor_a,
-        registration(&w.app, "", "Mayor").await,
-        "None",
-        &w.app,
-    )
-    .await;
-    assert_eq!(
-        page.texts(".error-summary li"),
-        ["The type “Mayor” is for mayors: choose another."]
-    );
+    let page = register(&w.advisor_a, registration(&w.app, "", "Mayor").await, "None", &w.app).await;
+    assert_eq!(page.texts(".error-summary li"), ["The type “Mayor” is for mayors: choose another."]);
 
-    let page = register(
-        &w.mayor_a,
-        registration(&w.app, &advisor_a, "Advisor").await,
-        "Vegetarian",
-        &w.app,
-    )
-    .await;
+    let page = register(&w.mayor_a, registration(&w.app, &advisor_a, "Advisor").await, "Vegetarian", &w.app).await;
     assert_eq!(page.h1(), "Registration of Nina Begay");
     assert_eq!(page.text("#status"), "Registered");
     let mail = w.app.last_mail_to("advisor@a.gov").await;
@@ -364,28 +230,21 @@ async fn a_mayor_registers_an_advisor_of_the_city_but_never_of_another_city() {
     assert_eq!(w.mayor_b.get(&path).await.status(), 404);
     assert_eq!(w.advisor_b.get(&path).await.status(), 404);
     // A lapsed city's mayor cannot register.
-    assert_eq!(
-        w.lapsed.get(&format!("{MEETING}/register")).await.status(),
-        403
-    );
+    assert_eq!(w.lapsed.get(&format!("{MEETING}/register")).await.status(), 403);
     // The mayor's home shows the city's registration.
     let home = Page::of(w.mayor_a.get("/home").await).await;
     let links = home.texts("section[aria-labelledby='panel-meeting'] a");
     assert!(links.contains(&"Nina Begay".to_owned()), "{links:?}");
-    assert!(
-        links.contains(&"Register for Annual Meeting 2027".to_owned()),
-        "{links:?}"
-    );
+    assert!(links.contains(&"Register for Annual Meeting 2027".to_owned()), "{links:?}");
 }
 
 /// `n` advisors of a new city, each logged in on a browser of their own.
 async fn many_members(w: &World, n: usize) -> Vec<(Visitor, String)> {
     let city = w.app.insert_city("Madison", "WI", "active").await;
-    let hash: String =
-        sqlx::query_scalar("SELECT password_hash FROM people WHERE email_norm = 'advisor@b.gov'")
-            .fetch_one(&w.app.state.pool)
-            .await
-            .unwrap();
+    let hash: String = sqlx::query_scalar("SELECT password_hash FROM people WHERE email_norm = 'advisor@b.gov'")
+        .fetch_one(&w.app.state.pool)
+        .await
+        .unwrap();
     let now = w.app.state.clock.now();
     for i in 0..n {
         sqlx::query(
@@ -404,9 +263,7 @@ async fn many_members(w: &World, n: usize) -> Vec<(Visitor, String)> {
     let mut out = Vec::new();
     for i in 0..n {
         let v = w.app.visitor();
-        let page = v
-            .log_in(&format!("p{i}@madison.gov"), MEMBER_PASSWORD)
-            .await;
+        let page = v.log_in(&format!("p{i}@madison.gov"), MEMBER_PASSWORD).await;
         assert_eq!(page.text("header .who strong"), format!("Person {i:02}"));
         out.push((v, format!("p{i}@madison.gov")));
     }
@@ -414,8 +271,7 @@ async fn many_members(w: &World, n: usize) -> Vec<(Visitor, String)> {
 }
 
 #[tokio::test]
-async fn fifty_registrations_at_once_for_ten_places_leave_ten_registered_and_forty_waiting_in_order()
- {
+async fn fifty_registrations_at_once_for_ten_places_leave_ten_registered_and_forty_waiting_in_order() {
     let w = world().await;
     meeting(&w, "10", "").await;
     let people = many_members(&w, 50).await;
@@ -424,31 +280,12 @@ async fn fifty_registrations_at_once_for_ten_places_leave_ten_registered_and_for
     let answers = join_all(people.iter().map(|(v, _)| {
         let mut form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
         form.push((q.as_str(), "None"));
-        async move {
-            v.post_form(&format!("{MEETING}/register"), &form)
-                .await
-                .status()
-                .as_u16()
-        }
+        async move { v.post_form(&format!("{MEETING}/register"), &form).await.status().as_u16() }
     }))
     .await;
     assert!(answers.iter().all(|s| *s == 200), "{answers:?}");
-    assert_eq!(
-        count(
-            &w.app,
-            "SELECT COUNT(*) FROM meeting_registrations WHERE status = 'registered'"
-        )
-        .await,
-        10
-    );
-    assert_eq!(
-        count(
-            &w.app,
-            "SELECT COUNT(*) FROM meeting_registrations WHERE status = 'waiting'"
-        )
-        .await,
-        40
-    );
+    assert_eq!(count(&w.app, "SELECT COUNT(*) FROM meeting_registrations WHERE status = 'registered'").await, 10);
+    assert_eq!(count(&w.app, "SELECT COUNT(*) FROM meeting_registrations WHERE status = 'waiting'").await, 40);
     // Each waiting person has a number of their own, 1 to 40.
     let mut numbers = Vec::new();
     for (v, _) in &people {
@@ -462,25 +299,10 @@ async fn fifty_registrations_at_once_for_ten_places_leave_ten_registered_and_for
     assert_eq!(numbers, (1..=40).collect::<Vec<_>>());
     // Everyone got one email: ten registered, forty waiting.
     let outbox = w.app.outbox().await;
-    assert_eq!(
-        outbox
-            .iter()
-            .filter(|m| m.subject == "Registered: Annual Meeting 2027")
-            .count(),
-        10
-    );
-    assert_eq!(
-        outbox
-            .iter()
-            .filter(|m| m.subject == "On the waitlist: Annual Meeting 2027")
-            .count(),
-        40
-    );
+    assert_eq!(outbox.iter().filter(|m| m.subject == "Registered: Annual Meeting 2027").count(), 10);
+    assert_eq!(outbox.iter().filter(|m| m.subject == "On the waitlist: Annual Meeting 2027").count(), 40);
     let page = Page::of(w.app.visitor().get(MEETING).await).await;
-    assert_eq!(
-        page.texts("table td[data-label='Places']")[1],
-        "Full: new registrations join the waitlist"
-    );
+    assert_eq!(page.texts("table td[data-label='Places']")[1], "Full: new registrations join the waitlist");
 }
 
 #[tokio::test]
@@ -497,89 +319,37 @@ async fn twenty_identical_submissions_by_one_person_leave_one_registration_and_o
         .chain([(q, "None".to_owned())])
         .collect();
     let statuses = join_all((0..20).map(|_| {
-        let f: Vec<(&str, &str)> = fields
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-            .collect();
+        let f: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         let v = &w.advisor_a;
-        async move {
-            v.post_form(&format!("{MEETING}/register"), &f)
-                .await
-                .status()
-                .as_u16()
-        }
+        async move { v.post_form(&format!("{MEETING}/register"), &f).await.status().as_u16() }
     }))
     .await;
     assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
-    assert_eq!(
-        count(&w.app, "SELECT COUNT(*) FROM meeting_registrations").await,
-        1
-    );
-    assert_eq!(
-        w.app
-            .outbox()
-            .await
-            .iter()
-            .filter(|m| m.to == "advisor@a.gov" && m.subject.starts_with("Registered"))
-            .count(),
-        1
-    );
+    assert_eq!(count(&w.app, "SELECT COUNT(*) FROM meeting_registrations").await, 1);
+    assert_eq!(w.app.outbox().await.iter().filter(|m| m.to == "advisor@a.gov" && m.subject.starts_with("Registered")).count(), 1);
 }
 
 #[tokio::test]
 async fn a_cancellation_gives_the_place_to_the_first_waiting_person_who_is_told() {
     let w = world().await;
     meeting(&w, "1", "").await;
-    let first = register(
-        &w.advisor_a,
-        registration(&w.app, "", "Advisor").await,
-        "None",
-        &w.app,
-    )
-    .await;
+    let first = register(&w.advisor_a, registration(&w.app, "", "Advisor").await, "None", &w.app).await;
     assert_eq!(first.text("#status"), "Registered");
-    let second = register(
-        &w.advisor_b,
-        registration(&w.app, "", "Advisor").await,
-        "None",
-        &w.app,
-    )
-    .await;
+    let second = register(&w.advisor_b, registration(&w.app, "", "Advisor").await, "None", &w.app).await;
     assert_eq!(second.text("#status"), "You are number 1 on the waitlist");
-    assert!(
-        second.text(".flash").contains("number 1 on the waitlist"),
-        "{}",
-        second.text(".flash")
-    );
-    let third = register(
-        &w.mayor_b,
-        registration(&w.app, "", "Mayor").await,
-        "None",
-        &w.app,
-    )
-    .await;
+    assert!(second.text(".flash").contains("number 1 on the waitlist"), "{}", second.text(".flash"));
+    let third = register(&w.mayor_b, registration(&w.app, "", "Mayor").await, "None", &w.app).await;
     assert_eq!(third.text("#status"), "You are number 2 on the waitlist");
 
     let confirm = Page::of(w.advisor_a.get(&format!("{}/cancel", first.path())).await).await;
-    assert_eq!(
-        confirm.h1(),
-        "Cancel your registration for Annual Meeting 2027?"
-    );
-    let done = Page::of(
-        w.advisor_a
-            .post_form(&format!("{}/cancel", first.path()), &[])
-            .await,
-    )
-    .await;
+    assert_eq!(confirm.h1(), "Cancel your registration for Annual Meeting 2027?");
+    let done = Page::of(w.advisor_a.post_form(&format!("{}/cancel", first.path()), &[]).await).await;
     assert_eq!(done.path(), MEETING);
     let second = Page::of(w.advisor_b.get(&second.path()).await).await;
     assert_eq!(second.text("#status"), "Registered");
     let third = Page::of(w.mayor_b.get(&third.path()).await).await;
     assert_eq!(third.text("#status"), "You are number 1 on the waitlist");
-    assert_eq!(
-        w.app.last_mail_to("advisor@b.gov").await.subject,
-        "You have a place: Annual Meeting 2027"
-    );
+    assert_eq!(w.app.last_mail_to("advisor@b.gov").await.subject, "You have a place: Annual Meeting 2027");
     assert_eq!(
         w.app.last_mail_to("advisor@a.gov").await.subject,
         "Cancelled: your registration for Annual Meeting 2027"
@@ -587,21 +357,8 @@ async fn a_cancellation_gives_the_place_to_the_first_waiting_person_who_is_told(
     // Twenty cancellations at once of the now registered person promote one, once.
     let path = format!("{}/cancel", second.path());
     join_all((0..20).map(|_| w.advisor_b.post_form(&path, &[]))).await;
-    assert_eq!(
-        count(
-            &w.app,
-            "SELECT COUNT(*) FROM meeting_registrations WHERE status = 'registered'"
-        )
-        .await,
-        1
-    );
-    let promoted = w
-        .app
-        .outbox()
-        .await
-        .iter()
-        .filter(|m| m.to == "mayor@b.gov" && m.subject.starts_with("You have a place"))
-        .count();
+    assert_eq!(count(&w.app, "SELECT COUNT(*) FROM meeting_registrations WHERE status = 'registered'").await, 1);
+    let promoted = w.app.outbox().await.iter().filter(|m| m.to == "mayor@b.gov" && m.subject.starts_with("You have a place")).count();
     assert_eq!(promoted, 1);
 }
 
@@ -612,69 +369,25 @@ async fn registration_opens_and_closes_at_its_times_and_staff_still_register_aft
     form[8] = ("opens", denver(&w.app, 2, "08:00"));
     form[9] = ("closes", denver(&w.app, 5, "08:00"));
     post(&w.staff, "/staff/meetings", &form).await;
-    post(
-        &w.staff,
-        &format!("/staff/meetings/{SLUG}/types"),
-        &[
-            ("name", "Advisor".to_owned()),
-            ("who", "members".to_owned()),
-        ],
-    )
-    .await;
+    post(&w.staff, &format!("/staff/meetings/{SLUG}/types"), &[("name", "Advisor".to_owned()), ("who", "members".to_owned())]).await;
     let early = Page::of(w.advisor_a.get(&format!("{MEETING}/register")).await).await;
     assert_eq!(early.status, 403);
-    assert!(
-        early.text("main").contains("Registration opens on"),
-        "{}",
-        early.text("main")
-    );
+    assert!(early.text("main").contains("Registration opens on"), "{}", early.text("main"));
     w.app.state.clock.advance(3 * DAY);
-    let page = post(
-        &w.advisor_a,
-        &format!("{MEETING}/register"),
-        &registration(&w.app, "", "Advisor").await,
-    )
-    .await;
+    let page = post(&w.advisor_a, &format!("{MEETING}/register"), &registration(&w.app, "", "Advisor").await).await;
     assert_eq!(page.text("#status"), "Registered");
-    assert!(
-        page.has("form[action$='/registrations/1']"),
-        "the answers can be changed while open"
-    );
+    assert!(page.has("form[action$='/registrations/1']"), "the answers can be changed while open");
     w.app.state.clock.advance(3 * DAY);
     let late = Page::of(w.advisor_b.get(&format!("{MEETING}/register")).await).await;
     assert_eq!(late.status, 403);
-    assert!(
-        late.text("main").contains("Registration closed on"),
-        "{}",
-        late.text("main")
-    );
+    assert!(late.text("main").contains("Registration closed on"), "{}", late.text("main"));
     // After closing the registrant can no longer change or cancel it; staff can.
     let mine = Page::of(w.advisor_a.get(&page.path()).await).await;
     assert!(!mine.has("form[action$='/registrations/1']"));
-    assert_eq!(
-        w.advisor_a
-            .post_form(&format!("{}/cancel", page.path()), &[])
-            .await
-            .status(),
-        403
-    );
+    assert_eq!(w.advisor_a.post_form(&format!("{}/cancel", page.path()), &[]).await.status(), 403);
     let advisor_b = person_id(&w.app, "advisor@b.gov").await;
-    let staff = post(
-        &w.staff,
-        &format!("{MEETING}/register"),
-        &[
-            ("for", "other".to_owned()),
-            ("email", "advisor@b.gov".to_owned()),
-            ("type", type_id(&w.app, "Advisor").await),
-        ],
-    )
-    .await;
-    assert_eq!(
-        staff.h1(),
-        "Registration of Bea Advisor",
-        "{advisor_b}: {:?}",
-        staff.texts(".error-summary li")
-    );
+    let staff = post(&w.staff, &format!("{MEETING}/register"), &[("for", "other".to_owned()), ("email", "advisor@b.gov".to_owned()), ("type", type_id(&w.app, "Advisor").await)]).await;
+    assert_eq!(staff.h1(), "Registration of Bea Advisor", "{advisor_b}: {:?}", staff.texts(".error-summary li"));
 }
 
 #[tokio::test]
@@ -686,80 +399,27 @@ async fn bad_answers_come_back_with_their_messages_and_store_nothing() {
     let advisor = type_id(&w.app, "Advisor").await;
     let long = "x".repeat(10_000);
     let cases: Vec<(Vec<(&str, String)>, &str)> = vec![
-        (
-            vec![("type", advisor.clone())],
-            "Dietary needs Answer this question: it is required.",
-        ),
-        (
-            vec![("type", advisor.clone()), (dietary.as_str(), long.clone())],
-            "Dietary needs Use at most 500 characters for this answer.",
-        ),
-        (
-            vec![
-                ("type", advisor.clone()),
-                (dietary.as_str(), "None".to_owned()),
-                (sessions.as_str(), "Golf".to_owned()),
-            ],
-            "Sessions you plan to attend Choose among the choices offered.",
-        ),
-        (
-            vec![
-                ("type", advisor.clone()),
-                (dietary.as_str(), "None".to_owned()),
-                ("q999999", "x".to_owned()),
-            ],
-            "The form holds an answer to a question this meeting does not ask. Reload the page and send it again.",
-        ),
-        (
-            vec![
-                ("type", type_id(&w.app, "Guest").await),
-                (dietary.as_str(), "None".to_owned()),
-            ],
-            "The type “Guest” is for given by staff: choose another.",
-        ),
-        (
-            vec![
-                ("type", "abc".to_owned()),
-                (dietary.as_str(), "None".to_owned()),
-            ],
-            "Choose a registration type.",
-        ),
+        (vec![("type", advisor.clone())], "Dietary needs Answer this question: it is required."),
+        (vec![("type", advisor.clone()), (dietary.as_str(), long.clone())], "Dietary needs Use at most 500 characters for this answer."),
+        (vec![("type", advisor.clone()), (dietary.as_str(), "None".to_owned()), (sessions.as_str(), "Golf".to_owned())], "Sessions you plan to attend Choose among the choices offered."),
+        (vec![("type", advisor.clone()), (dietary.as_str(), "None".to_owned()), ("q999999", "x".to_owned())], "The form holds an answer to a question this meeting does not ask. Reload the page and send it again."),
+        (vec![("type", type_id(&w.app, "Guest").await), (dietary.as_str(), "None".to_owned())], "The type “Guest” is for given by staff: choose another."),
+        (vec![("type", "abc".to_owned()), (dietary.as_str(), "None".to_owned())], "Choose a registration type."),
     ];
     for (form, message) in cases {
         let page = post(&w.advisor_a, &format!("{MEETING}/register"), &form).await;
         assert_eq!(page.status, 422, "{message}");
-        assert!(
-            page.texts(".error-summary li")
-                .contains(&message.to_owned()),
-            "{message}: {:?}",
-            page.texts(".error-summary li")
-        );
+        assert!(page.texts(".error-summary li").contains(&message.to_owned()), "{message}: {:?}", page.texts(".error-summary li"));
     }
-    assert_eq!(
-        count(&w.app, "SELECT COUNT(*) FROM meeting_registrations").await,
-        0
-    );
-    assert_eq!(
-        count(
-            &w.app,
-            "SELECT COUNT(*) FROM outbox WHERE kind = 'meeting-notice'"
-        )
-        .await,
-        0
-    );
+    assert_eq!(count(&w.app, "SELECT COUNT(*) FROM meeting_registrations").await, 0);
+    assert_eq!(count(&w.app, "SELECT COUNT(*) FROM outbox WHERE kind = 'meeting-notice'").await, 0);
 }
 
 #[tokio::test]
 async fn only_staff_check_in_and_a_second_scan_says_when() {
     let w = world().await;
     meeting(&w, "", "").await;
-    let page = register(
-        &w.advisor_a,
-        registration(&w.app, "", "Advisor").await,
-        "None",
-        &w.app,
-    )
-    .await;
+    let page = register(&w.advisor_a, registration(&w.app, "", "Advisor").await, "None", &w.app).await;
     assert_eq!(page.text("#status"), "Registered");
     let code: String = sqlx::query_scalar("SELECT checkin_code FROM meeting_registrations")
         .fetch_one(&w.app.state.pool)
@@ -768,34 +428,16 @@ async fn only_staff_check_in_and_a_second_scan_says_when() {
     let path = format!("/staff/meetings/{SLUG}/checkin/{code}");
     assert_eq!(w.advisor_a.get(&path).await.status(), 403);
     assert_eq!(w.advisor_a.post_form(&path, &[]).await.status(), 403);
-    assert_eq!(
-        count(
-            &w.app,
-            "SELECT COUNT(*) FROM meeting_registrations WHERE checked_in_at IS NOT NULL"
-        )
-        .await,
-        0
-    );
+    assert_eq!(count(&w.app, "SELECT COUNT(*) FROM meeting_registrations WHERE checked_in_at IS NOT NULL").await, 0);
     let card = Page::of(w.staff.get(&path).await).await;
     assert_eq!(card.h1(), "Nina Begay");
     assert_eq!(card.text("main form button"), "Check in");
     let first = Page::of(w.staff.post_form(&path, &[]).await).await;
     assert_eq!(first.text(".flash"), "Nina Begay is checked in.");
     let again = Page::of(w.staff.post_form(&path, &[]).await).await;
-    assert!(
-        again
-            .text(".flash")
-            .starts_with("Nina Begay was already checked in at "),
-        "{}",
-        again.text(".flash")
-    );
+    assert!(again.text(".flash").starts_with("Nina Begay was already checked in at "), "{}", again.text(".flash"));
     // By name, accents or not.
-    let found = Page::of(
-        w.staff
-            .get(&format!("/staff/meetings/{SLUG}/checkin?q=begay"))
-            .await,
-    )
-    .await;
+    let found = Page::of(w.staff.get(&format!("/staff/meetings/{SLUG}/checkin?q=begay")).await).await;
     assert_eq!(found.texts("main li a"), ["Nina Begay"]);
     let undo = Page::of(w.staff.post_form(&format!("{path}/undo"), &[]).await).await;
     assert_eq!(undo.text("main form button"), "Check in");
@@ -820,92 +462,38 @@ async fn the_roster_exports_every_answer_with_formulas_neutralized_and_marks_pay
             ("guest_name", "Dana Speaker".to_owned()),
             ("organization", "Urban Institute".to_owned()),
             ("type", type_id(&w.app, "Guest").await),
-            (
-                Box::leak(question(&w.app, "Dietary needs").await.into_boxed_str()),
-                "None".to_owned(),
-            ),
+            (Box::leak(question(&w.app, "Dietary needs").await.into_boxed_str()), "None".to_owned()),
         ],
     )
     .await;
-    assert_eq!(
-        guest.h1(),
-        "Registration of Dana Speaker",
-        "{:?}",
-        guest.texts(".error-summary li")
-    );
+    assert_eq!(guest.h1(), "Registration of Dana Speaker", "{:?}", guest.texts(".error-summary li"));
     let roster = Page::of(w.staff.get(&format!("/staff/meetings/{SLUG}")).await).await;
-    assert_eq!(
-        roster.texts("tbody td:first-child a"),
-        ["Dana Speaker", "Nina Begay"]
-    );
-    let csv = w
-        .staff
-        .get(&format!("/staff/meetings/{SLUG}/roster.csv"))
-        .await
-        .text()
-        .await
-        .unwrap();
+    assert_eq!(roster.texts("tbody td:first-child a"), ["Dana Speaker", "Nina Begay"]);
+    let csv = w.staff.get(&format!("/staff/meetings/{SLUG}/roster.csv")).await.text().await.unwrap();
     let lines: Vec<&str> = csv.trim_start_matches('\u{feff}').lines().collect();
-    assert!(
-        lines[0].ends_with(
-            "\"Dietary needs\",\"Sessions you plan to attend\",\"Do you need accessibility help?\""
-        ),
-        "{}",
-        lines[0]
-    );
-    assert!(
-        lines[2].contains("\"'=HYPERLINK(\"\"http://x\"\")\""),
-        "{}",
-        lines[2]
-    );
+    assert!(lines[0].ends_with("\"Dietary needs\",\"Sessions you plan to attend\",\"Do you need accessibility help?\""), "{}", lines[0]);
+    assert!(lines[2].contains("\"'=HYPERLINK(\"\"http://x\"\")\""), "{}", lines[2]);
     assert!(lines[2].contains("\"Housing; Budgets\""), "{}", lines[2]);
     assert!(lines[1].contains("\"Urban Institute\""), "{}", lines[1]);
     // Payment marked, then filtered on.
-    let id: i64 =
-        sqlx::query_scalar("SELECT id FROM meeting_registrations WHERE name = 'Nina Begay'")
-            .fetch_one(&w.app.state.pool)
-            .await
-            .unwrap();
+    let id: i64 = sqlx::query_scalar("SELECT id FROM meeting_registrations WHERE name = 'Nina Begay'")
+        .fetch_one(&w.app.state.pool)
+        .await
+        .unwrap();
     w.staff
-        .post_form(
-            &format!("/staff/meetings/{SLUG}/registrations/{id}/payment"),
-            &[("payment", "paid")],
-        )
+        .post_form(&format!("/staff/meetings/{SLUG}/registrations/{id}/payment"), &[("payment", "paid")])
         .await;
-    let paid = Page::of(
-        w.staff
-            .get(&format!("/staff/meetings/{SLUG}?payment=paid"))
-            .await,
-    )
-    .await;
+    let paid = Page::of(w.staff.get(&format!("/staff/meetings/{SLUG}?payment=paid")).await).await;
     assert_eq!(paid.texts("tbody td:first-child a"), ["Nina Begay"]);
-    assert_eq!(
-        w.staff
-            .get(&format!("/staff/meetings/{SLUG}?payment=free"))
-            .await
-            .status(),
-        400
-    );
-    assert_eq!(
-        w.mayor_a
-            .get(&format!("/staff/meetings/{SLUG}/roster.csv"))
-            .await
-            .status(),
-        403
-    );
+    assert_eq!(w.staff.get(&format!("/staff/meetings/{SLUG}?payment=free")).await.status(), 400);
+    assert_eq!(w.mayor_a.get(&format!("/staff/meetings/{SLUG}/roster.csv")).await.status(), 403);
 }
 
 #[tokio::test]
 async fn the_attendee_list_shows_only_those_who_agreed_and_only_to_members() {
     let w = world().await;
     meeting(&w, "", "").await;
-    register(
-        &w.advisor_a,
-        registration(&w.app, "", "Advisor").await,
-        "None",
-        &w.app,
-    )
-    .await;
+    register(&w.advisor_a, registration(&w.app, "", "Advisor").await, "None", &w.app).await;
     let mut hidden = registration(&w.app, "", "Mayor").await;
     hidden.retain(|(k, _)| *k != "listed");
     register(&w.mayor_b, hidden, "None", &w.app).await;
@@ -914,10 +502,7 @@ async fn the_attendee_list_shows_only_those_who_agreed_and_only_to_members() {
     assert!(list.text("main li").contains("Lafayette, CO"));
     let public = w.app.visitor().get(&format!("{MEETING}/attendees")).await;
     assert!(public.url().path().starts_with("/login"));
-    assert_eq!(
-        w.lapsed.get(&format!("{MEETING}/attendees")).await.status(),
-        403
-    );
+    assert_eq!(w.lapsed.get(&format!("{MEETING}/attendees")).await.status(), 403);
 }
 
 /// The text a QR code in this PNG holds, read as a phone reads it.

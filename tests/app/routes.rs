@@ -339,24 +339,9 @@ const TABLE: &[Row] = &[
     row("GET", "/meetings/{slug}/register", "meeting", MEMBERS),
     row("GET", "/meetings/{slug}/registration", "meeting", MEMBERS),
     // The first city's advisor's registration: theirs, their mayor's and staff's to read.
-    row(
-        "GET",
-        "/meetings/{slug}/registrations/{id}",
-        "reg",
-        REGISTRATION,
-    ),
-    row(
-        "GET",
-        "/meetings/{slug}/registrations/{id}/cancel",
-        "reg",
-        REGISTRATION,
-    ),
-    row(
-        "GET",
-        "/meetings/{slug}/registrations/{id}/checkin.png",
-        "reg",
-        REGISTRATION,
-    ),
+    row("GET", "/meetings/{slug}/registrations/{id}", "reg", REGISTRATION),
+    row("GET", "/meetings/{slug}/registrations/{id}/cancel", "reg", REGISTRATION),
+    row("GET", "/meetings/{slug}/registrations/{id}/checkin.png", "reg", REGISTRATION),
     row("GET", "/staff/meetings", "", STAFF),
     row("GET", "/staff/meetings/new", "", STAFF),
     row("GET", "/staff/meetings/{slug}", "meeting", STAFF),
@@ -637,12 +622,7 @@ const TABLE: &[Row] = &[
     ),
     // The annual meeting: an empty form comes back (422) to those who may register.
     row("POST", "/meetings/{slug}/register", "meeting", MEMBERS),
-    row(
-        "POST",
-        "/meetings/{slug}/registrations/{id}",
-        "reg",
-        REGISTRATION,
-    ),
+    row("POST", "/meetings/{slug}/registrations/{id}", "reg", REGISTRATION),
     // The first city's mayor's own registration: theirs to cancel (staff find it cancelled).
     row(
         "POST",
@@ -653,38 +633,13 @@ const TABLE: &[Row] = &[
     row("POST", "/staff/meetings", "", STAFF),
     row("POST", "/staff/meetings/{slug}/edit", "meeting", STAFF),
     row("POST", "/staff/meetings/{slug}/types", "meeting", STAFF),
-    row(
-        "POST",
-        "/staff/meetings/{slug}/types/{id}/remove",
-        "mtype",
-        STAFF,
-    ),
+    row("POST", "/staff/meetings/{slug}/types/{id}/remove", "mtype", STAFF),
     row("POST", "/staff/meetings/{slug}/questions", "meeting", STAFF),
-    row(
-        "POST",
-        "/staff/meetings/{slug}/questions/{id}/remove",
-        "mquestion",
-        STAFF,
-    ),
+    row("POST", "/staff/meetings/{slug}/questions/{id}/remove", "mquestion", STAFF),
     row("POST", "/staff/meetings/{slug}/agenda", "meeting", STAFF),
-    row(
-        "POST",
-        "/staff/meetings/{slug}/agenda/{id}/remove",
-        "mitem",
-        STAFF,
-    ),
-    row(
-        "POST",
-        "/staff/meetings/{slug}/checkin/{code}",
-        "reg",
-        STAFF,
-    ),
-    row(
-        "POST",
-        "/staff/meetings/{slug}/checkin/{code}/undo",
-        "reg",
-        STAFF,
-    ),
+    row("POST", "/staff/meetings/{slug}/agenda/{id}/remove", "mitem", STAFF),
+    row("POST", "/staff/meetings/{slug}/checkin/{code}", "reg", STAFF),
+    row("POST", "/staff/meetings/{slug}/checkin/{code}/undo", "reg", STAFF),
     // Without a choice of payment, a 400 (no form sends one).
     row(
         "POST",
@@ -692,12 +647,7 @@ const TABLE: &[Row] = &[
         "reg",
         [Login, Forbidden, Forbidden, Forbidden, Forbidden, Bad],
     ),
-    row(
-        "POST",
-        "/staff/meetings/{slug}/registrations/{id}/cancel",
-        "doomed-reg",
-        STAFF,
-    ),
+    row("POST", "/staff/meetings/{slug}/registrations/{id}/cancel", "doomed-reg", STAFF),
     row("POST", "/staff/cohorts", "", STAFF),
     row("POST", "/staff/cohorts/{id}", "cohort-id", STAFF),
     row("POST", "/logout", "", ALL_OK),
@@ -1252,11 +1202,7 @@ async fn meeting_fixture(app: &TestApp) -> Vec<(&'static str, String)> {
     .await
     .unwrap();
     let one = |sql: &'static str| async move {
-        sqlx::query_scalar::<_, i64>(sql)
-            .bind(meeting)
-            .fetch_one(pool)
-            .await
-            .unwrap()
+        sqlx::query_scalar::<_, i64>(sql).bind(meeting).fetch_one(pool).await.unwrap()
     };
     let mtype = one("INSERT INTO meeting_types (meeting_id, name, capacity, who, fee, position) VALUES ($1, 'Member', NULL, 'members', '', 1) RETURNING id").await;
     let question = one("INSERT INTO meeting_questions (meeting_id, kind, prompt, choices, required, position) VALUES ($1, 'text', 'Dietary needs', '', 0, 1) RETURNING id").await;
@@ -1280,12 +1226,11 @@ async fn meeting_fixture(app: &TestApp) -> Vec<(&'static str, String)> {
         .unwrap();
         regs.push(id);
     }
-    let code: String =
-        sqlx::query_scalar("SELECT checkin_code FROM meeting_registrations WHERE id = $1")
-            .bind(regs[0])
-            .fetch_one(pool)
-            .await
-            .unwrap();
+    let code: String = sqlx::query_scalar("SELECT checkin_code FROM meeting_registrations WHERE id = $1")
+        .bind(regs[0])
+        .fetch_one(pool)
+        .await
+        .unwrap();
     let slug = "annual-meeting".to_owned();
     vec![
         ("meeting/slug", slug.clone()),

@@ -1,7 +1,10 @@
 //! Sessions as calendars: one session's file for the people who enter the space, and each
 //! member's secret feed of the cohort's sessions, both written by [`crate::text::ics`].
 
-use axum::{extract::Path, response::Response};
+use axum::{
+    extract::Path,
+    response::Response,
+};
 
 use super::{Session, find_now, of_cohort};
 use crate::{
