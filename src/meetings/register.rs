@@ -408,7 +408,7 @@ async fn create(
 }
 
 enum Stored {
-    New(Registration),
+    New(Box<Registration>),
     /// The registration that already counts for this person.
     Already(i64),
 }
@@ -482,7 +482,7 @@ async fn store(
     let r = super::registration(&mut tx, meeting.id, id).await?.ok_or(AppError::NotFound)?;
     emails::tell(&mut tx, state, &meeting, &r, emails::on_registering(status)).await?;
     tx.commit().await?;
-    Ok(Stored::New(r))
+    Ok(Stored::New(Box::new(r)))
 }
 
 /// `/meetings/{slug}/registration`: one's own registration, or the form to register.

@@ -251,6 +251,9 @@ mod tests {
             call_url: Some("https://meet.example.org/water?x=1,2".to_owned()),
             page_url: "https://portal.example.org/cohorts/water/sessions".to_owned(),
             cancelled: false,
+            location: None,
+            organizer: None,
+            attendee: None,
         }
     }
 
