@@ -67,7 +67,9 @@ impl Notice {
         }
     }
     pub fn has_calendar(&self) -> bool {
-        self.parts.iter().any(|p| p.content_type.starts_with("text/calendar"))
+        self.parts
+            .iter()
+            .any(|p| p.content_type.starts_with("text/calendar"))
     }
     pub fn checkin_cid(&self) -> &'static str {
         super::checkin::CONTENT_ID
