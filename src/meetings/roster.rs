@@ -102,10 +102,13 @@ impl Filters {
     }
 }
 
+/// The longest name searched for, in the roster and at the door.
+const SEARCH_MAX: usize = 100;
+
 /// A name searched for, folded as names are stored, without the characters `LIKE` reads as
 /// wildcards.
 fn name_key(q: &str) -> String {
-    crate::text::fold::search_key(&q.chars().take(100).collect::<String>())
+    crate::text::fold::search_key(&q.chars().take(SEARCH_MAX).collect::<String>())
         .chars()
         .filter(|c| !matches!(c, '%' | '_' | '\\'))
         .collect()
@@ -207,6 +210,7 @@ struct RosterPage {
     found: i64,
     links: PageLinks,
     query: String,
+    q_max: usize,
     payments: [Payment; 3],
 }
 
@@ -277,6 +281,7 @@ async fn roster(
         lines,
         found,
         query,
+        q_max: SEARCH_MAX,
         payments: Payment::ALL,
     }))
 }
@@ -499,6 +504,7 @@ struct SearchPage {
     layout: Layout,
     meeting: Meeting,
     q: String,
+    q_max: usize,
     lines: Vec<Line>,
 }
 
@@ -510,7 +516,7 @@ async fn checkin_search(
 ) -> AppResult<Response> {
     web::permit(policy::can_manage_meetings(&person))?;
     let meeting = managed(&ctx, &slug).await?;
-    let q: String = query.q.trim().chars().take(100).collect();
+    let q: String = query.q.trim().chars().take(SEARCH_MAX).collect();
     let lines = if q.is_empty() {
         Vec::new()
     } else {
@@ -525,5 +531,5 @@ async fn checkin_search(
     };
     let mut layout = ctx.layout().await;
     layout.meta.title = format!("Check-in: {}", meeting.title);
-    Ok(web::render(&SearchPage { layout, meeting, q, lines }))
+    Ok(web::render(&SearchPage { layout, meeting, q, q_max: SEARCH_MAX, lines }))
 }
