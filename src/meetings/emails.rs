@@ -40,6 +40,8 @@ pub struct Notice {
     pub venue: String,
     pub type_name: String,
     pub link: String,
+    /// The check-in QR code is among the parts (shown in the HTML by its content id).
+    pub checkin_code: bool,
     pub parts: Vec<Attachment>,
 }
 email_templates!(
@@ -67,7 +69,12 @@ impl Notice {
         }
     }
     pub fn has_calendar(&self) -> bool {
-        !self.parts.is_empty()
+        self.parts
+            .iter()
+            .any(|p| p.content_type.starts_with("text/calendar"))
+    }
+    pub fn checkin_cid(&self) -> &'static str {
+        super::checkin::CONTENT_ID
     }
 }
 
@@ -117,8 +124,16 @@ pub async fn tell(
     };
     let zone = meeting.zone();
     let org_name = crate::web::identity::org_name_on(conn, state).await?;
+    let mut parts = super::calendar::parts(state, &org_name, meeting, r, happened);
+    let code = match happened {
+        Happened::Registered | Happened::Promoted | Happened::Changed => {
+            super::checkin::email_part(state, meeting, r)
+        }
+        _ => None,
+    };
+    let checkin_code = code.is_some();
+    parts.extend(code);
     let notice = Notice {
-        parts: super::calendar::parts(state, &org_name, meeting, r, happened),
         org_name,
         name: r.name.clone(),
         meeting_title: meeting.title.clone(),
@@ -141,6 +156,8 @@ pub async fn tell(
             meeting.slug,
             r.id
         ),
+        checkin_code,
+        parts,
     };
     notify::enqueue(conn, state, &r.email, &notice).await?;
     Ok(())

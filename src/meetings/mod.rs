@@ -1,10 +1,13 @@
 //! The annual meeting: staff prepare a meeting (`manage`: its information, agenda,
 //! registration types and questions); everyone reads its page (`public`); members register,
 //! change their answers and cancel (`register`), with capacity and the waitlist kept exact
-//! under concurrency (`places`); staff run the roster, payments and check-in (`roster`).
+//! under concurrency (`places`); staff run the roster, payments and check-in (`roster`), with
+//! the check-in QR code (`checkin`) and name badges to print (`badges`).
 //! Emails go through the outbox (`emails`).
 
+pub mod badges;
 pub mod calendar;
+pub mod checkin;
 pub mod emails;
 pub mod home;
 pub mod manage;
@@ -31,6 +34,8 @@ pub fn router() -> Router<AppState> {
         .merge(register::router())
         .merge(manage::router())
         .merge(roster::router())
+        .merge(checkin::router())
+        .merge(badges::router())
 }
 
 /// Where a meeting stands.

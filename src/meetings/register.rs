@@ -538,7 +538,7 @@ async fn create(
 }
 
 pub enum Stored {
-    New(Registration),
+    New(Box<Registration>),
     /// The registration that already counts for this person.
     Already(i64),
 }
@@ -637,7 +637,7 @@ pub async fn store(
         emails::tell(&mut tx, state, &meeting, &r, emails::on_registering(status)).await?;
     }
     tx.commit().await?;
-    Ok(Stored::New(r))
+    Ok(Stored::New(Box::new(r)))
 }
 
 /// Who a registration is for, as stored.

@@ -69,11 +69,11 @@ pub struct Filters {
 
 /// The filters as SQL binds: each `None` leaves its condition out.
 pub(super) struct Bound {
-    q: Option<String>,
-    type_id: Option<i64>,
-    status: Option<RegStatus>,
-    city: Option<i64>,
-    payment: Option<Payment>,
+    pub(super) q: Option<String>,
+    pub(super) type_id: Option<i64>,
+    pub(super) status: Option<RegStatus>,
+    pub(super) city: Option<i64>,
+    pub(super) payment: Option<Payment>,
 }
 
 impl Filters {
@@ -116,10 +116,13 @@ impl Filters {
     }
 }
 
+/// The longest name searched for, in the roster and at the door.
+const SEARCH_MAX: usize = 100;
+
 /// A name searched for, folded as names are stored, without the characters `LIKE` reads as
 /// wildcards.
 fn name_key(q: &str) -> String {
-    crate::text::fold::search_key(&q.chars().take(100).collect::<String>())
+    crate::text::fold::search_key(&q.chars().take(SEARCH_MAX).collect::<String>())
         .chars()
         .filter(|c| !matches!(c, '%' | '_' | '\\'))
         .collect()
@@ -141,14 +144,17 @@ pub struct Line {
     pub r: Registration,
     pub type_name: String,
     pub city: String,
+    /// The person's title ("Mayor"), empty for a registration without an account.
+    pub title: String,
 }
 
 const LINE_SELECT: &str = concat!(
     "SELECT ",
     crate::registration_columns!(),
-    ", t.name AS type_name, COALESCE(c.name || ', ' || c.state, r.organization) AS city \
+    ", t.name AS type_name, COALESCE(c.name || ', ' || c.state, r.organization) AS city, \
+     COALESCE(p.title, '') AS title \
      FROM meeting_registrations r JOIN meeting_types t ON t.id = r.type_id \
-     LEFT JOIN cities c ON c.id = r.city_id",
+     LEFT JOIN cities c ON c.id = r.city_id LEFT JOIN people p ON p.id = r.person_id",
     roster_where!(),
     "ORDER BY r.name_folded, r.id"
 );
@@ -221,6 +227,7 @@ struct RosterPage {
     found: i64,
     links: PageLinks,
     query: String,
+    q_max: usize,
     payments: [Payment; 3],
 }
 
@@ -321,6 +328,7 @@ async fn roster(
         lines,
         found,
         query,
+        q_max: SEARCH_MAX,
         payments: Payment::ALL,
     }))
 }
@@ -462,9 +470,10 @@ async fn by_code(ctx: &web::Ctx, meeting: &Meeting, code: &str) -> AppResult<Lin
     sqlx::query_as(concat!(
         "SELECT ",
         crate::registration_columns!(),
-        ", t.name AS type_name, COALESCE(c.name || ', ' || c.state, r.organization) AS city \
+        ", t.name AS type_name, COALESCE(c.name || ', ' || c.state, r.organization) AS city, \
+         COALESCE(p.title, '') AS title \
          FROM meeting_registrations r JOIN meeting_types t ON t.id = r.type_id \
-         LEFT JOIN cities c ON c.id = r.city_id WHERE r.meeting_id = $1 AND r.checkin_code = $2"
+         LEFT JOIN cities c ON c.id = r.city_id LEFT JOIN people p ON p.id = r.person_id WHERE r.meeting_id = $1 AND r.checkin_code = $2"
     ))
     .bind(meeting.id)
     .bind(code)
@@ -574,6 +583,7 @@ struct SearchPage {
     layout: Layout,
     meeting: Meeting,
     q: String,
+    q_max: usize,
     lines: Vec<Line>,
 }
 
@@ -585,7 +595,7 @@ async fn checkin_search(
 ) -> AppResult<Response> {
     web::permit(policy::can_manage_meetings(&person))?;
     let meeting = managed(&ctx, &slug).await?;
-    let q: String = query.q.trim().chars().take(100).collect();
+    let q: String = query.q.trim().chars().take(SEARCH_MAX).collect();
     let lines = if q.is_empty() {
         Vec::new()
     } else {
@@ -610,6 +620,7 @@ async fn checkin_search(
         layout,
         meeting,
         q,
+        q_max: SEARCH_MAX,
         lines,
     }))
 }

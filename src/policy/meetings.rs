@@ -68,12 +68,14 @@ pub fn can_take_type(actor: &Person, registrant: Option<Role>, t: TypeFor) -> bo
     if is_staff(actor) {
         return true;
     }
-    match (t, registrant) {
-        (TypeFor::Members, Some(Role::Mayor | Role::Advisor | Role::Staff)) => true,
-        (TypeFor::Mayors, Some(Role::Mayor)) => true,
-        (TypeFor::Advisors, Some(Role::Advisor)) => true,
-        _ => false,
-    }
+    matches!(
+        (t, registrant),
+        (
+            TypeFor::Members,
+            Some(Role::Mayor | Role::Advisor | Role::Staff)
+        ) | (TypeFor::Mayors, Some(Role::Mayor))
+            | (TypeFor::Advisors, Some(Role::Advisor))
+    )
 }
 
 /// A registration as the rules see it for one person.
@@ -120,7 +122,7 @@ macro_rules! listed_attendee {
 
 #[cfg(test)]
 mod tests {
-    use super::super::tests::*;
+    use super::super::fixtures::*;
     use super::*;
 
     const OPEN: MeetingStanding = MeetingStanding {

@@ -1136,7 +1136,7 @@ fn calendar_of(mail: &crate::support::Mail) -> (String, icalendar::Calendar) {
 #[tokio::test]
 async fn the_confirmation_carries_the_calendar_entry_that_a_change_updates_and_a_cancellation_withdraws()
  {
-    use icalendar::{Component, EventLike};
+    use icalendar::Component;
     let w = world().await;
     meeting(&w, "", "").await;
     let page = register(
@@ -1418,4 +1418,236 @@ async fn staff_are_asked_before_answers_go_and_a_registered_meetings_address_and
     assert!(
         page.texts(".error-summary li")[0].starts_with("An agenda item falls within the meeting")
     );
+}
+
+/// The text a QR code in this PNG holds, read as a phone reads it.
+fn read_qr(png: &[u8]) -> String {
+    let img = image::load_from_memory_with_format(png, image::ImageFormat::Png)
+        .unwrap()
+        .to_luma8();
+    let mut prepared = rqrr::PreparedImage::prepare_from_greyscale(
+        img.width() as usize,
+        img.height() as usize,
+        |x, y| img.get_pixel(x as u32, y as u32).0[0],
+    );
+    let grids = prepared.detect_grids();
+    assert_eq!(grids.len(), 1, "one QR code in the picture");
+    grids[0].decode().unwrap().1
+}
+
+/// The registration of `name`: its id and check-in code.
+async fn registration_of(app: &TestApp, name: &str) -> (i64, String) {
+    sqlx::query_as("SELECT id, checkin_code FROM meeting_registrations WHERE name = $1")
+        .bind(name)
+        .fetch_one(&app.state.pool)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_registration_email_and_page_show_the_qr_code_of_the_staff_checkin_address() {
+    let w = world().await;
+    meeting(&w, "", "").await;
+    register(
+        &w.advisor_a,
+        registration(&w.app, "", "Advisor").await,
+        "None",
+        &w.app,
+    )
+    .await;
+    let (id, code) = registration_of(&w.app, "Nina Begay").await;
+    let url = format!(
+        "{}/staff/meetings/{SLUG}/checkin/{code}",
+        w.app.state.config.base()
+    );
+
+    // The part the email carries, drawn from the stored registration.
+    let mut conn = w.app.state.pool.acquire().await.unwrap();
+    let m = portal::meetings::by_slug(&mut conn, SLUG)
+        .await
+        .unwrap()
+        .unwrap();
+    let r = portal::meetings::registration(&mut conn, m.id, id)
+        .await
+        .unwrap()
+        .unwrap();
+    drop(conn);
+    assert_eq!(
+        portal::meetings::checkin::checkin_url(&w.app.state, &m, &r),
+        url
+    );
+    let part = portal::meetings::checkin::email_part(&w.app.state, &m, &r).unwrap();
+    assert_eq!(part.filename, "check-in.png");
+    assert_eq!(part.content_type, "image/png");
+    assert_eq!(
+        part.role,
+        portal::notify::PartRole::Inline {
+            content_id: "checkin@portal".to_owned()
+        }
+    );
+    assert_eq!(read_qr(&part.body), url);
+
+    // The email shows it by its content id and says what it is for.
+    let mail = w.app.last_mail_to("advisor@a.gov").await;
+    let html = scraper::Html::parse_document(&mail.html);
+    let img = html
+        .select(&scraper::Selector::parse("img").unwrap())
+        .next()
+        .expect("the code in the HTML");
+    assert_eq!(img.attr("src"), Some("cid:checkin@portal"));
+    assert_eq!(img.attr("alt"), Some("Check-in code for Nina Begay"));
+    assert!(
+        mail.html
+            .contains("Show this code at the door: staff scan it to check you in.")
+    );
+    assert!(
+        mail.text
+            .contains("Show your check-in code at the door: staff scan it to check you in.")
+    );
+
+    // The registrant's page shows it; another city's mayor gets the 404 of the page itself.
+    let page = Page::of(
+        w.advisor_a
+            .get(&format!("{MEETING}/registrations/{id}"))
+            .await,
+    )
+    .await;
+    let src = page.attr("#checkin-code", "src").unwrap();
+    let own = w.advisor_a.get(&src).await;
+    assert_eq!(own.status(), 200);
+    assert_eq!(own.headers()["content-type"], "image/png");
+    assert_eq!(read_qr(&own.bytes().await.unwrap()), url);
+    assert_eq!(w.mayor_b.get(&src).await.status(), 404);
+
+    // Cancelled: no code any more.
+    w.advisor_a
+        .post_form(&format!("{MEETING}/registrations/{id}/cancel"), &[])
+        .await;
+    assert_eq!(w.advisor_a.get(&src).await.status(), 404);
+}
+
+/// The text of a PDF, as a reader extracts it.
+fn pdf_text(pdf: &[u8]) -> String {
+    pdf_extract::extract_text_from_mem(pdf).unwrap()
+}
+
+fn pdf_pages(pdf: &[u8]) -> usize {
+    printpdf::lopdf::Document::load_mem(pdf)
+        .unwrap()
+        .get_pages()
+        .len()
+}
+
+async fn badges(v: &Visitor, query: &str) -> Vec<u8> {
+    let response = v
+        .get(&format!("/staff/meetings/{SLUG}/badges.pdf{query}"))
+        .await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "application/pdf");
+    response.bytes().await.unwrap().to_vec()
+}
+
+#[tokio::test]
+async fn badges_print_every_registered_name_with_its_accents_for_staff_only_and_keep_the_filters() {
+    let w = world().await;
+    meeting(&w, "", "").await;
+    register(
+        &w.mayor_a,
+        registration(&w.app, "", "Mayor").await,
+        "None",
+        &w.app,
+    )
+    .await;
+    register(
+        &w.advisor_a,
+        registration(&w.app, "", "Advisor").await,
+        "None",
+        &w.app,
+    )
+    .await;
+    sqlx::query("UPDATE people SET title = 'Mayor of Lafayette' WHERE name = 'Tomás Aragon'")
+        .execute(&w.app.state.pool)
+        .await
+        .unwrap();
+
+    let all = badges(&w.staff, "").await;
+    assert_eq!(pdf_pages(&all), 1);
+    let text = pdf_text(&all);
+    for words in [
+        "Tomás Aragon",
+        "Nina Begay",
+        "Mayor of Lafayette",
+        "Lafayette, CO",
+        "Advisor",
+    ] {
+        assert!(text.contains(words), "{words} in {text}");
+    }
+    assert!(
+        text.find("Nina Begay") < text.find("Tomás Aragon"),
+        "in name order: {text}"
+    );
+
+    let advisor = type_id(&w.app, "Advisor").await;
+    let text = pdf_text(&badges(&w.staff, &format!("?type={advisor}")).await);
+    assert!(text.contains("Nina Begay"), "{text}");
+    assert!(!text.contains("Tomás"), "{text}");
+    let text = pdf_text(&badges(&w.staff, "?status=waiting").await);
+    assert!(
+        text.contains("No one registered matches these filters."),
+        "{text}"
+    );
+
+    // The roster links to the badges of what it shows.
+    let roster = Page::of(
+        w.staff
+            .get(&format!("/staff/meetings/{SLUG}?type={advisor}"))
+            .await,
+    )
+    .await;
+    assert_eq!(
+        roster.attr("#print-badges", "href").unwrap(),
+        format!("/staff/meetings/{SLUG}/badges.pdf?type={advisor}")
+    );
+
+    let path = format!("/staff/meetings/{SLUG}/badges.pdf");
+    assert_eq!(w.mayor_a.get(&path).await.status(), 403);
+}
+
+#[tokio::test]
+async fn two_thousand_badges_make_a_pdf_of_six_to_a_page() {
+    let w = world().await;
+    meeting(&w, "", "").await;
+    let meeting_id: i64 = sqlx::query_scalar("SELECT id FROM meetings WHERE slug = $1")
+        .bind(SLUG)
+        .fetch_one(&w.app.state.pool)
+        .await
+        .unwrap();
+    let guest: i64 = type_id(&w.app, "Guest").await.parse().unwrap();
+    let mut tx = w.app.state.pool.begin().await.unwrap();
+    for i in 0..2000 {
+        let name = format!("Guest {i:04} Núñez");
+        sqlx::query(
+            "INSERT INTO meeting_registrations (meeting_id, type_id, name, name_folded, email, \
+             organization, status, checkin_code, uid, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, 'Urban Institute', 'registered', $6, $7, 0, 0)",
+        )
+        .bind(meeting_id)
+        .bind(guest)
+        .bind(&name)
+        .bind(name.to_lowercase())
+        .bind(format!("guest{i}@example.org"))
+        .bind(format!("code{i:04}abcdefghijklmnopqrstuvwx"))
+        .bind(format!("uid-{i}@portal"))
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    }
+    tx.commit().await.unwrap();
+    let started = std::time::Instant::now();
+    let pdf = badges(&w.staff, "").await;
+    eprintln!("2,000 badges: {:?}, {} bytes", started.elapsed(), pdf.len());
+    assert_eq!(pdf_pages(&pdf), 2000_usize.div_ceil(6));
+    let text = pdf_text(&pdf);
+    assert!(text.contains("Guest 0000 Núñez"), "first");
+    assert!(text.contains("Guest 1999 Núñez"), "last");
 }

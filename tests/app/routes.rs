@@ -352,11 +352,18 @@ const TABLE: &[Row] = &[
         "reg",
         REGISTRATION,
     ),
+    row(
+        "GET",
+        "/meetings/{slug}/registrations/{id}/checkin.png",
+        "reg",
+        REGISTRATION,
+    ),
     row("GET", "/staff/meetings", "", STAFF),
     row("GET", "/staff/meetings/new", "", STAFF),
     row("GET", "/staff/meetings/{slug}", "meeting", STAFF),
     row("GET", "/staff/meetings/{slug}/edit", "meeting", STAFF),
     row("GET", "/staff/meetings/{slug}/roster.csv", "meeting", STAFF),
+    row("GET", "/staff/meetings/{slug}/badges.pdf", "meeting", STAFF),
     row("GET", "/staff/meetings/{slug}/checkin", "meeting", STAFF),
     row("GET", "/staff/meetings/{slug}/email", "meeting", STAFF),
     row(
