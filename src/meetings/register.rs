@@ -587,15 +587,7 @@ pub async fn store(
     }
     let who = registrant.fields();
     let (person_id, email) = (who.person_id, &who.email);
-    let existing: Option<i64> = sqlx::query_scalar(
-        "SELECT id FROM meeting_registrations WHERE meeting_id = $1 AND status <> 'cancelled' \
-         AND ((person_id IS NOT NULL AND person_id = $2) OR (person_id IS NULL AND $2 IS NULL AND email = $3))",
-    )
-    .bind(meeting.id)
-    .bind(person_id)
-    .bind(email)
-    .fetch_optional(&mut *tx)
-    .await?;
+    let existing = counting(&mut tx, meeting.id, person_id, email).await?;
     if let Some(id) = existing {
         tx.rollback().await?;
         return Ok(Stored::Already(id));
@@ -638,6 +630,24 @@ pub async fn store(
     }
     tx.commit().await?;
     Ok(Stored::New(Box::new(r)))
+}
+
+/// The registration that already counts for this person (or guest's address), if any.
+async fn counting(
+    conn: &mut AnyConnection,
+    meeting_id: i64,
+    person_id: Option<i64>,
+    email: &str,
+) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar(
+        "SELECT id FROM meeting_registrations WHERE meeting_id = $1 AND status <> 'cancelled' \
+         AND ((person_id IS NOT NULL AND person_id = $2) OR (person_id IS NULL AND $2 IS NULL AND email = $3))",
+    )
+    .bind(meeting_id)
+    .bind(person_id)
+    .bind(email)
+    .fetch_optional(conn)
+    .await
 }
 
 /// Who a registration is for, as stored.
