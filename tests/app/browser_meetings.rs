@@ -33,6 +33,8 @@ async fn browser_a_member_registers_changes_an_answer_and_cancels_and_every_meet
     browser
         .type_into(&format!("#{dietary}"), "Vegetarian")
         .await;
+    // She chooses to appear on the list of who is coming (nobody is listed unasked).
+    browser.click("#listed").await;
     browser.click("main form button[type=submit]").await;
     browser.wait_for_text("main h1", "Your registration").await;
     assert_eq!(browser.text("#status").await, "Registered");
