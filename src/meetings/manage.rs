@@ -13,7 +13,7 @@ use axum::{
 use serde::Deserialize;
 use sqlx::AnyConnection;
 
-use super::{AgendaItem, Meeting, MeetingStatus, Question, QuestionKind, RegType};
+use super::{AgendaItem, Meeting, MeetingStatus, Question, QuestionKind, RegType, roster::managed};
 use crate::{
     audit,
     error::{AppError, AppResult, is_unique_violation},
@@ -581,14 +581,6 @@ async fn create(Staff(ctx, person): Staff, Form(form): Form<MeetingForm>) -> App
     )))
 }
 
-/// The meeting to manage, or the 404 of one that does not exist.
-async fn managed(ctx: &web::Ctx, slug: &str) -> AppResult<Meeting> {
-    let mut conn = ctx.state.pool.acquire().await?;
-    super::by_slug(&mut conn, slug)
-        .await?
-        .ok_or(AppError::NotFound)
-}
-
 async fn parts_of(conn: &mut AnyConnection, meeting_id: i64) -> AppResult<Parts> {
     Ok(Parts {
         types: super::types(conn, meeting_id).await?,
@@ -1103,16 +1095,13 @@ async fn remove_question(
 ) -> AppResult<Response> {
     web::permit(policy::can_manage_meetings(&person))?;
     let meeting = managed(&ctx, &slug).await?;
-    let mut tx = ctx.state.begin_write().await?;
-    let done = sqlx::query("DELETE FROM meeting_questions WHERE id = $1 AND meeting_id = $2")
-        .bind(id)
-        .bind(meeting.id)
-        .execute(&mut *tx)
-        .await?;
-    if done.rows_affected() == 0 {
-        return Err(AppError::NotFound);
-    }
-    tx.commit().await?;
+    remove_part(
+        &ctx,
+        "DELETE FROM meeting_questions WHERE id = $1 AND meeting_id = $2",
+        id,
+        meeting.id,
+    )
+    .await?;
     ctx.flash("The question is removed, with its answers.")
         .await?;
     Ok(back_to(&meeting))
@@ -1170,22 +1159,35 @@ async fn add_item(
     Ok(back_to(&meeting))
 }
 
-async fn remove_item(
-    Staff(ctx, person): Staff,
-    Path((slug, id)): Path<(String, i64)>,
-) -> AppResult<Response> {
-    web::permit(policy::can_manage_meetings(&person))?;
-    let meeting = managed(&ctx, &slug).await?;
+/// Removes one part of a meeting (a question, an agenda item) by a fixed `DELETE` of `$1`
+/// (its id) in `$2` (the meeting): the 404 of a missing part when nothing was removed.
+async fn remove_part(ctx: &web::Ctx, sql: &'static str, id: i64, meeting_id: i64) -> AppResult<()> {
     let mut tx = ctx.state.begin_write().await?;
-    let done = sqlx::query("DELETE FROM meeting_agenda WHERE id = $1 AND meeting_id = $2")
+    let done = sqlx::query(sql)
         .bind(id)
-        .bind(meeting.id)
+        .bind(meeting_id)
         .execute(&mut *tx)
         .await?;
     if done.rows_affected() == 0 {
         return Err(AppError::NotFound);
     }
     tx.commit().await?;
+    Ok(())
+}
+
+async fn remove_item(
+    Staff(ctx, person): Staff,
+    Path((slug, id)): Path<(String, i64)>,
+) -> AppResult<Response> {
+    web::permit(policy::can_manage_meetings(&person))?;
+    let meeting = managed(&ctx, &slug).await?;
+    remove_part(
+        &ctx,
+        "DELETE FROM meeting_agenda WHERE id = $1 AND meeting_id = $2",
+        id,
+        meeting.id,
+    )
+    .await?;
     ctx.flash("The agenda item is removed.").await?;
     Ok(back_to(&meeting))
 }

@@ -345,13 +345,17 @@ async fn export(
     let mut conn = ctx.state.pool.acquire().await?;
     let questions = super::questions(&mut conn, meeting.id).await?;
     let all = lines(&mut conn, meeting.id, &bound, None).await?;
-    let answers: Vec<(i64, i64, String)> = sqlx::query_as(
-        "SELECT a.registration_id, a.question_id, a.value FROM meeting_answers a \
+    let answers: std::collections::HashMap<(i64, i64), String> =
+        sqlx::query_as::<_, (i64, i64, String)>(
+            "SELECT a.registration_id, a.question_id, a.value FROM meeting_answers a \
          JOIN meeting_registrations r ON r.id = a.registration_id WHERE r.meeting_id = $1",
-    )
-    .bind(meeting.id)
-    .fetch_all(&mut *conn)
-    .await?;
+        )
+        .bind(meeting.id)
+        .fetch_all(&mut *conn)
+        .await?
+        .into_iter()
+        .map(|(registration, question, value)| ((registration, question), value))
+        .collect();
     drop(conn);
     let zone = meeting.zone();
     let mut header: Vec<String> = [
@@ -387,9 +391,8 @@ async fn export(
         ];
         row.extend(questions.iter().map(|q| {
             answers
-                .iter()
-                .find(|(rid, qid, _)| *rid == r.id && *qid == q.id)
-                .map(|(_, _, v)| v.replace('\n', "; "))
+                .get(&(r.id, q.id))
+                .map(|v| v.replace('\n', "; "))
                 .unwrap_or_default()
         }));
         csv.row(row);
