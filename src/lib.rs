@@ -18,6 +18,7 @@ pub mod news;
 pub mod notify;
 pub mod pages;
 pub mod policy;
+pub mod search;
 pub mod secret;
 pub mod site;
 pub mod staff;
