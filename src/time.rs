@@ -118,6 +118,38 @@ impl Zone {
         self.format(t, "%Y-%m-%dT%H:%M")
     }
 
+    /// The instant `days` business days (Monday to Friday, in this zone) after `t`: the same
+    /// time of day that many weekdays later. An instant on a weekend counts from the start of
+    /// the Monday after it. Friday 3 PM plus two business days is Tuesday 3 PM.
+    pub fn add_business_days(&self, t: i64, days: i64) -> i64 {
+        use jiff::civil::Weekday;
+        let Ok(ts) = Timestamp::from_second(t) else {
+            return t;
+        };
+        let mut at = ts.to_zoned_datetime(self.tz.clone());
+        let weekend = |z: &jiff::ZonedDateTime| matches!(z.weekday(), Weekday::Saturday | Weekday::Sunday);
+        if weekend(&at) {
+            while weekend(&at) {
+                at = match at.tomorrow() {
+                    Ok(next) => next,
+                    Err(_) => return t,
+                };
+            }
+            at = at.start_of_day().unwrap_or(at);
+        }
+        let mut left = days;
+        while left > 0 {
+            at = match at.checked_add(jiff::Span::new().days(1)) {
+                Ok(next) => next,
+                Err(_) => return t,
+            };
+            if !weekend(&at) {
+                left -= 1;
+            }
+        }
+        at.timestamp().as_second()
+    }
+
     fn format(&self, t: i64, pattern: &str) -> String {
         match Timestamp::from_second(t) {
             Ok(ts) => ts
@@ -398,6 +430,24 @@ mod tests {
 
     fn zone(name: &str) -> Zone {
         Zone::parse(name).unwrap()
+    }
+
+    #[test]
+    fn business_days_skip_the_weekend_in_the_zone() {
+        let z = zone("America/Chicago");
+        // Friday 4 December 2026, 3:00 PM CST.
+        let friday = z.parse_local("2026-12-04T15:00").unwrap();
+        let due = z.add_business_days(friday, 2);
+        assert_eq!(z.time(due), "8 December 2026, 3:00 PM CST");
+        // Monday 10 AM: Wednesday 10 AM.
+        let monday = z.parse_local("2026-12-07T10:00").unwrap();
+        assert_eq!(z.time(z.add_business_days(monday, 2)), "9 December 2026, 10:00 AM CST");
+        // Saturday counts from Monday's start: due Wednesday at midnight.
+        let saturday = z.parse_local("2026-12-05T11:00").unwrap();
+        assert_eq!(z.time(z.add_business_days(saturday, 2)), "9 December 2026, 12:00 AM CST");
+        // Friday 11 PM in Chicago is Saturday in UTC: the zone decides.
+        let late = z.parse_local("2026-12-04T23:00").unwrap();
+        assert_eq!(z.time(z.add_business_days(late, 1)), "7 December 2026, 11:00 PM CST");
     }
 
     #[test]

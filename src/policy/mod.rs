@@ -2,12 +2,14 @@
 //! ask here; nothing is visible unless a rule below says so. Roles' rights live here and
 //! nowhere else.
 
+mod assistance;
 mod cohorts;
 mod meetings;
 mod members;
 mod news;
 pub mod posting;
 
+pub use assistance::*;
 pub use cohorts::*;
 pub use meetings::*;
 pub use members::*;
