@@ -48,24 +48,7 @@ pub const BODY_LIMIT: usize = MAX_BYTES as usize + 256 * 1024;
 /// browser runs what it receives. HTML, SVG and programs are refused.
 pub const RULES: files::Rules = files::Rules {
     max_bytes: MAX_BYTES,
-    types: &[
-        "application/pdf",
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-        "application/msword",
-        "application/vnd.ms-excel",
-        "application/vnd.ms-powerpoint",
-        "application/x-ole-storage",
-        "application/vnd.oasis.opendocument.text",
-        "application/vnd.oasis.opendocument.spreadsheet",
-        "application/vnd.oasis.opendocument.presentation",
-        "application/rtf",
-        "application/zip",
-        "image/png",
-        "image/jpeg",
-        "application/octet-stream",
-    ],
+    types: files::DOCUMENT_TYPES,
 };
 
 pub fn router() -> Router<AppState> {
@@ -158,38 +141,7 @@ impl Resource {
     }
 }
 
-/// What kind of file it is, in words: from the type found from the bytes, and for the
-/// types the bytes do not tell apart (text, a ZIP, an OLE container) from the name.
-pub fn kind(content_type: &str, name: &str) -> &'static str {
-    let extension = name
-        .rsplit_once('.')
-        .map(|(_, e)| e.to_ascii_lowercase())
-        .unwrap_or_default();
-    match content_type {
-        "application/pdf" => "PDF",
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-        | "application/msword" => "Word document",
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        | "application/vnd.ms-excel" => "Excel spreadsheet",
-        "application/vnd.openxmlformats-officedocument.presentationml.presentation"
-        | "application/vnd.ms-powerpoint" => "PowerPoint presentation",
-        "application/vnd.oasis.opendocument.text" => "OpenDocument text",
-        "application/vnd.oasis.opendocument.spreadsheet" => "OpenDocument spreadsheet",
-        "application/vnd.oasis.opendocument.presentation" => "OpenDocument presentation",
-        "application/rtf" => "Rich text document",
-        "image/png" => "PNG image",
-        "image/jpeg" => "JPEG image",
-        _ => match extension.as_str() {
-            "csv" => "CSV file",
-            "txt" | "md" => "Text file",
-            "doc" | "docx" => "Word document",
-            "xls" | "xlsx" => "Excel spreadsheet",
-            "ppt" | "pptx" => "PowerPoint presentation",
-            "zip" => "ZIP archive",
-            _ => "File",
-        },
-    }
-}
+pub use crate::files::kind;
 
 /// A cohort's resources, newest first; at most `limit`.
 pub async fn of_cohort(
@@ -478,16 +430,7 @@ async fn read_upload(state: &AppState, multipart: Multipart) -> AppResult<Upload
 
 /// Why a file was not taken, for the person.
 fn file_message(e: &FileError) -> String {
-    match e {
-        FileError::TypeNotAllowed(_) => "Files of this type are not accepted. Add a PDF, a Word, \
-            Excel or PowerPoint document, a PNG or JPEG picture, or a CSV or text file."
-            .to_owned(),
-        FileError::TooLarge(_) => format!(
-            "The file is larger than {}. Add a smaller version, or share a link to it.",
-            files::human_size(MAX_BYTES)
-        ),
-        e => e.to_string(),
-    }
+    files::document_refusal(e, MAX_BYTES)
 }
 
 /// Bytes of files a cohort's resources hold (PostgreSQL sums BIGINT as NUMERIC, which `Any`

@@ -30,6 +30,79 @@ pub const CHUNK_SIZE: usize = 256 * 1024;
 /// An upload that nothing has claimed after this long is swept.
 pub const ORPHAN_AFTER_SECONDS: i64 = 3600;
 
+/// Documents and pictures people share with each other (a cohort's resources, the files of
+/// an assistance request), by the type found from the bytes: PDF, Office and OpenDocument
+/// files (an Office file whose parts `infer` does not reach is a plain ZIP, an older one an
+/// OLE container), PNG and JPEG pictures, and text such as CSV, which no bytes announce
+/// (`application/octet-stream`). Downloads are attachments with nosniff, so no browser runs
+/// what it receives. HTML, SVG and programs are refused.
+pub const DOCUMENT_TYPES: &[&str] = &[
+        "application/pdf",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        "application/msword",
+        "application/vnd.ms-excel",
+        "application/vnd.ms-powerpoint",
+        "application/x-ole-storage",
+        "application/vnd.oasis.opendocument.text",
+        "application/vnd.oasis.opendocument.spreadsheet",
+        "application/vnd.oasis.opendocument.presentation",
+        "application/rtf",
+        "application/zip",
+        "image/png",
+        "image/jpeg",
+        "application/octet-stream",
+];
+
+/// What kind of file it is, in words: from the type found from the bytes, and for the
+/// types the bytes do not tell apart (text, a ZIP, an OLE container) from the name.
+pub fn kind(content_type: &str, name: &str) -> &'static str {
+    let extension = name
+        .rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase())
+        .unwrap_or_default();
+    match content_type {
+        "application/pdf" => "PDF",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+        | "application/msword" => "Word document",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        | "application/vnd.ms-excel" => "Excel spreadsheet",
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation"
+        | "application/vnd.ms-powerpoint" => "PowerPoint presentation",
+        "application/vnd.oasis.opendocument.text" => "OpenDocument text",
+        "application/vnd.oasis.opendocument.spreadsheet" => "OpenDocument spreadsheet",
+        "application/vnd.oasis.opendocument.presentation" => "OpenDocument presentation",
+        "application/rtf" => "Rich text document",
+        "image/png" => "PNG image",
+        "image/jpeg" => "JPEG image",
+        _ => match extension.as_str() {
+            "csv" => "CSV file",
+            "txt" | "md" => "Text file",
+            "doc" | "docx" => "Word document",
+            "xls" | "xlsx" => "Excel spreadsheet",
+            "ppt" | "pptx" => "PowerPoint presentation",
+            "zip" => "ZIP archive",
+            _ => "File",
+        },
+    }
+}
+
+/// Why a document or picture ([`DOCUMENT_TYPES`]) was not taken, for the person who sent
+/// it; `max` is the use's largest file.
+pub fn document_refusal(e: &FileError, max: u64) -> String {
+    match e {
+        FileError::TypeNotAllowed(_) => "Files of this type are not accepted. Add a PDF, a Word, \
+            Excel or PowerPoint document, a PNG or JPEG picture, or a CSV or text file."
+            .to_owned(),
+        FileError::TooLarge(_) => format!(
+            "The file is larger than {}. Add a smaller version, or share a link to it.",
+            human_size(max)
+        ),
+        e => e.to_string(),
+    }
+}
+
 /// What one use of the store accepts.
 #[derive(Debug, Clone, Copy)]
 pub struct Rules {
