@@ -179,12 +179,9 @@ pub const AREAS: &[Area] = &[
     Area {
         id: "assistance",
         title: "Technical assistance",
-        about: "Not in the portal yet: asking our staff for help on a project, and following the request to its resolution, will be here.",
-        panel: None,
-        interim: Some(Interim {
-            known: "Until then, our staff help by email.",
-            ask: "Ask for help:",
-        }),
+        about: crate::assistance::home::ABOUT,
+        panel: Some(crate::assistance::home::panel),
+        interim: None,
         search: None,
     },
     Area {

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod areas;
+pub mod assistance;
 pub mod audit;
 pub mod cohorts;
 pub mod config;
@@ -139,6 +140,7 @@ fn areas() -> Router<AppState> {
         .merge(pages::router())
         .merge(cohorts::router())
         .merge(meetings::router())
+        .merge(assistance::router())
         .merge(join::router())
         .merge(notify::router())
         .merge(audit::router())
@@ -192,7 +194,8 @@ pub async fn housekeeping(state: AppState) {
 }
 
 /// One round of clean-up: expired sessions, old log-in failures, cover pictures no post
-/// uses, and stored files nothing claimed (a form that failed or was abandoned).
+/// uses, stored files nothing claimed (a form that failed or was abandoned), and assistance
+/// requests resolved 14 days ago that their city did not reopen.
 pub async fn housekeep(state: &AppState) {
     let now = state.clock.now();
     if let Err(e) = DbStore::new(state.pool.clone()).delete_expired().await {
@@ -209,5 +212,10 @@ pub async fn housekeep(state: &AppState) {
         Ok(0) => {}
         Ok(n) => tracing::info!(files = n, "swept unclaimed uploads"),
         Err(e) => tracing::warn!(error = %e, "could not sweep unclaimed uploads"),
+    }
+    match assistance::close_resolved(state).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(requests = n, "closed requests resolved 14 days ago"),
+        Err(e) => tracing::warn!(error = %e, "could not close resolved requests"),
     }
 }

@@ -127,7 +127,8 @@ impl Zone {
             return t;
         };
         let mut at = ts.to_zoned_datetime(self.tz.clone());
-        let weekend = |z: &jiff::ZonedDateTime| matches!(z.weekday(), Weekday::Saturday | Weekday::Sunday);
+        let weekend =
+            |z: &jiff::ZonedDateTime| matches!(z.weekday(), Weekday::Saturday | Weekday::Sunday);
         if weekend(&at) {
             while weekend(&at) {
                 at = match at.tomorrow() {
@@ -441,13 +442,22 @@ mod tests {
         assert_eq!(z.time(due), "8 December 2026, 3:00 PM CST");
         // Monday 10 AM: Wednesday 10 AM.
         let monday = z.parse_local("2026-12-07T10:00").unwrap();
-        assert_eq!(z.time(z.add_business_days(monday, 2)), "9 December 2026, 10:00 AM CST");
+        assert_eq!(
+            z.time(z.add_business_days(monday, 2)),
+            "9 December 2026, 10:00 AM CST"
+        );
         // Saturday counts from Monday's start: due Wednesday at midnight.
         let saturday = z.parse_local("2026-12-05T11:00").unwrap();
-        assert_eq!(z.time(z.add_business_days(saturday, 2)), "9 December 2026, 12:00 AM CST");
+        assert_eq!(
+            z.time(z.add_business_days(saturday, 2)),
+            "9 December 2026, 12:00 AM CST"
+        );
         // Friday 11 PM in Chicago is Saturday in UTC: the zone decides.
         let late = z.parse_local("2026-12-04T23:00").unwrap();
-        assert_eq!(z.time(z.add_business_days(late, 1)), "7 December 2026, 11:00 PM CST");
+        assert_eq!(
+            z.time(z.add_business_days(late, 1)),
+            "7 December 2026, 11:00 PM CST"
+        );
     }
 
     #[test]

@@ -88,3 +88,5 @@ CREATE TABLE assistance_triagers (
 CREATE TABLE assistance_followers (
     person_id   BIGINT  PRIMARY KEY REFERENCES people (id)
 );
+
+INSERT INTO assistance_topics (name) VALUES ('Policy question'), ('Data and evidence'), ('Grants and funding'), ('Program design'), ('Something else');

@@ -37,22 +37,22 @@ pub const ORPHAN_AFTER_SECONDS: i64 = 3600;
 /// (`application/octet-stream`). Downloads are attachments with nosniff, so no browser runs
 /// what it receives. HTML, SVG and programs are refused.
 pub const DOCUMENT_TYPES: &[&str] = &[
-        "application/pdf",
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-        "application/msword",
-        "application/vnd.ms-excel",
-        "application/vnd.ms-powerpoint",
-        "application/x-ole-storage",
-        "application/vnd.oasis.opendocument.text",
-        "application/vnd.oasis.opendocument.spreadsheet",
-        "application/vnd.oasis.opendocument.presentation",
-        "application/rtf",
-        "application/zip",
-        "image/png",
-        "image/jpeg",
-        "application/octet-stream",
+    "application/pdf",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    "application/msword",
+    "application/vnd.ms-excel",
+    "application/vnd.ms-powerpoint",
+    "application/x-ole-storage",
+    "application/vnd.oasis.opendocument.text",
+    "application/vnd.oasis.opendocument.spreadsheet",
+    "application/vnd.oasis.opendocument.presentation",
+    "application/rtf",
+    "application/zip",
+    "image/png",
+    "image/jpeg",
+    "application/octet-stream",
 ];
 
 /// What kind of file it is, in words: from the type found from the bytes, and for the

@@ -124,6 +124,7 @@ async fn tasks(state: &AppState) -> AppResult<Vec<Task>> {
         ),
         requests_task(pool, now).await?,
     ];
+    tasks.extend(assistance_tasks(pool, now).await?);
     tasks.extend(meeting_tasks(pool, now).await?);
     // What needs doing comes first; the rest keeps its order, muted.
     tasks.sort_by_key(|t| t.count == 0);
@@ -143,6 +144,40 @@ async fn requests_task(pool: &sqlx::AnyPool, now: i64) -> AppResult<Task> {
         href: "/staff/cohorts#requests".to_owned(),
         age: oldest.filter(|_| count > 0).map(|t| waited(now - t)),
     })
+}
+
+/// Assistance requests: new ones (with how long the oldest has waited), first answers
+/// overdue, and requests waiting on staff, each a link to exactly those in the queue.
+async fn assistance_tasks(pool: &sqlx::AnyPool, now: i64) -> AppResult<Vec<Task>> {
+    let c = crate::assistance::home::desk_counts(pool, now).await?;
+    Ok(vec![
+        Task {
+            count: c.new,
+            label: plural(c.new, "new assistance request", "new assistance requests"),
+            href: "/staff/assistance?status=new".to_owned(),
+            age: c.oldest_new.filter(|_| c.new > 0).map(|t| waited(now - t)),
+        },
+        Task {
+            count: c.overdue,
+            label: plural(
+                c.overdue,
+                "assistance request's first answer overdue",
+                "assistance requests' first answers overdue",
+            ),
+            href: "/staff/assistance?overdue=1".to_owned(),
+            age: None,
+        },
+        Task {
+            count: c.waiting_on_staff,
+            label: plural(
+                c.waiting_on_staff,
+                "assistance request waiting on staff",
+                "assistance requests waiting on staff",
+            ),
+            href: "/staff/assistance".to_owned(),
+            age: None,
+        },
+    ])
 }
 
 /// The next meeting's registrations this week, people waiting and payments due, each a link

@@ -80,14 +80,20 @@ pub async fn again<T: Room>(
     room: &T,
     level: Level,
 ) -> AppResult<(Person, T)> {
-    let now =
-        sqlx::query_as::<_, Person>(crate::select_people!("WHERE p.id = $1 AND p.active = 1"))
-            .bind(person.id)
-            .fetch_optional(&mut *conn)
-            .await?
-            .ok_or(AppError::NotFound)?;
+    let now = person_again(conn, person).await?;
     let room = open::<T>(conn, &now, room.key(), level).await?;
     Ok((now, room))
+}
+
+/// The person as the database has them now, inside the transaction that stores their change:
+/// deactivated meanwhile is the 404 every door gives; their city's status as it is now. For a
+/// change that has no thing behind a door yet (a new request), before asking `policy`.
+pub async fn person_again(conn: &mut AnyConnection, person: &Person) -> AppResult<Person> {
+    sqlx::query_as::<_, Person>(crate::select_people!("WHERE p.id = $1 AND p.active = 1"))
+        .bind(person.id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(AppError::NotFound)
 }
 
 /// The value of the path parameter `name`, already percent-decoded; a key holding a NUL or

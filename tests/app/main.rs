@@ -3,6 +3,7 @@
 
 mod account;
 mod accounts;
+mod assistance;
 mod bodies;
 mod browser;
 mod browser_cohorts;

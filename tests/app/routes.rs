@@ -63,6 +63,10 @@ const COHORT_STAFF: [Answer; 6] = [Login, Forbidden, Forbidden, NotFound, NotFou
 /// The member areas' pages for members: the public logs in, a lapsed city's mayor is told why
 /// not.
 const MEMBERS: [Answer; 6] = [Login, Ok, Ok, Ok, Forbidden, Ok];
+/// A request of the first city: its people and staff; nobody else learns it exists.
+const REQUEST: [Answer; 6] = [Login, Ok, Ok, NotFound, NotFound, Ok];
+/// Running a request: staff; its city is told it may not, the others get the 404.
+const REQUEST_STAFF: [Answer; 6] = [Login, Forbidden, Forbidden, NotFound, NotFound, Ok];
 /// A registration of the first city's advisor: theirs, their mayor's and staff's.
 const REGISTRATION: [Answer; 6] = [Login, Ok, Ok, NotFound, Forbidden, Ok];
 
@@ -358,6 +362,31 @@ const TABLE: &[Row] = &[
         "reg",
         REGISTRATION,
     ),
+    row("GET", "/assistance", "", [Login, Ok, Ok, Ok, Forbidden, Ok]),
+    row(
+        "GET",
+        "/assistance.csv",
+        "",
+        [Login, Ok, Ok, Ok, Forbidden, Forbidden],
+    ),
+    row(
+        "GET",
+        "/assistance/new",
+        "",
+        [Login, Ok, Ok, Ok, Forbidden, Forbidden],
+    ),
+    row("GET", "/assistance/{id}", "areq", REQUEST),
+    row("GET", "/assistance/{id}/files/{file_id}", "areq", REQUEST),
+    // An internal note's file: staff only; the city gets the 404 of a missing file.
+    row(
+        "GET",
+        "/assistance/{id}/files/{file_id}",
+        "anote",
+        [Login, NotFound, NotFound, NotFound, NotFound, Ok],
+    ),
+    row("GET", "/staff/assistance", "", STAFF),
+    row("GET", "/staff/assistance.csv", "", STAFF),
+    row("GET", "/staff/assistance/topics", "", STAFF),
     row("GET", "/staff/meetings", "", STAFF),
     row("GET", "/staff/meetings/new", "", STAFF),
     row("GET", "/staff/meetings/{slug}", "meeting", STAFF),
@@ -658,6 +687,51 @@ const TABLE: &[Row] = &[
         "doomed-reg",
         [Login, NotFound, Ok, NotFound, Forbidden, Ok],
     ),
+    Row {
+        method: "POST",
+        template: "/assistance/new",
+        fill: "",
+        body: Body::Multipart,
+        answers: [Login, Ok, Ok, Ok, Forbidden, Forbidden],
+    },
+    row(
+        "POST",
+        "/assistance/follow",
+        "",
+        [Login, Forbidden, Ok, Ok, Forbidden, Forbidden],
+    ),
+    Row {
+        method: "POST",
+        template: "/assistance/{id}/reply",
+        fill: "areq",
+        body: Body::Multipart,
+        answers: REQUEST,
+    },
+    Row {
+        method: "POST",
+        template: "/assistance/{id}/note",
+        fill: "areq",
+        body: Body::Multipart,
+        answers: REQUEST_STAFF,
+    },
+    row("POST", "/assistance/{id}/assign", "areq", REQUEST_STAFF),
+    row("POST", "/assistance/{id}/status", "areq", REQUEST_STAFF),
+    row("POST", "/assistance/{id}/reopen", "areq", REQUEST),
+    row(
+        "POST",
+        "/assistance/{id}/feedback",
+        "areq",
+        [Login, Ok, Ok, NotFound, NotFound, Forbidden],
+    ),
+    row("POST", "/staff/assistance/topics", "", STAFF),
+    // A crafted topic id (none sent): the 404 of a missing topic.
+    row(
+        "POST",
+        "/staff/assistance/topics/retire",
+        "",
+        [Login, Forbidden, Forbidden, Forbidden, Forbidden, NotFound],
+    ),
+    row("POST", "/staff/assistance/triagers", "", STAFF),
     row("POST", "/staff/meetings", "", STAFF),
     row("POST", "/staff/meetings/{slug}/edit", "meeting", STAFF),
     row("POST", "/staff/meetings/{slug}/types", "meeting", STAFF),
@@ -1053,6 +1127,7 @@ async fn arguments(app: &TestApp) -> Arguments {
     values.insert("outbox", outbox.to_string());
     values.extend(cohorts);
     values.extend(meeting_fixture(app).await);
+    values.extend(assistance_fixture(app).await);
 
     let clients = vec![
         client(),
@@ -1274,6 +1349,47 @@ async fn meeting_fixture(app: &TestApp) -> Vec<(&'static str, String)> {
     ]
 }
 
+/// A request of the first city, opened by its advisor, with a file of its own and an
+/// internal note's file.
+async fn assistance_fixture(app: &TestApp) -> Vec<(&'static str, String)> {
+    let pool = &app.state.pool;
+    let request: i64 = sqlx::query_scalar(
+        "INSERT INTO assistance_requests (city_id, opened_by, topic_id, title, description, description_html, \
+         urgency, needed_by, status, created_at, response_due, last_activity_at, submission) \
+         SELECT p.city_id, p.id, (SELECT MIN(id) FROM assistance_topics), 'Lead lines', 'Help', '<p>Help</p>', \
+         'normal', '', 'new', 0, 0, 0, 'k' FROM people p WHERE p.email = 'advisor@a.gov' RETURNING id",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    let mut files = Vec::new();
+    for internal in [0, 1] {
+        let file =
+            portal::files::store_bytes(pool, 0, &portal::assistance::RULES, "f.pdf", b"%PDF-1.4 x")
+                .await
+                .unwrap();
+        let mut conn = pool.acquire().await.unwrap();
+        assert!(portal::files::attach(&mut conn, file.id).await.unwrap());
+        sqlx::query(
+            "INSERT INTO assistance_files (request_id, reply_id, internal, file_id, added_by, created_at) \
+             VALUES ($1, NULL, $2, $3, (SELECT id FROM people WHERE email = 'advisor@a.gov'), 0)",
+        )
+        .bind(request)
+        .bind(internal)
+        .bind(file.id)
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+        files.push(file.id.to_string());
+    }
+    vec![
+        ("areq", request.to_string()),
+        ("areq/file_id", files[0].clone()),
+        ("anote", request.to_string()),
+        ("anote/file_id", files[1].clone()),
+    ]
+}
+
 /// A file among a cohort's resources, added by `person`, stored as the upload stores it.
 pub async fn add_resource_file(
     app: &TestApp,
@@ -1330,6 +1446,7 @@ fn path_of(row: &Row, fx: &Arguments) -> String {
         ("{thread_id}", format!("{}/thread", row.fill)),
         ("{post_id}", format!("{}/post", row.fill)),
         ("{code}", format!("{}/code", row.fill)),
+        ("{file_id}", format!("{}/file_id", row.fill)),
     ] {
         if path.contains(placeholder) {
             path = path.replace(placeholder, &value(key));
@@ -1359,7 +1476,12 @@ fn category(response: &reqwest::Response) -> Answer {
 
 /// What the tables a request might change hold, to show a refused request changed nothing.
 async fn snapshot(app: &TestApp) -> Vec<Vec<String>> {
-    let queries: [&'static str; 24] = [
+    let queries: [&'static str; 29] = [
+        "SELECT CAST(id AS TEXT) || '|' || status || '|' || COALESCE(CAST(owner_id AS TEXT), '') || '|' || CAST(last_activity_at AS TEXT) FROM assistance_requests ORDER BY id",
+        "SELECT CAST(id AS TEXT) || '|' || CAST(internal AS TEXT) || '|' || body FROM assistance_replies ORDER BY id",
+        "SELECT CAST(request_id AS TEXT) || '|' || helped FROM assistance_feedback ORDER BY request_id",
+        "SELECT CAST(id AS TEXT) || '|' || name || '|' || CAST(retired AS TEXT) FROM assistance_topics ORDER BY id",
+        "SELECT CAST(person_id AS TEXT) FROM assistance_followers UNION ALL SELECT 't' || CAST(person_id AS TEXT) FROM assistance_triagers",
         "SELECT CAST(id AS TEXT) || '|' || slug || '|' || status || '|' || CAST(updated_at AS TEXT) FROM meetings ORDER BY id",
         "SELECT CAST(id AS TEXT) || '|' || name FROM meeting_types ORDER BY id",
         "SELECT CAST(id AS TEXT) || '|' || prompt FROM meeting_questions ORDER BY id",
