@@ -376,6 +376,7 @@ pub async fn run(state: &AppState, extra_posts: usize) -> Result<Report, String>
     seed.pages().await?;
     seed.cohorts().await?;
     seed.meetings().await?;
+    seed.assistance().await?;
     // The demo writes its bodies directly: render them now, as a save would have.
     crate::db::fill_rendered(&state.pool).await.map_err(db)?;
     let facilitators: Vec<(String, String)> = sqlx::query_as(
@@ -403,6 +404,8 @@ pub async fn run(state: &AppState, extra_posts: usize) -> Result<Report, String>
     })
 }
 
+/// The demo's assistance requests, one in every status.
+pub mod assistance;
 /// The demo's cohorts (of each join policy, with threads, resources and sessions).
 pub mod cohorts;
 /// The demo's annual meetings (the coming one, open, and last year's).

@@ -48,6 +48,8 @@ pub struct Filters {
     pub city: Option<String>,
     pub urgency: Option<String>,
     pub overdue: Option<String>,
+    /// "staff" or "city": whose turn it is.
+    pub waiting: Option<String>,
     pub page: Option<String>,
 }
 
@@ -59,6 +61,7 @@ struct Bound {
     city: i64,
     urgency: String,
     overdue: i64,
+    waiting: String,
 }
 
 impl Filters {
@@ -92,7 +95,12 @@ impl Filters {
         if !urgency.is_empty() && Urgency::parse(urgency).is_none() {
             return Err(AppError::NotFound);
         }
+        let waiting = self.waiting.as_deref().map(str::trim).unwrap_or_default();
+        if !matches!(waiting, "" | "staff" | "city") {
+            return Err(AppError::NotFound);
+        }
         Ok(Bound {
+            waiting: waiting.to_owned(),
             status: if status == "all" {
                 String::new()
             } else {
@@ -115,6 +123,7 @@ impl Filters {
             ("city", self.city.as_deref()),
             ("urgency", self.urgency.as_deref()),
             ("overdue", self.overdue.as_deref()),
+            ("waiting", self.waiting.as_deref()),
         ];
         pairs
             .iter()
@@ -133,6 +142,7 @@ impl Filters {
             "owner" => self.owner.as_deref(),
             "city" => self.city.as_deref(),
             "urgency" => self.urgency.as_deref(),
+            "waiting" => self.waiting.as_deref(),
             _ => None,
         };
         v.map(str::trim) == Some(value)
@@ -143,11 +153,12 @@ impl Filters {
     }
 }
 
-/// The queue's condition on `assistance_requests r`: `$1`..`$7` are the filters and now.
+/// The queue's condition on `assistance_requests r`: `$1`..`$8` are the filters and now.
 const WHERE: &str = "WHERE ($1 = '' OR ($1 = 'open' AND r.status NOT IN ('resolved', 'closed')) OR r.status = $1) \
      AND ($2 = 0 OR r.topic_id = $2) AND ($3 = 0 OR ($3 = -1 AND r.owner_id IS NULL) OR r.owner_id = $3) \
      AND ($4 = 0 OR r.city_id = $4) AND ($5 = '' OR r.urgency = $5) \
-     AND ($6 = 0 OR (r.responded_at IS NULL AND r.status NOT IN ('resolved', 'closed') AND r.response_due < $7)) ";
+     AND ($6 = 0 OR (r.responded_at IS NULL AND r.status NOT IN ('resolved', 'closed') AND r.response_due < $7)) \
+     AND ($8 = '' OR r.waiting_on = $8) ";
 
 /// What needs an answer first: overdue first answers, then what waits on staff, by urgency,
 /// longest waiting first; resolved and closed last.
@@ -157,7 +168,7 @@ const ORDER: &str = "ORDER BY CASE WHEN r.status IN ('resolved', 'closed') THEN 
      CASE r.urgency WHEN 'high' THEN 0 WHEN 'normal' THEN 1 ELSE 2 END, \
      r.last_activity_at, r.id";
 
-/// Binds the filters and now to `$1`..`$7` of a query on [`WHERE`].
+/// Binds the filters and now to `$1`..`$8` of a query on [`WHERE`].
 macro_rules! bind_filters {
     ($q:expr, $b:expr, $now:expr) => {
         $q.bind(&$b.status)
@@ -167,6 +178,7 @@ macro_rules! bind_filters {
             .bind(&$b.urgency)
             .bind($b.overdue)
             .bind($now)
+            .bind(&$b.waiting)
     };
 }
 

@@ -174,7 +174,7 @@ async fn assistance_tasks(pool: &sqlx::AnyPool, now: i64) -> AppResult<Vec<Task>
                 "assistance request waiting on staff",
                 "assistance requests waiting on staff",
             ),
-            href: "/staff/assistance".to_owned(),
+            href: "/staff/assistance?waiting=staff".to_owned(),
             age: None,
         },
     ])

@@ -954,3 +954,62 @@ async fn the_queue_filters_orders_pages_and_exports_and_topics_are_kept_by_staff
     assert_eq!(empty.status, 422);
     let _ = high;
 }
+
+/// The demo's requests: one in every status; a city sees its own, never another's nor a note.
+pub async fn the_demo_requests_are_alive(app: &TestApp, report: &portal::demo::Report) {
+    let login = |name: &str| {
+        let l = report
+            .logins
+            .iter()
+            .find(|l| l.1.starts_with(name))
+            .unwrap();
+        (l.2.clone(), l.3.clone())
+    };
+    let staff = app.visitor();
+    let (email, password) = login("Alex Rivera");
+    staff.log_in(&email, &password).await;
+    let queue = open(&staff, "/staff/assistance?status=all").await;
+    for status in [
+        "New: 1",
+        "Triaged: 1",
+        "In progress: 1",
+        "Waiting on the city: 1",
+        "Resolved: 1",
+        "Closed: 1",
+    ] {
+        assert!(
+            queue.text("main").contains(status),
+            "{status} in {}",
+            queue.text("main")
+        );
+    }
+    let advisor = app.visitor();
+    let (email, password) = login("Morgan Ellis");
+    advisor.log_in(&email, &password).await;
+    let list = open(&advisor, "/assistance").await.text("main");
+    assert!(
+        list.contains("Inclusionary zoning") && list.contains("Heat action plan"),
+        "{list}"
+    );
+    assert!(
+        !list.contains("Safe Streets grant"),
+        "another city's request"
+    );
+    let mayor = app.visitor();
+    let (email, password) = login("Samuel Okafor");
+    mayor.log_in(&email, &password).await;
+    let providence = open(&mayor, "/assistance").await;
+    let href = providence.attr("tbody a", "href").unwrap();
+    let page = open(&mayor, &href).await;
+    assert!(page.text(".conversation").contains("side-by-side"));
+    assert!(
+        !page.text("main").contains("energy manager left"),
+        "the note"
+    );
+    let seen_by_staff = open(&staff, &href).await;
+    assert!(
+        seen_by_staff
+            .text(".internal-note")
+            .contains("energy manager left")
+    );
+}

@@ -407,7 +407,8 @@ async fn member_areas_not_built_yet_say_so_and_give_the_staff_contacts_email() {
         )
         .await;
     let home = Page::of(p.facilitator.get("/home").await).await;
-    for id in ["publications"] {
+    {
+        let id = "publications";
         let panel = format!("section.panel[aria-labelledby='panel-{id}']");
         assert!(
             home.texts(&format!("{panel} p"))[0].starts_with("Not in the portal yet: "),

@@ -93,6 +93,44 @@ async fn renewal(app: &TestApp, name: &str, status: &str, days_from_now: Option<
         .unwrap();
 }
 
+/// An assistance request of a city of its own, opened by its mayor; a first answer was given
+/// unless it is new.
+async fn request(app: &TestApp, status: &str, due: i64, waiting_on: &str) {
+    let city = app
+        .insert_city(&format!("Assisted {status}"), "WI", "active")
+        .await;
+    let mut conn = app.state.pool.acquire().await.unwrap();
+    let person = portal::accounts::db::insert(
+        &mut conn,
+        portal::accounts::db::NewPerson {
+            city_id: Some(city),
+            email: &format!("{status}@assisted.gov"),
+            email_norm: &format!("{status}@assisted.gov"),
+            name: "Assisted Mayor",
+            title: "",
+            role: portal::policy::Role::Mayor,
+            password_hash: "x",
+            now: 0,
+        },
+    )
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO assistance_requests (city_id, opened_by, topic_id, title, description, description_html, \
+         urgency, needed_by, status, created_at, response_due, responded_at, last_activity_at, waiting_on, submission) \
+         VALUES ($1, $2, (SELECT MIN(id) FROM assistance_topics), 'Help', 'Help', '', 'normal', '', $3, 0, $4, \
+         CASE WHEN $3 = 'new' THEN NULL ELSE 1 END, 0, $5, 'k')",
+    )
+    .bind(city)
+    .bind(person)
+    .bind(status)
+    .bind(due)
+    .bind(waiting_on)
+    .execute(&mut *conn)
+    .await
+    .unwrap();
+}
+
 /// The desk's tasks: (count, link).
 async fn desk(staff: &Visitor) -> Vec<(i64, String)> {
     let page = Page::of(staff.get("/staff").await).await;
@@ -131,6 +169,7 @@ async fn rows_at(staff: &Visitor, href: &str) -> usize {
                 "/invitations" => "#invitations",
                 "/staff/cities" => "#cities",
                 "/staff/cohorts" => return 0,
+                "/staff/assistance" => "table",
                 other => panic!("the desk links to an unknown list {other}"),
             };
             (href.to_owned(), table.to_owned())
@@ -152,7 +191,7 @@ async fn the_staff_desks_counts_match_the_lists_they_link_to() {
 
     // At first nothing is waiting, and the page gives no shell command.
     let first = desk(&staff).await;
-    assert_eq!(first.len(), 8);
+    assert_eq!(first.len(), 11);
     assert!(first.iter().all(|(n, _)| *n == 0));
     let page = Page::of(staff.get("/staff").await).await;
     assert!(!page.has("main code"));
@@ -195,10 +234,22 @@ async fn the_staff_desks_counts_match_the_lists_they_link_to() {
     )
     .await;
 
+    // Assistance: a new request past its first-answer target, one in progress waiting on
+    // staff, one waiting on the city, one resolved.
+    for (status, due, waiting_on) in [
+        ("new", now - 3600, "staff"),
+        ("in_progress", now + 86_400, "staff"),
+        ("waiting", now - 86_400, "city"),
+        ("resolved", now - 86_400, "nobody"),
+    ] {
+        request(&app, status, due, waiting_on).await;
+    }
+
     let tasks = desk(&staff).await;
     let counts: Vec<i64> = tasks.iter().map(|(n, _)| *n).collect();
-    // Waiting, duplicates, failed, drafts, scheduled, expiring, lapsing; then what is at zero.
-    assert_eq!(counts, vec![4, 3, 2, 2, 1, 1, 2, 0]);
+    // Waiting, duplicates, failed, drafts, scheduled, expiring, lapsing; new requests,
+    // overdue first answers, waiting on staff; then what is at zero.
+    assert_eq!(counts, vec![4, 3, 2, 2, 1, 1, 2, 1, 1, 2, 0]);
     for (count, href) in &tasks {
         assert_eq!(
             rows_at(&staff, href).await,
