@@ -6,6 +6,7 @@ mod accounts;
 mod assistance;
 mod bodies;
 mod browser;
+mod browser_assistance;
 mod browser_cohorts;
 mod browser_meetings;
 mod browser_public;
