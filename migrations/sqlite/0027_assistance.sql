@@ -28,6 +28,8 @@ CREATE TABLE assistance_requests (
     waiting_on         TEXT    NOT NULL DEFAULT 'staff' CHECK (waiting_on IN ('staff', 'city', 'nobody')),
     resolved_at        BIGINT,
     closed_at          BIGINT,
+    -- Who last moved the status (NULL: the portal), for the guarded transition.
+    moved_by           BIGINT REFERENCES people(id),
     submission         TEXT    NOT NULL,
     UNIQUE (opened_by, submission)
 );

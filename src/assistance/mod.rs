@@ -187,6 +187,16 @@ impl Room for Case {
     }
 }
 
+impl crate::db::Status for RequestStatus {
+    /// Whose turn it is follows the status; resolving stamps the time the 14 days count from,
+    /// reopening clears it.
+    const TRANSITION: &'static str = "UPDATE assistance_requests SET status = $1, last_activity_at = $4, moved_by = $5, \
+         waiting_on = CASE WHEN $1 = 'waiting' THEN 'city' WHEN $1 IN ('resolved', 'closed') THEN 'nobody' ELSE 'staff' END, \
+         resolved_at = CASE WHEN $1 = 'resolved' THEN $4 WHEN $1 = 'in_progress' THEN NULL ELSE resolved_at END, \
+         closed_at = CASE WHEN $1 = 'closed' THEN $4 ELSE closed_at END \
+         WHERE id = $2 AND status = $3";
+}
+
 /// Records what happened to a request, in words its city may read.
 pub async fn record(
     conn: &mut AnyConnection,
@@ -221,21 +231,7 @@ pub async fn transition(
     if !policy::may_move(from, to, by) {
         return Ok(false);
     }
-    let moved = sqlx::query(
-        "UPDATE assistance_requests SET status = $1, last_activity_at = $2, \
-         waiting_on = CASE WHEN $1 = 'waiting' THEN 'city' WHEN $1 IN ('resolved', 'closed') THEN 'nobody' ELSE 'staff' END, \
-         resolved_at = CASE WHEN $1 = 'resolved' THEN $2 WHEN $1 = 'in_progress' THEN NULL ELSE resolved_at END, \
-         closed_at = CASE WHEN $1 = 'closed' THEN $2 ELSE closed_at END \
-         WHERE id = $3 AND status = $4",
-    )
-    .bind(to)
-    .bind(now)
-    .bind(request_id)
-    .bind(from)
-    .execute(&mut *conn)
-    .await?
-    .rows_affected()
-        == 1;
+    let moved = crate::db::transition(conn, request_id, from, to, now, actor.map(|p| p.id)).await?;
     if moved {
         let who = actor.map_or_else(|| "The portal".to_owned(), |p| p.name.clone());
         let what = format!("{who} changed the status to {}.", to.label().to_lowercase());

@@ -198,7 +198,12 @@ async fn rows(
     let limit = page.map_or(String::new(), |(size, offset)| {
         format!(" LIMIT {size} OFFSET {offset}")
     });
-    let sql = format!("{}{WHERE}{ORDER}{limit}", request_select!(""));
+    // The page's ids first, from the table alone, then their rows with what they join: a deep
+    // page does not join the rows it skips.
+    let sql = format!(
+        "{}WHERE r.id IN (SELECT r.id FROM assistance_requests r {WHERE}{ORDER}{limit}) {ORDER}",
+        request_select!("")
+    );
     bind_filters!(
         sqlx::query_as::<_, Request>(sqlx::AssertSqlSafe(sql)),
         b,
@@ -261,8 +266,8 @@ async fn choices(state: &AppState) -> sqlx::Result<(Vec<(i64, String)>, Vec<(i64
     .fetch_all(&state.pool)
     .await?;
     let cities = sqlx::query_as(
-        "SELECT DISTINCT c.id, c.name || ', ' || c.state FROM assistance_requests r \
-         JOIN cities c ON c.id = r.city_id ORDER BY 2",
+        "SELECT c.id, c.name || ', ' || c.state FROM cities c \
+         WHERE c.id IN (SELECT DISTINCT city_id FROM assistance_requests) ORDER BY 2",
     )
     .fetch_all(&state.pool)
     .await?;
