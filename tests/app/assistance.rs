@@ -1013,3 +1013,70 @@ pub async fn the_demo_requests_are_alive(app: &TestApp, report: &portal::demo::R
             .contains("energy manager left")
     );
 }
+
+#[tokio::test]
+async fn the_owner_is_told_of_an_assignment_and_a_following_mayor_of_every_request() {
+    let app = spawn_app().await;
+    let net = Fixture::new(&app).await;
+    app.create_staff("ada@mayorsinnovation.org", "Ada Staff")
+        .await;
+    let followed = Page::of(
+        net.facilitator
+            .post_form("/assistance/follow", &[("follow", "1")])
+            .await,
+    )
+    .await;
+    assert!(
+        followed
+            .text(".flash")
+            .contains("every request of your city")
+    );
+    // An advisor cannot follow the whole city's requests.
+    assert_eq!(
+        net.member
+            .post_form("/assistance/follow", &[("follow", "1")])
+            .await
+            .status(),
+        403
+    );
+    let id = id_of(&Page::of(ask(&app, &net.member, &[], None).await).await);
+    let ada: i64 =
+        sqlx::query_scalar("SELECT id FROM people WHERE email = 'ada@mayorsinnovation.org'")
+            .fetch_one(&app.state.pool)
+            .await
+            .unwrap();
+    let mark = app.outbox().await.len();
+    net.staff
+        .post_form(
+            &format!("/assistance/{id}/assign"),
+            &[("owner", &ada.to_string()), ("was", "0")],
+        )
+        .await;
+    let to_ada = mails_to(&app, "ada@mayorsinnovation.org", mark).await;
+    assert_eq!(to_ada.len(), 1);
+    assert!(
+        to_ada[0].subject.starts_with("Assigned to you"),
+        "{}",
+        to_ada[0].subject
+    );
+    assert!(to_ada[0].text.contains("Grace Staff"));
+    // The mayor never wrote in it, and follows: the staff's reply reaches them too.
+    let mark = app.outbox().await.len();
+    write(&net.staff, id, false, "A first answer.", None).await;
+    let to_mayor = mails_to(&app, "mayor@a.gov", mark).await;
+    assert_eq!(to_mayor.len(), 1, "the following mayor");
+    assert!(to_mayor[0].subject.starts_with("New reply"));
+    // The city reply goes to the owner, not to every staff member.
+    let mark = app.outbox().await.len();
+    write(&net.member, id, false, "Thanks, more soon.", None).await;
+    assert_eq!(
+        mails_to(&app, "ada@mayorsinnovation.org", mark).await.len(),
+        1
+    );
+    assert_eq!(
+        mails_to(&app, "grace@mayorsinnovation.org", mark)
+            .await
+            .len(),
+        0
+    );
+}
