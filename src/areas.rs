@@ -182,7 +182,13 @@ pub const AREAS: &[Area] = &[
         about: crate::assistance::home::ABOUT,
         panel: Some(crate::assistance::home::panel),
         interim: None,
-        search: None,
+        search: Some(Search {
+            may: policy::can_find_requests,
+            label: "your city's assistance requests",
+            heading: "In assistance requests",
+            none: "No assistance request matches.",
+            run: crate::assistance::home::search,
+        }),
     },
     Area {
         id: "publications",

@@ -26,6 +26,9 @@ pub enum Command {
         #[arg(long, default_value_t = 0)]
         extra_posts: usize,
     },
+    /// Rebuild the search index from what the database holds (each area writes it in the
+    /// transaction of every change; this is for an index lost or a rule changed).
+    Reindex,
     /// Create a staff account; the password is read from the terminal, or from standard input.
     CreateStaff {
         /// Email address of the new staff member.

@@ -70,6 +70,14 @@ async fn run(cli: Cli) -> Result<(), String> {
             println!("{}", report.text(config.base()));
             Ok(())
         }
+        Command::Reindex => {
+            let state = open(&config).await?;
+            let n = portal::search::reindex(&state)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!("{n} documents indexed.");
+            Ok(())
+        }
         Command::Serve => serve(config).await,
     }
 }

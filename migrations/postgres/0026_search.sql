@@ -10,6 +10,8 @@ CREATE TABLE search_docs (
     url     TEXT    NOT NULL,
     context TEXT    NOT NULL DEFAULT '',
     at      BIGINT  NOT NULL,
+    -- Found only from this instant (a post scheduled for later: its publication time).
+    visible_from BIGINT NOT NULL DEFAULT 0,
     UNIQUE (kind, ref_id)
 );
 
@@ -23,3 +25,16 @@ CREATE TABLE search_access (
     PRIMARY KEY (doc_id, scope, scope_id)
 );
 CREATE INDEX search_access_scope ON search_access (scope, scope_id);
+
+-- The full-text index over the documents' titles (weight A) and bodies (B): a tsvector kept
+-- by a trigger in the same write as the document, with a GIN index.
+ALTER TABLE search_docs ADD COLUMN vector tsvector;
+CREATE INDEX search_docs_vector ON search_docs USING GIN (vector);
+CREATE FUNCTION search_docs_vector() RETURNS trigger AS $$
+BEGIN
+    NEW.vector := setweight(to_tsvector('english', NEW.title), 'A') || setweight(to_tsvector('english', NEW.body), 'B');
+    RETURN NEW;
+END
+$$ LANGUAGE plpgsql;
+CREATE TRIGGER search_docs_vector BEFORE INSERT OR UPDATE ON search_docs
+    FOR EACH ROW EXECUTE FUNCTION search_docs_vector();

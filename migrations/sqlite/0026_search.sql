@@ -10,6 +10,8 @@ CREATE TABLE search_docs (
     url     TEXT    NOT NULL,
     context TEXT    NOT NULL DEFAULT '',
     at      BIGINT  NOT NULL,
+    -- Found only from this instant (a post scheduled for later: its publication time).
+    visible_from BIGINT NOT NULL DEFAULT 0,
     UNIQUE (kind, ref_id)
 );
 
@@ -23,3 +25,18 @@ CREATE TABLE search_access (
     PRIMARY KEY (doc_id, scope, scope_id)
 );
 CREATE INDEX search_access_scope ON search_access (scope, scope_id);
+
+-- The full-text index over the documents' titles and bodies (FTS5, the content kept in
+-- search_docs), in step with them by triggers: every write of a document writes its index
+-- entry in the same transaction.
+CREATE VIRTUAL TABLE search_fts USING fts5 (title, body, content = 'search_docs', content_rowid = 'id', tokenize = 'porter unicode61');
+CREATE TRIGGER search_docs_ai AFTER INSERT ON search_docs BEGIN
+    INSERT INTO search_fts (rowid, title, body) VALUES (new.id, new.title, new.body);
+END;
+CREATE TRIGGER search_docs_ad AFTER DELETE ON search_docs BEGIN
+    INSERT INTO search_fts (search_fts, rowid, title, body) VALUES ('delete', old.id, old.title, old.body);
+END;
+CREATE TRIGGER search_docs_au AFTER UPDATE ON search_docs BEGIN
+    INSERT INTO search_fts (search_fts, rowid, title, body) VALUES ('delete', old.id, old.title, old.body);
+    INSERT INTO search_fts (rowid, title, body) VALUES (new.id, new.title, new.body);
+END;

@@ -68,8 +68,16 @@ pub struct Hit {
 impl Hit {
     /// The snippet as safe HTML: escaped, with `<mark>` around matches.
     pub fn snippet_html(&self) -> String {
-        let mut out = String::with_capacity(self.snippet.len() + 16);
-        for c in self.snippet.chars() {
+        marked_html(&self.snippet)
+    }
+}
+
+/// A snippet with [`MARK_START`] / [`MARK_END`] around its matches as safe HTML: escaped, with
+/// `<mark>` around the matches.
+pub fn marked_html(snippet: &str) -> String {
+    {
+        let mut out = String::with_capacity(snippet.len() + 16);
+        for c in snippet.chars() {
             match c {
                 MARK_START => out.push_str("<mark>"),
                 MARK_END => out.push_str("</mark>"),
@@ -86,7 +94,7 @@ impl Hit {
 }
 
 /// The words of a query, as FTS5 sees safe: each word quoted, at most 16 words.
-fn fts5_query(q: &str) -> String {
+pub fn fts5_query(q: &str) -> String {
     q.split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
         .take(16)

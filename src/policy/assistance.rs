@@ -116,6 +116,11 @@ pub fn request_door(person: &Person, r: RequestStanding, level: Level) -> Result
     }
 }
 
+/// Find requests in the portal's search: their city's people (their own city's), staff (all).
+pub fn can_find_requests(person: &Person) -> bool {
+    can_ask_for_assistance(person) || can_run_assistance(person)
+}
+
 /// Follow every request of the city by email: its mayor.
 pub fn can_follow_city_requests(person: &Person) -> bool {
     can_ask_for_assistance(person) && role(person) == Some(Role::Mayor)

@@ -8,12 +8,14 @@ mod meetings;
 mod members;
 mod news;
 pub mod posting;
+mod search;
 
 pub use assistance::*;
 pub use cohorts::*;
 pub use meetings::*;
 pub use members::*;
 pub use news::*;
+pub use search::*;
 
 use crate::viewer::Person;
 

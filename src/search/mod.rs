@@ -101,3 +101,169 @@ pub async fn remove(conn: &mut AnyConnection, kind: Kind, ref_id: i64) -> sqlx::
         .await?;
     Ok(())
 }
+
+/// One thing found, as the search page lists it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Found {
+    pub id: i64,
+    pub kind: String,
+    pub title: String,
+    pub url: String,
+    pub context: String,
+    pub at: i64,
+    /// Plain text with [`crate::news::search::MARK_START`] / `MARK_END` around the matches.
+    pub snippet: String,
+}
+
+impl Found {
+    /// The kind in words: "Request", "Thread"…
+    pub fn kind_label(&self) -> &'static str {
+        label(&self.kind)
+    }
+
+    /// The snippet as safe HTML, `<mark>` around the matches.
+    pub fn snippet_html(&self) -> String {
+        crate::news::search::marked_html(&self.snippet)
+    }
+}
+
+/// The words of a kind.
+pub fn label(kind: &str) -> &'static str {
+    match kind {
+        "news" => "News",
+        "page" => "Page",
+        "thread" => "Thread",
+        "reply" => "Reply",
+        "resource" => "Resource",
+        "meeting" => "Meeting",
+        "publication" => "Publication",
+        "request" => "Assistance request",
+        _ => "Other",
+    }
+}
+
+/// What a search asks: the words as typed, a kind or every kind (`""`), how many.
+pub struct Query<'a> {
+    pub q: &'a str,
+    pub kind: &'a str,
+    pub limit: i64,
+}
+
+/// The documents matching `query` that `reader` may open, best first; on SQLite by FTS5's
+/// bm25 (each word quoted: no query syntax reaches FTS5), on PostgreSQL by `ts_rank` over
+/// `websearch_to_tsquery` (which accepts anything typed). The access check is in the query
+/// itself, so what the reader may not open is neither returned nor counted.
+pub async fn find(
+    state: &crate::state::AppState,
+    reader: Option<&crate::viewer::Person>,
+    query: &Query<'_>,
+) -> sqlx::Result<Vec<Found>> {
+    let scope = crate::policy::search_scope(reader);
+    let q: String = query.q.chars().take(500).collect();
+    match state.backend {
+        crate::db::Backend::Sqlite => find_sqlite(state, &scope, &q, query).await,
+        crate::db::Backend::Postgres => find_postgres(state, &scope, &q, query).await,
+    }
+}
+
+async fn find_sqlite(
+    state: &crate::state::AppState,
+    s: &crate::policy::SearchScope,
+    q: &str,
+    query: &Query<'_>,
+) -> sqlx::Result<Vec<Found>> {
+    let matched = crate::news::search::fts5_query(q);
+    if matched.is_empty() {
+        return Ok(Vec::new());
+    }
+    // Ranked from the full-text index first, filtered by who may open each, then snippets
+    // for the page of results only.
+    let mut found: Vec<Found> = sqlx::query_as(concat!(
+        "WITH hits AS MATERIALIZED (SELECT rowid AS id, bm25(search_fts, 5.0, 1.0) AS score \
+           FROM search_fts WHERE search_fts MATCH $1) \
+         SELECT d.id, d.kind, d.title, d.url, d.context, d.at, '' AS snippet \
+         FROM hits CROSS JOIN search_docs d ON d.id = hits.id \
+         WHERE d.visible_from <= $2 AND ($3 = '' OR d.kind = $3) AND ",
+        crate::search_admits!("$4", "$5", "$6", "$7", "$8"),
+        " ORDER BY hits.score, d.at DESC, d.id LIMIT $9"
+    ))
+    .bind(&matched)
+    .bind(state.clock.now())
+    .bind(query.kind)
+    .bind(s.all)
+    .bind(s.members)
+    .bind(s.city)
+    .bind(s.cohorts)
+    .bind(s.person)
+    .bind(query.limit)
+    .fetch_all(&state.pool)
+    .await?;
+    if found.is_empty() {
+        return Ok(found);
+    }
+    let ids = format!(
+        "[{}]",
+        found
+            .iter()
+            .map(|f| f.id.to_string())
+            .collect::<Vec<_>>()
+            .join(",")
+    );
+    let snippets: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT rowid, snippet(search_fts, 1, char(1), char(2), '…', 24) FROM search_fts \
+         WHERE search_fts MATCH $1 AND rowid IN (SELECT value FROM json_each($2))",
+    )
+    .bind(&matched)
+    .bind(ids)
+    .fetch_all(&state.pool)
+    .await?;
+    for f in &mut found {
+        if let Some((_, s)) = snippets.iter().find(|(id, _)| *id == f.id) {
+            f.snippet = s.clone();
+        }
+    }
+    Ok(found)
+}
+
+async fn find_postgres(
+    state: &crate::state::AppState,
+    s: &crate::policy::SearchScope,
+    q: &str,
+    query: &Query<'_>,
+) -> sqlx::Result<Vec<Found>> {
+    let q = q.replace('\0', " ");
+    if q.trim().is_empty() {
+        return Ok(Vec::new());
+    }
+    sqlx::query_as(concat!(
+        "SELECT d.id, d.kind, d.title, d.url, d.context, d.at, \
+           ts_headline('english', d.body, query, 'StartSel=' || chr(1) || ', StopSel=' || chr(2) || ', MaxWords=30, MinWords=12, ShortWord=2') AS snippet \
+         FROM search_docs d, websearch_to_tsquery('english', $1) query \
+         WHERE d.vector @@ query AND d.visible_from <= $2 AND ($3 = '' OR d.kind = $3) AND ",
+        crate::search_admits!("$4", "$5", "$6", "$7", "$8"),
+        " ORDER BY ts_rank(d.vector, query) DESC, d.at DESC, d.id LIMIT $9"
+    ))
+    .bind(q)
+    .bind(state.clock.now())
+    .bind(query.kind)
+    .bind(s.all)
+    .bind(s.members)
+    .bind(s.city)
+    .bind(s.cohorts)
+    .bind(s.person)
+    .bind(query.limit)
+    .fetch_all(&state.pool)
+    .await
+}
+
+/// Rebuilds the index from what the database holds: every area's documents, each area in a
+/// write of its own. The count of documents written.
+pub async fn reindex(state: &crate::state::AppState) -> sqlx::Result<u64> {
+    let mut tx = state.begin_write().await?;
+    sqlx::query("DELETE FROM search_docs WHERE kind = 'request'")
+        .execute(&mut *tx)
+        .await?;
+    let n = crate::assistance::reindex(&mut tx).await?;
+    tx.commit().await?;
+    Ok(n)
+}

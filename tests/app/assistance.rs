@@ -1080,3 +1080,87 @@ async fn the_owner_is_told_of_an_assignment_and_a_following_mayor_of_every_reque
         0
     );
 }
+
+#[tokio::test]
+async fn search_finds_a_request_for_its_city_and_staff_only_and_takes_any_typed_query() {
+    let app = spawn_app().await;
+    let net = Fixture::new(&app).await;
+    let id = id_of(
+        &Page::of(
+            ask(
+                &app,
+                &net.member,
+                &[(
+                    "description",
+                    "Our **aquifer recharge** study needs a reviewer.",
+                )],
+                None,
+            )
+            .await,
+        )
+        .await,
+    );
+    write(
+        &net.staff,
+        id,
+        false,
+        "The hydrology toolkit covers it.",
+        None,
+    )
+    .await;
+    write(
+        &net.staff,
+        id,
+        true,
+        "Internal: mention the floodplain dispute.",
+        None,
+    )
+    .await;
+    let link = format!("a[href='/assistance/{id}']");
+    for q in ["aquifer", "hydrology"] {
+        for who in [&net.member, &net.facilitator, &net.staff] {
+            let found = open(who, &format!("/search?q={q}")).await;
+            assert!(
+                found.has(&format!(".assistance-results {link}")),
+                "{q}: {}",
+                found.text("main")
+            );
+        }
+        for who in [&net.other_city, &net.lapsed] {
+            let found = open(who, &format!("/search?q={q}")).await;
+            assert!(!found.has(&link), "{q} found by another city");
+            assert!(!found.text("main").contains("Lead service lines"));
+        }
+        let public = open(&app.visitor(), &format!("/search?q={q}")).await;
+        assert!(!public.has(&link));
+    }
+    // The note is in no index: nobody finds it, staff included.
+    for who in [&net.member, &net.staff] {
+        let found = open(who, "/search?q=floodplain").await;
+        assert!(!found.has(&link), "the note was found");
+    }
+    // Whatever is typed, the page answers.
+    let long = "aquifer ".repeat(700);
+    for q in [
+        "\"",
+        "*",
+        "NEAR(aquifer",
+        "aquifer AND",
+        "title:aquifer",
+        "-",
+        "a\"b*c:d",
+        long.as_str(),
+    ] {
+        let r = net.member.get(&format!("/search?q={}", urlencode(q))).await;
+        assert_eq!(r.status(), 200, "{q:.20}");
+    }
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}

@@ -607,3 +607,58 @@ async fn sigterm_while_the_smtp_server_hangs_gives_the_emails_back_within_the_de
     );
     assert!(log.contains("the emails it held are given back"), "{log}");
 }
+
+#[test]
+fn reindex_rebuilds_the_search_index_from_the_database() {
+    let dir = TempDir::new();
+    let data = dir.0.to_str().unwrap();
+    let demo = portal()
+        .args(["demo", "--data-dir", data])
+        .output()
+        .unwrap();
+    assert!(
+        demo.status.success(),
+        "{}",
+        String::from_utf8_lossy(&demo.stderr)
+    );
+    // The index lost: reindex writes every document again.
+    let db = format!("sqlite://{}/portal.db", data);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let count = |rt: &tokio::runtime::Runtime| {
+        rt.block_on(async {
+            let (pool, _) = portal::db::open(&db).await.unwrap();
+            sqlx::query("DELETE FROM search_docs WHERE kind = 'request' AND ref_id = 1")
+                .execute(&pool)
+                .await
+                .unwrap();
+            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM search_docs")
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        })
+    };
+    assert_eq!(count(&rt), 5, "one request's document lost of six");
+    let out = portal()
+        .args(["reindex", "--data-dir", data])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "6 documents indexed."
+    );
+    let found = rt.block_on(async {
+        let (pool, _) = portal::db::open(&db).await.unwrap();
+        sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(*) FROM search_fts WHERE search_fts MATCH 'cooling'",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap()
+    });
+    assert_eq!(found, 1, "the full-text index follows the documents");
+}
