@@ -379,6 +379,8 @@ pub async fn run(state: &AppState, extra_posts: usize) -> Result<Report, String>
     seed.assistance().await?;
     // The demo writes its bodies directly: render them now, as a save would have.
     crate::db::fill_rendered(&state.pool).await.map_err(db)?;
+    // And index it, as each change would have.
+    crate::search::reindex(state).await.map_err(db)?;
     let facilitators: Vec<(String, String)> = sqlx::query_as(
         "SELECT c.name, p.name FROM cohort_members m JOIN cohorts c ON c.id = m.cohort_id \
          JOIN people p ON p.id = m.person_id WHERE m.role = 'facilitator' ORDER BY c.name, p.name",

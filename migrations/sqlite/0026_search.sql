@@ -29,7 +29,7 @@ CREATE INDEX search_access_scope ON search_access (scope, scope_id);
 -- The full-text index over the documents' titles and bodies (FTS5, the content kept in
 -- search_docs), in step with them by triggers: every write of a document writes its index
 -- entry in the same transaction.
-CREATE VIRTUAL TABLE search_fts USING fts5 (title, body, content = 'search_docs', content_rowid = 'id', tokenize = 'porter unicode61');
+CREATE VIRTUAL TABLE search_fts USING fts5 (title, body, content = 'search_docs', content_rowid = 'id', tokenize = 'porter unicode61 remove_diacritics 0');
 CREATE TRIGGER search_docs_ai AFTER INSERT ON search_docs BEGIN
     INSERT INTO search_fts (rowid, title, body) VALUES (new.id, new.title, new.body);
 END;

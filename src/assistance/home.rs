@@ -90,7 +90,9 @@ pub fn search<'a>(
             .into_iter()
             .map(|f| crate::web::shared::Hit {
                 kind: "Request",
-                snippet: f.snippet.replace(['\u{1}', '\u{2}'], ""),
+                snippet: f
+                    .snippet
+                    .replace([crate::search::MARK_START, crate::search::MARK_END], ""),
                 title: f.title,
                 context: f.context,
                 href: f.url,

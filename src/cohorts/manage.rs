@@ -654,6 +654,8 @@ async fn store(
         Err(e) => return Err(e.into()),
     }
     set_facilitators(conn, id, facilitators, now).await?;
+    // Its documents name it and link to its address.
+    super::search::index_cohort(conn, id).await?;
     Ok(true)
 }
 

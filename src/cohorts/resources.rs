@@ -538,9 +538,9 @@ async fn add_file(
         errors.add("file", "The upload was interrupted. Try again.");
         return add_page(&ctx, &person, access, false, form, errors).await;
     }
-    sqlx::query(
+    let id: i64 = sqlx::query_scalar(
         "INSERT INTO cohort_resources (cohort_id, title, note, note_html, url, file_id, added_by, created_at) \
-         VALUES ($1, $2, $3, $4, NULL, $5, $6, $7)",
+         VALUES ($1, $2, $3, $4, NULL, $5, $6, $7) RETURNING id",
     )
     .bind(access.cohort.id)
     .bind(&title)
@@ -549,8 +549,9 @@ async fn add_file(
     .bind(file.id)
     .bind(person.id)
     .bind(now)
-    .execute(&mut *tx)
+    .fetch_one(&mut *tx)
     .await?;
+    super::search::index_resource(&mut tx, id).await?;
     tx.commit().await?;
     ctx.flash(format!("“{title}” is added to the resources."))
         .await?;
@@ -587,9 +588,9 @@ async fn add_link(
     // The door again, in the write: a person removed, deactivated or lapsed during a long
     // upload adds nothing.
     door::again(&mut tx, &person, &access, Level::Write).await?;
-    sqlx::query(
+    let id: i64 = sqlx::query_scalar(
         "INSERT INTO cohort_resources (cohort_id, title, note, note_html, url, file_id, added_by, created_at) \
-         VALUES ($1, $2, $3, $4, $5, NULL, $6, $7)",
+         VALUES ($1, $2, $3, $4, $5, NULL, $6, $7) RETURNING id",
     )
     .bind(access.cohort.id)
     .bind(&title)
@@ -598,8 +599,9 @@ async fn add_link(
     .bind(&url)
     .bind(person.id)
     .bind(now)
-    .execute(&mut *tx)
+    .fetch_one(&mut *tx)
     .await?;
+    super::search::index_resource(&mut tx, id).await?;
     tx.commit().await?;
     ctx.flash(format!("“{title}” is added to the resources."))
         .await?;
@@ -693,6 +695,7 @@ async fn remove(
     {
         files::release(&mut tx, file_id).await?;
     }
+    super::search::index_resource(&mut tx, resource.id).await?;
     tx.commit().await?;
     ctx.flash(format!(
         "“{}” is removed from the resources.",

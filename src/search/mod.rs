@@ -54,6 +54,12 @@ pub struct Doc {
     pub access: Vec<Access>,
 }
 
+/// Text in Unicode's composed form (NFC), as the index holds and is asked.
+fn nfc(text: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    text.nfc().collect()
+}
+
 /// Writes (or rewrites) a document and who may find it, on the change's own connection.
 pub async fn put(conn: &mut AnyConnection, doc: &Doc) -> sqlx::Result<()> {
     let id: i64 = sqlx::query_scalar(
@@ -65,8 +71,8 @@ pub async fn put(conn: &mut AnyConnection, doc: &Doc) -> sqlx::Result<()> {
     )
     .bind(doc.kind)
     .bind(doc.ref_id)
-    .bind(&doc.title)
-    .bind(&doc.body)
+    .bind(nfc(&doc.title))
+    .bind(nfc(&doc.body))
     .bind(&doc.url)
     .bind(&doc.context)
     .bind(doc.at)
@@ -142,7 +148,10 @@ pub fn label(kind: &str) -> &'static str {
     }
 }
 
-/// What a search asks: the words as typed, a kind or every kind (`""`), how many.
+pub use crate::news::search::{MARK_END, MARK_START};
+
+/// What a search asks: the words as typed, the kinds (`"thread,resource"`) or every kind
+/// (`""`), how many.
 pub struct Query<'a> {
     pub q: &'a str,
     pub kind: &'a str,
@@ -159,7 +168,9 @@ pub async fn find(
     query: &Query<'_>,
 ) -> sqlx::Result<Vec<Found>> {
     let scope = crate::policy::search_scope(reader);
-    let q: String = query.q.chars().take(500).collect();
+    // Composed as the documents are, so that "A\u{301}gua" finds "Água" on both databases;
+    // accents count ("agua" is another word) and case does not.
+    let q: String = nfc(&query.q.chars().take(500).collect::<String>());
     match state.backend {
         crate::db::Backend::Sqlite => find_sqlite(state, &scope, &q, query).await,
         crate::db::Backend::Postgres => find_postgres(state, &scope, &q, query).await,
@@ -183,7 +194,7 @@ async fn find_sqlite(
            FROM search_fts WHERE search_fts MATCH $1) \
          SELECT d.id, d.kind, d.title, d.url, d.context, d.at, '' AS snippet \
          FROM hits CROSS JOIN search_docs d ON d.id = hits.id \
-         WHERE d.visible_from <= $2 AND ($3 = '' OR d.kind = $3) AND ",
+         WHERE d.visible_from <= $2 AND ($3 = '' OR (',' || $3 || ',') LIKE ('%,' || d.kind || ',%')) AND ",
         crate::search_admits!("$4", "$5", "$6", "$7", "$8"),
         " ORDER BY hits.score, d.at DESC, d.id LIMIT $9"
     ))
@@ -239,7 +250,7 @@ async fn find_postgres(
         "SELECT d.id, d.kind, d.title, d.url, d.context, d.at, \
            ts_headline('english', d.body, query, 'StartSel=' || chr(1) || ', StopSel=' || chr(2) || ', MaxWords=30, MinWords=12, ShortWord=2') AS snippet \
          FROM search_docs d, websearch_to_tsquery('english', $1) query \
-         WHERE d.vector @@ query AND d.visible_from <= $2 AND ($3 = '' OR d.kind = $3) AND ",
+         WHERE d.vector @@ query AND d.visible_from <= $2 AND ($3 = '' OR (',' || $3 || ',') LIKE ('%,' || d.kind || ',%')) AND ",
         crate::search_admits!("$4", "$5", "$6", "$7", "$8"),
         " ORDER BY ts_rank(d.vector, query) DESC, d.at DESC, d.id LIMIT $9"
     ))
@@ -260,10 +271,11 @@ async fn find_postgres(
 /// write of its own. The count of documents written.
 pub async fn reindex(state: &crate::state::AppState) -> sqlx::Result<u64> {
     let mut tx = state.begin_write().await?;
-    sqlx::query("DELETE FROM search_docs WHERE kind = 'request'")
+    sqlx::query("DELETE FROM search_docs WHERE kind IN ('request', 'thread', 'resource')")
         .execute(&mut *tx)
         .await?;
-    let n = crate::assistance::reindex(&mut tx).await?;
+    let n = crate::assistance::reindex(&mut tx).await?
+        + crate::cohorts::search::reindex(&mut tx).await?;
     tx.commit().await?;
     Ok(n)
 }

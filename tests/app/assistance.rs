@@ -1164,3 +1164,69 @@ fn urlencode(s: &str) -> String {
         })
         .collect()
 }
+
+#[tokio::test]
+async fn new_requests_go_to_the_staff_chosen_to_triage_else_to_every_staff_member() {
+    let app = spawn_app().await;
+    let net = Fixture::new(&app).await;
+    app.create_staff("ada@mayorsinnovation.org", "Ada Staff")
+        .await;
+    let ada: i64 =
+        sqlx::query_scalar("SELECT id FROM people WHERE email = 'ada@mayorsinnovation.org'")
+            .fetch_one(&app.state.pool)
+            .await
+            .unwrap();
+    // Nobody chosen: every staff member is told.
+    let mark = app.outbox().await.len();
+    ask(&app, &net.member, &[("title", "First")], None).await;
+    assert_eq!(
+        mails_to(&app, "ada@mayorsinnovation.org", mark).await.len(),
+        1
+    );
+    assert_eq!(
+        mails_to(&app, "grace@mayorsinnovation.org", mark)
+            .await
+            .len(),
+        1
+    );
+    // Ada alone triages.
+    let saved = Page::of(
+        net.staff
+            .post_form(
+                "/staff/assistance/triagers",
+                &[("triager", &ada.to_string())],
+            )
+            .await,
+    )
+    .await;
+    assert!(saved.text(".flash").contains("The staff you chose"));
+    assert!(saved.has(&format!("input[name=triager][value='{ada}'][checked]")));
+    let mark = app.outbox().await.len();
+    ask(&app, &net.member, &[("title", "Second")], None).await;
+    assert_eq!(
+        mails_to(&app, "ada@mayorsinnovation.org", mark).await.len(),
+        1
+    );
+    assert_eq!(
+        mails_to(&app, "grace@mayorsinnovation.org", mark)
+            .await
+            .len(),
+        0
+    );
+    // A crafted id of someone who is not staff is not kept.
+    let mayor: i64 = sqlx::query_scalar("SELECT id FROM people WHERE email = 'mayor@a.gov'")
+        .fetch_one(&app.state.pool)
+        .await
+        .unwrap();
+    net.staff
+        .post_form(
+            "/staff/assistance/triagers",
+            &[("triager", &mayor.to_string())],
+        )
+        .await;
+    let kept: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM assistance_triagers")
+        .fetch_one(&app.state.pool)
+        .await
+        .unwrap();
+    assert_eq!(kept, 0);
+}

@@ -151,6 +151,7 @@ pub(super) async fn update(
             .execute(&mut *tx)
             .await?;
     }
+    crate::cohorts::search::index_thread(&mut tx, thread.id).await?;
     tx.commit().await?;
     ctx.flash("Your post is updated.").await?;
     let address =

@@ -66,6 +66,7 @@ async fn moderate(
                 .execute(&mut *tx)
                 .await?;
         }
+        crate::cohorts::search::index_thread(&mut tx, thread.id).await?;
         audit::record(
             &mut tx,
             now,

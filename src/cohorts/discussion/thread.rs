@@ -441,6 +441,7 @@ pub(super) async fn reply(
         .execute(&mut *tx)
         .await?;
     mark_read(&mut tx, thread.id, person.id, now).await?;
+    crate::cohorts::search::index_thread(&mut tx, thread.id).await?;
     tell_took_part(
         &mut tx,
         &ctx.state,

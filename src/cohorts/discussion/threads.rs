@@ -279,6 +279,7 @@ pub(super) async fn create(
     .execute(&mut *tx)
     .await?;
     mark_read(&mut tx, thread_id, person.id, now).await?;
+    crate::cohorts::search::index_thread(&mut tx, thread_id).await?;
     let link = format!(
         "{}/cohorts/{}/discussion/{thread_id}",
         ctx.state.config.base(),
