@@ -1243,3 +1243,71 @@ async fn new_requests_go_to_the_staff_chosen_to_triage_else_to_every_staff_membe
         .unwrap();
     assert_eq!(kept, 0);
 }
+
+#[tokio::test]
+async fn twenty_moves_and_replies_at_once_each_land_once_and_none_fails() {
+    let app = spawn_app().await;
+    let net = Fixture::new(&app).await;
+    let id = id_of(&Page::of(ask(&app, &net.member, &[], None).await).await);
+    assign(&app, &net.staff, id, "0").await;
+    // Twenty staff clicks of the same move: one moves it, the others are told.
+    let mut moves = Vec::new();
+    for _ in 0..20 {
+        let client = net.staff.client.clone();
+        let url = net.staff.url(&format!("/assistance/{id}/status"));
+        moves.push(tokio::spawn(async move {
+            client
+                .post(url)
+                .form(&[("from", "triaged"), ("to", "in_progress")])
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }));
+    }
+    // (One session for twenty clicks: their flashes race for one page, so the history counts.)
+    for m in moves {
+        assert_eq!(m.await.unwrap(), 200);
+    }
+
+    let lines: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM assistance_history WHERE what LIKE '%to in progress.'",
+    )
+    .fetch_one(&app.state.pool)
+    .await
+    .unwrap();
+    assert_eq!(lines, 1);
+    // Twenty different replies at once all land; the same form twenty times lands once.
+    let mut replies = Vec::new();
+    for i in 0..40 {
+        let client = net.member.client.clone();
+        let url = net.member.url(&format!("/assistance/{id}/reply"));
+        replies.push(tokio::spawn(async move {
+            let (body, key) = if i < 20 {
+                (format!("Reply number {i}"), format!("key-{i}"))
+            } else {
+                ("The same reply".to_owned(), "same-key".to_owned())
+            };
+            let form = Form::new().text("body", body).text("submission", key);
+            client
+                .post(url)
+                .multipart(form)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }));
+    }
+    for r in replies {
+        assert_eq!(r.await.unwrap(), 200);
+    }
+    let (all, same): (i64, i64) = sqlx::query_as(
+        "SELECT COUNT(*), COALESCE(SUM(CASE WHEN body = 'The same reply' THEN 1 ELSE 0 END), 0) FROM assistance_replies",
+    )
+    .fetch_one(&app.state.pool)
+    .await
+    .unwrap();
+    assert_eq!((all, same), (21, 1));
+}
