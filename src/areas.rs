@@ -193,13 +193,16 @@ pub const AREAS: &[Area] = &[
     Area {
         id: "publications",
         title: "Publications",
-        about: "Not in the portal yet: reports, briefs and toolkits shared with member cities will be listed here.",
-        panel: None,
-        interim: Some(Interim {
-            known: "Until then, our staff send them on request.",
-            ask: "Ask for one:",
+        about: crate::publications::home::ABOUT,
+        panel: Some(crate::publications::home::panel),
+        interim: None,
+        search: Some(Search {
+            may: policy::can_read_members_news,
+            label: "publications",
+            heading: "In publications",
+            none: "No publication you may read matches.",
+            run: crate::publications::home::search,
         }),
-        search: None,
     },
 ];
 

@@ -19,6 +19,7 @@ pub mod news;
 pub mod notify;
 pub mod pages;
 pub mod policy;
+pub mod publications;
 pub mod search;
 pub mod secret;
 pub mod site;
@@ -114,14 +115,17 @@ pub fn app_with_routes(state: AppState, routes: Router<AppState>) -> Router {
                     state.clone(),
                     web::unsaved::keep_forms,
                 ))
-                // The hard ceiling is the largest upload; every form but the news editor's and
-                // a cohort's file upload is held to the configured limit by DefaultBodyLimit.
+                // The hard ceiling is the largest upload; every form but the uploads' (news
+                // pictures, cohort resources, assistance attachments, publications) is held to
+                // the configured limit by DefaultBodyLimit.
                 .layer(RequestBodyLimitLayer::new(
                     state
                         .config
                         .max_body_bytes
                         .max(news::images::MAX_BYTES + 256 * 1024)
-                        .max(cohorts::resources::BODY_LIMIT),
+                        .max(cohorts::resources::BODY_LIMIT)
+                        .max(assistance::BODY_LIMIT)
+                        .max(publications::BODY_LIMIT),
                 ))
                 .layer(sessions),
         )
@@ -141,6 +145,7 @@ fn areas() -> Router<AppState> {
         .merge(cohorts::router())
         .merge(meetings::router())
         .merge(assistance::router())
+        .merge(publications::router())
         .merge(join::router())
         .merge(notify::router())
         .merge(audit::router())

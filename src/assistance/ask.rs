@@ -374,7 +374,7 @@ async fn check_form(
         "the date you need an answer by",
         "Enter the date you need an answer by as a date, such as 2027-03-31, or leave it empty.",
     );
-    let file = sent.take_file(&mut check)?;
+    let file = sent.take_file(&mut check, super::MAX_BYTES)?;
     let checked = check.finish().map(|()| Checked {
         topic_id: topic_id.unwrap_or_default(),
         title,
@@ -421,7 +421,7 @@ async fn create(Member(ctx, person): Member, multipart: Multipart) -> AppResult<
     if !policy::can_ask_for_assistance(&person) {
         return Err(AppError::NoAccess(FOR_CITIES.to_owned()));
     }
-    let mut sent = Sent::read(&ctx.state, multipart).await?;
+    let mut sent = super::read_sent(&ctx.state, multipart).await?;
     let form = ask_form(&sent);
     let (checked, file) = check_form(&ctx.state, &form, &mut sent).await?;
     let c = match checked {

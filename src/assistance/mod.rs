@@ -17,14 +17,13 @@ use sqlx::AnyConnection;
 
 use crate::{
     error::AppResult,
-    files::{self, FileError, StoredFile},
+    files::{self, StoredFile},
     policy::{self, Level, Mover, Refusal, RequestStanding, RequestStatus},
     search::{self, Access, Doc},
     state::AppState,
     text::markdown,
     viewer::Person,
     web::door::Room,
-    web::form::Check,
 };
 
 pub fn router() -> Router<AppState> {
@@ -343,53 +342,12 @@ pub const RULES: files::Rules = files::Rules {
     types: files::DOCUMENT_TYPES,
 };
 
-/// A form with an attachment, as read: its text fields as sent, the file stored (unattached)
-/// or why not.
-pub struct Sent {
-    fields: Vec<(String, String)>,
-    file: Option<Result<StoredFile, FileError>>,
-}
+/// A form with an attachment, as read (the file store's upload form).
+pub type Sent = files::UploadForm;
 
-impl Sent {
-    pub async fn read(state: &AppState, multipart: Multipart) -> AppResult<Sent> {
-        let form = files::read_multipart(&state.pool, state.clock.now(), multipart, "file", &RULES)
-            .await?;
-        Ok(Sent {
-            fields: form.fields,
-            file: form.file,
-        })
-    }
-
-    /// The field's value as sent, empty when absent.
-    pub fn get(&self, name: &str) -> &str {
-        self.fields
-            .iter()
-            .find(|(n, _)| n == name)
-            .map_or("", |(_, v)| v.as_str())
-    }
-
-    /// The stored file, or its refusal added to the form's messages.
-    pub fn take_file(&mut self, check: &mut Check) -> AppResult<Option<StoredFile>> {
-        match self.file.take() {
-            None => Ok(None),
-            Some(Err(FileError::Database(e))) => Err(e.into()),
-            Some(Err(e)) => {
-                check.add("file", files::document_refusal(&e, MAX_BYTES));
-                Ok(None)
-            }
-            Some(Ok(file)) => Ok(Some(file)),
-        }
-    }
-
-    /// The submission's key: the form's own (a hidden field made when it was shown), else the
-    /// digest of what was sent, so that the same form sent twice is stored once.
-    pub fn submission(&self, parts: &[&str]) -> String {
-        let key = self.get("submission").trim();
-        if !key.is_empty() && key.len() <= 100 {
-            return key.to_owned();
-        }
-        crate::secret::digest(&parts.join("\u{1f}"))
-    }
+/// Reads a request's, a reply's or a note's form, its attachment under [`RULES`].
+pub async fn read_sent(state: &AppState, multipart: Multipart) -> AppResult<Sent> {
+    files::read_form(state, multipart, &RULES).await
 }
 
 /// Deletes an uploaded file nothing will claim (its form was refused).

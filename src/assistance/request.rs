@@ -15,7 +15,7 @@ use axum::{
 use serde::Deserialize;
 use sqlx::AnyConnection;
 
-use super::{BODY_LIMIT, Case, Helped, Request, Sent, emails};
+use super::{BODY_LIMIT, Case, Helped, Request, emails};
 use crate::{
     error::{AppError, AppResult},
     files,
@@ -391,7 +391,7 @@ async fn written(
     multipart: Multipart,
     internal: bool,
 ) -> AppResult<Result<Written, Response>> {
-    let mut sent = Sent::read(&ctx.state, multipart).await?;
+    let mut sent = super::read_sent(&ctx.state, multipart).await?;
     let (fields, name) = if internal {
         (&NOTE_FIELDS, "note")
     } else {
@@ -399,7 +399,7 @@ async fn written(
     };
     let mut check = fields.check();
     let body = check.markdown(name, sent.get(name)).await;
-    let file = sent.take_file(&mut check)?;
+    let file = sent.take_file(&mut check, super::MAX_BYTES)?;
     if !internal && case.request.status == RequestStatus::Closed {
         check.add("body", CLOSED);
     }

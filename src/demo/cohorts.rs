@@ -307,11 +307,12 @@ pub fn pdf(heading: &str, lines: &[&str]) -> Vec<u8> {
             .collect::<String>()
     };
     let mut content = format!(
-        "BT /F1 18 Tf 72 720 Td ({}) Tj /F1 11 Tf 16 TL 0 -12 Td",
+        "BT /F1 18 Tf 72 720 Td ({}) Tj /F1 11 Tf 0 -12 Td",
         escape(heading)
     );
+    // Each line moved down and shown (`Td` then `Tj`), which every text extractor reads.
     for line in lines {
-        content.push_str(&format!(" ({}) '", escape(line)));
+        content.push_str(&format!(" 0 -16 Td ({}) Tj", escape(line)));
     }
     content.push_str(" ET");
     let objects = [

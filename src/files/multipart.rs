@@ -20,6 +20,63 @@ pub struct UploadForm {
     pub file: Option<Result<StoredFile, FileError>>,
 }
 
+impl UploadForm {
+    /// The field's value as sent, empty when absent (the first, when sent several times).
+    pub fn get(&self, name: &str) -> &str {
+        self.fields
+            .iter()
+            .find(|(n, _)| n == name)
+            .map_or("", |(_, v)| v.as_str())
+    }
+
+    /// Every value of a field sent several times (checkboxes), in order.
+    pub fn all(&self, name: &str) -> Vec<&str> {
+        self.fields
+            .iter()
+            .filter(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+
+    /// The stored file, or its refusal (in words, for a file of at most `max` bytes) added to
+    /// the form's messages under `file`.
+    pub fn take_file(
+        &mut self,
+        check: &mut crate::web::form::Check,
+        max: u64,
+    ) -> AppResult<Option<StoredFile>> {
+        match self.file.take() {
+            None => Ok(None),
+            Some(Err(FileError::Database(e))) => Err(e.into()),
+            Some(Err(e)) => {
+                check.add("file", super::document_refusal(&e, max));
+                Ok(None)
+            }
+            Some(Ok(file)) => Ok(Some(file)),
+        }
+    }
+
+    /// The submission's key: the form's own (a hidden `submission` field made when it was
+    /// shown), else the digest of what was sent, so that the same form sent twice is stored
+    /// once.
+    pub fn submission(&self, parts: &[&str]) -> String {
+        let key = self.get("submission").trim();
+        if !key.is_empty() && key.len() <= 100 {
+            return key.to_owned();
+        }
+        crate::secret::digest(&parts.join("\u{1f}"))
+    }
+}
+
+/// Reads an upload form under `rules` (its file in the part `file`), at the portal's time.
+pub async fn read_form(
+    state: &crate::state::AppState,
+    multipart: Multipart,
+    rules: &Rules,
+) -> AppResult<UploadForm> {
+    read_multipart(&state.pool, state.clock.now(), multipart, "file", rules).await
+}
+
 /// What a person is told when the body is not a form this portal can read.
 const UNREADABLE: &str =
     "The form could not be read. Try again, with a smaller file if you attached a large one.";

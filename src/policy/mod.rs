@@ -8,6 +8,7 @@ mod meetings;
 mod members;
 mod news;
 pub mod posting;
+mod publications;
 mod search;
 
 pub use assistance::*;
@@ -15,6 +16,7 @@ pub use cohorts::*;
 pub use meetings::*;
 pub use members::*;
 pub use news::*;
+pub use publications::*;
 pub use search::*;
 
 use crate::viewer::Person;

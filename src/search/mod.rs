@@ -271,11 +271,14 @@ async fn find_postgres(
 /// write of its own. The count of documents written.
 pub async fn reindex(state: &crate::state::AppState) -> sqlx::Result<u64> {
     let mut tx = state.begin_write().await?;
-    sqlx::query("DELETE FROM search_docs WHERE kind IN ('request', 'thread', 'resource')")
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query(
+        "DELETE FROM search_docs WHERE kind IN ('request', 'thread', 'resource', 'publication')",
+    )
+    .execute(&mut *tx)
+    .await?;
     let n = crate::assistance::reindex(&mut tx).await?
-        + crate::cohorts::search::reindex(&mut tx).await?;
+        + crate::cohorts::search::reindex(&mut tx).await?
+        + crate::publications::reindex(&mut tx).await?;
     tx.commit().await?;
     Ok(n)
 }

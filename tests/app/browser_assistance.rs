@@ -1,7 +1,7 @@
 //! Technical assistance in headless Chromium: an advisor asks for help, the city's mayor
 //! replies, staff assign, note, answer and resolve, and the city says it helped; every
 //! assistance page, in the states people see it, passes the axe scan at phone and desktop
-//! widths and fits 320 pixels.
+//! widths and fits 320 pixels; so does every publications page.
 
 use crate::{
     fixture::Fixture,
@@ -13,7 +13,18 @@ use crate::{
 #[ignore = "needs chromium; .ci/run runs the browser suite"]
 async fn browser_a_city_asks_staff_resolve_and_every_assistance_page_passes_axe() {
     let app = spawn_app().await;
-    let _net = Fixture::new(&app).await;
+    let net = Fixture::new(&app).await;
+    let published = crate::publications::publish(
+        &net.staff,
+        "/staff/publications/new",
+        &[],
+        Some((
+            "brief.pdf",
+            portal::demo::cohorts::pdf("Lead lines", &["Where to start."]),
+        )),
+    )
+    .await;
+    let publication = published.path();
     let mut scan = Scanner::new(&app, "assistance");
 
     // The advisor asks, at a desktop's width, from the member home's button.
@@ -173,6 +184,39 @@ async fn browser_a_city_asks_staff_resolve_and_every_assistance_page_passes_axe(
         "topics",
         "Assistance topics",
         "Grants and funding",
+    )
+    .await;
+    scan.page(
+        &desk,
+        "/staff/publications",
+        "staff publications",
+        "Publications",
+        "Lead service lines",
+    )
+    .await;
+    scan.page(
+        &desk,
+        "/staff/publications/new",
+        "publish",
+        "Publish",
+        "Who may read it",
+    )
+    .await;
+    scan.clicked(
+        &desk,
+        "/staff/publications/new",
+        "main form button[type=submit]",
+        "publish with errors",
+        "Publish",
+        "There is a problem",
+    )
+    .await;
+    scan.page(
+        &desk,
+        &format!("/staff{publication}/edit"),
+        "edit publication",
+        "Edit Lead service lines",
+        "Versions of the file",
     )
     .await;
     scan.assert_none();

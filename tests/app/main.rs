@@ -33,6 +33,7 @@ mod members;
 mod news;
 mod pages;
 mod paging;
+mod publications;
 mod races;
 mod routes;
 mod schema;

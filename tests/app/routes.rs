@@ -387,6 +387,43 @@ const TABLE: &[Row] = &[
     row("GET", "/staff/assistance", "", STAFF),
     row("GET", "/staff/assistance.csv", "", STAFF),
     row("GET", "/staff/assistance/topics", "", STAFF),
+    row("GET", "/publications", "", ALL_OK),
+    row("GET", "/publications/{slug}", "pubpublic", ALL_OK),
+    row("GET", "/publications/{slug}/download", "pubpublic", ALL_OK),
+    // For members: the public and a lapsed city's people get the 404 of a missing one.
+    row(
+        "GET",
+        "/publications/{slug}",
+        "pubmembers",
+        [NotFound, Ok, Ok, Ok, NotFound, Ok],
+    ),
+    row(
+        "GET",
+        "/publications/{slug}/download",
+        "pubmembers",
+        [NotFound, Ok, Ok, Ok, NotFound, Ok],
+    ),
+    // For the cohort: its members (the advisor, the facilitating mayor) and staff.
+    row(
+        "GET",
+        "/publications/{slug}",
+        "pubcohort",
+        [NotFound, Ok, Ok, NotFound, NotFound, Ok],
+    ),
+    row(
+        "GET",
+        "/publications/{slug}/download",
+        "pubcohort",
+        [NotFound, Ok, Ok, NotFound, NotFound, Ok],
+    ),
+    row("GET", "/staff/publications", "", STAFF),
+    row("GET", "/staff/publications/new", "", STAFF),
+    row(
+        "GET",
+        "/staff/publications/{slug}/edit",
+        "pubmembers",
+        STAFF,
+    ),
     row("GET", "/staff/meetings", "", STAFF),
     row("GET", "/staff/meetings/new", "", STAFF),
     row("GET", "/staff/meetings/{slug}", "meeting", STAFF),
@@ -732,6 +769,20 @@ const TABLE: &[Row] = &[
         [Login, Forbidden, Forbidden, Forbidden, Forbidden, NotFound],
     ),
     row("POST", "/staff/assistance/triagers", "", STAFF),
+    Row {
+        method: "POST",
+        template: "/staff/publications/new",
+        fill: "",
+        body: Body::Multipart,
+        answers: STAFF,
+    },
+    Row {
+        method: "POST",
+        template: "/staff/publications/{slug}/edit",
+        fill: "pubmembers",
+        body: Body::Multipart,
+        answers: STAFF,
+    },
     row("POST", "/staff/meetings", "", STAFF),
     row("POST", "/staff/meetings/{slug}/edit", "meeting", STAFF),
     row("POST", "/staff/meetings/{slug}/types", "meeting", STAFF),
@@ -1128,6 +1179,7 @@ async fn arguments(app: &TestApp) -> Arguments {
     values.extend(cohorts);
     values.extend(meeting_fixture(app).await);
     values.extend(assistance_fixture(app).await);
+    values.extend(publication_fixture(app).await);
 
     let clients = vec![
         client(),
@@ -1349,6 +1401,57 @@ async fn meeting_fixture(app: &TestApp) -> Vec<(&'static str, String)> {
     ]
 }
 
+/// Three publications with a file each: public, for members, for the open cohort.
+async fn publication_fixture(app: &TestApp) -> Vec<(&'static str, String)> {
+    let pool = &app.state.pool;
+    let mut out = Vec::new();
+    for (key, slug, visibility) in [
+        ("pubpublic/slug", "public-report", "public"),
+        ("pubmembers/slug", "members-brief", "members"),
+        ("pubcohort/slug", "cohort-toolkit", "cohorts"),
+    ] {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO publications (slug, title, published_on, kind, visibility, status, created_by, created_at, updated_at) \
+             SELECT $1, $1, '2026-11-30', 'brief', $2, 'published', id, 0, 0 FROM people WHERE email = 'grace@mayorsinnovation.org' RETURNING id",
+        )
+        .bind(slug)
+        .bind(visibility)
+        .fetch_one(pool)
+        .await
+        .unwrap();
+        if visibility == "cohorts" {
+            sqlx::query("INSERT INTO publication_cohorts (publication_id, cohort_id) SELECT $1, id FROM cohorts WHERE slug = $2")
+                .bind(id)
+                .bind(SLUG)
+                .execute(pool)
+                .await
+                .unwrap();
+        }
+        let file = portal::files::store_bytes(
+            pool,
+            0,
+            &portal::publications::RULES,
+            "p.pdf",
+            b"%PDF-1.4 x",
+        )
+        .await
+        .unwrap();
+        let mut conn = pool.acquire().await.unwrap();
+        assert!(portal::files::attach(&mut conn, file.id).await.unwrap());
+        sqlx::query(
+            "INSERT INTO publication_files (publication_id, file_id, version, added_by, added_at, text_status) \
+             SELECT $1, $2, 1, id, 0, 'none' FROM people WHERE email = 'grace@mayorsinnovation.org'",
+        )
+        .bind(id)
+        .bind(file.id)
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+        out.push((key, slug.to_owned()));
+    }
+    out
+}
+
 /// A request of the first city, opened by its advisor, with a file of its own and an
 /// internal note's file.
 async fn assistance_fixture(app: &TestApp) -> Vec<(&'static str, String)> {
@@ -1476,7 +1579,9 @@ fn category(response: &reqwest::Response) -> Answer {
 
 /// What the tables a request might change hold, to show a refused request changed nothing.
 async fn snapshot(app: &TestApp) -> Vec<Vec<String>> {
-    let queries: [&'static str; 29] = [
+    let queries: [&'static str; 31] = [
+        "SELECT CAST(id AS TEXT) || '|' || slug || '|' || status || '|' || CAST(updated_at AS TEXT) FROM publications ORDER BY id",
+        "SELECT CAST(id AS TEXT) || '|' || CAST(publication_id AS TEXT) || '|' || CAST(version AS TEXT) FROM publication_files ORDER BY id",
         "SELECT CAST(id AS TEXT) || '|' || status || '|' || COALESCE(CAST(owner_id AS TEXT), '') || '|' || CAST(last_activity_at AS TEXT) FROM assistance_requests ORDER BY id",
         "SELECT CAST(id AS TEXT) || '|' || CAST(internal AS TEXT) || '|' || body FROM assistance_replies ORDER BY id",
         "SELECT CAST(request_id AS TEXT) || '|' || helped FROM assistance_feedback ORDER BY request_id",

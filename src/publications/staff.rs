@@ -1,0 +1,570 @@
+//! Publishing: staff list every publication (drafts too, with downloads), and publish or edit
+//! one: its facts, visibility (everyone, members, chosen cohorts), status, and a file whose
+//! every upload is a new version (the address serves the newest; staff see the earlier ones).
+
+use askama::Template;
+use axum::{
+    Router,
+    extract::{DefaultBodyLimit, Multipart, Path},
+    response::Response,
+    routing::get,
+};
+
+use super::{BODY_LIMIT, Kind, MAX_BYTES, Publication, RULES, TextStatus};
+use crate::{
+    error::{AppError, AppResult, is_unique_violation},
+    files::{self, StoredFile, UploadForm},
+    policy::{self, Visibility},
+    publication_select,
+    state::AppState,
+    text::{WebUrl, markdown::Rendered, slug},
+    web::{
+        self, Ctx, FormErrors, Layout, Staff,
+        form::{self, Field, Fields},
+    },
+};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/staff/publications", get(list))
+        .route(
+            "/staff/publications/new",
+            get(new_form)
+                .post(create)
+                .layer(DefaultBodyLimit::max(BODY_LIMIT)),
+        )
+        .route(
+            "/staff/publications/{slug}/edit",
+            get(edit_form)
+                .post(update)
+                .layer(DefaultBodyLimit::max(BODY_LIMIT)),
+        )
+}
+
+/// A row of the staff's list.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Row {
+    pub slug: String,
+    pub title: String,
+    pub kind: Kind,
+    pub visibility: Visibility,
+    pub status: String,
+    pub published_on: String,
+    pub downloads: i64,
+    pub cities: i64,
+}
+
+#[derive(Template)]
+#[template(path = "publications/staff_list.html")]
+struct ListPage {
+    layout: Layout,
+    rows: Vec<Row>,
+}
+
+async fn list(Staff(ctx, person): Staff) -> AppResult<Response> {
+    web::permit(policy::can_publish_publications(&person))?;
+    let rows = sqlx::query_as::<_, Row>(
+        "SELECT p.slug, p.title, p.kind, p.visibility, p.status, p.published_on, \
+         (SELECT COUNT(*) FROM publication_downloads d WHERE d.publication_id = p.id) AS downloads, \
+         (SELECT COUNT(DISTINCT d.city_id) FROM publication_downloads d WHERE d.publication_id = p.id) AS cities \
+         FROM publications p ORDER BY p.published_on DESC, p.id DESC LIMIT 1000",
+    )
+    .fetch_all(&ctx.state.pool)
+    .await?;
+    let mut layout = ctx.layout().await;
+    layout.meta.title = "Publications (staff)".to_owned();
+    Ok(web::render(&ListPage { layout, rows }))
+}
+
+pub static FIELDS: Fields = Fields(&[
+    Field {
+        name: "title",
+        label: "a title",
+        max_len: 200,
+        required: true,
+        lines: false,
+    },
+    Field {
+        name: "slug",
+        label: "the address",
+        max_len: 80,
+        required: false,
+        lines: false,
+    },
+    Field {
+        name: "summary",
+        label: "the summary",
+        max_len: 10_000,
+        required: false,
+        lines: true,
+    },
+    Field {
+        name: "authors",
+        label: "the authors",
+        max_len: 300,
+        required: false,
+        lines: false,
+    },
+    Field {
+        name: "external_url",
+        label: "the link",
+        max_len: 2000,
+        required: false,
+        lines: false,
+    },
+]);
+
+/// The form's values, as entered.
+#[derive(Debug, Default, Clone)]
+pub struct Values {
+    pub title: String,
+    pub slug: String,
+    pub summary: String,
+    pub authors: String,
+    pub published_on: String,
+    pub kind: String,
+    pub external_url: String,
+    pub visibility: String,
+    pub cohorts: Vec<i64>,
+    pub status: String,
+}
+
+impl Values {
+    fn of(sent: &UploadForm) -> Values {
+        Values {
+            title: sent.get("title").to_owned(),
+            slug: sent.get("slug").to_owned(),
+            summary: sent.get("summary").to_owned(),
+            authors: sent.get("authors").to_owned(),
+            published_on: sent.get("published_on").to_owned(),
+            kind: sent.get("kind").to_owned(),
+            external_url: sent.get("external_url").to_owned(),
+            visibility: sent.get("visibility").to_owned(),
+            cohorts: sent
+                .all("cohort")
+                .iter()
+                .filter_map(|v| v.parse().ok())
+                .take(200)
+                .collect(),
+            status: sent.get("status").to_owned(),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "publications/staff_form.html")]
+struct FormPage {
+    layout: Layout,
+    /// The publication edited; `None` for a new one.
+    editing: Option<Publication>,
+    versions: Vec<(i64, String, i64, i64, String)>,
+    values: Values,
+    errors: FormErrors,
+    fields: &'static Fields,
+    kinds: [Kind; 5],
+    visibilities: [Visibility; 3],
+    cohorts: Vec<(i64, String)>,
+    max_size: String,
+}
+
+impl FormPage {
+    pub fn action(&self) -> String {
+        match &self.editing {
+            Some(p) => format!("/staff/publications/{}/edit", p.slug),
+            None => "/staff/publications/new".to_owned(),
+        }
+    }
+    pub fn file_label(&self) -> &'static str {
+        if self.editing.is_some() {
+            "A new version of the file (optional)"
+        } else {
+            "File (optional for a link)"
+        }
+    }
+    pub fn file_hint(&self) -> String {
+        format!(
+            "A PDF, Word, Excel or PowerPoint document or a CSV file, of at most {}. The text of a PDF is searchable.",
+            self.max_size
+        )
+    }
+    pub fn size_words(size: &i64) -> String {
+        files::human_size((*size).max(0) as u64)
+    }
+    pub fn text_words(status: &str) -> &'static str {
+        match status {
+            "found" => "its text is searchable",
+            "none" => "a PDF with no text: search finds its title and summary only",
+            "failed" => "its text could not be read: search finds its title and summary only",
+            _ => "not a PDF: search finds its title and summary",
+        }
+    }
+}
+
+async fn form_page(
+    ctx: &Ctx,
+    editing: Option<Publication>,
+    values: Values,
+    errors: FormErrors,
+) -> AppResult<Response> {
+    let pool = &ctx.state.pool;
+    let cohorts = sqlx::query_as("SELECT id, name FROM cohorts ORDER BY name, id")
+        .fetch_all(pool)
+        .await?;
+    let versions = match &editing {
+        Some(p) => sqlx::query_as(
+            "SELECT v.version, f.name, f.size, v.added_at, v.text_status FROM publication_files v \
+             JOIN files f ON f.id = v.file_id WHERE v.publication_id = $1 ORDER BY v.version DESC",
+        )
+        .bind(p.id)
+        .fetch_all(pool)
+        .await?,
+        None => Vec::new(),
+    };
+    let mut layout = ctx.layout().await;
+    layout.meta.title = match &editing {
+        Some(p) => format!("Edit {}", p.title),
+        None => "Publish".to_owned(),
+    };
+    let page = FormPage {
+        layout,
+        editing,
+        versions,
+        values,
+        errors,
+        fields: &FIELDS,
+        kinds: Kind::ALL,
+        visibilities: Visibility::ALL,
+        cohorts,
+        max_size: files::human_size(MAX_BYTES),
+    };
+    Ok(if page.errors.is_empty() {
+        web::render(&page)
+    } else {
+        form::again(&page)
+    })
+}
+
+async fn new_form(Staff(ctx, person): Staff) -> AppResult<Response> {
+    web::permit(policy::can_publish_publications(&person))?;
+    let values = Values {
+        kind: "report".to_owned(),
+        visibility: "members".to_owned(),
+        status: "draft".to_owned(),
+        ..Values::default()
+    };
+    form_page(&ctx, None, values, FormErrors::default()).await
+}
+
+async fn edited(ctx: &Ctx, slug: &str) -> AppResult<Publication> {
+    sqlx::query_as::<_, Publication>(publication_select!("WHERE p.slug = $1"))
+        .bind(slug)
+        .fetch_optional(&ctx.state.pool)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+async fn edit_form(Staff(ctx, person): Staff, Path(slug): Path<String>) -> AppResult<Response> {
+    web::permit(policy::can_publish_publications(&person))?;
+    let p = edited(&ctx, &slug).await?;
+    let cohorts =
+        sqlx::query_scalar("SELECT cohort_id FROM publication_cohorts WHERE publication_id = $1")
+            .bind(p.id)
+            .fetch_all(&ctx.state.pool)
+            .await?;
+    let values = Values {
+        title: p.title.clone(),
+        slug: p.slug.clone(),
+        summary: p.summary.clone(),
+        authors: p.authors.clone(),
+        published_on: p.published_on.clone(),
+        kind: p.kind.as_str().to_owned(),
+        external_url: p.external_url.clone(),
+        visibility: p.visibility.as_str().to_owned(),
+        cohorts,
+        status: p.status.clone(),
+    };
+    form_page(&ctx, Some(p), values, FormErrors::default()).await
+}
+
+/// The form as checked, ready to store.
+struct Checked {
+    title: String,
+    slug: String,
+    summary: Rendered,
+    authors: String,
+    published_on: String,
+    kind: Kind,
+    external_url: String,
+    visibility: Visibility,
+    cohorts: Vec<i64>,
+    published: bool,
+}
+
+/// The link as a browser reads it, or its message.
+fn link(check: &mut form::Check, typed: &str) -> String {
+    let link = check.text("external_url", typed);
+    if link.is_empty() {
+        return link;
+    }
+    match WebUrl::parse(&link) {
+        Ok(url) => url.as_str().to_owned(),
+        Err(_) => {
+            check.add(
+                "external_url",
+                "Enter an address beginning with https:// or http://, like https://example.org/webinar.",
+            );
+            link
+        }
+    }
+}
+
+/// Who may read it: the visibility and, for cohorts, those chosen that exist (at least one).
+async fn audience(
+    state: &AppState,
+    check: &mut form::Check,
+    v: &Values,
+) -> AppResult<(Visibility, Vec<i64>)> {
+    let visibility = Visibility::parse(v.visibility.trim());
+    let all: Vec<i64> = sqlx::query_scalar("SELECT id FROM cohorts")
+        .fetch_all(&state.pool)
+        .await?;
+    let cohorts: Vec<i64> = v
+        .cohorts
+        .iter()
+        .copied()
+        .filter(|c| all.contains(c))
+        .collect();
+    match visibility {
+        None => check.add("visibility", "Choose who may read it."),
+        Some(Visibility::Cohorts) if cohorts.is_empty() => check.add(
+            "visibility",
+            "Choose at least one cohort, or another audience.",
+        ),
+        _ => {}
+    }
+    let cohorts = if visibility == Some(Visibility::Cohorts) {
+        cohorts
+    } else {
+        Vec::new()
+    };
+    Ok((visibility.unwrap_or(Visibility::Members), cohorts))
+}
+
+async fn check(
+    state: &AppState,
+    v: &Values,
+    sent: &mut UploadForm,
+    has_file: bool,
+) -> AppResult<(Result<Checked, FormErrors>, Option<StoredFile>)> {
+    let mut check = FIELDS.check();
+    let title = check.text("title", &v.title);
+    let typed = check.text("slug", &v.slug);
+    let slug = if typed.is_empty() {
+        slug::slugify(&title)
+    } else {
+        typed.clone()
+    };
+    if !check.has("slug") && !title.is_empty() && !slug::is_valid(&slug) {
+        check.add("slug", "Use lower-case letters, digits and hyphens for the address, like lead-service-lines-2026.");
+    }
+    let summary = check.markdown("summary", &v.summary).await;
+    let authors = check.text("authors", &v.authors);
+    let published_on = check.date(
+        "published_on",
+        &v.published_on,
+        true,
+        "the date",
+        "Enter the publication's date, such as 2026-11-30.",
+    );
+    let kind = Kind::parse(v.kind.trim());
+    if kind.is_none() {
+        check.add("kind", "Choose the type of publication.");
+    }
+    let external_url = link(&mut check, &v.external_url);
+    let (visibility, cohorts) = audience(state, &mut check, v).await?;
+    let published = v.status == "published";
+    let file = sent.take_file(&mut check, MAX_BYTES)?;
+    if published && file.is_none() && !has_file && external_url.is_empty() && !check.has("file") {
+        check.add(
+            "file",
+            "Add a file or a link before publishing, or keep it as a draft.",
+        );
+    }
+    let checked = check.finish().map(|()| Checked {
+        title,
+        slug,
+        summary,
+        authors,
+        published_on: published_on.unwrap_or_default(),
+        kind: kind.unwrap_or(Kind::Report),
+        external_url,
+        visibility,
+        cohorts,
+        published,
+    });
+    Ok((checked, file))
+}
+
+/// The text of a PDF file for search, and what was found.
+async fn file_text(state: &AppState, file: &StoredFile) -> AppResult<(TextStatus, String)> {
+    if file.content_type != "application/pdf" {
+        return Ok((TextStatus::NotPdf, String::new()));
+    }
+    let bytes = files::read_all(&state.pool, file.id).await?;
+    Ok(super::pdf_text(bytes).await)
+}
+
+/// Stores the publication's fields, cohorts and, with a file, its next version; then its
+/// search document. `Ok(None)` when another publication has the address.
+async fn store(
+    tx: &mut sqlx::AnyConnection,
+    id: Option<i64>,
+    c: &Checked,
+    (person, now): (i64, i64),
+) -> AppResult<Option<i64>> {
+    let status = if c.published { "published" } else { "draft" };
+    let sql = if id.is_some() {
+        "UPDATE publications SET slug = $1, title = $2, summary = $3, summary_html = $4, authors = $5, \
+         published_on = $6, kind = $7, external_url = $8, visibility = $9, status = $10, updated_at = $11 \
+         WHERE id = $12 RETURNING id"
+    } else {
+        "INSERT INTO publications (slug, title, summary, summary_html, authors, published_on, kind, \
+         external_url, visibility, status, created_by, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $12, $11, $11) RETURNING id"
+    };
+    let result = sqlx::query_scalar::<_, i64>(sql)
+        .bind(&c.slug)
+        .bind(&c.title)
+        .bind(&c.summary.source)
+        .bind(&c.summary.html)
+        .bind(&c.authors)
+        .bind(&c.published_on)
+        .bind(c.kind)
+        .bind(&c.external_url)
+        .bind(c.visibility)
+        .bind(status)
+        .bind(now)
+        .bind(id.unwrap_or(person))
+        .fetch_optional(&mut *tx)
+        .await;
+    let id = match result {
+        Ok(Some(id)) => id,
+        Ok(None) => return Err(AppError::NotFound),
+        Err(e) if is_unique_violation(&e) => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
+    sqlx::query("DELETE FROM publication_cohorts WHERE publication_id = $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    for cohort in &c.cohorts {
+        sqlx::query("INSERT INTO publication_cohorts (publication_id, cohort_id) VALUES ($1, $2)")
+            .bind(id)
+            .bind(cohort)
+            .execute(&mut *tx)
+            .await?;
+    }
+    Ok(Some(id))
+}
+
+/// Adds the file as the publication's next version.
+async fn add_version(
+    tx: &mut sqlx::AnyConnection,
+    id: i64,
+    file: &StoredFile,
+    (text_status, text): (TextStatus, String),
+    (person, now): (i64, i64),
+) -> AppResult<bool> {
+    if !files::attach(tx, file.id).await? {
+        return Ok(false);
+    }
+    sqlx::query(
+        "INSERT INTO publication_files (publication_id, file_id, version, added_by, added_at, text_status, body_text) \
+         VALUES ($1, $2, (SELECT COALESCE(MAX(version), 0) + 1 FROM publication_files WHERE publication_id = $1), $3, $4, $5, $6)",
+    )
+    .bind(id)
+    .bind(file.id)
+    .bind(person)
+    .bind(now)
+    .bind(text_status.as_str())
+    .bind(text)
+    .execute(&mut *tx)
+    .await?;
+    Ok(true)
+}
+
+/// Publishes or saves: the new one (`editing` `None`) or the one edited.
+async fn save(
+    ctx: Ctx,
+    person: crate::viewer::Person,
+    editing: Option<Publication>,
+    multipart: Multipart,
+) -> AppResult<Response> {
+    let state = &ctx.state;
+    let mut sent = files::read_form(state, multipart, &RULES).await?;
+    let values = Values::of(&sent);
+    let has_file = editing.as_ref().is_some_and(|p| p.file_id.is_some());
+    let (checked, file) = check(state, &values, &mut sent, has_file).await?;
+    let c = match checked {
+        Ok(c) => c,
+        Err(errors) => {
+            super::super::assistance::discard(state, file).await?;
+            return form_page(&ctx, editing, values, errors).await;
+        }
+    };
+    let text = match &file {
+        Some(f) => Some(file_text(state, f).await?),
+        None => None,
+    };
+    let now = state.clock.now();
+    let mut tx = state.begin_write().await?;
+    let Some(id) = store(
+        &mut tx,
+        editing.as_ref().map(|p| p.id),
+        &c,
+        (person.id, now),
+    )
+    .await?
+    else {
+        tx.rollback().await?;
+        super::super::assistance::discard(state, file).await?;
+        let mut errors = FormErrors::default();
+        errors.add(
+            "slug",
+            "Another publication has this address: choose another.",
+        );
+        return form_page(&ctx, editing, values, errors).await;
+    };
+    if let (Some(f), Some(text)) = (&file, text)
+        && !add_version(&mut tx, id, f, text, (person.id, now)).await?
+    {
+        tx.rollback().await?;
+        let mut errors = FormErrors::default();
+        errors.add("file", "The upload was interrupted. Try again.");
+        return form_page(&ctx, editing, values, errors).await;
+    }
+    super::index(&mut tx, id).await?;
+    tx.commit().await?;
+    ctx.flash(if c.published {
+        format!("“{}” is published.", c.title)
+    } else {
+        format!("“{}” is saved as a draft.", c.title)
+    })
+    .await?;
+    Ok(web::see_other(&format!("/publications/{}", c.slug)))
+}
+
+async fn create(Staff(ctx, person): Staff, multipart: Multipart) -> AppResult<Response> {
+    web::permit(policy::can_publish_publications(&person))?;
+    save(ctx, person, None, multipart).await
+}
+
+async fn update(
+    Staff(ctx, person): Staff,
+    Path(slug): Path<String>,
+    multipart: Multipart,
+) -> AppResult<Response> {
+    web::permit(policy::can_publish_publications(&person))?;
+    let p = edited(&ctx, &slug).await?;
+    save(ctx, person, Some(p), multipart).await
+}
