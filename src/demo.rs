@@ -377,6 +377,7 @@ pub async fn run(state: &AppState, extra_posts: usize) -> Result<Report, String>
     seed.cohorts().await?;
     seed.meetings().await?;
     seed.assistance().await?;
+    seed.publications().await?;
     // The demo writes its bodies directly: render them now, as a save would have.
     crate::db::fill_rendered(&state.pool).await.map_err(db)?;
     // And index it, as each change would have.
@@ -412,6 +413,8 @@ pub mod assistance;
 pub mod cohorts;
 /// The demo's annual meetings (the coming one, open, and last year's).
 pub mod meetings;
+/// The demo's publications, a dozen of every type and audience.
+pub mod publications;
 
 fn db(e: sqlx::Error) -> String {
     e.to_string()

@@ -267,8 +267,8 @@ async fn find_postgres(
     .await
 }
 
-/// Rebuilds the index from what the database holds: every area's documents, each area in a
-/// write of its own. The count of documents written.
+/// Rebuilds the index from what the database holds, every area's documents in one write. The
+/// count of documents the index holds after.
 pub async fn reindex(state: &crate::state::AppState) -> sqlx::Result<u64> {
     let mut tx = state.begin_write().await?;
     sqlx::query(
@@ -276,9 +276,12 @@ pub async fn reindex(state: &crate::state::AppState) -> sqlx::Result<u64> {
     )
     .execute(&mut *tx)
     .await?;
-    let n = crate::assistance::reindex(&mut tx).await?
-        + crate::cohorts::search::reindex(&mut tx).await?
-        + crate::publications::reindex(&mut tx).await?;
+    crate::assistance::reindex(&mut tx).await?;
+    crate::cohorts::search::reindex(&mut tx).await?;
+    crate::publications::reindex(&mut tx).await?;
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM search_docs")
+        .fetch_one(&mut *tx)
+        .await?;
     tx.commit().await?;
-    Ok(n)
+    Ok(n.max(0) as u64)
 }

@@ -994,6 +994,7 @@ async fn the_demo_fills_an_empty_database_with_the_five_headlines_and_their_pict
     crate::cohorts_resources::the_demo_cohorts_are_alive(&app, &report).await;
     crate::meetings::the_demo_meetings_are_alive(&app, &report).await;
     crate::assistance::the_demo_requests_are_alive(&app, &report).await;
+    crate::publications::the_demo_publications_are_alive(&app, &report).await;
     let directory = Page::of(app.visitor().get("/members").await).await;
     assert_eq!(
         directory.texts(".city-name").len(),

@@ -388,3 +388,57 @@ async fn bad_files_and_choices_are_refused_in_words_and_a_hostile_pdf_is_kept_wi
     assert_eq!(crafted.status, 403);
     assert_eq!(count(&app).await, 1);
 }
+
+/// The demo's publications (called from the demo's test, in `news`).
+pub async fn the_demo_publications_are_alive(app: &TestApp, report: &portal::demo::Report) {
+    let login = |name: &str| {
+        let l = report
+            .logins
+            .iter()
+            .find(|l| l.1.starts_with(name))
+            .unwrap();
+        (l.2.clone(), l.3.clone())
+    };
+    let public = Page::of(app.visitor().get("/publications").await).await;
+    assert_eq!(
+        public.texts(".publications h3").len(),
+        3,
+        "{:?}",
+        public.texts(".publications h3")
+    );
+    let staff = app.visitor();
+    let (email, password) = login("Alex Rivera");
+    staff.log_in(&email, &password).await;
+    let list = Page::of(staff.get("/staff/publications").await).await;
+    assert_eq!(list.texts("tbody tr").len(), 12);
+    assert!(list.text("tbody").contains("Draft"));
+    let first = Page::of(
+        staff
+            .get("/staff/publications/the-state-of-mayoral-innovation-2026/edit")
+            .await,
+    )
+    .await;
+    assert_eq!(first.texts(".history li").len(), 2, "two versions");
+    // Andre Whitaker, mayor of Durham, is in no cohort: he finds a members' brief by a phrase
+    // of its PDF, never a cohort's toolkit.
+    let luis = app.visitor();
+    let (email, password) = login("Andre Whitaker");
+    luis.log_in(&email, &password).await;
+    let found = Page::of(luis.get("/search?q=daycares").await).await;
+    assert_eq!(
+        found.texts(".publications-results h3"),
+        ["Lead Service Line Replacement: Where to Start"]
+    );
+    let hidden = Page::of(luis.get("/search?q=lifeline+tier").await).await;
+    assert!(
+        hidden.texts(".publications-results h3").is_empty(),
+        "{:?}",
+        hidden.texts(".publications-results h3")
+    );
+    assert_eq!(
+        luis.get("/publications/tiered-water-rates-toolkit/download")
+            .await
+            .status(),
+        404
+    );
+}
