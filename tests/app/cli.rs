@@ -672,5 +672,8 @@ fn reindex_rebuilds_the_search_index_from_the_database() {
         .await
         .unwrap()
     });
-    assert_eq!(found, 2, "the full-text index follows the documents: a request and a webinar");
+    assert_eq!(
+        found, 2,
+        "the full-text index follows the documents: a request and a webinar"
+    );
 }
