@@ -442,3 +442,49 @@ pub async fn the_demo_publications_are_alive(app: &TestApp, report: &portal::dem
         404
     );
 }
+
+#[tokio::test]
+async fn a_readable_match_ranked_below_hundreds_the_reader_may_not_open_is_still_found() {
+    let app = spawn_app().await;
+    let net = Fixture::new(&app).await;
+    // 450 documents of a cohort nobody here is in, each full of the word.
+    let mut conn = app.state.pool.acquire().await.unwrap();
+    for i in 0..450 {
+        portal::search::put(
+            &mut conn,
+            &portal::search::Doc {
+                kind: "thread",
+                ref_id: 100_000 + i,
+                title: "Water water water".to_owned(),
+                body: "Water, water and more water.".to_owned(),
+                url: format!("/cohorts/elsewhere/discussion/{i}"),
+                context: "Elsewhere".to_owned(),
+                at: 0,
+                access: vec![portal::search::Access::Cohort(999_999)],
+            },
+        )
+        .await
+        .unwrap();
+    }
+    drop(conn);
+    publish(
+        &net.staff,
+        "/staff/publications/new",
+        &[
+            ("title", "Rates report"),
+            (
+                "summary",
+                "A long summary that mentions water once among many other words about budgets.",
+            ),
+        ],
+        Some(("r.pdf", pdf("Rates", "Budgets"))),
+    )
+    .await;
+    let found = Page::of(net.other_city.get("/search?q=water").await).await;
+    assert_eq!(found.texts(".publications-results h3"), ["Rates report"]);
+    assert!(found.texts(".cohorts-results h3").is_empty());
+    assert!(!found.text("main").contains("Elsewhere"));
+    // Staff, who may open all, get a page of the best.
+    let staff = Page::of(net.staff.get("/search?q=water").await).await;
+    assert_eq!(staff.texts(".cohorts-results h3").len(), 20);
+}
