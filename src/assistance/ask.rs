@@ -427,7 +427,7 @@ async fn create(Member(ctx, person): Member, multipart: Multipart) -> AppResult<
     let c = match checked {
         Ok(c) => c,
         Err(errors) => {
-            super::discard(&ctx.state, file).await?;
+            crate::files::discard(&ctx.state, file).await?;
             return new_page(&ctx, &person, form, errors).await;
         }
     };
@@ -448,7 +448,7 @@ async fn create(Member(ctx, person): Member, multipart: Multipart) -> AppResult<
     let Some(id) = id else {
         // The same form sent again: the request it made is the answer.
         tx.rollback().await?;
-        super::discard(state, file).await?;
+        crate::files::discard(state, file).await?;
         let existing: i64 = sqlx::query_scalar(
             "SELECT id FROM assistance_requests WHERE opened_by = $1 AND submission = $2",
         )

@@ -350,15 +350,6 @@ pub async fn read_sent(state: &AppState, multipart: Multipart) -> AppResult<Sent
     files::read_form(state, multipart, &RULES).await
 }
 
-/// Deletes an uploaded file nothing will claim (its form was refused).
-pub async fn discard(state: &AppState, file: Option<StoredFile>) -> AppResult<()> {
-    if let Some(file) = file {
-        let mut conn = state.pool.acquire().await?;
-        files::delete(&mut conn, file.id).await?;
-    }
-    Ok(())
-}
-
 /// Claims an uploaded file for a request (its own when `reply` is `None`, else a reply's or
 /// a note's, whose `internal` it shares). `Ok(false)` when the file was swept meanwhile.
 pub async fn attach(

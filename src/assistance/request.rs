@@ -411,7 +411,7 @@ async fn written(
             submission,
         })),
         Err(errors) => {
-            super::discard(&ctx.state, file).await?;
+            crate::files::discard(&ctx.state, file).await?;
             let kept = Kept {
                 body: if internal {
                     String::new()
@@ -480,13 +480,13 @@ async fn reply(
     let r = case.request;
     if r.status == RequestStatus::Closed {
         tx.rollback().await?;
-        super::discard(state, w.file).await?;
+        crate::files::discard(state, w.file).await?;
         ctx.flash(CLOSED).await?;
         return Ok(back(&r));
     }
     let Some(_) = store(&mut tx, &r, &person, &w, (false, now)).await? else {
         tx.rollback().await?;
-        super::discard(state, w.file).await?;
+        crate::files::discard(state, w.file).await?;
         return Ok(back(&r));
     };
     let staff = policy::can_run_assistance(&person);
@@ -560,7 +560,7 @@ async fn note(
         .is_none()
     {
         tx.rollback().await?;
-        super::discard(&ctx.state, w.file).await?;
+        crate::files::discard(&ctx.state, w.file).await?;
         return Ok(back(&case.request));
     }
     tx.commit().await?;

@@ -482,12 +482,6 @@ async fn room_for(
     )))
 }
 
-async fn delete_file(state: &AppState, id: i64) -> AppResult<()> {
-    let mut conn = state.pool.acquire().await?;
-    files::delete(&mut conn, id).await?;
-    Ok(())
-}
-
 async fn add_file(
     Writing(ctx, person, access): Writing<Access>,
     Path(slug): Path<String>,
@@ -514,7 +508,7 @@ async fn add_file(
         (result, file) => {
             // Nothing of a refused form is kept.
             if let Some(file) = file {
-                delete_file(&ctx.state, file.id).await?;
+                files::discard(&ctx.state, Some(file)).await?;
             }
             let errors = result.err().unwrap_or_default();
             return add_page(&ctx, &person, access, false, form, errors).await;
@@ -527,7 +521,7 @@ async fn add_file(
     door::again(&mut tx, &person, &access, Level::Write).await?;
     if let Err(message) = room_for(&mut tx, &ctx.state, access.cohort.id, file.size).await? {
         tx.rollback().await?;
-        delete_file(&ctx.state, file.id).await?;
+        files::discard(&ctx.state, Some(file)).await?;
         let mut errors = FormErrors::default();
         errors.add("file", message);
         return add_page(&ctx, &person, access, false, form, errors).await;

@@ -456,6 +456,15 @@ pub async fn release(conn: &mut AnyConnection, id: i64) -> sqlx::Result<()> {
     Ok(())
 }
 
+/// Deletes an uploaded file nothing will claim (its form was refused); nothing for `None`.
+pub async fn discard(state: &crate::state::AppState, file: Option<StoredFile>) -> sqlx::Result<()> {
+    if let Some(file) = file {
+        let mut conn = state.pool.acquire().await?;
+        delete(&mut conn, file.id).await?;
+    }
+    Ok(())
+}
+
 /// Deletes a file and its chunks.
 pub async fn delete(conn: &mut AnyConnection, id: i64) -> sqlx::Result<()> {
     sqlx::query("DELETE FROM file_chunks WHERE file_id = $1")

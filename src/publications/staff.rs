@@ -508,7 +508,7 @@ async fn save(
     let c = match checked {
         Ok(c) => c,
         Err(errors) => {
-            super::super::assistance::discard(state, file).await?;
+            crate::files::discard(state, file).await?;
             return form_page(&ctx, editing, values, errors).await;
         }
     };
@@ -527,7 +527,7 @@ async fn save(
     .await?
     else {
         tx.rollback().await?;
-        super::super::assistance::discard(state, file).await?;
+        crate::files::discard(state, file).await?;
         let mut errors = FormErrors::default();
         errors.add(
             "slug",
