@@ -1,6 +1,6 @@
-//! The member areas, in one list: what each shows on the member home and finds for the
-//! portal's search. A new area adds its entry here, and neither the member home
-//! (`home::member`) nor the search page (`news::public`) changes. The member home leads with
+//! The member areas, in one list: what each shows on the member home. A new area adds its
+//! entry here, and the member home (`home::member`) does not change; what it finds in the
+//! portal's one search it writes to the index (`search::put`). The member home leads with
 //! what needs the person now ([`NOW`]): each source of it is listed here too.
 
 use crate::{
@@ -11,7 +11,7 @@ use crate::{
     viewer::Person,
     web::{
         Layout,
-        shared::{Fut, Hit, Panel},
+        shared::{Fut, Panel},
     },
 };
 
@@ -30,23 +30,6 @@ pub type PanelFn = for<'a> fn(&'a Home<'a>) -> Fut<'a, AppResult<Panel>>;
 /// Fills one part of "For you now", or `None` when nothing waits there.
 pub type NowFn = for<'a> fn(&'a Home<'a>) -> Fut<'a, AppResult<Option<Panel>>>;
 
-/// Finds an area's things matching a query, in the reader's scope.
-pub type SearchFn =
-    for<'a> fn(&'a AppState, Option<&'a Person>, &'a str) -> Fut<'a, sqlx::Result<Vec<Hit>>>;
-
-/// An area's part of the search page.
-pub struct Search {
-    /// Who may have something of the area to find (the section shows to them only).
-    pub may: fn(&Person) -> bool,
-    /// "your cohorts", in "Search the news and your cohorts".
-    pub label: &'static str,
-    /// The heading of its results: "In your cohorts".
-    pub heading: &'static str,
-    /// What is said when nothing matches.
-    pub none: &'static str,
-    pub run: SearchFn,
-}
-
 /// One member area.
 pub struct Area {
     /// The `id` stem of its panel and results.
@@ -59,7 +42,6 @@ pub struct Area {
     /// For an area not built yet: what is known meanwhile, and what to ask the staff
     /// contact for instead (the panel links their email).
     pub interim: Option<Interim>,
-    pub search: Option<Search>,
 }
 
 /// What an area not built yet offers meanwhile.
@@ -160,13 +142,6 @@ pub const AREAS: &[Area] = &[
         about: crate::cohorts::home::ABOUT,
         panel: Some(crate::cohorts::home::panel),
         interim: None,
-        search: Some(Search {
-            may: policy::can_join_cohorts,
-            label: "your cohorts",
-            heading: "In your cohorts",
-            none: "No thread or resource of your cohorts matches.",
-            run: crate::cohorts::home::search,
-        }),
     },
     Area {
         id: "meeting",
@@ -174,7 +149,6 @@ pub const AREAS: &[Area] = &[
         about: crate::meetings::home::ABOUT,
         panel: Some(crate::meetings::home::panel),
         interim: None,
-        search: None,
     },
     Area {
         id: "assistance",
@@ -182,13 +156,6 @@ pub const AREAS: &[Area] = &[
         about: crate::assistance::home::ABOUT,
         panel: Some(crate::assistance::home::panel),
         interim: None,
-        search: Some(Search {
-            may: policy::can_find_requests,
-            label: "your city's assistance requests",
-            heading: "In assistance requests",
-            none: "No assistance request matches.",
-            run: crate::assistance::home::search,
-        }),
     },
     Area {
         id: "publications",
@@ -196,13 +163,6 @@ pub const AREAS: &[Area] = &[
         about: crate::publications::home::ABOUT,
         panel: Some(crate::publications::home::panel),
         interim: None,
-        search: Some(Search {
-            may: policy::can_read_members_news,
-            label: "publications",
-            heading: "In publications",
-            none: "No publication you may read matches.",
-            run: crate::publications::home::search,
-        }),
     },
 ];
 
@@ -221,44 +181,4 @@ pub async fn panels(home: &Home<'_>) -> AppResult<Vec<Panel>> {
         });
     }
     Ok(panels)
-}
-
-/// One area's results on the search page.
-pub struct Results {
-    pub id: &'static str,
-    pub heading: &'static str,
-    pub none: &'static str,
-    pub hits: Vec<Hit>,
-}
-
-/// The areas this reader may search ("your cohorts", …), for the search box's label.
-pub fn searchable(reader: Option<&Person>) -> Vec<&'static str> {
-    AREAS
-        .iter()
-        .filter_map(|a| a.search.as_ref())
-        .filter(|s| reader.is_some_and(s.may))
-        .map(|s| s.label)
-        .collect()
-}
-
-/// Every area's hits for `q` that this reader may see, area by area.
-pub async fn search(
-    state: &AppState,
-    reader: Option<&Person>,
-    q: &str,
-) -> sqlx::Result<Vec<Results>> {
-    let mut out = Vec::new();
-    for area in AREAS {
-        let Some(s) = &area.search else { continue };
-        if !reader.is_some_and(s.may) {
-            continue;
-        }
-        out.push(Results {
-            id: area.id,
-            heading: s.heading,
-            none: s.none,
-            hits: (s.run)(state, reader, q).await?,
-        });
-    }
-    Ok(out)
 }

@@ -604,7 +604,7 @@ impl Seed<'_> {
             ..*post
         };
         let mut tx = self.state.begin_write().await.map_err(db)?;
-        let id = news::create_post(&mut tx, self.state.backend, author, at, &post)
+        let id = news::create_post(&mut tx, author, at, &post)
             .await
             .map_err(db)?;
         tx.commit().await.map_err(db)?;
@@ -674,7 +674,7 @@ impl Seed<'_> {
                 position,
                 published: true,
             };
-            crate::pages::insert(&self.state.pool, &input, self.now)
+            crate::pages::insert(self.state, &input, self.now)
                 .await
                 .map_err(db)?;
         }

@@ -146,6 +146,7 @@ fn areas() -> Router<AppState> {
         .merge(meetings::router())
         .merge(assistance::router())
         .merge(publications::router())
+        .merge(search::page::router())
         .merge(join::router())
         .merge(notify::router())
         .merge(audit::router())

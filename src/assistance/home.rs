@@ -72,36 +72,6 @@ pub fn panel<'a>(home: &'a Home<'a>) -> Fut<'a, AppResult<Panel>> {
     })
 }
 
-/// The requests matching `q` the reader may open (their city's; all for staff), from the
-/// portal's one index, which holds a request's description and public replies, never a note.
-pub fn search<'a>(
-    state: &'a crate::state::AppState,
-    reader: Option<&'a crate::viewer::Person>,
-    q: &'a str,
-) -> Fut<'a, sqlx::Result<Vec<crate::web::shared::Hit>>> {
-    Box::pin(async move {
-        let query = crate::search::Query {
-            q,
-            kind: "request",
-            limit: 20,
-        };
-        Ok(crate::search::find(state, reader, &query)
-            .await?
-            .into_iter()
-            .map(|f| crate::web::shared::Hit {
-                kind: "Request",
-                snippet: f
-                    .snippet
-                    .replace([crate::search::MARK_START, crate::search::MARK_END], ""),
-                title: f.title,
-                context: f.context,
-                href: f.url,
-                at: f.at,
-            })
-            .collect())
-    })
-}
-
 /// The staff desk's counts: new requests, first answers overdue, requests waiting on staff.
 pub struct DeskCounts {
     pub new: i64,

@@ -280,6 +280,7 @@ pub async fn index(conn: &mut AnyConnection, request_id: i64) -> sqlx::Result<()
             url: r.href(),
             context: r.city_label(),
             at: r.last_activity_at,
+            visible_from: 0,
             access: vec![Access::City(r.city_id)],
         },
     )

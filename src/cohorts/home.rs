@@ -246,13 +246,3 @@ pub fn requests<'a>(home: &'a Home<'a>) -> Fut<'a, AppResult<Option<Panel>>> {
         }))
     })
 }
-
-/// The cohorts' hits for the portal's search: threads and resources of the cohorts the
-/// reader may enter.
-pub fn search<'a>(
-    state: &'a AppState,
-    reader: Option<&'a Person>,
-    q: &'a str,
-) -> Fut<'a, sqlx::Result<Vec<crate::web::shared::Hit>>> {
-    Box::pin(super::search::search(state, reader, q))
-}

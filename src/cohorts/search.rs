@@ -2,23 +2,15 @@
 //! title, and the text of its visible posts, the replies included) and per resource (title,
 //! note, file name), each for the cohort's members ([`Access::Cohort`]), written in the
 //! transaction of every change to them. A hidden thread or post leaves the index with its
-//! hiding. On `/search` the cohorts' section lists what the index finds of these kinds, as
-//! the one access check (`policy::search_scope`) admits: the reader's own cohorts while their
-//! city is active, every cohort for staff.
+//! hiding. `/search` finds them as the one access check (`policy::search_scope`) admits: the
+//! reader's own cohorts while their city is active, every cohort for staff.
 
 use sqlx::AnyConnection;
 
 use crate::{
     search::{self, Access, Doc},
-    state::AppState,
     text::markdown,
-    viewer::Person,
 };
-
-/// Results shown at most.
-pub const LIMIT: usize = 20;
-
-pub use crate::web::shared::Hit;
 
 /// Writes (or removes, when it is gone or hidden) the document of thread `id`.
 pub async fn index_thread(conn: &mut AnyConnection, id: i64) -> sqlx::Result<()> {
@@ -53,6 +45,7 @@ pub async fn index_thread(conn: &mut AnyConnection, id: i64) -> sqlx::Result<()>
             url: format!("/cohorts/{slug}/discussion/{id}"),
             context: cohort_name,
             at,
+            visible_from: 0,
             access: vec![Access::Cohort(cohort_id)],
         },
     )
@@ -91,6 +84,7 @@ pub async fn index_resource(conn: &mut AnyConnection, id: i64) -> sqlx::Result<(
             url: format!("/cohorts/{slug}/resources"),
             context: cohort_name,
             at,
+            visible_from: 0,
             access: vec![Access::Cohort(cohort_id)],
         },
     )
@@ -128,33 +122,4 @@ pub async fn reindex(conn: &mut AnyConnection) -> sqlx::Result<u64> {
         n += index_cohort(conn, id).await?;
     }
     Ok(n)
-}
-
-/// Threads and resources matching `q` in the cohorts `reader` may enter, newest first.
-pub async fn search(state: &AppState, reader: Option<&Person>, q: &str) -> sqlx::Result<Vec<Hit>> {
-    let query = search::Query {
-        q,
-        kind: "thread,resource",
-        limit: LIMIT as i64,
-    };
-    let mut hits: Vec<Hit> = search::find(state, reader, &query)
-        .await?
-        .into_iter()
-        .map(|f| Hit {
-            kind: if f.kind == "thread" {
-                "Thread"
-            } else {
-                "Resource"
-            },
-            snippet: f
-                .snippet
-                .replace([search::MARK_START, search::MARK_END], ""),
-            title: f.title,
-            context: f.context,
-            href: f.url,
-            at: f.at,
-        })
-        .collect();
-    hits.sort_by_key(|h| std::cmp::Reverse(h.at));
-    Ok(hits)
 }

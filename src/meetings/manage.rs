@@ -209,7 +209,7 @@ pub struct Input {
 
 /// Stores a new meeting: its id, or the unique violation of a taken address.
 pub async fn insert(conn: &mut AnyConnection, input: &Input, now: i64) -> sqlx::Result<i64> {
-    sqlx::query_scalar(
+    let id = sqlx::query_scalar(
         "INSERT INTO meetings (slug, title, host_city, venue, venue_address, time_zone, starts_at, \
          ends_at, description, description_html, opens_at, closes_at, capacity, status, sequence, \
          created_at, updated_at) \
@@ -230,8 +230,10 @@ pub async fn insert(conn: &mut AnyConnection, input: &Input, now: i64) -> sqlx::
     .bind(input.capacity)
     .bind(input.status)
     .bind(now)
-    .fetch_one(conn)
-    .await
+    .fetch_one(&mut *conn)
+    .await?;
+    super::search::index(conn, id).await?;
+    Ok(id)
 }
 
 /// Adds a registration type at the end of the meeting's list.
@@ -727,9 +729,9 @@ async fn save(
     .bind(i64::from(bump))
     .bind(now)
     .bind(id)
-    .execute(conn)
-    .await
-    .map(|_| ())
+    .execute(&mut *conn)
+    .await?;
+    super::search::index(conn, id).await
 }
 
 async fn has_registrations(conn: &mut AnyConnection, meeting_id: i64) -> sqlx::Result<bool> {

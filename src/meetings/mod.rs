@@ -16,6 +16,7 @@ pub mod places;
 pub mod public;
 pub mod register;
 pub mod roster;
+pub mod search;
 
 use axum::Router;
 use sqlx::AnyConnection;

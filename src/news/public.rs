@@ -1,5 +1,5 @@
 //! The public pages of news: the list ("News") with topics, articles, the Atom feed,
-//! the sitemap, robots.txt and search.
+//! the sitemap and robots.txt (search is the portal's one, `search::page`).
 
 use askama::Template;
 use axum::{
@@ -11,7 +11,7 @@ use axum::{
 };
 use serde::Deserialize;
 
-use super::{Card, Cover, PAGE_SIZE, Topic, rfc3339, search};
+use super::{Card, Cover, PAGE_SIZE, Topic, rfc3339};
 use crate::{
     error::{AppError, AppResult},
     policy,
@@ -24,7 +24,6 @@ pub fn router() -> Router<AppState> {
         .route("/news", get(list))
         .route("/news/feed.xml", get(feed))
         .route("/news/{slug}", get(show))
-        .route("/search", get(search_page))
         .route("/sitemap.xml", get(sitemap))
         .route("/robots.txt", get(robots))
         .route_layer(axum::middleware::from_fn(
@@ -285,69 +284,6 @@ async fn show(ctx: Ctx, Path(slug): Path<String>) -> AppResult<Response> {
         };
     };
     Ok(web::render(&article_page(&ctx, post, false).await?))
-}
-
-#[derive(Deserialize)]
-struct SearchQuery {
-    q: Option<String>,
-}
-
-#[derive(Template)]
-#[template(path = "news/search.html")]
-struct SearchPage {
-    layout: Layout,
-    q: String,
-    hits: Vec<search::Hit>,
-    /// Each member area's hits, for the areas the reader may search.
-    areas: Vec<crate::areas::Results>,
-    /// "the news and your cohorts": what the box searches for this reader.
-    scope_label: String,
-    searched: bool,
-}
-
-impl SearchPage {
-    fn date(&self, t: &Option<i64>) -> String {
-        t.map(|t| self.layout.date(&t)).unwrap_or_default()
-    }
-}
-
-async fn search_page(ctx: Ctx, Query(q): Query<SearchQuery>) -> AppResult<Response> {
-    // The same cleaning as every form: no control character reaches the query or the page.
-    let q: String = crate::web::form::clean(&q.q.unwrap_or_default(), false)
-        .value
-        .chars()
-        .take(2000)
-        .collect();
-    let scope = policy::post_scope(ctx.person.as_ref(), ctx.state.clock.now());
-    let searched = !q.trim().is_empty();
-    let hits = if searched {
-        search::search(&ctx.state, &q, scope, 30).await?
-    } else {
-        Vec::new()
-    };
-    let areas = if searched {
-        crate::areas::search(&ctx.state, ctx.person.as_ref(), &q).await?
-    } else {
-        Vec::new()
-    };
-    let scope_label = std::iter::once("the news")
-        .chain(crate::areas::searchable(ctx.person.as_ref()))
-        .collect::<Vec<_>>()
-        .join(" and ");
-    let mut layout = ctx.layout().await;
-    layout.meta.title = if searched {
-        format!("Search: {}", q.chars().take(60).collect::<String>())
-    } else {
-        "Search".to_owned()
-    };
-    Ok(web::render(&SearchPage {
-        layout,
-        q,
-        hits,
-        areas,
-        scope_label,
-        searched,
-    }))
 }
 
 /// Escapes text for XML, dropping the control characters XML 1.0 forbids (every form

@@ -4,7 +4,6 @@
 use sqlx::AnyConnection;
 
 use super::search;
-use crate::db::Backend;
 use crate::text::markdown;
 
 /// A post's status as stored: a draft, or published. A published post whose time is still to
@@ -67,7 +66,6 @@ impl PostInput<'_> {
 /// taken) comes back as the error, for the caller to say so.
 pub async fn create_post(
     conn: &mut AnyConnection,
-    backend: Backend,
     author_id: i64,
     now: i64,
     post: &PostInput<'_>,
@@ -94,7 +92,7 @@ pub async fn create_post(
     .bind(now)
     .fetch_one(&mut *conn)
     .await?;
-    topics_and_index(conn, backend, id, post, text).await?;
+    topics_and_index(conn, id, post, text).await?;
     Ok(id)
 }
 
@@ -102,7 +100,6 @@ pub async fn create_post(
 /// address keeps working, as a redirect to the new one.
 pub async fn update_post(
     conn: &mut AnyConnection,
-    backend: Backend,
     id: i64,
     old_slug: &str,
     now: i64,
@@ -137,14 +134,13 @@ pub async fn update_post(
             .execute(&mut *conn)
             .await?;
     }
-    topics_and_index(conn, backend, id, post, text).await
+    topics_and_index(conn, id, post, text).await
 }
 
 /// The post's topics (carrying its status and time, for the topic lists) and search entry;
 /// its own address no longer redirects anywhere.
 async fn topics_and_index(
     conn: &mut AnyConnection,
-    backend: Backend,
     id: i64,
     post: &PostInput<'_>,
     text: &str,
@@ -166,5 +162,5 @@ async fn topics_and_index(
             .execute(&mut *conn)
             .await?;
     }
-    search::index(conn, backend, id, post.title, text).await
+    search::index(conn, id, post, text).await
 }

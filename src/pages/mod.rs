@@ -12,7 +12,7 @@ use axum::{
     routing::{get, post},
 };
 use serde::Deserialize;
-use sqlx::AnyPool;
+use sqlx::{AnyConnection, AnyPool};
 
 use crate::{
     error::{AppError, AppResult, is_unique_violation},
@@ -240,7 +240,12 @@ impl PageForm {
 }
 
 /// A new page, or the demo's: its id, or `None` when the slug is taken.
-pub async fn insert(pool: &AnyPool, input: &PageInput<'_>, now: i64) -> sqlx::Result<Option<i64>> {
+pub async fn insert(
+    state: &AppState,
+    input: &PageInput<'_>,
+    now: i64,
+) -> sqlx::Result<Option<i64>> {
+    let mut tx = state.begin_write().await?;
     let result = sqlx::query_scalar(
         "INSERT INTO pages (slug, title, body, body_html, placement, position, status, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
@@ -253,13 +258,58 @@ pub async fn insert(pool: &AnyPool, input: &PageInput<'_>, now: i64) -> sqlx::Re
     .bind(input.position)
     .bind(if input.published { "published" } else { "draft" })
     .bind(now)
-    .fetch_one(pool)
+    .fetch_one(&mut *tx)
     .await;
     match result {
-        Ok(id) => Ok(Some(id)),
+        Ok(id) => {
+            index(&mut tx, id).await?;
+            tx.commit().await?;
+            Ok(Some(id))
+        }
         Err(e) if is_unique_violation(&e) => Ok(None),
         Err(e) => Err(e),
     }
+}
+
+/// Writes the page's document in the one search (everyone finds a published page), or takes
+/// it out when it is a draft or gone.
+pub async fn index(conn: &mut AnyConnection, id: i64) -> sqlx::Result<()> {
+    let page: Option<(String, String, String, String, i64)> =
+        sqlx::query_as("SELECT slug, title, body, status, updated_at FROM pages WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    match page {
+        Some((slug, title, body, status, at)) if status == "published" => {
+            crate::search::put(
+                conn,
+                &crate::search::Doc {
+                    kind: "page",
+                    ref_id: id,
+                    title,
+                    body: markdown::plain(&body),
+                    url: format!("/pages/{slug}"),
+                    context: String::new(),
+                    at,
+                    visible_from: 0,
+                    access: vec![crate::search::Access::Public],
+                },
+            )
+            .await
+        }
+        _ => crate::search::remove(conn, "page", id).await,
+    }
+}
+
+/// Every page's document (for `portal reindex`).
+pub async fn reindex(conn: &mut AnyConnection) -> sqlx::Result<()> {
+    let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM pages")
+        .fetch_all(&mut *conn)
+        .await?;
+    for id in ids {
+        index(conn, id).await?;
+    }
+    Ok(())
 }
 
 /// What a page is made of.
@@ -433,7 +483,7 @@ async fn create(Staff(ctx, person): Staff, Form(form): Form<PageForm>) -> AppRes
         position: c.position,
         published: c.published,
     };
-    let inserted = insert(&ctx.state.pool, &input, ctx.state.clock.now()).await?;
+    let inserted = insert(&ctx.state, &input, ctx.state.clock.now()).await?;
     crate::web::identity::forget(&ctx.state);
     if inserted.is_none() {
         return Ok(form_page(
@@ -476,6 +526,7 @@ async fn update(
         Ok(c) => c,
         Err(errors) => return Ok(form_page(ctx.layout().await, Some(id), form.kept(), errors)),
     };
+    let mut tx = ctx.state.begin_write().await?;
     let result = sqlx::query(
         "UPDATE pages SET slug = $1, title = $2, body = $3, body_html = $9, placement = $4, \
          position = $5, status = $6, updated_at = $7 WHERE id = $8",
@@ -489,8 +540,12 @@ async fn update(
     .bind(ctx.state.clock.now())
     .bind(id)
     .bind(&c.body.html)
-    .execute(&ctx.state.pool)
+    .execute(&mut *tx)
     .await;
+    if matches!(&result, Ok(done) if done.rows_affected() == 1) {
+        index(&mut tx, id).await?;
+        tx.commit().await?;
+    }
     // A page placed in the header or footer, or taken out of them, changes every page's.
     crate::web::identity::forget(&ctx.state);
     match result {
@@ -545,13 +600,16 @@ async fn unpublish(Staff(ctx, person): Staff, Path(id): Path<i64>) -> AppResult<
     let page = by_id(&ctx.state.pool, id)
         .await?
         .ok_or(AppError::NotFound)?;
+    let mut tx = ctx.state.begin_write().await?;
     sqlx::query(
         "UPDATE pages SET status = 'draft', updated_at = $1 WHERE id = $2 AND status = 'published'",
     )
     .bind(ctx.state.clock.now())
     .bind(id)
-    .execute(&ctx.state.pool)
+    .execute(&mut *tx)
     .await?;
+    index(&mut tx, id).await?;
+    tx.commit().await?;
     crate::web::identity::forget(&ctx.state);
     ctx.flash(format!("“{}” is a draft now, offline.", page.title))
         .await?;
@@ -591,10 +649,13 @@ async fn delete_form(Staff(ctx, person): Staff, Path(id): Path<i64>) -> AppResul
 
 async fn delete(Staff(ctx, person): Staff, Path(id): Path<i64>) -> AppResult<Response> {
     web::permit(policy::can_edit_pages(&person))?;
+    let mut tx = ctx.state.begin_write().await?;
     let done = sqlx::query("DELETE FROM pages WHERE id = $1")
         .bind(id)
-        .execute(&ctx.state.pool)
+        .execute(&mut *tx)
         .await?;
+    crate::search::remove(&mut tx, "page", id).await?;
+    tx.commit().await?;
     crate::web::identity::forget(&ctx.state);
     if done.rows_affected() != 1 {
         return Err(AppError::NotFound);

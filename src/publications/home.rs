@@ -1,14 +1,11 @@
-//! Publications on the member home (the newest the person may read) and in the portal's
-//! search (what the one index finds of them, with the text of their PDF files).
+//! Publications on the member home: the newest the person may read.
 
 use super::Publication;
 use crate::{
     areas::Home,
     error::AppResult,
     publication_readable, publication_select,
-    state::AppState,
-    viewer::Person,
-    web::shared::{Fut, Hit, Panel, PanelItem},
+    web::shared::{Fut, Panel, PanelItem},
 };
 
 /// What the panel says of the area.
@@ -54,34 +51,5 @@ pub fn panel<'a>(home: &'a Home<'a>) -> Fut<'a, AppResult<Panel>> {
             items,
             link: Some(("/publications".to_owned(), "All publications".to_owned())),
         })
-    })
-}
-
-/// The publications matching `q` that the reader may read.
-pub fn search<'a>(
-    state: &'a AppState,
-    reader: Option<&'a Person>,
-    q: &'a str,
-) -> Fut<'a, sqlx::Result<Vec<Hit>>> {
-    Box::pin(async move {
-        let query = crate::search::Query {
-            q,
-            kind: "publication",
-            limit: 20,
-        };
-        Ok(crate::search::find(state, reader, &query)
-            .await?
-            .into_iter()
-            .map(|f| Hit {
-                kind: "Publication",
-                snippet: f
-                    .snippet
-                    .replace([crate::search::MARK_START, crate::search::MARK_END], ""),
-                title: f.title,
-                context: f.context,
-                href: f.url,
-                at: f.at,
-            })
-            .collect())
     })
 }

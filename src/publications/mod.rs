@@ -255,6 +255,7 @@ pub async fn index(conn: &mut AnyConnection, id: i64) -> sqlx::Result<()> {
             url: p.href(),
             context: p.kind.label().to_owned(),
             at: date_seconds(&p.published_on, p.updated_at),
+            visible_from: 0,
             access,
         },
     )

@@ -7,8 +7,8 @@
 
 use sqlx::AnyConnection;
 
-/// What kind of thing a document is (its table): "news", "page", "thread", "reply",
-/// "resource", "meeting", "publication", "request".
+/// What kind of thing a document is (its table): "news", "page", "thread" (with its
+/// replies), "resource", "meeting", "publication", "request".
 pub type Kind = &'static str;
 
 /// Who may find a document, besides staff (who find all).
@@ -50,6 +50,8 @@ pub struct Doc {
     pub context: String,
     /// Its date (Unix seconds, UTC), shown and used to order.
     pub at: i64,
+    /// Found only from this instant (a post scheduled for later); 0: at once.
+    pub visible_from: i64,
     /// Who may find it; empty means staff only.
     pub access: Vec<Access>,
 }
@@ -60,13 +62,34 @@ fn nfc(text: &str) -> String {
     text.nfc().collect()
 }
 
+/// The document's tokens in the index's `tags` column: its kind and who may find it. A reader
+/// asks for theirs ([`reader_tags`]) with the words; no typed word reaches this column.
+pub fn tags(kind: &str, access: &[Access]) -> String {
+    let mut out = format!("zkind{kind}");
+    for a in access {
+        out.push(' ');
+        out.push_str(&access_tag(*a));
+    }
+    out
+}
+
+fn access_tag(a: Access) -> String {
+    match a {
+        Access::Public => "zpublic".to_owned(),
+        Access::Members => "zmembers".to_owned(),
+        Access::Cohort(id) => format!("zcohort{id}"),
+        Access::City(id) => format!("zcity{id}"),
+    }
+}
+
 /// Writes (or rewrites) a document and who may find it, on the change's own connection.
 pub async fn put(conn: &mut AnyConnection, doc: &Doc) -> sqlx::Result<()> {
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO search_docs (kind, ref_id, title, body, url, context, at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7) \
+        "INSERT INTO search_docs (kind, ref_id, title, body, url, context, at, visible_from, tags) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
          ON CONFLICT (kind, ref_id) DO UPDATE SET title = excluded.title, body = excluded.body, \
-         url = excluded.url, context = excluded.context, at = excluded.at \
+         url = excluded.url, context = excluded.context, at = excluded.at, \
+         visible_from = excluded.visible_from, tags = excluded.tags \
          RETURNING id",
     )
     .bind(doc.kind)
@@ -76,6 +99,8 @@ pub async fn put(conn: &mut AnyConnection, doc: &Doc) -> sqlx::Result<()> {
     .bind(&doc.url)
     .bind(&doc.context)
     .bind(doc.at)
+    .bind(doc.visible_from)
+    .bind(tags(doc.kind, &doc.access))
     .fetch_one(&mut *conn)
     .await?;
     sqlx::query("DELETE FROM search_access WHERE doc_id = $1")
@@ -117,8 +142,12 @@ pub struct Found {
     pub url: String,
     pub context: String,
     pub at: i64,
-    /// Plain text with [`crate::news::search::MARK_START`] / `MARK_END` around the matches.
+    /// Plain text with [`MARK_START`] / [`MARK_END`] around the matches.
     pub snippet: String,
+    /// Its place in the order asked (the rank, or the date), for the next page's cursor.
+    pub key: f64,
+    /// Whether the SQL access check admits it (rows that fail are never shown).
+    ok: i64,
 }
 
 impl Found {
@@ -129,17 +158,33 @@ impl Found {
 
     /// The snippet as safe HTML, `<mark>` around the matches.
     pub fn snippet_html(&self) -> String {
-        crate::news::search::marked_html(&self.snippet)
+        marked_html(&self.snippet)
+    }
+
+    /// The snippet as plain text, without the marks.
+    pub fn snippet_text(&self) -> String {
+        self.snippet.replace([MARK_START, MARK_END], "")
     }
 }
+
+/// Every kind of document, in the order the search page offers them. (A thread's document
+/// holds its replies.)
+pub const KINDS: [Kind; 7] = [
+    "news",
+    "publication",
+    "thread",
+    "resource",
+    "meeting",
+    "request",
+    "page",
+];
 
 /// The words of a kind.
 pub fn label(kind: &str) -> &'static str {
     match kind {
         "news" => "News",
         "page" => "Page",
-        "thread" => "Thread",
-        "reply" => "Reply",
+        "thread" => "Discussion",
         "resource" => "Resource",
         "meeting" => "Meeting",
         "publication" => "Publication",
@@ -148,134 +193,113 @@ pub fn label(kind: &str) -> &'static str {
     }
 }
 
-pub use crate::news::search::{MARK_END, MARK_START};
+/// The order of results: best match first (the default), or newest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Order {
+    #[default]
+    Best,
+    Newest,
+}
 
-/// What a search asks: the words as typed, the kinds (`"thread,resource"`) or every kind
-/// (`""`), how many.
+/// Where the next page of results starts: after the result with this key (rank or date) and
+/// id. Written in a link as `key~id`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Cursor {
+    pub key: f64,
+    pub id: i64,
+}
+
+impl Cursor {
+    pub fn encode(&self) -> String {
+        format!("{}~{}", self.key, self.id)
+    }
+
+    /// A cursor from a link; `None` for anything that is not one (the first page is shown).
+    pub fn parse(text: &str) -> Option<Cursor> {
+        let (key, id) = text.split_once('~')?;
+        let key: f64 = key.parse().ok().filter(|k: &f64| k.is_finite())?;
+        Some(Cursor {
+            key,
+            id: id.parse().ok()?,
+        })
+    }
+}
+
+/// What a search asks: the words as typed, the kinds (none: every kind), the order, where the
+/// page starts, how many.
+#[derive(Debug, Clone, Default)]
 pub struct Query<'a> {
     pub q: &'a str,
-    pub kind: &'a str,
+    pub kinds: &'a [&'a str],
+    pub order: Order,
+    pub after: Option<Cursor>,
     pub limit: i64,
 }
 
-/// The documents matching `query` that `reader` may open, best first; on SQLite by FTS5's
-/// bm25 (each word quoted: no query syntax reaches FTS5), on PostgreSQL by `ts_rank` over
-/// `websearch_to_tsquery` (which accepts anything typed). The access check is in the query
-/// itself, so what the reader may not open is neither returned nor counted.
+/// A page of results and where the next one starts (`None`: this is the last).
+#[derive(Debug, Default)]
+pub struct Results {
+    pub found: Vec<Found>,
+    pub next: Option<Cursor>,
+}
+
+/// The documents matching `query` that `reader` may open, in the order asked, a page at a
+/// time; on SQLite by FTS5's bm25 (each word quoted: no query syntax reaches FTS5), on
+/// PostgreSQL by `ts_rank` over `websearch_to_tsquery` (which accepts anything typed). The
+/// access check is in the query itself (`search_admits!`), so what the reader may not open
+/// is neither returned nor counted.
 pub async fn find(
     state: &crate::state::AppState,
     reader: Option<&crate::viewer::Person>,
     query: &Query<'_>,
-) -> sqlx::Result<Vec<Found>> {
+) -> sqlx::Result<Results> {
     let scope = crate::policy::search_scope(reader);
     // Composed as the documents are, so that "A\u{301}gua" finds "Água" on both databases;
     // accents count ("agua" is another word) and case does not.
     let q: String = nfc(&query.q.chars().take(500).collect::<String>());
-    match state.backend {
-        crate::db::Backend::Sqlite => find_sqlite(state, &scope, &q, query).await,
-        crate::db::Backend::Postgres => find_postgres(state, &scope, &q, query).await,
-    }
-}
-
-async fn find_sqlite(
-    state: &crate::state::AppState,
-    s: &crate::policy::SearchScope,
-    q: &str,
-    query: &Query<'_>,
-) -> sqlx::Result<Vec<Found>> {
-    let matched = crate::news::search::fts5_query(q);
-    if matched.is_empty() {
-        return Ok(Vec::new());
-    }
-    // Ranked from the full-text index first, filtered by who may open each, then snippets
-    // for the page of results only.
-    let mut found: Vec<Found> = sqlx::query_as(concat!(
-        "WITH hits AS MATERIALIZED (SELECT rowid AS id, bm25(search_fts, 5.0, 1.0) AS score \
-           FROM search_fts WHERE search_fts MATCH $1) \
-         SELECT d.id, d.kind, d.title, d.url, d.context, d.at, '' AS snippet \
-         FROM hits CROSS JOIN search_docs d ON d.id = hits.id \
-         WHERE d.visible_from <= $2 AND ($3 = '' OR (',' || $3 || ',') LIKE ('%,' || d.kind || ',%')) AND ",
-        crate::search_admits!("$4", "$5", "$6", "$7", "$8"),
-        " ORDER BY hits.score, d.at DESC, d.id LIMIT $9"
-    ))
-    .bind(&matched)
-    .bind(state.clock.now())
-    .bind(query.kind)
-    .bind(s.all)
-    .bind(s.members)
-    .bind(s.city)
-    .bind(s.cohorts)
-    .bind(s.person)
-    .bind(query.limit)
-    .fetch_all(&state.pool)
-    .await?;
-    if found.is_empty() {
-        return Ok(found);
-    }
-    let ids = format!(
-        "[{}]",
-        found
-            .iter()
-            .map(|f| f.id.to_string())
-            .collect::<Vec<_>>()
-            .join(",")
-    );
-    let snippets: Vec<(i64, String)> = sqlx::query_as(
-        "SELECT rowid, snippet(search_fts, 1, char(1), char(2), '…', 24) FROM search_fts \
-         WHERE search_fts MATCH $1 AND rowid IN (SELECT value FROM json_each($2))",
-    )
-    .bind(&matched)
-    .bind(ids)
-    .fetch_all(&state.pool)
-    .await?;
-    for f in &mut found {
-        if let Some((_, s)) = snippets.iter().find(|(id, _)| *id == f.id) {
-            f.snippet = s.clone();
+    let kinds: Vec<&str> = query
+        .kinds
+        .iter()
+        .copied()
+        .filter(|k| KINDS.contains(k))
+        .collect();
+    // One more than the page, to know whether another follows.
+    let limit = query.limit.clamp(1, 100);
+    let mut rows = match state.backend {
+        crate::db::Backend::Sqlite => {
+            sqlite::find(state, &scope, &q, &kinds, query, limit + 1).await?
         }
-    }
-    Ok(found)
+        crate::db::Backend::Postgres => {
+            postgres::find(state, &scope, &q, &kinds, query, limit + 1).await?
+        }
+    };
+    let next = if rows.len() as i64 > limit {
+        rows.truncate(limit as usize);
+        rows.last().map(|f| Cursor {
+            key: f.key,
+            id: f.id,
+        })
+    } else {
+        None
+    };
+    rows.retain(|f| f.ok == 1);
+    Ok(Results { found: rows, next })
 }
 
-async fn find_postgres(
-    state: &crate::state::AppState,
-    s: &crate::policy::SearchScope,
-    q: &str,
-    query: &Query<'_>,
-) -> sqlx::Result<Vec<Found>> {
-    let q = q.replace('\0', " ");
-    if q.trim().is_empty() {
-        return Ok(Vec::new());
-    }
-    sqlx::query_as(concat!(
-        "SELECT d.id, d.kind, d.title, d.url, d.context, d.at, \
-           ts_headline('english', d.body, query, 'StartSel=' || chr(1) || ', StopSel=' || chr(2) || ', MaxWords=30, MinWords=12, ShortWord=2') AS snippet \
-         FROM search_docs d, websearch_to_tsquery('english', $1) query \
-         WHERE d.vector @@ query AND d.visible_from <= $2 AND ($3 = '' OR (',' || $3 || ',') LIKE ('%,' || d.kind || ',%')) AND ",
-        crate::search_admits!("$4", "$5", "$6", "$7", "$8"),
-        " ORDER BY ts_rank(d.vector, query) DESC, d.at DESC, d.id LIMIT $9"
-    ))
-    .bind(q)
-    .bind(state.clock.now())
-    .bind(query.kind)
-    .bind(s.all)
-    .bind(s.members)
-    .bind(s.city)
-    .bind(s.cohorts)
-    .bind(s.person)
-    .bind(query.limit)
-    .fetch_all(&state.pool)
-    .await
-}
+pub mod page;
+mod postgres;
+mod sqlite;
 
 /// Rebuilds the index from what the database holds, every area's documents in one write. The
 /// count of documents the index holds after.
 pub async fn reindex(state: &crate::state::AppState) -> sqlx::Result<u64> {
     let mut tx = state.begin_write().await?;
-    sqlx::query(
-        "DELETE FROM search_docs WHERE kind IN ('request', 'thread', 'resource', 'publication')",
-    )
-    .execute(&mut *tx)
-    .await?;
+    sqlx::query("DELETE FROM search_docs")
+        .execute(&mut *tx)
+        .await?;
+    crate::news::search::reindex(&mut tx).await?;
+    crate::pages::reindex(&mut tx).await?;
+    crate::meetings::search::reindex(&mut tx).await?;
     crate::assistance::reindex(&mut tx).await?;
     crate::cohorts::search::reindex(&mut tx).await?;
     crate::publications::reindex(&mut tx).await?;
@@ -284,4 +308,54 @@ pub async fn reindex(state: &crate::state::AppState) -> sqlx::Result<u64> {
         .await?;
     tx.commit().await?;
     Ok(n.max(0) as u64)
+}
+
+/// Marks around matches in snippets, replaced by `<mark>` after the text is escaped.
+pub const MARK_START: char = '\u{1}';
+pub const MARK_END: char = '\u{2}';
+
+/// A snippet with [`MARK_START`] / [`MARK_END`] around its matches as safe HTML: escaped, with
+/// `<mark>` around the matches.
+pub fn marked_html(snippet: &str) -> String {
+    {
+        let mut out = String::with_capacity(snippet.len() + 16);
+        for c in snippet.chars() {
+            match c {
+                MARK_START => out.push_str("<mark>"),
+                MARK_END => out.push_str("</mark>"),
+                '<' => out.push_str("&lt;"),
+                '>' => out.push_str("&gt;"),
+                '&' => out.push_str("&amp;"),
+                '"' => out.push_str("&quot;"),
+                '\'' => out.push_str("&#39;"),
+                c => out.push(c),
+            }
+        }
+        out
+    }
+}
+
+/// The words of a query, as FTS5 sees safe: each word quoted, at most 16 words.
+pub fn fts5_query(q: &str) -> String {
+    q.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .take(16)
+        .map(|w| format!("\"{}\"", w.chars().take(60).collect::<String>()))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fts5_query;
+
+    #[test]
+    fn any_typed_query_becomes_quoted_words() {
+        assert_eq!(fts5_query("\"annual meeting"), "\"annual\" \"meeting\"");
+        assert_eq!(
+            fts5_query("water AND NOT (x OR y*)"),
+            "\"water\" \"AND\" \"NOT\" \"x\" \"OR\" \"y\""
+        );
+        assert_eq!(fts5_query("*** ---"), "");
+    }
 }

@@ -28,18 +28,3 @@ pub struct PanelItem {
     pub label: String,
     pub notes: Vec<String>,
 }
-
-/// A thing a member area found for a search, as the search page lists it.
-#[derive(Debug, Clone)]
-pub struct Hit {
-    /// "Thread", "Resource", …
-    pub kind: &'static str,
-    pub title: String,
-    /// Where it is: the cohort's name, …
-    pub context: String,
-    pub href: String,
-    /// A plain-text start of it.
-    pub snippet: String,
-    /// Its time, for ordering and display.
-    pub at: i64,
-}

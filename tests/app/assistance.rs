@@ -1132,7 +1132,7 @@ async fn search_finds_a_request_for_its_city_and_staff_only_and_takes_any_typed_
         for who in [&net.member, &net.facilitator, &net.staff] {
             let found = open(who, &format!("/search?q={q}")).await;
             assert!(
-                found.has(&format!(".assistance-results {link}")),
+                found.has(&format!(".result-request {link}")),
                 "{q}: {}",
                 found.text("main")
             );

@@ -487,11 +487,14 @@ async fn thread(app: &TestApp) {
     portal::search::reindex(&app.state).await.unwrap();
 }
 
+/// The cohorts' things among the results of a search.
+const COHORT_HITS: &str = ".result-thread h3, .result-resource h3";
+
 async fn cohort_results(who: &Visitor, q: &str) -> Page {
     let page = Page::of(
         who.client
             .get(who.url("/search"))
-            .query(&[("q", q)])
+            .query(&[("q", q), ("sort", "new")])
             .send()
             .await
             .unwrap(),
@@ -520,13 +523,12 @@ async fn a_member_finds_their_cohorts_threads_and_resources_and_nobody_else_does
 
     // A word of a reply finds the thread; a word of a note finds the resource.
     let page = cohort_results(&net.member, "MORATORIUM").await;
-    assert_eq!(page.text("#cohorts-results-heading"), "In your cohorts");
     assert_eq!(
-        page.texts(".cohorts-results h3"),
+        page.texts(COHORT_HITS),
         vec!["Shutoff moratorium ordinance", "Lifeline rates that worked"]
     );
     let links: Vec<String> = {
-        let sel = scraper::Selector::parse(".cohorts-results h3 a").unwrap();
+        let sel = scraper::Selector::parse(".result-thread h3 a, .result-resource h3 a").unwrap();
         page.html
             .select(&sel)
             .map(|a| a.value().attr("href").unwrap().to_owned())
@@ -539,32 +541,27 @@ async fn a_member_finds_their_cohorts_threads_and_resources_and_nobody_else_does
             format!("/cohorts/{SLUG}/discussion/{thread_id}"),
         ]
     );
-    assert!(
-        page.texts(".cohorts-results .card-meta")[1].starts_with("Thread in Water Affordability")
-    );
+    assert!(page.texts(".results .card-meta")[1].starts_with("Discussion in Water Affordability"));
     // Every word counts, wherever it is (title or post).
     let page = cohort_results(&net.member, "lifeline shutoff").await;
-    assert_eq!(
-        page.texts(".cohorts-results h3"),
-        vec!["Lifeline rates that worked"]
-    );
+    assert_eq!(page.texts(COHORT_HITS), vec!["Lifeline rates that worked"]);
     // Hidden posts are not searched; symbols are not words (nothing to find, no error), and
     // what is typed around them still counts.
     for q in ["quetzalcoatl", "_", "%", "\"*"] {
         let page = cohort_results(&net.member, q).await;
-        assert!(page.texts(".cohorts-results h3").is_empty(), "{q}");
+        assert!(page.texts(COHORT_HITS).is_empty(), "{q}");
     }
     for q in ["2%", "lifeline*", "\"tier"] {
         let page = cohort_results(&net.member, q).await;
         assert_eq!(
-            page.texts(".cohorts-results h3"),
+            page.texts(COHORT_HITS),
             vec!["Lifeline rates that worked"],
             "{q}"
         );
     }
     // Staff find it in every cohort.
     let page = cohort_results(&net.staff, "moratorium").await;
-    assert_eq!(page.texts(".cohorts-results h3").len(), 2);
+    assert_eq!(page.texts(COHORT_HITS).len(), 2);
 
     for (who, visitor) in [
         ("the other city's mayor", &net.other_city),
@@ -573,24 +570,24 @@ async fn a_member_finds_their_cohorts_threads_and_resources_and_nobody_else_does
         ("the public", &app.visitor()),
     ] {
         let page = cohort_results(visitor, "moratorium").await;
-        assert!(page.texts(".cohorts-results h3").is_empty(), "{who}");
+        assert!(page.texts(COHORT_HITS).is_empty(), "{who}");
         let main = page.text("main");
         assert!(
             !main.contains("Lifeline") && !main.contains("ordinance"),
             "{who}: {main}"
         );
     }
-    // Members see the section (empty, here); the public and lapsed cities' people do not.
-    assert!(
-        cohort_results(net.outsider(), "moratorium")
-            .await
-            .has("#cohorts-results-heading")
-    );
-    assert!(
-        !cohort_results(&app.visitor(), "moratorium")
-            .await
-            .has("#cohorts-results-heading")
-    );
+    // Members are offered the cohorts' kinds as filters; the public and lapsed cities'
+    // people are not.
+    let offered = |page: &Page| {
+        page.texts(".search-kinds a")
+            .contains(&"Discussion".to_owned())
+    };
+    assert!(offered(&cohort_results(net.outsider(), "moratorium").await));
+    assert!(!offered(
+        &cohort_results(&app.visitor(), "moratorium").await
+    ));
+    assert!(!offered(&cohort_results(&net.lapsed, "moratorium").await));
 }
 
 #[tokio::test]
@@ -699,18 +696,15 @@ async fn search_ignores_case_beyond_ascii_the_same_way_on_both_databases() {
         "Ñandú",
     ] {
         let page = cohort_results(&net.member, q).await;
-        assert_eq!(page.texts(".cohorts-results h3"), both, "{q}");
+        assert_eq!(page.texts(COHORT_HITS), both, "{q}");
     }
     let page = cohort_results(&net.member, "POTÁVEL río").await;
-    assert_eq!(
-        page.texts(".cohorts-results h3"),
-        vec!["ÁGUA POTÁVEL PARA TODOS"]
-    );
+    assert_eq!(page.texts(COHORT_HITS), vec!["ÁGUA POTÁVEL PARA TODOS"]);
     // Accents still count: "agua" is another word.
     assert!(
         cohort_results(&net.member, "agua")
             .await
-            .texts(".cohorts-results h3")
+            .texts(COHORT_HITS)
             .is_empty()
     );
     // An edited text is searched as it now reads.
@@ -721,12 +715,9 @@ async fn search_ignores_case_beyond_ascii_the_same_way_on_both_databases() {
         .unwrap();
     portal::search::reindex(&app.state).await.unwrap();
     let page = cohort_results(&net.member, "ÑANDÚ").await;
-    assert_eq!(page.texts(".cohorts-results h3"), vec!["Água de reúso"]);
+    assert_eq!(page.texts(COHORT_HITS), vec!["Água de reúso"]);
     let page = cohort_results(&net.member, "CÓNDOR").await;
-    assert_eq!(
-        page.texts(".cohorts-results h3"),
-        vec!["ÁGUA POTÁVEL PARA TODOS"]
-    );
+    assert_eq!(page.texts(COHORT_HITS), vec!["ÁGUA POTÁVEL PARA TODOS"]);
 }
 
 /// What `portal demo` made of cohorts (called from the demo's test, in `news`): one of each

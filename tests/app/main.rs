@@ -37,6 +37,7 @@ mod publications;
 mod races;
 mod routes;
 mod schema;
+mod search;
 mod security;
 mod smtp;
 mod staff_desk;

@@ -68,7 +68,7 @@ fn denver(app: &TestApp, days: i64, clock: &str) -> String {
 }
 
 /// The meeting form's fields, open now, held in 60 days in Lafayette, CO.
-fn meeting_form(app: &TestApp, capacity: &str) -> Vec<(&'static str, String)> {
+pub fn meeting_form(app: &TestApp, capacity: &str) -> Vec<(&'static str, String)> {
     vec![
         ("title", "Annual Meeting 2027".to_owned()),
         ("slug", SLUG.to_owned()),

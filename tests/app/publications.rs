@@ -173,7 +173,7 @@ async fn members_read_the_brief_a_cohort_its_toolkit_and_nobody_else_either_even
             let found =
                 Page::of(who.get(&format!("/search?q={}", q.replace(' ', "+"))).await).await;
             assert_eq!(
-                found.has(".publications-results h3 a"),
+                found.has(".result-publication h3 a"),
                 reads,
                 "{name} searching {q}: {}",
                 found.text("main")
@@ -289,7 +289,7 @@ async fn a_new_version_serves_at_the_same_address_and_a_draft_is_staffs_alone() 
         assert_eq!(net.staff.get(path).await.status(), 200, "{path}");
     }
     let found = Page::of(net.member.get("/search?q=edition").await).await;
-    assert!(!found.has(".publications-results h3 a"));
+    assert!(!found.has(".result-publication h3 a"));
 }
 
 #[tokio::test]
@@ -426,14 +426,14 @@ pub async fn the_demo_publications_are_alive(app: &TestApp, report: &portal::dem
     luis.log_in(&email, &password).await;
     let found = Page::of(luis.get("/search?q=daycares").await).await;
     assert_eq!(
-        found.texts(".publications-results h3"),
+        found.texts(".result-publication h3"),
         ["Lead Service Line Replacement: Where to Start"]
     );
     let hidden = Page::of(luis.get("/search?q=lifeline+tier").await).await;
     assert!(
-        hidden.texts(".publications-results h3").is_empty(),
+        hidden.texts(".result-publication h3").is_empty(),
         "{:?}",
-        hidden.texts(".publications-results h3")
+        hidden.texts(".result-publication h3")
     );
     assert_eq!(
         luis.get("/publications/tiered-water-rates-toolkit/download")
@@ -460,6 +460,7 @@ async fn a_readable_match_ranked_below_hundreds_the_reader_may_not_open_is_still
                 url: format!("/cohorts/elsewhere/discussion/{i}"),
                 context: "Elsewhere".to_owned(),
                 at: 0,
+                visible_from: 0,
                 access: vec![portal::search::Access::Cohort(999_999)],
             },
         )
@@ -481,10 +482,28 @@ async fn a_readable_match_ranked_below_hundreds_the_reader_may_not_open_is_still
     )
     .await;
     let found = Page::of(net.other_city.get("/search?q=water").await).await;
-    assert_eq!(found.texts(".publications-results h3"), ["Rates report"]);
-    assert!(found.texts(".cohorts-results h3").is_empty());
+    assert_eq!(found.texts(".result-publication h3"), ["Rates report"]);
+    assert!(found.texts(".result-thread h3").is_empty());
     assert!(!found.text("main").contains("Elsewhere"));
-    // Staff, who may open all, get a page of the best.
-    let staff = Page::of(net.staff.get("/search?q=water").await).await;
-    assert_eq!(staff.texts(".cohorts-results h3").len(), 20);
+    // Staff, who may open all, get a page of the best, and the next pages by cursor: every
+    // one of the 450 once.
+    let mut seen = std::collections::HashSet::new();
+    let mut next = Some("/search?q=water&kind=thread".to_owned());
+    let mut pages = 0;
+    while let Some(path) = next {
+        let page = Page::of(net.staff.get(&path).await).await;
+        let titles = page.texts(".result-thread h3 a");
+        assert!(titles.len() <= 20);
+        let sel = scraper::Selector::parse(".result-thread h3 a").unwrap();
+        for a in page.html.select(&sel) {
+            assert!(
+                seen.insert(a.value().attr("href").unwrap().to_owned()),
+                "twice"
+            );
+        }
+        next = page.attr("a[rel=next]", "href");
+        pages += 1;
+    }
+    assert_eq!(seen.len(), 450);
+    assert_eq!(pages, 23);
 }

@@ -24,6 +24,7 @@ async fn set_status_draft(conn: &mut AnyConnection, id: i64, now: i64) -> sqlx::
         .bind(id)
         .execute(&mut *conn)
         .await?;
+    search::remove(conn, id).await?;
     Ok(done.rows_affected())
 }
 
@@ -92,7 +93,7 @@ pub(super) async fn delete(Staff(ctx, person): Staff, Path(id): Path<i64>) -> Ap
     web::permit(policy::can_publish(&person))?;
     let post = stored(&ctx, id).await?;
     let mut tx = ctx.state.begin_write().await?;
-    search::remove(&mut tx, ctx.state.backend, id).await?;
+    search::remove(&mut tx, id).await?;
     sqlx::query("DELETE FROM post_topics WHERE post_id = $1")
         .bind(id)
         .execute(&mut *tx)

@@ -89,10 +89,10 @@ pub(super) async fn save(
     };
     let mut tx = state.begin_write().await?;
     let saved = match (id, &before) {
-        (Some(id), Some(b)) => update_post(&mut tx, state.backend, id, &b.slug, now, &input)
+        (Some(id), Some(b)) => update_post(&mut tx, id, &b.slug, now, &input)
             .await
             .map(|()| id),
-        _ => create_post(&mut tx, state.backend, author.id, now, &input).await,
+        _ => create_post(&mut tx, author.id, now, &input).await,
     };
     let post_id = match saved {
         Ok(post_id) => post_id,
