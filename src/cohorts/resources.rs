@@ -218,6 +218,8 @@ struct ListPage {
     newer: Option<String>,
     older: Option<String>,
     can_add: bool,
+    /// Facilitators (and staff) publish for the cohort from here.
+    can_publish: bool,
     /// "1.2 GB of 2 GB used", for facilitators and staff.
     storage: Option<String>,
 }
@@ -261,6 +263,7 @@ async fn list(
         layout,
         nav,
         can_add: access.can_write(&person),
+        can_publish: access.can_write(&person) && access.can_facilitate(&person),
         cohort: access.cohort,
         resources,
         newer,

@@ -29,6 +29,13 @@ pub fn can_publish_publications(person: &Person) -> bool {
     is_staff(person)
 }
 
+/// Publish for a cohort (from its space): staff for any; a facilitator for the cohorts they
+/// lead (`leads_it`) while their city is active. Only for the cohort's members, never for
+/// members at large or the public.
+pub fn can_publish_for_cohort(person: &Person, leads_it: bool) -> bool {
+    is_staff(person) || (leads_it && super::can_use_member_areas(person))
+}
+
 /// A publication as the rules see it, for one reader.
 #[derive(Debug, Clone, Copy)]
 pub struct PublicationStanding {

@@ -35,9 +35,25 @@ const PAGE: i64 = 20;
 
 #[derive(Debug, Default, Deserialize)]
 struct Filters {
+    topic: Option<String>,
     kind: Option<String>,
     year: Option<String>,
     page: Option<String>,
+}
+
+impl Filters {
+    /// The topic, kind and year asked ('' for any); a kind or year no link offers is the 404.
+    fn checked(&self) -> AppResult<(String, String, String)> {
+        let value = |v: &Option<String>| v.as_deref().map(str::trim).unwrap_or_default().to_owned();
+        let (topic, kind, year) = (value(&self.topic), value(&self.kind), value(&self.year));
+        if !kind.is_empty() && Kind::parse(&kind).is_none() {
+            return Err(AppError::NotFound);
+        }
+        if !(year.is_empty() || (year.len() == 4 && year.bytes().all(|b| b.is_ascii_digit()))) {
+            return Err(AppError::NotFound);
+        }
+        Ok((topic, kind, year))
+    }
 }
 
 #[derive(Template)]
@@ -48,24 +64,50 @@ struct ListPage {
     found: i64,
     kinds: [Kind; 5],
     years: Vec<String>,
+    /// The topics of the publications the reader may read: (address, name).
+    topics: Vec<(String, String)>,
+    topic: String,
     kind: String,
     year: String,
     links: PageLinks,
 }
 
 /// The list's condition on `publications p`: `$1`..`$4` the reader's scope, `$5` a kind or
-/// '', `$6` a year or ''.
+/// '', `$6` a year or '', `$7` a topic's address or ''.
 const WHERE: &str = concat!(
     "WHERE ",
     publication_readable!("$1", "$2", "$3", "$4"),
-    " AND p.status = 'published' AND ($5 = '' OR p.kind = $5) AND ($6 = '' OR substr(p.published_on, 1, 4) = $6) "
+    " AND p.status = 'published' AND ($5 = '' OR p.kind = $5) AND ($6 = '' OR substr(p.published_on, 1, 4) = $6) \
+     AND ($7 = '' OR EXISTS (SELECT 1 FROM publication_topics pt JOIN topics t ON t.id = pt.topic_id \
+       WHERE pt.publication_id = p.id AND t.slug = $7)) "
 );
+
+/// The topics of the publications the reader may read, by name.
+async fn topics(
+    state: &AppState,
+    scope: &crate::policy::SearchScope,
+) -> sqlx::Result<Vec<(String, String)>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT t.slug, t.name FROM topics t WHERE EXISTS (SELECT 1 FROM publication_topics pt \
+         JOIN publications p ON p.id = pt.publication_id {} AND pt.topic_id = t.id) ORDER BY t.name",
+        WHERE.replace("$5", "''").replace("$6", "''").replace("$7", "''")
+    )))
+    .bind(scope.all)
+    .bind(scope.members)
+    .bind(scope.cohorts)
+    .bind(scope.person)
+    .fetch_all(&state.pool)
+    .await
+}
 
 /// The years of the publications the reader may read, newest first.
 async fn years(state: &AppState, scope: &crate::policy::SearchScope) -> sqlx::Result<Vec<String>> {
     sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
         "SELECT DISTINCT substr(p.published_on, 1, 4) FROM publications p {} ORDER BY 1 DESC",
-        WHERE.replace("$5", "''").replace("$6", "''")
+        WHERE
+            .replace("$5", "''")
+            .replace("$6", "''")
+            .replace("$7", "''")
     )))
     .bind(scope.all)
     .bind(scope.members)
@@ -77,25 +119,7 @@ async fn years(state: &AppState, scope: &crate::policy::SearchScope) -> sqlx::Re
 
 async fn list(ctx: Ctx, Query(f): Query<Filters>) -> AppResult<Response> {
     let scope = crate::policy::search_scope(ctx.person.as_ref());
-    let kind = f
-        .kind
-        .as_deref()
-        .map(str::trim)
-        .unwrap_or_default()
-        .to_owned();
-    if !kind.is_empty() && Kind::parse(&kind).is_none() {
-        return Err(AppError::NotFound);
-    }
-    let year = f
-        .year
-        .as_deref()
-        .map(str::trim)
-        .unwrap_or_default()
-        .to_owned();
-    let year_ok = year.is_empty() || (year.len() == 4 && year.bytes().all(|b| b.is_ascii_digit()));
-    if !year_ok {
-        return Err(AppError::NotFound);
-    }
+    let (topic, kind, year) = f.checked()?;
     let pool = &ctx.state.pool;
     let found: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
         "SELECT COUNT(*) FROM publications p {WHERE}"
@@ -106,6 +130,7 @@ async fn list(ctx: Ctx, Query(f): Query<Filters>) -> AppResult<Response> {
     .bind(scope.person)
     .bind(&kind)
     .bind(&year)
+    .bind(&topic)
     .fetch_one(pool)
     .await?;
     let page = Numbered::from_query(f.page.as_deref(), PAGE)?
@@ -122,10 +147,12 @@ async fn list(ctx: Ctx, Query(f): Query<Filters>) -> AppResult<Response> {
     .bind(scope.person)
     .bind(&kind)
     .bind(&year)
+    .bind(&topic)
     .fetch_all(pool)
     .await?;
     let years = years(&ctx.state, &scope).await?;
-    let query = [("kind", &kind), ("year", &year)]
+    let topics = topics(&ctx.state, &scope).await?;
+    let query = [("topic", &topic), ("kind", &kind), ("year", &year)]
         .iter()
         .filter(|(_, v)| !v.is_empty())
         .map(|(k, v)| format!("{k}={}", web::url_encode(v)))
@@ -145,6 +172,8 @@ async fn list(ctx: Ctx, Query(f): Query<Filters>) -> AppResult<Response> {
         found,
         kinds: Kind::ALL,
         years,
+        topics,
+        topic,
         kind,
         year,
     }))
@@ -156,6 +185,8 @@ struct ShowPage {
     layout: Layout,
     p: Publication,
     staff: bool,
+    /// Its topics: (address, name).
+    topics: Vec<(String, String)>,
 }
 
 async fn show(ctx: Ctx, Path(slug): Path<String>) -> AppResult<Response> {
@@ -164,12 +195,20 @@ async fn show(ctx: Ctx, Path(slug): Path<String>) -> AppResult<Response> {
     let p = super::readable(&mut conn, &scope, &slug)
         .await?
         .ok_or(AppError::NotFound)?;
+    let topics = sqlx::query_as(
+        "SELECT t.slug, t.name FROM publication_topics pt JOIN topics t ON t.id = pt.topic_id \
+         WHERE pt.publication_id = $1 ORDER BY t.name",
+    )
+    .bind(p.id)
+    .fetch_all(&mut *conn)
+    .await?;
     drop(conn);
     let mut layout = ctx.layout().await;
     layout.meta.title = p.title.clone();
     Ok(web::render(&ShowPage {
         layout,
         staff: scope.all == 1,
+        topics,
         p,
     }))
 }

@@ -7,7 +7,7 @@ use axum::{
     Router,
     extract::{DefaultBodyLimit, Multipart, Path},
     response::Response,
-    routing::get,
+    routing::{get, post},
 };
 
 use super::{BODY_LIMIT, Kind, MAX_BYTES, Publication, RULES, TextStatus};
@@ -17,9 +17,10 @@ use crate::{
     policy::{self, Visibility},
     publication_select,
     state::AppState,
-    text::{WebUrl, markdown::Rendered, slug},
+    text::{WebUrl, csv::Csv, markdown::Rendered, slug},
     web::{
         self, Ctx, FormErrors, Layout, Staff,
+        door::Steering,
         form::{self, Field, Fields},
     },
 };
@@ -39,6 +40,114 @@ pub fn router() -> Router<AppState> {
                 .post(update)
                 .layer(DefaultBodyLimit::max(BODY_LIMIT)),
         )
+        .route("/staff/publications/{slug}/unpublish", post(unpublish))
+        .route(
+            "/cohorts/{slug}/publish",
+            get(cohort_form)
+                .post(cohort_publish)
+                .layer(DefaultBodyLimit::max(BODY_LIMIT)),
+        )
+        .route("/staff/publications/downloads.csv", get(downloads_csv))
+}
+
+/// Takes a publication offline: a draft again (its address, file and versions kept), out of
+/// the lists and the search, until it is published again.
+async fn unpublish(Staff(ctx, person): Staff, Path(slug): Path<String>) -> AppResult<Response> {
+    web::permit(policy::can_publish_publications(&person))?;
+    let p = edited(&ctx, &slug).await?;
+    let mut tx = ctx.state.begin_write().await?;
+    let done = sqlx::query(
+        "UPDATE publications SET status = 'draft', updated_at = $1 WHERE id = $2 AND status = 'published'",
+    )
+    .bind(ctx.state.clock.now())
+    .bind(p.id)
+    .execute(&mut *tx)
+    .await?;
+    super::index(&mut tx, p.id).await?;
+    tx.commit().await?;
+    ctx.flash(if done.rows_affected() == 1 {
+        format!("“{}” is a draft now: only staff see it.", p.title)
+    } else {
+        format!("“{}” was already a draft.", p.title)
+    })
+    .await?;
+    Ok(web::see_other(&format!("/staff/publications/{slug}/edit")))
+}
+
+/// Downloads per publication, city and month (in the organization's zone), for staff.
+async fn downloads_csv(Staff(ctx, person): Staff) -> AppResult<Response> {
+    web::permit(policy::can_publish_publications(&person))?;
+    let rows: Vec<(String, String, String, i64)> = sqlx::query_as(
+        "SELECT p.title, p.slug, COALESCE(c.name, ''), d.at FROM publication_downloads d \
+         JOIN publications p ON p.id = d.publication_id LEFT JOIN cities c ON c.id = d.city_id",
+    )
+    .fetch_all(&ctx.state.pool)
+    .await?;
+    let zone = &ctx.state.config.time_zone;
+    let mut counts: std::collections::BTreeMap<(String, String, String, String), i64> =
+        std::collections::BTreeMap::new();
+    for (title, slug, city, at) in rows {
+        let month = zone.iso_date(at).chars().take(7).collect::<String>();
+        let city = if city.is_empty() {
+            "(staff or no city)".to_owned()
+        } else {
+            city
+        };
+        *counts.entry((month, title, slug, city)).or_default() += 1;
+    }
+    let mut csv = Csv::new(["Month", "Publication", "Address", "City", "Downloads"]);
+    for ((month, title, slug, city), n) in counts {
+        csv.row([
+            month,
+            title,
+            format!("/publications/{slug}"),
+            city,
+            n.to_string(),
+        ]);
+    }
+    Ok(csv.download("publication-downloads.csv"))
+}
+
+/// Who publishes: staff at `/staff/publications`, for any audience; or a facilitator from a
+/// cohort's space, for the cohorts they lead only (published at once).
+#[derive(Debug, Clone)]
+enum Publisher {
+    Staff,
+    Cohort {
+        /// The cohort's space it is published from: (address, name).
+        from: (String, String),
+        /// The cohorts this person may publish for.
+        leads: Vec<i64>,
+    },
+}
+
+impl Publisher {
+    fn leads(&self) -> Option<&[i64]> {
+        match self {
+            Publisher::Staff => None,
+            Publisher::Cohort { leads, .. } => Some(leads),
+        }
+    }
+}
+
+/// The cohorts `person` may publish for from a cohort's space (every cohort for staff).
+async fn led_cohorts(
+    state: &AppState,
+    person: &crate::viewer::Person,
+) -> sqlx::Result<Vec<(i64, String)>> {
+    let all: Vec<(i64, String, String)> = sqlx::query_as(
+        "SELECT c.id, c.name, COALESCE(m.role, '') FROM cohorts c \
+         LEFT JOIN cohort_members m ON m.cohort_id = c.id AND m.person_id = $1 \
+         WHERE c.status <> 'archived' ORDER BY c.name, c.id",
+    )
+    .bind(person.id)
+    .fetch_all(&state.pool)
+    .await?;
+    Ok(all
+        .into_iter()
+        .filter(|(_, _, role)| policy::can_publish_for_cohort(person, role == "facilitator"))
+        .map(|(id, name, _)| (id, name))
+        .collect())
 }
 
 /// A row of the staff's list.
@@ -126,6 +235,7 @@ pub struct Values {
     pub external_url: String,
     pub visibility: String,
     pub cohorts: Vec<i64>,
+    pub topics: Vec<i64>,
     pub status: String,
 }
 
@@ -146,6 +256,12 @@ impl Values {
                 .filter_map(|v| v.parse().ok())
                 .take(200)
                 .collect(),
+            topics: sent
+                .all("topic")
+                .iter()
+                .filter_map(|v| v.parse().ok())
+                .take(200)
+                .collect(),
             status: sent.get("status").to_owned(),
         }
     }
@@ -155,6 +271,8 @@ impl Values {
 #[template(path = "publications/staff_form.html")]
 struct FormPage {
     layout: Layout,
+    /// From a cohort's space: (address, name); the audience is the cohorts the person leads.
+    from: Option<(String, String)>,
     /// The publication edited; `None` for a new one.
     editing: Option<Publication>,
     versions: Vec<(i64, String, i64, i64, String)>,
@@ -164,11 +282,15 @@ struct FormPage {
     kinds: [Kind; 5],
     visibilities: [Visibility; 3],
     cohorts: Vec<(i64, String)>,
+    topics: Vec<(i64, String)>,
     max_size: String,
 }
 
 impl FormPage {
     pub fn action(&self) -> String {
+        if let Some((slug, _)) = &self.from {
+            return format!("/cohorts/{slug}/publish");
+        }
         match &self.editing {
             Some(p) => format!("/staff/publications/{}/edit", p.slug),
             None => "/staff/publications/new".to_owned(),
@@ -202,12 +324,19 @@ impl FormPage {
 
 async fn form_page(
     ctx: &Ctx,
-    editing: Option<Publication>,
+    (editing, publisher): (Option<Publication>, &Publisher),
     values: Values,
     errors: FormErrors,
 ) -> AppResult<Response> {
     let pool = &ctx.state.pool;
-    let cohorts = sqlx::query_as("SELECT id, name FROM cohorts ORDER BY name, id")
+    let mut cohorts: Vec<(i64, String)> =
+        sqlx::query_as("SELECT id, name FROM cohorts ORDER BY name, id")
+            .fetch_all(pool)
+            .await?;
+    if let Some(leads) = publisher.leads() {
+        cohorts.retain(|(id, _)| leads.contains(id));
+    }
+    let topics = sqlx::query_as("SELECT id, name FROM topics ORDER BY name, id")
         .fetch_all(pool)
         .await?;
     let versions = match &editing {
@@ -221,12 +350,18 @@ async fn form_page(
         None => Vec::new(),
     };
     let mut layout = ctx.layout().await;
-    layout.meta.title = match &editing {
-        Some(p) => format!("Edit {}", p.title),
-        None => "Publish".to_owned(),
+    let from = match publisher {
+        Publisher::Cohort { from, .. } => Some(from.clone()),
+        Publisher::Staff => None,
+    };
+    layout.meta.title = match (&editing, &from) {
+        (Some(p), _) => format!("Edit {}", p.title),
+        (None, Some((_, name))) => format!("Publish for {name}"),
+        (None, None) => "Publish".to_owned(),
     };
     let page = FormPage {
         layout,
+        from,
         editing,
         versions,
         values,
@@ -235,6 +370,7 @@ async fn form_page(
         kinds: Kind::ALL,
         visibilities: Visibility::ALL,
         cohorts,
+        topics,
         max_size: files::human_size(MAX_BYTES),
     };
     Ok(if page.errors.is_empty() {
@@ -252,7 +388,13 @@ async fn new_form(Staff(ctx, person): Staff) -> AppResult<Response> {
         status: "draft".to_owned(),
         ..Values::default()
     };
-    form_page(&ctx, None, values, FormErrors::default()).await
+    form_page(
+        &ctx,
+        (None, &Publisher::Staff),
+        values,
+        FormErrors::default(),
+    )
+    .await
 }
 
 async fn edited(ctx: &Ctx, slug: &str) -> AppResult<Publication> {
@@ -271,7 +413,13 @@ async fn edit_form(Staff(ctx, person): Staff, Path(slug): Path<String>) -> AppRe
             .bind(p.id)
             .fetch_all(&ctx.state.pool)
             .await?;
+    let topics =
+        sqlx::query_scalar("SELECT topic_id FROM publication_topics WHERE publication_id = $1")
+            .bind(p.id)
+            .fetch_all(&ctx.state.pool)
+            .await?;
     let values = Values {
+        topics,
         title: p.title.clone(),
         slug: p.slug.clone(),
         summary: p.summary.clone(),
@@ -283,7 +431,13 @@ async fn edit_form(Staff(ctx, person): Staff, Path(slug): Path<String>) -> AppRe
         cohorts,
         status: p.status.clone(),
     };
-    form_page(&ctx, Some(p), values, FormErrors::default()).await
+    form_page(
+        &ctx,
+        (Some(p), &Publisher::Staff),
+        values,
+        FormErrors::default(),
+    )
+    .await
 }
 
 /// The form as checked, ready to store.
@@ -297,6 +451,7 @@ struct Checked {
     external_url: String,
     visibility: Visibility,
     cohorts: Vec<i64>,
+    topics: Vec<i64>,
     published: bool,
 }
 
@@ -323,8 +478,22 @@ async fn audience(
     state: &AppState,
     check: &mut form::Check,
     v: &Values,
+    leads: Option<&[i64]>,
 ) -> AppResult<(Visibility, Vec<i64>)> {
     let visibility = Visibility::parse(v.visibility.trim());
+    if let Some(leads) = leads {
+        if visibility != Some(Visibility::Cohorts) {
+            check.add(
+                "visibility",
+                "From a cohort's space, publish for the cohorts you lead; staff publish for members or everyone.",
+            );
+        } else if v.cohorts.iter().any(|c| !leads.contains(c)) {
+            check.add(
+                "visibility",
+                "You may publish only for the cohorts you lead.",
+            );
+        }
+    }
     let all: Vec<i64> = sqlx::query_scalar("SELECT id FROM cohorts")
         .fetch_all(&state.pool)
         .await?;
@@ -354,7 +523,7 @@ async fn check(
     state: &AppState,
     v: &Values,
     sent: &mut UploadForm,
-    has_file: bool,
+    (has_file, leads): (bool, Option<&[i64]>),
 ) -> AppResult<(Result<Checked, FormErrors>, Option<StoredFile>)> {
     let mut check = FIELDS.check();
     let title = check.text("title", &v.title);
@@ -381,7 +550,16 @@ async fn check(
         check.add("kind", "Choose the type of publication.");
     }
     let external_url = link(&mut check, &v.external_url);
-    let (visibility, cohorts) = audience(state, &mut check, v).await?;
+    let (visibility, cohorts) = audience(state, &mut check, v, leads).await?;
+    let known: Vec<i64> = sqlx::query_scalar("SELECT id FROM topics")
+        .fetch_all(&state.pool)
+        .await?;
+    let topics: Vec<i64> = v
+        .topics
+        .iter()
+        .copied()
+        .filter(|t| known.contains(t))
+        .collect();
     let published = v.status == "published";
     let file = sent.take_file(&mut check, MAX_BYTES)?;
     if published && file.is_none() && !has_file && external_url.is_empty() && !check.has("file") {
@@ -400,6 +578,7 @@ async fn check(
         external_url,
         visibility,
         cohorts,
+        topics,
         published,
     });
     Ok((checked, file))
@@ -464,6 +643,17 @@ async fn store(
             .execute(&mut *tx)
             .await?;
     }
+    sqlx::query("DELETE FROM publication_topics WHERE publication_id = $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    for topic in &c.topics {
+        sqlx::query("INSERT INTO publication_topics (publication_id, topic_id) VALUES ($1, $2)")
+            .bind(id)
+            .bind(topic)
+            .execute(&mut *tx)
+            .await?;
+    }
     Ok(Some(id))
 }
 
@@ -497,19 +687,22 @@ async fn add_version(
 async fn save(
     ctx: Ctx,
     person: crate::viewer::Person,
-    editing: Option<Publication>,
+    (editing, publisher): (Option<Publication>, Publisher),
     multipart: Multipart,
 ) -> AppResult<Response> {
     let state = &ctx.state;
     let mut sent = files::read_form(state, multipart, &RULES).await?;
-    let values = Values::of(&sent);
+    let mut values = Values::of(&sent);
+    if publisher.leads().is_some() {
+        values.status = "published".to_owned();
+    }
     let has_file = editing.as_ref().is_some_and(|p| p.file_id.is_some());
-    let (checked, file) = check(state, &values, &mut sent, has_file).await?;
+    let (checked, file) = check(state, &values, &mut sent, (has_file, publisher.leads())).await?;
     let c = match checked {
         Ok(c) => c,
         Err(errors) => {
             crate::files::discard(state, file).await?;
-            return form_page(&ctx, editing, values, errors).await;
+            return form_page(&ctx, (editing, &publisher), values, errors).await;
         }
     };
     let text = match &file {
@@ -533,7 +726,7 @@ async fn save(
             "slug",
             "Another publication has this address: choose another.",
         );
-        return form_page(&ctx, editing, values, errors).await;
+        return form_page(&ctx, (editing, &publisher), values, errors).await;
     };
     if let (Some(f), Some(text)) = (&file, text)
         && !add_version(&mut tx, id, f, text, (person.id, now)).await?
@@ -541,7 +734,7 @@ async fn save(
         tx.rollback().await?;
         let mut errors = FormErrors::default();
         errors.add("file", "The upload was interrupted. Try again.");
-        return form_page(&ctx, editing, values, errors).await;
+        return form_page(&ctx, (editing, &publisher), values, errors).await;
     }
     super::index(&mut tx, id).await?;
     tx.commit().await?;
@@ -556,7 +749,38 @@ async fn save(
 
 async fn create(Staff(ctx, person): Staff, multipart: Multipart) -> AppResult<Response> {
     web::permit(policy::can_publish_publications(&person))?;
-    save(ctx, person, None, multipart).await
+    save(ctx, person, (None, Publisher::Staff), multipart).await
+}
+
+/// The cohort's space's publishing form, for its facilitators (and staff).
+async fn cohort_form(
+    Steering(ctx, person, access): Steering<crate::cohorts::Access>,
+) -> AppResult<Response> {
+    let leads = led_cohorts(&ctx.state, &person).await?;
+    let publisher = Publisher::Cohort {
+        from: (access.cohort.slug.clone(), access.cohort.name.clone()),
+        leads: leads.iter().map(|(id, _)| *id).collect(),
+    };
+    let values = Values {
+        kind: "toolkit".to_owned(),
+        visibility: "cohorts".to_owned(),
+        cohorts: vec![access.cohort.id],
+        status: "published".to_owned(),
+        ..Values::default()
+    };
+    form_page(&ctx, (None, &publisher), values, FormErrors::default()).await
+}
+
+async fn cohort_publish(
+    Steering(ctx, person, access): Steering<crate::cohorts::Access>,
+    multipart: Multipart,
+) -> AppResult<Response> {
+    let leads = led_cohorts(&ctx.state, &person).await?;
+    let publisher = Publisher::Cohort {
+        from: (access.cohort.slug.clone(), access.cohort.name.clone()),
+        leads: leads.iter().map(|(id, _)| *id).collect(),
+    };
+    save(ctx, person, (None, publisher), multipart).await
 }
 
 async fn update(
@@ -566,5 +790,5 @@ async fn update(
 ) -> AppResult<Response> {
     web::permit(policy::can_publish_publications(&person))?;
     let p = edited(&ctx, &slug).await?;
-    save(ctx, person, Some(p), multipart).await
+    save(ctx, person, (Some(p), Publisher::Staff), multipart).await
 }

@@ -288,7 +288,7 @@ pub async fn find(
 
 pub mod page;
 mod postgres;
-mod sqlite;
+pub(crate) mod sqlite;
 
 /// Rebuilds the index from what the database holds, every area's documents in one write. The
 /// count of documents the index holds after.

@@ -58,6 +58,14 @@ struct SearchPage {
 }
 
 impl SearchPage {
+    fn candidates(&self) -> usize {
+        super::sqlite::CANDIDATES
+    }
+
+    fn newest_href(&self) -> String {
+        href(&self.q, &self.kind, "new", None)
+    }
+
     fn first_href(&self) -> String {
         href(&self.q, &self.kind, &self.sort, None)
     }

@@ -1,5 +1,6 @@
 //! The one search on PostgreSQL: `websearch_to_tsquery` over the documents' `tsvector` (GIN),
 //! the kinds and the access check in the same query, `ts_headline` snippets for the page.
+//! Best match ranks the most recent [`super::sqlite::CANDIDATES`] matches, as on SQLite.
 
 use super::{Found, Order, Query};
 use crate::{policy::SearchScope, state::AppState};
@@ -23,7 +24,7 @@ pub(super) async fn find(
                WHERE d.vector @@ q.query AND d.visible_from <= $2 \
                AND ($11 = '' OR (',' || $11 || ',') LIKE ('%,' || d.kind || ',%')) AND ",
             crate::search_admits!("$3", "$4", "$5", "$6", "$7"),
-            ") SELECT d.id, d.kind, d.title, d.url, d.context, d.at, r.key, \
+            " ORDER BY d.id DESC LIMIT 500) SELECT d.id, d.kind, d.title, d.url, d.context, d.at, r.key, \
                ts_headline('english', d.body, q.query, 'StartSel=' || chr(1) || ', StopSel=' || chr(2) || ', MaxWords=30, MinWords=12, ShortWord=2') AS snippet, \
                CAST(1 AS BIGINT) AS ok \
              FROM r JOIN search_docs d ON d.id = r.id, q \

@@ -43,6 +43,9 @@ fn expression(words: &str, reader: Option<&str>, kinds: &[&str]) -> String {
     m
 }
 
+/// How many of the most recent matches the best-match order ranks (the `LIMIT` above).
+pub const CANDIDATES: usize = 500;
+
 pub(super) async fn find(
     state: &AppState,
     s: &SearchScope,
@@ -58,14 +61,16 @@ pub(super) async fn find(
     let matched = expression(&words, reader_tags(state, s).await?.as_deref(), kinds);
     let sql = match query.order {
         // Ranked inside the full-text index (bm25, titles weigh five times the body, tags
-        // nothing), only the page's rows read from the documents.
+        // nothing) among the most recent CANDIDATES matches the reader may open, so that a
+        // word in tens of thousands of documents costs no more than one in a few hundred;
+        // only the page's rows are read from the documents. (Newest first reaches all.)
         Order::Best => concat!(
             "SELECT d.id, d.kind, d.title, d.url, d.context, d.at, h.key, '' AS snippet, \
                CASE WHEN d.visible_from <= $2 AND ",
             crate::search_admits!("$3", "$4", "$5", "$6", "$7"),
             " THEN 1 ELSE 0 END AS ok \
              FROM (SELECT id, key FROM (SELECT rowid AS id, bm25(search_fts, 5.0, 1.0, 0.0) AS key \
-                     FROM search_fts WHERE search_fts MATCH $1) \
+                     FROM search_fts WHERE search_fts MATCH $1 ORDER BY rowid DESC LIMIT 500) \
                    WHERE $8 = 0 OR key > $9 OR (key = $9 AND id > $10) \
                    ORDER BY key, id LIMIT $11) h \
              CROSS JOIN search_docs d ON d.id = h.id ORDER BY h.key, d.id"

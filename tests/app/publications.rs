@@ -25,7 +25,10 @@ pub async fn publish(
         ("status".into(), "published".into()),
     ];
     for (k, v) in fields {
-        match values.iter_mut().find(|(n, _)| n == k && *k != "cohort") {
+        match values
+            .iter_mut()
+            .find(|(n, _)| n == k && *k != "cohort" && *k != "topic")
+        {
             Some(slot) => slot.1 = (*v).to_owned(),
             None => values.push(((*k).to_owned(), (*v).to_owned())),
         }
@@ -447,9 +450,9 @@ pub async fn the_demo_publications_are_alive(app: &TestApp, report: &portal::dem
 async fn a_readable_match_ranked_below_hundreds_the_reader_may_not_open_is_still_found() {
     let app = spawn_app().await;
     let net = Fixture::new(&app).await;
-    // 450 documents of a cohort nobody here is in, each full of the word.
+    // 520 documents of a cohort nobody here is in, each full of the word.
     let mut conn = app.state.pool.acquire().await.unwrap();
-    for i in 0..450 {
+    for i in 0..520 {
         portal::search::put(
             &mut conn,
             &portal::search::Doc {
@@ -485,25 +488,306 @@ async fn a_readable_match_ranked_below_hundreds_the_reader_may_not_open_is_still
     assert_eq!(found.texts(".result-publication h3"), ["Rates report"]);
     assert!(found.texts(".result-thread h3").is_empty());
     assert!(!found.text("main").contains("Elsewhere"));
-    // Staff, who may open all, get a page of the best, and the next pages by cursor: every
-    // one of the 450 once.
-    let mut seen = std::collections::HashSet::new();
-    let mut next = Some("/search?q=water&kind=thread".to_owned());
-    let mut pages = 0;
-    while let Some(path) = next {
-        let page = Page::of(net.staff.get(&path).await).await;
-        let titles = page.texts(".result-thread h3 a");
-        assert!(titles.len() <= 20);
-        let sel = scraper::Selector::parse(".result-thread h3 a").unwrap();
-        for a in page.html.select(&sel) {
-            assert!(
-                seen.insert(a.value().attr("href").unwrap().to_owned()),
-                "twice"
-            );
+    // Staff, who may open all, get a page of the best, and the next pages by cursor: the best
+    // of the 500 most recent matches, each once, then a pointer to the newest-first order,
+    // which reaches every one of the 520.
+    for (sort, all) in [("", 500), ("&sort=new", 520)] {
+        let mut seen = std::collections::HashSet::new();
+        let mut next = Some(format!("/search?q=water&kind=thread{sort}"));
+        let mut last = None;
+        while let Some(path) = next {
+            let page = Page::of(net.staff.get(&path).await).await;
+            let sel = scraper::Selector::parse(".result-thread h3 a").unwrap();
+            let links: Vec<_> = page.html.select(&sel).collect();
+            assert!(links.len() <= 20);
+            for a in links {
+                assert!(
+                    seen.insert(a.value().attr("href").unwrap().to_owned()),
+                    "twice"
+                );
+            }
+            next = page.attr("a[rel=next]", "href");
+            last = Some(page);
         }
-        next = page.attr("a[rel=next]", "href");
-        pages += 1;
+        assert_eq!(seen.len(), all, "{sort}");
+        assert_eq!(last.unwrap().has(".search-more"), sort.is_empty());
     }
-    assert_eq!(seen.len(), 450);
-    assert_eq!(pages, 23);
+}
+
+#[tokio::test]
+async fn topics_filter_the_list_unpublish_takes_it_offline_and_staff_get_downloads_per_month() {
+    let app = spawn_app().await;
+    let net = Fixture::new(&app).await;
+    for name in ["Water", "Housing"] {
+        net.staff
+            .post_form("/staff/topics", &[("name", name)])
+            .await;
+    }
+    let topic = |name: &'static str| {
+        let pool = app.state.pool.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>("SELECT id FROM topics WHERE name = $1")
+                .bind(name)
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+                .to_string()
+        }
+    };
+    let (water, housing) = (topic("Water").await, topic("Housing").await);
+    let saved = publish(
+        &net.staff,
+        "/staff/publications/new",
+        &[
+            ("title", "Rate relief"),
+            ("topic", &water),
+            ("topic", &housing),
+            ("topic", "999999"),
+        ],
+        Some(("r.pdf", pdf("Rate relief", "Relief"))),
+    )
+    .await;
+    assert_eq!(saved.path(), "/publications/rate-relief");
+    assert_eq!(saved.texts(".facts dd a"), ["Housing", "Water"]);
+    publish(
+        &net.staff,
+        "/staff/publications/new",
+        &[("title", "Zoning basics"), ("topic", &housing)],
+        Some(("z.pdf", pdf("Zoning", "Basics"))),
+    )
+    .await;
+    let member = &net.member;
+    let list = |q: &'static str| async move {
+        Page::of(member.get(&format!("/publications{q}")).await)
+            .await
+            .texts(".publications h3")
+    };
+    assert_eq!(list("?topic=water").await, ["Rate relief"]);
+    assert_eq!(list("?topic=housing").await.len(), 2);
+    assert!(list("?topic=nothing-here").await.is_empty());
+    let page = Page::of(net.member.get("/publications").await).await;
+    assert_eq!(
+        page.texts("#topic option"),
+        ["Any", "Housing", "Water"],
+        "the topics offered"
+    );
+
+    // Two downloads from the member's city and one from another city, this month.
+    for who in [&net.member, &net.member, &net.other_city] {
+        assert_eq!(
+            who.get("/publications/rate-relief/download").await.status(),
+            200
+        );
+    }
+    let csv = net.staff.get("/staff/publications/downloads.csv").await;
+    assert_eq!(csv.status(), 200);
+    let text = csv.text().await.unwrap();
+    let month = app
+        .state
+        .config
+        .time_zone
+        .iso_date(app.state.clock.now())
+        .chars()
+        .take(7)
+        .collect::<String>();
+    let lines: Vec<&str> = text.trim_start_matches('\u{feff}').lines().collect();
+    assert_eq!(
+        lines[0],
+        "\"Month\",\"Publication\",\"Address\",\"City\",\"Downloads\""
+    );
+    assert_eq!(lines.len(), 3, "{text}");
+    assert!(
+        lines.iter().any(|l| l.starts_with(&format!(
+            "\"{month}\",\"Rate relief\",\"/publications/rate-relief\","
+        )) && l.ends_with(",\"2\"")),
+        "{text}"
+    );
+    assert_eq!(
+        net.member
+            .get("/staff/publications/downloads.csv")
+            .await
+            .status(),
+        403
+    );
+
+    // Unpublished: a draft, out of the list, the search and the download, for readers; kept
+    // for staff with its versions.
+    let done = Page::of(
+        net.staff
+            .post_form("/staff/publications/rate-relief/unpublish", &[])
+            .await,
+    )
+    .await;
+    assert_eq!(
+        done.text(".flash"),
+        "“Rate relief” is a draft now: only staff see it."
+    );
+    assert_eq!(list("?topic=water").await, Vec::<String>::new());
+    for path in [
+        "/publications/rate-relief",
+        "/publications/rate-relief/download",
+    ] {
+        assert_eq!(net.member.get(path).await.status(), 404, "{path}");
+    }
+    assert!(
+        Page::of(net.member.get("/search?q=relief").await)
+            .await
+            .texts(".results h3")
+            .is_empty()
+    );
+    assert_eq!(
+        net.staff.get("/publications/rate-relief").await.status(),
+        200
+    );
+    assert_eq!(
+        net.member
+            .post_form("/staff/publications/zoning-basics/unpublish", &[])
+            .await
+            .status(),
+        403
+    );
+}
+
+#[tokio::test]
+async fn new_versions_uploaded_at_once_each_get_their_own_number() {
+    let app = spawn_app().await;
+    let net = Fixture::new(&app).await;
+    publish(
+        &net.staff,
+        "/staff/publications/new",
+        &[("title", "Busy brief")],
+        Some(("v.pdf", pdf("Busy", "First"))),
+    )
+    .await;
+    let uploads = (0..12).map(|i| {
+        let staff = &net.staff;
+        async move {
+            publish(
+                staff,
+                "/staff/publications/busy-brief/edit",
+                &[("title", "Busy brief"), ("slug", "busy-brief")],
+                Some((&format!("v{i}.pdf"), pdf("Busy", &format!("Version {i}")))),
+            )
+            .await
+            .path()
+            .to_owned()
+        }
+    });
+    let paths = futures_util::future::join_all(uploads).await;
+    assert!(
+        paths.iter().all(|p| p == "/publications/busy-brief"),
+        "{paths:?}"
+    );
+    let versions: Vec<i64> = sqlx::query_scalar(
+        "SELECT v.version FROM publication_files v JOIN publications p ON p.id = v.publication_id \
+         WHERE p.slug = 'busy-brief' ORDER BY v.version",
+    )
+    .fetch_all(&app.state.pool)
+    .await
+    .unwrap();
+    assert_eq!(versions, (1..=13).collect::<Vec<i64>>());
+}
+
+#[tokio::test]
+async fn a_facilitator_publishes_for_their_cohort_from_its_space_and_for_no_other() {
+    let app = spawn_app().await;
+    let net = Fixture::new(&app).await;
+    let path = format!("/cohorts/{SLUG}/publish");
+    let mine = cohort_id(&app).await;
+    crate::fixture::create_cohort(
+        &net.staff,
+        "Broadband Equity",
+        &[("join_policy", "open"), ("visible", "1")],
+    )
+    .await;
+    let theirs: i64 = sqlx::query_scalar("SELECT id FROM cohorts WHERE slug = $1")
+        .bind("broadband-equity")
+        .fetch_one(&app.state.pool)
+        .await
+        .unwrap();
+    let theirs = theirs.to_string();
+    // The cohort's resources lead facilitators here; the form offers the cohorts they lead.
+    let resources = Page::of(
+        net.facilitator
+            .get(&format!("/cohorts/{SLUG}/resources"))
+            .await,
+    )
+    .await;
+    assert!(resources.has(&format!("a[href='{path}']")));
+    let plain = Page::of(net.member.get(&format!("/cohorts/{SLUG}/resources")).await).await;
+    assert!(!plain.has(&format!("a[href='{path}']")));
+    let form = Page::of(net.facilitator.get(&path).await).await;
+    assert_eq!(form.status, 200);
+    assert_eq!(form.h1(), "Publish for Water Affordability");
+    assert_eq!(form.texts("#visibility label"), ["Water Affordability"]);
+    assert!(!form.has("#status"), "published at once");
+    // Members who do not lead it are told; other cities do not learn it exists.
+    assert_eq!(net.member.get(&path).await.status(), 403);
+    assert_eq!(net.other_city.get(&path).await.status(), 404);
+    assert_eq!(app.visitor().get(&path).await.url().path(), "/login");
+
+    // A crafted audience: another cohort, members at large, the public: refused in words,
+    // nothing written.
+    for fields in [
+        vec![("visibility", "cohorts"), ("cohort", theirs.as_str())],
+        vec![
+            ("visibility", "cohorts"),
+            ("cohort", mine.as_str()),
+            ("cohort", theirs.as_str()),
+        ],
+        vec![("visibility", "members")],
+        vec![("visibility", "public")],
+    ] {
+        let mut all = vec![("title", "Shutoff playbook")];
+        all.extend(fields.iter().copied());
+        let page = publish(
+            &net.facilitator,
+            &path,
+            &all,
+            Some(("p.pdf", pdf("Playbook", "Shutoffs"))),
+        )
+        .await;
+        assert_eq!(page.status, 422, "{fields:?}");
+        assert!(
+            page.text("#visibility .field-error")
+                .contains("cohorts you lead"),
+            "{}",
+            page.text("#visibility")
+        );
+    }
+    let none: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM publications")
+        .fetch_one(&app.state.pool)
+        .await
+        .unwrap();
+    assert_eq!(none, 0);
+
+    let done = publish(
+        &net.facilitator,
+        &path,
+        &[
+            ("title", "Shutoff playbook"),
+            ("visibility", "cohorts"),
+            ("cohort", &mine),
+            ("status", "draft"),
+        ],
+        Some(("p.pdf", pdf("Playbook", "Moratorium steps"))),
+    )
+    .await;
+    assert_eq!(done.path(), "/publications/shutoff-playbook");
+    assert_eq!(done.text(".flash"), "“Shutoff playbook” is published.");
+    // The cohort's members read it and find it; nobody else does.
+    for (who, reads) in [
+        (&net.member, true),
+        (&net.facilitator, true),
+        (&net.staff, true),
+        (&net.other_city, false),
+    ] {
+        let status = who
+            .get("/publications/shutoff-playbook/download")
+            .await
+            .status();
+        assert_eq!(status, if reads { 200 } else { 404 });
+        let found = Page::of(who.get("/search?q=moratorium+steps").await).await;
+        assert_eq!(found.has(".result-publication"), reads);
+    }
 }

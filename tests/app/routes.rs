@@ -418,6 +418,13 @@ const TABLE: &[Row] = &[
     ),
     row("GET", "/staff/publications", "", STAFF),
     row("GET", "/staff/publications/new", "", STAFF),
+    row("GET", "/staff/publications/downloads.csv", "", STAFF),
+    row(
+        "GET",
+        "/cohorts/{slug}/publish",
+        "resource",
+        COHORT_FACILITATORS,
+    ),
     row(
         "GET",
         "/staff/publications/{slug}/edit",
@@ -576,6 +583,13 @@ const TABLE: &[Row] = &[
             "resource",
             COHORT,
         )
+    },
+    Row {
+        method: "POST",
+        template: "/cohorts/{slug}/publish",
+        fill: "resource",
+        body: Body::Multipart,
+        answers: COHORT_FACILITATORS,
     },
     row(
         "POST",
@@ -783,6 +797,12 @@ const TABLE: &[Row] = &[
         body: Body::Multipart,
         answers: STAFF,
     },
+    row(
+        "POST",
+        "/staff/publications/{slug}/unpublish",
+        "pubmembers",
+        STAFF,
+    ),
     row("POST", "/staff/meetings", "", STAFF),
     row("POST", "/staff/meetings/{slug}/edit", "meeting", STAFF),
     row("POST", "/staff/meetings/{slug}/types", "meeting", STAFF),
