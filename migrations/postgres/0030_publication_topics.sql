@@ -5,3 +5,9 @@ CREATE TABLE publication_topics (
     PRIMARY KEY (publication_id, topic_id)
 );
 CREATE INDEX publication_topics_topic ON publication_topics (topic_id);
+
+-- Email about new publications: 1 when the person asked for it on /account (off by default).
+ALTER TABLE people ADD COLUMN publication_news BIGINT NOT NULL DEFAULT 0;
+-- When the publication was first published and its email written (NULL: not yet).
+ALTER TABLE publications ADD COLUMN announced_at BIGINT;
+UPDATE publications SET announced_at = updated_at WHERE status = 'published';

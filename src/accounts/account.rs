@@ -51,6 +51,8 @@ struct AccountPage {
     shown_email: String,
     /// Other members may write to the person through the directory's Contact form.
     accepts_messages: bool,
+    /// An email about each new publication the person may read.
+    publication_news: bool,
     /// One set for the forms: their fields have different names.
     errors: FormErrors,
     fields: &'static crate::web::form::Fields,
@@ -58,14 +60,15 @@ struct AccountPage {
 
 impl AccountPage {
     async fn new(ctx: &Ctx, person: &Person) -> AppResult<Self> {
-        let (listed, chosen, shown_email_kind, shown_email, accepts_messages): (
+        let (listed, chosen, shown_email_kind, shown_email, accepts_messages, publication_news): (
             i64,
             Option<i64>,
             String,
             String,
             i64,
+            i64,
         ) = sqlx::query_as(
-                "SELECT listed, listing_chosen_at, shown_email_kind, shown_email, accepts_messages FROM people WHERE id = $1",
+                "SELECT listed, listing_chosen_at, shown_email_kind, shown_email, accepts_messages, publication_news FROM people WHERE id = $1",
             )
         .bind(person.id)
         .fetch_one(&ctx.state.pool)
@@ -93,6 +96,7 @@ impl AccountPage {
             shown_email_kind,
             shown_email,
             accepts_messages: accepts_messages == 1,
+            publication_news: publication_news == 1,
             errors: FormErrors::default(),
             fields: &super::FIELDS,
         })
@@ -259,6 +263,48 @@ pub async fn messages(
         "Members may write to you through the directory."
     } else {
         "Members can no longer write to you through the directory."
+    })
+    .await?;
+    Ok(web::see_other("/account"))
+}
+
+#[derive(Deserialize)]
+pub struct PublicationNewsForm {
+    #[serde(default)]
+    news: String,
+}
+
+/// Whether the person gets an email about each new publication they may read (off by
+/// default; cohort publications also reach the cohort's followers).
+pub async fn publication_news(
+    SignedIn(ctx, person): SignedIn,
+    Form(form): Form<PublicationNewsForm>,
+) -> AppResult<Response> {
+    let wants = match form.news.as_str() {
+        "yes" => true,
+        "no" => false,
+        _ => {
+            let mut errors = FormErrors::default();
+            errors.add(
+                "news",
+                "Choose whether to get an email about new publications.",
+            );
+            let page = AccountPage {
+                errors,
+                ..AccountPage::new(&ctx, &person).await?
+            };
+            return Ok(page.with_status(StatusCode::UNPROCESSABLE_ENTITY));
+        }
+    };
+    sqlx::query("UPDATE people SET publication_news = $1 WHERE id = $2")
+        .bind(i64::from(wants))
+        .bind(person.id)
+        .execute(&ctx.state.pool)
+        .await?;
+    ctx.flash(if wants {
+        "You will get an email about each new publication you may read."
+    } else {
+        "No more emails about new publications."
     })
     .await?;
     Ok(web::see_other("/account"))

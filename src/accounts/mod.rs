@@ -43,6 +43,7 @@ pub fn router() -> Router<AppState> {
         .route("/account/time-zone", post(account::time_zone))
         .route("/account/listing", post(account::listing))
         .route("/account/messages", post(account::messages))
+        .route("/account/publications", post(account::publication_news))
         .route("/account/email", post(account::change_email))
         .route(
             "/account/email/confirm/{token}",

@@ -5,6 +5,7 @@
 //! its newest version answers at the one address. The text of a PDF is extracted at upload,
 //! off the async threads and bounded in time, for the one search.
 
+pub mod emails;
 pub mod home;
 pub mod read;
 pub mod staff;

@@ -736,6 +736,7 @@ async fn save(
         errors.add("file", "The upload was interrupted. Try again.");
         return form_page(&ctx, (editing, &publisher), values, errors).await;
     }
+    super::emails::announce(&mut tx, state, id, person.id).await?;
     super::index(&mut tx, id).await?;
     tx.commit().await?;
     ctx.flash(if c.published {

@@ -58,7 +58,7 @@ struct SearchPage {
 }
 
 impl SearchPage {
-    fn candidates(&self) -> usize {
+    fn candidates(&self) -> i64 {
         super::sqlite::CANDIDATES
     }
 

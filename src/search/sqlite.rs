@@ -43,8 +43,69 @@ fn expression(words: &str, reader: Option<&str>, kinds: &[&str]) -> String {
     m
 }
 
-/// How many of the most recent matches the best-match order ranks (the `LIMIT` above).
-pub const CANDIDATES: usize = 500;
+/// How many of the most recent matches the best-match order ranks.
+pub const CANDIDATES: i64 = 500;
+
+/// Best match first: the reader's most recent [`CANDIDATES`] matches, found by the index with
+/// the reader's and the kinds' tokens (no ranking, so no cost per match beyond them); then
+/// ranked by bm25 over the typed words alone (titles weigh five times the body) within the
+/// candidates' range of rows, which the index seeks to. A word in tens of thousands of
+/// documents costs about what one in a few hundred does. Then the SQL access check on the
+/// page's rows. (Newest first reaches every match.)
+async fn best(
+    state: &AppState,
+    s: &SearchScope,
+    (words, matched): (&str, &str),
+    query: &Query<'_>,
+    limit: i64,
+) -> sqlx::Result<Vec<Found>> {
+    let candidates: Vec<i64> = sqlx::query_scalar(
+        "SELECT rowid FROM search_fts WHERE search_fts MATCH $1 ORDER BY rowid DESC LIMIT $2",
+    )
+    .bind(matched)
+    .bind(CANDIDATES)
+    .fetch_all(&state.pool)
+    .await?;
+    let Some(lo) = candidates.last() else {
+        return Ok(Vec::new());
+    };
+    let list = format!(
+        "[{}]",
+        candidates
+            .iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(",")
+    );
+    let after = query.after;
+    sqlx::query_as(concat!(
+        "SELECT d.id, d.kind, d.title, d.url, d.context, d.at, h.key, '' AS snippet, \
+           CASE WHEN d.visible_from <= $2 AND ",
+        crate::search_admits!("$3", "$4", "$5", "$6", "$7"),
+        " THEN 1 ELSE 0 END AS ok \
+         FROM (SELECT id, key FROM (SELECT rowid AS id, bm25(search_fts, 5.0, 1.0, 0.0) AS key \
+                 FROM search_fts WHERE search_fts MATCH $1 AND rowid >= $12 \
+                 AND +rowid IN (SELECT value FROM json_each($13))) \
+               WHERE $8 = 0 OR key > $9 OR (key = $9 AND id > $10) \
+               ORDER BY key, id LIMIT $11) h \
+         CROSS JOIN search_docs d ON d.id = h.id ORDER BY h.key, d.id"
+    ))
+    .bind(format!("{{title body}} : ({words})"))
+    .bind(state.clock.now())
+    .bind(s.all)
+    .bind(s.members)
+    .bind(s.city)
+    .bind(s.cohorts)
+    .bind(s.person)
+    .bind(i64::from(after.is_some()))
+    .bind(after.map_or(0.0, |c| c.key))
+    .bind(after.map_or(0, |c| c.id))
+    .bind(limit)
+    .bind(lo)
+    .bind(list)
+    .fetch_all(&state.pool)
+    .await
+}
 
 pub(super) async fn find(
     state: &AppState,
@@ -59,47 +120,34 @@ pub(super) async fn find(
         return Ok(Vec::new());
     }
     let matched = expression(&words, reader_tags(state, s).await?.as_deref(), kinds);
-    let sql = match query.order {
-        // Ranked inside the full-text index (bm25, titles weigh five times the body, tags
-        // nothing) among the most recent CANDIDATES matches the reader may open, so that a
-        // word in tens of thousands of documents costs no more than one in a few hundred;
-        // only the page's rows are read from the documents. (Newest first reaches all.)
-        Order::Best => concat!(
-            "SELECT d.id, d.kind, d.title, d.url, d.context, d.at, h.key, '' AS snippet, \
-               CASE WHEN d.visible_from <= $2 AND ",
-            crate::search_admits!("$3", "$4", "$5", "$6", "$7"),
-            " THEN 1 ELSE 0 END AS ok \
-             FROM (SELECT id, key FROM (SELECT rowid AS id, bm25(search_fts, 5.0, 1.0, 0.0) AS key \
-                     FROM search_fts WHERE search_fts MATCH $1 ORDER BY rowid DESC LIMIT 500) \
-                   WHERE $8 = 0 OR key > $9 OR (key = $9 AND id > $10) \
-                   ORDER BY key, id LIMIT $11) h \
-             CROSS JOIN search_docs d ON d.id = h.id ORDER BY h.key, d.id"
-        ),
-        Order::Newest => concat!(
-            "SELECT d.id, d.kind, d.title, d.url, d.context, d.at, CAST(d.at AS REAL) AS key, '' AS snippet, \
-               CASE WHEN d.visible_from <= $2 AND ",
-            crate::search_admits!("$3", "$4", "$5", "$6", "$7"),
-            " THEN 1 ELSE 0 END AS ok \
-             FROM search_fts CROSS JOIN search_docs d ON d.id = search_fts.rowid \
-             WHERE search_fts MATCH $1 AND ($8 = 0 OR d.at < $9 OR (d.at = $9 AND d.id < $10)) \
-             ORDER BY d.at DESC, d.id DESC LIMIT $11"
-        ),
+    let mut found: Vec<Found> = match query.order {
+        Order::Best => best(state, s, (&words, &matched), query, limit).await?,
+        Order::Newest => {
+            let after = query.after;
+            sqlx::query_as(concat!(
+                "SELECT d.id, d.kind, d.title, d.url, d.context, d.at, CAST(d.at AS REAL) AS key, '' AS snippet, \
+                   CASE WHEN d.visible_from <= $2 AND ",
+                crate::search_admits!("$3", "$4", "$5", "$6", "$7"),
+                " THEN 1 ELSE 0 END AS ok \
+                 FROM search_fts CROSS JOIN search_docs d ON d.id = search_fts.rowid \
+                 WHERE search_fts MATCH $1 AND ($8 = 0 OR d.at < $9 OR (d.at = $9 AND d.id < $10)) \
+                 ORDER BY d.at DESC, d.id DESC LIMIT $11"
+            ))
+            .bind(&matched)
+            .bind(state.clock.now())
+            .bind(s.all)
+            .bind(s.members)
+            .bind(s.city)
+            .bind(s.cohorts)
+            .bind(s.person)
+            .bind(i64::from(after.is_some()))
+            .bind(after.map_or(0.0, |c| c.key))
+            .bind(after.map_or(0, |c| c.id))
+            .bind(limit)
+            .fetch_all(&state.pool)
+            .await?
+        }
     };
-    let after = query.after;
-    let mut found: Vec<Found> = sqlx::query_as(sql)
-        .bind(&matched)
-        .bind(state.clock.now())
-        .bind(s.all)
-        .bind(s.members)
-        .bind(s.city)
-        .bind(s.cohorts)
-        .bind(s.person)
-        .bind(i64::from(after.is_some()))
-        .bind(after.map_or(0.0, |c| c.key))
-        .bind(after.map_or(0, |c| c.id))
-        .bind(limit)
-        .fetch_all(&state.pool)
-        .await?;
     let ids: Vec<String> = found
         .iter()
         .filter(|f| f.ok == 1)
@@ -108,12 +156,19 @@ pub(super) async fn find(
     if ids.is_empty() {
         return Ok(found);
     }
+    // Within the page's range of rows, which the index seeks to; the list only filters.
+    let (lo, hi) = found.iter().fold((i64::MAX, i64::MIN), |(lo, hi), f| {
+        (lo.min(f.id), hi.max(f.id))
+    });
     let snippets: Vec<(i64, String)> = sqlx::query_as(
         "SELECT rowid, snippet(search_fts, 1, char(1), char(2), '…', 24) FROM search_fts \
-         WHERE search_fts MATCH $1 AND rowid IN (SELECT value FROM json_each($2))",
+         WHERE search_fts MATCH $1 AND rowid BETWEEN $3 AND $4 \
+         AND +rowid IN (SELECT value FROM json_each($2))",
     )
     .bind(format!("{{title body}} : ({words})"))
     .bind(format!("[{}]", ids.join(",")))
+    .bind(lo)
+    .bind(hi)
     .fetch_all(&state.pool)
     .await?;
     for f in &mut found {

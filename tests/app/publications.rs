@@ -791,3 +791,108 @@ async fn a_facilitator_publishes_for_their_cohort_from_its_space_and_for_no_othe
         assert_eq!(found.has(".result-publication"), reads);
     }
 }
+
+#[tokio::test]
+async fn a_new_publication_emails_those_who_may_read_it_and_follow_its_cohort_or_asked_once() {
+    let app = spawn_app().await;
+    let net = Fixture::new(&app).await;
+    // Mayor B (another city) and Mayor C (a lapsed city, in the cohort) ask for publication
+    // news; Advisor A does not, and follows the cohort.
+    for who in [&net.other_city, &net.lapsed] {
+        let page = Page::of(
+            who.post_form("/account/publications", &[("news", "yes")])
+                .await,
+        )
+        .await;
+        assert_eq!(
+            page.text(".flash"),
+            "You will get an email about each new publication you may read."
+        );
+    }
+    let junk = net
+        .member
+        .post_form("/account/publications", &[("news", "maybe")])
+        .await;
+    assert_eq!(junk.status(), 422);
+    let about = |subject: &'static str| {
+        let app = &app;
+        async move {
+            let mut to: Vec<String> = app
+                .outbox()
+                .await
+                .into_iter()
+                .filter(|m| m.subject == subject)
+                .map(|m| m.to)
+                .collect();
+            to.sort();
+            to
+        }
+    };
+    // For members: those who asked and may read it.
+    publish(
+        &net.staff,
+        "/staff/publications/new",
+        &[("title", "Broadband map"), ("visibility", "members")],
+        Some(("b.pdf", pdf("Broadband", "Maps"))),
+    )
+    .await;
+    assert_eq!(
+        about("New policy brief: Broadband map").await,
+        ["mayor@b.gov"]
+    );
+    let mail = app.last_mail_to("mayor@b.gov").await;
+    assert!(
+        mail.text.contains("/publications/broadband-map"),
+        "{}",
+        mail.text
+    );
+    assert!(mail.text.contains("/account"));
+    // For the cohort, by its facilitator: its followers who may read it, never another city.
+    let cohort = cohort_id(&app).await;
+    publish(
+        &net.facilitator,
+        &format!("/cohorts/{SLUG}/publish"),
+        &[
+            ("title", "Shutoff toolkit"),
+            ("kind", "toolkit"),
+            ("visibility", "cohorts"),
+            ("cohort", &cohort),
+        ],
+        Some(("t.pdf", pdf("Shutoffs", "Steps"))),
+    )
+    .await;
+    let to = about("New toolkit: Shutoff toolkit").await;
+    assert!(to.contains(&"advisor@a.gov".to_owned()), "{to:?}");
+    assert!(!to.contains(&"mayor@b.gov".to_owned()), "{to:?}");
+    assert!(
+        !to.contains(&"mayor@c.gov".to_owned()),
+        "a lapsed city: {to:?}"
+    );
+    assert!(
+        !to.contains(&"mayor@a.gov".to_owned()),
+        "the publisher: {to:?}"
+    );
+    // A draft sends nothing; publishing it later sends once; an edit or a new version, never.
+    let before = app.outbox().await.len();
+    publish(
+        &net.staff,
+        "/staff/publications/new",
+        &[("title", "Later brief"), ("status", "draft")],
+        Some(("l.pdf", pdf("Later", "Soon"))),
+    )
+    .await;
+    assert_eq!(app.outbox().await.len(), before);
+    for _ in 0..2 {
+        publish(
+            &net.staff,
+            "/staff/publications/later-brief/edit",
+            &[("title", "Later brief"), ("slug", "later-brief")],
+            Some(("l2.pdf", pdf("Later", "Now"))),
+        )
+        .await;
+    }
+    assert_eq!(
+        about("New policy brief: Later brief").await,
+        ["mayor@b.gov"]
+    );
+}

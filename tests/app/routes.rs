@@ -463,6 +463,7 @@ const TABLE: &[Row] = &[
     row("POST", "/account/time-zone", "", SIGNED_IN),
     row("POST", "/account/listing", "", SIGNED_IN),
     row("POST", "/account/messages", "", SIGNED_IN),
+    row("POST", "/account/publications", "", SIGNED_IN),
     // An empty message comes back with its error; nothing is sent or counted.
     row("POST", "/members/{id}/contact", "listed", LISTED),
     row("POST", "/members/{id}/contact", "unlisted", [NotFound; 6]),

@@ -14,10 +14,11 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/portal-target}"
 cargo build --release -q
 BIN="$CARGO_TARGET_DIR/release/portal"
 WORK=$(mktemp -d)
+[ -z "${KEEP:-}" ] || echo "data kept in $WORK"
 DURATION="${DURATION:-10s}"
 PORT="${PORT:-3842}"
 BASE="http://127.0.0.1:$PORT"
-trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$WORK"' EXIT
+trap 'kill $(jobs -p) 2>/dev/null || true; [ -n "${KEEP:-}" ] || rm -rf "$WORK"' EXIT
 
 out=$("$BIN" demo --data-dir "$WORK")
 read -r staff_email staff_password < <(echo "$out" | awk '/Alex Rivera/ {print $(NF-1), $NF}')
