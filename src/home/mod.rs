@@ -40,6 +40,8 @@ struct HomePage {
     testimonial: Option<Testimonial>,
     /// The next annual meeting, once announced.
     meeting: Option<crate::meetings::Meeting>,
+    /// The newest publications the reader may read (the public's, logged out).
+    publications: Vec<crate::publications::Publication>,
 }
 
 async fn show(ctx: Ctx) -> AppResult<Response> {
@@ -54,6 +56,8 @@ async fn show(ctx: Ctx) -> AppResult<Response> {
     let testimonial = site::featured_testimonial(&state.pool).await?;
     let meeting =
         crate::meetings::next(&mut *state.pool.acquire().await?, state.clock.now()).await?;
+    let publications =
+        crate::publications::home::newest(state, ctx.person.as_ref(), 3).await?;
     let mut layout = ctx.layout().await;
     layout.meta.description = body.clone();
     // The statement's heading is the tagline until staff write their own: said once, there.
@@ -72,5 +76,6 @@ async fn show(ctx: Ctx) -> AppResult<Response> {
         cards,
         testimonial,
         meeting,
+        publications,
     }))
 }

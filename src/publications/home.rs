@@ -12,21 +12,31 @@ use crate::{
 pub const ABOUT: &str =
     "Reports, policy briefs, toolkits, case studies and webinar recordings from the network.";
 
+/// The `n` newest publications the reader may read (the public's on the home page).
+pub async fn newest(
+    state: &crate::state::AppState,
+    reader: Option<&crate::viewer::Person>,
+    n: i64,
+) -> sqlx::Result<Vec<Publication>> {
+    let scope = crate::policy::search_scope(reader);
+    sqlx::query_as::<_, Publication>(concat!(
+        publication_select!("WHERE "),
+        publication_readable!("$1", "$2", "$3", "$4"),
+        " AND p.status = 'published' ORDER BY p.published_on DESC, p.id DESC LIMIT $5"
+    ))
+    .bind(scope.all)
+    .bind(scope.members)
+    .bind(scope.cohorts)
+    .bind(scope.person)
+    .bind(n)
+    .fetch_all(&state.pool)
+    .await
+}
+
 /// The five newest publications the person may read, and the way to all of them.
 pub fn panel<'a>(home: &'a Home<'a>) -> Fut<'a, AppResult<Panel>> {
     Box::pin(async move {
-        let scope = crate::policy::search_scope(Some(home.person));
-        let newest = sqlx::query_as::<_, Publication>(concat!(
-            publication_select!("WHERE "),
-            publication_readable!("$1", "$2", "$3", "$4"),
-            " AND p.status = 'published' ORDER BY p.published_on DESC, p.id DESC LIMIT 5"
-        ))
-        .bind(scope.all)
-        .bind(scope.members)
-        .bind(scope.cohorts)
-        .bind(scope.person)
-        .fetch_all(&home.state.pool)
-        .await?;
+        let newest = newest(home.state, Some(home.person), 5).await?;
         let lines = vec![if newest.is_empty() {
             format!("{ABOUT} None is published yet.")
         } else {

@@ -124,6 +124,14 @@ async fn one_list_finds_news_pages_meetings_and_publications_with_kind_filters_a
         assert_eq!(page.texts(".error-summary li"), Vec::<String>::new());
     }
 
+    // The public home page links the newest public publication, never a members' one.
+    let home = Page::of(public.get("/").await).await;
+    assert_eq!(
+        home.texts(".home-publications li a"),
+        ["Quillwort restoration guide"]
+    );
+    let members_home = Page::of(net.member.get("/").await).await;
+    assert_eq!(members_home.texts(".home-publications li a").len(), 2);
     let found = Page::of(public.get("/search?q=quillwort").await).await;
     let mut seen = kinds(&found);
     seen.sort();
