@@ -62,7 +62,7 @@ impl Kind {
 pub const MAX_BYTES: u64 = 100 * 1024 * 1024;
 
 /// The body the publishing form accepts: the file and the text around it.
-pub const BODY_LIMIT: usize = MAX_BYTES as usize + 512 * 1024;
+pub const BODY_LIMIT: usize = MAX_BYTES as usize + 2 * 1024 * 1024;
 
 /// What a publication's file may be, by the type found from its bytes: PDF, the Office
 /// formats (an Office file `infer` reads no further than its ZIP is refused: a ZIP is not a

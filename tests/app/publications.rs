@@ -896,3 +896,144 @@ async fn a_new_publication_emails_those_who_may_read_it_and_follow_its_cohort_or
         ["mayor@b.gov"]
     );
 }
+
+/// Raw DEFLATE (fixed Huffman): one zero byte, then `runs` copies of the previous 258 bytes:
+/// about 258 × `runs` bytes when unpacked, from 13 bits each.
+fn deflate_bomb(runs: usize) -> Vec<u8> {
+    struct Bits {
+        out: Vec<u8>,
+        acc: u64,
+        n: u32,
+    }
+    impl Bits {
+        fn put(&mut self, value: u64, bits: u32) {
+            self.acc |= value << self.n;
+            self.n += bits;
+            while self.n >= 8 {
+                self.out.push(self.acc as u8);
+                self.acc >>= 8;
+                self.n -= 8;
+            }
+        }
+        /// A Huffman code, most significant bit first.
+        fn code(&mut self, code: u64, bits: u32) {
+            let mut reversed = 0;
+            for i in 0..bits {
+                reversed |= ((code >> i) & 1) << (bits - 1 - i);
+            }
+            self.put(reversed, bits);
+        }
+    }
+    let mut b = Bits {
+        out: Vec::new(),
+        acc: 0,
+        n: 0,
+    };
+    b.put(1, 1); // the last block
+    b.put(1, 2); // fixed Huffman codes
+    b.code(0b0011_0000, 8); // the literal 0
+    for _ in 0..runs {
+        b.code(0b1100_0101, 8); // length 258
+        b.code(0, 5); // distance 1
+    }
+    b.code(0, 7); // end of block
+    b.put(0, 7);
+    b.out
+}
+
+/// A zip that names itself a Word document and holds `inner` claimed to unpack to `claimed`
+/// bytes.
+fn office_zip(inner: &[u8], claimed: u32) -> Vec<u8> {
+    let entries: [(&str, u16, &[u8], u32); 2] = [
+        ("word/document.xml", 8, inner, claimed),
+        ("[Content_Types].xml", 0, b"<Types/>", 8),
+    ];
+    let mut zip = Vec::new();
+    let mut central = Vec::new();
+    for (name, method, data, size) in entries {
+        let offset = zip.len() as u32;
+        let header = |sig: u32, central: bool| {
+            let mut h = sig.to_le_bytes().to_vec();
+            if central {
+                h.extend(20u16.to_le_bytes());
+            }
+            h.extend(20u16.to_le_bytes());
+            h.extend(0u16.to_le_bytes());
+            h.extend(method.to_le_bytes());
+            h.extend([0u8; 4]); // time, date
+            h.extend(0u32.to_le_bytes()); // crc
+            h.extend((data.len() as u32).to_le_bytes());
+            h.extend(size.to_le_bytes());
+            h.extend((name.len() as u16).to_le_bytes());
+            h.extend(0u16.to_le_bytes());
+            if central {
+                h.extend([0u8; 8]); // comment, disk, attributes
+                h.extend(0u32.to_le_bytes());
+                h.extend(offset.to_le_bytes());
+            }
+            h.extend(name.as_bytes());
+            h
+        };
+        zip.extend(header(0x0403_4b50, false));
+        zip.extend_from_slice(data);
+        central.extend(header(0x0201_4b50, true));
+    }
+    let at = zip.len() as u32;
+    zip.extend(&central);
+    zip.extend(0x0605_4b50u32.to_le_bytes());
+    zip.extend([0u8; 4]);
+    zip.extend(2u16.to_le_bytes());
+    zip.extend(2u16.to_le_bytes());
+    zip.extend((central.len() as u32).to_le_bytes());
+    zip.extend(at.to_le_bytes());
+    zip.extend(0u16.to_le_bytes());
+    zip
+}
+
+#[tokio::test]
+async fn a_zip_bomb_named_docx_is_kept_unopened_and_101_megabytes_are_refused_in_words() {
+    let app = spawn_app().await;
+    let net = Fixture::new(&app).await;
+    // About 4 GB unpacked from about 1.6 MB: stored as the Word document it claims to be,
+    // never unpacked (the server reads only its first bytes for its type).
+    let bomb = office_zip(&deflate_bomb(1_000_000), u32::MAX);
+    assert!(bomb.len() < 2_000_000);
+    let started = std::time::Instant::now();
+    let page = publish(
+        &net.staff,
+        "/staff/publications/new",
+        &[("title", "Archive report")],
+        Some(("report.docx", bomb.clone())),
+    )
+    .await;
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+    assert_eq!(page.path(), "/publications/archive-report", "{}", page.text("main"));
+    assert!(page.text(".actions").contains("Word"), "{}", page.text(".actions"));
+    let got = net.member.get("/publications/archive-report/download").await;
+    assert_eq!(got.bytes().await.unwrap().len(), bomb.len());
+
+    // 101 MB: the form comes back with the limit said, and nothing is written.
+    let big = vec![b'x'; 101 * 1024 * 1024];
+    let mut pdf = b"%PDF-1.4\n".to_vec();
+    pdf.extend_from_slice(&big);
+    drop(big);
+    let page = publish(
+        &net.staff,
+        "/staff/publications/new",
+        &[("title", "Too big")],
+        Some(("big.pdf", pdf)),
+    )
+    .await;
+    assert!(
+        page.status == 422 || page.status == 413,
+        "{}: {}",
+        page.status,
+        page.text("main")
+    );
+    assert!(page.text("main").contains("larger than 100"), "{}", page.text("main"));
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM publications WHERE slug = 'too-big'")
+        .fetch_one(&app.state.pool)
+        .await
+        .unwrap();
+    assert_eq!(n, 0);
+}
