@@ -56,8 +56,7 @@ async fn show(ctx: Ctx) -> AppResult<Response> {
     let testimonial = site::featured_testimonial(&state.pool).await?;
     let meeting =
         crate::meetings::next(&mut *state.pool.acquire().await?, state.clock.now()).await?;
-    let publications =
-        crate::publications::home::newest(state, ctx.person.as_ref(), 3).await?;
+    let publications = crate::publications::home::newest(state, ctx.person.as_ref(), 3).await?;
     let mut layout = ctx.layout().await;
     layout.meta.description = body.clone();
     // The statement's heading is the tagline until staff write their own: said once, there.

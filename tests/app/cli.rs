@@ -677,3 +677,100 @@ fn reindex_rebuilds_the_search_index_from_the_database() {
         "the full-text index follows the documents: a request and a webinar"
     );
 }
+
+/// The peak resident memory of a process, in bytes (`VmHWM`).
+fn peak_memory(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let kb: u64 = status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|n| n.parse().ok())
+        .unwrap();
+    kb * 1024
+}
+
+#[tokio::test]
+async fn a_50_mb_download_streams_from_the_file_store_and_the_servers_memory_stays_flat() {
+    let app = spawn_app().await;
+    let staff = app.staff_visitor().await;
+    // 50 MB, published for everyone through the form.
+    let line = b"city,year,households,rate\n";
+    let csv: Vec<u8> = line
+        .iter()
+        .copied()
+        .cycle()
+        .take(50 * 1024 * 1024)
+        .collect();
+    let page = crate::publications::publish(
+        &staff,
+        "/staff/publications/new",
+        &[("title", "Rates table"), ("visibility", "public")],
+        Some(("rates.csv", csv.clone())),
+    )
+    .await;
+    assert_eq!(
+        page.path(),
+        "/publications/rates-table",
+        "{}",
+        page.text("main")
+    );
+    // Another process serves the same database: its memory is its own.
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut child = portal()
+        .args([
+            "serve",
+            "--bind",
+            &format!("127.0.0.1:{port}"),
+            "--base-url",
+            &base,
+        ])
+        .args(["--database-url", &app.db.url])
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let client = reqwest::Client::new();
+    let url = format!("{base}/publications/rates-table/download");
+    let mut up = false;
+    for _ in 0..100 {
+        if client
+            .head(&url)
+            .send()
+            .await
+            .is_ok_and(|r| r.status() == 200)
+        {
+            up = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(up, "the server did not come up");
+    let before = peak_memory(child.id());
+    for _ in 0..3 {
+        let mut got = client.get(&url).send().await.unwrap();
+        assert_eq!(got.status(), 200);
+        assert_eq!(
+            got.headers()["content-length"],
+            (50 * 1024 * 1024).to_string().as_str()
+        );
+        let mut n = 0;
+        while let Some(chunk) = got.chunk().await.unwrap() {
+            n += chunk.len();
+        }
+        assert_eq!(n, csv.len());
+    }
+    let after = peak_memory(child.id());
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let _ = child.wait();
+    // Streamed in chunks: the peak grows by far less than the file's 50 MB.
+    assert!(
+        after.saturating_sub(before) < 16 * 1024 * 1024,
+        "peak memory {} MB before, {} MB after",
+        before / 1_048_576,
+        after / 1_048_576
+    );
+}

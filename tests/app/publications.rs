@@ -1007,9 +1007,21 @@ async fn a_zip_bomb_named_docx_is_kept_unopened_and_101_megabytes_are_refused_in
     )
     .await;
     assert!(started.elapsed() < std::time::Duration::from_secs(20));
-    assert_eq!(page.path(), "/publications/archive-report", "{}", page.text("main"));
-    assert!(page.text(".actions").contains("Word"), "{}", page.text(".actions"));
-    let got = net.member.get("/publications/archive-report/download").await;
+    assert_eq!(
+        page.path(),
+        "/publications/archive-report",
+        "{}",
+        page.text("main")
+    );
+    assert!(
+        page.text(".actions").contains("Word"),
+        "{}",
+        page.text(".actions")
+    );
+    let got = net
+        .member
+        .get("/publications/archive-report/download")
+        .await;
     assert_eq!(got.bytes().await.unwrap().len(), bomb.len());
 
     // 101 MB: the form comes back with the limit said, and nothing is written.
@@ -1030,7 +1042,11 @@ async fn a_zip_bomb_named_docx_is_kept_unopened_and_101_megabytes_are_refused_in
         page.status,
         page.text("main")
     );
-    assert!(page.text("main").contains("larger than 100"), "{}", page.text("main"));
+    assert!(
+        page.text("main").contains("larger than 100"),
+        "{}",
+        page.text("main")
+    );
     let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM publications WHERE slug = 'too-big'")
         .fetch_one(&app.state.pool)
         .await
