@@ -1,7 +1,8 @@
 //! Technical assistance in headless Chromium: an advisor asks for help, the city's mayor
 //! replies, staff assign, note, answer and resolve, and the city says it helped; every
 //! assistance page, in the states people see it, passes the axe scan at phone and desktop
-//! widths and fits 320 pixels; so does every publications page.
+//! widths and fits 320 pixels; so does every publications page, and the one search, where
+//! the advisor finds a brief by a phrase inside its PDF and downloads it.
 
 use crate::{
     fixture::Fixture,
@@ -30,6 +31,35 @@ async fn browser_a_city_asks_staff_resolve_and_every_assistance_page_passes_axe(
     // The advisor asks, at a desktop's width, from the member home's button.
     let browser = Browser::start(1280).await;
     log_in(&browser, &app, "advisor@a.gov", MEMBER_PASSWORD).await;
+    // She finds the brief by a phrase inside its PDF, opens it and downloads it.
+    browser.goto(&format!("{}/search", app.address)).await;
+    browser.type_into("main #q", "where to start").await;
+    browser
+        .click("main form[role=search] button[type=submit]")
+        .await;
+    browser
+        .wait_for_text_containing(".results-heading", "Results")
+        .await;
+    browser.click(".result-publication h3 a").await;
+    browser.wait_for_text("main h1", "Lead service lines").await;
+    let got = browser
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             const link = document.querySelector('main a.button[href$=\"/download\"]');
+             fetch(link.href).then(async r => {
+                 const head = new Uint8Array(await r.arrayBuffer()).slice(0, 5);
+                 done([r.status, new TextDecoder().decode(head), link.textContent.trim()]);
+             });",
+            serde_json::json!([]),
+        )
+        .await;
+    assert_eq!(got[0], 200, "{got}");
+    assert_eq!(got[1], "%PDF-", "{got}");
+    assert!(
+        got[2].as_str().unwrap().starts_with("Download the PDF"),
+        "{got}"
+    );
+    browser.goto(&format!("{}/home", app.address)).await;
     browser
         .click("section[aria-labelledby='panel-assistance'] a[href='/assistance/new']")
         .await;
@@ -148,6 +178,22 @@ async fn browser_a_city_asks_staff_resolve_and_every_assistance_page_passes_axe(
         "request resolved",
         "Matching funds for a Safe Streets grant",
         "Reopen the request",
+    )
+    .await;
+    scan.page(
+        &member,
+        "/search?q=where+to+start",
+        "search results",
+        "Search",
+        "Lead service lines",
+    )
+    .await;
+    scan.page(
+        &member,
+        "/search?q=zzqx",
+        "search without results",
+        "Search",
+        "No results",
     )
     .await;
     scan.page(
