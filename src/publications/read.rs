@@ -87,9 +87,15 @@ async fn topics(
     state: &AppState,
     scope: &crate::policy::SearchScope,
 ) -> sqlx::Result<Vec<(String, String)>> {
+    // From each topic's publications (SQLite's CROSS JOIN keeps that order: the other way
+    // reads every publication once per topic).
+    let join = match state.backend {
+        crate::db::Backend::Sqlite => "CROSS JOIN",
+        crate::db::Backend::Postgres => "JOIN",
+    };
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT t.slug, t.name FROM topics t WHERE EXISTS (SELECT 1 FROM publication_topics pt \
-         JOIN publications p ON p.id = pt.publication_id {} AND pt.topic_id = t.id) ORDER BY t.name",
+        "SELECT t.slug, t.name FROM topics t WHERE EXISTS (SELECT 1 FROM publication_topics pt {join} \
+         publications p ON p.id = pt.publication_id {} AND pt.topic_id = t.id) ORDER BY t.name",
         WHERE.replace("$5", "''").replace("$6", "''").replace("$7", "''")
     )))
     .bind(scope.all)

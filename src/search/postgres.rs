@@ -24,7 +24,7 @@ pub(super) async fn find(
                WHERE d.vector @@ q.query AND d.visible_from <= $2 \
                AND ($11 = '' OR (',' || $11 || ',') LIKE ('%,' || d.kind || ',%')) AND ",
             crate::search_admits!("$3", "$4", "$5", "$6", "$7"),
-            " ORDER BY d.id DESC LIMIT 500) SELECT d.id, d.kind, d.title, d.url, d.context, d.at, r.key, \
+            " ORDER BY d.id DESC LIMIT $13) SELECT d.id, d.kind, d.title, d.url, d.context, d.at, r.key, \
                ts_headline('english', d.body, q.query, 'StartSel=' || chr(1) || ', StopSel=' || chr(2) || ', MaxWords=30, MinWords=12, ShortWord=2') AS snippet, \
                CAST(1 AS BIGINT) AS ok \
              FROM r JOIN search_docs d ON d.id = r.id, q \
@@ -59,6 +59,7 @@ pub(super) async fn find(
         .bind(after.map_or(0, |c| c.id))
         .bind(kinds.join(","))
         .bind(limit)
+        .bind(super::sqlite::CANDIDATES)
         .fetch_all(&state.pool)
         .await
 }

@@ -44,12 +44,12 @@ fn expression(words: &str, reader: Option<&str>, kinds: &[&str]) -> String {
 }
 
 /// How many of the most recent matches the best-match order ranks.
-pub const CANDIDATES: i64 = 500;
+pub const CANDIDATES: i64 = 200;
 
-/// Best match first: the reader's most recent [`CANDIDATES`] matches, found by the index with
-/// the reader's and the kinds' tokens (no ranking, so no cost per match beyond them); then
-/// ranked by bm25 over the typed words alone (titles weigh five times the body) within the
-/// candidates' range of rows, which the index seeks to. A word in tens of thousands of
+/// Best match first, in one statement: the reader's most recent [`CANDIDATES`] matches, found
+/// by the index with the reader's and the kinds' tokens (no ranking, so no cost per match
+/// beyond them); then ranked by bm25 over the typed words alone (titles weigh five times the
+/// body) within the candidates' range of rows, which the index seeks to. A word in tens of thousands of
 /// documents costs about what one in a few hundred does. Then the SQL access check on the
 /// page's rows. (Newest first reaches every match.)
 async fn best(
@@ -59,33 +59,17 @@ async fn best(
     query: &Query<'_>,
     limit: i64,
 ) -> sqlx::Result<Vec<Found>> {
-    let candidates: Vec<i64> = sqlx::query_scalar(
-        "SELECT rowid FROM search_fts WHERE search_fts MATCH $1 ORDER BY rowid DESC LIMIT $2",
-    )
-    .bind(matched)
-    .bind(CANDIDATES)
-    .fetch_all(&state.pool)
-    .await?;
-    let Some(lo) = candidates.last() else {
-        return Ok(Vec::new());
-    };
-    let list = format!(
-        "[{}]",
-        candidates
-            .iter()
-            .map(i64::to_string)
-            .collect::<Vec<_>>()
-            .join(",")
-    );
     let after = query.after;
     sqlx::query_as(concat!(
-        "SELECT d.id, d.kind, d.title, d.url, d.context, d.at, h.key, '' AS snippet, \
+        "WITH c AS MATERIALIZED (SELECT rowid AS id FROM search_fts WHERE search_fts MATCH $12 \
+           ORDER BY rowid DESC LIMIT $13) \
+         SELECT d.id, d.kind, d.title, d.url, d.context, d.at, h.key, '' AS snippet, \
            CASE WHEN d.visible_from <= $2 AND ",
         crate::search_admits!("$3", "$4", "$5", "$6", "$7"),
         " THEN 1 ELSE 0 END AS ok \
          FROM (SELECT id, key FROM (SELECT rowid AS id, bm25(search_fts, 5.0, 1.0, 0.0) AS key \
-                 FROM search_fts WHERE search_fts MATCH $1 AND rowid >= $12 \
-                 AND +rowid IN (SELECT value FROM json_each($13))) \
+                 FROM search_fts WHERE search_fts MATCH $1 AND rowid >= (SELECT MIN(id) FROM c) \
+                 AND +rowid IN (SELECT id FROM c)) \
                WHERE $8 = 0 OR key > $9 OR (key = $9 AND id > $10) \
                ORDER BY key, id LIMIT $11) h \
          CROSS JOIN search_docs d ON d.id = h.id ORDER BY h.key, d.id"
@@ -101,8 +85,8 @@ async fn best(
     .bind(after.map_or(0.0, |c| c.key))
     .bind(after.map_or(0, |c| c.id))
     .bind(limit)
-    .bind(lo)
-    .bind(list)
+    .bind(matched)
+    .bind(CANDIDATES)
     .fetch_all(&state.pool)
     .await
 }

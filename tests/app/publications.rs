@@ -489,9 +489,9 @@ async fn a_readable_match_ranked_below_hundreds_the_reader_may_not_open_is_still
     assert!(found.texts(".result-thread h3").is_empty());
     assert!(!found.text("main").contains("Elsewhere"));
     // Staff, who may open all, get a page of the best, and the next pages by cursor: the best
-    // of the 500 most recent matches, each once, then a pointer to the newest-first order,
+    // of the 200 most recent matches, each once, then a pointer to the newest-first order,
     // which reaches every one of the 520.
-    for (sort, all) in [("", 500), ("&sort=new", 520)] {
+    for (sort, all) in [("", 200), ("&sort=new", 520)] {
         let mut seen = std::collections::HashSet::new();
         let mut next = Some(format!("/search?q=water&kind=thread{sort}"));
         let mut last = None;
