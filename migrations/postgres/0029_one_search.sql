@@ -4,6 +4,8 @@
 -- narrow the full-text ranking to what the reader may open). PostgreSQL keeps the column for
 -- the same schema and filters by `kind` and `search_admits!` as before.
 ALTER TABLE search_docs ADD COLUMN tags TEXT NOT NULL DEFAULT '';
+-- Newest first walks the documents by date.
+CREATE INDEX search_docs_at ON search_docs (at, id);
 
 INSERT INTO search_docs (kind, ref_id, title, body, url, context, at, visible_from)
     SELECT 'news', id, title, body_text, '/news/' || slug, '', COALESCE(publish_at, created_at), COALESCE(publish_at, 0)

@@ -11,6 +11,8 @@ DROP TRIGGER search_docs_ad;
 DROP TRIGGER search_docs_au;
 DROP TABLE search_fts;
 ALTER TABLE search_docs ADD COLUMN tags TEXT NOT NULL DEFAULT '';
+-- Newest first walks the documents by date.
+CREATE INDEX search_docs_at ON search_docs (at, id);
 
 -- Published news (members-only posts for members), published pages, announced meetings.
 INSERT INTO search_docs (kind, ref_id, title, body, url, context, at, visible_from)

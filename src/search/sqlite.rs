@@ -106,6 +106,8 @@ pub(super) async fn find(
     let matched = expression(&words, reader_tags(state, s).await?.as_deref(), kinds);
     let mut found: Vec<Found> = match query.order {
         Order::Best => best(state, s, (&words, &matched), query, limit).await?,
+        // Walks the documents by date (an index), each checked against the matches, and
+        // reads only the page's rows.
         Order::Newest => {
             let after = query.after;
             sqlx::query_as(concat!(
@@ -113,9 +115,11 @@ pub(super) async fn find(
                    CASE WHEN d.visible_from <= $2 AND ",
                 crate::search_admits!("$3", "$4", "$5", "$6", "$7"),
                 " THEN 1 ELSE 0 END AS ok \
-                 FROM search_fts CROSS JOIN search_docs d ON d.id = search_fts.rowid \
-                 WHERE search_fts MATCH $1 AND ($8 = 0 OR d.at < $9 OR (d.at = $9 AND d.id < $10)) \
-                 ORDER BY d.at DESC, d.id DESC LIMIT $11"
+                 FROM (SELECT n.id FROM search_docs n INDEXED BY search_docs_at \
+                   WHERE n.id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH $1) \
+                   AND ($8 = 0 OR n.at < $9 OR (n.at = $9 AND n.id < $10)) \
+                   ORDER BY n.at DESC, n.id DESC LIMIT $11) h \
+                 CROSS JOIN search_docs d ON d.id = h.id ORDER BY d.at DESC, d.id DESC"
             ))
             .bind(&matched)
             .bind(state.clock.now())
