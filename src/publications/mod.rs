@@ -195,14 +195,35 @@ pub const TEXT_TIME: Duration = Duration::from_secs(15);
 /// Most characters of a file's text kept for search.
 const TEXT_CHARS: usize = 1_000_000;
 
-/// The text of a PDF, off the async threads, within [`TEXT_TIME`], its panics caught: a
-/// malformed or hostile PDF gives [`TextStatus::Failed`] and never stalls or stops the server.
+/// The largest PDF whose text is read: extraction holds the file and more in memory, so a
+/// larger one is kept without its text (staff are told).
+pub const TEXT_MAX_BYTES: u64 = 25 * 1024 * 1024;
+
+/// Extractions at once. A permit is held by the extracting thread itself, so a PDF that
+/// outlives [`TEXT_TIME`] still counts until its thread ends: the memory extraction takes is
+/// bounded by this times what one file of at most [`TEXT_MAX_BYTES`] takes.
+static EXTRACTIONS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+
+/// The text of a PDF, off the async threads, within [`TEXT_TIME`] (waiting for a turn
+/// included), its panics caught: a malformed or hostile PDF gives [`TextStatus::Failed`] and
+/// never stalls or stops the server.
 pub async fn pdf_text(bytes: Vec<u8>) -> (TextStatus, String) {
-    let work = tokio::task::spawn_blocking(move || {
-        std::panic::catch_unwind(move || pdf_extract::extract_text_from_mem(&bytes))
-    });
+    if bytes.len() as u64 > TEXT_MAX_BYTES {
+        return (TextStatus::Failed, String::new());
+    }
+    let work = async {
+        let permit = EXTRACTIONS.acquire().await.ok()?;
+        permit.forget();
+        tokio::task::spawn_blocking(move || {
+            let text = std::panic::catch_unwind(move || pdf_extract::extract_text_from_mem(&bytes));
+            EXTRACTIONS.add_permits(1);
+            text
+        })
+        .await
+        .ok()
+    };
     match tokio::time::timeout(TEXT_TIME, work).await {
-        Ok(Ok(Ok(Ok(text)))) => {
+        Ok(Some(Ok(Ok(text)))) => {
             let text: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
             if text.is_empty() {
                 (TextStatus::None, String::new())

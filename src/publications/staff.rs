@@ -316,7 +316,9 @@ impl FormPage {
         match status {
             "found" => "its text is searchable",
             "none" => "a PDF with no text: search finds its title and summary only",
-            "failed" => "its text could not be read: search finds its title and summary only",
+            "failed" => {
+                "its text could not be read (a damaged PDF, or one over 25 MB): search finds its title and summary only"
+            }
             _ => "not a PDF: search finds its title and summary",
         }
     }
@@ -588,6 +590,9 @@ async fn check(
 async fn file_text(state: &AppState, file: &StoredFile) -> AppResult<(TextStatus, String)> {
     if file.content_type != "application/pdf" {
         return Ok((TextStatus::NotPdf, String::new()));
+    }
+    if file.size.max(0) as u64 > super::TEXT_MAX_BYTES {
+        return Ok((TextStatus::Failed, String::new()));
     }
     let bytes = files::read_all(&state.pool, file.id).await?;
     Ok(super::pdf_text(bytes).await)

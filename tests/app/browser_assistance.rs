@@ -265,5 +265,17 @@ async fn browser_a_city_asks_staff_resolve_and_every_assistance_page_passes_axe(
         "Versions of the file",
     )
     .await;
+    // The cohort's facilitator publishes from its space.
+    let lead = Widths::start().await;
+    lead.log_in(&app, "mayor@a.gov", MEMBER_PASSWORD, "/home")
+        .await;
+    scan.page(
+        &lead,
+        &format!("/cohorts/{}/publish", crate::fixture::SLUG),
+        "publish for a cohort",
+        "Publish for Water Affordability",
+        "Who may read it",
+    )
+    .await;
     scan.assert_none();
 }

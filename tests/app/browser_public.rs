@@ -596,7 +596,7 @@ async fn browser_every_public_page_passes_the_axe_scan_at_phone_and_desktop_widt
         "/search",
         "search empty",
         "Search",
-        "Search the news",
+        "Search everything you may read",
     )
     .await;
     scan.page(
@@ -612,7 +612,7 @@ async fn browser_every_public_page_passes_the_axe_scan_at_phone_and_desktop_widt
         "/search?q=zebra",
         "search no results",
         "Search",
-        "Nothing matches.",
+        "Nothing you may read matches.",
     )
     .await;
     scan.page(&public, "/members", "members", "Member Cities", "Colorado")

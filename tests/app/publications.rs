@@ -1053,3 +1053,37 @@ async fn a_zip_bomb_named_docx_is_kept_unopened_and_101_megabytes_are_refused_in
         .unwrap();
     assert_eq!(n, 0);
 }
+
+#[tokio::test]
+async fn a_pdf_over_25_mb_is_kept_without_reading_its_text_and_staff_are_told() {
+    let app = spawn_app().await;
+    let net = Fixture::new(&app).await;
+    let mut big = portal::demo::cohorts::pdf("Atlas", &["Floodplain atlas"]);
+    big.resize(26 * 1024 * 1024, b' ');
+    let started = std::time::Instant::now();
+    let page = publish(
+        &net.staff,
+        "/staff/publications/new",
+        &[("title", "Flood atlas")],
+        Some(("atlas.pdf", big)),
+    )
+    .await;
+    assert_eq!(
+        page.path(),
+        "/publications/flood-atlas",
+        "{}",
+        page.text("main")
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(30));
+    let edit = Page::of(net.staff.get("/staff/publications/flood-atlas/edit").await).await;
+    assert!(
+        edit.text(".history").contains("over 25 MB"),
+        "{}",
+        edit.text(".history")
+    );
+    // Found by its title, not by its text.
+    let found = Page::of(net.member.get("/search?q=atlas").await).await;
+    assert_eq!(found.texts(".result-publication h3"), ["Flood atlas"]);
+    let text = Page::of(net.member.get("/search?q=floodplain").await).await;
+    assert!(text.texts(".result-publication h3").is_empty());
+}
