@@ -20,23 +20,28 @@ pub async fn index(
     let at = post.publish_at.unwrap_or(0);
     search::put(
         conn,
-        &Doc {
-            kind: "news",
-            ref_id: id,
-            title: post.title.to_owned(),
-            body: text.to_owned(),
-            url: format!("/news/{}", post.slug),
-            context: String::new(),
-            at,
-            visible_from: at,
-            access: vec![if post.members_only {
-                Access::Members
-            } else {
-                Access::Public
-            }],
-        },
+        &doc(id, post.slug, post.title, text, at, post.members_only),
     )
     .await
+}
+
+/// A published post's document: found from its publication time, by everyone or members.
+fn doc(id: i64, slug: &str, title: &str, body: &str, at: i64, members_only: bool) -> Doc {
+    Doc {
+        kind: "news",
+        ref_id: id,
+        title: title.to_owned(),
+        body: body.to_owned(),
+        url: format!("/news/{slug}"),
+        context: String::new(),
+        at,
+        visible_from: at,
+        access: vec![if members_only {
+            Access::Members
+        } else {
+            Access::Public
+        }],
+    }
 }
 
 /// Takes the post out of the index (unpublished, deleted).
@@ -53,25 +58,7 @@ pub async fn reindex(conn: &mut AnyConnection) -> sqlx::Result<()> {
     .fetch_all(&mut *conn)
     .await?;
     for (id, slug, title, body, at, members_only) in posts {
-        search::put(
-            conn,
-            &Doc {
-                kind: "news",
-                ref_id: id,
-                title,
-                body,
-                url: format!("/news/{slug}"),
-                context: String::new(),
-                at,
-                visible_from: at,
-                access: vec![if members_only.get() {
-                    Access::Members
-                } else {
-                    Access::Public
-                }],
-            },
-        )
-        .await?;
+        search::put(conn, &doc(id, &slug, &title, &body, at, members_only.get())).await?;
     }
     Ok(())
 }

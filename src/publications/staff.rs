@@ -239,6 +239,15 @@ pub struct Values {
     pub status: String,
 }
 
+/// The ids ticked in a group of checkboxes (at most 200; anything not a number dropped).
+fn ids(sent: &UploadForm, name: &str) -> Vec<i64> {
+    sent.all(name)
+        .iter()
+        .filter_map(|v| v.parse().ok())
+        .take(200)
+        .collect()
+}
+
 impl Values {
     fn of(sent: &UploadForm) -> Values {
         Values {
@@ -250,18 +259,8 @@ impl Values {
             kind: sent.get("kind").to_owned(),
             external_url: sent.get("external_url").to_owned(),
             visibility: sent.get("visibility").to_owned(),
-            cohorts: sent
-                .all("cohort")
-                .iter()
-                .filter_map(|v| v.parse().ok())
-                .take(200)
-                .collect(),
-            topics: sent
-                .all("topic")
-                .iter()
-                .filter_map(|v| v.parse().ok())
-                .take(200)
-                .collect(),
+            cohorts: ids(sent, "cohort"),
+            topics: ids(sent, "topic"),
             status: sent.get("status").to_owned(),
         }
     }

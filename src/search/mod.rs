@@ -286,6 +286,31 @@ pub async fn find(
     Ok(Results { found: rows, next })
 }
 
+/// A search statement whose result is [`Found`] rows.
+type FoundQuery<'q> = sqlx::query::QueryAs<'q, sqlx::Any, Found, sqlx::any::AnyArguments>;
+
+/// Binds what every search statement shares after its match (`$1`): `$2` now, `$3`..`$7` the
+/// reader's scope (as `search_admits!` reads it), `$8`..`$10` the cursor (whether, key, id)
+/// and `$11` how many rows.
+fn bind_page<'q>(
+    q: FoundQuery<'q>,
+    now: i64,
+    s: &crate::policy::SearchScope,
+    after: Option<Cursor>,
+    limit: i64,
+) -> FoundQuery<'q> {
+    q.bind(now)
+        .bind(s.all)
+        .bind(s.members)
+        .bind(s.city)
+        .bind(s.cohorts)
+        .bind(s.person)
+        .bind(i64::from(after.is_some()))
+        .bind(after.map_or(0.0, |c| c.key))
+        .bind(after.map_or(0, |c| c.id))
+        .bind(limit)
+}
+
 pub mod page;
 mod postgres;
 pub(crate) mod sqlite;

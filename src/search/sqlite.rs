@@ -59,8 +59,7 @@ async fn best(
     query: &Query<'_>,
     limit: i64,
 ) -> sqlx::Result<Vec<Found>> {
-    let after = query.after;
-    sqlx::query_as(concat!(
+    let statement = sqlx::query_as(concat!(
         "WITH c AS MATERIALIZED (SELECT rowid AS id FROM search_fts WHERE search_fts MATCH $12 \
            ORDER BY rowid DESC LIMIT $13) \
          SELECT d.id, d.kind, d.title, d.url, d.context, d.at, h.key, '' AS snippet, \
@@ -74,21 +73,12 @@ async fn best(
                ORDER BY key, id LIMIT $11) h \
          CROSS JOIN search_docs d ON d.id = h.id ORDER BY h.key, d.id"
     ))
-    .bind(format!("{{title body}} : ({words})"))
-    .bind(state.clock.now())
-    .bind(s.all)
-    .bind(s.members)
-    .bind(s.city)
-    .bind(s.cohorts)
-    .bind(s.person)
-    .bind(i64::from(after.is_some()))
-    .bind(after.map_or(0.0, |c| c.key))
-    .bind(after.map_or(0, |c| c.id))
-    .bind(limit)
-    .bind(matched)
-    .bind(CANDIDATES)
-    .fetch_all(&state.pool)
-    .await
+    .bind(format!("{{title body}} : ({words})"));
+    super::bind_page(statement, state.clock.now(), s, query.after, limit)
+        .bind(matched)
+        .bind(CANDIDATES)
+        .fetch_all(&state.pool)
+        .await
 }
 
 pub(super) async fn find(
@@ -109,8 +99,7 @@ pub(super) async fn find(
         // Walks the documents by date (an index), each checked against the matches, and
         // reads only the page's rows.
         Order::Newest => {
-            let after = query.after;
-            sqlx::query_as(concat!(
+            let statement = sqlx::query_as(concat!(
                 "SELECT d.id, d.kind, d.title, d.url, d.context, d.at, CAST(d.at AS REAL) AS key, '' AS snippet, \
                    CASE WHEN d.visible_from <= $2 AND ",
                 crate::search_admits!("$3", "$4", "$5", "$6", "$7"),
@@ -121,19 +110,10 @@ pub(super) async fn find(
                    ORDER BY n.at DESC, n.id DESC LIMIT $11) h \
                  CROSS JOIN search_docs d ON d.id = h.id ORDER BY d.at DESC, d.id DESC"
             ))
-            .bind(&matched)
-            .bind(state.clock.now())
-            .bind(s.all)
-            .bind(s.members)
-            .bind(s.city)
-            .bind(s.cohorts)
-            .bind(s.person)
-            .bind(i64::from(after.is_some()))
-            .bind(after.map_or(0.0, |c| c.key))
-            .bind(after.map_or(0, |c| c.id))
-            .bind(limit)
-            .fetch_all(&state.pool)
-            .await?
+            .bind(&matched);
+            super::bind_page(statement, state.clock.now(), s, query.after, limit)
+                .fetch_all(&state.pool)
+                .await?
         }
     };
     let ids: Vec<String> = found
