@@ -93,6 +93,25 @@ const PUBLICATIONS: &[(&str, &str, &str, &str, &str)] = &[
     ),
 ];
 
+/// The first publications' covers: the sky's two colours and what the picture shows.
+const COVERS: &[([u8; 3], [u8; 3], &str)] = &[
+    (
+        [28, 58, 110],
+        [236, 190, 120],
+        "A city skyline drawn in blocks against an evening sky",
+    ),
+    (
+        [20, 90, 120],
+        [200, 230, 235],
+        "A row of city blocks under a pale blue sky",
+    ),
+    (
+        [10, 70, 90],
+        [170, 220, 210],
+        "Blocks of a town drawn against a teal sky",
+    ),
+];
+
 impl Seed<'_> {
     pub(super) async fn publications(&self) -> Result<(), String> {
         let (staff,): (i64,) =
@@ -130,6 +149,23 @@ impl Seed<'_> {
                     .execute(&self.state.pool)
                     .await
                     .map_err(db)?;
+            }
+            // The first three have a cover picture, drawn here.
+            if let Some((from, to, alt)) = COVERS.get(i) {
+                let png = crate::demo::cover_png(*from, *to, i as u32 + 20);
+                let image = crate::news::images::save(self.state, &format!("{slug}.png"), &png)
+                    .await
+                    .map_err(|e| e.to_string())?
+                    .map_err(|e| e.to_string())?;
+                sqlx::query(
+                    "UPDATE publications SET cover_image_id = $1, cover_alt = $2 WHERE id = $3",
+                )
+                .bind(image)
+                .bind(alt)
+                .bind(id)
+                .execute(&self.state.pool)
+                .await
+                .map_err(db)?;
             }
             // Two versions of the first; one of each other.
             for version in 1..=(if i == 0 { 2 } else { 1 }) {

@@ -20,7 +20,7 @@ use futures_util::{Stream, StreamExt};
 use sha2::{Digest, Sha256};
 use sqlx::{AnyConnection, AnyPool};
 
-pub use multipart::{UploadForm, read_form, read_multipart};
+pub use multipart::{UploadForm, read_form, read_form_with, read_multipart};
 pub use programs::{is_program, is_program_name};
 pub use serve::{Audience, Disposition, FILE_POLICY, serve};
 

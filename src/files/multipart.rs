@@ -1,6 +1,6 @@
-//! Reading a form that carries one file: the file goes to the store chunk by chunk as it
-//! arrives (never whole in memory), the text fields come back as sent. Every upload form
-//! (cohort resources, news covers, the logo) reads its body here.
+//! Reading a form that carries files: each goes to the store chunk by chunk as it arrives
+//! (never whole in memory), the text fields come back as sent. Every upload form (cohort
+//! resources, news covers, the logo, publications with their covers) reads its body here.
 
 use axum::extract::Multipart;
 use futures_util::StreamExt;
@@ -18,6 +18,8 @@ pub struct UploadForm {
     /// The file, stored (unattached) as it arrived, or why it was refused; `None` when the
     /// form held none (a file input left empty).
     pub file: Option<Result<StoredFile, FileError>>,
+    /// The files of the form's other file parts (see [`read_form_with`]), by part name.
+    pub others: Vec<(String, Result<StoredFile, FileError>)>,
 }
 
 impl UploadForm {
@@ -56,6 +58,12 @@ impl UploadForm {
         }
     }
 
+    /// The file sent in the other part `name`, or why it was refused; `None` when none was.
+    pub fn take_other(&mut self, name: &str) -> Option<Result<StoredFile, FileError>> {
+        let at = self.others.iter().position(|(n, _)| n == name)?;
+        Some(self.others.remove(at).1)
+    }
+
     /// The submission's key: the form's own (a hidden `submission` field made when it was
     /// shown), else the digest of what was sent, so that the same form sent twice is stored
     /// once.
@@ -77,6 +85,19 @@ pub async fn read_form(
     read_multipart(&state.pool, state.clock.now(), multipart, "file", rules).await
 }
 
+/// Reads an upload form whose part `file` is stored under `rules` and each of `others`
+/// (part name, rules) under its own: a publication with its cover picture.
+pub async fn read_form_with(
+    state: &crate::state::AppState,
+    multipart: Multipart,
+    rules: &Rules,
+    others: &[(&str, &Rules)],
+) -> AppResult<UploadForm> {
+    let mut parts = vec![("file", rules)];
+    parts.extend_from_slice(others);
+    read_parts(&state.pool, state.clock.now(), multipart, &parts).await
+}
+
 /// What a person is told when the body is not a form this portal can read.
 const UNREADABLE: &str =
     "The form could not be read. Try again, with a smaller file if you attached a large one.";
@@ -91,20 +112,34 @@ const UNREADABLE: &str =
 pub async fn read_multipart(
     pool: &AnyPool,
     now: i64,
-    mut multipart: Multipart,
+    multipart: Multipart,
     file_field: &str,
     rules: &Rules,
+) -> AppResult<UploadForm> {
+    read_parts(pool, now, multipart, &[(file_field, rules)]).await
+}
+
+/// Reads a multipart form whose file parts are `parts` (name, rules): the first goes to
+/// [`UploadForm::file`], the others to [`UploadForm::others`]; one file a part.
+async fn read_parts(
+    pool: &AnyPool,
+    now: i64,
+    mut multipart: Multipart,
+    parts: &[(&str, &Rules)],
 ) -> AppResult<UploadForm> {
     let unreadable = || AppError::BadRequest(UNREADABLE.to_owned());
     let mut form = UploadForm {
         fields: Vec::new(),
         file: None,
+        others: Vec::new(),
     };
     loop {
+        let refused =
+            matches!(form.file, Some(Err(_))) || form.others.iter().any(|(_, f)| f.is_err());
         let field = match multipart.next_field().await {
             Ok(Some(field)) => field,
             Ok(None) => break,
-            Err(_) if matches!(form.file, Some(Err(_))) => break,
+            Err(_) if refused => break,
             Err(_) => return Err(unreadable()),
         };
         let name = field.name().unwrap_or_default().to_owned();
@@ -116,15 +151,25 @@ pub async fn read_multipart(
         };
         let mut field = std::pin::pin!(field);
         // A file input left empty sends a part without a name or bytes.
-        if name != file_field || file_name.is_empty() || form.file.is_some() {
+        let part = parts.iter().position(|(n, _)| *n == name);
+        let taken = match part {
+            Some(0) => form.file.is_some(),
+            Some(_) => form.others.iter().any(|(n, _)| *n == name),
+            None => true,
+        };
+        let (Some(part), false, false) = (part, file_name.is_empty(), taken) else {
             drain(&mut field).await;
             continue;
-        }
-        let stored = store_stream(pool, now, rules, &file_name, &mut field).await;
+        };
+        let stored = store_stream(pool, now, parts[part].1, &file_name, &mut field).await;
         if stored.is_err() {
             drain(&mut field).await;
         }
-        form.file = Some(stored);
+        if part == 0 {
+            form.file = Some(stored);
+        } else {
+            form.others.push((name, stored));
+        }
     }
     Ok(form)
 }

@@ -1,6 +1,7 @@
-//! Cover images: the type is read from the bytes, not the name; the size is bounded before
-//! decoding; each image is kept in the file store as uploaded and resized to the widths the
-//! pages use, as JPEG, and served only to readers who may see a post it covers.
+//! Cover images, the portal's one picture kit (news posts and publications): the type is
+//! read from the bytes, not the name; the size is bounded before decoding; each image is kept
+//! in the file store as uploaded and resized to the widths the pages use, as JPEG, and served
+//! only to readers who may see a post or read a publication it covers.
 //!
 //! Decoding is the costly part (a 40-megapixel PNG of 128 KB took 3.4 s and 280 MB), so it is
 //! bounded three ways: at most [`MAX_PIXELS`], one image at a time for the whole process
@@ -336,6 +337,53 @@ pub async fn save(
     }
 }
 
+/// The picture a form ends with: the image a new upload makes, else the one an earlier try
+/// of the form uploaded (`earlier`, a hidden field) while it is still kept; `refused` says
+/// why not, for the field. Every form with a cover picture (news posts, publications) takes
+/// it here. The hidden field is the sender's to change, so it counts only for a picture no
+/// post or publication has taken, or the one the edited item has (`own`): nobody can put
+/// another item's picture (a draft's, say) on theirs by its number.
+#[derive(Debug)]
+pub struct Picked {
+    pub id: Option<i64>,
+    pub refused: Option<ImageError>,
+    /// A new picture was sent and taken.
+    pub new: bool,
+}
+
+pub async fn pick(
+    state: &AppState,
+    (earlier, own): (Option<i64>, Option<i64>),
+    sent: Option<Result<StoredFile, ImageError>>,
+) -> AppResult<Picked> {
+    let mut picked = Picked {
+        id: earlier,
+        refused: None,
+        new: false,
+    };
+    if let Some(earlier) = earlier
+        && !(exists(&state.pool, earlier).await?
+            && (own == Some(earlier) || is_unused(&state.pool, earlier).await?))
+    {
+        picked.id = None;
+        if sent.is_none() {
+            picked.refused = Some(ImageError::Gone);
+        }
+    }
+    match sent {
+        Some(Ok(file)) => match create(state, file).await? {
+            Ok(id) => {
+                picked.id = Some(id);
+                picked.new = true;
+            }
+            Err(e) => picked.refused = Some(e),
+        },
+        Some(Err(e)) => picked.refused = Some(e),
+        None => {}
+    }
+    Ok(picked)
+}
+
 /// Whether an image is still kept (a form may carry the id of one uploaded an hour ago).
 pub async fn exists(pool: &AnyPool, id: i64) -> sqlx::Result<bool> {
     let found: Option<i64> = sqlx::query_scalar("SELECT id FROM images WHERE id = $1")
@@ -345,14 +393,39 @@ pub async fn exists(pool: &AnyPool, id: i64) -> sqlx::Result<bool> {
     Ok(found.is_some())
 }
 
-/// Deletes the images no post uses an hour after they were uploaded (a form that failed or
-/// was abandoned, a cover replaced or removed, a post deleted), giving their files back to
-/// the store's sweep. Returns how many went.
+/// SQL condition: no post or publication has the image `$1`/`i.id` as its cover.
+macro_rules! unused {
+    ($id:literal) => {
+        concat!(
+            "NOT EXISTS (SELECT 1 FROM posts p WHERE p.cover_image_id = ",
+            $id,
+            ") AND NOT EXISTS (SELECT 1 FROM publications u WHERE u.cover_image_id = ",
+            $id,
+            ")"
+        )
+    };
+}
+
+/// Whether no post or publication has the image as its cover.
+async fn is_unused(pool: &AnyPool, id: i64) -> sqlx::Result<bool> {
+    let unused: Option<i64> = sqlx::query_scalar(concat!(
+        "SELECT 1 FROM images WHERE id = $1 AND ",
+        unused!("$1")
+    ))
+    .bind(id)
+    .fetch_optional(pool)
+    .await?;
+    Ok(unused.is_some())
+}
+
+/// Deletes the images no post or publication uses an hour after they were uploaded (a form
+/// that failed or was abandoned, a cover replaced or removed, a post deleted), giving their
+/// files back to the store's sweep. Returns how many went.
 pub async fn sweep(pool: &AnyPool, now: i64) -> sqlx::Result<usize> {
-    let ids: Vec<i64> = sqlx::query_scalar(
-        "SELECT i.id FROM images i WHERE i.created_at < $1 \
-         AND NOT EXISTS (SELECT 1 FROM posts p WHERE p.cover_image_id = i.id)",
-    )
+    let ids: Vec<i64> = sqlx::query_scalar(concat!(
+        "SELECT i.id FROM images i WHERE i.created_at < $1 AND ",
+        unused!("i.id")
+    ))
     .bind(now - files::ORPHAN_AFTER_SECONDS)
     .fetch_all(pool)
     .await?;
@@ -365,10 +438,10 @@ pub async fn sweep(pool: &AnyPool, now: i64) -> sqlx::Result<usize> {
                 .await?;
         let mut tx = pool.begin().await?;
         // Guarded: an image a post took up, or uploaded again, since the list was read stays.
-        let gone = sqlx::query(
-            "DELETE FROM images WHERE id = $1 AND created_at < $2 \
-             AND NOT EXISTS (SELECT 1 FROM posts p WHERE p.cover_image_id = $1)",
-        )
+        let gone = sqlx::query(concat!(
+            "DELETE FROM images WHERE id = $1 AND created_at < $2 AND ",
+            unused!("$1")
+        ))
         .bind(id)
         .bind(now - files::ORPHAN_AFTER_SECONDS)
         .execute(&mut *tx)
@@ -382,6 +455,33 @@ pub async fn sweep(pool: &AnyPool, now: i64) -> sqlx::Result<usize> {
         tx.commit().await?;
     }
     Ok(swept)
+}
+
+/// The image `image_id` as a template shows it, with `alt`; whether its upload as sent is
+/// kept too (for the editors' link to it).
+pub async fn cover(
+    pool: &AnyPool,
+    image_id: Option<i64>,
+    alt: &str,
+) -> sqlx::Result<Option<Cover>> {
+    let Some(id) = image_id else { return Ok(None) };
+    let row: Option<(String, String, i64, i64)> =
+        sqlx::query_as("SELECT hash, widths, width, height FROM images WHERE id = $1")
+            .bind(id)
+            .fetch_optional(pool)
+            .await?;
+    let Some(mut cover) = row.and_then(|(h, w, width, height)| {
+        Cover::from_row(Some(h), Some(w), Some(width), Some(height), alt)
+    }) else {
+        return Ok(None);
+    };
+    let original: Option<i64> =
+        sqlx::query_scalar("SELECT file_id FROM image_files WHERE image_id = $1 AND width = 0")
+            .bind(id)
+            .fetch_optional(pool)
+            .await?;
+    cover.has_original = original.is_some();
+    Ok(Some(cover))
 }
 
 /// What a template needs to show an image.
@@ -450,8 +550,9 @@ impl Cover {
 /// A cover picture, at `/news/covers/<hash>-<width>.jpg` (a resized copy) or
 /// `/news/covers/<hash>-original` (the upload as sent, which may carry the camera's
 /// metadata: publishers only). A resized copy goes to whoever may see the picture of a post
-/// it covers, and to nobody before that: drafts, scheduled and members-only posts keep their
-/// pictures as they keep their bodies. Everyone else gets the 404 of a missing file.
+/// it covers or read a publication it covers, and to nobody before that: drafts, scheduled
+/// and members-only posts, and publications for members or cohorts, keep their pictures as
+/// they keep their bodies. Everyone else gets the 404 of a missing file.
 pub async fn serve(ctx: Ctx, Path(name): Path<String>, headers: HeaderMap) -> AppResult<Response> {
     let (hash, width) = match name.strip_suffix(".jpg") {
         Some(rest) => {
@@ -492,12 +593,16 @@ pub async fn serve(ctx: Ctx, Path(name): Path<String>, headers: HeaderMap) -> Ap
     let allowed = if width == 0 {
         publisher
     } else {
-        publisher || can_see(viewer)
+        publisher
+            || can_see(viewer)
+            || covers_readable(pool, image_id, &policy::search_scope(viewer)).await?
     };
     if !allowed {
         return Err(AppError::NotFound);
     }
-    let audience = if width != 0 && can_see(None) {
+    let public = width != 0
+        && (can_see(None) || covers_readable(pool, image_id, &policy::search_scope(None)).await?);
+    let audience = if public {
         files::Audience::Anyone
     } else {
         files::Audience::Restricted
@@ -519,6 +624,28 @@ pub async fn serve(ctx: Ctx, Path(name): Path<String>, headers: HeaderMap) -> Ap
         audience,
         files::Disposition::Inline,
     ))
+}
+
+/// Whether the image covers a publication the reader of `scope` may read (the publication's
+/// own rule, [`policy::can_read_publication`], as SQL).
+async fn covers_readable(
+    pool: &AnyPool,
+    image_id: i64,
+    scope: &policy::SearchScope,
+) -> sqlx::Result<bool> {
+    let found: Option<i64> = sqlx::query_scalar(concat!(
+        "SELECT p.id FROM publications p WHERE p.cover_image_id = $5 AND ",
+        crate::publication_readable!("$1", "$2", "$3", "$4"),
+        " LIMIT 1"
+    ))
+    .bind(scope.all)
+    .bind(scope.members)
+    .bind(scope.cohorts)
+    .bind(scope.person)
+    .bind(image_id)
+    .fetch_optional(pool)
+    .await?;
+    Ok(found.is_some())
 }
 
 /// Moves cover pictures written by earlier versions under `<data-dir>/images` into the file

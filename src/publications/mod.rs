@@ -61,8 +61,8 @@ impl Kind {
 /// Largest file, in bytes.
 pub const MAX_BYTES: u64 = 100 * 1024 * 1024;
 
-/// The body the publishing form accepts: the file and the text around it.
-pub const BODY_LIMIT: usize = MAX_BYTES as usize + 2 * 1024 * 1024;
+/// The body the publishing form accepts: the file, a cover picture and the text around them.
+pub const BODY_LIMIT: usize = MAX_BYTES as usize + crate::news::images::MAX_BYTES + 2 * 1024 * 1024;
 
 /// What a publication's file may be, by the type found from its bytes: PDF, the Office
 /// formats (an Office file `infer` reads no further than its ZIP is refused: a ZIP is not a
@@ -99,6 +99,12 @@ pub struct Publication {
     pub size: Option<i64>,
     pub version: Option<i64>,
     pub text_status: Option<String>,
+    pub cover_image_id: Option<i64>,
+    pub cover_alt: String,
+    pub cover_hash: Option<String>,
+    pub cover_widths: Option<String>,
+    pub cover_width: Option<i64>,
+    pub cover_height: Option<i64>,
 }
 
 /// The columns of [`Publication`], from `publications p` with its newest file.
@@ -108,10 +114,12 @@ macro_rules! publication_select {
         concat!(
             "SELECT p.id, p.slug, p.title, p.summary, p.summary_html, p.authors, p.published_on, \
              p.kind, p.external_url, p.visibility, p.status, p.updated_at, v.file_id, f.name AS file_name, \
-             f.content_type, f.size, v.version, v.text_status FROM publications p \
+             f.content_type, f.size, v.version, v.text_status, p.cover_image_id, p.cover_alt, \
+             i.hash AS cover_hash, i.widths AS cover_widths, i.width AS cover_width, \
+             i.height AS cover_height FROM publications p \
              LEFT JOIN publication_files v ON v.publication_id = p.id AND v.version = \
                (SELECT MAX(version) FROM publication_files w WHERE w.publication_id = p.id) \
-             LEFT JOIN files f ON f.id = v.file_id ",
+             LEFT JOIN files f ON f.id = v.file_id LEFT JOIN images i ON i.id = p.cover_image_id ",
             $rest
         )
     };
@@ -133,6 +141,16 @@ impl Publication {
             kind,
             files::human_size(self.size.unwrap_or(0).max(0) as u64)
         ))
+    }
+    /// Its cover picture, if it has one.
+    pub fn cover(&self) -> Option<crate::news::images::Cover> {
+        crate::news::images::Cover::from_row(
+            self.cover_hash.clone(),
+            self.cover_widths.clone(),
+            self.cover_width,
+            self.cover_height,
+            &self.cover_alt,
+        )
     }
     pub fn year(&self) -> &str {
         self.published_on.get(..4).unwrap_or_default()

@@ -190,7 +190,8 @@ async fn list(ctx: Ctx, Query(f): Query<Filters>) -> AppResult<Response> {
 struct ShowPage {
     layout: Layout,
     p: Publication,
-    staff: bool,
+    /// Where the reader may edit it (staff, or a facilitator of all its cohorts).
+    edit: Option<String>,
     /// Its topics: (address, name).
     topics: Vec<(String, String)>,
 }
@@ -209,11 +210,15 @@ async fn show(ctx: Ctx, Path(slug): Path<String>) -> AppResult<Response> {
     .fetch_all(&mut *conn)
     .await?;
     drop(conn);
+    let edit = match &ctx.person {
+        Some(person) => super::staff::edit_href(&ctx.state, person, &p).await?,
+        None => None,
+    };
     let mut layout = ctx.layout().await;
     layout.meta.title = p.title.clone();
     Ok(web::render(&ShowPage {
         layout,
-        staff: scope.all == 1,
+        edit,
         topics,
         p,
     }))

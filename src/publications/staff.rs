@@ -14,6 +14,7 @@ use super::{BODY_LIMIT, Kind, MAX_BYTES, Publication, RULES, TextStatus};
 use crate::{
     error::{AppError, AppResult, is_unique_violation},
     files::{self, StoredFile, UploadForm},
+    news::images,
     policy::{self, Visibility},
     publication_select,
     state::AppState,
@@ -45,6 +46,12 @@ pub fn router() -> Router<AppState> {
             "/cohorts/{slug}/publish",
             get(cohort_form)
                 .post(cohort_publish)
+                .layer(DefaultBodyLimit::max(BODY_LIMIT)),
+        )
+        .route(
+            "/cohorts/{slug}/publications/{publication}/edit",
+            get(cohort_edit_form)
+                .post(cohort_update)
                 .layer(DefaultBodyLimit::max(BODY_LIMIT)),
         )
         .route("/staff/publications/downloads.csv", get(downloads_csv))
@@ -221,6 +228,13 @@ pub static FIELDS: Fields = Fields(&[
         required: false,
         lines: false,
     },
+    Field {
+        name: "cover_alt",
+        label: "the picture's description",
+        max_len: 300,
+        required: false,
+        lines: false,
+    },
 ]);
 
 /// The form's values, as entered.
@@ -237,6 +251,10 @@ pub struct Values {
     pub cohorts: Vec<i64>,
     pub topics: Vec<i64>,
     pub status: String,
+    pub cover_alt: String,
+    /// A picture uploaded with an earlier try of the form, kept while it is shown again.
+    pub cover_image_id: Option<i64>,
+    pub remove_cover: bool,
 }
 
 /// The ids ticked in a group of checkboxes (at most 200; anything not a number dropped).
@@ -262,6 +280,9 @@ impl Values {
             cohorts: ids(sent, "cohort"),
             topics: ids(sent, "topic"),
             status: sent.get("status").to_owned(),
+            cover_alt: sent.get("cover_alt").to_owned(),
+            cover_image_id: sent.get("cover_image_id").parse().ok(),
+            remove_cover: sent.get("remove_cover") == "1",
         }
     }
 }
@@ -283,16 +304,19 @@ struct FormPage {
     cohorts: Vec<(i64, String)>,
     topics: Vec<(i64, String)>,
     max_size: String,
+    /// The cover picture it has (editing), shown with a choice to remove it.
+    cover: Option<crate::news::images::Cover>,
 }
 
 impl FormPage {
     pub fn action(&self) -> String {
-        if let Some((slug, _)) = &self.from {
-            return format!("/cohorts/{slug}/publish");
-        }
-        match &self.editing {
-            Some(p) => format!("/staff/publications/{}/edit", p.slug),
-            None => "/staff/publications/new".to_owned(),
+        match (&self.from, &self.editing) {
+            (Some((cohort, _)), Some(p)) => {
+                format!("/cohorts/{cohort}/publications/{}/edit", p.slug)
+            }
+            (Some((cohort, _)), None) => format!("/cohorts/{cohort}/publish"),
+            (None, Some(p)) => format!("/staff/publications/{}/edit", p.slug),
+            (None, None) => "/staff/publications/new".to_owned(),
         }
     }
     pub fn file_label(&self) -> &'static str {
@@ -360,7 +384,9 @@ async fn form_page(
         (None, Some((_, name))) => format!("Publish for {name}"),
         (None, None) => "Publish".to_owned(),
     };
+    let cover = editing.as_ref().and_then(Publication::cover);
     let page = FormPage {
+        cover,
         layout,
         from,
         editing,
@@ -409,6 +435,18 @@ async fn edited(ctx: &Ctx, slug: &str) -> AppResult<Publication> {
 async fn edit_form(Staff(ctx, person): Staff, Path(slug): Path<String>) -> AppResult<Response> {
     web::permit(policy::can_publish_publications(&person))?;
     let p = edited(&ctx, &slug).await?;
+    let values = stored_values(&ctx, &p).await?;
+    form_page(
+        &ctx,
+        (Some(p), &Publisher::Staff),
+        values,
+        FormErrors::default(),
+    )
+    .await
+}
+
+/// The form's values of a stored publication, to edit it.
+async fn stored_values(ctx: &Ctx, p: &Publication) -> AppResult<Values> {
     let cohorts =
         sqlx::query_scalar("SELECT cohort_id FROM publication_cohorts WHERE publication_id = $1")
             .bind(p.id)
@@ -431,14 +469,11 @@ async fn edit_form(Staff(ctx, person): Staff, Path(slug): Path<String>) -> AppRe
         visibility: p.visibility.as_str().to_owned(),
         cohorts,
         status: p.status.clone(),
+        cover_alt: p.cover_alt.clone(),
+        cover_image_id: None,
+        remove_cover: false,
     };
-    form_page(
-        &ctx,
-        (Some(p), &Publisher::Staff),
-        values,
-        FormErrors::default(),
-    )
-    .await
+    Ok(values)
 }
 
 /// The form as checked, ready to store.
@@ -454,6 +489,8 @@ struct Checked {
     cohorts: Vec<i64>,
     topics: Vec<i64>,
     published: bool,
+    cover_image_id: Option<i64>,
+    cover_alt: String,
 }
 
 /// The link as a browser reads it, or its message.
@@ -520,13 +557,50 @@ async fn audience(
     Ok((visibility.unwrap_or(Visibility::Members), cohorts))
 }
 
+/// The cover picture it will have (a new one, one sent with an earlier try of the form, the
+/// one it has, or none when removed) and its description, or their messages. `v` keeps a
+/// new picture for the form shown again.
+async fn cover(
+    state: &AppState,
+    check: &mut form::Check,
+    v: &mut Values,
+    (sent, own): (&mut UploadForm, Option<i64>),
+) -> AppResult<(Option<i64>, String)> {
+    let sent = sent
+        .take_other("cover")
+        .map(images::checked_upload)
+        .transpose()?;
+    let picked = images::pick(state, (v.cover_image_id, own), sent).await?;
+    v.cover_image_id = picked.id;
+    if picked.new {
+        v.remove_cover = false;
+    }
+    if let Some(e) = picked.refused {
+        check.add("cover", e.to_string());
+    }
+    let id = match (picked.id, v.remove_cover) {
+        (_, true) => None,
+        (Some(id), false) => Some(id),
+        (None, false) => own,
+    };
+    let alt = check.text("cover_alt", &v.cover_alt);
+    if id.is_some() && alt.is_empty() && !check.has("cover_alt") {
+        check.add(
+            "cover_alt",
+            "Describe the picture for people who cannot see it.",
+        );
+    }
+    Ok((id, alt))
+}
+
 async fn check(
     state: &AppState,
-    v: &Values,
+    v: &mut Values,
     sent: &mut UploadForm,
-    (has_file, leads): (bool, Option<&[i64]>),
+    (has_file, own_cover, leads): (bool, Option<i64>, Option<&[i64]>),
 ) -> AppResult<(Result<Checked, FormErrors>, Option<StoredFile>)> {
     let mut check = FIELDS.check();
+    let (cover_image_id, cover_alt) = cover(state, &mut check, v, (sent, own_cover)).await?;
     let title = check.text("title", &v.title);
     let typed = check.text("slug", &v.slug);
     let slug = if typed.is_empty() {
@@ -581,6 +655,8 @@ async fn check(
         cohorts,
         topics,
         published,
+        cover_image_id,
+        cover_alt,
     });
     Ok((checked, file))
 }
@@ -608,12 +684,12 @@ async fn store(
     let status = if c.published { "published" } else { "draft" };
     let sql = if id.is_some() {
         "UPDATE publications SET slug = $1, title = $2, summary = $3, summary_html = $4, authors = $5, \
-         published_on = $6, kind = $7, external_url = $8, visibility = $9, status = $10, updated_at = $11 \
-         WHERE id = $12 RETURNING id"
+         published_on = $6, kind = $7, external_url = $8, visibility = $9, status = $10, updated_at = $11, \
+         cover_image_id = $13, cover_alt = $14 WHERE id = $12 RETURNING id"
     } else {
         "INSERT INTO publications (slug, title, summary, summary_html, authors, published_on, kind, \
-         external_url, visibility, status, created_by, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $12, $11, $11) RETURNING id"
+         external_url, visibility, status, created_by, created_at, updated_at, cover_image_id, cover_alt) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $12, $11, $11, $13, $14) RETURNING id"
     };
     let result = sqlx::query_scalar::<_, i64>(sql)
         .bind(&c.slug)
@@ -628,6 +704,8 @@ async fn store(
         .bind(status)
         .bind(now)
         .bind(id.unwrap_or(person))
+        .bind(c.cover_image_id)
+        .bind(&c.cover_alt)
         .fetch_optional(&mut *tx)
         .await;
     let id = match result {
@@ -695,13 +773,25 @@ async fn save(
     multipart: Multipart,
 ) -> AppResult<Response> {
     let state = &ctx.state;
-    let mut sent = files::read_form(state, multipart, &RULES).await?;
+    let mut sent =
+        files::read_form_with(state, multipart, &RULES, &[("cover", &images::UPLOAD)]).await?;
     let mut values = Values::of(&sent);
     if publisher.leads().is_some() {
-        values.status = "published".to_owned();
+        // From a cohort's space: published at once; an edit keeps the status it has.
+        values.status = editing
+            .as_ref()
+            .map_or("published", |p| p.status.as_str())
+            .to_owned();
     }
     let has_file = editing.as_ref().is_some_and(|p| p.file_id.is_some());
-    let (checked, file) = check(state, &values, &mut sent, (has_file, publisher.leads())).await?;
+    let own_cover = editing.as_ref().and_then(|p| p.cover_image_id);
+    let (checked, file) = check(
+        state,
+        &mut values,
+        &mut sent,
+        (has_file, own_cover, publisher.leads()),
+    )
+    .await?;
     let c = match checked {
         Ok(c) => c,
         Err(errors) => {
@@ -749,7 +839,13 @@ async fn save(
         format!("“{}” is saved as a draft.", c.title)
     })
     .await?;
-    Ok(web::see_other(&format!("/publications/{}", c.slug)))
+    // A draft is staff's to read: a facilitator who edited one goes back to its form.
+    Ok(web::see_other(&match (&publisher, c.published) {
+        (Publisher::Cohort { from, .. }, false) => {
+            format!("/cohorts/{}/publications/{}/edit", from.0, c.slug)
+        }
+        _ => format!("/publications/{}", c.slug),
+    }))
 }
 
 async fn create(Staff(ctx, person): Staff, multipart: Multipart) -> AppResult<Response> {
@@ -761,11 +857,7 @@ async fn create(Staff(ctx, person): Staff, multipart: Multipart) -> AppResult<Re
 async fn cohort_form(
     Steering(ctx, person, access): Steering<crate::cohorts::Access>,
 ) -> AppResult<Response> {
-    let leads = led_cohorts(&ctx.state, &person).await?;
-    let publisher = Publisher::Cohort {
-        from: (access.cohort.slug.clone(), access.cohort.name.clone()),
-        leads: leads.iter().map(|(id, _)| *id).collect(),
-    };
+    let publisher = cohort_publisher(&ctx, &person, &access).await?;
     let values = Values {
         kind: "toolkit".to_owned(),
         visibility: "cohorts".to_owned(),
@@ -780,12 +872,98 @@ async fn cohort_publish(
     Steering(ctx, person, access): Steering<crate::cohorts::Access>,
     multipart: Multipart,
 ) -> AppResult<Response> {
-    let leads = led_cohorts(&ctx.state, &person).await?;
-    let publisher = Publisher::Cohort {
+    let publisher = cohort_publisher(&ctx, &person, &access).await?;
+    save(ctx, person, (None, publisher), multipart).await
+}
+
+/// A facilitator publishing from the cohort's space of `access`.
+async fn cohort_publisher(
+    ctx: &Ctx,
+    person: &crate::viewer::Person,
+    access: &crate::cohorts::Access,
+) -> AppResult<Publisher> {
+    let leads = led_cohorts(&ctx.state, person).await?;
+    Ok(Publisher::Cohort {
         from: (access.cohort.slug.clone(), access.cohort.name.clone()),
         leads: leads.iter().map(|(id, _)| *id).collect(),
-    };
-    save(ctx, person, (None, publisher), multipart).await
+    })
+}
+
+/// The publication at `slug` for editing from the cohort's space of `access`: one for this
+/// cohort whose every cohort the person leads ([`policy::can_edit_cohort_publication`]);
+/// anything else is the 404 of a publication that is not there.
+async fn led_publication(
+    ctx: &Ctx,
+    person: &crate::viewer::Person,
+    access: &crate::cohorts::Access,
+    slug: &str,
+) -> AppResult<(Publication, Publisher)> {
+    let publisher = cohort_publisher(ctx, person, access).await?;
+    let p = edited(ctx, slug).await?;
+    let cohorts = cohorts_of(&ctx.state, &p).await?;
+    let leads = publisher.leads().unwrap_or_default();
+    let leads_all = cohorts.iter().any(|(c, _)| *c == access.cohort.id)
+        && cohorts.iter().all(|(c, _)| leads.contains(c));
+    if !policy::can_edit_cohort_publication(person, leads_all) {
+        return Err(AppError::NotFound);
+    }
+    Ok((p, publisher))
+}
+
+/// The cohorts a publication for cohorts is for: (id, address); none for any other.
+async fn cohorts_of(state: &AppState, p: &Publication) -> sqlx::Result<Vec<(i64, String)>> {
+    if p.visibility != Visibility::Cohorts {
+        return Ok(Vec::new());
+    }
+    sqlx::query_as(
+        "SELECT c.id, c.slug FROM publication_cohorts pc JOIN cohorts c ON c.id = pc.cohort_id \
+         WHERE pc.publication_id = $1 ORDER BY c.name, c.id",
+    )
+    .bind(p.id)
+    .fetch_all(&state.pool)
+    .await
+}
+
+/// Where this person edits the publication: staff at `/staff/publications`, a facilitator
+/// who leads all its cohorts from the first one's space; `None` for everyone else.
+pub async fn edit_href(
+    state: &AppState,
+    person: &crate::viewer::Person,
+    p: &Publication,
+) -> sqlx::Result<Option<String>> {
+    if policy::can_publish_publications(person) {
+        return Ok(Some(format!("/staff/publications/{}/edit", p.slug)));
+    }
+    let cohorts = cohorts_of(state, p).await?;
+    if cohorts.is_empty() {
+        return Ok(None);
+    }
+    let leads = led_cohorts(state, person).await?;
+    let leads_all = cohorts
+        .iter()
+        .all(|(c, _)| leads.iter().any(|(l, _)| l == c));
+    Ok(policy::can_edit_cohort_publication(person, leads_all)
+        .then(|| format!("/cohorts/{}/publications/{}/edit", cohorts[0].1, p.slug)))
+}
+
+/// A cohort publication's form, for the facilitators who lead all its cohorts: its facts,
+/// picture and a new version of its file.
+async fn cohort_edit_form(
+    Steering(ctx, person, access): Steering<crate::cohorts::Access>,
+    Path((_, slug)): Path<(String, String)>,
+) -> AppResult<Response> {
+    let (p, publisher) = led_publication(&ctx, &person, &access, &slug).await?;
+    let values = stored_values(&ctx, &p).await?;
+    form_page(&ctx, (Some(p), &publisher), values, FormErrors::default()).await
+}
+
+async fn cohort_update(
+    Steering(ctx, person, access): Steering<crate::cohorts::Access>,
+    Path((_, slug)): Path<(String, String)>,
+    multipart: Multipart,
+) -> AppResult<Response> {
+    let (p, publisher) = led_publication(&ctx, &person, &access, &slug).await?;
+    save(ctx, person, (Some(p), publisher), multipart).await
 }
 
 async fn update(

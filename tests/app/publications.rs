@@ -16,6 +16,17 @@ pub async fn publish(
     fields: &[(&str, &str)],
     file: Option<(&str, Vec<u8>)>,
 ) -> Page {
+    let parts = file.map(|(name, bytes)| ("file", name, bytes));
+    publish_parts(who, path, fields, parts.into_iter().collect()).await
+}
+
+/// The publishing form with these file parts: (part, file name, bytes).
+pub async fn publish_parts(
+    who: &Visitor,
+    path: &str,
+    fields: &[(&str, &str)],
+    parts: Vec<(&str, &str, Vec<u8>)>,
+) -> Page {
     let mut values: Vec<(String, String)> = vec![
         ("title".into(), "Lead service lines".into()),
         ("summary".into(), "What cities did.".into()),
@@ -37,8 +48,11 @@ pub async fn publish(
     for (k, v) in values {
         form = form.text(k, v);
     }
-    if let Some((name, bytes)) = file {
-        form = form.part("file", Part::bytes(bytes).file_name(name.to_owned()));
+    for (part, name, bytes) in parts {
+        form = form.part(
+            part.to_owned(),
+            Part::bytes(bytes).file_name(name.to_owned()),
+        );
     }
     Page::of(
         who.client
@@ -1086,4 +1100,260 @@ async fn a_pdf_over_25_mb_is_kept_without_reading_its_text_and_staff_are_told() 
     assert_eq!(found.texts(".result-publication h3"), ["Flood atlas"]);
     let text = Page::of(net.member.get("/search?q=floodplain").await).await;
     assert!(text.texts(".result-publication h3").is_empty());
+}
+
+fn cover() -> Vec<u8> {
+    portal::demo::cover_png([20, 80, 140], [230, 210, 160], 5)
+}
+
+#[tokio::test]
+async fn a_cover_picture_is_described_shown_to_its_readers_only_and_never_borrowed() {
+    let app = spawn_app().await;
+    let net = Fixture::new(&app).await;
+    let new = "/staff/publications/new";
+    // A picture with no description: the form comes back holding it for the next try.
+    let first = publish_parts(
+        &net.staff,
+        new,
+        &[],
+        vec![
+            ("file", "v1.pdf", pdf("One", "first edition")),
+            ("cover", "c.png", cover()),
+        ],
+    )
+    .await;
+    assert_eq!(first.status, 422);
+    assert_eq!(
+        first.text("#cover_alt-error"),
+        "Error: Describe the picture for people who cannot see it."
+    );
+    let held = first.attr("input[name=cover_image_id]", "value").unwrap();
+    assert!(
+        first
+            .text("#cover-field")
+            .contains("The picture you chose is kept")
+    );
+    // Not a picture: refused in words, nothing written.
+    let junk = publish_parts(
+        &net.staff,
+        new,
+        &[("cover_alt", "A map")],
+        vec![("cover", "c.png", b"just some words, not a picture".to_vec())],
+    )
+    .await;
+    assert_eq!(junk.status, 422);
+    assert_eq!(
+        junk.text("#cover-error"),
+        "Error: The file is not a JPEG, PNG or WebP image."
+    );
+    let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM publications")
+        .fetch_one(&app.state.pool)
+        .await
+        .unwrap();
+    assert_eq!(stored, 0);
+
+    let done = publish_parts(
+        &net.staff,
+        new,
+        &[
+            ("cover_image_id", &held),
+            ("cover_alt", "Crews replacing a lead pipe"),
+        ],
+        vec![("file", "v1.pdf", pdf("One", "first edition"))],
+    )
+    .await;
+    assert_eq!(done.path(), "/publications/lead-service-lines");
+    let img = done.attr("img.publication-cover", "src").unwrap();
+    assert_eq!(
+        done.attr("img.publication-cover", "alt").unwrap(),
+        "Crews replacing a lead pipe"
+    );
+    let list = Page::of(net.member.get("/publications").await).await;
+    assert!(list.has("li.with-cover img.publication-thumb"));
+    // A members' brief keeps its picture as it keeps its text.
+    assert_eq!(net.member.get(&img).await.status(), 200);
+    assert_eq!(app.visitor().get(&img).await.status(), 404);
+    assert_eq!(net.lapsed.get(&img).await.status(), 404);
+
+    // Another's picture cannot be borrowed by its number: a facilitator's crafted form is
+    // told the picture is not kept, and the brief's picture stays private.
+    let path = format!("/cohorts/{SLUG}/publish");
+    let mine = cohort_id(&app).await;
+    let borrowed = publish(
+        &net.facilitator,
+        &path,
+        &[
+            ("title", "Borrowed"),
+            ("visibility", "cohorts"),
+            ("cohort", &mine),
+            ("cover_image_id", &held),
+            ("cover_alt", "Taken"),
+        ],
+        Some(("p.pdf", pdf("B", "borrowed"))),
+    )
+    .await;
+    assert_eq!(borrowed.status, 422);
+    assert_eq!(
+        borrowed.text("#cover-error"),
+        "Error: The picture uploaded earlier is no longer kept. Attach it again."
+    );
+
+    // Public: the public sees it; removed: it is gone from the page.
+    let edit = "/staff/publications/lead-service-lines/edit";
+    publish(
+        &net.staff,
+        edit,
+        &[("visibility", "public"), ("cover_alt", "Crews")],
+        None,
+    )
+    .await;
+    assert_eq!(app.visitor().get(&img).await.status(), 200);
+    let page = Page::of(app.visitor().get("/publications/lead-service-lines").await).await;
+    assert_eq!(page.attr("img.publication-cover", "alt").unwrap(), "Crews");
+    let form = Page::of(net.staff.get(edit).await).await;
+    assert!(form.has("img.editor-cover"));
+    let removed = publish(
+        &net.staff,
+        edit,
+        &[("visibility", "public"), ("remove_cover", "1")],
+        None,
+    )
+    .await;
+    assert!(
+        !removed.has("img.publication-cover"),
+        "{}",
+        removed.text("main")
+    );
+    assert_eq!(app.visitor().get(&img).await.status(), 404);
+    // Unused for an hour, it is swept.
+    app.state.clock.advance(3601);
+    portal::housekeep(&app.state).await;
+    let images: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM images")
+        .fetch_one(&app.state.pool)
+        .await
+        .unwrap();
+    assert_eq!(images, 0);
+}
+
+#[tokio::test]
+async fn a_facilitator_edits_and_versions_their_cohort_publication_and_no_other() {
+    let app = spawn_app().await;
+    let net = Fixture::new(&app).await;
+    let mine = cohort_id(&app).await;
+    publish(
+        &net.facilitator,
+        &format!("/cohorts/{SLUG}/publish"),
+        &[
+            ("title", "Shutoff playbook"),
+            ("visibility", "cohorts"),
+            ("cohort", &mine),
+        ],
+        Some(("v1.pdf", pdf("Playbook", "first edition"))),
+    )
+    .await;
+    let edit = format!("/cohorts/{SLUG}/publications/shutoff-playbook/edit");
+    // Its page leads its facilitator (and staff) to edit it; a member gets no such link.
+    let page = Page::of(net.facilitator.get("/publications/shutoff-playbook").await).await;
+    assert!(page.has(&format!(".breadcrumb a[href='{edit}']")));
+    let plain = Page::of(net.member.get("/publications/shutoff-playbook").await).await;
+    assert!(!plain.has(".breadcrumb a[href*='edit']"));
+    let form = Page::of(net.facilitator.get(&edit).await).await;
+    assert_eq!(form.status, 200);
+    assert_eq!(form.h1(), "Edit Shutoff playbook");
+    assert!(
+        !form.has("form[action$='/unpublish']"),
+        "unpublishing is staff's"
+    );
+    assert_eq!(net.member.get(&edit).await.status(), 403);
+    assert_eq!(net.other_city.get(&edit).await.status(), 404);
+
+    let saved = publish(
+        &net.facilitator,
+        &edit,
+        &[
+            ("title", "Shutoff playbook, second edition"),
+            ("slug", "shutoff-playbook"),
+            ("visibility", "cohorts"),
+            ("cohort", &mine),
+        ],
+        Some(("v2.pdf", pdf("Playbook", "moratorium calendar"))),
+    )
+    .await;
+    assert_eq!(saved.path(), "/publications/shutoff-playbook");
+    assert_eq!(saved.h1(), "Shutoff playbook, second edition");
+    let r = net
+        .member
+        .get("/publications/shutoff-playbook/download")
+        .await;
+    assert!(
+        r.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("v2.pdf")
+    );
+    let found = Page::of(net.member.get("/search?q=moratorium+calendar").await).await;
+    assert!(found.has(".result-publication"));
+    let versions = Page::of(net.facilitator.get(&edit).await)
+        .await
+        .texts(".history li");
+    assert_eq!(versions.len(), 2, "{versions:?}");
+    // Widening its audience from the space is refused in words.
+    let wider = publish(&net.facilitator, &edit, &[("visibility", "members")], None).await;
+    assert_eq!(wider.status, 422);
+    assert!(
+        wider
+            .text("#visibility .field-error")
+            .contains("cohorts you lead")
+    );
+
+    // Staff's members' brief, and one also for a cohort they do not lead: not theirs.
+    publish(
+        &net.staff,
+        "/staff/publications/new",
+        &[],
+        Some(("b.pdf", pdf("B", "brief"))),
+    )
+    .await;
+    crate::fixture::create_cohort(
+        &net.staff,
+        "Broadband Equity",
+        &[("join_policy", "open"), ("visible", "1")],
+    )
+    .await;
+    let theirs: i64 = sqlx::query_scalar("SELECT id FROM cohorts WHERE slug = 'broadband-equity'")
+        .fetch_one(&app.state.pool)
+        .await
+        .unwrap();
+    publish(
+        &net.staff,
+        "/staff/publications/new",
+        &[
+            ("title", "Shared toolkit"),
+            ("visibility", "cohorts"),
+            ("cohort", &mine),
+            ("cohort", &theirs.to_string()),
+        ],
+        Some(("s.pdf", pdf("S", "shared"))),
+    )
+    .await;
+    for slug in ["lead-service-lines", "shared-toolkit"] {
+        let path = format!("/cohorts/{SLUG}/publications/{slug}/edit");
+        assert_eq!(net.facilitator.get(&path).await.status(), 404, "{slug}");
+        let crafted = publish(&net.facilitator, &path, &[("title", "Mine now")], None).await;
+        assert_eq!(crafted.status, 404, "{slug}");
+        let page = Page::of(net.facilitator.get(&format!("/publications/{slug}")).await).await;
+        assert!(!page.has(".breadcrumb a[href*='edit']"), "{slug}");
+    }
+    let titles: Vec<String> = sqlx::query_scalar("SELECT title FROM publications ORDER BY id")
+        .fetch_all(&app.state.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        titles,
+        [
+            "Shutoff playbook, second edition",
+            "Lead service lines",
+            "Shared toolkit"
+        ]
+    );
 }

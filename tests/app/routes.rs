@@ -431,6 +431,13 @@ const TABLE: &[Row] = &[
         "pubmembers",
         STAFF,
     ),
+    // The cohort's toolkit, edited from its space by its facilitator (and staff).
+    row(
+        "GET",
+        "/cohorts/{slug}/publications/{publication}/edit",
+        "cohortpub",
+        COHORT_FACILITATORS,
+    ),
     row("GET", "/staff/meetings", "", STAFF),
     row("GET", "/staff/meetings/new", "", STAFF),
     row("GET", "/staff/meetings/{slug}", "meeting", STAFF),
@@ -589,6 +596,13 @@ const TABLE: &[Row] = &[
         method: "POST",
         template: "/cohorts/{slug}/publish",
         fill: "resource",
+        body: Body::Multipart,
+        answers: COHORT_FACILITATORS,
+    },
+    Row {
+        method: "POST",
+        template: "/cohorts/{slug}/publications/{publication}/edit",
+        fill: "cohortpub",
         body: Body::Multipart,
         answers: COHORT_FACILITATORS,
     },
@@ -1470,6 +1484,8 @@ async fn publication_fixture(app: &TestApp) -> Vec<(&'static str, String)> {
         .unwrap();
         out.push((key, slug.to_owned()));
     }
+    out.push(("cohortpub/slug", SLUG.to_owned()));
+    out.push(("cohortpub/publication", "cohort-toolkit".to_owned()));
     out
 }
 
@@ -1571,6 +1587,7 @@ fn path_of(row: &Row, fx: &Arguments) -> String {
         ("{post_id}", format!("{}/post", row.fill)),
         ("{code}", format!("{}/code", row.fill)),
         ("{file_id}", format!("{}/file_id", row.fill)),
+        ("{publication}", format!("{}/publication", row.fill)),
     ] {
         if path.contains(placeholder) {
             path = path.replace(placeholder, &value(key));

@@ -69,6 +69,10 @@ pub(super) struct FormPage {
 }
 
 impl FormPage {
+    /// The preview's note about the picture, if any.
+    fn cover_note(&self) -> &str {
+        self.preview.as_ref().map_or("", |p| p.note.as_str())
+    }
     fn has_topic(&self, id: &i64) -> bool {
         self.form.topics.contains(id)
     }
@@ -107,24 +111,7 @@ pub(super) async fn cover_of(
     image_id: Option<i64>,
     alt: &str,
 ) -> AppResult<Option<images::Cover>> {
-    let Some(id) = image_id else { return Ok(None) };
-    let row: Option<(String, String, i64, i64)> =
-        sqlx::query_as("SELECT hash, widths, width, height FROM images WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&ctx.state.pool)
-            .await?;
-    let Some(mut cover) = row.and_then(|(h, w, width, height)| {
-        images::Cover::from_row(Some(h), Some(w), Some(width), Some(height), alt)
-    }) else {
-        return Ok(None);
-    };
-    let original: Option<i64> =
-        sqlx::query_scalar("SELECT file_id FROM image_files WHERE image_id = $1 AND width = 0")
-            .bind(id)
-            .fetch_optional(&ctx.state.pool)
-            .await?;
-    cover.has_original = original.is_some();
-    Ok(Some(cover))
+    Ok(images::cover(&ctx.state.pool, image_id, alt).await?)
 }
 
 pub(super) async fn edit_form(

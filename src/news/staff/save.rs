@@ -63,7 +63,8 @@ pub(super) async fn save(
     };
     // Control characters in a post were removed on reading, as the editor has always done.
     let mut check = FIELDS.check();
-    attach_cover(state, &mut form, cover, &mut check).await?;
+    let own = before.as_ref().and_then(|b| b.cover_image_id);
+    attach_cover(state, &mut form, (cover, own), &mut check).await?;
     let body = check.markdown("body", &form.body).await;
     form.body = body.source.clone();
     let topics = crate::news::topics(&state.pool).await?;
@@ -129,27 +130,16 @@ pub(super) async fn save(
 async fn attach_cover(
     state: &AppState,
     form: &mut PostForm,
-    cover: Upload,
+    (cover, own): (Upload, Option<i64>),
     check: &mut Check,
 ) -> AppResult<()> {
-    if let Some(earlier) = form.cover_image_id
-        && !images::exists(&state.pool, earlier).await?
-    {
-        form.cover_image_id = None;
-        if cover.is_none() {
-            check.add("cover", images::ImageError::Gone.to_string());
-        }
+    let picked = images::pick(state, (form.cover_image_id, own), cover).await?;
+    form.cover_image_id = picked.id;
+    if picked.new {
+        form.remove_cover = false;
     }
-    match cover {
-        Some(Ok(file)) => match images::create(state, file).await? {
-            Ok(image_id) => {
-                form.cover_image_id = Some(image_id);
-                form.remove_cover = false;
-            }
-            Err(e) => check.add("cover", e.to_string()),
-        },
-        Some(Err(e)) => check.add("cover", e.to_string()),
-        None => {}
+    if let Some(e) = picked.refused {
+        check.add("cover", e.to_string());
     }
     Ok(())
 }
