@@ -839,13 +839,18 @@ async fn save(
         format!("“{}” is saved as a draft.", c.title)
     })
     .await?;
-    // A draft is staff's to read: a facilitator who edited one goes back to its form.
-    Ok(web::see_other(&match (&publisher, c.published) {
+    Ok(web::see_other(&saved_to(&publisher, &c)))
+}
+
+/// Where a save leads: the publication's page; a draft is staff's to read, so a facilitator
+/// who edited one goes back to its form.
+fn saved_to(publisher: &Publisher, c: &Checked) -> String {
+    match (publisher, c.published) {
         (Publisher::Cohort { from, .. }, false) => {
             format!("/cohorts/{}/publications/{}/edit", from.0, c.slug)
         }
         _ => format!("/publications/{}", c.slug),
-    }))
+    }
 }
 
 async fn create(Staff(ctx, person): Staff, multipart: Multipart) -> AppResult<Response> {
