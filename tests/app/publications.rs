@@ -1344,6 +1344,28 @@ async fn a_facilitator_edits_and_versions_their_cohort_publication_and_no_other(
         let page = Page::of(net.facilitator.get(&format!("/publications/{slug}")).await).await;
         assert!(!page.has(".breadcrumb a[href*='edit']"), "{slug}");
     }
+    // Staff took it offline: the facilitator's edit keeps it a draft and leads back to its
+    // form (its page is staff's alone now).
+    net.staff
+        .post_form("/staff/publications/shutoff-playbook/unpublish", &[])
+        .await;
+    let draft = publish(
+        &net.facilitator,
+        &edit,
+        &[
+            ("title", "Shutoff playbook, second edition"),
+            ("slug", "shutoff-playbook"),
+            ("visibility", "cohorts"),
+            ("cohort", &mine),
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(draft.path(), edit);
+    assert_eq!(
+        draft.text(".flash"),
+        "“Shutoff playbook, second edition” is saved as a draft."
+    );
     let titles: Vec<String> = sqlx::query_scalar("SELECT title FROM publications ORDER BY id")
         .fetch_all(&app.state.pool)
         .await
@@ -1356,4 +1378,100 @@ async fn a_facilitator_edits_and_versions_their_cohort_publication_and_no_other(
             "Shared toolkit"
         ]
     );
+}
+
+#[tokio::test]
+async fn many_publishes_unpublishes_and_facilitator_versions_at_once_write_one_email_and_lose_nothing()
+ {
+    let app = spawn_app().await;
+    let net = Fixture::new(&app).await;
+    net.other_city
+        .post_form("/account/publications", &[("news", "yes")])
+        .await;
+    publish(
+        &net.staff,
+        "/staff/publications/new",
+        &[("title", "Later brief"), ("status", "draft")],
+        Some(("l.pdf", pdf("Later", "Soon"))),
+    )
+    .await;
+    let edit = "/staff/publications/later-brief/edit";
+    // 25 first publishes at once: each lands on the page; one email is written.
+    let publishes = (0..25).map(|_| async {
+        let page = publish(
+            &net.staff,
+            edit,
+            &[("title", "Later brief"), ("slug", "later-brief")],
+            None,
+        )
+        .await;
+        (page.status, page.path().to_owned())
+    });
+    for (status, path) in futures_util::future::join_all(publishes).await {
+        assert_eq!((status, path.as_str()), (200, "/publications/later-brief"));
+    }
+    let mails = app
+        .outbox()
+        .await
+        .into_iter()
+        .filter(|m| m.subject == "New policy brief: Later brief")
+        .count();
+    assert_eq!(mails, 1);
+    // 25 unpublishes at once: all answered, a draft once.
+    let unpublish = "/staff/publications/later-brief/unpublish";
+    let unpublishes = (0..25).map(|_| async { net.staff.post_form(unpublish, &[]).await.status() });
+    for status in futures_util::future::join_all(unpublishes).await {
+        assert_eq!(status, 200);
+    }
+    assert_eq!(
+        net.member.get("/publications/later-brief").await.status(),
+        404
+    );
+
+    // A facilitator sends 20 new versions of their cohort's toolkit at once: each is kept.
+    let mine = cohort_id(&app).await;
+    publish(
+        &net.facilitator,
+        &format!("/cohorts/{SLUG}/publish"),
+        &[
+            ("title", "Toolkit"),
+            ("visibility", "cohorts"),
+            ("cohort", &mine),
+        ],
+        Some(("t.pdf", pdf("Toolkit", "First"))),
+    )
+    .await;
+    let path = format!("/cohorts/{SLUG}/publications/toolkit/edit");
+    let versions = (0..20).map(|i| {
+        let (path, mine, facilitator) = (&path, &mine, &net.facilitator);
+        async move {
+            publish(
+                facilitator,
+                path,
+                &[
+                    ("title", "Toolkit"),
+                    ("slug", "toolkit"),
+                    ("visibility", "cohorts"),
+                    ("cohort", mine),
+                ],
+                Some((
+                    &format!("t{i}.pdf"),
+                    pdf("Toolkit", &format!("Version {i}")),
+                )),
+            )
+            .await
+            .status
+        }
+    });
+    for status in futures_util::future::join_all(versions).await {
+        assert_eq!(status, 200);
+    }
+    let numbers: Vec<i64> = sqlx::query_scalar(
+        "SELECT v.version FROM publication_files v JOIN publications p ON p.id = v.publication_id \
+         WHERE p.slug = 'toolkit' ORDER BY v.version",
+    )
+    .fetch_all(&app.state.pool)
+    .await
+    .unwrap();
+    assert_eq!(numbers, (1..=21).collect::<Vec<i64>>());
 }
