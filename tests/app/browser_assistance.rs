@@ -15,13 +15,42 @@ use crate::{
 async fn browser_a_city_asks_staff_resolve_and_every_assistance_page_passes_axe() {
     let app = spawn_app().await;
     let net = Fixture::new(&app).await;
-    let published = crate::publications::publish(
+    let published = crate::publications::publish_parts(
         &net.staff,
         "/staff/publications/new",
-        &[],
+        &[("cover_alt", "Crews replacing a lead pipe")],
+        vec![
+            (
+                "file",
+                "brief.pdf",
+                portal::demo::cohorts::pdf("Lead lines", &["Where to start."]),
+            ),
+            (
+                "cover",
+                "cover.png",
+                portal::demo::cover_png([20, 80, 140], [230, 210, 160], 5),
+            ),
+        ],
+    )
+    .await;
+    assert!(published.has("img.publication-cover"));
+    // And a toolkit its facilitator published from the cohort's space.
+    let cohort: i64 = sqlx::query_scalar("SELECT id FROM cohorts WHERE slug = $1")
+        .bind(crate::fixture::SLUG)
+        .fetch_one(&app.state.pool)
+        .await
+        .unwrap();
+    crate::publications::publish(
+        &net.facilitator,
+        &format!("/cohorts/{}/publish", crate::fixture::SLUG),
+        &[
+            ("title", "Shutoff toolkit"),
+            ("visibility", "cohorts"),
+            ("cohort", &cohort.to_string()),
+        ],
         Some((
-            "brief.pdf",
-            portal::demo::cohorts::pdf("Lead lines", &["Where to start."]),
+            "toolkit.pdf",
+            portal::demo::cohorts::pdf("Shutoffs", &["Steps."]),
         )),
     )
     .await;
@@ -147,6 +176,33 @@ async fn browser_a_city_asks_staff_resolve_and_every_assistance_page_passes_axe(
     member
         .log_in(&app, "mayor@a.gov", MEMBER_PASSWORD, "/home")
         .await;
+    scan.page(
+        &member,
+        "/publications",
+        "publications",
+        "Publications",
+        "Lead service lines",
+    )
+    .await;
+    scan.page(
+        &member,
+        &publication,
+        "a publication with its cover",
+        "Lead service lines",
+        "Download the PDF",
+    )
+    .await;
+    scan.page(
+        &member,
+        &format!(
+            "/cohorts/{}/publications/shutoff-toolkit/edit",
+            crate::fixture::SLUG
+        ),
+        "edit a cohort publication",
+        "Edit Shutoff toolkit",
+        "Versions of the file",
+    )
+    .await;
     scan.page(
         &member,
         "/assistance",
