@@ -374,7 +374,7 @@ async fn check_form(
         "the date you need an answer by",
         "Enter the date you need an answer by as a date, such as 2027-03-31, or leave it empty.",
     );
-    let file = sent.take_file(&mut check, super::MAX_BYTES)?;
+    let file = sent.take_file(&mut check, &super::RULES)?;
     let checked = check.finish().map(|()| Checked {
         topic_id: topic_id.unwrap_or_default(),
         title,

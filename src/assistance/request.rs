@@ -399,7 +399,7 @@ async fn written(
     };
     let mut check = fields.check();
     let body = check.markdown(name, sent.get(name)).await;
-    let file = sent.take_file(&mut check, super::MAX_BYTES)?;
+    let file = sent.take_file(&mut check, &super::RULES)?;
     if !internal && case.request.status == RequestStatus::Closed {
         check.add("body", CLOSED);
     }

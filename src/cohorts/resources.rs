@@ -433,7 +433,7 @@ async fn read_upload(state: &AppState, multipart: Multipart) -> AppResult<Upload
 
 /// Why a file was not taken, for the person.
 fn file_message(e: &FileError) -> String {
-    files::document_refusal(e, MAX_BYTES)
+    files::document_refusal(e, &RULES)
 }
 
 /// Bytes of files a cohort's resources hold (PostgreSQL sums BIGINT as NUMERIC, which `Any`

@@ -88,18 +88,76 @@ pub fn kind(content_type: &str, name: &str) -> &'static str {
     }
 }
 
-/// Why a document or picture ([`DOCUMENT_TYPES`]) was not taken, for the person who sent
-/// it; `max` is the use's largest file.
-pub fn document_refusal(e: &FileError, max: u64) -> String {
+/// Why a file was not taken under `rules`, for the person who sent it: the types refused
+/// name what this use accepts, the size its largest file.
+pub fn document_refusal(e: &FileError, rules: &Rules) -> String {
     match e {
-        FileError::TypeNotAllowed(_) => "Files of this type are not accepted. Add a PDF, a Word, \
-            Excel or PowerPoint document, a PNG or JPEG picture, or a CSV or text file."
-            .to_owned(),
+        FileError::TypeNotAllowed(_) => format!(
+            "Files of this type are not accepted. Add {}.",
+            accepted_words(rules.types)
+        ),
         FileError::TooLarge(_) => format!(
             "The file is larger than {}. Add a smaller version, or share a link to it.",
-            human_size(max)
+            human_size(rules.max_bytes)
         ),
         e => e.to_string(),
+    }
+}
+
+/// "a PDF, a Word or Excel document, or a CSV or text file": what a use's types accept.
+fn accepted_words(types: &[&str]) -> String {
+    let has = |t: &str| types.contains(&t);
+    let named = |pairs: &[(&str, &'static str)]| -> Vec<&'static str> {
+        pairs
+            .iter()
+            .filter(|(t, _)| has(t))
+            .map(|(_, w)| *w)
+            .collect()
+    };
+    let office = named(&[
+        (
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            "Word",
+        ),
+        (
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "Excel",
+        ),
+        (
+            "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+            "PowerPoint",
+        ),
+    ]);
+    let pictures = named(&[
+        ("image/png", "PNG"),
+        ("image/jpeg", "JPEG"),
+        ("image/webp", "WebP"),
+    ]);
+    let mut kinds = Vec::new();
+    if has("application/pdf") {
+        kinds.push("a PDF".to_owned());
+    }
+    if !office.is_empty() {
+        kinds.push(format!("a {} document", or_list(&office)));
+    }
+    if !pictures.is_empty() {
+        kinds.push(format!("a {} picture", or_list(&pictures)));
+    }
+    if has("application/octet-stream") || has("text/plain") {
+        kinds.push("a CSV or text file".to_owned());
+    }
+    match kinds.len() {
+        0 => "another file".to_owned(),
+        1 | 2 => kinds.join(" or "),
+        n => format!("{}, or {}", kinds[..n - 1].join(", "), kinds[n - 1]),
+    }
+}
+
+/// "Word, Excel or PowerPoint".
+fn or_list(words: &[&str]) -> String {
+    match words.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+        _ => words.join(""),
     }
 }
 

@@ -40,18 +40,18 @@ impl UploadForm {
             .collect()
     }
 
-    /// The stored file, or its refusal (in words, for a file of at most `max` bytes) added to
-    /// the form's messages under `file`.
+    /// The stored file, or its refusal (in words, naming what `rules` accept) added to the
+    /// form's messages under `file`.
     pub fn take_file(
         &mut self,
         check: &mut crate::web::form::Check,
-        max: u64,
+        rules: &Rules,
     ) -> AppResult<Option<StoredFile>> {
         match self.file.take() {
             None => Ok(None),
             Some(Err(FileError::Database(e))) => Err(e.into()),
             Some(Err(e)) => {
-                check.add("file", super::document_refusal(&e, max));
+                check.add("file", super::document_refusal(&e, rules));
                 Ok(None)
             }
             Some(Ok(file)) => Ok(Some(file)),

@@ -636,7 +636,7 @@ async fn check(
         .filter(|t| known.contains(t))
         .collect();
     let published = v.status == "published";
-    let file = sent.take_file(&mut check, MAX_BYTES)?;
+    let file = sent.take_file(&mut check, &RULES)?;
     if published && file.is_none() && !has_file && external_url.is_empty() && !check.has("file") {
         check.add(
             "file",

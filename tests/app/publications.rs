@@ -323,6 +323,13 @@ async fn bad_files_and_choices_are_refused_in_words_and_a_hostile_pdf_is_kept_wi
         "{}",
         page.text("#file-error")
     );
+    // A picture as the file: the message names what a publication may be, and no picture.
+    let page = publish(&net.staff, new, &[], Some(("brief.png", cover()))).await;
+    assert_eq!(
+        page.text("#file-error"),
+        "Error: Files of this type are not accepted. Add a PDF, a Word, Excel or PowerPoint \
+         document, or a CSV or text file."
+    );
     let page = publish(&net.staff, new, &[("visibility", "cohorts")], None).await;
     assert!(
         page.text(".error-summary")
