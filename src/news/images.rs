@@ -384,6 +384,47 @@ pub async fn pick(
     Ok(picked)
 }
 
+/// The form field of a picture's description: every form with a cover has it.
+pub const ALT_FIELD: crate::web::form::Field = crate::web::form::Field {
+    name: "cover_alt",
+    label: "the picture's description",
+    max_len: 300,
+    required: false,
+    lines: false,
+};
+
+/// Takes a form's picture into its fields: `held` (the hidden field of a picture sent with
+/// an earlier try) and `remove` (the box to remove the one it has), with the upload `sent`
+/// and the edited item's own picture `own`; why not, under `cover`.
+pub async fn take(
+    state: &AppState,
+    (held, remove): (&mut Option<i64>, &mut bool),
+    (sent, own): (Option<Result<StoredFile, ImageError>>, Option<i64>),
+    check: &mut crate::web::form::Check,
+) -> AppResult<()> {
+    let picked = pick(state, (*held, own), sent).await?;
+    *held = picked.id;
+    if picked.new {
+        *remove = false;
+    }
+    if let Some(e) = picked.refused {
+        check.add("cover", e.to_string());
+    }
+    Ok(())
+}
+
+/// The picture's description as typed, checked: required when there is a picture (`cover`).
+pub fn described(check: &mut crate::web::form::Check, cover: Option<i64>, typed: &str) -> String {
+    let alt = check.text(ALT_FIELD.name, typed);
+    if cover.is_some() && alt.is_empty() && !check.has(ALT_FIELD.name) {
+        check.add(
+            ALT_FIELD.name,
+            "Describe the picture for people who cannot see it.",
+        );
+    }
+    alt
+}
+
 /// Whether an image is still kept (a form may carry the id of one uploaded an hour ago).
 pub async fn exists(pool: &AnyPool, id: i64) -> sqlx::Result<bool> {
     let found: Option<i64> = sqlx::query_scalar("SELECT id FROM images WHERE id = $1")

@@ -228,13 +228,7 @@ pub static FIELDS: Fields = Fields(&[
         required: false,
         lines: false,
     },
-    Field {
-        name: "cover_alt",
-        label: "the picture's description",
-        max_len: 300,
-        required: false,
-        lines: false,
-    },
+    images::ALT_FIELD,
 ]);
 
 /// The form's values, as entered.
@@ -570,26 +564,19 @@ async fn cover(
         .take_other("cover")
         .map(images::checked_upload)
         .transpose()?;
-    let picked = images::pick(state, (v.cover_image_id, own), sent).await?;
-    v.cover_image_id = picked.id;
-    if picked.new {
-        v.remove_cover = false;
-    }
-    if let Some(e) = picked.refused {
-        check.add("cover", e.to_string());
-    }
-    let id = match (picked.id, v.remove_cover) {
+    images::take(
+        state,
+        (&mut v.cover_image_id, &mut v.remove_cover),
+        (sent, own),
+        check,
+    )
+    .await?;
+    let id = match (v.cover_image_id, v.remove_cover) {
         (_, true) => None,
         (Some(id), false) => Some(id),
         (None, false) => own,
     };
-    let alt = check.text("cover_alt", &v.cover_alt);
-    if id.is_some() && alt.is_empty() && !check.has("cover_alt") {
-        check.add(
-            "cover_alt",
-            "Describe the picture for people who cannot see it.",
-        );
-    }
+    let alt = images::described(check, id, &v.cover_alt);
     Ok((id, alt))
 }
 

@@ -263,13 +263,7 @@ pub static FIELDS: Fields = Fields(&[
         required: false,
         lines: false,
     },
-    Field {
-        name: "cover_alt",
-        label: "the picture's description",
-        max_len: 300,
-        required: false,
-        lines: false,
-    },
+    images::ALT_FIELD,
 ]);
 
 pub(super) async fn form_again(

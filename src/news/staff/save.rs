@@ -15,7 +15,6 @@ use crate::{
         images,
         write::{PostInput, PostState, create_post, update_post},
     },
-    state::AppState,
     text::slug,
     time::Zone,
     web::{self, Ctx, FormErrors, form::Check},
@@ -63,8 +62,7 @@ pub(super) async fn save(
     };
     // Control characters in a post were removed on reading, as the editor has always done.
     let mut check = FIELDS.check();
-    let own = before.as_ref().and_then(|b| b.cover_image_id);
-    attach_cover(state, &mut form, (cover, own), &mut check).await?;
+    attach_cover(state, &mut form, (cover, before.as_ref()), &mut check).await?;
     let body = check.markdown("body", &form.body).await;
     form.body = body.source.clone();
     let topics = crate::news::topics(&state.pool).await?;
@@ -125,23 +123,17 @@ pub(super) async fn save(
     Ok(web::see_other(&format!("/staff/news/{post_id}/edit")))
 }
 
-/// The picture sent with the form, or one uploaded with an earlier try of it if it is still
-/// kept; why not, next to the field.
+/// The picture sent with the form, or the one an earlier try of it holds (see
+/// [`images::take`]); why not, next to the field.
 async fn attach_cover(
-    state: &AppState,
+    state: &crate::state::AppState,
     form: &mut PostForm,
-    (cover, own): (Upload, Option<i64>),
+    (cover, before): (Upload, Option<&Stored>),
     check: &mut Check,
 ) -> AppResult<()> {
-    let picked = images::pick(state, (form.cover_image_id, own), cover).await?;
-    form.cover_image_id = picked.id;
-    if picked.new {
-        form.remove_cover = false;
-    }
-    if let Some(e) = picked.refused {
-        check.add("cover", e.to_string());
-    }
-    Ok(())
+    let held = (&mut form.cover_image_id, &mut form.remove_cover);
+    let own = before.and_then(|b| b.cover_image_id);
+    images::take(state, held, (cover, own), check).await
 }
 
 /// Checks the editor's fields and decides the post's status from the button pressed; on
@@ -180,14 +172,7 @@ fn check_post(
         form.cover_image_id
             .or(before.and_then(|b| b.cover_image_id))
     };
-    let alt = check.text("cover_alt", &form.cover_alt);
-    form.cover_alt = alt.clone();
-    if cover_id.is_some() && alt.is_empty() && !check.has("cover_alt") {
-        check.add(
-            "cover_alt",
-            "Describe the picture for people who cannot see it.",
-        );
-    }
+    form.cover_alt = images::described(&mut check, cover_id, &form.cover_alt);
     let (state, publish_at) = publication(form, before, now, zone, &mut check);
     match check.finish() {
         Ok(()) => Ok(Checked {
