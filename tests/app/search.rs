@@ -201,6 +201,19 @@ async fn one_list_finds_news_pages_meetings_and_publications_with_kind_filters_a
     portal::search::reindex(&app.state).await.unwrap();
     let again = Page::of(public.get("/search?q=quillwort").await).await;
     assert_eq!(again.texts(".results h3"), found.texts(".results h3"));
+    // Rebuilt area by area, its documents are numbered by date, as normal writes number them.
+    let dates: Vec<i64> = sqlx::query_scalar("SELECT at FROM search_docs ORDER BY id")
+        .fetch_all(&app.state.pool)
+        .await
+        .unwrap();
+    let mut sorted = dates.clone();
+    sorted.sort();
+    assert_eq!(dates, sorted);
+    let kinds: Vec<String> = sqlx::query_scalar("SELECT DISTINCT kind FROM search_docs")
+        .fetch_all(&app.state.pool)
+        .await
+        .unwrap();
+    assert!(kinds.len() >= 2, "{kinds:?}");
 }
 
 #[tokio::test]
