@@ -34,6 +34,21 @@ async fn browser_a_city_asks_staff_resolve_and_every_assistance_page_passes_axe(
     )
     .await;
     assert!(published.has("img.publication-cover"));
+    // A public report, read by anyone.
+    crate::publications::publish(
+        &net.staff,
+        "/staff/publications/new",
+        &[
+            ("title", "Heat action plans"),
+            ("kind", "report"),
+            ("visibility", "public"),
+        ],
+        Some((
+            "heat.pdf",
+            portal::demo::cohorts::pdf("Heat", &["Cooling centers."]),
+        )),
+    )
+    .await;
     // And a toolkit its facilitator published from the cohort's space.
     let cohort: i64 = sqlx::query_scalar("SELECT id FROM cohorts WHERE slug = $1")
         .bind(crate::fixture::SLUG)
@@ -176,6 +191,23 @@ async fn browser_a_city_asks_staff_resolve_and_every_assistance_page_passes_axe(
     member
         .log_in(&app, "mayor@a.gov", MEMBER_PASSWORD, "/home")
         .await;
+    let public = Widths::start().await;
+    scan.page(
+        &public,
+        "/publications",
+        "public publications",
+        "Publications",
+        "Heat action plans",
+    )
+    .await;
+    scan.page(
+        &public,
+        "/publications/heat-action-plans",
+        "a public publication",
+        "Heat action plans",
+        "Download the PDF",
+    )
+    .await;
     scan.page(
         &member,
         "/publications",

@@ -1343,13 +1343,24 @@ async fn a_facilitator_edits_and_versions_their_cohort_publication_and_no_other(
         Some(("s.pdf", pdf("S", "shared"))),
     )
     .await;
-    for slug in ["lead-service-lines", "shared-toolkit"] {
+    for slug in [
+        "lead-service-lines",
+        "shared-toolkit",
+        "no-such-thing",
+        "%27%20OR%201%3D1",
+    ] {
         let path = format!("/cohorts/{SLUG}/publications/{slug}/edit");
         assert_eq!(net.facilitator.get(&path).await.status(), 404, "{slug}");
         let crafted = publish(&net.facilitator, &path, &[("title", "Mine now")], None).await;
         assert_eq!(crafted.status, 404, "{slug}");
         let page = Page::of(net.facilitator.get(&format!("/publications/{slug}")).await).await;
         assert!(!page.has(".breadcrumb a[href*='edit']"), "{slug}");
+        if slug.starts_with("no") || slug.starts_with('%') {
+            let staff = format!("/staff/publications/{slug}/edit");
+            assert_eq!(net.staff.get(&staff).await.status(), 404, "{slug}");
+            let crafted = publish(&net.staff, &staff, &[("title", "Nothing")], None).await;
+            assert_eq!(crafted.status, 404, "{slug}");
+        }
     }
     // Staff took it offline: the facilitator's edit keeps it a draft and leads back to its
     // form (its page is staff's alone now).
