@@ -21,7 +21,7 @@ use crate::{
     text::{WebUrl, csv::Csv, markdown::Rendered, slug},
     web::{
         self, Ctx, FormErrors, Layout, Staff,
-        door::Steering,
+        door::{self, Steering},
         form::{self, Field, Fields},
     },
 };
@@ -125,6 +125,8 @@ enum Publisher {
         from: (String, String),
         /// The cohorts this person may publish for.
         leads: Vec<i64>,
+        /// The door they came through, asked again in the write.
+        access: Box<crate::cohorts::Access>,
     },
 }
 
@@ -792,6 +794,11 @@ async fn save(
     };
     let now = state.clock.now();
     let mut tx = state.begin_write().await?;
+    if let Err(e) = recheck(&mut tx, &person, &publisher).await {
+        drop(tx);
+        crate::files::discard(state, file).await?;
+        return Err(e);
+    }
     let Some(id) = store(
         &mut tx,
         editing.as_ref().map(|p| p.id),
@@ -827,6 +834,25 @@ async fn save(
     })
     .await?;
     Ok(web::see_other(&saved_to(&publisher, &c)))
+}
+
+/// Asks again, inside the write, whether the person may still publish this way: an upload
+/// of 100 MB does not outlive a deactivation, or a facilitator's removal from the cohort.
+async fn recheck(
+    tx: &mut sqlx::AnyConnection,
+    person: &crate::viewer::Person,
+    publisher: &Publisher,
+) -> AppResult<()> {
+    match publisher {
+        Publisher::Staff => {
+            let now = door::person_again(tx, person).await?;
+            web::permit(policy::can_publish_publications(&now))
+        }
+        Publisher::Cohort { access, .. } => {
+            door::again(tx, person, access.as_ref(), door::Level::Steer).await?;
+            Ok(())
+        }
+    }
 }
 
 /// Where a save leads: the publication's page; a draft is staff's to read, so a facilitator
@@ -878,6 +904,7 @@ async fn cohort_publisher(
     Ok(Publisher::Cohort {
         from: (access.cohort.slug.clone(), access.cohort.name.clone()),
         leads: leads.iter().map(|(id, _)| *id).collect(),
+        access: Box::new(access.clone()),
     })
 }
 

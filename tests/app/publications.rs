@@ -1493,3 +1493,70 @@ async fn many_publishes_unpublishes_and_facilitator_versions_at_once_write_one_e
     .unwrap();
     assert_eq!(numbers, (1..=21).collect::<Vec<i64>>());
 }
+
+#[tokio::test]
+async fn a_facilitators_upload_finished_after_they_stopped_leading_is_refused_and_nothing_is_kept()
+{
+    let app = spawn_app().await;
+    let net = Fixture::new(&app).await;
+    let mine = cohort_id(&app).await;
+    // The file arrives in two halves; between them, the mayor stops leading the cohort.
+    let (halves, rx) = tokio::sync::mpsc::channel::<Result<Vec<u8>, std::io::Error>>(2);
+    let body = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|piece| (piece, rx))
+    });
+    let form = Form::new()
+        .text("title", "Shutoff playbook")
+        .text("published_on", "2026-11-30")
+        .text("kind", "toolkit")
+        .text("visibility", "cohorts")
+        .text("cohort", mine)
+        .part(
+            "file",
+            Part::stream(reqwest::Body::wrap_stream(body)).file_name("p.pdf"),
+        );
+    let sending = {
+        let client = net.facilitator.client.clone();
+        let url = net.facilitator.url(&format!("/cohorts/{SLUG}/publish"));
+        tokio::spawn(async move { client.post(url).multipart(form).send().await.unwrap() })
+    };
+    let mut first = pdf("Playbook", "Steps");
+    first.extend(std::iter::repeat_n(b'%', 300 * 1024));
+    first.push(b'\n');
+    halves.send(Ok(first)).await.unwrap();
+    let files = |app: &TestApp| {
+        let pool = app.state.pool.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM files")
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        }
+    };
+    let mut waited = 0;
+    while files(&app).await == 0 {
+        assert!(waited < 100, "the upload never reached the file store");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        waited += 1;
+    }
+    sqlx::query(
+        "UPDATE cohort_members SET role = 'member' \
+         WHERE person_id = (SELECT id FROM people WHERE email = 'mayor@a.gov')",
+    )
+    .execute(&app.state.pool)
+    .await
+    .unwrap();
+    halves
+        .send(Ok(b"%%EOF\n".to_vec()))
+        .await
+        .expect("the upload was still being read");
+    drop(halves);
+    let answer = sending.await.unwrap();
+    assert_eq!(answer.status(), 403);
+    let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM publications")
+        .fetch_one(&app.state.pool)
+        .await
+        .unwrap();
+    assert_eq!(stored, 0);
+    assert_eq!(files(&app).await, 0, "the upload is not kept");
+}
