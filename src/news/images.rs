@@ -337,53 +337,6 @@ pub async fn save(
     }
 }
 
-/// The picture a form ends with: the image a new upload makes, else the one an earlier try
-/// of the form uploaded (`earlier`, a hidden field) while it is still kept; `refused` says
-/// why not, for the field. Every form with a cover picture (news posts, publications) takes
-/// it here. The hidden field is the sender's to change, so it counts only for a picture no
-/// post or publication has taken, or the one the edited item has (`own`): nobody can put
-/// another item's picture (a draft's, say) on theirs by its number.
-#[derive(Debug)]
-pub struct Picked {
-    pub id: Option<i64>,
-    pub refused: Option<ImageError>,
-    /// A new picture was sent and taken.
-    pub new: bool,
-}
-
-pub async fn pick(
-    state: &AppState,
-    (earlier, own): (Option<i64>, Option<i64>),
-    sent: Option<Result<StoredFile, ImageError>>,
-) -> AppResult<Picked> {
-    let mut picked = Picked {
-        id: earlier,
-        refused: None,
-        new: false,
-    };
-    if let Some(earlier) = earlier
-        && !(exists(&state.pool, earlier).await?
-            && (own == Some(earlier) || is_unused(&state.pool, earlier).await?))
-    {
-        picked.id = None;
-        if sent.is_none() {
-            picked.refused = Some(ImageError::Gone);
-        }
-    }
-    match sent {
-        Some(Ok(file)) => match create(state, file).await? {
-            Ok(id) => {
-                picked.id = Some(id);
-                picked.new = true;
-            }
-            Err(e) => picked.refused = Some(e),
-        },
-        Some(Err(e)) => picked.refused = Some(e),
-        None => {}
-    }
-    Ok(picked)
-}
-
 /// The form field of a picture's description: every form with a cover has it.
 pub const ALT_FIELD: crate::web::form::Field = crate::web::form::Field {
     name: "cover_alt",
@@ -394,23 +347,66 @@ pub const ALT_FIELD: crate::web::form::Field = crate::web::form::Field {
 };
 
 /// Takes a form's picture into its fields: `held` (the hidden field of a picture sent with
-/// an earlier try) and `remove` (the box to remove the one it has), with the upload `sent`
-/// and the edited item's own picture `own`; why not, under `cover`.
+/// an earlier try of the form) and `remove` (the box to remove the one it has), with the
+/// upload `sent` and the edited item's own picture `own`; why not, under `cover`. Every form
+/// with a cover picture (news posts, publications) takes it here.
+///
+/// The hidden field is the sender's to change, so a held number counts only for a picture
+/// `person` uploaded, or the item's own: nobody puts another's picture (a draft's, one
+/// pending in someone else's form) on theirs by its number.
 pub async fn take(
     state: &AppState,
+    person: i64,
     (held, remove): (&mut Option<i64>, &mut bool),
     (sent, own): (Option<Result<StoredFile, ImageError>>, Option<i64>),
     check: &mut crate::web::form::Check,
 ) -> AppResult<()> {
-    let picked = pick(state, (*held, own), sent).await?;
-    *held = picked.id;
-    if picked.new {
-        *remove = false;
+    let kept = match *held {
+        Some(id) => hold(&state.pool, id, (person, own), state.clock.now()).await?,
+        None => None,
+    };
+    if held.is_some() && kept.is_none() && sent.is_none() {
+        check.add("cover", ImageError::Gone.to_string());
     }
-    if let Some(e) = picked.refused {
-        check.add("cover", e.to_string());
+    *held = kept;
+    match sent {
+        Some(Ok(file)) => match create(state, file).await? {
+            Ok(id) => {
+                sqlx::query("UPDATE images SET uploaded_by = $1 WHERE id = $2")
+                    .bind(person)
+                    .bind(id)
+                    .execute(&state.pool)
+                    .await?;
+                *held = Some(id);
+                *remove = false;
+            }
+            Err(e) => check.add("cover", e.to_string()),
+        },
+        Some(Err(e)) => check.add("cover", e.to_string()),
+        None => {}
     }
     Ok(())
+}
+
+/// The held picture `id` when it is still kept and the sender's to hold (they uploaded it, or
+/// it is the item's own), kept from the sweep for another hour in the same statement so that
+/// the save that follows finds it.
+async fn hold(
+    pool: &AnyPool,
+    id: i64,
+    (person, own): (i64, Option<i64>),
+    now: i64,
+) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar(
+        "UPDATE images SET created_at = $1 WHERE id = $2 AND (uploaded_by = $3 OR id = $4) \
+         RETURNING id",
+    )
+    .bind(now)
+    .bind(id)
+    .bind(person)
+    .bind(own.unwrap_or(0))
+    .fetch_optional(pool)
+    .await
 }
 
 /// The picture's description as typed, checked: required when there is a picture (`cover`).
@@ -425,15 +421,6 @@ pub fn described(check: &mut crate::web::form::Check, cover: Option<i64>, typed:
     alt
 }
 
-/// Whether an image is still kept (a form may carry the id of one uploaded an hour ago).
-pub async fn exists(pool: &AnyPool, id: i64) -> sqlx::Result<bool> {
-    let found: Option<i64> = sqlx::query_scalar("SELECT id FROM images WHERE id = $1")
-        .bind(id)
-        .fetch_optional(pool)
-        .await?;
-    Ok(found.is_some())
-}
-
 /// SQL condition: no post or publication has the image `$1`/`i.id` as its cover.
 macro_rules! unused {
     ($id:literal) => {
@@ -445,18 +432,6 @@ macro_rules! unused {
             ")"
         )
     };
-}
-
-/// Whether no post or publication has the image as its cover.
-async fn is_unused(pool: &AnyPool, id: i64) -> sqlx::Result<bool> {
-    let unused: Option<i64> = sqlx::query_scalar(concat!(
-        "SELECT 1 FROM images WHERE id = $1 AND ",
-        unused!("$1")
-    ))
-    .bind(id)
-    .fetch_optional(pool)
-    .await?;
-    Ok(unused.is_some())
 }
 
 /// Deletes the images no post or publication uses an hour after they were uploaded (a form

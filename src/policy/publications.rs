@@ -36,11 +36,12 @@ pub fn can_publish_for_cohort(person: &Person, leads_it: bool) -> bool {
     is_staff(person) || (leads_it && super::can_use_member_areas(person))
 }
 
-/// Edit, and add versions to, a publication from a cohort's space: one for cohorts only, every
-/// one of which the person leads (`leads_all`: facilitators of them all, or staff), while
-/// their city is active. A publication that is also for another cohort is staff's to edit.
-pub fn can_edit_cohort_publication(person: &Person, leads_all: bool) -> bool {
-    leads_all && (is_staff(person) || super::can_use_member_areas(person))
+/// Edit, and add versions to, a publication from a cohort's space: a published one for
+/// cohorts only, every one of which the person leads (`leads_all`: facilitators of them all,
+/// or staff), while their city is active. A publication also for another cohort, and a draft
+/// (staff's alone to read), are staff's to edit.
+pub fn can_edit_cohort_publication(person: &Person, (leads_all, published): (bool, bool)) -> bool {
+    leads_all && published && (is_staff(person) || super::can_use_member_areas(person))
 }
 
 /// A publication as the rules see it, for one reader.

@@ -141,7 +141,7 @@ impl Publisher {
 
 /// The cohorts `person` may publish for from a cohort's space (every cohort for staff).
 async fn led_cohorts(
-    state: &AppState,
+    conn: &mut sqlx::AnyConnection,
     person: &crate::viewer::Person,
 ) -> sqlx::Result<Vec<(i64, String)>> {
     let all: Vec<(i64, String, String)> = sqlx::query_as(
@@ -150,7 +150,7 @@ async fn led_cohorts(
          WHERE c.status <> 'archived' ORDER BY c.name, c.id",
     )
     .bind(person.id)
-    .fetch_all(&state.pool)
+    .fetch_all(&mut *conn)
     .await?;
     Ok(all
         .into_iter()
@@ -557,7 +557,7 @@ async fn audience(
 /// one it has, or none when removed) and its description, or their messages. `v` keeps a
 /// new picture for the form shown again.
 async fn cover(
-    state: &AppState,
+    (state, person): (&AppState, i64),
     check: &mut form::Check,
     v: &mut Values,
     (sent, own): (&mut UploadForm, Option<i64>),
@@ -568,6 +568,7 @@ async fn cover(
         .transpose()?;
     images::take(
         state,
+        person,
         (&mut v.cover_image_id, &mut v.remove_cover),
         (sent, own),
         check,
@@ -583,13 +584,14 @@ async fn cover(
 }
 
 async fn check(
-    state: &AppState,
+    (state, person): (&AppState, i64),
     v: &mut Values,
     sent: &mut UploadForm,
     (has_file, own_cover, leads): (bool, Option<i64>, Option<&[i64]>),
 ) -> AppResult<(Result<Checked, FormErrors>, Option<StoredFile>)> {
     let mut check = FIELDS.check();
-    let (cover_image_id, cover_alt) = cover(state, &mut check, v, (sent, own_cover)).await?;
+    let sender = (state, person);
+    let (cover_image_id, cover_alt) = cover(sender, &mut check, v, (sent, own_cover)).await?;
     let title = check.text("title", &v.title);
     let typed = check.text("slug", &v.slug);
     let slug = if typed.is_empty() {
@@ -775,7 +777,7 @@ async fn save(
     let has_file = editing.as_ref().is_some_and(|p| p.file_id.is_some());
     let own_cover = editing.as_ref().and_then(|p| p.cover_image_id);
     let (checked, file) = check(
-        state,
+        (state, person.id),
         &mut values,
         &mut sent,
         (has_file, own_cover, publisher.leads()),
@@ -794,19 +796,13 @@ async fn save(
     };
     let now = state.clock.now();
     let mut tx = state.begin_write().await?;
-    if let Err(e) = recheck(&mut tx, &person, &publisher).await {
+    let editing_id = editing.as_ref().map(|p| p.id);
+    if let Err(e) = recheck(&mut tx, &person, (&publisher, &c, editing_id)).await {
         drop(tx);
         crate::files::discard(state, file).await?;
         return Err(e);
     }
-    let Some(id) = store(
-        &mut tx,
-        editing.as_ref().map(|p| p.id),
-        &c,
-        (person.id, now),
-    )
-    .await?
-    else {
+    let Some(id) = store(&mut tx, editing_id, &c, (person.id, now)).await? else {
         tx.rollback().await?;
         crate::files::discard(state, file).await?;
         let mut errors = FormErrors::default();
@@ -833,7 +829,7 @@ async fn save(
         format!("“{}” is saved as a draft.", c.title)
     })
     .await?;
-    Ok(web::see_other(&saved_to(&publisher, &c)))
+    Ok(web::see_other(&format!("/publications/{}", c.slug)))
 }
 
 /// Asks again, inside the write, whether the person may still publish this way: an upload
@@ -841,29 +837,46 @@ async fn save(
 async fn recheck(
     tx: &mut sqlx::AnyConnection,
     person: &crate::viewer::Person,
-    publisher: &Publisher,
+    (publisher, c, editing): (&Publisher, &Checked, Option<i64>),
 ) -> AppResult<()> {
-    match publisher {
-        Publisher::Staff => {
-            let now = door::person_again(tx, person).await?;
-            web::permit(policy::can_publish_publications(&now))
-        }
-        Publisher::Cohort { access, .. } => {
-            door::again(tx, person, access.as_ref(), door::Level::Steer).await?;
-            Ok(())
-        }
+    let Publisher::Cohort { access, .. } = publisher else {
+        let now = door::person_again(tx, person).await?;
+        return web::permit(policy::can_publish_publications(&now));
+    };
+    let (now, _) = door::again(tx, person, access.as_ref(), door::Level::Steer).await?;
+    let leads: Vec<i64> = led_cohorts(tx, &now)
+        .await?
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
+    // The cohorts it is saved for, and those it is for now (another's change meanwhile): all
+    // still led, and an edited one still a published publication for cohorts (its row held
+    // until the write ends).
+    let mut asked = c.cohorts.clone();
+    let mut theirs = true;
+    if let Some(id) = editing {
+        let stored: Option<(Visibility, String)> = sqlx::query_as(
+            "UPDATE publications SET updated_at = updated_at WHERE id = $1 RETURNING visibility, status",
+        )
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        theirs =
+            stored.is_some_and(|(v, status)| v == Visibility::Cohorts && status == "published");
+        asked.extend(
+            sqlx::query_scalar::<_, i64>(
+                "SELECT cohort_id FROM publication_cohorts WHERE publication_id = $1",
+            )
+            .bind(id)
+            .fetch_all(&mut *tx)
+            .await?,
+        );
     }
-}
-
-/// Where a save leads: the publication's page; a draft is staff's to read, so a facilitator
-/// who edited one goes back to its form.
-fn saved_to(publisher: &Publisher, c: &Checked) -> String {
-    match (publisher, c.published) {
-        (Publisher::Cohort { from, .. }, false) => {
-            format!("/cohorts/{}/publications/{}/edit", from.0, c.slug)
-        }
-        _ => format!("/publications/{}", c.slug),
+    let leads_all = asked.iter().all(|c| leads.contains(c));
+    if !policy::can_edit_cohort_publication(&now, (leads_all && theirs, true)) {
+        return Err(AppError::NotFound);
     }
+    Ok(())
 }
 
 async fn create(Staff(ctx, person): Staff, multipart: Multipart) -> AppResult<Response> {
@@ -900,7 +913,7 @@ async fn cohort_publisher(
     person: &crate::viewer::Person,
     access: &crate::cohorts::Access,
 ) -> AppResult<Publisher> {
-    let leads = led_cohorts(&ctx.state, person).await?;
+    let leads = led_cohorts(&mut *ctx.state.pool.acquire().await?, person).await?;
     Ok(Publisher::Cohort {
         from: (access.cohort.slug.clone(), access.cohort.name.clone()),
         leads: leads.iter().map(|(id, _)| *id).collect(),
@@ -923,7 +936,7 @@ async fn led_publication(
     let leads = publisher.leads().unwrap_or_default();
     let leads_all = cohorts.iter().any(|(c, _)| *c == access.cohort.id)
         && cohorts.iter().all(|(c, _)| leads.contains(c));
-    if !policy::can_edit_cohort_publication(person, leads_all) {
+    if !policy::can_edit_cohort_publication(person, (leads_all, p.is_published())) {
         return Err(AppError::NotFound);
     }
     Ok((p, publisher))
@@ -957,12 +970,14 @@ pub async fn edit_href(
     if cohorts.is_empty() {
         return Ok(None);
     }
-    let leads = led_cohorts(state, person).await?;
+    let leads = led_cohorts(&mut *state.pool.acquire().await?, person).await?;
     let leads_all = cohorts
         .iter()
         .all(|(c, _)| leads.iter().any(|(l, _)| l == c));
-    Ok(policy::can_edit_cohort_publication(person, leads_all)
-        .then(|| format!("/cohorts/{}/publications/{}/edit", cohorts[0].1, p.slug)))
+    Ok(
+        policy::can_edit_cohort_publication(person, (leads_all, p.is_published()))
+            .then(|| format!("/cohorts/{}/publications/{}/edit", cohorts[0].1, p.slug)),
+    )
 }
 
 /// A cohort publication's form, for the facilitators who lead all its cohorts: its facts,

@@ -319,6 +319,13 @@ pub(crate) mod sqlite;
 /// count of documents the index holds after.
 pub async fn reindex(state: &crate::state::AppState) -> sqlx::Result<u64> {
     let mut tx = state.begin_write().await?;
+    // On PostgreSQL, writers wait for the rebuild (SQLite's write lock does so already), so
+    // that no document written meanwhile is lost between the copies and the delete.
+    if state.backend == crate::db::Backend::Postgres {
+        sqlx::query("LOCK TABLE search_docs IN EXCLUSIVE MODE")
+            .execute(&mut *tx)
+            .await?;
+    }
     sqlx::query("DELETE FROM search_docs")
         .execute(&mut *tx)
         .await?;

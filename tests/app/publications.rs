@@ -1205,6 +1205,50 @@ async fn a_cover_picture_is_described_shown_to_its_readers_only_and_never_borrow
         "Error: The picture uploaded earlier is no longer kept. Attach it again."
     );
 
+    // Nor one pending in someone else's form: staff's refused news post holds its picture,
+    // which the facilitator cannot claim by its number, while staff can.
+    let pending = crate::news::editor(
+        &net.staff,
+        "/staff/news",
+        &[("title", "Pending"), ("body", "b"), ("action", "publish")],
+        Some((
+            "p.png",
+            portal::demo::cover_png([90, 20, 20], [240, 200, 200], 9),
+        )),
+    )
+    .await;
+    assert_eq!(pending.status, 422);
+    let pending = pending.attr("input[name=cover_image_id]", "value").unwrap();
+    let claimed = publish(
+        &net.facilitator,
+        &path,
+        &[
+            ("title", "Claimed"),
+            ("visibility", "cohorts"),
+            ("cohort", &mine),
+            ("cover_image_id", &pending),
+            ("cover_alt", "Taken"),
+        ],
+        Some(("p.pdf", pdf("C", "claimed"))),
+    )
+    .await;
+    assert_eq!(claimed.status, 422);
+    assert!(claimed.text("#cover-error").contains("no longer kept"));
+    let own = crate::news::editor(
+        &net.staff,
+        "/staff/news",
+        &[
+            ("title", "Pending"),
+            ("body", "b"),
+            ("cover_alt", "A red sky"),
+            ("cover_image_id", &pending),
+            ("action", "publish"),
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(own.status, 200, "{}", own.text(".error-summary"));
+
     // Public: the public sees it; removed: it is gone from the page.
     let edit = "/staff/publications/lead-service-lines/edit";
     publish(
@@ -1235,11 +1279,14 @@ async fn a_cover_picture_is_described_shown_to_its_readers_only_and_never_borrow
     // Unused for an hour, it is swept.
     app.state.clock.advance(3601);
     portal::housekeep(&app.state).await;
-    let images: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM images")
-        .fetch_one(&app.state.pool)
-        .await
-        .unwrap();
-    assert_eq!(images, 0);
+    let images: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM images i \
+         WHERE NOT EXISTS (SELECT 1 FROM posts p WHERE p.cover_image_id = i.id)",
+    )
+    .fetch_one(&app.state.pool)
+    .await
+    .unwrap();
+    assert_eq!(images, 0, "only the news post's picture stays");
 }
 
 #[tokio::test]
@@ -1362,16 +1409,16 @@ async fn a_facilitator_edits_and_versions_their_cohort_publication_and_no_other(
             assert_eq!(crafted.status, 404, "{slug}");
         }
     }
-    // Staff took it offline: the facilitator's edit keeps it a draft and leads back to its
-    // form (its page is staff's alone now).
+    // Staff took it offline: a draft is staff's alone, to read and to edit.
     net.staff
         .post_form("/staff/publications/shutoff-playbook/unpublish", &[])
         .await;
+    assert_eq!(net.facilitator.get(&edit).await.status(), 404);
     let draft = publish(
         &net.facilitator,
         &edit,
         &[
-            ("title", "Shutoff playbook, second edition"),
+            ("title", "Taken back"),
             ("slug", "shutoff-playbook"),
             ("visibility", "cohorts"),
             ("cohort", &mine),
@@ -1379,11 +1426,7 @@ async fn a_facilitator_edits_and_versions_their_cohort_publication_and_no_other(
         None,
     )
     .await;
-    assert_eq!(draft.path(), edit);
-    assert_eq!(
-        draft.text(".flash"),
-        "“Shutoff playbook, second edition” is saved as a draft."
-    );
+    assert_eq!(draft.status, 404);
     let titles: Vec<String> = sqlx::query_scalar("SELECT title FROM publications ORDER BY id")
         .fetch_all(&app.state.pool)
         .await
@@ -1494,69 +1537,128 @@ async fn many_publishes_unpublishes_and_facilitator_versions_at_once_write_one_e
     assert_eq!(numbers, (1..=21).collect::<Vec<i64>>());
 }
 
-#[tokio::test]
-async fn a_facilitators_upload_finished_after_they_stopped_leading_is_refused_and_nothing_is_kept()
-{
-    let app = spawn_app().await;
-    let net = Fixture::new(&app).await;
-    let mine = cohort_id(&app).await;
-    // The file arrives in two halves; between them, the mayor stops leading the cohort.
+/// Sends the publishing form as `who` with its file in two halves, and runs `between` once
+/// the store holds part of it (the request is past its door, in the middle of the upload).
+async fn upload_around<F: std::future::Future<Output = ()>>(
+    app: &TestApp,
+    (who, path): (&Visitor, &str),
+    fields: &[(&str, &str)],
+    between: F,
+) -> reqwest::Response {
     let (halves, rx) = tokio::sync::mpsc::channel::<Result<Vec<u8>, std::io::Error>>(2);
     let body = futures_util::stream::unfold(rx, |mut rx| async move {
         rx.recv().await.map(|piece| (piece, rx))
     });
-    let form = Form::new()
-        .text("title", "Shutoff playbook")
-        .text("published_on", "2026-11-30")
-        .text("kind", "toolkit")
-        .text("visibility", "cohorts")
-        .text("cohort", mine)
-        .part(
-            "file",
-            Part::stream(reqwest::Body::wrap_stream(body)).file_name("p.pdf"),
-        );
+    let mut form = Form::new();
+    for (k, v) in fields {
+        form = form.text((*k).to_owned(), (*v).to_owned());
+    }
+    let form = form.part(
+        "file",
+        Part::stream(reqwest::Body::wrap_stream(body)).file_name("p.pdf"),
+    );
     let sending = {
-        let client = net.facilitator.client.clone();
-        let url = net.facilitator.url(&format!("/cohorts/{SLUG}/publish"));
+        let client = who.client.clone();
+        let url = who.url(path);
         tokio::spawn(async move { client.post(url).multipart(form).send().await.unwrap() })
     };
+    let files_before = files_count(app).await;
     let mut first = pdf("Playbook", "Steps");
     first.extend(std::iter::repeat_n(b'%', 300 * 1024));
     first.push(b'\n');
     halves.send(Ok(first)).await.unwrap();
-    let files = |app: &TestApp| {
-        let pool = app.state.pool.clone();
-        async move {
-            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM files")
-                .fetch_one(&pool)
-                .await
-                .unwrap()
-        }
-    };
     let mut waited = 0;
-    while files(&app).await == 0 {
+    while files_count(app).await == files_before {
         assert!(waited < 100, "the upload never reached the file store");
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         waited += 1;
     }
-    sqlx::query(
-        "UPDATE cohort_members SET role = 'member' \
-         WHERE person_id = (SELECT id FROM people WHERE email = 'mayor@a.gov')",
-    )
-    .execute(&app.state.pool)
-    .await
-    .unwrap();
+    between.await;
     halves
         .send(Ok(b"%%EOF\n".to_vec()))
         .await
         .expect("the upload was still being read");
     drop(halves);
-    let answer = sending.await.unwrap();
+    sending.await.unwrap()
+}
+
+async fn files_count(app: &TestApp) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM files")
+        .fetch_one(&app.state.pool)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_facilitators_upload_finished_after_their_access_changed_is_refused_and_nothing_is_kept()
+{
+    let app = spawn_app().await;
+    let net = Fixture::new(&app).await;
+    let mine = cohort_id(&app).await;
+    let fields = [
+        ("title", "Shutoff playbook"),
+        ("slug", "shutoff-playbook"),
+        ("published_on", "2026-11-30"),
+        ("kind", "toolkit"),
+        ("visibility", "cohorts"),
+        ("cohort", mine.as_str()),
+    ];
+    // Staff turn the toolkit into a members' publication while its facilitator sends a new
+    // version: the edit is refused, and the staff's change stands.
+    publish(
+        &net.facilitator,
+        &format!("/cohorts/{SLUG}/publish"),
+        &fields,
+        Some(("v1.pdf", pdf("Playbook", "First"))),
+    )
+    .await;
+    let files = files_count(&app).await;
+    let edit = format!("/cohorts/{SLUG}/publications/shutoff-playbook/edit");
+    let answer = upload_around(&app, (&net.facilitator, &edit), &fields, async {
+        sqlx::query(
+            "UPDATE publications SET visibility = 'members' WHERE slug = 'shutoff-playbook'",
+        )
+        .execute(&app.state.pool)
+        .await
+        .unwrap();
+    })
+    .await;
+    assert_eq!(answer.status(), 404);
+    let visibility: String =
+        sqlx::query_scalar("SELECT visibility FROM publications WHERE slug = 'shutoff-playbook'")
+            .fetch_one(&app.state.pool)
+            .await
+            .unwrap();
+    assert_eq!(visibility, "members");
+    assert_eq!(
+        files_count(&app).await,
+        files,
+        "the new version is not kept"
+    );
+
+    // The mayor stops leading the cohort while sending a new one: refused, nothing written.
+    let new = [("title", "Rate tiers"), ("slug", "rate-tiers")];
+    let fields: Vec<(&str, &str)> = new.iter().chain(&fields[2..]).copied().collect();
+    let answer = upload_around(
+        &app,
+        (&net.facilitator, &format!("/cohorts/{SLUG}/publish")),
+        &fields,
+        async {
+            sqlx::query(
+                "UPDATE cohort_members SET role = 'member' \
+                 WHERE person_id = (SELECT id FROM people WHERE email = 'mayor@a.gov')",
+            )
+            .execute(&app.state.pool)
+            .await
+            .unwrap();
+        },
+    )
+    .await;
     assert_eq!(answer.status(), 403);
     let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM publications")
         .fetch_one(&app.state.pool)
         .await
         .unwrap();
-    assert_eq!(stored, 0);
-    assert_eq!(files(&app).await, 0, "the upload is not kept");
+    assert_eq!(stored, 1);
+    assert_eq!(files_count(&app).await, files, "the upload is not kept");
 }

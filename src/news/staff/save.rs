@@ -62,7 +62,8 @@ pub(super) async fn save(
     };
     // Control characters in a post were removed on reading, as the editor has always done.
     let mut check = FIELDS.check();
-    attach_cover(state, &mut form, (cover, before.as_ref()), &mut check).await?;
+    let sender = (state, author.id);
+    attach_cover(sender, &mut form, (cover, before.as_ref()), &mut check).await?;
     let body = check.markdown("body", &form.body).await;
     form.body = body.source.clone();
     let topics = crate::news::topics(&state.pool).await?;
@@ -126,14 +127,14 @@ pub(super) async fn save(
 /// The picture sent with the form, or the one an earlier try of it holds (see
 /// [`images::take`]); why not, next to the field.
 async fn attach_cover(
-    state: &crate::state::AppState,
+    (state, person): (&crate::state::AppState, i64),
     form: &mut PostForm,
     (cover, before): (Upload, Option<&Stored>),
     check: &mut Check,
 ) -> AppResult<()> {
     let held = (&mut form.cover_image_id, &mut form.remove_cover);
     let own = before.and_then(|b| b.cover_image_id);
-    images::take(state, held, (cover, own), check).await
+    images::take(state, person, held, (cover, own), check).await
 }
 
 /// Checks the editor's fields and decides the post's status from the button pressed; on
