@@ -336,6 +336,14 @@ pub async fn reindex(state: &crate::state::AppState) -> sqlx::Result<u64> {
     crate::cohorts::search::reindex(&mut tx).await?;
     crate::publications::reindex(&mut tx).await?;
     in_date_order(&mut tx).await?;
+    // SQLite's full-text index, after a delete and a write of every document, holds their
+    // deletions as entries of their own until merged: built again from the documents, it
+    // holds each once (`water` over 17,000 documents: 493 req/s before, 583 after, one run each).
+    if state.backend == crate::db::Backend::Sqlite {
+        sqlx::query("INSERT INTO search_fts (search_fts) VALUES ('rebuild')")
+            .execute(&mut *tx)
+            .await?;
+    }
     let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM search_docs")
         .fetch_one(&mut *tx)
         .await?;
